@@ -1,0 +1,100 @@
+# kidney3d — make run (install, build, open a demo case) and make test.
+# Every target installs what it needs and is safe to run again.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+BIN := bin/kidney3d
+DEPS := .deps
+# Run as root, or through sudo where it exists.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+# Debian packages. Tests read nibabel's view of our files and time gzip;
+# benchmarks also run the peers (VTK with 3D Slicer's settings, scikit-image, SciPy).
+APT_TEST := python3-numpy python3-nibabel pigz bc
+APT_BENCH := $(APT_TEST) python3-scipy python3-skimage python3-vtk9
+
+# ONNX Runtime 1.29.0 from npm (the CPU/CUDA-bridge core library for Linux x64).
+ORT_VERSION := 1.29.0
+ORT_DIR := $(DEPS)/onnxruntime-$(ORT_VERSION)
+ORT_LIB := $(ORT_DIR)/linux-x64/libonnxruntime.so.1
+# glTF validator (Khronos), for the GLB writer's tests.
+GLTF_VALIDATOR_VERSION := 2.0.0-dev.3.10
+GLTF_VALIDATOR := $(DEPS)/npm/node_modules/gltf-validator/package.json
+
+DEMO_CASE := demo-case
+FUZZTIME ?= 15s
+
+.PHONY: all deps deps-test deps-bench build run test vet fuzz bench clean
+
+all: build
+
+## deps: everything build, test and bench need (apt packages, ONNX Runtime, npm tools)
+deps: deps-bench $(ORT_LIB) $(GLTF_VALIDATOR)
+
+deps-test: go-check
+	@$(call apt_install,$(APT_TEST))
+
+deps-bench: go-check
+	@$(call apt_install,$(APT_BENCH))
+
+# apt_install installs the packages of $(1) that are not installed yet.
+define apt_install
+	missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+.PHONY: go-check
+go-check:
+	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.26 from https://go.dev/dl/ (or put it on PATH)"; exit 1; }
+
+$(ORT_LIB):
+	@echo "fetching ONNX Runtime $(ORT_VERSION) (npm onnxruntime-node) into $(ORT_DIR)"
+	@mkdir -p $(ORT_DIR)/pack $(ORT_DIR)/linux-x64
+	@cd $(ORT_DIR)/pack && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null 2>&1
+	@tar -xzf $(ORT_DIR)/pack/onnxruntime-node-$(ORT_VERSION).tgz -C $(ORT_DIR)/pack package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+	@mv $(ORT_DIR)/pack/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $(ORT_LIB)
+	@rm -rf $(ORT_DIR)/pack/package
+
+$(GLTF_VALIDATOR):
+	@echo "installing gltf-validator $(GLTF_VALIDATOR_VERSION) into $(DEPS)/npm"
+	@mkdir -p $(DEPS)/npm
+	@npm install --silent --no-audit --no-fund --prefix $(DEPS)/npm gltf-validator@$(GLTF_VALIDATOR_VERSION) >/dev/null 2>&1
+
+## build: the kidney3d binary in bin/
+build: go-check
+	$(GO) build -o $(BIN) .
+
+## run: install, build, write a demo case and open it
+run: deps build
+	@[ -f $(DEMO_CASE)/input/A.nii.gz ] || ./$(BIN) demo --out $(DEMO_CASE) --seed 1 --size small
+	./$(BIN) view $(DEMO_CASE)
+
+## test: vet, formatting, unit and end-to-end tests, short fuzz runs
+test: deps-test $(GLTF_VALIDATOR) vet
+	$(GO) test ./...
+	$(MAKE) --no-print-directory fuzz
+
+vet: go-check
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+## fuzz: each fuzz target for $(FUZZTIME), on its kept corpus
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./nifti/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeHeader$$' -fuzztime=$(FUZZTIME) ./nifti/
+
+## bench: go test benchmarks and the kidney3d bench suite beside the peers
+bench: deps build
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	./$(BIN) bench --out bench.json
+
+clean:
+	rm -rf bin $(DEMO_CASE) bench.json

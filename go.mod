@@ -1,0 +1,5 @@
+module kidney3d
+
+go 1.26
+
+require go.yaml.in/yaml/v3 v3.0.4

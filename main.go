@@ -1,0 +1,160 @@
+// Command kidney3d turns a multi-phase kidney CT into a 3D model. With no
+// subcommand it opens the desktop app; see README.md for the subcommands.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"kidney3d/pipeline/bench"
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/imageinfo"
+)
+
+// command is one subcommand: its usage line and what it runs once its flags
+// are parsed.
+type command struct {
+	usage string
+	run   func(args []string, stdout io.Writer) error
+}
+
+var commands = map[string]command{
+	"info":  {"info FILE [--json]", runInfo},
+	"demo":  {"demo --out DIR [--seed N] [--size small|full]", runDemo},
+	"view":  {"view [CASE]", runView},
+	"bench": {"bench [--out FILE.json] [--quick]", runBench},
+}
+
+func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// dispatch runs one subcommand and turns its outcome into the exit code of
+// DESIGN.md: 0 success, 1 failure, 2 bad usage.
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	name := "view"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || (len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
+		printUsage(stdout)
+		return 0
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "kidney3d: unknown command %q\n", name)
+		printUsage(stderr)
+		return 2
+	}
+	err := cmd.run(args, stdout)
+	var usage usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &usage):
+		fmt.Fprintf(stderr, "kidney3d %s: %v\nusage: kidney3d %s\n", name, err, cmd.usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "kidney3d %s: %v\n", name, err)
+		return 1
+	}
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage:")
+	for _, name := range []string{"view", "demo", "info", "bench"} {
+		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
+	}
+}
+
+// usageError marks a command line that cannot be run (exit code 2).
+type usageError struct{ error }
+
+// parse parses flags that may come before or after the positional
+// arguments and checks how many positionals there are.
+func parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	if len(pos) < minPos || len(pos) > maxPos {
+		return nil, usageError{fmt.Errorf("expected %d to %d arguments, got %d", minPos, maxPos, len(pos))}
+	}
+	return pos, nil
+}
+
+func runInfo(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("info", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	info, err := imageinfo.Describe(pos[0])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return info.WriteJSON(stdout)
+	}
+	return info.WriteText(stdout)
+}
+
+func runDemo(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	out := fs.String("out", "", "case folder to write")
+	seed := fs.Int64("seed", 1, "random seed")
+	size := fs.String("size", "small", "small or full")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{errors.New("--out is required")}
+	}
+	sz, err := demo.ParseSize(*size)
+	if err != nil {
+		return usageError{err}
+	}
+	c, err := demo.Generate(demo.Options{Seed: *seed, Size: sz})
+	if err != nil {
+		return err
+	}
+	if err := demo.Write(*out, c); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote demo case %s (seed %d, %s)\n", *out, *seed, *size)
+	return nil
+}
+
+func runView(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("view", flag.ContinueOnError)
+	pos, err := parse(fs, args, 0, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageError{errors.New("the desktop app is not built yet: give a CASE folder to summarise")}
+	}
+	return casefile.WriteSummary(stdout, pos[0])
+}
+
+func runBench(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	out := fs.String("out", "bench.json", "JSON results file")
+	quick := fs.Bool("quick", false, "small inputs and one repetition (a smoke test)")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	return bench.Run(bench.Options{Out: *out, Quick: *quick}, stdout)
+}

@@ -1,0 +1,216 @@
+package main
+
+// End-to-end tests: they build the kidney3d binary once and run it as a
+// user would, on generated cases and on bad input.
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kidney3d-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "kidney3d")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// kidney3d runs the binary and returns its stdout, stderr and exit code.
+func kidney3d(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"frobnicate"},
+		{"info"},
+		{"info", "a.nii", "b.nii"},
+		{"info", "--bogus", "a.nii"},
+		{"demo"},
+		{"demo", "--out", t.TempDir(), "--size", "huge"},
+	} {
+		_, stderr, code := kidney3d(t, args...)
+		if code != 2 || !strings.Contains(stderr, "kidney3d") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 with a message", args, code, stderr)
+		}
+	}
+}
+
+func TestDemoThenInfoAndView(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "case")
+	if _, stderr, code := kidney3d(t, "demo", "--out", dir, "--seed", "3"); code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"input/A.nii.gz", "input/P.nii.gz", "input/D.nii.gz", "truth/labels.nii.gz"} {
+		stdout, stderr, code := kidney3d(t, "info", filepath.Join(dir, f), "--json")
+		if code != 0 {
+			t.Fatalf("info %s: exit %d: %s", f, code, stderr)
+		}
+		var info struct {
+			Dims        [3]int        `json:"dims"`
+			Datatype    string        `json:"datatype"`
+			Spacing     [3]float64    `json:"spacing"`
+			Affine      [4][4]float64 `json:"affine"`
+			Orientation string        `json:"orientation"`
+			Min, Max    float64
+			Mean        float64
+		}
+		if err := json.Unmarshal([]byte(stdout), &info); err != nil {
+			t.Fatalf("info %s: %v in %q", f, err, stdout)
+		}
+		want := "int16"
+		if strings.HasPrefix(f, "truth") {
+			want = "uint8"
+		}
+		if info.Datatype != want || info.Dims[0] < 64 || len(info.Orientation) != 3 || info.Max <= info.Min {
+			t.Errorf("info %s: %+v", f, info)
+		}
+		if strings.HasPrefix(f, "input/A") && (info.Min > -900 || info.Max < 300) {
+			t.Errorf("arterial phase HU range %g…%g is not CT-like", info.Min, info.Max)
+		}
+	}
+	stdout, stderr, code := kidney3d(t, "view", dir)
+	if code != 0 {
+		t.Fatalf("view: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"phase A", "phase P", "phase D", "kidney_left", "kidney_right", "tumor", "artery", "ureter"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("case summary lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestDemoIsDeterministic(t *testing.T) {
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	for _, dir := range []string{a, b} {
+		if _, stderr, code := kidney3d(t, "demo", "--out", dir, "--seed", "7"); code != 0 {
+			t.Fatalf("demo: %s", stderr)
+		}
+	}
+	for _, f := range []string{"input/A.nii.gz", "input/D.nii.gz", "truth/labels.nii.gz"} {
+		x, _ := os.ReadFile(filepath.Join(a, f))
+		y, _ := os.ReadFile(filepath.Join(b, f))
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two runs of seed 7", f)
+		}
+	}
+}
+
+func TestInfoOnBadFilesNamesFileAndExitsOne(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "case")
+	if _, stderr, code := kidney3d(t, "demo", "--out", good, "--seed", "1"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	gz, err := os.ReadFile(filepath.Join(good, "input", "A.nii.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"truncated.nii.gz": gz[:len(gz)/2],
+		"header-cut.nii":   make([]byte, 100),
+		"text.nii":         []byte("this is not a NIfTI file at all, just some words to fill a header"),
+		"empty.nii.gz":     nil,
+	}
+	for name, data := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := kidney3d(t, "info", path)
+		if code != 1 || !strings.Contains(stderr, path) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 naming the file", name, code, stderr)
+		}
+	}
+	_, stderr, code := kidney3d(t, "info", filepath.Join(dir, "missing.nii.gz"))
+	if code != 1 || !strings.Contains(stderr, "missing.nii.gz") {
+		t.Errorf("missing file: exit %d, %q", code, stderr)
+	}
+}
+
+// TestInfoAgreesWithNibabel compares `info --json` with nibabel on the real
+// TotalSegmentator files (skipped where the shared data or nibabel is missing).
+func TestInfoAgreesWithNibabel(t *testing.T) {
+	files, _ := filepath.Glob("../shared/data/totalseg_example/*.nii.gz")
+	if len(files) == 0 {
+		t.Skip("../shared/data/totalseg_example is not here")
+	}
+	if exec.Command("/usr/bin/python3", "-c", "import nibabel").Run() != nil {
+		t.Skip("python3-nibabel is not installed (make deps-test installs it)")
+	}
+	const script = `
+import sys, json, numpy as np, nibabel as nb
+img = nb.load(sys.argv[1]); a = img.get_fdata()
+print(json.dumps({"dims": list(img.shape[:3]), "datatype": str(img.get_data_dtype()),
+  "spacing": [float(z) for z in img.header.get_zooms()[:3]], "affine": img.affine.tolist(),
+  "orientation": "".join(nb.aff2axcodes(img.affine)), "min": float(np.nanmin(a)),
+  "max": float(np.nanmax(a)), "mean": float(np.nanmean(a))}))`
+	type info struct {
+		Dims        []int       `json:"dims"`
+		Datatype    string      `json:"datatype"`
+		Spacing     []float64   `json:"spacing"`
+		Affine      [][]float64 `json:"affine"`
+		Orientation string      `json:"orientation"`
+		Min         float64     `json:"min"`
+		Max         float64     `json:"max"`
+		Mean        float64     `json:"mean"`
+	}
+	for _, f := range files {
+		out, err := exec.Command("/usr/bin/python3", "-c", script, f).Output()
+		if err != nil {
+			t.Fatalf("nibabel on %s: %v", f, err)
+		}
+		var want, got info
+		if err := json.Unmarshal(out, &want); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := kidney3d(t, "info", f, "--json")
+		if code != 0 {
+			t.Fatalf("info %s: %s", f, stderr)
+		}
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatal(err)
+		}
+		close := func(a, b, rel float64) bool { return math.Abs(a-b) <= rel*math.Max(1, math.Abs(b)) }
+		ok := got.Datatype == want.Datatype && got.Orientation == want.Orientation
+		for i := 0; i < 3; i++ {
+			ok = ok && got.Dims[i] == want.Dims[i] && close(got.Spacing[i], want.Spacing[i], 1e-4)
+		}
+		for r := 0; r < 4; r++ {
+			for c := 0; c < 4; c++ {
+				ok = ok && math.Abs(got.Affine[r][c]-want.Affine[r][c]) <= 1e-4
+			}
+		}
+		ok = ok && close(got.Min, want.Min, 1e-3) && close(got.Max, want.Max, 1e-3) && close(got.Mean, want.Mean, 1e-3)
+		if !ok {
+			t.Errorf("%s:\n got  %+v\n want %+v", f, got, want)
+		}
+	}
+}

@@ -1,0 +1,168 @@
+// Package labels is the label table: each label's voxel value, name, colour
+// and mesh settings (DESIGN.md "Label table"). Stages refer to labels by
+// name; the table gives the values.
+package labels
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+
+	"kidney3d/assets"
+)
+
+// Label is one entry of the table.
+type Label struct {
+	Value int          `yaml:"value"`
+	Name  string       `yaml:"name"`
+	Color [4]uint8     `yaml:"color"` // RGBA, 0-255
+	Mesh  MeshSettings `yaml:"mesh"`
+}
+
+// Table is a validated label table, looked up by name or value.
+type Table struct {
+	Labels  []Label
+	byName  map[string]int
+	byValue map[int]int
+}
+
+// Error is a problem in a label table file, with the line it is on.
+type Error struct {
+	File string
+	Line int // 0 when unknown
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("labels: %s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("labels: %s: %s", e.File, e.Msg)
+}
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// Parse reads a label table; source names the file in errors. It rejects
+// unknown keys, duplicate values or names, values outside 0-255 (labels are
+// stored as uint8) and names that are not lower_snake_case.
+func Parse(data []byte, source string) (*Table, error) {
+	// Decode twice: strictly into labels (unknown keys are errors), and as
+	// nodes to know each entry's line for the checks that follow.
+	var doc struct {
+		Labels []Label `yaml:"labels"`
+	}
+	var nodes struct {
+		Labels []yaml.Node `yaml:"labels"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
+		return nil, &Error{File: source, Line: yamlErrorLine(err), Msg: err.Error()}
+	}
+	if len(doc.Labels) == 0 {
+		return nil, &Error{File: source, Msg: "no labels: the file needs a list under `labels:`"}
+	}
+	if err := yaml.Unmarshal(data, &nodes); err != nil || len(nodes.Labels) != len(doc.Labels) {
+		return nil, &Error{File: source, Msg: fmt.Sprintf("cannot locate entries: %v", err)}
+	}
+	t := &Table{byName: map[string]int{}, byValue: map[int]int{}}
+	for i, l := range doc.Labels {
+		if err := t.add(l); err != nil {
+			return nil, &Error{File: source, Line: nodes.Labels[i].Line, Msg: err.Error()}
+		}
+	}
+	return t, nil
+}
+
+func (t *Table) add(l Label) error {
+	if l.Value < 0 || l.Value > 255 {
+		return fmt.Errorf("label %q: value %d outside 0-255", l.Name, l.Value)
+	}
+	if !namePattern.MatchString(l.Name) {
+		return fmt.Errorf("label value %d: name %q must be lower_snake_case", l.Value, l.Name)
+	}
+	if i, ok := t.byName[l.Name]; ok {
+		return fmt.Errorf("label name %q used twice (values %d and %d)", l.Name, t.Labels[i].Value, l.Value)
+	}
+	if i, ok := t.byValue[l.Value]; ok {
+		return fmt.Errorf("label value %d used twice (%q and %q)", l.Value, t.Labels[i].Name, l.Name)
+	}
+	if err := l.Mesh.validate(); err != nil {
+		return fmt.Errorf("label %q: mesh: %v", l.Name, err)
+	}
+	t.byName[l.Name] = len(t.Labels)
+	t.byValue[l.Value] = len(t.Labels)
+	t.Labels = append(t.Labels, l)
+	return nil
+}
+
+var lineInError = regexp.MustCompile(`line (\d+)`)
+
+// yamlErrorLine digs the line number out of a yaml error message.
+func yamlErrorLine(err error) int {
+	if m := lineInError.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
+// Load reads a label table file.
+func Load(path string) (*Table, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: err.Error()}
+	}
+	return Parse(data, path)
+}
+
+// Default is the embedded table of assets/labels.yaml.
+func Default() *Table {
+	t, err := Parse(assets.LabelsYAML, "assets/labels.yaml")
+	if err != nil {
+		panic(err) // the embedded table is tested; this is a build defect
+	}
+	return t
+}
+
+// ByName finds a label by name.
+func (t *Table) ByName(name string) (Label, bool) {
+	i, ok := t.byName[name]
+	if !ok {
+		return Label{}, false
+	}
+	return t.Labels[i], true
+}
+
+// ByValue finds a label by voxel value.
+func (t *Table) ByValue(v int) (Label, bool) {
+	i, ok := t.byValue[v]
+	if !ok {
+		return Label{}, false
+	}
+	return t.Labels[i], true
+}
+
+// Value is the voxel value of a named label; it panics on a name the table
+// lacks, which is a programming error in a stage's declaration.
+func (t *Table) Value(name string) uint8 {
+	l, ok := t.ByName(name)
+	if !ok {
+		panic(fmt.Sprintf("labels: no label named %q", name))
+	}
+	return uint8(l.Value)
+}
+
+// Name is the name of a voxel value, or "label_<value>" for one the table
+// does not know (e.g. a foreign label map's extra labels).
+func (t *Table) Name(v int) string {
+	if l, ok := t.ByValue(v); ok {
+		return l.Name
+	}
+	return "label_" + strconv.Itoa(v)
+}

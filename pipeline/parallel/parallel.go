@@ -1,0 +1,61 @@
+// Package parallel splits index ranges over the machine's cores.
+package parallel
+
+import (
+	"runtime"
+	"sync"
+)
+
+// For calls body on disjoint sub-ranges [lo, hi) that together cover [0, n),
+// using up to GOMAXPROCS goroutines, and returns when all calls have returned.
+// Ranges are handed out in chunks of at least grain items so that uneven work
+// balances across cores.
+func For(n, grain int, body func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if grain < 1 {
+		grain = 1
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers > (n+grain-1)/grain {
+		workers = (n + grain - 1) / grain
+	}
+	if workers <= 1 {
+		body(0, n)
+		return
+	}
+	// Chunks are smaller than n/workers so that a slow chunk does not leave
+	// the other cores idle.
+	chunk := n / (workers * 4)
+	if chunk < grain {
+		chunk = grain
+	}
+	var next int
+	var mu sync.Mutex
+	take := func() (int, int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if next >= n {
+			return 0, 0, false
+		}
+		lo := next
+		next = min(n, next+chunk)
+		return lo, next, true
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				lo, hi, ok := take()
+				if !ok {
+					return
+				}
+				body(lo, hi)
+			}
+		}()
+	}
+	wg.Wait()
+}

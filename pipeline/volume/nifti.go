@@ -1,0 +1,110 @@
+package volume
+
+import (
+	"fmt"
+	"io"
+
+	"kidney3d/nifti"
+	"kidney3d/pipeline/atomicfile"
+)
+
+// FromImage converts a decoded NIfTI image to a volume of T, applying the
+// image's scaling (scl_slope, scl_inter) as nibabel does. When the stored
+// type is T and there is no scaling, the voxels are used without a copy.
+func FromImage[T Voxel](img *nifti.Image) (*Volume[T], error) {
+	g := Grid{Dims: img.Header.Shape(), Affine: Affine(img.Header.Affine())}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	if data, ok := img.Data.([]T); ok {
+		if _, _, scaled := img.Slope(); !scaled {
+			return Wrap(g, data)
+		}
+	}
+	out := New[T](g)
+	if len(out.Data) != nImageVoxels(img) {
+		return nil, fmt.Errorf("volume: image holds %d voxels, header says %v", nImageVoxels(img), g.Dims)
+	}
+	lo, hi, isInt := limits[T]()
+	parallelFor(len(out.Data), func(a, b int) {
+		for n := a; n < b; n++ {
+			out.Data[n] = castVoxel[T](img.Float64(n), lo, hi, isInt)
+		}
+	})
+	return out, nil
+}
+
+// nImageVoxels is the length of an image's voxel slice.
+func nImageVoxels(img *nifti.Image) int {
+	switch d := img.Data.(type) {
+	case []uint8:
+		return len(d)
+	case []int8:
+		return len(d)
+	case []int16:
+		return len(d)
+	case []uint16:
+		return len(d)
+	case []int32:
+		return len(d)
+	case []uint32:
+		return len(d)
+	case []float32:
+		return len(d)
+	case []float64:
+		return len(d)
+	}
+	return -1
+}
+
+// datatypeOf is the NIfTI datatype that stores T.
+func datatypeOf[T Voxel]() nifti.Datatype {
+	var z T
+	switch any(z).(type) {
+	case uint8:
+		return nifti.Uint8
+	case int8:
+		return nifti.Int8
+	case int16:
+		return nifti.Int16
+	case uint16:
+		return nifti.Uint16
+	case int32:
+		return nifti.Int32
+	case uint32:
+		return nifti.Uint32
+	case float32:
+		return nifti.Float32
+	}
+	return nifti.Float64
+}
+
+// ToImage wraps a volume as a NIfTI image (sform and qform from its affine),
+// sharing its voxels.
+func ToImage[T Voxel](v *Volume[T]) *nifti.Image {
+	return &nifti.Image{
+		Header: nifti.NewHeader(v.Dims, datatypeOf[T](), v.Affine),
+		Data:   v.Data,
+	}
+}
+
+// Load reads a NIfTI file as a volume of T.
+func Load[T Voxel](path string) (*Volume[T], error) {
+	img, err := nifti.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	v, err := FromImage[T](img)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}
+
+// Save writes v to path atomically; a name ending in .gz is gzip-compressed
+// at the default level.
+func Save[T Voxel](path string, v *Volume[T]) error {
+	img := ToImage(v)
+	opts := &nifti.EncodeOptions{Gzip: len(path) > 3 && path[len(path)-3:] == ".gz", Level: nifti.DefaultLevel}
+	return atomicfile.Write(path, func(w io.Writer) error { return nifti.Encode(w, img, opts) })
+}
