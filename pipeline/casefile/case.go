@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Phases are the CT phases a case may hold, in acquisition order: N
@@ -49,4 +50,51 @@ func (c *Case) PresentPhases() []string {
 		}
 	}
 	return out
+}
+
+// MaskPath is where a binary mask made elsewhere is given, by label name.
+func (c *Case) MaskPath(label string) string {
+	return filepath.Join(c.Dir, "input", "masks", label+".nii.gz")
+}
+
+// ArtefactPath is where the artefact written by the named stage lives:
+// the final label map, meshes and report under output/, everything else
+// under work/<stage>/. Names are those of package stage ("labels",
+// "meshes", "report", "mask/<label>", "registered/<phase>", ...).
+func (c *Case) ArtefactPath(stageName, artefact string) string {
+	switch artefact {
+	case "labels":
+		return c.OutputLabelsPath()
+	case "meshes":
+		return filepath.Join(c.Dir, "output", "meshes")
+	case "report":
+		return filepath.Join(c.Dir, "output", "report.json")
+	}
+	return filepath.Join(c.Dir, "work", stageName, filepath.FromSlash(artefact)+".nii.gz")
+}
+
+// ManifestPath is manifest.json, the record of every stage run.
+func (c *Case) ManifestPath() string { return filepath.Join(c.Dir, "manifest.json") }
+
+// LogPath is the case's structured log.
+func (c *Case) LogPath() string { return filepath.Join(c.Dir, "log.jsonl") }
+
+// GivenMasks lists the binary masks in input/masks by label name.
+func (c *Case) GivenMasks() (map[string]string, error) {
+	dir := filepath.Join(c.Dir, "input", "masks")
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if label, ok := strings.CutSuffix(name, ".nii.gz"); ok && !e.IsDir() && !strings.HasPrefix(name, ".") {
+			out[label] = filepath.Join(dir, name)
+		}
+	}
+	return out, nil
 }

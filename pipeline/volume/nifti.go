@@ -105,6 +105,6 @@ func Load[T Voxel](path string) (*Volume[T], error) {
 // at the default level.
 func Save[T Voxel](path string, v *Volume[T]) error {
 	img := ToImage(v)
-	opts := &nifti.EncodeOptions{Gzip: len(path) > 3 && path[len(path)-3:] == ".gz", Level: nifti.DefaultLevel}
+	opts := &nifti.EncodeOptions{Gzip: len(path) > 3 && path[len(path)-3:] == ".gz"}
 	return atomicfile.Write(path, func(w io.Writer) error { return nifti.Encode(w, img, opts) })
 }

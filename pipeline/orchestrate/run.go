@@ -1,0 +1,358 @@
+// Package orchestrate runs a case's stages as a graph (DESIGN.md "How it
+// computes"): the graph follows from the artefacts each stage declares;
+// GPU stages run one at a time, CPU stages in parallel up to the cores; a
+// stage whose inputs and parameters hash as at its last success is reused;
+// every stage is cancellable and reports progress as events; the manifest
+// is written after each stage's outputs.
+package orchestrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/manifest"
+	"kidney3d/pipeline/stage"
+)
+
+// Options configure a run.
+type Options struct {
+	Program string   // program version, recorded per stage; a new version reruns stages
+	Device  string   // auto, cpu or gpu
+	Force   []string // stages to run even if their last run can be reused
+	Labels  *labels.Table
+	Log     *slog.Logger
+	Events  func(Event) // called from several goroutines, one call at a time
+	// CPUSlots is how many CPU stages may run at once (default: the cores).
+	CPUSlots int
+}
+
+// runner is the state of one run.
+type runner struct {
+	opts    Options
+	c       *casefile.Case
+	plan    *plan
+	mu      sync.Mutex // guards man, hasher and events
+	man     *manifest.Manifest
+	hasher  *manifest.Hasher
+	started time.Time
+}
+
+// Run runs the stages on the case and returns the first stage error, or
+// ctx.Err() when cancelled; stages that finished before stay recorded, so
+// the next run resumes where this one stopped.
+func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Options) error {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Events == nil {
+		opts.Events = func(Event) {}
+	}
+	if opts.CPUSlots <= 0 {
+		opts.CPUSlots = runtime.NumCPU()
+	}
+	if opts.Labels == nil {
+		opts.Labels = labels.Default()
+	}
+	man, err := manifest.Load(c.ManifestPath())
+	if err != nil {
+		return err
+	}
+	given, err := givenArtefacts(c)
+	if err != nil {
+		return err
+	}
+	p, err := newPlan(stages, given, c.ArtefactPath)
+	if err != nil {
+		return err
+	}
+	for _, f := range opts.Force {
+		if !slices.ContainsFunc(stages, func(s stage.Stage) bool { return s.Name() == f }) {
+			return fmt.Errorf("--force %s: no such stage in this pipeline", f)
+		}
+	}
+	r := &runner{opts: opts, c: c, plan: p, man: man, started: time.Now(),
+		hasher: &manifest.Hasher{Root: c.Dir, Cache: man.Hashes}}
+	return r.schedule(ctx)
+}
+
+// givenArtefacts are the phases and masks present in input/.
+func givenArtefacts(c *casefile.Case) (map[string]string, error) {
+	given := map[string]string{}
+	for _, p := range c.PresentPhases() {
+		given[stage.Phase(p)] = c.PhasePath(p)
+	}
+	masks, err := c.GivenMasks()
+	if err != nil {
+		return nil, err
+	}
+	for label, path := range masks {
+		given[stage.Mask(label)] = path
+	}
+	return given, nil
+}
+
+// outcome is how a stage's run ended.
+type outcome struct {
+	i   int
+	ok  bool
+	err error
+}
+
+// schedule starts every stage whose dependencies have succeeded, as
+// resource slots allow, until all have ended or one has failed.
+func (r *runner) schedule(ctx context.Context) error {
+	n := len(r.plan.stages)
+	const (
+		pending = iota
+		running
+		succeeded
+		unavailable
+	)
+	state := make([]int, n)
+	slots := map[stage.Resource]int{stage.GPU: 1, stage.CPU: r.opts.CPUSlots, stage.IO: 2}
+	done := make(chan outcome)
+	var firstErr error
+	active := 0
+	for i, s := range r.plan.stages {
+		r.emit(Event{Stage: s.Name(), State: Queued})
+		if r.plan.allGiven(i) {
+			state[i] = succeeded
+			r.emit(Event{Stage: s.Name(), State: Given, Fraction: 1, Message: "all outputs given in input/masks"})
+		}
+	}
+	for {
+		if firstErr == nil && ctx.Err() == nil {
+			for i, s := range r.plan.stages {
+				if state[i] != pending {
+					continue
+				}
+				ready, why := r.readiness(i, func(j int) int { return state[j] }, succeeded, unavailable)
+				switch {
+				case why != "":
+					state[i] = unavailable
+					r.emit(Event{Stage: s.Name(), State: Skipped, Message: why})
+					r.opts.Log.Warn("stage skipped", "stage", s.Name(), "reason", why)
+				case ready && slots[s.Resource()] > 0:
+					slots[s.Resource()]--
+					state[i] = running
+					active++
+					go func(i int) {
+						ok, err := r.runStage(ctx, i)
+						done <- outcome{i, ok, err}
+					}(i)
+				}
+			}
+		}
+		if active == 0 {
+			break
+		}
+		o := <-done
+		active--
+		slots[r.plan.stages[o.i].Resource()]++
+		switch {
+		case o.err != nil:
+			state[o.i] = unavailable
+			if firstErr == nil {
+				firstErr = o.err
+			}
+		case o.ok:
+			state[o.i] = succeeded
+		default:
+			state[o.i] = unavailable
+		}
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// readiness says whether stage i can start (every dependency succeeded) or
+// why it never will (a required input is missing or its producer did not
+// succeed); optional inputs of producers that did not succeed are dropped.
+func (r *runner) readiness(i int, state func(int) int, succeeded, unavailable int) (bool, string) {
+	s := r.plan.stages[i]
+	if miss := r.plan.missing[i]; len(miss) > 0 {
+		return false, "missing input " + strings.Join(miss, ", ")
+	}
+	optional := map[string]bool{}
+	if o, ok := s.(OptionalInputs); ok {
+		for _, in := range o.OptionalInputs() {
+			optional[in] = true
+		}
+	}
+	for _, j := range r.plan.deps[i] {
+		switch state(j) {
+		case unavailable:
+			for _, out := range r.plan.stages[j].Outputs() {
+				if _, reads := r.plan.sources[i][out]; !reads {
+					continue
+				}
+				if !optional[out] {
+					return false, fmt.Sprintf("input %s is unavailable (stage %s did not succeed)", out, r.plan.stages[j].Name())
+				}
+				delete(r.plan.sources[i], out)
+			}
+		case succeeded:
+		default:
+			return false, ""
+		}
+	}
+	return true, ""
+}
+
+// emit sends an event, one at a time.
+func (r *runner) emit(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opts.Events(e)
+}
+
+// runStage reuses or runs stage i and records it; ok is false when the
+// stage was skipped for a reason that is not an error.
+func (r *runner) runStage(ctx context.Context, i int) (bool, error) {
+	s := r.plan.stages[i]
+	log := r.opts.Log.With("stage", s.Name())
+	t0 := time.Now()
+	inputs, err := r.hashAll(r.plan.sources[i])
+	if err != nil {
+		return r.fail(s, log, t0, nil, fmt.Errorf("stage %s: %w", s.Name(), err))
+	}
+	params, paramsHash, err := manifest.Params(s.Params())
+	if err != nil {
+		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: parameters: %w", s.Name(), err))
+	}
+	if !slices.Contains(r.opts.Force, s.Name()) && r.reusable(s, inputs, paramsHash) {
+		r.emit(Event{Stage: s.Name(), State: Reused, Fraction: 1, Message: "inputs and parameters unchanged"})
+		log.Info("stage reused")
+		return true, nil
+	}
+	env := stage.NewEnv(r.c, r.opts.Labels, log, s.Name(), r.opts.Device, r.plan.sources[i], r.progress(s.Name(), t0))
+	r.emit(Event{Stage: s.Name(), State: Running})
+	log.Info("stage started")
+	if err := s.Check(env); err != nil {
+		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: %w", s.Name(), err))
+	}
+	if err := s.Run(ctx, env); err != nil {
+		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: %w", s.Name(), err))
+	}
+	outputs := map[string]string{}
+	for _, out := range s.Outputs() {
+		outputs[out] = env.Output(out)
+	}
+	outHashes, err := r.hashAll(outputs)
+	if err != nil {
+		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: an output is missing: %w", s.Name(), err))
+	}
+	entry := &manifest.Entry{Status: manifest.OK, Program: r.opts.Program, Inputs: inputs, Params: params,
+		ParamsHash: paramsHash, Outputs: outHashes, Record: env.Record, Started: t0.UTC(), Seconds: time.Since(t0).Seconds()}
+	if err := r.record(s.Name(), entry); err != nil {
+		return false, err
+	}
+	r.emit(Event{Stage: s.Name(), State: Done, Fraction: 1, Elapsed: entry.Seconds})
+	log.Info("stage done", "seconds", entry.Seconds)
+	return true, nil
+}
+
+// reusable reports whether the last run of s had these inputs and
+// parameters, succeeded under this program version, and its outputs are
+// still there unchanged.
+func (r *runner) reusable(s stage.Stage, inputs map[string]manifest.File, paramsHash string) bool {
+	r.mu.Lock()
+	prev := r.man.Stages[s.Name()]
+	r.mu.Unlock()
+	if prev == nil || prev.Status != manifest.OK || prev.Program != r.opts.Program || prev.ParamsHash != paramsHash ||
+		!sameFiles(prev.Inputs, inputs) || len(prev.Outputs) != len(s.Outputs()) {
+		return false
+	}
+	paths := map[string]string{}
+	for name, f := range prev.Outputs {
+		paths[name] = r.c.Dir + string(os.PathSeparator) + f.Path
+	}
+	now, err := r.hashAll(paths)
+	return err == nil && sameFiles(prev.Outputs, now)
+}
+
+func sameFiles(a, b map[string]manifest.File) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, f := range a {
+		if b[k] != f {
+			return false
+		}
+	}
+	return true
+}
+
+// hashAll hashes artefact files.
+func (r *runner) hashAll(paths map[string]string) (map[string]manifest.File, error) {
+	out := map[string]manifest.File{}
+	for name, p := range paths {
+		r.mu.Lock()
+		f, err := r.hasher.File(p)
+		r.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		out[name] = f
+	}
+	return out, nil
+}
+
+// fail records a stage that failed or was cancelled and returns its error.
+func (r *runner) fail(s stage.Stage, log *slog.Logger, t0 time.Time, inputs map[string]manifest.File, err error) (bool, error) {
+	st, ev := manifest.Failed, Failed
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		st, ev = manifest.Cancelled, Cancelled
+	}
+	entry := &manifest.Entry{Status: st, Program: r.opts.Program, Inputs: inputs, Started: t0.UTC(),
+		Seconds: time.Since(t0).Seconds(), Error: err.Error()}
+	if rerr := r.record(s.Name(), entry); rerr != nil {
+		log.Error("manifest not written", "err", rerr)
+	}
+	r.emit(Event{Stage: s.Name(), State: ev, Elapsed: entry.Seconds, Message: err.Error()})
+	log.Error("stage "+st, "err", err.Error())
+	return false, err
+}
+
+// record stores a stage's entry and writes the manifest.
+func (r *runner) record(name string, e *manifest.Entry) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.man.Stages[name] = e
+	return r.man.Save(r.c.ManifestPath())
+}
+
+// progress returns the stage's progress sink: it emits Running events with
+// an estimate of the time left, at most every 100 ms.
+func (r *runner) progress(name string, t0 time.Time) func(float64) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(f float64) {
+		mu.Lock()
+		now := time.Now()
+		if now.Sub(last) < 100*time.Millisecond && f < 1 {
+			mu.Unlock()
+			return
+		}
+		last = now
+		mu.Unlock()
+		el := now.Sub(t0).Seconds()
+		var eta float64
+		if f > 0.01 {
+			eta = el * (1 - f) / f
+		}
+		r.emit(Event{Stage: name, State: Running, Fraction: f, Elapsed: el, Estimate: eta})
+	}
+}

@@ -1,0 +1,337 @@
+package orchestrate
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/manifest"
+	"kidney3d/pipeline/stage"
+)
+
+// concat is a test stage that writes the concatenation of its inputs
+// (present ones, in declared order) plus a suffix to each output.
+type concat struct {
+	name     string
+	in, out  []string
+	optional []string
+	res      stage.Resource
+	suffix   string
+	runs     *atomic.Int32
+	gate     func(ctx context.Context) error // runs before writing
+}
+
+func (c *concat) Name() string             { return c.name }
+func (c *concat) Inputs() []string         { return c.in }
+func (c *concat) Outputs() []string        { return c.out }
+func (c *concat) OptionalInputs() []string { return c.optional }
+func (c *concat) Resource() stage.Resource { return c.res }
+func (c *concat) Params() any              { return map[string]string{"suffix": c.suffix} }
+func (c *concat) Check(env *stage.Env) error {
+	for _, in := range c.in {
+		if _, err := env.Input(in); err != nil && !contains(c.optional, in) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *concat) Run(ctx context.Context, env *stage.Env) error {
+	c.runs.Add(1)
+	if c.gate != nil {
+		if err := c.gate(ctx); err != nil {
+			return err
+		}
+	}
+	var data []byte
+	for _, in := range c.in {
+		p, err := env.Input(in)
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		data = append(data, b...)
+	}
+	data = append(data, c.suffix...)
+	for _, out := range c.out {
+		if err := atomicfile.Write(env.Output(out), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return err
+		}
+	}
+	env.Progress(1)
+	return nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// newCase makes a case folder with the given phases (content = their name).
+func newCase(t *testing.T, phases ...string) *casefile.Case {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "input", "masks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range phases {
+		if err := os.WriteFile(filepath.Join(dir, "input", p+".nii.gz"), []byte(p), 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := casefile.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// chain is a three-stage pipeline: seg (A+P → mask/kidney_left), merge
+// (mask → labels) and report (labels → report).
+func chain(runs *atomic.Int32) []stage.Stage {
+	return []stage.Stage{
+		&concat{name: "seg", in: []string{stage.Phase("A"), stage.Phase("P")}, out: []string{stage.Mask("kidney_left")}, res: stage.GPU, suffix: "+seg", runs: runs},
+		&concat{name: "merge", in: []string{stage.Mask("kidney_left")}, out: []string{stage.Labels}, res: stage.CPU, suffix: "+merge", runs: runs},
+		&concat{name: "report", in: []string{stage.Labels}, out: []string{stage.Report}, res: stage.IO, suffix: "+report", runs: runs},
+	}
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestRunThenReuseThenForce(t *testing.T) {
+	c := newCase(t, "A", "P")
+	var runs atomic.Int32
+	var events []Event
+	opts := Options{Program: "test", Events: func(e Event) { events = append(events, e) }}
+	if err := Run(context.Background(), c, chain(&runs), opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(c.Dir, "output", "report.json")); got != "AP+seg+merge+report" {
+		t.Fatalf("report = %q", got)
+	}
+	if runs.Load() != 3 {
+		t.Fatalf("%d runs, want 3", runs.Load())
+	}
+	man, err := manifest.Load(c.ManifestPath())
+	if err != nil || man.Stages["merge"].Status != manifest.OK || man.Stages["merge"].Outputs[stage.Labels].Path != "output/labels.nii.gz" {
+		t.Fatalf("manifest: %+v, %v", man.Stages["merge"], err)
+	}
+	stat := func() time.Time { st, _ := os.Stat(c.OutputLabelsPath()); return st.ModTime() }
+	before := stat()
+
+	runs.Store(0)
+	if err := Run(context.Background(), c, chain(&runs), opts); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != 0 || !stat().Equal(before) {
+		t.Fatalf("second run ran %d stages or rewrote output", runs.Load())
+	}
+
+	opts.Force = []string{"merge"}
+	if err := Run(context.Background(), c, chain(&runs), opts); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("--force merge ran %d stages, want 1 (report's input is byte-identical)", runs.Load())
+	}
+	opts.Force = []string{"nope"}
+	if err := Run(context.Background(), c, chain(&runs), opts); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("unknown --force stage: %v", err)
+	}
+}
+
+func TestChangedInputOrParamsReruns(t *testing.T) {
+	c := newCase(t, "A", "P")
+	var runs atomic.Int32
+	if err := Run(context.Background(), c, chain(&runs), Options{Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	runs.Store(0)
+	stages := chain(&runs)
+	stages[1].(*concat).suffix = "+merge2"
+	if err := Run(context.Background(), c, stages, Options{Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != 2 {
+		t.Fatalf("changed merge parameters ran %d stages, want merge and report", runs.Load())
+	}
+	// Deleting work is allowed at any time: the stage runs again.
+	os.RemoveAll(filepath.Join(c.Dir, "work"))
+	runs.Store(0)
+	if err := Run(context.Background(), c, stages, Options{Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("after deleting work/, %d stages ran, want seg only", runs.Load())
+	}
+}
+
+func TestGivenMaskSkipsItsStage(t *testing.T) {
+	c := newCase(t, "A", "P")
+	if err := os.WriteFile(c.MaskPath("kidney_left"), []byte("given"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	var runs atomic.Int32
+	var states []string
+	opts := Options{Program: "test", Events: func(e Event) { states = append(states, e.Stage+":"+string(e.State)) }}
+	if err := Run(context.Background(), c, chain(&runs), opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(c.Dir, "output", "report.json")); got != "given+merge+report" {
+		t.Fatalf("report = %q", got)
+	}
+	if !contains(states, "seg:given") || runs.Load() != 2 {
+		t.Fatalf("states %v, runs %d", states, runs.Load())
+	}
+}
+
+func TestMissingInputSkipsStageAndDependents(t *testing.T) {
+	c := newCase(t, "A") // no P
+	var runs atomic.Int32
+	var skipped []string
+	opts := Options{Program: "test", Events: func(e Event) {
+		if e.State == Skipped {
+			skipped = append(skipped, e.Stage+": "+e.Message)
+		}
+	}}
+	if err := Run(context.Background(), c, chain(&runs), opts); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != 0 || len(skipped) != 3 || !strings.Contains(skipped[0], "phase/P") {
+		t.Fatalf("runs %d, skipped %q", runs.Load(), skipped)
+	}
+}
+
+func TestOptionalInputMayBeMissing(t *testing.T) {
+	c := newCase(t, "A")
+	var runs atomic.Int32
+	s := &concat{name: "reg", in: []string{stage.Phase("A"), stage.Phase("D")}, optional: []string{stage.Phase("D")},
+		out: []string{stage.Registered("A")}, res: stage.CPU, suffix: "+reg", runs: &runs}
+	if err := Run(context.Background(), c, []stage.Stage{s}, Options{Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, c.ArtefactPath("reg", stage.Registered("A"))); got != "A+reg" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestFailureIsRecordedAndStopsDependents(t *testing.T) {
+	c := newCase(t, "A", "P")
+	var runs atomic.Int32
+	stages := chain(&runs)
+	boom := errors.New("boom")
+	stages[1].(*concat).gate = func(context.Context) error { return boom }
+	err := Run(context.Background(), c, stages, Options{Program: "test"})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "stage merge") {
+		t.Fatalf("got %v", err)
+	}
+	man, _ := manifest.Load(c.ManifestPath())
+	if man.Stages["merge"].Status != manifest.Failed || man.Stages["report"] != nil {
+		t.Fatalf("manifest: merge %+v, report %+v", man.Stages["merge"], man.Stages["report"])
+	}
+	if _, err := os.Stat(filepath.Join(c.Dir, "output", "report.json")); err == nil {
+		t.Fatal("report written after a failed dependency")
+	}
+}
+
+func TestCancelStopsPromptlyAndResumes(t *testing.T) {
+	c := newCase(t, "A", "P")
+	var runs atomic.Int32
+	stages := chain(&runs)
+	started := make(chan struct{})
+	stages[1].(*concat).gate = func(ctx context.Context) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-started; cancel() }()
+	t0 := time.Now()
+	if err := Run(ctx, c, stages, Options{Program: "test"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+	if d := time.Since(t0); d > 2*time.Second {
+		t.Fatalf("cancel took %v", d)
+	}
+	runs.Store(0)
+	if err := Run(context.Background(), c, chain(&runs), Options{Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != 2 {
+		t.Fatalf("resume ran %d stages, want merge and report", runs.Load())
+	}
+}
+
+func TestGPUStagesRunOneAtATime(t *testing.T) {
+	c := newCase(t, "A")
+	var runs, running, peak atomic.Int32
+	var mu sync.Mutex
+	gate := func(context.Context) error {
+		n := running.Add(1)
+		mu.Lock()
+		if n > peak.Load() {
+			peak.Store(n)
+		}
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		running.Add(-1)
+		return nil
+	}
+	var stages []stage.Stage
+	for _, name := range []string{"g1", "g2", "g3"} {
+		stages = append(stages, &concat{name: name, in: []string{stage.Phase("A")}, out: []string{stage.Mask(name)},
+			res: stage.GPU, runs: &runs, gate: gate})
+	}
+	if err := Run(context.Background(), c, stages, Options{Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if peak.Load() != 1 || runs.Load() != 3 {
+		t.Fatalf("peak %d GPU stages at once, %d runs", peak.Load(), runs.Load())
+	}
+}
+
+func TestPlanRejectsBadGraphs(t *testing.T) {
+	c := newCase(t, "A")
+	var runs atomic.Int32
+	for _, tc := range []struct {
+		name   string
+		stages []stage.Stage
+		want   string
+	}{
+		{"two writers", []stage.Stage{
+			&concat{name: "a", in: []string{stage.Phase("A")}, out: []string{stage.Labels}, runs: &runs},
+			&concat{name: "b", in: []string{stage.Phase("A")}, out: []string{stage.Labels}, runs: &runs},
+		}, "written by both a and b"},
+		{"cycle", []stage.Stage{
+			&concat{name: "a", in: []string{stage.Mask("x")}, out: []string{stage.Mask("y")}, runs: &runs},
+			&concat{name: "b", in: []string{stage.Mask("y")}, out: []string{stage.Mask("x")}, runs: &runs},
+		}, "cycle"},
+	} {
+		if err := Run(context.Background(), c, tc.stages, Options{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v", tc.name, err)
+		}
+	}
+}

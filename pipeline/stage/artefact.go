@@ -1,0 +1,21 @@
+package stage
+
+// Artefact names: what stages declare as inputs and outputs. The case folder
+// decides where each lives (casefile.Case.ArtefactPath).
+const (
+	// Labels is the final label map, output/labels.nii.gz.
+	Labels = "labels"
+	// Meshes is the folder of surface meshes, output/meshes/.
+	Meshes = "meshes"
+	// Report is output/report.json.
+	Report = "report"
+)
+
+// Phase names an input CT phase (A, P, D or N).
+func Phase(p string) string { return "phase/" + p }
+
+// Registered names a phase resampled onto the A grid.
+func Registered(p string) string { return "registered/" + p }
+
+// Mask names a binary mask of one label of the label table.
+func Mask(label string) string { return "mask/" + label }

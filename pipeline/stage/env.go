@@ -1,0 +1,54 @@
+package stage
+
+import (
+	"fmt"
+	"log/slog"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/labels"
+)
+
+// Env is what a stage sees of the world while it checks and runs: the case,
+// the label table, where each of its inputs is read from and where each
+// output goes, a logger and a progress sink.
+type Env struct {
+	Case   *casefile.Case
+	Labels *labels.Table
+	Log    *slog.Logger
+	// Device is "auto", "cpu" or "gpu", from `kidney3d run --device`.
+	Device string
+	// Record holds facts the stage wants in the manifest beside its
+	// outputs (e.g. a registration's transform and residual).
+	Record map[string]any
+
+	stage    string
+	sources  map[string]string
+	progress func(float64)
+}
+
+// NewEnv makes the environment of one stage: sources maps each of its
+// input artefacts to the file it is read from; progress receives fractions
+// in [0, 1].
+func NewEnv(c *casefile.Case, table *labels.Table, log *slog.Logger, stageName, device string, sources map[string]string, progress func(float64)) *Env {
+	if progress == nil {
+		progress = func(float64) {}
+	}
+	return &Env{Case: c, Labels: table, Log: log, Device: device, Record: map[string]any{},
+		stage: stageName, sources: sources, progress: progress}
+}
+
+// Input is the file an input artefact is read from.
+func (e *Env) Input(artefact string) (string, error) {
+	p, ok := e.sources[artefact]
+	if !ok {
+		return "", fmt.Errorf("stage %s: input %s is not available", e.stage, artefact)
+	}
+	return p, nil
+}
+
+// Output is the file (or, for meshes, the folder) an output artefact is
+// written to; the stage writes it atomically.
+func (e *Env) Output(artefact string) string { return e.Case.ArtefactPath(e.stage, artefact) }
+
+// Progress reports the fraction of the stage's work done.
+func (e *Env) Progress(f float64) { e.progress(min(max(f, 0), 1)) }

@@ -1,0 +1,88 @@
+// Package stage defines the pipeline's stages (DESIGN.md "How it computes"):
+// each has one responsibility, declares the artefacts it reads and writes
+// and its resource class, validates its inputs before any work, runs
+// cancellably and saves atomically. Stages register a factory by name, as
+// database/sql drivers do, and config.yaml composes them.
+package stage
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Resource is the class of machine resource a stage mostly uses; the
+// orchestrator runs GPU stages one at a time per device and CPU stages in
+// parallel up to the cores.
+type Resource string
+
+// Resource classes.
+const (
+	GPU Resource = "gpu"
+	CPU Resource = "cpu"
+	IO  Resource = "io"
+)
+
+// Stage is one step of the pipeline.
+type Stage interface {
+	// Name is the stage's name in config.yaml, the manifest and logs.
+	Name() string
+	// Inputs are the artefacts the stage reads (see Artefact names).
+	Inputs() []string
+	// Outputs are the artefacts the stage writes.
+	Outputs() []string
+	// Resource is the stage's resource class.
+	Resource() Resource
+	// Params are the stage's effective parameters, hashed to decide
+	// whether an earlier run can be reused and recorded in the manifest.
+	Params() any
+	// Check validates the inputs before any long work and reports every
+	// problem found, not only the first.
+	Check(env *Env) error
+	// Run does the work, writes every output through env and reports
+	// progress; it returns ctx.Err() promptly once ctx is cancelled.
+	Run(ctx context.Context, env *Env) error
+}
+
+// Factory makes a stage from its config.yaml parameters.
+type Factory func(params Params) (Stage, error)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Factory{}
+)
+
+// Register makes a stage available by name; it panics on a duplicate name,
+// which is a programming error.
+func Register(name string, f Factory) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[name]; dup {
+		panic("stage: Register called twice for " + name)
+	}
+	registry[name] = f
+}
+
+// New makes the named stage from its parameters.
+func New(name string, params Params) (Stage, error) {
+	registryMu.RLock()
+	f, ok := registry[name]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("unknown stage %q (known: %v)", name, Names())
+	}
+	return f(params)
+}
+
+// Names lists the registered stages, sorted.
+func Names() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
