@@ -3,15 +3,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"kidney3d/pipeline/bench"
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/imageinfo"
 )
@@ -28,6 +32,7 @@ var commands = map[string]command{
 	"demo":  {"demo --out DIR [--seed N] [--size small|full]", runDemo},
 	"view":  {"view [CASE]", runView},
 	"bench": {"bench [--out FILE.json] [--quick]", runBench},
+	"run":   {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE]", runCase},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -65,7 +70,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage:")
-	for _, name := range []string{"view", "demo", "info", "bench"} {
+	for _, name := range []string{"view", "demo", "run", "info", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
 }
@@ -157,4 +162,23 @@ func runBench(args []string, stdout io.Writer) error {
 		return err
 	}
 	return bench.Run(bench.Options{Out: *out, Quick: *quick}, stdout)
+}
+
+func runCase(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var opts caserun.Options
+	fs.StringVar(&opts.Device, "device", "auto", "auto, cpu or gpu")
+	fs.BoolVar(&opts.JSON, "json", false, "print progress events as JSON lines")
+	fs.StringVar(&opts.Config, "config", "", "pipeline config.yaml (default: CASE/config.yaml, else the built-in one)")
+	fs.Func("force", "rerun this stage even if unchanged (repeatable)", func(s string) error {
+		opts.Force = append(opts.Force, strings.Split(s, ",")...)
+		return nil
+	})
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return caserun.Run(ctx, pos[0], opts, stdout, os.Stderr)
 }

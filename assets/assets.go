@@ -8,3 +8,9 @@ import _ "embed"
 //
 //go:embed labels.yaml
 var LabelsYAML []byte
+
+// ConfigYAML is the default pipeline (config.yaml): its stages and their
+// parameters.
+//
+//go:embed config.yaml
+var ConfigYAML []byte

@@ -1,0 +1,99 @@
+// Package caserun is `kidney3d run`: it opens a case, composes the
+// pipeline from config.yaml, sets up the case's structured log and runs the
+// orchestrator, reporting progress as a terminal bar or as NDJSON events.
+package caserun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/config"
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/orchestrate"
+	_ "kidney3d/pipeline/stages/standard" // the built-in stages
+)
+
+// Version is the program version recorded in manifests.
+const Version = "0.1.0"
+
+// Options are the command line's choices.
+type Options struct {
+	Config string   // config.yaml; "" for CASE/config.yaml if present, else the default
+	Device string   // auto, cpu or gpu
+	Force  []string // stages to rerun
+	JSON   bool     // NDJSON events on stdout instead of a bar on stderr
+}
+
+// Run runs the pipeline on the case folder dir.
+func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer) error {
+	if !slices.Contains([]string{"auto", "cpu", "gpu"}, opts.Device) {
+		return fmt.Errorf("--device %q: want auto, cpu or gpu", opts.Device)
+	}
+	c, err := casefile.Open(dir)
+	if err != nil {
+		return err
+	}
+	cfgPath := opts.Config
+	if cfgPath == "" {
+		if p := filepath.Join(dir, "config.yaml"); fileExists(p) {
+			cfgPath = p
+		}
+	}
+	cfg, source, err := config.Load(cfgPath)
+	if err != nil {
+		return err
+	}
+	stages, err := cfg.Build(source)
+	if err != nil {
+		return err
+	}
+	table := labels.Default()
+	if cfg.Labels != "" {
+		if table, err = labels.Load(cfg.Labels); err != nil {
+			return err
+		}
+	}
+	logFile, err := os.OpenFile(c.LogPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	log := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})).With("case", dir)
+	log.Info("run started", "stage", "pipeline", "config", source, "device", opts.Device, "force", opts.Force)
+
+	var events func(orchestrate.Event)
+	if opts.JSON {
+		enc := json.NewEncoder(stdout)
+		events = func(e orchestrate.Event) { enc.Encode(e) }
+	} else {
+		bar := newBar(stderr, stageNames(stages))
+		defer bar.finish()
+		events = bar.update
+	}
+	err = orchestrate.Run(ctx, c, stages, orchestrate.Options{
+		Program: Version, Device: opts.Device, Force: opts.Force, Labels: table, Log: log, Events: events,
+	})
+	switch {
+	case errors.Is(err, context.Canceled):
+		log.Warn("run cancelled", "stage", "pipeline")
+		return fmt.Errorf("%s: cancelled; run again to resume", dir)
+	case err != nil:
+		log.Error("run failed", "stage", "pipeline", "err", err.Error())
+		return err
+	}
+	log.Info("run finished", "stage", "pipeline")
+	return nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}

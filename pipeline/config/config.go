@@ -1,0 +1,105 @@
+// Package config reads config.yaml, which composes the pipeline: the
+// stages to run, by registered name, and their parameters. The default is
+// embedded from assets/config.yaml; a user's file replaces it.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+
+	"kidney3d/assets"
+	"kidney3d/pipeline/stage"
+)
+
+// Config is a parsed config.yaml.
+type Config struct {
+	Stages []StageConfig `yaml:"stages"`
+	// Labels is an optional label-table file replacing the embedded one.
+	Labels string `yaml:"labels"`
+}
+
+// StageConfig is one stage entry.
+type StageConfig struct {
+	Stage  string       `yaml:"stage"` // the registered kind
+	Name   string       `yaml:"name"`  // optional: its name in this pipeline
+	Params stage.Params `yaml:"params"`
+	line   int
+}
+
+// Error is a problem in a config file, with its line.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("config: %s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("config: %s: %s", e.File, e.Msg)
+}
+
+var lineInError = regexp.MustCompile(`line (\d+)`)
+
+// Parse reads a config; source names it in errors. Unknown keys and
+// unknown stage names are errors.
+func Parse(data []byte, source string) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && err != io.EOF {
+		line := 0
+		if m := lineInError.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		return nil, &Error{File: source, Line: line, Msg: err.Error()}
+	}
+	var nodes struct {
+		Stages []yaml.Node `yaml:"stages"`
+	}
+	if err := yaml.Unmarshal(data, &nodes); err == nil && len(nodes.Stages) == len(c.Stages) {
+		for i := range c.Stages {
+			c.Stages[i].line = nodes.Stages[i].Line
+		}
+	}
+	if len(c.Stages) == 0 {
+		return nil, &Error{File: source, Msg: "no stages: the file needs a list under `stages:`"}
+	}
+	return &c, nil
+}
+
+// Build makes the configured stages; an unknown stage or bad parameters
+// are reported with the entry's line.
+func (c *Config) Build(source string) ([]stage.Stage, error) {
+	var out []stage.Stage
+	for _, sc := range c.Stages {
+		s, err := stage.New(sc.Stage, sc.Name, sc.Params)
+		if err != nil {
+			return nil, &Error{File: source, Line: sc.line, Msg: fmt.Sprintf("stage %s: %v", sc.Stage, err)}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Load reads the config at path, or the embedded default when path is "".
+// It returns the stages and the name of the source for messages.
+func Load(path string) (*Config, string, error) {
+	if path == "" {
+		c, err := Parse(assets.ConfigYAML, "assets/config.yaml")
+		return c, "assets/config.yaml", err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, path, &Error{File: path, Msg: err.Error()}
+	}
+	c, err := Parse(data, path)
+	return c, path, err
+}

@@ -1,0 +1,81 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"kidney3d/pipeline/stage"
+	_ "kidney3d/pipeline/stages/standard"
+)
+
+// nop is a registered test stage kind.
+type nop struct{ name string }
+
+func (n nop) Name() string                        { return n.name }
+func (nop) Inputs() []string                      { return nil }
+func (nop) Outputs() []string                     { return nil }
+func (nop) Resource() stage.Resource              { return stage.CPU }
+func (nop) Params() any                           { return nil }
+func (nop) Check(*stage.Env) error                { return nil }
+func (nop) Run(context.Context, *stage.Env) error { return nil }
+
+func init() {
+	stage.Register("config_test_nop", func(name string, p stage.Params) (stage.Stage, error) {
+		var params struct {
+			Level int `yaml:"level"`
+		}
+		return nop{name}, p.Decode(&params)
+	})
+}
+
+func TestDefaultConfigBuilds(t *testing.T) {
+	c, source, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages, err := c.Build(source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stages) < 3 || stages[0].Name() != "load" {
+		t.Fatalf("default pipeline: %d stages", len(stages))
+	}
+}
+
+func TestConfigErrorsNameTheLine(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"empty", "", "no stages"},
+		{"not yaml", "stages: [\n", "t.yaml"},
+		{"unknown key", "stages:\n  - stage: config_test_nop\n    colour: red\n", ":3:"},
+		{"unknown stage", "stages:\n  - stage: config_test_nop\n  - stage: frobnicate\n", ":3: stage frobnicate: unknown stage"},
+		{"bad params", "stages:\n  - stage: config_test_nop\n    params: {level: high}\n", ":2: stage config_test_nop: parameters"},
+		{"unknown param", "stages:\n  - stage: config_test_nop\n    params: {depth: 3}\n", "depth"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(tc.yaml), "t.yaml")
+			if err == nil {
+				_, err = c.Build("t.yaml")
+			}
+			var ce *Error
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an *Error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNamedStages(t *testing.T) {
+	c, err := Parse([]byte("stages:\n  - {stage: config_test_nop, name: first}\n  - {stage: config_test_nop, params: {level: 2}}\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages, err := c.Build("t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stages[0].Name() != "first" || stages[1].Name() != "config_test_nop" {
+		t.Fatalf("names %s, %s", stages[0].Name(), stages[1].Name())
+	}
+}

@@ -1,0 +1,114 @@
+package load
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/orchestrate"
+	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/volume"
+)
+
+func grid(origin [3]float64, dims [3]int) volume.Grid {
+	return volume.Grid{Dims: dims, Affine: volume.Affine{{-2, 0, 0, origin[0]}, {0, -2, 0, origin[1]}, {0, 0, 2.5, origin[2]}, {0, 0, 0, 1}}}
+}
+
+// writeCase writes phases (a 16³ body of 40 HU) and masks into a new case.
+func writeCase(t *testing.T, phases map[string]volume.Grid, masks map[string]*volume.Volume[uint8]) *casefile.Case {
+	t.Helper()
+	dir := t.TempDir()
+	for p, g := range phases {
+		v := volume.New[int16](g)
+		for i := range v.Data {
+			v.Data[i] = 40
+		}
+		if err := volume.Save(filepath.Join(dir, "input", p+".nii.gz"), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, m := range masks {
+		if err := volume.Save(filepath.Join(dir, "input", "masks", name+".nii.gz"), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := casefile.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func runLoad(t *testing.T, c *casefile.Case) error {
+	t.Helper()
+	s, err := stage.New("load", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return orchestrate.Run(context.Background(), c, []stage.Stage{s}, orchestrate.Options{Program: "test"})
+}
+
+func TestValidCaseWritesSummary(t *testing.T) {
+	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
+	mask := volume.New[uint8](g)
+	mask.Data[100], mask.Data[101] = 1, 1
+	c := writeCase(t, map[string]volume.Grid{"A": g, "P": grid([3]float64{3, 0, -4}, [3]int{16, 16, 16})}, map[string]*volume.Volume[uint8]{"artery": mask})
+	if err := runLoad(t, c); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(c.ArtefactPath("load", Summary))
+	if err != nil || !strings.Contains(string(b), `"artery"`) || !strings.Contains(string(b), `"voxels": 2`) {
+		t.Fatalf("summary %s, %v", b, err)
+	}
+}
+
+func TestBadInputsAreAllReported(t *testing.T) {
+	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
+	far := grid([3]float64{0, 0, 500}, [3]int{16, 16, 16})
+	flat := grid([3]float64{0, 0, 0}, [3]int{16, 16, 1})
+	badMask := volume.New[uint8](g)
+	badMask.Data[7] = 9
+	offGrid := volume.New[uint8](grid([3]float64{1, 0, 0}, [3]int{16, 16, 16}))
+	for _, tc := range []struct {
+		name   string
+		phases map[string]volume.Grid
+		masks  map[string]*volume.Volume[uint8]
+		want   []string
+	}{
+		{"missing A", map[string]volume.Grid{"P": g}, nil, []string{"A.nii.gz: missing"}},
+		{"far apart", map[string]volume.Grid{"A": g, "D": far}, nil, []string{"D.nii.gz: does not overlap", "500 mm apart"}},
+		{"2D", map[string]volume.Grid{"A": flat}, nil, []string{"A.nii.gz: not a 3D image"}},
+		{"mask values", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"vein": badMask}, []string{"vein.nii.gz: value 9"}},
+		{"mask grid", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"vein": offGrid}, []string{"vein.nii.gz: mask of vein is not on the arterial phase's grid", "origin"}},
+		{"two problems", map[string]volume.Grid{"A": g, "P": flat, "D": far}, nil, []string{"P.nii.gz: not a 3D image", "D.nii.gz: does not overlap"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := runLoad(t, writeCase(t, tc.phases, tc.masks))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCorruptPhaseIsNamed(t *testing.T) {
+	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
+	c := writeCase(t, map[string]volume.Grid{"A": g, "P": g}, nil)
+	path := c.PhasePath("P")
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, b[:len(b)-20], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := runLoad(t, c)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("truncated phase: %v", err)
+	}
+}

@@ -1,0 +1,11 @@
+// Package standard registers the built-in stages; import it for its side
+// effect, as Caddy's modules/standard does.
+package standard
+
+import (
+	// The stages of the default pipeline.
+	_ "kidney3d/pipeline/stages/load"
+	_ "kidney3d/pipeline/stages/measure"
+	_ "kidney3d/pipeline/stages/merge"
+	_ "kidney3d/pipeline/stages/register"
+)
