@@ -10,16 +10,37 @@ import (
 	"path/filepath"
 )
 
+// Option changes how Write works.
+type Option func(*options)
+
+type options struct{ tempDir string }
+
+// TempDir makes Write stage its temporary file in dir rather than beside
+// the target, so that a folder of outputs never shows an unfinished file.
+// dir must be on the target's file system (a rename cannot cross them).
+func TempDir(dir string) Option { return func(o *options) { o.tempDir = dir } }
+
 // Write creates or replaces path with what write produces: it writes a
-// temporary file in the same folder, fsyncs it, renames it over path and
-// fsyncs the folder. On any error the temporary file is removed and path is
-// left as it was.
-func Write(path string, write func(w io.Writer) error) (err error) {
+// temporary file (in the target's folder unless TempDir says otherwise),
+// fsyncs it, renames it over path and fsyncs the folder. On any error the
+// temporary file is removed and path is left as it was.
+func Write(path string, write func(w io.Writer) error, opts ...Option) (err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmpDir := dir
+	if o.tempDir != "" {
+		tmpDir = o.tempDir
+		if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+			return err
+		}
+	}
+	f, err := os.CreateTemp(tmpDir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}

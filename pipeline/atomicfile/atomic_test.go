@@ -47,3 +47,25 @@ func TestWriteFailureKeepsOldFileAndLeavesNoTemp(t *testing.T) {
 		t.Errorf("temporary files left: %v", entries)
 	}
 }
+
+func TestWriteWithTempDirLeavesTargetFolderClean(t *testing.T) {
+	root := t.TempDir()
+	out, tmp := filepath.Join(root, "output"), filepath.Join(root, "work", ".tmp")
+	path := filepath.Join(out, "report.json")
+	err := Write(path, func(w io.Writer) error {
+		if entries, _ := os.ReadDir(out); len(entries) != 0 {
+			t.Errorf("target folder shows %v while writing", entries)
+		}
+		_, err := io.WriteString(w, "{}")
+		return err
+	}, TempDir(tmp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "{}" {
+		t.Fatalf("got %q", b)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("temporary files left: %v", entries)
+	}
+}

@@ -5,6 +5,7 @@ package casefile
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -59,7 +60,8 @@ func (c *Case) MaskPath(label string) string {
 
 // ArtefactPath is where the artefact written by the named stage lives:
 // the final label map, meshes and report under output/, everything else
-// under work/<stage>/. Names are those of package stage ("labels",
+// under work/<stage>/ (NIfTI, or as named when the name has an extension
+// such as inputs.json). Names are those of package stage ("labels",
 // "meshes", "report", "mask/<label>", "registered/<phase>", ...).
 func (c *Case) ArtefactPath(stageName, artefact string) string {
 	switch artefact {
@@ -69,6 +71,9 @@ func (c *Case) ArtefactPath(stageName, artefact string) string {
 		return filepath.Join(c.Dir, "output", "meshes")
 	case "report":
 		return filepath.Join(c.Dir, "output", "report.json")
+	}
+	if path.Ext(artefact) != "" {
+		return filepath.Join(c.Dir, "work", stageName, filepath.FromSlash(artefact))
 	}
 	return filepath.Join(c.Dir, "work", stageName, filepath.FromSlash(artefact)+".nii.gz")
 }
@@ -98,3 +103,7 @@ func (c *Case) GivenMasks() (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// TempDir is where atomic writes stage their temporary files, so that
+// output/ never shows an unfinished file; it is emptied at each run's start.
+func (c *Case) TempDir() string { return filepath.Join(c.Dir, "work", ".tmp") }

@@ -67,6 +67,10 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 	if err != nil {
 		return err
 	}
+	// Temporary files left by a run that was killed are never outputs.
+	if err := os.RemoveAll(c.TempDir()); err != nil {
+		return err
+	}
 	given, err := givenArtefacts(c)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
 )
@@ -49,6 +50,10 @@ func (e *Env) Input(artefact string) (string, error) {
 // Output is the file (or, for meshes, the folder) an output artefact is
 // written to; the stage writes it atomically.
 func (e *Env) Output(artefact string) string { return e.Case.ArtefactPath(e.stage, artefact) }
+
+// Atomic is the option every output write passes to atomicfile.Write (or
+// volume.Save): temporary files go to the case's work/.tmp.
+func (e *Env) Atomic() atomicfile.Option { return atomicfile.TempDir(e.Case.TempDir()) }
 
 // Progress reports the fraction of the stage's work done.
 func (e *Env) Progress(f float64) { e.progress(min(max(f, 0), 1)) }

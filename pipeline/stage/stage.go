@@ -45,8 +45,11 @@ type Stage interface {
 	Run(ctx context.Context, env *Env) error
 }
 
-// Factory makes a stage from its config.yaml parameters.
-type Factory func(params Params) (Stage, error)
+// Factory makes a stage from its config.yaml entry: the name it runs
+// under (the registered name, or the entry's own name when one kind of
+// stage is configured twice, e.g. register_P and register_D) and its
+// parameters.
+type Factory func(name string, params Params) (Stage, error)
 
 var (
 	registryMu sync.RWMutex
@@ -64,15 +67,19 @@ func Register(name string, f Factory) {
 	registry[name] = f
 }
 
-// New makes the named stage from its parameters.
-func New(name string, params Params) (Stage, error) {
+// New makes a stage of the registered kind, running under name ("" for
+// the kind's own name), from its parameters.
+func New(kind, name string, params Params) (Stage, error) {
 	registryMu.RLock()
-	f, ok := registry[name]
+	f, ok := registry[kind]
 	registryMu.RUnlock()
 	if !ok {
-		return nil, fmt.Errorf("unknown stage %q (known: %v)", name, Names())
+		return nil, fmt.Errorf("unknown stage %q (known: %v)", kind, Names())
 	}
-	return f(params)
+	if name == "" {
+		name = kind
+	}
+	return f(name, params)
 }
 
 // Names lists the registered stages, sorted.

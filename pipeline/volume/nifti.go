@@ -3,6 +3,7 @@ package volume
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"kidney3d/nifti"
 	"kidney3d/pipeline/atomicfile"
@@ -12,7 +13,7 @@ import (
 // image's scaling (scl_slope, scl_inter) as nibabel does. When the stored
 // type is T and there is no scaling, the voxels are used without a copy.
 func FromImage[T Voxel](img *nifti.Image) (*Volume[T], error) {
-	g := Grid{Dims: img.Header.Shape(), Affine: Affine(img.Header.Affine())}
+	g := GridOf(&img.Header)
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
@@ -32,6 +33,11 @@ func FromImage[T Voxel](img *nifti.Image) (*Volume[T], error) {
 		}
 	})
 	return out, nil
+}
+
+// GridOf is the grid a NIfTI header describes.
+func GridOf(h *nifti.Header) Grid {
+	return Grid{Dims: h.Shape(), Affine: Affine(h.Affine())}
 }
 
 // nImageVoxels is the length of an image's voxel slice.
@@ -101,10 +107,10 @@ func Load[T Voxel](path string) (*Volume[T], error) {
 	return v, nil
 }
 
-// Save writes v to path atomically; a name ending in .gz is gzip-compressed
-// at the default level.
-func Save[T Voxel](path string, v *Volume[T]) error {
+// Save writes v to path atomically (opts as atomicfile.Write takes them); a
+// name ending in .gz is gzip-compressed at the default level.
+func Save[T Voxel](path string, v *Volume[T], opts ...atomicfile.Option) error {
 	img := ToImage(v)
-	opts := &nifti.EncodeOptions{Gzip: len(path) > 3 && path[len(path)-3:] == ".gz"}
-	return atomicfile.Write(path, func(w io.Writer) error { return nifti.Encode(w, img, opts) })
+	enc := &nifti.EncodeOptions{Gzip: strings.HasSuffix(path, ".gz")}
+	return atomicfile.Write(path, func(w io.Writer) error { return nifti.Encode(w, img, enc) }, opts...)
 }

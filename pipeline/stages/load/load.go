@@ -288,7 +288,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
-	})
+	}, env.Atomic())
 }
 
 // checkMask accepts a binary mask: values 0 and 1, or 0 and the label's own

@@ -102,7 +102,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
-	})
+	}, env.Atomic())
 }
 
 // round keeps n decimals, so that the report reads cleanly.

@@ -155,5 +155,5 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		env.Log.Warn("no structure masks: the label map is empty")
 	}
 	env.Record["voxels"] = counts
-	return volume.Save(env.Output(stage.Labels), out)
+	return volume.Save(env.Output(stage.Labels), out, env.Atomic())
 }

@@ -98,5 +98,5 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	return volume.Save(env.Output(stage.Registered(s.params.Phase)), out)
+	return volume.Save(env.Output(stage.Registered(s.params.Phase)), out, env.Atomic())
 }

@@ -1,0 +1,66 @@
+package merge
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/orchestrate"
+	"kidney3d/pipeline/stage"
+	_ "kidney3d/pipeline/stages/load"
+	"kidney3d/pipeline/volume"
+)
+
+func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
+	dir := t.TempDir()
+	g := volume.Grid{Dims: [3]int{8, 8, 8}, Affine: volume.Identity}
+	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), volume.New[int16](g)); err != nil {
+		t.Fatal(err)
+	}
+	// kidney_left: x < 6; tumor: x >= 4; perirenal_fat: everything.
+	masks := map[string]func(i int) bool{
+		"kidney_left":   func(i int) bool { return i < 6 },
+		"tumor":         func(i int) bool { return i >= 4 },
+		"perirenal_fat": func(int) bool { return true },
+	}
+	for name, in := range masks {
+		m := volume.New[uint8](g)
+		for n := range m.Data {
+			if i, _, _ := g.Coords(n); in(i) {
+				m.Data[n] = 1
+			}
+		}
+		if err := volume.Save(filepath.Join(dir, "input", "masks", name+".nii.gz"), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _ := casefile.Open(dir)
+	var stages []stage.Stage
+	for _, kind := range []string{"load", "merge"} {
+		s, err := stage.New(kind, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages = append(stages, s)
+	}
+	if err := orchestrate.Run(context.Background(), c, stages, orchestrate.Options{Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	lab, err := volume.Load[uint8](c.OutputLabelsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Values from the label table: 1 kidney_left, 3 tumor, 8 perirenal_fat.
+	for i, want := range []uint8{1, 1, 1, 1, 3, 3, 3, 3} {
+		if got := lab.At(i, 2, 2); got != want {
+			t.Errorf("x=%d: label %d, want %d", i, got, want)
+		}
+	}
+}
+
+func TestPrecedenceMustNameKnownLabels(t *testing.T) {
+	if _, err := stage.New("merge", "", stage.Params{"precedence": []string{"tumor", "kidnee"}}); err == nil {
+		t.Fatal("accepted an unknown label")
+	}
+}
