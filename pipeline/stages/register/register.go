@@ -17,9 +17,12 @@ import (
 
 func init() {
 	stage.Register("register", func(name string, p stage.Params) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{Phase: "P", Fill: -1024}}
+		s := &Stage{name: name, params: Params{Phase: "P", Fill: -1024, Init: "moments"}}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
+		}
+		if _, ok := inits[s.params.Init]; !ok {
+			return nil, fmt.Errorf("init %q: want moments, geometry or identity", s.params.Init)
 		}
 		if !slices.Contains([]string{"N", "P", "D"}, s.params.Phase) {
 			return nil, fmt.Errorf("phase %q: want N, P or D (A is the reference)", s.params.Phase)
@@ -33,6 +36,16 @@ type Params struct {
 	Phase string `yaml:"phase" json:"phase"`
 	// Fill is the HU given to A-grid voxels outside the moving phase.
 	Fill int16 `yaml:"fill_hu" json:"fill_hu"`
+	// Init is the starting position: "moments" aligns the bodies' centres
+	// of mass; "identity" trusts the scanner frame (use it when a phase
+	// covers a shorter length of the body); "geometry" aligns grid centres.
+	Init string `yaml:"init" json:"init"`
+}
+
+var inits = map[string]register.Init{
+	"moments":  register.InitMoments,
+	"geometry": register.InitGeometry,
+	"identity": register.InitIdentity,
 }
 
 // Stage registers one phase onto A.
@@ -86,6 +99,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	opts := register.DefaultOptions()
+	opts.Init = inits[s.params.Init]
 	opts.Progress = func(f float64) { env.Progress(0.9 * f) }
 	res, err := register.Rigid(ctx, fixed, moving, opts)
 	if err != nil {

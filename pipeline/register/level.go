@@ -1,0 +1,92 @@
+package register
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"kidney3d/pipeline/volume"
+)
+
+// minSamples is the fewest samples a level draws, whatever
+// Options.SampleFraction says: fewer make the histogram too noisy for a
+// smooth metric. A small body gets more samples than voxels, which random
+// coordinates allow.
+const minSamples = 4096
+
+// level is one resolution of the pyramid: both images smoothed and
+// downsampled to about the same voxel size, and their bodies.
+type level struct {
+	fixed, moving         *volume.Volume[float32]
+	fixedBody, movingBody body
+}
+
+// levelPlan is a level to build: its shrink factor as Options.Levels gives
+// it, and the per-axis decimation of each image.
+type levelPlan struct {
+	shrink        int
+	fixed, moving [3]int
+}
+
+// plan turns the options' shrink factors into decimations of the two
+// grids: voxels of shrink times the fixed image's smallest voxel size, but
+// no smaller than MinSpacing. A level that decimates both images as the one
+// before it is dropped.
+func plan(fixed, moving volume.Grid, o Options) []levelPlan {
+	sp := fixed.Spacing()
+	finest := math.Min(sp[0], math.Min(sp[1], sp[2]))
+	var out []levelPlan
+	for _, s := range o.Levels {
+		target := math.Max(float64(s)*finest, o.MinSpacing)
+		lp := levelPlan{shrink: s, fixed: shrinkFactors(fixed, target), moving: shrinkFactors(moving, target)}
+		if n := len(out); n > 0 && out[n-1].fixed == lp.fixed && out[n-1].moving == lp.moving {
+			continue
+		}
+		out = append(out, lp)
+	}
+	return out
+}
+
+// buildLevel downsamples both images as lp says.
+func buildLevel(ctx context.Context, fixed, moving *volume.Volume[int16], lp levelPlan, threshold float64) (level, error) {
+	var lv level
+	var err error
+	if lv.fixed, err = downsample(ctx, fixed, lp.fixed); err != nil {
+		return lv, err
+	}
+	if lv.moving, err = downsample(ctx, moving, lp.moving); err != nil {
+		return lv, err
+	}
+	lv.fixedBody = bodyOf(lv.fixed, threshold)
+	lv.movingBody = bodyOf(lv.moving, threshold)
+	if lv.fixedBody.count == 0 {
+		return lv, fmt.Errorf("%w: fixed image has no voxel above %g HU", ErrNoBody, threshold)
+	}
+	if lv.movingBody.count == 0 {
+		return lv, fmt.Errorf("%w: moving image has no voxel above %g HU", ErrNoBody, threshold)
+	}
+	return lv, nil
+}
+
+// sampleCount is how many samples a body of count voxels gets.
+func (o Options) sampleCount(count int) int {
+	n := int(math.Round(o.SampleFraction * float64(count)))
+	return min(max(n, minSamples), o.MaxSamples)
+}
+
+// metric draws the level's fixed samples (seeded by the level's index) and
+// sets up Mattes mutual information for rotations about center.
+func (lv level) metric(o Options, index int, center [3]float64) (*mattes, error) {
+	stream := 2 * uint64(index)
+	fixed := drawSamples(lv.fixed, o.BodyThreshold, lv.fixedBody, o.sampleCount(lv.fixedBody.count), o.Seed, stream)
+	fixedLo, fixedHi, ok := intensityRange(fixed)
+	if !ok {
+		return nil, fmt.Errorf("%w: fixed image", ErrNoContrast)
+	}
+	moving := drawSamples(lv.moving, o.BodyThreshold, lv.movingBody, o.sampleCount(lv.movingBody.count), o.Seed, stream+1)
+	movingLo, movingHi, ok := intensityRange(moving)
+	if !ok {
+		return nil, fmt.Errorf("%w: moving image", ErrNoContrast)
+	}
+	return newMattes(lv.fixed.Grid, lv.moving, fixed, o.Bins, center, fixedLo, fixedHi, movingLo, movingHi)
+}
