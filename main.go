@@ -18,6 +18,9 @@ import (
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/imageinfo"
+	"kidney3d/pipeline/mesh"
+	"kidney3d/pipeline/mesh/export"
+	"kidney3d/pipeline/mesh/meshio"
 )
 
 // command is one subcommand: its usage line and what it runs once its flags
@@ -33,6 +36,7 @@ var commands = map[string]command{
 	"view":  {"view [CASE]", runView},
 	"bench": {"bench [--out FILE.json] [--quick]", runBench},
 	"run":   {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE]", runCase},
+	"mesh":  {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals]", runMesh},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -70,7 +74,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage:")
-	for _, name := range []string{"view", "demo", "run", "info", "bench"} {
+	for _, name := range []string{"view", "demo", "run", "mesh", "info", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
 }
@@ -181,4 +185,43 @@ func runCase(args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return caserun.Run(ctx, pos[0], opts, stdout, os.Stderr)
+}
+
+func runMesh(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("mesh", flag.ContinueOnError)
+	out := fs.String("out", "", "folder to write the meshes to")
+	format := fs.String("format", "obj,glb", "formats, comma-separated: obj, stl, glb")
+	names := fs.String("labels", "", "labels to mesh, comma-separated names (default: every label present)")
+	smooth := fs.String("smooth", "auto", "auto (each label's settings), organ, vessel or raw")
+	decimate := fs.String("decimate", "", "fraction of triangles to keep (0.5), largest error (0.2mm), or both (0.5,0.2mm)")
+	noNormals := fs.Bool("no-normals", false, "leave vertex normals out")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{errors.New("--out is required")}
+	}
+	opts := export.Options{Input: pos[0], Out: *out, Smooth: *smooth, NoNormals: *noNormals}
+	if opts.Formats, err = meshio.ParseFormats(*format); err != nil {
+		return usageError{err}
+	}
+	if opts.Decimate, err = mesh.ParseDecimation(*decimate); err != nil {
+		return usageError{err}
+	}
+	if *smooth != "auto" {
+		if _, err := mesh.Profile(*smooth); err != nil {
+			return usageError{err}
+		}
+	}
+	if *names != "" {
+		opts.Labels = strings.Split(*names, ",")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sum, err := export.Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return sum.WriteText(stdout)
 }

@@ -7,5 +7,6 @@ import (
 	_ "kidney3d/pipeline/stages/load"
 	_ "kidney3d/pipeline/stages/measure"
 	_ "kidney3d/pipeline/stages/merge"
+	_ "kidney3d/pipeline/stages/mesh"
 	_ "kidney3d/pipeline/stages/register"
 )

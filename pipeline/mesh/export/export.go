@@ -1,0 +1,248 @@
+// Package export is `kidney3d mesh`: it reads a label map, meshes the
+// labels asked for with each label's settings from the label table, and
+// writes the model folder (OBJ per label with a shared MTL, GLB, STL).
+package export
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"kidney3d/nifti"
+	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/mesh"
+	"kidney3d/pipeline/mesh/meshio"
+	"kidney3d/pipeline/parallel"
+	"kidney3d/pipeline/volume"
+)
+
+// Options are what `kidney3d mesh` was asked.
+type Options struct {
+	Input   string        // label map, .nii or .nii.gz
+	Out     string        // model folder to write
+	Formats meshio.Format // 0 means meshio.DefaultFormats
+	// Labels names the labels to mesh (table names, or label_<value> for
+	// values the table lacks); nil means every label present.
+	Labels []string
+	Table  *labels.Table // nil means labels.Default()
+	// Smooth is "auto" or "" for each label's own settings, or a profile
+	// (organ, vessel, raw) for all.
+	Smooth string
+	// Decimate, when active, replaces every label's decimation.
+	Decimate mesh.Decimation
+	// NoNormals leaves vertex normals out of the files.
+	NoNormals bool
+	// Atomic are the options of every file's atomic write.
+	Atomic []atomicfile.Option
+}
+
+// LabelResult is one label's mesh, as the summary reports it.
+type LabelResult struct {
+	Name         string  `json:"name"`
+	Value        int     `json:"value"`
+	Voxels       int     `json:"voxels"`
+	VoxelVolume  float64 `json:"voxel_volume_mm3"`
+	MeshVolume   float64 `json:"mesh_volume_mm3"`
+	Vertices     int     `json:"vertices"`
+	Triangles    int     `json:"triangles"`
+	Profile      string  `json:"profile"`
+	AbsentInData bool    `json:"absent,omitempty"` // asked for but no voxel has the value
+}
+
+// Summary is what Run did.
+type Summary struct {
+	Input  string        `json:"input"`
+	Labels []LabelResult `json:"labels"`
+	Files  []string      `json:"files"`
+	Load   time.Duration `json:"load_ns"`
+	Mesh   time.Duration `json:"mesh_ns"`
+	Write  time.Duration `json:"write_ns"`
+}
+
+// Run meshes a label map and writes the model folder.
+func Run(ctx context.Context, opts Options) (*Summary, error) {
+	table := opts.Table
+	if table == nil {
+		table = labels.Default()
+	}
+	if opts.Formats == 0 {
+		opts.Formats = meshio.DefaultFormats
+	}
+	var values []int
+	for _, name := range opts.Labels {
+		v, err := labelValue(table, name)
+		if err != nil {
+			return nil, err
+		}
+		values = append(values, v)
+	}
+	settings, profiles, err := labelSettings(table, opts)
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{Input: opts.Input}
+	t0 := time.Now()
+	v, err := LoadLabelMap(opts.Input)
+	if err != nil {
+		return nil, err
+	}
+	sum.Load = time.Since(t0)
+	t0 = time.Now()
+	res, err := mesh.Labels(ctx, v, mesh.Options{Values: values, Settings: settings})
+	if err != nil {
+		return nil, err
+	}
+	sum.Mesh = time.Since(t0)
+	objs := make([]meshio.Object, len(res))
+	got := map[int]bool{}
+	for i, lm := range res {
+		name := table.Name(lm.Value)
+		objs[i] = meshio.Object{Name: name, Color: labelColor(table, lm.Value), Mesh: lm.Mesh}
+		got[lm.Value] = true
+		sum.Labels = append(sum.Labels, LabelResult{
+			Name: name, Value: lm.Value, Voxels: lm.Voxels, VoxelVolume: lm.VoxelVolume, MeshVolume: lm.Mesh.Volume(),
+			Vertices: lm.Mesh.NumVertices(), Triangles: lm.Mesh.NumTriangles(), Profile: profiles(lm.Value),
+		})
+	}
+	for _, val := range values {
+		if !got[val] {
+			sum.Labels = append(sum.Labels, LabelResult{Name: table.Name(val), Value: val, AbsentInData: true})
+			got[val] = true
+		}
+	}
+	t0 = time.Now()
+	sum.Files, err = meshio.WriteFiles(opts.Out, objs, opts.Formats, opts.Atomic...)
+	sum.Write = time.Since(t0)
+	return sum, err
+}
+
+// labelValue is the voxel value of a label name: the table's, or the
+// number in label_<value>.
+func labelValue(t *labels.Table, name string) (int, error) {
+	if l, ok := t.ByName(name); ok {
+		return l.Value, nil
+	}
+	if s, ok := strings.CutPrefix(name, "label_"); ok {
+		if v, err := strconv.Atoi(s); err == nil && v > 0 && v < 256 {
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("export: unknown label %q: not in the label table, nor label_<1-255>", name)
+}
+
+// labelSettings returns each value's mesh settings and profile name.
+func labelSettings(t *labels.Table, opts Options) (func(int) mesh.Settings, func(int) string, error) {
+	override := opts.Smooth != "" && opts.Smooth != "auto"
+	var all mesh.Settings
+	if override {
+		s, err := mesh.Profile(opts.Smooth)
+		if err != nil {
+			return nil, nil, err
+		}
+		all = s
+	}
+	// Check every table entry now, so that a bad one fails before work.
+	for _, l := range t.Labels {
+		if _, err := mesh.FromLabel(l.Mesh); err != nil {
+			return nil, nil, fmt.Errorf("export: label %s: %w", l.Name, err)
+		}
+	}
+	profile := func(v int) string {
+		if override {
+			return opts.Smooth
+		}
+		if l, ok := t.ByValue(v); ok && l.Mesh.Profile != "" {
+			return l.Mesh.Profile
+		}
+		return "organ"
+	}
+	settings := func(v int) mesh.Settings {
+		s := all
+		if !override {
+			s = mesh.DefaultSettings
+			if l, ok := t.ByValue(v); ok {
+				s, _ = mesh.FromLabel(l.Mesh) // checked above
+			}
+		}
+		if opts.Decimate != (mesh.Decimation{}) {
+			s.Decimation = opts.Decimate
+		}
+		s.Normals = !opts.NoNormals
+		return s
+	}
+	return settings, profile, nil
+}
+
+// labelColor is the table's colour of a value, or for a value it lacks a
+// colour of its own: hues spaced by the golden angle, so neighbouring
+// values differ.
+func labelColor(t *labels.Table, v int) [4]uint8 {
+	if l, ok := t.ByValue(v); ok {
+		return l.Color
+	}
+	h := math.Mod(float64(v)*0.618033988749895, 1) * 6
+	x := 1 - math.Abs(math.Mod(h, 2)-1)
+	rgb := [6][3]float64{{1, x, 0}, {x, 1, 0}, {0, 1, x}, {0, x, 1}, {x, 0, 1}, {1, 0, x}}[int(h)%6]
+	var c [4]uint8
+	for i, f := range rgb {
+		c[i] = uint8(math.Round(255 * (0.35 + 0.55*f)))
+	}
+	c[3] = 255
+	return c
+}
+
+// LoadLabelMap reads a label map as uint8 voxels. A file stored in another
+// type is accepted when every value is a whole number from 0 to 255.
+func LoadLabelMap(path string) (*volume.Volume[uint8], error) {
+	img, err := nifti.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	_, isBytes := img.Data.([]uint8)
+	if _, _, scaled := img.Slope(); !isBytes || scaled {
+		n := img.Header.Shape()
+		var bad atomic.Int64
+		bad.Store(-1)
+		parallel.For(n[0]*n[1]*n[2], 1<<16, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if x := img.Float64(i); x != math.Trunc(x) || x < 0 || x > 255 {
+					bad.CompareAndSwap(-1, int64(i))
+					return
+				}
+			}
+		})
+		if i := bad.Load(); i >= 0 {
+			return nil, fmt.Errorf("%s: not a label map: voxel %d holds %g (labels are whole numbers 0-255)", path, i, img.Float64(int(i)))
+		}
+	}
+	v, err := volume.FromImage[uint8](img)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}
+
+// WriteText prints the summary as a table.
+func (s *Summary) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "label\tvalue\tvoxels\tvolume mL\tmesh/voxel\ttriangles\tprofile")
+	for _, l := range s.Labels {
+		if l.AbsentInData {
+			fmt.Fprintf(tw, "%s\t%d\t0\t\t\t\t(absent)\n", l.Name, l.Value)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.4f\t%d\t%s\n", l.Name, l.Value, l.Voxels, l.VoxelVolume/1000, l.MeshVolume/l.VoxelVolume, l.Triangles, l.Profile)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d files written; load %v, mesh %v, write %v\n", len(s.Files), s.Load.Round(time.Millisecond), s.Mesh.Round(time.Millisecond), s.Write.Round(time.Millisecond))
+	return err
+}

@@ -1,0 +1,160 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/mesh"
+	"kidney3d/pipeline/mesh/meshio"
+	"kidney3d/pipeline/volume"
+)
+
+// writeLabelMap writes a small label map: a kidney_left ball (1), a vein
+// bar (6), a value the default table lacks (200), stored as T.
+func writeLabelMap[T volume.Voxel](t *testing.T, scale float64) string {
+	t.Helper()
+	g := volume.Grid{Dims: [3]int{20, 16, 12}, Affine: volume.Affine{{-1, 0, 0, 10}, {0, -1, 0, 8}, {0, 0, 2, -5}, {0, 0, 0, 1}}}
+	v := volume.New[T](g)
+	for k := 0; k < 12; k++ {
+		for j := 0; j < 16; j++ {
+			for i := 0; i < 20; i++ {
+				x, y, z := float64(i)-6, float64(j)-7, float64(k)-6
+				switch {
+				case x*x+y*y+4*z*z <= 16:
+					v.Set(i, j, k, T(1*scale))
+				case i >= 14 && i <= 15 && k >= 3 && k <= 4:
+					v.Set(i, j, k, T(6*scale))
+				case i == 18 && j == 2 && k == 10:
+					v.Set(i, j, k, T(200*scale))
+				}
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "labels.nii.gz")
+	if err := volume.Save(path, v); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRun(t *testing.T) {
+	in := writeLabelMap[uint8](t, 1)
+	for _, tc := range []struct {
+		name      string
+		opts      Options
+		files     []string
+		labels    []string // name:profile, or name:absent
+		wantError string
+	}{
+		{
+			name:   "defaults",
+			files:  []string{"kidney_left.obj", "vein.obj", "label_200.obj", "model.mtl", "model.glb"},
+			labels: []string{"kidney_left:organ", "vein:vessel", "label_200:organ"},
+		},
+		{
+			name:   "chosen labels and formats",
+			opts:   Options{Labels: []string{"vein", "tumor"}, Formats: meshio.STL | meshio.GLB, Smooth: "raw"},
+			files:  []string{"vein.stl", "model.glb"},
+			labels: []string{"vein:raw", "tumor:absent"},
+		},
+		{
+			name:   "decimated",
+			opts:   Options{Labels: []string{"label_200", "kidney_left"}, Decimate: mesh.Decimation{Ratio: 0.5}, NoNormals: true},
+			files:  []string{"kidney_left.obj", "label_200.obj", "model.mtl", "model.glb"},
+			labels: []string{"label_200:organ", "kidney_left:organ"},
+		},
+		{name: "unknown name", opts: Options{Labels: []string{"kidney"}}, wantError: `unknown label "kidney"`},
+		{name: "unknown profile", opts: Options{Smooth: "blob"}, wantError: `unknown profile "blob"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Input = in
+			tc.opts.Out = filepath.Join(t.TempDir(), "meshes")
+			sum, err := Run(context.Background(), tc.opts)
+			if tc.wantError != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantError) {
+					t.Fatalf("got %v, want an error containing %q", err, tc.wantError)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries, err := os.ReadDir(tc.opts.Out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range entries {
+				got = append(got, e.Name())
+			}
+			slices.Sort(got)
+			if want := slices.Sorted(slices.Values(tc.files)); !slices.Equal(got, want) {
+				t.Errorf("files %v, want %v", got, tc.files)
+			}
+			var labels []string
+			for _, l := range sum.Labels {
+				p := l.Profile
+				if l.AbsentInData {
+					p = "absent"
+				} else if r := l.MeshVolume / l.VoxelVolume; l.Voxels >= 50 && (r < 0.97 || r > 1.03) && p != "raw" {
+					t.Errorf("%s: volume ratio %.3f", l.Name, r)
+				}
+				labels = append(labels, l.Name+":"+p)
+			}
+			if strings.Join(labels, " ") != strings.Join(tc.labels, " ") {
+				t.Errorf("labels %v, want %v", labels, tc.labels)
+			}
+			var text bytes.Buffer
+			if err := sum.WriteText(&text); err != nil || !strings.Contains(text.String(), "files written") {
+				t.Errorf("summary %q, %v", text.String(), err)
+			}
+		})
+	}
+}
+
+func TestLoadLabelMap(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		path string
+		err  string
+	}{
+		{"uint8", writeLabelMap[uint8](t, 1), ""},
+		{"int16 with label values", writeLabelMap[int16](t, 1), ""},
+		{"values above 255", writeLabelMap[int16](t, 2), "not a label map"},
+		{"fractions", writeLabelMap[float32](t, 0.5), "not a label map"},
+		{"missing file", filepath.Join(t.TempDir(), "none.nii.gz"), "none.nii.gz"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := LoadLabelMap(tc.path)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("got %v, want an error containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.At(18, 2, 10) != 200 || v.At(6, 7, 6) != 1 {
+				t.Errorf("values %d, %d", v.At(18, 2, 10), v.At(6, 7, 6))
+			}
+		})
+	}
+}
+
+func TestLabelColor(t *testing.T) {
+	seen := map[[4]uint8]bool{}
+	for v := 100; v < 110; v++ {
+		c := labelColor(labels.Default(), v)
+		if c[3] != 255 || seen[c] {
+			t.Errorf("value %d: colour %v (alpha or repeat)", v, c)
+		}
+		seen[c] = true
+	}
+}

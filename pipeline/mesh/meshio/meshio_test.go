@@ -1,0 +1,290 @@
+package meshio
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"kidney3d/pipeline/mesh"
+	"kidney3d/pipeline/volume"
+)
+
+// testObjects meshes a small label map: a ball, a bar and a lone voxel, on
+// an oblique, mirrored grid.
+func testObjects(t *testing.T) []Object {
+	t.Helper()
+	g := volume.Grid{Dims: [3]int{24, 20, 18}, Affine: volume.Affine{{-0.8, 0.1, 0, 30}, {0.05, 0.9, 0, -12}, {0, 0, 1.5, 7}, {0, 0, 0, 1}}}
+	v := volume.New[uint8](g)
+	for k := 0; k < 18; k++ {
+		for j := 0; j < 20; j++ {
+			for i := 0; i < 24; i++ {
+				x, y, z := float64(i)-8, float64(j)-9, float64(k)-8
+				switch {
+				case x*x+y*y+z*z <= 36:
+					v.Set(i, j, k, 1)
+				case i >= 17 && i <= 18 && j >= 3 && j <= 16 && k >= 4 && k <= 5:
+					v.Set(i, j, k, 5)
+				}
+			}
+		}
+	}
+	v.Set(21, 2, 15, 200)
+	res, err := mesh.Labels(context.Background(), v, mesh.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	colors := map[int][4]uint8{1: {185, 102, 83, 255}, 5: {220, 40, 40, 255}, 200: {150, 210, 240, 120}}
+	var objs []Object
+	for _, lm := range res {
+		objs = append(objs, Object{Name: "label_" + strconv.Itoa(lm.Value), Color: colors[lm.Value], Mesh: lm.Mesh})
+	}
+	if len(objs) != 3 {
+		t.Fatalf("got %d meshes, want 3", len(objs))
+	}
+	return objs
+}
+
+func TestWriteFilesRoundTrip(t *testing.T) {
+	objs := testObjects(t)
+	dir := t.TempDir()
+	paths, err := WriteFiles(dir, objs, OBJ|STL|GLB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2*len(objs) + 2; len(paths) != want {
+		t.Errorf("wrote %d files, want %d: %v", len(paths), want, paths)
+	}
+	mtl, err := os.ReadFile(filepath.Join(dir, MTLName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if !strings.Contains(string(mtl), "newmtl "+o.Name+"\n") {
+			t.Errorf("%s: no material in %s", o.Name, MTLName)
+		}
+		for _, tc := range []struct {
+			ext  string
+			read func(*testing.T, string) (*mesh.Mesh, string)
+		}{
+			{".obj", readOBJ},
+			{".stl", readSTL},
+		} {
+			t.Run(o.Name+tc.ext, func(t *testing.T) {
+				got, header := tc.read(t, filepath.Join(dir, o.Name+tc.ext))
+				if !strings.Contains(header, o.Name) {
+					t.Errorf("header %q does not name %s", header, o.Name)
+				}
+				if got.NumTriangles() != o.Mesh.NumTriangles() {
+					t.Fatalf("%d triangles, want %d", got.NumTriangles(), o.Mesh.NumTriangles())
+				}
+				if tc.ext == ".obj" && (got.NumVertices() != o.Mesh.NumVertices() || len(got.Normals) != len(o.Mesh.Normals)) {
+					t.Errorf("%d vertices and %d normals, want %d and %d", got.NumVertices(), len(got.Normals), o.Mesh.NumVertices(), len(o.Mesh.Normals))
+				}
+				if tc.ext == ".obj" {
+					if err := got.CheckClosed(); err != nil {
+						t.Error(err)
+					}
+				}
+				if want, v := o.Mesh.Volume(), got.Volume(); math.Abs(v-want) > 1e-3*math.Abs(want) {
+					t.Errorf("volume %g, want %g", v, want)
+				}
+			})
+		}
+	}
+}
+
+// readOBJ reads the vertices, normals and faces of an OBJ file written by
+// WriteOBJ, and its object line.
+func readOBJ(t *testing.T, path string) (*mesh.Mesh, string) {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m := &mesh.Mesh{}
+	var object string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 || fields[0] == "#" {
+			continue
+		}
+		var p [3]float32
+		switch fields[0] {
+		case "o":
+			object = sc.Text()
+		case "v", "vn":
+			for i := range p {
+				x, err := strconv.ParseFloat(fields[i+1], 32)
+				if err != nil {
+					t.Fatalf("%s: %v", sc.Text(), err)
+				}
+				p[i] = float32(x)
+			}
+			if fields[0] == "v" {
+				m.Positions = append(m.Positions, p)
+			} else {
+				m.Normals = append(m.Normals, p)
+			}
+		case "f":
+			var tri [3]uint32
+			for i := range tri {
+				v, vn, _ := strings.Cut(fields[i+1], "//")
+				if vn != v {
+					t.Fatalf("face %q: vertex and normal differ", sc.Text())
+				}
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tri[i] = uint32(n - 1)
+			}
+			m.Triangles = append(m.Triangles, tri)
+		case "mtllib", "g", "usemtl":
+		default:
+			t.Fatalf("unexpected line %q", sc.Text())
+		}
+	}
+	return m, object
+}
+
+// readSTL reads a binary STL as unshared triangles and checks that each
+// facet normal agrees with its winding.
+func readSTL(t *testing.T, path string) (*mesh.Mesh, string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint32(b[80:])
+	if len(b) != 84+50*int(n) {
+		t.Fatalf("%d bytes for %d triangles", len(b), n)
+	}
+	m := &mesh.Mesh{}
+	for i := 0; i < int(n); i++ {
+		rec := b[84+50*i:]
+		var f [12]float32
+		for k := range f {
+			f[k] = math.Float32frombits(binary.LittleEndian.Uint32(rec[4*k:]))
+		}
+		base := uint32(len(m.Positions))
+		m.Positions = append(m.Positions, [3]float32{f[3], f[4], f[5]}, [3]float32{f[6], f[7], f[8]}, [3]float32{f[9], f[10], f[11]})
+		m.Triangles = append(m.Triangles, [3]uint32{base, base + 1, base + 2})
+		wn := facetNormal(m.Positions[base], m.Positions[base+1], m.Positions[base+2])
+		if d := wn[0]*f[0] + wn[1]*f[1] + wn[2]*f[2]; wn != [3]float32{} && d < 0.99 {
+			t.Fatalf("triangle %d: facet normal %v disagrees with winding %v", i, f[:3], wn)
+		}
+	}
+	return m, string(bytes.TrimRight(b[:80], "\x00"))
+}
+
+func TestParseFormats(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Format
+		err  bool
+	}{
+		{"obj", OBJ, false},
+		{"obj,stl,glb", OBJ | STL | GLB, false},
+		{" GLB , obj", OBJ | GLB, false},
+		{"ply", 0, true},
+		{"", 0, true},
+	} {
+		got, err := ParseFormats(tc.in)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("ParseFormats(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+func TestWriteFilesRejectsBadNames(t *testing.T) {
+	for _, name := range []string{"", "../x", "a/b", "with space"} {
+		if _, err := WriteFiles(t.TempDir(), []Object{{Name: name, Mesh: &mesh.Mesh{}}}, OBJ); err == nil {
+			t.Errorf("name %q: no error", name)
+		}
+	}
+}
+
+func TestGLBStructure(t *testing.T) {
+	objs := testObjects(t)
+	var buf bytes.Buffer
+	if err := WriteGLB(&buf, objs); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	if len(b)%4 != 0 || binary.LittleEndian.Uint32(b[8:]) != uint32(len(b)) {
+		t.Fatalf("length %d, header says %d", len(b), binary.LittleEndian.Uint32(b[8:]))
+	}
+	jsonLen := binary.LittleEndian.Uint32(b[12:])
+	var doc gltfDoc
+	if err := json.Unmarshal(b[20:20+jsonLen], &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Asset.Generator != "kidney3d" || len(doc.Meshes) != len(objs) || len(doc.Materials) != len(objs) || len(doc.Nodes) != len(objs)+1 {
+		t.Fatalf("asset %+v, %d meshes, %d materials, %d nodes", doc.Asset, len(doc.Meshes), len(doc.Materials), len(doc.Nodes))
+	}
+	for i, o := range objs {
+		if doc.Nodes[i+1].Name != o.Name || doc.Materials[i].Name != o.Name {
+			t.Errorf("object %d: node %q, material %q, want %q", i, doc.Nodes[i+1].Name, doc.Materials[i].Name, o.Name)
+		}
+		if blend := doc.Materials[i].AlphaMode == "BLEND"; blend != (o.Color[3] < 255) {
+			t.Errorf("%s: alpha %d, alphaMode %q", o.Name, o.Color[3], doc.Materials[i].AlphaMode)
+		}
+	}
+}
+
+// TestGLBValidates runs Khronos' glTF validator (the npm package
+// gltf-validator, installed by `make deps` into .deps/npm) on a model.
+func TestGLBValidates(t *testing.T) {
+	pkg, err := filepath.Abs("../../../.deps/npm/node_modules/gltf-validator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pkg); err != nil {
+		t.Skipf("gltf-validator not installed (npm install --prefix .deps/npm gltf-validator): %v", err)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	path := filepath.Join(t.TempDir(), "model.glb")
+	if _, err := WriteFiles(filepath.Dir(path), testObjects(t), GLB); err != nil {
+		t.Fatal(err)
+	}
+	const script = `
+const validator = require(process.argv[1]);
+const bytes = new Uint8Array(require('fs').readFileSync(process.argv[2]));
+validator.validateBytes(bytes).then((r) => {
+  console.log(JSON.stringify({validatorVersion: r.validatorVersion, issues: r.issues}));
+}, (e) => { console.error(e); process.exit(2); });
+`
+	out, err := exec.Command(node, "-e", script, pkg, path).Output()
+	if err != nil {
+		t.Fatalf("validator: %v", err)
+	}
+	var report struct {
+		ValidatorVersion string
+		Issues           struct {
+			NumErrors, NumWarnings, NumInfos int
+			Messages                         []struct{ Code, Message, Pointer string }
+		}
+	}
+	if err := json.Unmarshal(out, &report); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, m := range report.Issues.Messages {
+		t.Logf("%s %s %s", m.Code, m.Pointer, m.Message)
+	}
+	t.Logf("gltf-validator %s: %d errors, %d warnings, %d infos", report.ValidatorVersion, report.Issues.NumErrors, report.Issues.NumWarnings, report.Issues.NumInfos)
+	if report.Issues.NumErrors > 0 {
+		t.Errorf("gltf-validator found %d errors", report.Issues.NumErrors)
+	}
+}
