@@ -18,6 +18,7 @@ import (
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/imageinfo"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/export"
 	"kidney3d/pipeline/mesh/meshio"
@@ -36,7 +37,7 @@ var commands = map[string]command{
 	"view":  {"view [CASE]", runView},
 	"bench": {"bench [--out FILE.json] [--quick]", runBench},
 	"run":   {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE]", runCase},
-	"mesh":  {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals]", runMesh},
+	"mesh":  {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -195,6 +196,7 @@ func runMesh(args []string, stdout io.Writer) error {
 	smooth := fs.String("smooth", "auto", "auto (each label's settings), organ, vessel or raw")
 	decimate := fs.String("decimate", "", "fraction of triangles to keep (0.5), largest error (0.2mm), or both (0.5,0.2mm)")
 	noNormals := fs.Bool("no-normals", false, "leave vertex normals out")
+	table := fs.String("table", "", "label table YAML for names, colours and settings (default: kidney3d's; none: name every label label_<value>)")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -216,6 +218,15 @@ func runMesh(args []string, stdout io.Writer) error {
 	}
 	if *names != "" {
 		opts.Labels = strings.Split(*names, ",")
+	}
+	switch *table {
+	case "":
+	case "none":
+		opts.Table = labels.None()
+	default:
+		if opts.Table, err = labels.Load(*table); err != nil {
+			return err
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -214,3 +214,31 @@ print(json.dumps({"dims": list(img.shape[:3]), "datatype": str(img.get_data_dtyp
 		}
 	}
 }
+
+func TestMeshCommandOnDemoTruthAndForeignMap(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "case")
+	if _, stderr, code := kidney3d(t, "demo", "--out", dir, "--seed", "6"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	out := filepath.Join(t.TempDir(), "meshes")
+	stdout, stderr, code := kidney3d(t, "mesh", filepath.Join(dir, "truth", "labels.nii.gz"), "--out", out, "--format", "obj,stl,glb")
+	if code != 0 {
+		t.Fatalf("mesh: exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"kidney_left.obj", "kidney_left.stl", "artery.obj", "model.mtl", "model.glb"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing: %v\n%s", f, err, stdout)
+		}
+	}
+	// With no label table every label is named by its value.
+	out2 := filepath.Join(t.TempDir(), "foreign")
+	if _, stderr, code := kidney3d(t, "mesh", filepath.Join(dir, "truth", "labels.nii.gz"), "--out", out2, "--table", "none", "--labels", "label_3"); code != 0 {
+		t.Fatalf("mesh --table none: %s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out2, "label_3.obj")); err != nil {
+		t.Error(err)
+	}
+	if _, stderr, code := kidney3d(t, "mesh", filepath.Join(dir, "truth", "labels.nii.gz"), "--out", out2, "--format", "ply"); code != 2 {
+		t.Errorf("--format ply: exit %d (%s), want 2", code, stderr)
+	}
+}

@@ -130,6 +130,10 @@ func Default() *Table {
 	return t
 }
 
+// None is a table with no labels: every value is named label_<value>, for
+// label maps numbered by another convention (e.g. TotalSegmentator's).
+func None() *Table { return &Table{byName: map[string]int{}, byValue: map[int]int{}} }
+
 // ByName finds a label by name.
 func (t *Table) ByName(name string) (Label, bool) {
 	i, ok := t.byName[name]
