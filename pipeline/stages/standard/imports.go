@@ -4,6 +4,7 @@ package standard
 
 import (
 	// The stages of the default pipeline.
+	_ "kidney3d/pipeline/stages/cleanup"
 	_ "kidney3d/pipeline/stages/load"
 	_ "kidney3d/pipeline/stages/measure"
 	_ "kidney3d/pipeline/stages/merge"

@@ -1,0 +1,268 @@
+// Package cleanup is the stage that cleans each structure mask before the
+// masks are merged: it rejects a mask that is not binary, removes islands
+// below a per-label volume, keeps only the largest component of each
+// kidney (each side has its own label, so the other kidney is never
+// touched) and fills holes in solid organs. It writes clean/<label> for
+// every label of the table: the cleaned mask, or an empty one on the
+// arterial phase's grid when the case has no mask of that label.
+package cleanup
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"kidney3d/nifti"
+	"kidney3d/pipeline/labelops"
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/parallel"
+	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/stages/load"
+	"kidney3d/pipeline/volume"
+)
+
+func init() {
+	stage.Register("cleanup", func(name string, p stage.Params) (stage.Stage, error) {
+		s := &Stage{name: name, params: DefaultParams()}
+		if err := p.Decode(&s.params); err != nil {
+			return nil, err
+		}
+		return s, s.params.validate(labels.Default())
+	})
+}
+
+// Clean names the cleaned mask of a label, work/cleanup/clean/<label>.nii.gz.
+func Clean(label string) string { return "clean/" + label }
+
+// Params are the stage's parameters.
+type Params struct {
+	// MinOrganMM3 and MinVesselMM3 are the smallest islands kept, in mm³,
+	// for labels whose mesh profile is "vessel" and for all others.
+	MinOrganMM3  float64 `yaml:"min_organ_mm3" json:"min_organ_mm3"`
+	MinVesselMM3 float64 `yaml:"min_vessel_mm3" json:"min_vessel_mm3"`
+	// MinIslandMM3 overrides the smallest island kept for named labels.
+	MinIslandMM3 map[string]float64 `yaml:"min_island_mm3" json:"min_island_mm3"`
+	// KeepLargest lists labels of which only the largest component is kept.
+	KeepLargest []string `yaml:"keep_largest" json:"keep_largest"`
+	// FillHoles lists the solid organs whose enclosed holes are filled.
+	FillHoles []string `yaml:"fill_holes" json:"fill_holes"`
+	// Connectivity of components, 6 or 26.
+	Connectivity int `yaml:"connectivity" json:"connectivity"`
+}
+
+// DefaultParams are the parameters config.yaml starts from.
+func DefaultParams() Params {
+	return Params{
+		MinOrganMM3:  100,
+		MinVesselMM3: 20,
+		KeepLargest:  []string{"kidney_left", "kidney_right"},
+		FillHoles:    []string{"kidney_left", "kidney_right", "tumor", "cyst", "liver", "spleen"},
+		Connectivity: 26,
+	}
+}
+
+func (p Params) validate(t *labels.Table) error {
+	var bad []string
+	names := slices.Concat(p.KeepLargest, p.FillHoles)
+	for n := range p.MinIslandMM3 {
+		names = append(names, n)
+	}
+	for _, n := range names {
+		if _, ok := t.ByName(n); !ok {
+			bad = append(bad, n)
+		}
+	}
+	var problems []string
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		problems = append(problems, "parameters name labels the label table lacks: "+strings.Join(slices.Compact(bad), ", "))
+	}
+	if p.Connectivity != 6 && p.Connectivity != 26 {
+		problems = append(problems, fmt.Sprintf("connectivity %d: want 6 or 26", p.Connectivity))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("cleanup: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// minIsland is the smallest island of label l kept, in mm³.
+func (p Params) minIsland(l labels.Label) float64 {
+	if v, ok := p.MinIslandMM3[l.Name]; ok {
+		return v
+	}
+	if l.Mesh.Profile == "vessel" {
+		return p.MinVesselMM3
+	}
+	return p.MinOrganMM3
+}
+
+// Stage cleans masks.
+type Stage struct {
+	name   string
+	params Params
+}
+
+// Name implements stage.Stage.
+func (s *Stage) Name() string { return s.name }
+
+// Inputs are the arterial phase (for the grid), the load stage's summary
+// (the masks given in input/masks have been checked) and every label's mask.
+func (s *Stage) Inputs() []string {
+	return append([]string{stage.Phase("A"), load.Summary}, s.masks()...)
+}
+
+// OptionalInputs are the masks: a case may have any subset.
+func (s *Stage) OptionalInputs() []string { return s.masks() }
+
+func (s *Stage) masks() []string {
+	var out []string
+	for _, l := range structures() {
+		out = append(out, stage.Mask(l.Name))
+	}
+	return out
+}
+
+// structures are the labels of the default table but background.
+func structures() []labels.Label {
+	var out []labels.Label
+	for _, l := range labels.Default().Labels {
+		if l.Value != 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Outputs are every label's cleaned mask.
+func (s *Stage) Outputs() []string {
+	var out []string
+	for _, l := range structures() {
+		out = append(out, Clean(l.Name))
+	}
+	return out
+}
+
+// Resource implements stage.Stage.
+func (s *Stage) Resource() stage.Resource { return stage.CPU }
+
+// Params implements stage.Stage.
+func (s *Stage) Params() any { return s.params }
+
+// Check implements stage.Stage: it needs the arterial phase's grid.
+func (s *Stage) Check(env *stage.Env) error {
+	_, err := env.Input(stage.Phase("A"))
+	return err
+}
+
+// Report is what the stage did to one label, recorded in the manifest.
+type Report struct {
+	Voxels         int `json:"voxels"`          // in the mask read
+	IslandsRemoved int `json:"islands_removed"` // components below the minimum volume
+	OthersRemoved  int `json:"others_removed"`  // components beside the largest, for keep_largest labels
+	VoxelsRemoved  int `json:"voxels_removed"`
+	VoxelsFilled   int `json:"voxels_filled"` // hole voxels filled
+}
+
+// Run cleans each present mask and writes every output.
+func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+	aPath, _ := env.Input(stage.Phase("A"))
+	h, err := nifti.ReadHeaderFile(aPath)
+	if err != nil {
+		return err
+	}
+	grid := volume.GridOf(h)
+	reports := map[string]Report{}
+	all := structures()
+	for n, l := range all {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		out := volume.New[uint8](grid)
+		if path, err := env.Input(stage.Mask(l.Name)); err == nil {
+			m, err := volume.Load[uint8](path)
+			if err != nil {
+				return err
+			}
+			if err := volume.SameGrid(grid, m.Grid, 1e-3); err != nil {
+				return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l.Name, err)
+			}
+			if err := checkBinary(m, uint8(l.Value)); err != nil {
+				return fmt.Errorf("%s: mask of %s: %w", path, l.Name, err)
+			}
+			r := s.clean(m, l)
+			reports[l.Name] = r
+			out = m
+		}
+		if err := volume.Save(env.Output(Clean(l.Name)), out, env.Atomic()); err != nil {
+			return err
+		}
+		env.Progress(float64(n+1) / float64(len(all)))
+	}
+	env.Record["labels"] = reports
+	return nil
+}
+
+// checkBinary accepts a binary mask: values 0 and 1, or 0 and the label's
+// own value. It scans in parallel and names the first bad voxel.
+func checkBinary(m *volume.Volume[uint8], value uint8) error {
+	var mu sync.Mutex
+	bad := len(m.Data)
+	parallel.For(len(m.Data), 1<<16, func(lo, hi int) {
+		for n, x := range m.Data[lo:hi] {
+			if x != 0 && x != 1 && x != value {
+				mu.Lock()
+				bad = min(bad, lo+n)
+				mu.Unlock()
+				return
+			}
+		}
+	})
+	if bad == len(m.Data) {
+		return nil
+	}
+	i, j, k := m.Coords(bad)
+	return fmt.Errorf("value %d at voxel (%d, %d, %d) is neither 0, 1 nor the label's value %d: not a binary mask of this label", m.Data[bad], i, j, k, value)
+}
+
+// clean cleans m in place, working on its bounding box (grown by one voxel
+// so that hole filling sees the outside), and says what it did.
+func (s *Stage) clean(m *volume.Volume[uint8], l labels.Label) Report {
+	lo, hi, ok := volume.BoundingBox(m)
+	if !ok {
+		return Report{}
+	}
+	lo, hi = volume.GrowBox(m.Grid, lo, hi, [3]int{1, 1, 1})
+	c := labelops.Connectivity(s.params.Connectivity)
+	crop := volume.Crop(m, lo, hi)
+	var r Report
+	r.Voxels = count(crop)
+	crop, r.IslandsRemoved = labelops.RemoveSmall(crop, c, s.params.minIsland(l))
+	if slices.Contains(s.params.KeepLargest, l.Name) {
+		_, sizes := labelops.Components(crop, c)
+		r.OthersRemoved = max(len(sizes)-1, 0)
+		crop = labelops.Largest(crop, c)
+	}
+	kept := count(crop)
+	r.VoxelsRemoved = r.Voxels - kept
+	if slices.Contains(s.params.FillHoles, l.Name) {
+		crop = labelops.FillHoles(crop)
+		r.VoxelsFilled = count(crop) - kept
+	}
+	clear(m.Data)
+	volume.Paste(m, crop, lo)
+	return r
+}
+
+// count is the number of nonzero voxels.
+func count(m *volume.Volume[uint8]) int {
+	n := 0
+	for _, v := range m.Data {
+		if v != 0 {
+			n++
+		}
+	}
+	return n
+}

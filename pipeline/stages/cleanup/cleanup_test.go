@@ -1,0 +1,172 @@
+package cleanup
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/orchestrate"
+	"kidney3d/pipeline/stage"
+	_ "kidney3d/pipeline/stages/load"
+	"kidney3d/pipeline/volume"
+)
+
+// box is the voxels lo ≤ p < hi.
+type box struct{ lo, hi [3]int }
+
+func (b box) has(i, j, k int) bool {
+	return i >= b.lo[0] && j >= b.lo[1] && k >= b.lo[2] && i < b.hi[0] && j < b.hi[1] && k < b.hi[2]
+}
+
+// writeCase writes a case with a 30×20×16 arterial phase of 2×2×2 mm (8
+// mm³ voxels) and the masks given as boxes, minus holes, set to value(name).
+func writeCase(t *testing.T, masks map[string][]box, holes map[string]box, value func(string) uint8) *casefile.Case {
+	t.Helper()
+	dir := t.TempDir()
+	g := volume.Grid{Dims: [3]int{30, 20, 16}, Affine: volume.Affine{{2, 0, 0, 0}, {0, 2, 0, 0}, {0, 0, 2, 0}, {0, 0, 0, 1}}}
+	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), volume.New[int16](g)); err != nil {
+		t.Fatal(err)
+	}
+	for name, boxes := range masks {
+		m := volume.New[uint8](g)
+		for n := range m.Data {
+			i, j, k := g.Coords(n)
+			for _, b := range boxes {
+				if b.has(i, j, k) && !holes[name].has(i, j, k) {
+					m.Data[n] = value(name)
+				}
+			}
+		}
+		if err := volume.Save(filepath.Join(dir, "input", "masks", name+".nii.gz"), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := casefile.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func run(c *casefile.Case, params stage.Params) error {
+	var stages []stage.Stage
+	for _, kind := range []string{"load", "cleanup"} {
+		p := stage.Params(nil)
+		if kind == "cleanup" {
+			p = params
+		}
+		s, err := stage.New(kind, "", p)
+		if err != nil {
+			return err
+		}
+		stages = append(stages, s)
+	}
+	return orchestrate.Run(context.Background(), c, stages, orchestrate.Options{Program: "test"})
+}
+
+func voxels(t *testing.T, c *casefile.Case, label string) int {
+	t.Helper()
+	m, err := volume.Load[uint8](c.ArtefactPath("cleanup", Clean(label)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, v := range m.Data {
+		if v != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func TestCleanup(t *testing.T) {
+	big := box{[3]int{2, 2, 2}, [3]int{10, 10, 10}}       // 512 voxels, 4096 mm³
+	second := box{[3]int{14, 2, 2}, [3]int{18, 6, 6}}     // 64 voxels, 512 mm³
+	island := box{[3]int{22, 15, 12}, [3]int{24, 17, 13}} // 4 voxels, 32 mm³
+	speck := box{[3]int{27, 2, 2}, [3]int{29, 3, 3}}      // 2 voxels, 16 mm³
+	masks := map[string][]box{
+		"kidney_left":  {big, second, island},
+		"kidney_right": {second},
+		"tumor":        {big, island},
+		"artery":       {big, island, speck},
+	}
+	holes := map[string]box{"tumor": {[3]int{4, 4, 4}, [3]int{6, 6, 6}}, "artery": {[3]int{4, 4, 4}, [3]int{6, 6, 6}}}
+	// Masks hold 1 or the label's own value.
+	own := map[string]uint8{"kidney_left": 1, "kidney_right": 2, "tumor": 3, "artery": 5}
+	for _, value := range []func(string) uint8{func(string) uint8 { return 1 }, func(n string) uint8 { return own[n] }} {
+		c := writeCase(t, masks, holes, value)
+		if err := run(c, nil); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			label string
+			want  int
+		}{
+			{"kidney_left", 512},    // island and the smaller component dropped
+			{"kidney_right", 64},    // the other side's only component is kept
+			{"tumor", 512},          // island dropped, hole filled
+			{"artery", 512 - 8 + 4}, // speck below 20 mm³ dropped, island kept, hole kept
+			{"liver", 0},            // no mask: an empty output
+		}
+		for _, tc := range tests {
+			if got := voxels(t, c, tc.label); got != tc.want {
+				t.Errorf("%s: %d voxels, want %d", tc.label, got, tc.want)
+			}
+		}
+		var man struct {
+			Stages map[string]struct {
+				Record struct {
+					Labels map[string]Report `json:"labels"`
+				} `json:"record"`
+			} `json:"stages"`
+		}
+		b, err := os.ReadFile(c.ManifestPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &man); err != nil {
+			t.Fatal(err)
+		}
+		got := man.Stages["cleanup"].Record.Labels["kidney_left"]
+		want := Report{Voxels: 580, IslandsRemoved: 1, OthersRemoved: 1, VoxelsRemoved: 68}
+		if got != want {
+			t.Errorf("kidney_left record %+v, want %+v", got, want)
+		}
+		if got := man.Stages["cleanup"].Record.Labels["tumor"].VoxelsFilled; got != 8 {
+			t.Errorf("tumor: %d voxels filled, want 8", got)
+		}
+	}
+}
+
+func TestRejectsMaskOfAnotherLabel(t *testing.T) {
+	// Value 5 (artery) in the kidney_left mask: the load stage rejects
+	// given masks; the clean-up stage rejects those made by stages too.
+	g := volume.Grid{Dims: [3]int{6, 6, 6}, Affine: volume.Identity}
+	m := volume.New[uint8](g)
+	m.Data[20] = 5
+	if err := checkBinary(m, 1); err == nil || !strings.Contains(err.Error(), "value 5") {
+		t.Errorf("accepted value 5 in a kidney_left mask: %v", err)
+	}
+	m.Data[20] = 1
+	if err := checkBinary(m, 1); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestParamsMustNameKnownLabels(t *testing.T) {
+	tests := []stage.Params{
+		{"fill_holes": []string{"kidnee"}},
+		{"min_island_mm3": map[string]float64{"livr": 5}},
+		{"connectivity": 18},
+		{"min_organ": 3},
+	}
+	for _, p := range tests {
+		if _, err := stage.New("cleanup", "", p); err == nil {
+			t.Errorf("accepted %v", p)
+		}
+	}
+}
