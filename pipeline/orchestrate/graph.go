@@ -14,6 +14,38 @@ type OptionalInputs interface {
 	OptionalInputs() []string
 }
 
+// OptionalOutputs is implemented by stages that write some outputs only
+// when the case calls for them (e.g. a cleaned mask only for the masks a
+// case has). A missing optional output is simply unavailable to the stages
+// that read it.
+type OptionalOutputs interface {
+	OptionalOutputs() []string
+}
+
+// optionalSet is the set of artefacts a stage lists as optional inputs or
+// outputs.
+func optionalSet(names []string) map[string]bool {
+	set := map[string]bool{}
+	for _, n := range names {
+		set[n] = true
+	}
+	return set
+}
+
+func optionalInputs(s stage.Stage) map[string]bool {
+	if o, ok := s.(OptionalInputs); ok {
+		return optionalSet(o.OptionalInputs())
+	}
+	return map[string]bool{}
+}
+
+func optionalOutputs(s stage.Stage) map[string]bool {
+	if o, ok := s.(OptionalOutputs); ok {
+		return optionalSet(o.OptionalOutputs())
+	}
+	return map[string]bool{}
+}
+
 // plan is the graph of a run: which stage produces each artefact and, per
 // stage, where each input comes from.
 type plan struct {
@@ -46,12 +78,7 @@ func newPlan(stages []stage.Stage, given map[string]string, path func(stageName,
 		}
 	}
 	for i, s := range stages {
-		optional := map[string]bool{}
-		if o, ok := s.(OptionalInputs); ok {
-			for _, in := range o.OptionalInputs() {
-				optional[in] = true
-			}
-		}
+		optional := optionalInputs(s)
 		p.sources[i] = map[string]string{}
 		for _, in := range s.Inputs() {
 			if j, ok := p.producer[in]; ok && !p.allGiven(j) {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -45,6 +46,9 @@ type runner struct {
 	man     *manifest.Manifest
 	hasher  *manifest.Hasher
 	started time.Time
+	// absent holds, per stage index, the optional outputs its run did not
+	// write; only the scheduling goroutine touches it.
+	absent map[int]map[string]bool
 }
 
 // Run runs the stages on the case and returns the first stage error, or
@@ -84,7 +88,7 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 			return fmt.Errorf("--force %s: no such stage in this pipeline", f)
 		}
 	}
-	r := &runner{opts: opts, c: c, plan: p, man: man, started: time.Now(),
+	r := &runner{opts: opts, c: c, plan: p, man: man, started: time.Now(), absent: map[int]map[string]bool{},
 		hasher: &manifest.Hasher{Root: c.Dir, Cache: man.Hashes}}
 	return r.schedule(ctx)
 }
@@ -107,9 +111,9 @@ func givenArtefacts(c *casefile.Case) (map[string]string, error) {
 
 // outcome is how a stage's run ended.
 type outcome struct {
-	i   int
-	ok  bool
-	err error
+	i      int
+	err    error
+	absent map[string]bool // optional outputs not written
 }
 
 // schedule starts every stage whose dependencies have succeeded, as
@@ -151,8 +155,8 @@ func (r *runner) schedule(ctx context.Context) error {
 					state[i] = running
 					active++
 					go func(i int) {
-						ok, err := r.runStage(ctx, i)
-						done <- outcome{i, ok, err}
+						absent, err := r.runStage(ctx, i)
+						done <- outcome{i, err, absent}
 					}(i)
 				}
 			}
@@ -163,17 +167,15 @@ func (r *runner) schedule(ctx context.Context) error {
 		o := <-done
 		active--
 		slots[r.plan.stages[o.i].Resource()]++
-		switch {
-		case o.err != nil:
+		if o.err != nil {
 			state[o.i] = unavailable
 			if firstErr == nil {
 				firstErr = o.err
 			}
-		case o.ok:
-			state[o.i] = succeeded
-		default:
-			state[o.i] = unavailable
+			continue
 		}
+		state[o.i] = succeeded
+		r.absent[o.i] = o.absent
 	}
 	if firstErr != nil {
 		return firstErr
@@ -189,27 +191,25 @@ func (r *runner) readiness(i int, state func(int) int, succeeded, unavailable in
 	if miss := r.plan.missing[i]; len(miss) > 0 {
 		return false, "missing input " + strings.Join(miss, ", ")
 	}
-	optional := map[string]bool{}
-	if o, ok := s.(OptionalInputs); ok {
-		for _, in := range o.OptionalInputs() {
-			optional[in] = true
-		}
-	}
+	optional := optionalInputs(s)
 	for _, j := range r.plan.deps[i] {
+		var missing func(out string) bool
 		switch state(j) {
 		case unavailable:
-			for _, out := range r.plan.stages[j].Outputs() {
-				if _, reads := r.plan.sources[i][out]; !reads {
-					continue
-				}
-				if !optional[out] {
-					return false, fmt.Sprintf("input %s is unavailable (stage %s did not succeed)", out, r.plan.stages[j].Name())
-				}
-				delete(r.plan.sources[i], out)
-			}
+			missing = func(string) bool { return true }
 		case succeeded:
+			missing = func(out string) bool { return r.absent[j][out] }
 		default:
 			return false, ""
+		}
+		for _, out := range r.plan.stages[j].Outputs() {
+			if _, reads := r.plan.sources[i][out]; !reads || !missing(out) {
+				continue
+			}
+			if !optional[out] {
+				return false, fmt.Sprintf("input %s is unavailable (stage %s did not write it)", out, r.plan.stages[j].Name())
+			}
+			delete(r.plan.sources[i], out)
 		}
 	}
 	return true, ""
@@ -222,9 +222,10 @@ func (r *runner) emit(e Event) {
 	r.opts.Events(e)
 }
 
-// runStage reuses or runs stage i and records it; ok is false when the
-// stage was skipped for a reason that is not an error.
-func (r *runner) runStage(ctx context.Context, i int) (bool, error) {
+// runStage reuses or runs stage i and records it. It returns the optional
+// outputs that the stage did not write (an empty, non-nil set when it wrote
+// all), or the stage's error.
+func (r *runner) runStage(ctx context.Context, i int) (map[string]bool, error) {
 	s := r.plan.stages[i]
 	log := r.opts.Log.With("stage", s.Name())
 	t0 := time.Now()
@@ -236,10 +237,10 @@ func (r *runner) runStage(ctx context.Context, i int) (bool, error) {
 	if err != nil {
 		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: parameters: %w", s.Name(), err))
 	}
-	if !slices.Contains(r.opts.Force, s.Name()) && r.reusable(s, inputs, paramsHash) {
+	if absent, ok := r.reusable(s, inputs, paramsHash); ok && !slices.Contains(r.opts.Force, s.Name()) {
 		r.emit(Event{Stage: s.Name(), State: Reused, Fraction: 1, Message: "inputs and parameters unchanged"})
 		log.Info("stage reused")
-		return true, nil
+		return absent, nil
 	}
 	env := stage.NewEnv(r.c, r.opts.Labels, log, s.Name(), r.opts.Device, r.plan.sources[i], r.progress(s.Name(), t0))
 	r.emit(Event{Stage: s.Name(), State: Running})
@@ -251,8 +252,15 @@ func (r *runner) runStage(ctx context.Context, i int) (bool, error) {
 		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: %w", s.Name(), err))
 	}
 	outputs := map[string]string{}
+	absent := map[string]bool{}
+	optional := optionalOutputs(s)
 	for _, out := range s.Outputs() {
-		outputs[out] = env.Output(out)
+		p := env.Output(out)
+		if _, err := os.Stat(p); err != nil && optional[out] {
+			absent[out] = true
+			continue
+		}
+		outputs[out] = p
 	}
 	outHashes, err := r.hashAll(outputs)
 	if err != nil {
@@ -261,30 +269,41 @@ func (r *runner) runStage(ctx context.Context, i int) (bool, error) {
 	entry := &manifest.Entry{Status: manifest.OK, Program: r.opts.Program, Inputs: inputs, Params: params,
 		ParamsHash: paramsHash, Outputs: outHashes, Record: env.Record, Started: t0.UTC(), Seconds: time.Since(t0).Seconds()}
 	if err := r.record(s.Name(), entry); err != nil {
-		return false, err
+		return nil, err
 	}
 	r.emit(Event{Stage: s.Name(), State: Done, Fraction: 1, Elapsed: entry.Seconds})
 	log.Info("stage done", "seconds", entry.Seconds)
-	return true, nil
+	return absent, nil
 }
 
 // reusable reports whether the last run of s had these inputs and
 // parameters, succeeded under this program version, and its outputs are
-// still there unchanged.
-func (r *runner) reusable(s stage.Stage, inputs map[string]manifest.File, paramsHash string) bool {
+// still there unchanged; it also returns the optional outputs that run did
+// not write.
+func (r *runner) reusable(s stage.Stage, inputs map[string]manifest.File, paramsHash string) (map[string]bool, bool) {
 	r.mu.Lock()
 	prev := r.man.Stages[s.Name()]
 	r.mu.Unlock()
 	if prev == nil || prev.Status != manifest.OK || prev.Program != r.opts.Program || prev.ParamsHash != paramsHash ||
-		!sameFiles(prev.Inputs, inputs) || len(prev.Outputs) != len(s.Outputs()) {
-		return false
+		!sameFiles(prev.Inputs, inputs) {
+		return nil, false
+	}
+	absent := map[string]bool{}
+	optional := optionalOutputs(s)
+	for _, out := range s.Outputs() {
+		if _, ok := prev.Outputs[out]; !ok {
+			if !optional[out] {
+				return nil, false
+			}
+			absent[out] = true
+		}
 	}
 	paths := map[string]string{}
 	for name, f := range prev.Outputs {
-		paths[name] = r.c.Dir + string(os.PathSeparator) + f.Path
+		paths[name] = filepath.Join(r.c.Dir, filepath.FromSlash(f.Path))
 	}
 	now, err := r.hashAll(paths)
-	return err == nil && sameFiles(prev.Outputs, now)
+	return absent, err == nil && sameFiles(prev.Outputs, now)
 }
 
 func sameFiles(a, b map[string]manifest.File) bool {
@@ -315,7 +334,7 @@ func (r *runner) hashAll(paths map[string]string) (map[string]manifest.File, err
 }
 
 // fail records a stage that failed or was cancelled and returns its error.
-func (r *runner) fail(s stage.Stage, log *slog.Logger, t0 time.Time, inputs map[string]manifest.File, err error) (bool, error) {
+func (r *runner) fail(s stage.Stage, log *slog.Logger, t0 time.Time, inputs map[string]manifest.File, err error) (map[string]bool, error) {
 	st, ev := manifest.Failed, Failed
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		st, ev = manifest.Cancelled, Cancelled
@@ -327,7 +346,7 @@ func (r *runner) fail(s stage.Stage, log *slog.Logger, t0 time.Time, inputs map[
 	}
 	r.emit(Event{Stage: s.Name(), State: ev, Elapsed: entry.Seconds, Message: err.Error()})
 	log.Error("stage "+st, "err", err.Error())
-	return false, err
+	return nil, err
 }
 
 // record stores a stage's entry and writes the manifest.

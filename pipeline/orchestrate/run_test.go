@@ -335,3 +335,50 @@ func TestPlanRejectsBadGraphs(t *testing.T) {
 		}
 	}
 }
+
+// maybe writes its optional output only when asked.
+type maybe struct {
+	concat
+	write bool
+}
+
+func (m *maybe) OptionalOutputs() []string { return m.out }
+
+func (m *maybe) Run(ctx context.Context, env *stage.Env) error {
+	if !m.write {
+		return nil
+	}
+	return m.concat.Run(ctx, env)
+}
+
+func TestOptionalOutputMayBeAbsent(t *testing.T) {
+	for _, write := range []bool{false, true} {
+		c := newCase(t, "A")
+		var runs atomic.Int32
+		clean := &maybe{concat: concat{name: "clean", in: []string{stage.Phase("A")}, out: []string{"clean/tumor"}, res: stage.CPU, suffix: "+clean", runs: &runs}, write: write}
+		use := &concat{name: "use", in: []string{stage.Phase("A"), "clean/tumor"}, optional: []string{"clean/tumor"},
+			out: []string{stage.Labels}, res: stage.CPU, suffix: "+use", runs: &runs}
+		need := &concat{name: "need", in: []string{"clean/tumor"}, out: []string{stage.Report}, res: stage.CPU, runs: &runs}
+		var skipped []string
+		opts := Options{Program: "test", Events: func(e Event) {
+			if e.State == Skipped {
+				skipped = append(skipped, e.Stage)
+			}
+		}}
+		for pass := 0; pass < 2; pass++ { // the second pass reuses every stage
+			if err := Run(context.Background(), c, []stage.Stage{clean, use, need}, opts); err != nil {
+				t.Fatalf("write=%v pass %d: %v", write, pass, err)
+			}
+		}
+		want, wantSkipped := "A+use", "need,need"
+		if write {
+			want, wantSkipped = "AA+clean+use", ""
+		}
+		if got := read(t, c.OutputLabelsPath()); got != want {
+			t.Errorf("write=%v: labels %q, want %q", write, got, want)
+		}
+		if got := strings.Join(skipped, ","); got != wantSkipped {
+			t.Errorf("write=%v: skipped %q, want %q", write, got, wantSkipped)
+		}
+	}
+}

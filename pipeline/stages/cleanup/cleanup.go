@@ -12,12 +12,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"kidney3d/nifti"
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/labels"
-	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
@@ -145,6 +143,10 @@ func (s *Stage) Outputs() []string {
 	return out
 }
 
+// OptionalOutputs are all outputs: a mask is cleaned only where the case
+// has one.
+func (s *Stage) OptionalOutputs() []string { return s.Outputs() }
+
 // Resource implements stage.Stage.
 func (s *Stage) Resource() stage.Resource { return stage.CPU }
 
@@ -166,7 +168,7 @@ type Report struct {
 	VoxelsFilled   int `json:"voxels_filled"` // hole voxels filled
 }
 
-// Run cleans each present mask and writes every output.
+// Run cleans each present mask and writes its cleaned version.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	aPath, _ := env.Input(stage.Phase("A"))
 	h, err := nifti.ReadHeaderFile(aPath)
@@ -180,51 +182,28 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		out := volume.New[uint8](grid)
-		if path, err := env.Input(stage.Mask(l.Name)); err == nil {
-			m, err := volume.Load[uint8](path)
-			if err != nil {
-				return err
-			}
-			if err := volume.SameGrid(grid, m.Grid, 1e-3); err != nil {
-				return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l.Name, err)
-			}
-			if err := checkBinary(m, uint8(l.Value)); err != nil {
-				return fmt.Errorf("%s: mask of %s: %w", path, l.Name, err)
-			}
-			r := s.clean(m, l)
-			reports[l.Name] = r
-			out = m
+		path, err := env.Input(stage.Mask(l.Name))
+		if err != nil {
+			continue
 		}
-		if err := volume.Save(env.Output(Clean(l.Name)), out, env.Atomic()); err != nil {
+		m, err := volume.Load[uint8](path)
+		if err != nil {
+			return err
+		}
+		if err := volume.SameGrid(grid, m.Grid, 1e-3); err != nil {
+			return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l.Name, err)
+		}
+		if err := labelops.CheckBinary(m, uint8(l.Value)); err != nil {
+			return fmt.Errorf("%s: mask of %s: %w", path, l.Name, err)
+		}
+		reports[l.Name] = s.clean(m, l)
+		if err := volume.Save(env.Output(Clean(l.Name)), m, env.Atomic()); err != nil {
 			return err
 		}
 		env.Progress(float64(n+1) / float64(len(all)))
 	}
 	env.Record["labels"] = reports
 	return nil
-}
-
-// checkBinary accepts a binary mask: values 0 and 1, or 0 and the label's
-// own value. It scans in parallel and names the first bad voxel.
-func checkBinary(m *volume.Volume[uint8], value uint8) error {
-	var mu sync.Mutex
-	bad := len(m.Data)
-	parallel.For(len(m.Data), 1<<16, func(lo, hi int) {
-		for n, x := range m.Data[lo:hi] {
-			if x != 0 && x != 1 && x != value {
-				mu.Lock()
-				bad = min(bad, lo+n)
-				mu.Unlock()
-				return
-			}
-		}
-	})
-	if bad == len(m.Data) {
-		return nil
-	}
-	i, j, k := m.Coords(bad)
-	return fmt.Errorf("value %d at voxel (%d, %d, %d) is neither 0, 1 nor the label's value %d: not a binary mask of this label", m.Data[bad], i, j, k, value)
 }
 
 // clean cleans m in place, working on its bounding box (grown by one voxel

@@ -19,7 +19,9 @@ import (
 	"kidney3d/nifti"
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
 )
@@ -294,21 +296,18 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 // checkMask accepts a binary mask: values 0 and 1, or 0 and the label's own
 // value; it returns the number of voxels set.
 func checkMask(path string, value uint8) (int, error) {
-	v, err := volume.Load[float32](path)
+	v, err := volume.Load[uint8](path)
 	if err != nil {
 		return 0, errors.New(unwrapFile(err, path))
 	}
-	n := 0
-	for _, x := range v.Data {
-		switch {
-		case x == 0:
-		case x == 1 || x == float32(value):
-			n++
-		default:
-			return 0, fmt.Errorf("value %g is neither 0, 1 nor the label's value %d: not a binary mask of this label", x, value)
-		}
+	if err := labelops.CheckBinary(v, value); err != nil {
+		return 0, err
 	}
-	return n, nil
+	c := measure.Counts(v)
+	if value == 1 {
+		return c[1], nil
+	}
+	return c[1] + c[value], nil
 }
 
 // valueRange is the range of an image's scaled values and its NaN count.

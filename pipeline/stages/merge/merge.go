@@ -14,6 +14,7 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/stages/cleanup"
 	"kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
 )
@@ -64,7 +65,8 @@ func (s *Stage) validate(t *labels.Table) error {
 func (s *Stage) Name() string { return s.name }
 
 // Inputs are the arterial phase (for the grid), the load stage's summary
-// and every label's mask.
+// and, for every label, its mask in each form a stage may leave it
+// (sources, most finished first).
 func (s *Stage) Inputs() []string {
 	in := []string{stage.Phase("A"), load.Summary}
 	return append(in, s.maskInputs()...)
@@ -77,10 +79,27 @@ func (s *Stage) maskInputs() []string {
 	var out []string
 	for _, l := range labels.Default().Labels {
 		if l.Value != 0 {
-			out = append(out, stage.Mask(l.Name))
+			out = append(out, sources(l.Name)...)
 		}
 	}
 	return out
+}
+
+// sources are the artefacts that may hold a label's mask, the most
+// finished first: cleaned, else as a segmentation stage or input/masks
+// gave it.
+func sources(label string) []string {
+	return []string{cleanup.Clean(label), stage.Mask(label)}
+}
+
+// maskPath is the most finished mask of a label the case has.
+func maskPath(env *stage.Env, label string) (string, bool) {
+	for _, a := range sources(label) {
+		if p, err := env.Input(a); err == nil {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // Outputs implements stage.Stage.
@@ -122,8 +141,8 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	counts := map[string]int{}
 	order := s.order(env.Labels)
 	for n, l := range order {
-		path, err := env.Input(stage.Mask(l.Name))
-		if l.Value == 0 || err != nil {
+		path, ok := maskPath(env, l.Name)
+		if l.Value == 0 || !ok {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
