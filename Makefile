@@ -4,6 +4,8 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
+# The module alone decides the build, whatever go.work a parent folder holds.
+export GOWORK := off
 BIN := bin/kidney3d
 DEPS := .deps
 # Run as root, or through sudo where it exists.
