@@ -33,7 +33,7 @@ type command struct {
 
 var commands = map[string]command{
 	"info":  {"info FILE [--json]", runInfo},
-	"demo":  {"demo --out DIR [--seed N] [--size small|full]", runDemo},
+	"demo":  {"demo --out DIR [--seed N] [--size small|full] [--defects]", runDemo},
 	"view":  {"view [CASE]", runView},
 	"bench": {"bench [--out FILE.json] [--quick]", runBench},
 	"run":   {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE]", runCase},
@@ -126,6 +126,7 @@ func runDemo(args []string, stdout io.Writer) error {
 	out := fs.String("out", "", "case folder to write")
 	seed := fs.Int64("seed", 1, "random seed")
 	size := fs.String("size", "small", "small or full")
+	defects := fs.Bool("defects", false, "also write input/masks/ from the truth, with realistic defects")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -142,6 +143,15 @@ func runDemo(args []string, stdout io.Writer) error {
 	}
 	if err := demo.Write(*out, c); err != nil {
 		return err
+	}
+	if *defects {
+		m, err := demo.DefectiveMasks(c)
+		if err != nil {
+			return err
+		}
+		if err := demo.WriteMasks(*out, m); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "wrote demo case %s (seed %d, %s)\n", *out, *seed, *size)
 	return nil

@@ -15,7 +15,9 @@ import (
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/cleanup"
+	"kidney3d/pipeline/stages/fat"
 	"kidney3d/pipeline/stages/load"
+	"kidney3d/pipeline/stages/reconnect"
 	"kidney3d/pipeline/volume"
 )
 
@@ -86,10 +88,14 @@ func (s *Stage) maskInputs() []string {
 }
 
 // sources are the artefacts that may hold a label's mask, the most
-// finished first: cleaned, else as a segmentation stage or input/masks
-// gave it.
+// finished first: reconnected (vessels, ureter) or derived (perirenal fat),
+// else cleaned, else as a segmentation stage or input/masks gave it.
 func sources(label string) []string {
-	return []string{cleanup.Clean(label), stage.Mask(label)}
+	out := []string{reconnect.Output(label)}
+	if label == "perirenal_fat" {
+		out = append(out, fat.Output)
+	}
+	return append(out, cleanup.Clean(label), stage.Mask(label))
 }
 
 // maskPath is the most finished mask of a label the case has.

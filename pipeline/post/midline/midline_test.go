@@ -1,0 +1,23 @@
+package midline
+
+import (
+	"testing"
+
+	"kidney3d/pipeline/volume"
+)
+
+func TestX(t *testing.T) {
+	g := volume.Grid{Dims: [3]int{10, 2, 2}, Affine: volume.Affine{{2, 0, 0, -10}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}}
+	left, right := volume.New[uint8](g), volume.New[uint8](g)
+	left.Set(1, 0, 0, 1)  // x = -8
+	right.Set(6, 1, 1, 1) // x = 2
+	if got := X(g, left, right); got != -3 {
+		t.Errorf("X = %g, want -3", got)
+	}
+	if got := X(g, left, nil); got != -1 {
+		t.Errorf("X without the right kidney = %g, want the grid's middle -1", got)
+	}
+	if got := X(g, left, volume.New[uint8](g)); got != -1 {
+		t.Errorf("X with an empty right kidney = %g, want -1", got)
+	}
+}

@@ -1,0 +1,118 @@
+package reconnect
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/orchestrate"
+	"kidney3d/pipeline/stage"
+	_ "kidney3d/pipeline/stages/load"
+	_ "kidney3d/pipeline/stages/register"
+	"kidney3d/pipeline/volume"
+)
+
+func TestArteryAndUreterOnADefectiveDemoCase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("registers the delayed phase")
+	}
+	dir := t.TempDir()
+	c, err := demo.Generate(demo.Options{Seed: 2, Size: demo.Small})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := demo.DefectiveMasks(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Write(dir, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.WriteMasks(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	cf, err := casefile.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stages []stage.Stage
+	for _, e := range []struct {
+		kind, name string
+		params     stage.Params
+	}{
+		{"load", "", nil},
+		{"register", "register_D", stage.Params{"phase": "D"}},
+		{"reconnect", "reconnect_artery", stage.Params{"label": "artery"}},
+		{"reconnect", "reconnect_ureter", stage.Params{"label": "ureter", "max_gap_mm": 30}},
+	} {
+		s, err := stage.New(e.kind, e.name, e.params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages = append(stages, s)
+	}
+	if err := orchestrate.Run(context.Background(), cf, stages, orchestrate.Options{Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []struct{ stage, label string }{{"reconnect_artery", "artery"}, {"reconnect_ureter", "ureter"}} {
+		out, err := volume.Load[uint8](cf.ArtefactPath(e.stage, Output(e.label)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := volume.SameGrid(c.Truth.Grid, out.Grid, 1e-3); err != nil {
+			t.Errorf("%s: %v", e.label, err)
+		}
+		b, err := os.ReadFile(cf.ArtefactPath(e.stage, BridgesFile(e.label)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep Report
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		accepted := 0
+		for _, b := range rep.Bridges {
+			if b.Accepted {
+				accepted++
+				if b.LengthMM <= 0 || b.FromMM == b.ToMM {
+					t.Errorf("%s: bridge without ends or length: %+v", e.label, b)
+				}
+			}
+		}
+		if accepted == 0 || rep.FragmentsAfter["left"] != 0 || rep.FragmentsAfter["right"] != 0 {
+			t.Errorf("%s: %d bridges, fragments %v before, %v after", e.label, accepted, rep.FragmentsBefore, rep.FragmentsAfter)
+		}
+	}
+	man, err := os.ReadFile(cf.ManifestPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"fragments_after"`, `"length_mm"`, `"mean_hu"`, `"from_mm"`} {
+		if !strings.Contains(string(man), key) {
+			t.Errorf("the manifest does not record the bridges' %s", key)
+		}
+	}
+}
+
+func TestParamsPresetsAndOverrides(t *testing.T) {
+	s, err := stage.New("reconnect", "reconnect_ureter", stage.Params{"label": "ureter", "min_mean_hu": 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.(*Stage).params
+	if p.Phase != "D" || p.Parent != "urinary_bladder" || p.MinMeanHU != 300 || p.FullHU != Presets["ureter"].FullHU {
+		t.Errorf("params %+v", p)
+	}
+	if got := s.Outputs(); got[0] != "reconnected/ureter" || got[1] != "bridges/ureter.json" {
+		t.Errorf("outputs %v", got)
+	}
+	for _, bad := range []stage.Params{{"label": "nerve"}, {"phase": "X"}, {"max_gap": 3}} {
+		if _, err := stage.New("reconnect", "", bad); err == nil {
+			t.Errorf("accepted %v", bad)
+		}
+	}
+}

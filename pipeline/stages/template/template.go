@@ -1,0 +1,168 @@
+// Package template is the stage "template": the quick, approximate model.
+// It fits the anatomical template (package pipeline/post/template; the
+// default one is embedded from assets/template) onto the kidney masks and
+// writes a label map (Output) of the kidneys, tumour and cyst as given and
+// the template's arteries, veins and ureters. It needs only the masks, so
+// it finishes in a fraction of a second while the slow stages run; the
+// manifest marks it approximate, and whatever shows it must say so and
+// replace it when the real results arrive.
+package template
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	tplasset "kidney3d/assets/template"
+	"kidney3d/pipeline/post/midline"
+	"kidney3d/pipeline/post/template"
+	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/stages/load"
+	"kidney3d/pipeline/volume"
+)
+
+// Output is the stage's label map, work/template/template/labels.nii.gz.
+const Output = "template/labels"
+
+func init() {
+	stage.Register("template", func(name string, p stage.Params) (stage.Stage, error) {
+		s := &Stage{name: name}
+		if err := p.Decode(&s.params); err != nil {
+			return nil, err
+		}
+		data := tplasset.RenalJSON
+		if s.params.File != "" {
+			var err error
+			if data, err = os.ReadFile(s.params.File); err != nil {
+				return nil, err
+			}
+		}
+		var err error
+		s.tpl, err = template.Parse(data)
+		return s, err
+	})
+}
+
+// Params are the stage's parameters.
+type Params struct {
+	// File is a template JSON file to use instead of the embedded one.
+	File string `yaml:"file" json:"file,omitempty"`
+}
+
+// Stage draws the quick model.
+type Stage struct {
+	name   string
+	params Params
+	tpl    *template.Template
+}
+
+// Name implements stage.Stage.
+func (s *Stage) Name() string { return s.name }
+
+// masks are the labels whose given masks are painted as they are, in
+// painting order (the template's structures go after the kidneys).
+var masks = []string{"kidney_left", "kidney_right", "cyst", "tumor"}
+
+// Inputs implements stage.Stage.
+func (s *Stage) Inputs() []string {
+	return append([]string{stage.Phase("A"), load.Summary}, s.OptionalInputs()...)
+}
+
+// OptionalInputs are the masks; Check insists on a kidney.
+func (s *Stage) OptionalInputs() []string {
+	out := make([]string, len(masks))
+	for i, l := range masks {
+		out[i] = stage.Mask(l)
+	}
+	return out
+}
+
+// Outputs implements stage.Stage.
+func (s *Stage) Outputs() []string { return []string{Output} }
+
+// Resource implements stage.Stage.
+func (s *Stage) Resource() stage.Resource { return stage.CPU }
+
+// Params implements stage.Stage: the template itself is part of them, so
+// that a changed template reruns the stage.
+func (s *Stage) Params() any {
+	return struct {
+		Params
+		Template *template.Template `json:"template"`
+	}{s.params, s.tpl}
+}
+
+// Check implements stage.Stage.
+func (s *Stage) Check(env *stage.Env) error {
+	_, errL := env.Input(stage.Mask("kidney_left"))
+	_, errR := env.Input(stage.Mask("kidney_right"))
+	if errL != nil && errR != nil {
+		return fmt.Errorf("stage %s: no kidney mask (kidney_left or kidney_right)", s.name)
+	}
+	return nil
+}
+
+// Run implements stage.Stage.
+func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+	aPath, _ := env.Input(stage.Phase("A"))
+	a, err := volume.Load[int16](aPath)
+	if err != nil {
+		return err
+	}
+	given := map[string]*volume.Volume[uint8]{}
+	for _, l := range masks {
+		path, err := env.Input(stage.Mask(l))
+		if err != nil {
+			continue
+		}
+		m, err := volume.Load[uint8](path)
+		if err != nil {
+			return err
+		}
+		if err := volume.SameGrid(a.Grid, m.Grid, 1e-3); err != nil {
+			return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l, err)
+		}
+		given[l] = m
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	env.Progress(0.5)
+	mid := midline.X(a.Grid, given["kidney_left"], given["kidney_right"])
+	frames := map[string]template.Frame{}
+	for _, side := range []string{"left", "right"} {
+		if m := given["kidney_"+side]; m != nil {
+			if f, ok := template.FitKidney(m, mid, s.tpl.HilumTurnDeg); ok {
+				frames[side] = f
+			}
+		}
+	}
+	out := volume.New[uint8](a.Grid)
+	paint := func(l string) {
+		if m := given[l]; m != nil {
+			v := env.Labels.Value(l)
+			for n, x := range m.Data {
+				if x != 0 {
+					out.Data[n] = v
+				}
+			}
+		}
+	}
+	paint("kidney_left")
+	paint("kidney_right")
+	values := map[string]uint8{}
+	for _, ss := range s.tpl.Sides {
+		for _, st := range ss {
+			if l, ok := env.Labels.ByName(st.Label); ok {
+				values[st.Label] = uint8(l.Value)
+			}
+		}
+	}
+	s.tpl.Draw(out, frames, mid, values)
+	paint("cyst")
+	paint("tumor")
+	env.Record["approximate"] = true
+	env.Record["template"] = s.tpl.Name
+	env.Record["frames"] = frames
+	return volume.Save(env.Output(Output), out, env.Atomic())
+}
