@@ -242,3 +242,79 @@ func TestMeshCommandOnDemoTruthAndForeignMap(t *testing.T) {
 		t.Errorf("--format ply: exit %d (%s), want 2", code, stderr)
 	}
 }
+
+// TestInfoMatchesNibabelOnConformanceFiles runs `info --json` on every file
+// of testdata/nifti that nibabel loads and kidney3d accepts, and compares it
+// with nibabel's view recorded in expected.json by tools/make_nifti_testdata.py.
+func TestInfoMatchesNibabelOnConformanceFiles(t *testing.T) {
+	b, err := os.ReadFile("testdata/nifti/expected.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var expected struct {
+		Files []struct {
+			File        string      `json:"file"`
+			Nibabel     string      `json:"nibabel"`
+			Shape       []int       `json:"shape"`
+			Dtype       string      `json:"dtype"`
+			Affine      [][]float64 `json:"affine"`
+			Orientation string      `json:"orientation"`
+			Zooms       []float64   `json:"zooms"`
+			Min         float64     `json:"min"`
+			Max         float64     `json:"max"`
+			Mean        float64     `json:"mean"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(b, &expected); err != nil {
+		t.Fatal(err)
+	}
+	close := func(a, b, rel float64) bool { return math.Abs(a-b) <= rel*math.Max(1, math.Abs(b)) }
+	checked := 0
+	for _, want := range expected.Files {
+		if want.Nibabel != "loads" {
+			continue
+		}
+		stdout, stderr, code := kidney3d(t, "info", filepath.Join("testdata", "nifti", want.File), "--json")
+		if code != 0 {
+			// Files kidney3d refuses (several volumes, complex or int64
+			// voxels, a bitpix that contradicts the datatype) must say why.
+			if code != 1 || !strings.Contains(stderr, want.File) {
+				t.Errorf("%s: exit %d, %q", want.File, code, stderr)
+			}
+			continue
+		}
+		var got struct {
+			Dims        [3]int        `json:"dims"`
+			Datatype    string        `json:"datatype"`
+			Spacing     [3]float64    `json:"spacing"`
+			Affine      [4][4]float64 `json:"affine"`
+			Orientation string        `json:"orientation"`
+			Min, Max    float64
+			Mean        float64
+		}
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatalf("%s: %v", want.File, err)
+		}
+		ok := got.Datatype == want.Dtype && got.Orientation == want.Orientation &&
+			close(got.Min, want.Min, 1e-3) && close(got.Max, want.Max, 1e-3) && close(got.Mean, want.Mean, 1e-3)
+		for i := 0; i < 3; i++ {
+			wantDim := 1
+			if i < len(want.Shape) {
+				wantDim = want.Shape[i]
+			}
+			ok = ok && got.Dims[i] == wantDim
+		}
+		for r := 0; r < 4; r++ {
+			for c := 0; c < 4; c++ {
+				ok = ok && math.Abs(got.Affine[r][c]-want.Affine[r][c]) <= 1e-4
+			}
+		}
+		if !ok {
+			t.Errorf("%s:\n got  %+v\n want %+v", want.File, got, want)
+		}
+		checked++
+	}
+	if checked < 40 {
+		t.Errorf("only %d files compared", checked)
+	}
+}

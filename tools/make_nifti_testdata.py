@@ -208,6 +208,7 @@ def describe(path, with_values=True):
         'shape': [int(s) for s in img.shape],
         'dtype': str(raw.dtype.newbyteorder('=')),
         'affine': img.affine.tolist(),
+        'orientation': ''.join(nib.aff2axcodes(img.affine)),
         'zooms': [float(z) for z in hdr.get_zooms()],
         'slope': finite(slope),
         'inter': finite(inter),
