@@ -11,10 +11,10 @@ DEPS := .deps
 # Run as root, or through sudo where it exists.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-# Debian packages. Tests read nibabel's view of our files and time gzip;
+# Debian packages. Tests compare with nibabel (files) and VTK (surfaces);
 # benchmarks also run the peers (VTK with 3D Slicer's settings, scikit-image, SciPy).
-APT_TEST := python3-numpy python3-nibabel pigz bc
-APT_BENCH := $(APT_TEST) python3-scipy python3-skimage python3-vtk9
+APT_TEST := python3-numpy python3-nibabel python3-scipy python3-vtk9 pigz bc
+APT_BENCH := $(APT_TEST) python3-skimage
 
 # ONNX Runtime 1.29.0 from npm (the CPU/CUDA-bridge core library for Linux x64).
 ORT_VERSION := 1.29.0

@@ -1,49 +1,18 @@
 package fat
 
 import (
-	"context"
 	"testing"
 
-	"kidney3d/pipeline/casefile"
-	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/labels"
-	"kidney3d/pipeline/orchestrate"
 	"kidney3d/pipeline/stage"
 	_ "kidney3d/pipeline/stages/load"
+	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
 
 func TestFatOnADefectiveDemoCase(t *testing.T) {
-	dir := t.TempDir()
-	c, err := demo.Generate(demo.Options{Seed: 5, Size: demo.Small})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := demo.DefectiveMasks(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.Write(dir, c); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.WriteMasks(dir, m); err != nil {
-		t.Fatal(err)
-	}
-	cf, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stages []stage.Stage
-	for _, kind := range []string{"load", "perirenal_fat"} {
-		s, err := stage.New(kind, "", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stages = append(stages, s)
-	}
-	if err := orchestrate.Run(context.Background(), cf, stages, orchestrate.Options{Program: "test"}); err != nil {
-		t.Fatal(err)
-	}
+	cf, c := stagetest.DefectiveDemoCase(t, 5)
+	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "perirenal_fat"})
 	out, err := volume.Load[uint8](cf.ArtefactPath("perirenal_fat", Output))
 	if err != nil {
 		t.Fatal(err)

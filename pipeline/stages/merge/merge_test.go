@@ -1,14 +1,13 @@
 package merge
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
 	"kidney3d/pipeline/casefile"
-	"kidney3d/pipeline/orchestrate"
 	"kidney3d/pipeline/stage"
 	_ "kidney3d/pipeline/stages/load"
+	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
 
@@ -36,17 +35,7 @@ func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
 		}
 	}
 	c, _ := casefile.Open(dir)
-	var stages []stage.Stage
-	for _, kind := range []string{"load", "merge"} {
-		s, err := stage.New(kind, "", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stages = append(stages, s)
-	}
-	if err := orchestrate.Run(context.Background(), c, stages, orchestrate.Options{Program: "test"}); err != nil {
-		t.Fatal(err)
-	}
+	stagetest.Run(t, c, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "merge"})
 	lab, err := volume.Load[uint8](c.OutputLabelsPath())
 	if err != nil {
 		t.Fatal(err)

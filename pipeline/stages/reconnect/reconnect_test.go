@@ -1,18 +1,15 @@
 package reconnect
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"strings"
 	"testing"
 
-	"kidney3d/pipeline/casefile"
-	"kidney3d/pipeline/demo"
-	"kidney3d/pipeline/orchestrate"
 	"kidney3d/pipeline/stage"
 	_ "kidney3d/pipeline/stages/load"
 	_ "kidney3d/pipeline/stages/register"
+	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
 
@@ -20,44 +17,13 @@ func TestArteryAndUreterOnADefectiveDemoCase(t *testing.T) {
 	if testing.Short() {
 		t.Skip("registers the delayed phase")
 	}
-	dir := t.TempDir()
-	c, err := demo.Generate(demo.Options{Seed: 2, Size: demo.Small})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := demo.DefectiveMasks(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.Write(dir, c); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.WriteMasks(dir, m); err != nil {
-		t.Fatal(err)
-	}
-	cf, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stages []stage.Stage
-	for _, e := range []struct {
-		kind, name string
-		params     stage.Params
-	}{
-		{"load", "", nil},
-		{"register", "register_D", stage.Params{"phase": "D"}},
-		{"reconnect", "reconnect_artery", stage.Params{"label": "artery"}},
-		{"reconnect", "reconnect_ureter", stage.Params{"label": "ureter", "max_gap_mm": 30}},
-	} {
-		s, err := stage.New(e.kind, e.name, e.params)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stages = append(stages, s)
-	}
-	if err := orchestrate.Run(context.Background(), cf, stages, orchestrate.Options{Program: "test"}); err != nil {
-		t.Fatal(err)
-	}
+	cf, c := stagetest.DefectiveDemoCase(t, 2)
+	stagetest.Run(t, cf,
+		stagetest.Entry{Kind: "load"},
+		stagetest.Entry{Kind: "register", Name: "register_D", Params: stage.Params{"phase": "D"}},
+		stagetest.Entry{Kind: "reconnect", Name: "reconnect_artery", Params: stage.Params{"label": "artery"}},
+		stagetest.Entry{Kind: "reconnect", Name: "reconnect_ureter", Params: stage.Params{"label": "ureter", "max_gap_mm": 30}},
+	)
 	for _, e := range []struct{ stage, label string }{{"reconnect_artery", "artery"}, {"reconnect_ureter", "ureter"}} {
 		out, err := volume.Load[uint8](cf.ArtefactPath(e.stage, Output(e.label)))
 		if err != nil {

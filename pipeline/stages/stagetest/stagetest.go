@@ -1,0 +1,63 @@
+// Package stagetest helps the stages' tests: it writes demo cases and runs
+// a few stages on them through the orchestrator, as `kidney3d run` would.
+package stagetest
+
+import (
+	"context"
+	"testing"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/orchestrate"
+	"kidney3d/pipeline/stage"
+)
+
+// DefectiveDemoCase writes a small demo case of the seed, with its truth
+// structures given as input/masks carrying the defects of `demo --defects`,
+// and returns the case folder and the generated case (with its truth).
+func DefectiveDemoCase(t testing.TB, seed int64) (*casefile.Case, *demo.Case) {
+	t.Helper()
+	dir := t.TempDir()
+	c, err := demo.Generate(demo.Options{Seed: seed, Size: demo.Small})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := demo.DefectiveMasks(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Write(dir, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.WriteMasks(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	cf, err := casefile.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cf, c
+}
+
+// Entry is one stage of a test pipeline, as a config.yaml entry gives it.
+type Entry struct {
+	Kind   string
+	Name   string // "" for the kind's own name
+	Params stage.Params
+}
+
+// Run makes the stages and runs them on the case.
+func Run(t testing.TB, c *casefile.Case, entries ...Entry) {
+	t.Helper()
+	var stages []stage.Stage
+	for _, e := range entries {
+		s, err := stage.New(e.Kind, e.Name, e.Params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages = append(stages, s)
+	}
+	if err := orchestrate.Run(context.Background(), c, stages, orchestrate.Options{Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+}
