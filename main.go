@@ -35,7 +35,7 @@ var commands = map[string]command{
 	"info":  {"info FILE [--json]", runInfo},
 	"demo":  {"demo --out DIR [--seed N] [--size small|full] [--defects]", runDemo},
 	"view":  {"view [CASE]", runView},
-	"bench": {"bench [--out FILE.json] [--quick]", runBench},
+	"bench": {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench},
 	"run":   {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE]", runCase},
 	"mesh":  {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh},
 }
@@ -173,10 +173,15 @@ func runBench(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	out := fs.String("out", "bench.json", "JSON results file")
 	quick := fs.Bool("quick", false, "small inputs and one repetition (a smoke test)")
+	only := fs.String("suite", "", "comma-separated suites to run ("+strings.Join(bench.SuiteNames(), ", ")+"; default all)")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	return bench.Run(bench.Options{Out: *out, Quick: *quick}, stdout)
+	opts := bench.Options{Out: *out, Quick: *quick}
+	if *only != "" {
+		opts.Suites = strings.Split(*only, ",")
+	}
+	return bench.Run(opts, stdout)
 }
 
 func runCase(args []string, stdout io.Writer) error {

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -17,8 +19,9 @@ import (
 
 // Options select what a run measures.
 type Options struct {
-	Out   string // JSON results file ("" for none)
-	Quick bool   // small inputs, one repetition: a smoke test of the suite
+	Out    string   // JSON results file ("" for none)
+	Quick  bool     // small inputs, one repetition: a smoke test of the suite
+	Suites []string // suites to run (nil: all)
 }
 
 // Result is one measured figure.
@@ -45,6 +48,15 @@ func register(name string, run func(env *Env) ([]Result, error)) {
 	sort.Slice(suites, func(i, j int) bool { return suites[i].name < suites[j].name })
 }
 
+// SuiteNames lists the suites, sorted.
+func SuiteNames() []string {
+	var names []string
+	for _, s := range suites {
+		names = append(names, s.name)
+	}
+	return names
+}
+
 // Env is what suites share: scratch space and the run's settings.
 type Env struct {
 	Dir     string // scratch folder, removed after the run
@@ -65,8 +77,16 @@ func Run(opts Options, w io.Writer) error {
 	if opts.Quick {
 		env.Repeat = 1
 	}
+	for _, name := range opts.Suites {
+		if !slices.ContainsFunc(suites, func(s suite) bool { return s.name == name }) {
+			return fmt.Errorf("no benchmark suite %q (have %s)", name, strings.Join(SuiteNames(), ", "))
+		}
+	}
 	var all []Result
 	for _, s := range suites {
+		if opts.Suites != nil && !slices.Contains(opts.Suites, s.name) {
+			continue
+		}
 		fmt.Fprintf(w, "== %s\n", s.name)
 		res, err := s.run(env)
 		if err != nil {
