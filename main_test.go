@@ -22,6 +22,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "kidney3d")
+	// Runs log to the test's folder, not to the user's application log.
+	os.Setenv("KIDNEY3D_LOG", filepath.Join(dir, "kidney3d.log"))
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		os.Stderr.Write(out)
 		panic(err)

@@ -321,3 +321,50 @@ func snapshot(t *testing.T, root string) string {
 	})
 	return b.String()
 }
+
+// TestInterruptStopsWithinTwoSecondsAndResumes sends SIGINT (Ctrl-C) to a
+// running `kidney3d run` on a full-size case; it must stop within 2 s with
+// exit code 1, and the next run must complete. Both logs get every line
+// with its case, stage and level.
+func TestInterruptStopsWithinTwoSecondsAndResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a full-size case")
+	}
+	dir := filepath.Join(t.TempDir(), "case")
+	if _, stderr, code := kidney3d(t, "demo", "--out", dir, "--size", "full", "--seed", "8", "--defects"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	appLog := filepath.Join(t.TempDir(), "app.log")
+	cmd := exec.Command(binary, "run", dir)
+	cmd.Env = append(os.Environ(), "KIDNEY3D_LOG="+appLog)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	cmd.Process.Signal(os.Interrupt)
+	t0 := time.Now()
+	err := cmd.Wait()
+	if d := time.Since(t0); d > 2*time.Second {
+		t.Errorf("stopped %v after Ctrl-C", d)
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "cancelled") {
+		t.Fatalf("exit %v, stderr %q", err, stderr.String())
+	}
+	if _, stderr, code := kidney3d(t, "run", dir); code != 0 {
+		t.Fatalf("resume: %s", stderr)
+	}
+	for _, path := range []string{filepath.Join(dir, "log.jsonl"), appLog} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var rec struct{ Case, Stage, Level string }
+			if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Case == "" || rec.Stage == "" || rec.Level == "" {
+				t.Fatalf("%s: line without case, stage or level: %s", path, line)
+			}
+		}
+	}
+}

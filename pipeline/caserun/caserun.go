@@ -66,7 +66,14 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 		return err
 	}
 	defer logFile.Close()
-	log := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})).With("case", dir)
+	handlers := []slog.Handler{slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})}
+	if app, err := openAppLog(); err == nil {
+		defer app.Close()
+		handlers = append(handlers, slog.NewJSONHandler(app, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	} else {
+		fmt.Fprintf(stderr, "kidney3d: no application log: %v\n", err)
+	}
+	log := slog.New(slog.NewMultiHandler(handlers...)).With("case", dir)
 	log.Info("run started", "stage", "pipeline", "config", source, "device", opts.Device, "force", opts.Force)
 
 	var events func(orchestrate.Event)
@@ -91,6 +98,26 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 	}
 	log.Info("run finished", "stage", "pipeline")
 	return nil
+}
+
+// AppLogEnv names the environment variable that moves the application log.
+const AppLogEnv = "KIDNEY3D_LOG"
+
+// openAppLog opens the application log, which collects every case's lines:
+// $KIDNEY3D_LOG, else kidney3d/kidney3d.log in the user's cache folder.
+func openAppLog() (*os.File, error) {
+	path := os.Getenv(AppLogEnv)
+	if path == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(dir, "kidney3d", "kidney3d.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 }
 
 func fileExists(p string) bool {
