@@ -320,3 +320,37 @@ func TestInfoMatchesNibabelOnConformanceFiles(t *testing.T) {
 		t.Errorf("only %d files compared", checked)
 	}
 }
+
+// TestBenchQuickRunsEverySuite is a smoke test of `kidney3d bench`: each
+// suite runs on small inputs and the JSON file holds its results.
+func TestBenchQuickRunsEverySuite(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bench.json")
+	stdout, stderr, code := kidney3d(t, "bench", "--quick", "--out", out)
+	if code != 0 {
+		t.Fatalf("bench: exit %d: %s\n%s", code, stderr, stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Results []struct{ Suite, Tool string } `json:"results"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	suites := map[string]bool{}
+	for _, r := range res.Results {
+		if r.Tool == "kidney3d" {
+			suites[r.Suite] = true
+		}
+	}
+	for _, s := range []string{"mesh", "nifti-io", "post"} {
+		if !suites[s] {
+			t.Errorf("no kidney3d result for suite %s:\n%s", s, stdout)
+		}
+	}
+	if _, _, code := kidney3d(t, "bench", "--suite", "nope"); code != 1 {
+		t.Errorf("unknown suite: exit %d, want 1", code)
+	}
+}
