@@ -57,13 +57,22 @@ func Decode(r io.Reader) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	var members bool
+	var total uint64
 	if gz {
-		zr, err := pgzip.NewReader(bufio.NewReaderSize(src, 64<<10))
-		if err != nil {
-			return nil, gzipError("header", err)
+		br := bufio.NewReaderSize(src, 64<<10)
+		if total, members = peekMembers(br); members {
+			zr := newMemberReader(br)
+			defer zr.Close()
+			src = zr
+		} else {
+			zr, err := pgzip.NewReader(br)
+			if err != nil {
+				return nil, gzipError("header", err)
+			}
+			defer zr.Close()
+			src = zr
 		}
-		defer zr.Close()
-		src = zr
 	}
 	h, err := readHeader(src, gz)
 	if err != nil {
@@ -76,7 +85,7 @@ func Decode(r io.Reader) (*Image, error) {
 		if !gz && end > in.avail || gz && end > in.avail*maxDeflateRatio {
 			return nil, &Error{Field: "data", Err: fmt.Errorf("%w: the header needs %d bytes, the input has %d", io.ErrUnexpectedEOF, end, in.avail)}
 		}
-		trusted = !gz || in.isize == uint32(end)
+		trusted = !gz || in.isize == uint32(end) || members && total == uint64(end)
 	}
 	hdrSize := int64(sizeofHdr1)
 	if h.Version == 2 {
@@ -105,6 +114,7 @@ var growStep = 64 << 20
 // readVoxels reads nvox voxels of h's datatype from r into a new typed
 // slice, in chunks, byte-swapping each chunk to native order. Unless the
 // size is trusted it starts small and doubles the slice as data arrives.
+// From a memberReader, members inflate straight into the slice.
 func readVoxels(r io.Reader, h *Header, nvox int, trusted, gz bool) (any, error) {
 	size := h.Datatype.Size()
 	total := nvox * size
@@ -113,6 +123,10 @@ func readVoxels(r io.Reader, h *Header, nvox int, trusted, gz bool) (any, error)
 		n = min(nvox, growStep/size)
 	}
 	data, buf := makeData(h.Datatype, n)
+	mr, members := r.(*memberReader)
+	if members {
+		mr.setTarget(buf)
+	}
 	swap := isLittle(h.ByteOrder) != nativeLittle
 	for off := 0; off < total; {
 		if off == len(buf) {
@@ -120,6 +134,9 @@ func readVoxels(r io.Reader, h *Header, nvox int, trusted, gz bool) (any, error)
 			bigger, b := makeData(h.Datatype, n)
 			copy(b, buf)
 			data, buf = bigger, b
+			if members {
+				mr.setTarget(buf[off:])
+			}
 		}
 		chunk := buf[off:min(off+chunkSize, len(buf))]
 		got, err := io.ReadFull(r, chunk)

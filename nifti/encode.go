@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/klauspost/pgzip"
+	"github.com/klauspost/compress/flate"
 )
 
 // EncodeOptions controls Encode. A nil *EncodeOptions means gzip at the
@@ -12,8 +12,8 @@ import (
 type EncodeOptions struct {
 	// Gzip compresses the output (a .nii.gz); false writes a plain .nii.
 	Gzip bool
-	// Level is the gzip level, 1 (fastest) to 9 (smallest); 0 means the
-	// default (6).
+	// Level is the gzip level, 1 (fastest) to 9 (smallest); 0 means
+	// klauspost/compress's default, which is level 5.
 	Level int
 }
 
@@ -21,16 +21,18 @@ type EncodeOptions struct {
 // NIfTI-2 ("n+2") after img.Header.Version, in the byte order of
 // img.Header.ByteOrder, with no header extensions. bitpix and vox_offset are
 // derived from the datatype and the layout, whatever the header holds. Gzip
-// output is compressed in parallel blocks; it is a standard gzip stream.
+// output is a standard gzip stream of independent members, compressed in
+// parallel, that Decode inflates in parallel (see members.go); the same
+// image and options always give the same bytes.
 func Encode(w io.Writer, img *Image, opts *EncodeOptions) error {
 	if opts == nil {
 		opts = &EncodeOptions{Gzip: true}
 	}
 	level := opts.Level
 	if level == 0 {
-		level = pgzip.DefaultCompression
+		level = flate.DefaultCompression
 	}
-	if opts.Gzip && (level < 1 || level > 9) && level != pgzip.DefaultCompression {
+	if opts.Gzip && (level < 1 || level > 9) && level != flate.DefaultCompression {
 		return &Error{Field: "gzip", Err: fmt.Errorf("%w: level %d, want 1 to 9", ErrUnsupported, opts.Level)}
 	}
 	h := img.Header
@@ -62,10 +64,7 @@ func Encode(w io.Writer, img *Image, opts *EncodeOptions) error {
 	if !opts.Gzip {
 		return writeImage(w, hdr, data, dt.Size(), isLittle(h.byteOrder()) != nativeLittle)
 	}
-	zw, err := pgzip.NewWriterLevel(w, level)
-	if err != nil {
-		return &Error{Field: "gzip", Err: err}
-	}
+	zw := newMemberWriter(w, level, int64(len(hdr)+len(data)))
 	if err := writeImage(zw, hdr, data, dt.Size(), isLittle(h.byteOrder()) != nativeLittle); err != nil {
 		zw.Close()
 		return err

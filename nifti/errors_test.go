@@ -162,6 +162,7 @@ func TestLyingHeaderAllocatesLittle(t *testing.T) {
 		{"gzip", bytes.NewReader(gz)},
 		{"raw unsized", struct{ io.Reader }{bytes.NewReader(raw)}},
 		{"gzip unsized", struct{ io.Reader }{bytes.NewReader(gz)}},
+		{"members", bytes.NewReader(encodedMembers(t, raw))},
 	}
 	for _, tc := range tests {
 		var before, after runtime.MemStats
@@ -187,6 +188,9 @@ func TestGrowingDecode(t *testing.T) {
 	gz := encoded(t, img, nil)
 	// Two gzip members: the trailer gives only the second one's size.
 	multi := append(encodedGzip(t, raw[:5000]), encodedGzip(t, raw[5000:])...)
+	// K3 members, filling a slice that grows.
+	withMemberSize(t, 3000)
+	members := encoded(t, img, nil)
 	tests := []struct {
 		name string
 		r    io.Reader
@@ -195,6 +199,8 @@ func TestGrowingDecode(t *testing.T) {
 		{"gzip unsized", struct{ io.Reader }{bytes.NewReader(gz)}},
 		{"gzip multistream", bytes.NewReader(multi)},
 		{"gzip multistream unsized", struct{ io.Reader }{bytes.NewReader(multi)}},
+		{"members unsized", struct{ io.Reader }{bytes.NewReader(members)}},
+		{"members lying total", bytes.NewReader(encodedMembers(t, append(bytes.Clone(raw), 0)))},
 	}
 	for _, tc := range tests {
 		got, err := Decode(tc.r)

@@ -34,6 +34,10 @@ func addSeeds(f *testing.F) {
 			f.Add(encoded(f, img, &EncodeOptions{Gzip: true, Level: 1}))
 		}
 	}
+	// A file of several K3 members.
+	defer func(n int) { memberSize = n }(memberSize)
+	memberSize = 200
+	f.Add(encoded(f, testImage(Int16, 1, binary.LittleEndian), nil))
 }
 
 // FuzzDecode checks that Decode never panics, fails only with an *Error,

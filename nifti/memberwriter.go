@@ -1,0 +1,153 @@
+package nifti
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/klauspost/compress/flate"
+)
+
+// memberWriter compresses a stream of a known size into K3 members (see
+// members.go), memberSize bytes each, on up to GOMAXPROCS goroutines, and
+// writes them in order. Its output depends only on the data and the level.
+type memberWriter struct {
+	w        io.Writer
+	level    int
+	total    uint64 // the stream's size, written into every member
+	written  uint64
+	cur      *outMember // the member being filled
+	pending  []*outMember
+	free     []*outMember
+	maxAhead int
+	work     chan *outMember
+	workers  sync.WaitGroup
+	err      error
+}
+
+// outMember is one member: its uncompressed bytes and, once done is
+// signalled, the compressed member.
+type outMember struct {
+	in   []byte
+	out  bytes.Buffer
+	err  error
+	done chan struct{}
+}
+
+// newMemberWriter starts the compressing goroutines for a stream of total
+// bytes at a flate level.
+func newMemberWriter(w io.Writer, level int, total int64) *memberWriter {
+	n := runtime.GOMAXPROCS(0)
+	z := &memberWriter{w: w, level: level, total: uint64(total), maxAhead: 2 * n, work: make(chan *outMember, 2*n)}
+	for range n {
+		z.workers.Add(1)
+		go z.compressor()
+	}
+	return z
+}
+
+// compressor compresses the members it is handed, reusing one flate
+// writer.
+func (z *memberWriter) compressor() {
+	defer z.workers.Done()
+	var fw *flate.Writer
+	for m := range z.work {
+		m.out.Reset()
+		var hdr [memberHeaderLen]byte
+		m.out.Write(hdr[:])
+		if fw == nil {
+			fw, m.err = flate.NewWriter(&m.out, z.level)
+		} else {
+			fw.Reset(&m.out)
+		}
+		if m.err == nil {
+			if _, m.err = fw.Write(m.in); m.err == nil {
+				m.err = fw.Close()
+			}
+		}
+		var trailer [memberTrailerLen]byte
+		binary.LittleEndian.PutUint32(trailer[:], crc32.ChecksumIEEE(m.in))
+		binary.LittleEndian.PutUint32(trailer[4:], uint32(len(m.in)))
+		m.out.Write(trailer[:])
+		putMemberHeader(m.out.Bytes(), uint32(m.out.Len()), z.total, z.level)
+		m.done <- struct{}{}
+	}
+}
+
+// Write buffers p, handing each full member to the compressors.
+func (z *memberWriter) Write(p []byte) (int, error) {
+	n := 0
+	for z.err == nil && n < len(p) {
+		if z.cur == nil {
+			z.cur = z.newMember()
+		}
+		k := copy(z.cur.in[len(z.cur.in):memberSize], p[n:])
+		z.cur.in = z.cur.in[:len(z.cur.in)+k]
+		n += k
+		if len(z.cur.in) == memberSize {
+			z.submit()
+		}
+	}
+	z.written += uint64(n)
+	return n, z.err
+}
+
+// newMember returns an empty member, reusing a written one.
+func (z *memberWriter) newMember() *outMember {
+	if k := len(z.free); k > 0 {
+		m := z.free[k-1]
+		z.free = z.free[:k-1]
+		m.in = m.in[:0]
+		return m
+	}
+	return &outMember{in: make([]byte, 0, memberSize), done: make(chan struct{}, 1)}
+}
+
+// submit hands the current member to the compressors and, when enough are
+// under way, writes the oldest.
+func (z *memberWriter) submit() {
+	z.pending = append(z.pending, z.cur)
+	z.work <- z.cur
+	z.cur = nil
+	if len(z.pending) >= z.maxAhead {
+		z.writeOldest()
+	}
+}
+
+// writeOldest waits for the oldest member under way and writes it.
+func (z *memberWriter) writeOldest() {
+	m := z.pending[0]
+	z.pending = z.pending[1:]
+	<-m.done
+	if z.err == nil {
+		z.err = m.err
+	}
+	if z.err == nil {
+		_, z.err = z.w.Write(m.out.Bytes())
+	}
+	z.free = append(z.free, m)
+}
+
+// Close compresses what is buffered, writes every member, and stops the
+// compressors. A stream of no bytes is one empty member.
+func (z *memberWriter) Close() error {
+	if z.cur != nil || z.written == 0 {
+		if z.cur == nil {
+			z.cur = z.newMember()
+		}
+		z.submit()
+	}
+	for len(z.pending) > 0 {
+		z.writeOldest()
+	}
+	close(z.work)
+	z.workers.Wait()
+	if z.err == nil && z.written != z.total {
+		z.err = fmt.Errorf("wrote %d bytes, the stream has %d", z.written, z.total)
+	}
+	return z.err
+}
