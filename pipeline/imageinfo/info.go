@@ -26,7 +26,9 @@ type Info struct {
 	Mean        float64       `json:"mean"`
 }
 
-// Describe reads path and summarises it; min, max and mean are of the
+// Describe reads path and summarises it as nibabel would: spacing is the
+// header's voxel size (get_zooms), which an sform need not agree with, the
+// affine is the best of sform and qform; min, max and mean are of the
 // scaled values (scl_slope, scl_inter applied), ignoring NaNs.
 func Describe(path string) (*Info, error) {
 	img, err := nifti.ReadFile(path)
@@ -37,7 +39,7 @@ func Describe(path string) (*Info, error) {
 	info := &Info{
 		Dims:        img.Header.Shape(),
 		Datatype:    img.Header.Datatype.String(),
-		Spacing:     a.Spacing(),
+		Spacing:     img.Header.Zooms(),
 		Affine:      a,
 		Orientation: a.AxisCodes(),
 	}
