@@ -20,3 +20,19 @@ func TestCheckBinaryRejectsAnotherLabel(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestCheckBinaryNamesTheFirstBadVoxel(t *testing.T) {
+	g := volume.Grid{Dims: [3]int{7, 5, 3}, Affine: volume.Identity} // 105 voxels: a partial last word
+	m := volume.New[uint8](g)
+	for n := range m.Data {
+		m.Data[n] = uint8(n % 2)
+	}
+	m.Data[104] = 9
+	if err := CheckBinary(m, 3); err == nil || !strings.Contains(err.Error(), "(6, 4, 2)") {
+		t.Errorf("value 9 in the last voxel: %v", err)
+	}
+	m.Data[33], m.Data[40] = 3, 8
+	if err := CheckBinary(m, 3); err == nil || !strings.Contains(err.Error(), "value 8 at voxel (5, 0, 1)") {
+		t.Errorf("value 8 at voxel 40: %v", err)
+	}
+}

@@ -11,14 +11,15 @@ import (
 
 // FromImage converts a decoded NIfTI image to a volume of T, applying the
 // image's scaling (scl_slope, scl_inter) as nibabel does. When the stored
-// type is T and there is no scaling, the voxels are used without a copy.
+// type is T and the scaling is absent or the identity (slope 1, inter 0, as
+// most writers store), the voxels are used without a copy.
 func FromImage[T Voxel](img *nifti.Image) (*Volume[T], error) {
 	g := GridOf(&img.Header)
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
 	if data, ok := img.Data.([]T); ok {
-		if _, _, scaled := img.Slope(); !scaled {
+		if slope, inter, scaled := img.Slope(); !scaled || (slope == 1 && inter == 0) {
 			return Wrap(g, data)
 		}
 	}

@@ -236,3 +236,24 @@ func BenchmarkCanonicalFullCT(b *testing.B) {
 		Canonical(v)
 	}
 }
+
+func TestFromImageSharesUnscaledVoxels(t *testing.T) {
+	v := New[int16](Grid{Dims: [3]int{4, 3, 2}, Affine: Identity})
+	v.Data[5] = 42
+	img := ToImage(v) // slope 1, inter 0: the identity scaling
+	got, err := FromImage[int16](img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &got.Data[0] != &v.Data[0] || got.Data[5] != 42 {
+		t.Error("identity-scaled voxels of the stored type were copied")
+	}
+	img.Header.SclSlope, img.Header.SclInter = 2, -1
+	scaled, err := FromImage[int16](img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &scaled.Data[0] == &v.Data[0] || scaled.Data[5] != 83 {
+		t.Errorf("scaled voxel %d, want 83 in a copy", scaled.Data[5])
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"kidney3d/pipeline/labelops"
+	"kidney3d/pipeline/parallel"
+	"kidney3d/pipeline/post/internal/hu"
 	"kidney3d/pipeline/volume"
 )
 
@@ -36,7 +38,8 @@ type Input struct {
 	MidlineX float64
 }
 
-// Segment is the perirenal fat mask of both sides.
+// Segment is the perirenal fat mask of both sides. Each side works on the
+// box of its kidney grown by the margin, never on the whole grid.
 func Segment(in Input, p Params) (*volume.Volume[uint8], error) {
 	g := in.CT.Grid
 	for _, m := range append(mapValues(in.Kidneys), in.Others...) {
@@ -48,58 +51,110 @@ func Segment(in Input, p Params) (*volume.Volume[uint8], error) {
 		}
 	}
 	out := volume.New[uint8](g)
-	other := volume.New[uint8](g)
-	for _, m := range in.Others {
-		if m == nil {
-			continue
-		}
-		for n, v := range m.Data {
-			other.Data[n] |= b2u(v != 0)
-		}
-	}
+	margin := labelops.Margin(g, p.MarginMM)
 	for side, m := range in.Kidneys {
 		if m == nil {
 			continue
 		}
-		kid := labelops.Largest(m, labelops.Full)
-		lo, hi, ok := volume.BoundingBox(kid)
+		mlo, mhi, ok := volume.BoundingBox(m)
 		if !ok {
 			continue
 		}
-		sp := g.Spacing()
-		var margin [3]int
+		kid := labelops.Largest(volume.Crop(m, mlo, mhi), labelops.Full)
+		klo, khi, _ := volume.BoundingBox(kid)
+		var lo, hi [3]int
 		for a := range 3 {
-			margin[a] = int(math.Ceil(p.MarginMM/sp[a])) + 1
+			lo[a], hi[a] = klo[a]+mlo[a], khi[a]+mlo[a]
 		}
-		lo, hi = volume.GrowBox(g, lo, hi, margin)
-		dist := labelops.DistanceOutsideMM(volume.Crop(kid, lo, hi))
-		// Partial volume: a voxel touching the kidney is fat when its HU
-		// is nearer the fat range's middle than the kidney's median.
-		edge := math.Sqrt(sp[0]*sp[0] + sp[1]*sp[1] + sp[2]*sp[2])
-		iface := (medianHU(in.CT, kid) + (p.MinHU+p.MaxHU)/2) / 2
-		right := side == "right"
-		for k := lo[2]; k < hi[2]; k++ {
-			for j := lo[1]; j < hi[1]; j++ {
-				for i := lo[0]; i < hi[0]; i++ {
-					n := g.Index(i, j, k)
-					d := float64(dist.At(i-lo[0], j-lo[1], k-lo[2]))
-					hu := float64(in.CT.Data[n])
-					skip := d == 0 || d > p.MarginMM || other.Data[n] != 0
-					if skip || hu < p.MinHU || (hu > p.MaxHU && (d > edge || hu > iface)) {
-						continue
-					}
-					x := g.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)})[0]
-					if (x > in.MidlineX) == right {
-						out.Data[n] = 1
-					}
-				}
+		lo, hi = volume.GrowBox(g, lo, hi, [3]int{margin[0] + 1, margin[1] + 1, margin[2] + 1})
+		var from, to [3]int // the grown box in kid's voxels
+		for a := range 3 {
+			from[a], to[a] = lo[a]-mlo[a], hi[a]-mlo[a]
+		}
+		space := region{lo: lo, kidney: volume.Crop(kid, from, to), ct: volume.Crop(in.CT, lo, hi)}
+		space.other = volume.New[uint8](space.kidney.Grid)
+		for _, o := range in.Others {
+			if o != nil {
+				orBox(space.other, o, lo)
 			}
 		}
+		space.segment(out, in.MidlineX, side == "right", p)
 	}
 	return out, nil
 }
 
-// medianHU is the median HU of ct over the mask m.
+// region is one kidney's perirenal space: the box [lo, lo + size) of the
+// grid holding the kidney and its margin, with the kidney's largest
+// component, the CT and the other structures cropped to it.
+type region struct {
+	lo            [3]int
+	kidney, other *volume.Volume[uint8]
+	ct            *volume.Volume[int16]
+}
+
+// segment marks in out the fat voxels of the region on the side of the
+// midline (right: x > midlineX) it belongs to, slices in parallel.
+func (r *region) segment(out *volume.Volume[uint8], midlineX float64, right bool, p Params) {
+	dist := labelops.DistanceOutsideMM(r.kidney)
+	sp := out.Spacing()
+	// Partial volume: a voxel touching the kidney is fat when its HU is
+	// nearer the fat range's middle than the kidney's median.
+	edge := math.Sqrt(sp[0]*sp[0] + sp[1]*sp[1] + sp[2]*sp[2])
+	iface := (medianHU(r.ct, r.kidney) + (p.MinHU+p.MaxHU)/2) / 2
+	minHU, maxHU, ifaceHU := hu.Ceil(p.MinHU), hu.Floor(p.MaxHU), hu.Floor(iface)
+	reach, edge32 := below(p.MarginMM), below(edge)
+	nx, ny, nz := r.kidney.Dims[0], r.kidney.Dims[1], r.kidney.Dims[2]
+	g := out.Grid
+	parallel.For(nz, 1, func(k0, k1 int) {
+		for k := k0; k < k1; k++ {
+			for j := range ny {
+				base := (k*ny + j) * nx
+				row := g.Index(r.lo[0], r.lo[1]+j, r.lo[2]+k)
+				for i := range nx {
+					d := dist.Data[base+i]
+					if d == 0 || d > reach || r.other.Data[base+i] != 0 {
+						continue
+					}
+					v := int(r.ct.Data[base+i])
+					if v < minHU || (v > maxHU && (d > edge32 || v > ifaceHU)) {
+						continue
+					}
+					x := g.VoxelToWorld([3]float64{float64(r.lo[0] + i), float64(r.lo[1] + j), float64(r.lo[2] + k)})[0]
+					if (x > midlineX) == right {
+						out.Data[row+i] = 1
+					}
+				}
+			}
+		}
+	})
+}
+
+// orBox ORs into dst the box of src (on the full grid) whose corner is lo
+// and whose size is dst's: dst's voxels become nonzero where src's are.
+func orBox(dst, src *volume.Volume[uint8], lo [3]int) {
+	nx, ny, nz := dst.Dims[0], dst.Dims[1], dst.Dims[2]
+	for k := range nz {
+		for j := range ny {
+			s := src.Index(lo[0], lo[1]+j, lo[2]+k)
+			d := dst.Data[(k*ny+j)*nx : (k*ny+j+1)*nx]
+			for i, v := range src.Data[s : s+nx] {
+				d[i] |= v
+			}
+		}
+	}
+}
+
+// below is the largest float32 d such that float64(d) <= x: a distance
+// d (a float32) exceeds x exactly when d > below(x).
+func below(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+// medianHU is the median HU of ct over the mask m (both on one grid).
 func medianHU(ct *volume.Volume[int16], m *volume.Volume[uint8]) float64 {
 	var hist [65536]int
 	n := 0
@@ -124,11 +179,4 @@ func mapValues(m map[string]*volume.Volume[uint8]) []*volume.Volume[uint8] {
 		out = append(out, v)
 	}
 	return out
-}
-
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -107,19 +107,17 @@ func Reconnect(ctx context.Context, in Input, p Params) (*Result, error) {
 			return nil, fmt.Errorf("reconnect: %s is not on the mask's grid: %w", name, err)
 		}
 	}
-	res := &Result{Mask: in.Mask.Clone()}
+	// The mask is zero outside its box: the result is the box's crop,
+	// reconnected, pasted onto an empty volume.
+	res := &Result{Mask: volume.New[uint8](in.Mask.Grid)}
 	lo, hi, ok := volume.BoundingBox(in.Mask)
 	if !ok {
 		res.Before, res.After = (&state{}).unjoined(), (&state{}).unjoined()
 		return res, nil
 	}
-	sp := in.Mask.Spacing()
-	var margin [3]int
-	for a := range 3 {
-		margin[a] = int(math.Ceil(p.MaxGapMM/sp[a])) + 1
-	}
-	lo, hi = volume.GrowBox(in.Mask.Grid, lo, hi, margin)
-	w := &work{p: p, midline: in.MidlineX, mask: volume.Crop(in.Mask, lo, hi), hu: volume.Crop(in.HU, lo, hi)}
+	margin := labelops.Margin(in.Mask.Grid, p.MaxGapMM)
+	lo, hi = volume.GrowBox(in.Mask.Grid, lo, hi, [3]int{margin[0] + 1, margin[1] + 1, margin[2] + 1})
+	w := &work{p: p, midline: in.MidlineX, mask: volume.Crop(in.Mask, lo, hi), hu: volume.Crop(in.HU, lo, hi), cost: costTable(p)}
 	w.parent = cropOrEmpty(in.Parent, w.mask.Grid, lo, hi)
 	w.forbidden = cropOrEmpty(in.Forbidden, w.mask.Grid, lo, hi)
 	rejected := map[[2]int]Bridge{}
@@ -178,6 +176,19 @@ type work struct {
 	midline                 float64
 	mask, parent, forbidden *volume.Volume[uint8]
 	hu                      *volume.Volume[int16]
+	cost                    []float32 // by HU + 32768, see costTable
+}
+
+// costTable is the cost of a voxel outside the structure by its HU (index
+// HU + 32768): 1 + OffCost at or below LowHU, ramping linearly down to 1
+// at FullHU.
+func costTable(p Params) []float32 {
+	out := make([]float32, 1<<16)
+	for n := range out {
+		t := min(max((float64(n-32768)-p.LowHU)/(p.FullHU-p.LowHU), 0), 1)
+		out[n] = float32(1 + p.OffCost*(1-t))
+	}
+	return out
 }
 
 // state is the structure's components and which of them form the trees.
@@ -186,7 +197,8 @@ type state struct {
 	sizes []int
 	side  []string // by component id - 1
 	tree  []bool
-	key   [][2]int // first voxel and size: a fragment's identity across passes
+	key   [][2]int    // first voxel and size: a fragment's identity across passes
+	box   [][2][3]int // bounding box [lo, hi) of each component
 }
 
 // unjoined counts the components that are not part of a tree, per side.
@@ -206,39 +218,49 @@ func (s *state) unjoined() map[string]int {
 func (w *work) state() *state {
 	comps, sizes := labelops.Components(w.mask, labelops.Full)
 	n := len(sizes)
-	s := &state{comps: comps, sizes: sizes, side: make([]string, n), tree: make([]bool, n), key: make([][2]int, n)}
-	sumX := make([]float64, n)
+	s := &state{comps: comps, sizes: sizes, side: make([]string, n), tree: make([]bool, n), key: make([][2]int, n), box: make([][2][3]int, n)}
+	sum := make([][3]int64, n) // of voxel indices, exact
 	first := make([]int, n)
 	for i := range first {
 		first[i] = -1
 	}
 	g := w.mask.Grid
-	for idx, c := range comps.Data {
-		if c == 0 {
-			continue
-		}
-		i, j, k := g.Coords(idx)
-		sumX[c-1] += g.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)})[0]
-		if first[c-1] < 0 {
-			first[c-1] = idx
+	idx := 0
+	for k := range g.Dims[2] {
+		for j := range g.Dims[1] {
+			for i, c := range comps.Data[idx : idx+g.Dims[0]] {
+				if c == 0 {
+					continue
+				}
+				p, b := [3]int{i, j, k}, &s.box[c-1]
+				if first[c-1] < 0 {
+					first[c-1] = idx + i
+					b[0], b[1] = p, p
+				}
+				for a := range 3 {
+					sum[c-1][a] += int64(p[a])
+					b[0][a], b[1][a] = min(b[0][a], p[a]), max(b[1][a], p[a]+1)
+				}
+				// The structure is smaller than its parent: look for the
+				// parent around each voxel of a component not yet known
+				// to touch it.
+				if !s.tree[c-1] && touches(w.parent, i, j, k) {
+					s.tree[c-1] = true
+				}
+			}
+			idx += g.Dims[0]
 		}
 	}
 	for c := range n {
+		// The affine being linear, the centroid's world x is the mean
+		// world x of the voxels.
+		m := float64(sizes[c])
+		x := g.VoxelToWorld([3]float64{float64(sum[c][0]) / m, float64(sum[c][1]) / m, float64(sum[c][2]) / m})[0]
 		s.side[c] = Sides[0]
-		if sumX[c]/float64(sizes[c]) > w.midline {
+		if x > w.midline {
 			s.side[c] = Sides[1]
 		}
 		s.key[c] = [2]int{first[c], sizes[c]}
-	}
-	for idx, v := range w.parent.Data {
-		if v == 0 {
-			continue
-		}
-		forNeighbours(g, idx, func(m int) {
-			if c := comps.Data[m]; c > 0 {
-				s.tree[c-1] = true
-			}
-		})
 	}
 	for _, side := range Sides {
 		best, has := -1, false
@@ -294,22 +316,7 @@ func (w *work) bridge(s *state, c int) (Bridge, error) {
 	g := w.mask.Grid
 	b := Bridge{Side: s.side[c], FragmentVoxels: s.sizes[c]}
 	id := int32(c + 1)
-	var flo, fhi [3]int
-	flo = g.Dims
-	for idx, v := range s.comps.Data {
-		if v == id {
-			i, j, k := g.Coords(idx)
-			for a, x := range [3]int{i, j, k} {
-				flo[a], fhi[a] = min(flo[a], x), max(fhi[a], x+1)
-			}
-		}
-	}
-	sp := g.Spacing()
-	var margin [3]int
-	for a := range 3 {
-		margin[a] = int(math.Ceil(w.p.MaxGapMM / sp[a]))
-	}
-	lo, hi := volume.GrowBox(g, flo, fhi, margin)
+	lo, hi := volume.GrowBox(g, s.box[c][0], s.box[c][1], labelops.Margin(g, w.p.MaxGapMM))
 	comps := volume.Crop(s.comps, lo, hi)
 	mask, parent := volume.Crop(w.mask, lo, hi), volume.Crop(w.parent, lo, hi)
 	hu, forbidden := volume.Crop(w.hu, lo, hi), volume.Crop(w.forbidden, lo, hi)
@@ -330,8 +337,7 @@ func (w *work) bridge(s *state, c int) (Bridge, error) {
 		case forbidden.Data[n] != 0:
 			cost.Data[n] = float32(math.Inf(1))
 		default:
-			t := min(max((float64(hu.Data[n])-w.p.LowHU)/(w.p.FullHU-w.p.LowHU), 0), 1)
-			cost.Data[n] = float32(1 + w.p.OffCost*(1-t))
+			cost.Data[n] = w.cost[int(hu.Data[n])+32768]
 		}
 	}
 	if !reach {
@@ -398,16 +404,21 @@ func endCos(m *volume.Volume[uint8], at [3]int, d [3]float64) (float64, bool) {
 	c := g.VoxelToWorld([3]float64{float64(at[0]), float64(at[1]), float64(at[2])})
 	var sum [3]float64
 	var n int
-	for idx, v := range m.Data {
-		if v == 0 {
-			continue
-		}
-		i, j, k := g.Coords(idx)
-		if p := g.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)}); dist(p, c) <= radius {
-			for a := range 3 {
-				sum[a] += p[a]
+	// Only the voxels of the box around at can be within the radius.
+	blo, bhi := volume.GrowBox(g, at, [3]int{at[0] + 1, at[1] + 1, at[2] + 1}, labelops.Margin(g, radius))
+	for k := blo[2]; k < bhi[2]; k++ {
+		for j := blo[1]; j < bhi[1]; j++ {
+			for i := blo[0]; i < bhi[0]; i++ {
+				if m.At(i, j, k) == 0 {
+					continue
+				}
+				if p := g.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)}); dist(p, c) <= radius {
+					for a := range 3 {
+						sum[a] += p[a]
+					}
+					n++
+				}
 			}
-			n++
 		}
 	}
 	out := sub(c, [3]float64{sum[0] / float64(n), sum[1] / float64(n), sum[2] / float64(n)})
@@ -418,19 +429,19 @@ func endCos(m *volume.Volume[uint8], at [3]int, d [3]float64) (float64, bool) {
 	return (out[0]*d[0] + out[1]*d[1] + out[2]*d[2]) / (lo * ld), true
 }
 
-// forNeighbours calls f with the storage index of each of the 26
-// neighbours of voxel n inside g.
-func forNeighbours(g volume.Grid, n int, f func(int)) {
-	i, j, k := g.Coords(n)
-	for dk := -1; dk <= 1; dk++ {
-		for dj := -1; dj <= 1; dj++ {
-			for di := -1; di <= 1; di++ {
-				if (di != 0 || dj != 0 || dk != 0) && g.Contains(i+di, j+dj, k+dk) {
-					f(g.Index(i+di, j+dj, k+dk))
+// touches reports whether one of the 26 neighbours of voxel (i, j, k) is
+// nonzero in m.
+func touches(m *volume.Volume[uint8], i, j, k int) bool {
+	for kk := max(k-1, 0); kk <= min(k+1, m.Dims[2]-1); kk++ {
+		for jj := max(j-1, 0); jj <= min(j+1, m.Dims[1]-1); jj++ {
+			for ii := max(i-1, 0); ii <= min(i+1, m.Dims[0]-1); ii++ {
+				if (ii != i || jj != j || kk != k) && m.At(ii, jj, kk) != 0 {
+					return true
 				}
 			}
 		}
 	}
+	return false
 }
 
 func sub(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }

@@ -44,9 +44,16 @@ func outsideTruth(truth *volume.Volume[uint8], value uint8, bs []Bridge) (out, a
 		}
 		for _, v := range b.Path {
 			all++
-			near := false
-			forNeighbours(truth.Grid, truth.Index(v[0], v[1], v[2]), func(n int) { near = near || truth.Data[n] == value })
-			if !near && truth.At(v[0], v[1], v[2]) != value {
+			near := false // the voxel or one of its 26 neighbours is in the truth
+			for dk := -1; dk <= 1; dk++ {
+				for dj := -1; dj <= 1; dj++ {
+					for di := -1; di <= 1; di++ {
+						i, j, k := v[0]+di, v[1]+dj, v[2]+dk
+						near = near || (truth.Contains(i, j, k) && truth.At(i, j, k) == value)
+					}
+				}
+			}
+			if !near {
 				out++
 			}
 		}

@@ -80,12 +80,21 @@ type Frame struct {
 // FitKidney fits the frame of a kidney mask (its largest component) whose
 // midline lies at world x midlineX; ok is false for an empty mask.
 func FitKidney(m *volume.Volume[uint8], midlineX, hilumTurnDeg float64) (Frame, bool) {
-	k := labelops.Largest(m, labelops.Full)
+	blo, bhi, ok := volume.BoundingBox(m)
+	if !ok {
+		return Frame{}, false
+	}
+	k := labelops.Largest(volume.Crop(m, blo, bhi), labelops.Full)
 	var pts [][3]float64
-	for idx, v := range k.Data {
-		if v != 0 {
-			i, j, kk := k.Coords(idx)
-			pts = append(pts, k.VoxelToWorld([3]float64{float64(i), float64(j), float64(kk)}))
+	n := 0
+	for kk := range k.Dims[2] {
+		for j := range k.Dims[1] {
+			for i := range k.Dims[0] {
+				if k.Data[n] != 0 {
+					pts = append(pts, k.VoxelToWorld([3]float64{float64(i), float64(j), float64(kk)}))
+				}
+				n++
+			}
 		}
 	}
 	if len(pts) < 4 {

@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"kidney3d/nifti"
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
@@ -168,7 +170,9 @@ type Report struct {
 	VoxelsFilled   int `json:"voxels_filled"` // hole voxels filled
 }
 
-// Run cleans each present mask and writes its cleaned version.
+// Run cleans each present mask and writes its cleaned version. Labels are
+// cleaned concurrently, each read, cleaned and written in turn, so that one
+// label's reading and writing overlap another's work.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	aPath, _ := env.Input(stage.Phase("A"))
 	h, err := nifti.ReadHeaderFile(aPath)
@@ -176,38 +180,60 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	grid := volume.GridOf(h)
-	reports := map[string]Report{}
-	all := structures()
-	for n, l := range all {
-		if err := ctx.Err(); err != nil {
-			return err
+	var todo []labels.Label
+	for _, l := range structures() {
+		if _, err := env.Input(stage.Mask(l.Name)); err == nil {
+			todo = append(todo, l)
 		}
-		path, err := env.Input(stage.Mask(l.Name))
-		if err != nil {
-			continue
-		}
-		m, err := volume.Load[uint8](path)
-		if err != nil {
-			return err
-		}
-		if err := volume.SameGrid(grid, m.Grid, 1e-3); err != nil {
-			return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l.Name, err)
-		}
-		if err := labelops.CheckBinary(m, uint8(l.Value)); err != nil {
-			return fmt.Errorf("%s: mask of %s: %w", path, l.Name, err)
-		}
-		reports[l.Name] = s.clean(m, l)
-		if err := volume.Save(env.Output(Clean(l.Name)), m, env.Atomic()); err != nil {
-			return err
-		}
-		env.Progress(float64(n+1) / float64(len(all)))
 	}
-	env.Record["labels"] = reports
+	reports := make([]Report, len(todo))
+	errs := make([]error, len(todo))
+	var mu sync.Mutex
+	done := 0
+	parallel.For(len(todo), 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			if errs[n] = ctx.Err(); errs[n] != nil {
+				return
+			}
+			reports[n], errs[n] = s.cleanFile(env, todo[n], grid)
+			mu.Lock()
+			done++
+			env.Progress(float64(done) / float64(len(todo)))
+			mu.Unlock()
+		}
+	})
+	byLabel := map[string]Report{}
+	for n, l := range todo {
+		if errs[n] != nil {
+			return errs[n]
+		}
+		byLabel[l.Name] = reports[n]
+	}
+	env.Record["labels"] = byLabel
 	return nil
 }
 
+// cleanFile reads the mask of l, which must lie on grid, checks that it is
+// binary, cleans it and writes it.
+func (s *Stage) cleanFile(env *stage.Env, l labels.Label, grid volume.Grid) (Report, error) {
+	path, _ := env.Input(stage.Mask(l.Name))
+	m, err := volume.Load[uint8](path)
+	if err != nil {
+		return Report{}, err
+	}
+	if err := volume.SameGrid(grid, m.Grid, 1e-3); err != nil {
+		return Report{}, fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l.Name, err)
+	}
+	if err := labelops.CheckBinary(m, uint8(l.Value)); err != nil {
+		return Report{}, fmt.Errorf("%s: mask of %s: %w", path, l.Name, err)
+	}
+	r := s.clean(m, l)
+	return r, volume.Save(env.Output(Clean(l.Name)), m, env.Atomic())
+}
+
 // clean cleans m in place, working on its bounding box (grown by one voxel
-// so that hole filling sees the outside), and says what it did.
+// so that hole filling sees the outside), and says what it did. The voxels
+// it keeps are 1.
 func (s *Stage) clean(m *volume.Volume[uint8], l labels.Label) Report {
 	lo, hi, ok := volume.BoundingBox(m)
 	if !ok {
@@ -230,7 +256,7 @@ func (s *Stage) clean(m *volume.Volume[uint8], l labels.Label) Report {
 		crop = labelops.FillHoles(crop)
 		r.VoxelsFilled = count(crop) - kept
 	}
-	clear(m.Data)
+	// Outside the box m is zero already; inside, the crop replaces it.
 	volume.Paste(m, crop, lo)
 	return r
 }

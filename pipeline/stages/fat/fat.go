@@ -6,9 +6,12 @@ package fat
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/post/fat"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/stage"
@@ -121,41 +124,11 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		env.Record["skipped"] = why
 		return nil
 	}
-	path, _ := env.Input(s.ct())
-	ct, err := volume.Load[int16](path)
+	in, err := s.load(ctx, env)
 	if err != nil {
 		return err
 	}
-	in := fat.Input{CT: ct, Kidneys: map[string]*volume.Volume[uint8]{}}
-	for n, l := range env.Labels.Labels {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if l.Value == 0 || l.Name == label {
-			continue
-		}
-		path, err := env.Input(stage.Mask(l.Name))
-		if err != nil {
-			continue
-		}
-		m, err := volume.Load[uint8](path)
-		if err != nil {
-			return err
-		}
-		if err := volume.SameGrid(ct.Grid, m.Grid, 1e-3); err != nil {
-			return fmt.Errorf("%s: mask of %s is not on the phase's grid: %w", path, l.Name, err)
-		}
-		switch l.Name {
-		case "kidney_left":
-			in.Kidneys["left"] = m
-		case "kidney_right":
-			in.Kidneys["right"] = m
-		default:
-			in.Others = append(in.Others, m)
-		}
-		env.Progress(0.5 * float64(n+1) / float64(len(env.Labels.Labels)))
-	}
-	in.MidlineX = midline.X(ct.Grid, in.Kidneys["left"], in.Kidneys["right"])
+	in.MidlineX = midline.X(in.CT.Grid, in.Kidneys["left"], in.Kidneys["right"])
 	out, err := fat.Segment(in, s.params.Params)
 	if err != nil {
 		return err
@@ -166,4 +139,59 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}
 	env.Record["volume_ml"] = float64(n) * out.VoxelVolume() / 1000
 	return volume.Save(env.Output(Output), out, env.Atomic())
+}
+
+// load reads, concurrently, the phase and the mask of every label the case
+// has but the fat's own, and checks that the masks lie on the phase's grid.
+func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
+	var given []string
+	for _, l := range env.Labels.Labels {
+		if _, err := env.Input(stage.Mask(l.Name)); err == nil && l.Value != 0 && l.Name != label {
+			given = append(given, l.Name)
+		}
+	}
+	var ct *volume.Volume[int16]
+	masks := make([]*volume.Volume[uint8], len(given))
+	errs := make([]error, len(given)+1)
+	var mu sync.Mutex
+	done := 0
+	// The phase goes first: it takes longest.
+	parallel.For(len(given)+1, 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			if errs[n] = ctx.Err(); errs[n] != nil {
+				return
+			}
+			if n == 0 {
+				path, _ := env.Input(s.ct())
+				ct, errs[n] = volume.Load[int16](path)
+				continue
+			}
+			path, _ := env.Input(stage.Mask(given[n-1]))
+			masks[n-1], errs[n] = volume.Load[uint8](path)
+			mu.Lock()
+			done++
+			env.Progress(0.5 * float64(done) / float64(len(given)))
+			mu.Unlock()
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return fat.Input{}, err
+	}
+	in := fat.Input{CT: ct, Kidneys: map[string]*volume.Volume[uint8]{}}
+	for n, name := range given {
+		m := masks[n]
+		if err := volume.SameGrid(ct.Grid, m.Grid, 1e-3); err != nil {
+			path, _ := env.Input(stage.Mask(name))
+			return fat.Input{}, fmt.Errorf("%s: mask of %s is not on the phase's grid: %w", path, name, err)
+		}
+		switch name {
+		case "kidney_left":
+			in.Kidneys["left"] = m
+		case "kidney_right":
+			in.Kidneys["right"] = m
+		default:
+			in.Others = append(in.Others, m)
+		}
+	}
+	return in, nil
 }

@@ -10,10 +10,12 @@ package reconnect
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
 	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/post/reconnect"
 	"kidney3d/pipeline/stage"
@@ -140,22 +142,9 @@ type Report struct {
 
 // Run implements stage.Stage.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
-	aPath, _ := env.Input(stage.Phase("A"))
-	a, err := volume.Load[int16](aPath)
+	a, hu, masks, err := s.load(env)
 	if err != nil {
 		return err
-	}
-	hu := a
-	if s.params.Phase != "A" {
-		if hu, err = load16(env, s.hu(), a.Grid); err != nil {
-			return err
-		}
-	}
-	masks := map[string]*volume.Volume[uint8]{}
-	for _, label := range []string{s.params.Label, s.params.Parent, "spine", "kidney_left", "kidney_right"} {
-		if masks[label], err = loadMask(env, label, a.Grid); err != nil {
-			return err
-		}
 	}
 	env.Progress(0.2)
 	in := reconnect.Input{
@@ -186,35 +175,61 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}, env.Atomic())
 }
 
-// load16 reads an int16 artefact that must lie on grid g.
-func load16(env *stage.Env, artefact string, g volume.Grid) (*volume.Volume[int16], error) {
-	path, err := env.Input(artefact)
-	if err != nil {
-		return nil, err
+// load reads, concurrently, the arterial phase, the phase the structure is
+// traced in (A itself when that is A) and the masks of the structure, its
+// parent, the spine and the kidneys by label (missing where the case has
+// none), and checks that they all lie on A's grid.
+func (s *Stage) load(env *stage.Env) (a, hu *volume.Volume[int16], masks map[string]*volume.Volume[uint8], err error) {
+	labels := []string{s.params.Label, s.params.Parent, "spine", "kidney_left", "kidney_right"}
+	phases := []string{stage.Phase("A"), s.hu()}
+	vols := make([]*volume.Volume[int16], len(phases))
+	ms := make([]*volume.Volume[uint8], len(labels))
+	paths := make([]string, len(phases)+len(labels))
+	errs := make([]error, len(paths))
+	// The phases go first: they take longest.
+	parallel.For(len(paths), 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			if n < len(phases) {
+				if n == 0 || phases[n] != phases[0] {
+					paths[n], vols[n], errs[n] = loadInput[int16](env, phases[n])
+				}
+				continue
+			}
+			mask := stage.Mask(labels[n-len(phases)])
+			if _, err := env.Input(mask); err == nil {
+				paths[n], ms[n-len(phases)], errs[n] = loadInput[uint8](env, mask)
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, nil, err
 	}
-	v, err := volume.Load[int16](path)
-	if err != nil {
-		return nil, err
+	a, hu = vols[0], vols[1]
+	if hu == nil {
+		hu = a
+	} else if err := volume.SameGrid(a.Grid, hu.Grid, 1e-3); err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: not on the arterial phase's grid: %w", paths[1], err)
 	}
-	if err := volume.SameGrid(g, v.Grid, 1e-3); err != nil {
-		return nil, fmt.Errorf("%s: not on the arterial phase's grid: %w", path, err)
+	masks = map[string]*volume.Volume[uint8]{}
+	for n, l := range labels {
+		m := ms[n]
+		if m == nil {
+			continue
+		}
+		if err := volume.SameGrid(a.Grid, m.Grid, 1e-3); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", paths[len(phases)+n], l, err)
+		}
+		masks[l] = m
 	}
-	return v, nil
+	return a, hu, masks, nil
 }
 
-// loadMask reads a label's mask, which must lie on grid g; nil when the
-// case has none.
-func loadMask(env *stage.Env, label string, g volume.Grid) (*volume.Volume[uint8], error) {
-	path, err := env.Input(stage.Mask(label))
+// loadInput reads an input artefact and says from where.
+func loadInput[T volume.Voxel](env *stage.Env, artefact string) (string, *volume.Volume[T], error) {
+	path, err := env.Input(artefact)
 	if err != nil {
-		return nil, nil
+		return "", nil, err
 	}
-	m, err := volume.Load[uint8](path)
-	if err != nil {
-		return nil, err
-	}
-	if err := volume.SameGrid(g, m.Grid, 1e-3); err != nil {
-		return nil, fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, label, err)
-	}
-	return m, nil
+	v, err := volume.Load[T](path)
+	return path, v, err
 }

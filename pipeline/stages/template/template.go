@@ -14,6 +14,7 @@ import (
 	"os"
 
 	tplasset "kidney3d/assets/template"
+	"kidney3d/nifti"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/post/template"
 	"kidney3d/pipeline/stage"
@@ -104,10 +105,15 @@ func (s *Stage) Check(env *stage.Env) error {
 
 // Run implements stage.Stage.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+	// Only the arterial phase's grid is needed: its header.
 	aPath, _ := env.Input(stage.Phase("A"))
-	a, err := volume.Load[int16](aPath)
+	h, err := nifti.ReadHeaderFile(aPath)
 	if err != nil {
 		return err
+	}
+	grid := volume.GridOf(h)
+	if err := grid.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", aPath, err)
 	}
 	given := map[string]*volume.Volume[uint8]{}
 	for _, l := range masks {
@@ -119,7 +125,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		if err != nil {
 			return err
 		}
-		if err := volume.SameGrid(a.Grid, m.Grid, 1e-3); err != nil {
+		if err := volume.SameGrid(grid, m.Grid, 1e-3); err != nil {
 			return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l, err)
 		}
 		given[l] = m
@@ -128,7 +134,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	env.Progress(0.5)
-	mid := midline.X(a.Grid, given["kidney_left"], given["kidney_right"])
+	mid := midline.X(grid, given["kidney_left"], given["kidney_right"])
 	frames := map[string]template.Frame{}
 	for _, side := range []string{"left", "right"} {
 		if m := given["kidney_"+side]; m != nil {
@@ -137,15 +143,10 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 			}
 		}
 	}
-	out := volume.New[uint8](a.Grid)
+	out := volume.New[uint8](grid)
 	paint := func(l string) {
 		if m := given[l]; m != nil {
-			v := env.Labels.Value(l)
-			for n, x := range m.Data {
-				if x != 0 {
-					out.Data[n] = v
-				}
-			}
+			paintMask(out, m, env.Labels.Value(l))
 		}
 	}
 	paint("kidney_left")
@@ -165,4 +166,24 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["template"] = s.tpl.Name
 	env.Record["frames"] = frames
 	return volume.Save(env.Output(Output), out, env.Atomic())
+}
+
+// paintMask sets the voxels of out where m is nonzero to value, over m's
+// bounding box.
+func paintMask(out, m *volume.Volume[uint8], value uint8) {
+	lo, hi, ok := volume.BoundingBox(m)
+	if !ok {
+		return
+	}
+	for k := lo[2]; k < hi[2]; k++ {
+		for j := lo[1]; j < hi[1]; j++ {
+			n := m.Index(lo[0], j, k)
+			dst := out.Data[n : n+hi[0]-lo[0]]
+			for i, x := range m.Data[n : n+hi[0]-lo[0]] {
+				if x != 0 {
+					dst[i] = value
+				}
+			}
+		}
+	}
 }
