@@ -11,10 +11,16 @@ DEPS := .deps
 # Run as root, or through sudo where it exists.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-# Debian packages. Tests compare with nibabel (files) and VTK (surfaces);
-# benchmarks also run the peers (VTK with 3D Slicer's settings, scikit-image, SciPy).
-APT_TEST := python3-numpy python3-nibabel python3-scipy python3-vtk9 pigz bc
+# Debian packages. Building needs the GL, X11 and GTK headers of Fyne, g3n and the
+# native dialogs, and EGL with Mesa's software renderer to draw with no display.
+# Tests also run the GUI under Xvfb and compare with nibabel (files) and VTK
+# (surfaces); benchmarks also run the peers (VTK with 3D Slicer's settings,
+# scikit-image, SciPy).
+APT_BUILD := gcc pkg-config libgl1-mesa-dev libegl-dev libx11-dev libxcursor-dev libxrandr-dev \
+	libxinerama-dev libxi-dev libxxf86vm-dev libgtk-3-dev libegl1 libegl-mesa0 libgl1-mesa-dri
+APT_TEST := $(APT_BUILD) xvfb xauth python3-numpy python3-nibabel python3-scipy python3-vtk9 pigz bc
 APT_BENCH := $(APT_TEST) python3-skimage
+APT_CROSS := gcc-mingw-w64-x86-64-posix
 
 # ONNX Runtime 1.29.0 from npm (the CPU/CUDA-bridge core library for Linux x64).
 ORT_VERSION := 1.29.0
@@ -27,12 +33,15 @@ GLTF_VALIDATOR := $(DEPS)/npm/node_modules/gltf-validator/package.json
 DEMO_CASE := demo-case
 FUZZTIME ?= 15s
 
-.PHONY: all deps deps-test deps-bench build run test vet fuzz bench clean
+.PHONY: all deps deps-build deps-test deps-bench build cross run test vet fuzz bench clean
 
 all: build
 
 ## deps: everything build, test and bench need (apt packages, ONNX Runtime, npm tools)
 deps: deps-bench $(ORT_LIB) $(GLTF_VALIDATOR)
+
+deps-build: go-check
+	@$(call apt_install,$(APT_BUILD))
 
 deps-test: go-check
 	@$(call apt_install,$(APT_TEST))
@@ -69,13 +78,19 @@ $(GLTF_VALIDATOR):
 	@mkdir -p $(DEPS)/npm
 	@npm install --silent --no-audit --no-fund --prefix $(DEPS)/npm gltf-validator@$(GLTF_VALIDATOR_VERSION) >/dev/null 2>&1
 
-## build: the kidney3d binary in bin/
-build: go-check
+## build: the kidney3d binary in bin/ (cgo: the first build takes minutes)
+build: deps-build
 	$(GO) build -o $(BIN) .
 
-## run: install, build, write a demo case and open it
+## cross: the Windows binary, with mingw-w64
+cross: deps-build
+	@$(call apt_install,$(APT_CROSS))
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -o bin/kidney3d.exe .
+
+## run: install, build, write a demo case, run its pipeline and open it
 run: deps build
-	@[ -f $(DEMO_CASE)/input/A.nii.gz ] || ./$(BIN) demo --out $(DEMO_CASE) --seed 1 --size small
+	@[ -f $(DEMO_CASE)/input/A.nii.gz ] || ./$(BIN) demo --out $(DEMO_CASE) --seed 1 --size small --defects
+	./$(BIN) run $(DEMO_CASE)
 	./$(BIN) view $(DEMO_CASE)
 
 ## test: vet, formatting, unit and end-to-end tests, short fuzz runs

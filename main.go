@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 
+	"fyne.io/fyne/v2"
+
 	"kidney3d/pipeline/bench"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caserun"
@@ -22,6 +24,9 @@ import (
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/export"
 	"kidney3d/pipeline/mesh/meshio"
+	"kidney3d/render"
+	"kidney3d/ui"
+	"kidney3d/ui/renderframes"
 )
 
 // command is one subcommand: its usage line and what it runs once its flags
@@ -32,12 +37,13 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"info":  {"info FILE [--json]", runInfo},
-	"demo":  {"demo --out DIR [--seed N] [--size small|full] [--defects]", runDemo},
-	"view":  {"view [CASE]", runView},
-	"bench": {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench},
-	"run":   {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE]", runCase},
-	"mesh":  {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh},
+	"info":   {"info FILE [--json] | info CASE", runInfo},
+	"demo":   {"demo --out DIR [--seed N] [--size small|full] [--defects]", runDemo},
+	"view":   {"view [CASE] [--screenshot OUT.png] [--size WxH]", runView},
+	"bench":  {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench},
+	"run":    {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE]", runCase},
+	"render": {"render CASE --png OUT.png [--view anterior|posterior|left|right|superior|inferior] [--size WxH]", runRender},
+	"mesh":   {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -75,7 +81,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage:")
-	for _, name := range []string{"view", "demo", "run", "mesh", "info", "bench"} {
+	for _, name := range []string{"view", "demo", "run", "mesh", "render", "info", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
 }
@@ -110,6 +116,12 @@ func runInfo(args []string, stdout io.Writer) error {
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
+	}
+	if st, err := os.Stat(pos[0]); err == nil && st.IsDir() {
+		if *asJSON {
+			return usageError{errors.New("--json describes one NIfTI file, not a case folder")}
+		}
+		return casefile.WriteSummary(stdout, pos[0])
 	}
 	info, err := imageinfo.Describe(pos[0])
 	if err != nil {
@@ -159,14 +171,24 @@ func runDemo(args []string, stdout io.Writer) error {
 
 func runView(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("view", flag.ContinueOnError)
+	shot := fs.String("screenshot", "", "capture the window to this PNG once the case is shown, then exit")
+	size := fs.String("size", "", "window size WxH")
 	pos, err := parse(fs, args, 0, 1)
 	if err != nil {
 		return err
 	}
-	if len(pos) == 0 {
-		return usageError{errors.New("the desktop app is not built yet: give a CASE folder to summarise")}
+	opts := ui.Options{Screenshot: *shot, NewFrames: renderframes.New}
+	if len(pos) == 1 {
+		opts.Case = pos[0]
 	}
-	return casefile.WriteSummary(stdout, pos[0])
+	if *size != "" {
+		w, h, err := render.ParseSize(*size)
+		if err != nil {
+			return usageError{err}
+		}
+		opts.Size = fyne.NewSize(float32(w), float32(h))
+	}
+	return ui.Run(opts)
 }
 
 func runBench(args []string, stdout io.Writer) error {
@@ -250,4 +272,31 @@ func runMesh(args []string, stdout io.Writer) error {
 		return err
 	}
 	return sum.WriteText(stdout)
+}
+
+func runRender(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	out := fs.String("png", "", "PNG file to write")
+	viewName := fs.String("view", "anterior", "anterior, posterior, left, right, superior or inferior")
+	size := fs.String("size", "1280x800", "picture size WxH in pixels")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{errors.New("--png is required")}
+	}
+	view, err := render.ParseView(*viewName)
+	if err != nil {
+		return usageError{err}
+	}
+	w, h, err := render.ParseSize(*size)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := render.SnapshotPNG(pos[0], *out, view, w, h); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%dx%d, %s view)\n", *out, w, h, view)
+	return nil
 }

@@ -95,7 +95,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 	}
 }
 
-func TestDemoThenInfoAndView(t *testing.T) {
+func TestDemoThenInfoOnFilesAndCase(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "case")
 	if _, stderr, code := kidney3d(t, "demo", "--out", dir, "--seed", "3"); code != 0 {
 		t.Fatalf("demo: exit %d: %s", code, stderr)
@@ -120,9 +120,9 @@ func TestDemoThenInfoAndView(t *testing.T) {
 			t.Errorf("arterial phase HU range %g…%g is not CT-like", info.Min, info.Max)
 		}
 	}
-	stdout, stderr, code := kidney3d(t, "view", dir)
+	stdout, stderr, code := kidney3d(t, "info", dir)
 	if code != 0 {
-		t.Fatalf("view: exit %d: %s", code, stderr)
+		t.Fatalf("info CASE: exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{"phase A", "phase P", "phase D", "kidney_left", "kidney_right", "tumor", "artery", "ureter"} {
 		if !strings.Contains(stdout, want) {

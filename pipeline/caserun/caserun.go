@@ -30,6 +30,10 @@ type Options struct {
 	Device string   // auto, cpu or gpu
 	Force  []string // stages to rerun
 	JSON   bool     // NDJSON events on stdout instead of a bar on stderr
+	// Events, when set, receives every progress event instead of the bar
+	// or the JSON lines (the desktop app's pipeline panel); it is called
+	// from several goroutines, one call at a time.
+	Events func(orchestrate.Event)
 }
 
 // Run runs the pipeline on the case folder dir.
@@ -76,11 +80,13 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 	log := slog.New(slog.NewMultiHandler(handlers...)).With("case", dir)
 	log.Info("run started", "stage", "pipeline", "config", source, "device", opts.Device, "force", opts.Force)
 
-	var events func(orchestrate.Event)
-	if opts.JSON {
+	events := opts.Events
+	switch {
+	case events != nil:
+	case opts.JSON:
 		enc := json.NewEncoder(stdout)
 		events = func(e orchestrate.Event) { enc.Encode(e) }
-	} else {
+	default:
 		bar := newBar(stderr, stageNames(stages))
 		defer bar.finish()
 		events = bar.update

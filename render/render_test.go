@@ -1,0 +1,385 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"kidney3d/pipeline/mesh"
+	"kidney3d/pipeline/mesh/meshio"
+)
+
+// newTestRenderer makes a renderer, or skips the test where this machine
+// has no OpenGL through EGL (e.g. no libEGL.so.1).
+func newTestRenderer(tb testing.TB) *Renderer {
+	tb.Helper()
+	r, err := NewRenderer()
+	if err != nil {
+		tb.Skipf("no OpenGL here, skipping pixel test: %v", err)
+	}
+	tb.Cleanup(r.Close)
+	return r
+}
+
+// cube is an axis-aligned box around c with half-size h, counter-clockwise
+// from outside.
+func cube(c [3]float32, h float32) *mesh.Mesh {
+	m := &mesh.Mesh{}
+	for i := range 8 {
+		p := c
+		for a := range 3 {
+			if i>>a&1 == 1 {
+				p[a] += h
+			} else {
+				p[a] -= h
+			}
+		}
+		m.Positions = append(m.Positions, p)
+	}
+	quads := [][4]uint32{{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4}, {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}}
+	for _, q := range quads {
+		m.Triangles = append(m.Triangles, [3]uint32{q[0], q[1], q[2]}, [3]uint32{q[0], q[2], q[3]})
+	}
+	return m
+}
+
+// sphere is a UV sphere around c of radius rad with n bands.
+func sphere(c [3]float32, rad float32, n int) *mesh.Mesh {
+	m := &mesh.Mesh{}
+	for i := 0; i <= n; i++ {
+		th := math.Pi * float64(i) / float64(n)
+		for j := 0; j < 2*n; j++ {
+			ph := math.Pi * float64(j) / float64(n)
+			d := [3]float32{float32(math.Sin(th) * math.Cos(ph)), float32(math.Sin(th) * math.Sin(ph)), float32(math.Cos(th))}
+			m.Positions = append(m.Positions, [3]float32{c[0] + rad*d[0], c[1] + rad*d[1], c[2] + rad*d[2]})
+			m.Normals = append(m.Normals, d)
+		}
+	}
+	idx := func(i, j int) uint32 { return uint32(i*2*n + j%(2*n)) }
+	for i := range n {
+		for j := range 2 * n {
+			a, b, c2, d := idx(i, j), idx(i+1, j), idx(i+1, j+1), idx(i, j+1)
+			m.Triangles = append(m.Triangles, [3]uint32{a, b, c2}, [3]uint32{a, c2, d})
+		}
+	}
+	return m
+}
+
+// testScene is a red cube at +A (in front) of a blue sphere at -A, and a
+// small green cube at the patient's right (+R).
+func testScene() *Scene {
+	return NewScene([]meshio.Object{
+		{Name: "cube", Color: [4]uint8{255, 0, 0, 255}, Mesh: cube([3]float32{0, 30, 0}, 10)},
+		{Name: "ball", Color: [4]uint8{0, 0, 255, 255}, Mesh: sphere([3]float32{0, -30, 0}, 25, 24)},
+		{Name: "marker", Color: [4]uint8{0, 255, 0, 255}, Mesh: cube([3]float32{45, 0, 0}, 5)},
+	})
+}
+
+func render(t *testing.T, r *Renderer, req Request) *image.RGBA {
+	t.Helper()
+	img, err := r.RenderSync(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() != req.Width || img.Bounds().Dy() != req.Height {
+		t.Fatalf("image is %v, want %dx%d", img.Bounds(), req.Width, req.Height)
+	}
+	return img
+}
+
+// view is the standard view v of s aimed at the origin, where the cube and
+// ball line up along the anterior-posterior axis.
+func view(v View, s *Scene) Camera {
+	c := StandardView(v, s)
+	c.Target = [3]float64{}
+	return c
+}
+
+type hue int
+
+const (
+	red hue = iota
+	green
+	blue
+)
+
+// dominant reports whether channel c of p clearly outweighs the others.
+func dominant(p color.RGBA, c hue) bool {
+	v := [3]int{int(p.R), int(p.G), int(p.B)}
+	for i := range 3 {
+		if i != int(c) && v[c] < v[i]+80 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestStandardViews(t *testing.T) {
+	r := newTestRenderer(t)
+	s := testScene()
+	r.SetScene(s)
+	t.Logf("%s", r.Info())
+	for _, tc := range []struct {
+		view   View
+		centre hue
+	}{
+		{Anterior, red},
+		{Posterior, blue},
+	} {
+		img := render(t, r, Request{Width: 64, Height: 64, Camera: view(tc.view, s)})
+		if p := img.RGBAAt(32, 32); !dominant(p, tc.centre) {
+			t.Errorf("%s: centre pixel %v, want hue %d", tc.view, p, tc.centre)
+		}
+		if p := img.RGBAAt(0, 0); p != Background {
+			t.Errorf("%s: corner pixel %v, want background %v", tc.view, p, Background)
+		}
+	}
+}
+
+// TestAnteriorOrientation checks the radiological convention: seen from
+// the front, the patient's right (+R) is on the picture's left.
+func TestAnteriorOrientation(t *testing.T) {
+	r := newTestRenderer(t)
+	s := testScene()
+	r.SetScene(s)
+	img := render(t, r, Request{Width: 64, Height: 64, Camera: StandardView(Anterior, s)})
+	left, right := 0, 0
+	for y := range 64 {
+		for x := range 64 {
+			if dominant(img.RGBAAt(x, y), green) {
+				if x < 32 {
+					left++
+				} else {
+					right++
+				}
+			}
+		}
+	}
+	if left == 0 || right != 0 {
+		t.Errorf("green +R marker: %d pixels on the left half, %d on the right; want all on the left", left, right)
+	}
+}
+
+func TestHiddenAndOpacity(t *testing.T) {
+	r := newTestRenderer(t)
+	s := testScene()
+	r.SetScene(s)
+	cam := view(Anterior, s)
+	img := render(t, r, Request{Width: 64, Height: 64, Camera: cam, Hidden: map[string]bool{"cube": true}})
+	if p := img.RGBAAt(32, 32); !dominant(p, blue) {
+		t.Errorf("cube hidden: centre %v, want the blue ball behind it", p)
+	}
+	img = render(t, r, Request{Width: 64, Height: 64, Camera: cam, Opacity: map[string]float64{"cube": 0}})
+	if p := img.RGBAAt(32, 32); !dominant(p, blue) {
+		t.Errorf("cube opacity 0: centre %v, want blue", p)
+	}
+	img = render(t, r, Request{Width: 64, Height: 64, Camera: cam, Opacity: map[string]float64{"cube": 0.5}})
+	if p := img.RGBAAt(32, 32); p.R < 80 || p.B < 60 || p.A != 255 {
+		t.Errorf("cube opacity 0.5: centre %v, want red and blue blended, opaque", p)
+	}
+}
+
+func TestSelectedIsHighlighted(t *testing.T) {
+	r := newTestRenderer(t)
+	s := testScene()
+	r.SetScene(s)
+	cam := view(Anterior, s)
+	plain := render(t, r, Request{Width: 64, Height: 64, Camera: cam})
+	sel := render(t, r, Request{Width: 64, Height: 64, Camera: cam, Selected: "cube"})
+	if a, b := plain.RGBAAt(32, 32), sel.RGBAAt(32, 32); b.G <= a.G {
+		t.Errorf("selected cube centre %v is not lighter towards the highlight than %v", b, a)
+	}
+}
+
+func TestDraftIsHalfSize(t *testing.T) {
+	r := newTestRenderer(t)
+	s := testScene()
+	r.SetScene(s)
+	img, err := r.RenderSync(Request{Width: 64, Height: 40, Camera: view(Anterior, s), Draft: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := img.Bounds().Size(); got != image.Pt(32, 20) {
+		t.Fatalf("draft size %v, want 32x20", got)
+	}
+	if p := img.RGBAAt(16, 10); !dominant(p, red) {
+		t.Errorf("draft centre %v, want red", p)
+	}
+}
+
+func TestRenderNewestWins(t *testing.T) {
+	r := newTestRenderer(t)
+	s := testScene()
+	r.SetScene(s)
+	const n = 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	results := make([]error, n)
+	var last *image.RGBA
+	wg.Add(n)
+	for i := range n {
+		req := Request{Width: 32, Height: 32, Camera: StandardView(Anterior, s)}
+		r.Render(req, func(img *image.RGBA, err error) {
+			mu.Lock()
+			results[i] = err
+			if i == n-1 {
+				last = img
+			}
+			mu.Unlock()
+			wg.Done()
+		})
+	}
+	wg.Wait()
+	if results[n-1] != nil || last == nil {
+		t.Fatalf("newest request: %v", results[n-1])
+	}
+	for i, err := range results[:n-1] {
+		if err != nil && !errors.Is(err, ErrSuperseded) {
+			t.Errorf("request %d: %v", i, err)
+		}
+	}
+	r.Close()
+	var got error
+	r.Render(Request{Width: 8, Height: 8}, func(_ *image.RGBA, err error) { got = err })
+	if !errors.Is(got, ErrClosed) {
+		t.Errorf("after Close: %v, want ErrClosed", got)
+	}
+	if _, err := r.RenderSync(Request{Width: 8, Height: 8}); !errors.Is(err, ErrClosed) {
+		t.Errorf("RenderSync after Close: %v, want ErrClosed", err)
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	r := newTestRenderer(t)
+	if _, err := r.RenderSync(Request{Width: 8, Height: 8}); !errors.Is(err, errNoScene) {
+		t.Errorf("no scene: %v", err)
+	}
+	r.SetScene(testScene())
+	if _, err := r.RenderSync(Request{Width: 0, Height: 8}); err == nil {
+		t.Error("zero width: no error")
+	}
+}
+
+func TestPick(t *testing.T) {
+	s := testScene()
+	r := &Renderer{}
+	r.SetScene(s)
+	req := Request{Width: 64, Height: 64, Camera: view(Anterior, s)}
+	label, world, ok := r.Pick(req, 32, 32)
+	if !ok || label != "cube" || math.Abs(world[1]-40) > 0.01 {
+		t.Errorf("centre: %q at %v (%v), want cube at y=40", label, world, ok)
+	}
+	req.Hidden = map[string]bool{"cube": true}
+	if label, world, ok = r.Pick(req, 32, 32); !ok || label != "ball" || math.Abs(world[1]+5) > 0.5 {
+		t.Errorf("cube hidden: %q at %v (%v), want ball at y≈-5", label, world, ok)
+	}
+	if label, _, ok = r.Pick(req, 0, 0); ok {
+		t.Errorf("corner: %q, want nothing", label)
+	}
+}
+
+func TestLoadMeshes(t *testing.T) {
+	caseDir := t.TempDir()
+	if _, err := LoadMeshes(caseDir); !errors.Is(err, ErrNoMeshes) {
+		t.Fatalf("empty case: %v, want ErrNoMeshes", err)
+	}
+	s := testScene()
+	objs := []meshio.Object{
+		{Name: "ball", Color: [4]uint8{0, 0, 255, 128}, Mesh: s.objects[1].mesh},
+		{Name: "cube", Color: [4]uint8{255, 0, 0, 255}, Mesh: s.objects[0].mesh},
+	}
+	if _, err := meshio.WriteFiles(MeshDir(caseDir), objs, meshio.OBJ); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadMeshes(caseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range got {
+		w := objs[i]
+		if o.Name != w.Name || o.Color != w.Color || len(o.Mesh.Triangles) != len(w.Mesh.Triangles) || len(o.Mesh.Normals) != len(w.Mesh.Normals) {
+			t.Errorf("object %d: %s %v %d triangles, want %s %v %d", i, o.Name, o.Color, len(o.Mesh.Triangles), w.Name, w.Color, len(w.Mesh.Triangles))
+		}
+	}
+}
+
+func TestReadOBJRejectsBadFaces(t *testing.T) {
+	for _, src := range []string{"v 0 0 0\nf 1 2 3\n", "v 0 0\n", "v 0 0 0\nv 1 0 0\nf 1 2\n", "v a b c\n"} {
+		if _, err := ReadOBJ(bytes.NewReader([]byte(src))); err == nil {
+			t.Errorf("%q: no error", src)
+		}
+	}
+	m, err := ReadOBJ(bytes.NewReader([]byte("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1/1/1 2/2/2 3/3/3 -1/4/4\n")))
+	if err != nil || len(m.Triangles) != 2 || m.Triangles[1] != [3]uint32{0, 2, 3} {
+		t.Errorf("quad: %v, %v", m, err)
+	}
+}
+
+func TestSnapshot(t *testing.T) {
+	newTestRenderer(t) // skips without OpenGL
+	caseDir := t.TempDir()
+	if _, err := Snapshot(caseDir, Anterior, 32, 32); !errors.Is(err, ErrNoMeshes) {
+		t.Fatalf("no meshes: %v", err)
+	}
+	s := testScene()
+	objs := []meshio.Object{{Name: "cube", Color: [4]uint8{255, 0, 0, 255}, Mesh: s.objects[0].mesh}}
+	if _, err := meshio.WriteFiles(filepath.Join(caseDir, "output", "meshes"), objs, meshio.OBJ); err != nil {
+		t.Fatal(err)
+	}
+	img, err := Snapshot(caseDir, Anterior, 32, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := img.RGBAAt(16, 16); !dominant(p, red) {
+		t.Errorf("centre %v, want red", p)
+	}
+}
+
+// BenchmarkOrbit renders 1280×800 frames while orbiting, at full quality
+// and as drafts (what the UI asks for while dragging): the case in
+// $KIDNEY3D_BENCH_CASE (e.g. a full-size demo case after `kidney3d run`),
+// else a synthetic scene of about 400,000 triangles. It reports frames/s.
+func BenchmarkOrbit(b *testing.B) {
+	r := newTestRenderer(b)
+	var s *Scene
+	if dir := os.Getenv("KIDNEY3D_BENCH_CASE"); dir != "" {
+		objs, err := LoadMeshes(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s = NewScene(objs)
+	} else {
+		var objs []meshio.Object
+		for i := range 4 {
+			c := [3]float32{float32(60*i - 90), 0, 0}
+			objs = append(objs, meshio.Object{Name: string(rune('a' + i)), Color: [4]uint8{200, 100, 80, 255}, Mesh: sphere(c, 25, 160)})
+		}
+		s = NewScene(objs)
+	}
+	r.SetScene(s)
+	b.Logf("%s", r.Info())
+	for _, draft := range []bool{false, true} {
+		name := "full"
+		if draft {
+			name = "draft"
+		}
+		b.Run(name, func(b *testing.B) {
+			cam := StandardView(Anterior, s)
+			req := Request{Width: 1280, Height: 800, Draft: draft}
+			for i := 0; b.Loop(); i++ {
+				cam.Yaw = float64(i * 5)
+				req.Camera = cam
+				if _, err := r.RenderSync(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+		})
+	}
+}

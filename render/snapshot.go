@@ -1,0 +1,51 @@
+package render
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"strconv"
+	"strings"
+
+	"kidney3d/pipeline/atomicfile"
+)
+
+// Snapshot renders one w×h picture of a case's meshes from a standard view,
+// with a renderer of its own. It fails when the case has no meshes
+// (ErrNoMeshes) or there is no OpenGL.
+func Snapshot(caseDir string, view View, w, h int) (*image.RGBA, error) {
+	objs, err := LoadMeshes(caseDir)
+	if err != nil {
+		return nil, err
+	}
+	r, err := NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	s := NewScene(objs)
+	r.SetScene(s)
+	return r.RenderSync(Request{Width: w, Height: h, Camera: StandardView(view, s)})
+}
+
+// SnapshotPNG renders Snapshot's picture and writes it to path as PNG,
+// atomically.
+func SnapshotPNG(caseDir, path string, view View, w, h int) error {
+	img, err := Snapshot(caseDir, view, w, h)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, func(wr io.Writer) error { return png.Encode(wr, img) })
+}
+
+// ParseSize reads a picture size such as "1280x800".
+func ParseSize(s string) (w, h int, err error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	w, errW := strconv.Atoi(ws)
+	h, errH := strconv.Atoi(hs)
+	if !ok || errW != nil || errH != nil || w < 1 || h < 1 || w > 16384 || h > 16384 {
+		return 0, 0, fmt.Errorf("render: bad size %q (want WxH, e.g. 1280x800)", s)
+	}
+	return w, h, nil
+}

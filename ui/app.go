@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"errors"
+	"path/filepath"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	sqdialog "github.com/sqweek/dialog"
+)
+
+// AppID is the application's identifier (FyneApp.toml), which also keys
+// its preferences.
+const AppID = "org.kidney3d.app"
+
+// Options are what `kidney3d view` was asked.
+type Options struct {
+	Case       string    // case folder to open; "" for none
+	Screenshot string    // when set, capture the window to this PNG and exit
+	Size       fyne.Size // window size; zero for the default
+	// NewFrames makes the 3D view's frame source; nil or an error shows
+	// "3D unavailable: reason".
+	NewFrames func() (FrameSource, error)
+}
+
+// Run opens the app and returns when its window is closed (or, with
+// Options.Screenshot, once the capture is written).
+func Run(opts Options) error {
+	a := app.NewWithID(AppID)
+	w := NewCaseWindow(a, opts)
+	a.Run()
+	return w.err
+}
+
+// recentKey is the preference that lists recent cases, newest first.
+const recentKey = "recentCases"
+
+// maxRecent is how many recent cases are remembered.
+const maxRecent = 8
+
+// recentCases lists the remembered case folders, newest first.
+func recentCases(p fyne.Preferences) []string { return p.StringList(recentKey) }
+
+// rememberCase puts dir first in the recent cases.
+func rememberCase(p fyne.Preferences, dir string) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	list := slices.DeleteFunc(recentCases(p), func(s string) bool { return s == abs })
+	list = append([]string{abs}, list...)
+	if len(list) > maxRecent {
+		list = list[:maxRecent]
+	}
+	p.SetStringList(recentKey, list)
+}
+
+// chooseFolder asks for a case folder with the platform's native dialog,
+// falling back to Fyne's own when that fails. It must run on the UI
+// goroutine (menu and button actions do); chosen is not called on cancel.
+func chooseFolder(w fyne.Window, chosen func(dir string)) {
+	dir, err := sqdialog.Directory().Title("Open a case folder").Browse()
+	switch {
+	case err == nil:
+		chosen(dir)
+		return
+	case errors.Is(err, sqdialog.ErrCancelled):
+		return
+	}
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil {
+			dialog.ShowError(err, w)
+			return
+		}
+		if u != nil {
+			chosen(u.Path())
+		}
+	}, w)
+	if rec := recentCases(fyne.CurrentApp().Preferences()); len(rec) > 0 {
+		if l, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(rec[0]))); err == nil {
+			d.SetLocation(l)
+		}
+	}
+	d.Show()
+}

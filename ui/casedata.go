@@ -1,0 +1,179 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/mesh"
+	"kidney3d/pipeline/mesh/export"
+	"kidney3d/pipeline/mesh/meshio"
+	stagemeasure "kidney3d/pipeline/stages/measure"
+	"kidney3d/pipeline/volume"
+)
+
+// caseData is everything the case window shows, loaded off the UI
+// goroutine: the phases and label map on one canonical (RAS) grid, the
+// label table and the report's volumes.
+type caseData struct {
+	dir    string
+	grid   volume.Grid
+	phases map[string]*volume.Volume[int16] // on grid
+	// registered tells, per phase, whether it is the registered image.
+	registered map[string]bool
+	labels     *volume.Volume[uint8] // on grid; nil when the case has none
+	labelsFrom string
+	table      *labels.Table
+	volumesML  map[string]float64 // from output/report.json
+	present    []int              // label values present in the map
+}
+
+// loadCase reads a case folder: A (required), P and D (registered onto A
+// when the register stages wrote them, else raw resampled onto A's grid),
+// output/labels.nii.gz else truth/labels.nii.gz, and output/report.json.
+func loadCase(dir string) (*caseData, error) {
+	c, err := casefile.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := volume.Load[int16](c.PhasePath("A"))
+	if err != nil {
+		return nil, err
+	}
+	a, _ = volume.Canonical(a)
+	d := &caseData{dir: dir, grid: a.Grid, phases: map[string]*volume.Volume[int16]{"A": a},
+		registered: map[string]bool{}, table: labels.Default(), volumesML: map[string]float64{}}
+	for _, p := range []string{"P", "D"} {
+		path, reg := registeredPath(dir, p), true
+		if path == "" {
+			path, reg = c.PhasePath(p), false
+		}
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		v, err := onGrid[int16](path, a.Grid, volume.Linear, -1024)
+		if err != nil {
+			return nil, err
+		}
+		d.phases[p], d.registered[p] = v, reg
+	}
+	for _, path := range []string{c.OutputLabelsPath(), c.TruthPath()} {
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		lab, err := export.LoadLabelMap(path)
+		if err != nil {
+			return nil, err
+		}
+		if d.labels, err = regrid(lab, a.Grid, volume.Nearest, 0); err != nil {
+			return nil, err
+		}
+		d.labelsFrom = path
+		break
+	}
+	if d.labels != nil {
+		var seen [256]bool
+		for _, v := range d.labels.Data {
+			seen[v] = true
+		}
+		for v := 1; v < 256; v++ {
+			if seen[v] {
+				d.present = append(d.present, v)
+			}
+		}
+	}
+	if err := d.readReport(filepath.Join(dir, "output", "report.json")); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// registeredPath is work/register_*/registered/<phase>.nii.gz, or "".
+func registeredPath(dir, phase string) string {
+	m, _ := filepath.Glob(filepath.Join(dir, "work", "register_*", "registered", phase+".nii.gz"))
+	if len(m) == 0 {
+		return ""
+	}
+	return m[0]
+}
+
+// onGrid loads a volume and brings it onto g.
+func onGrid[T volume.Voxel](path string, g volume.Grid, m volume.Interpolation, fill T) (*volume.Volume[T], error) {
+	v, err := volume.Load[T](path)
+	if err != nil {
+		return nil, err
+	}
+	return regrid(v, g, m, fill)
+}
+
+// regrid returns v on g: reoriented when that suffices, else resampled.
+func regrid[T volume.Voxel](v *volume.Volume[T], g volume.Grid, m volume.Interpolation, fill T) (*volume.Volume[T], error) {
+	v, _ = volume.Canonical(v)
+	if v.Grid == g {
+		return v, nil
+	}
+	return volume.Resample(v, g, m, fill)
+}
+
+func (d *caseData) readReport(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var r stagemeasure.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, s := range r.Structures {
+		d.volumesML[s.Name] = s.VolumeML
+	}
+	return nil
+}
+
+// colors are the label table's colours by value.
+func (d *caseData) colors() *[256]color.RGBA {
+	var out [256]color.RGBA
+	for _, l := range d.table.Labels {
+		if l.Value > 0 && l.Value < 256 {
+			out[l.Value] = color.RGBA{l.Color[0], l.Color[1], l.Color[2], 255}
+		}
+	}
+	return &out
+}
+
+// meshObjects meshes the label map with each label's settings, for the 3D
+// view. It is slow (seconds); call it off the UI goroutine.
+func (d *caseData) meshObjects(ctx context.Context) ([]meshio.Object, error) {
+	if d.labels == nil {
+		return nil, errors.New("the case has no label map yet: run the pipeline")
+	}
+	settings := func(v int) mesh.Settings {
+		if l, ok := d.table.ByValue(v); ok {
+			if s, err := mesh.FromLabel(l.Mesh); err == nil {
+				return s
+			}
+		}
+		s, _ := mesh.Profile("organ")
+		return s
+	}
+	res, err := mesh.Labels(ctx, d.labels, mesh.Options{Values: d.present, Settings: settings})
+	if err != nil {
+		return nil, err
+	}
+	objs := make([]meshio.Object, len(res))
+	cols := d.colors()
+	for i, lm := range res {
+		c := cols[lm.Value]
+		objs[i] = meshio.Object{Name: d.table.Name(lm.Value), Color: [4]uint8{c.R, c.G, c.B, 255}, Mesh: lm.Mesh}
+	}
+	return objs, nil
+}

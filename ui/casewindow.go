@@ -1,0 +1,266 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/software"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/caserun"
+)
+
+// CaseWindow is the main window: the slice viewer and the 3D view side by
+// side, the structures and pipeline panels in tabs beside them, and the
+// File menu with Open and recent cases.
+type CaseWindow struct {
+	app     fyne.App
+	win     fyne.Window
+	opts    Options
+	slices  *SlicePanel
+	model   *ModelView
+	structs *StructuresPanel
+	pipe    *PipelinePanel
+	pick    *widget.Label
+	title   string
+	gen     int   // increments per case load; stale loads are dropped
+	err     error // what made a screenshot run fail
+
+	caseShown  bool // a case is opening or open, so a screenshot waits for its images
+	modelShown bool
+	capturing  bool
+}
+
+// NewCaseWindow builds and shows the main window, opening opts.Case.
+func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
+	cw := &CaseWindow{app: a, opts: opts, title: "kidney3d"}
+	cw.win = a.NewWindow(cw.title)
+	cw.slices = NewSlicePanel()
+	cw.slices.OnShown = cw.checkScreenshot
+	var src FrameSource
+	reason := "no renderer in this build"
+	if opts.NewFrames != nil {
+		var err error
+		if src, err = opts.NewFrames(); err != nil {
+			src, reason = nil, err.Error()
+		}
+	}
+	cw.model = NewModelView(src, reason)
+	cw.model.OnFrame = func() { cw.modelShown = true; cw.checkScreenshot() }
+	cw.structs = NewStructuresPanel()
+	cw.structs.OnChange = cw.model.SetVisibility
+	cw.pick = widget.NewLabel("tap the model to pick a structure")
+	cw.model.OnPick = func(label string, world [3]float64) {
+		ml, ok := cw.structs.Volume(label)
+		cw.pick.SetText(describePick(label, ml, ok))
+		cw.slices.SetCrossWorld(world)
+	}
+	cw.pipe = NewPipelinePanel(caserun.Run)
+	cw.pipe.OnFinished = func(err error) {
+		if err == nil {
+			cw.Open(cw.pipe.dir)
+		}
+	}
+	tabs := container.NewAppTabs(
+		container.NewTabItem("Structures", cw.structs.Content()),
+		container.NewTabItem("Pipeline", cw.pipe.Content()),
+	)
+	right := container.NewBorder(nil, cw.pick, nil, nil, cw.model)
+	split := container.NewHSplit(container.NewVSplit(cw.slices.Content(), right), tabs)
+	split.Offset = 0.72
+	cw.win.SetContent(split)
+	cw.win.SetMainMenu(cw.menu())
+	cw.win.SetCloseIntercept(cw.close)
+	size := opts.Size
+	if size.IsZero() {
+		size = fyne.NewSize(1400, 900)
+	}
+	cw.win.Resize(size)
+	cw.win.Show()
+	if opts.Case != "" {
+		cw.Open(opts.Case)
+	} else if opts.Screenshot != "" {
+		cw.model.SetStatus("no case open")
+		cw.checkScreenshot()
+	}
+	return cw
+}
+
+// menu is the File menu: Open, the recent cases and Quit.
+func (cw *CaseWindow) menu() *fyne.MainMenu {
+	open := fyne.NewMenuItem("Open case…", func() { chooseFolder(cw.win, cw.Open) })
+	recent := fyne.NewMenuItem("Recent cases", nil)
+	for _, dir := range recentCases(cw.app.Preferences()) {
+		recent.ChildMenu = fyne.NewMenu("", append(recentItems(recent), fyne.NewMenuItem(dir, func() { cw.Open(dir) }))...)
+	}
+	if recent.ChildMenu == nil {
+		recent.Disabled = true
+	}
+	return fyne.NewMainMenu(fyne.NewMenu("File", open, recent))
+}
+
+// recentItems are the items already in a submenu.
+func recentItems(m *fyne.MenuItem) []*fyne.MenuItem {
+	if m.ChildMenu == nil {
+		return nil
+	}
+	return m.ChildMenu.Items
+}
+
+// Open loads a case folder in the background and shows it.
+func (cw *CaseWindow) Open(dir string) {
+	cw.gen++
+	gen := cw.gen
+	cw.caseShown, cw.modelShown = true, false
+	cw.win.SetTitle(fmt.Sprintf("%s — loading %s", cw.title, filepath.Base(dir)))
+	cw.model.SetStatus("loading…")
+	go func() {
+		d, err := loadCase(dir)
+		fyne.Do(func() {
+			if gen != cw.gen {
+				return
+			}
+			if err != nil {
+				cw.fail(err)
+				return
+			}
+			cw.show(d)
+		})
+	}()
+}
+
+// show puts a loaded case on screen and meshes its labels for the 3D view.
+func (cw *CaseWindow) show(d *caseData) {
+	rememberCase(cw.app.Preferences(), d.dir)
+	cw.win.SetMainMenu(cw.menu())
+	cw.win.SetTitle(fmt.Sprintf("%s — %s", cw.title, filepath.Base(d.dir)))
+	cw.slices.setCase(d)
+	cw.pipe.SetCase(d.dir)
+	cols := d.colors()
+	var rows []Structure
+	for _, v := range d.present {
+		name := d.table.Name(v)
+		ml, ok := d.volumesML[name]
+		rows = append(rows, Structure{Name: name, Color: cols[v], VolumeML: ml, HasVol: ok})
+	}
+	cw.structs.SetStructures(rows)
+	if !cw.model.Available() {
+		cw.modelShown = true
+		cw.checkScreenshot()
+		return
+	}
+	cw.model.SetStatus("meshing the model…")
+	gen := cw.gen
+	go func() {
+		objs, err := d.meshObjects(context.Background())
+		fyne.Do(func() {
+			if gen != cw.gen {
+				return
+			}
+			if err != nil {
+				cw.model.SetUnavailable(err.Error())
+				return
+			}
+			cw.model.SetScene(objs)
+		})
+	}()
+}
+
+// fail reports an error: a dialog, or in screenshot mode the exit status.
+func (cw *CaseWindow) fail(err error) {
+	cw.win.SetTitle(cw.title)
+	cw.model.SetStatus("")
+	if cw.opts.Screenshot != "" {
+		cw.err = err
+		cw.app.Quit()
+		return
+	}
+	dialog.ShowError(err, cw.win)
+}
+
+// close asks before closing during a run, then cancels it cleanly.
+func (cw *CaseWindow) close() {
+	if !cw.pipe.Running() {
+		cw.quit()
+		return
+	}
+	dialog.ShowConfirm("Pipeline running", "Cancel the run and close?", func(ok bool) {
+		if ok {
+			cw.pipe.CancelAndWait(cw.quit)
+		}
+	}, cw.win)
+}
+
+func (cw *CaseWindow) quit() {
+	if cw.model.src != nil {
+		cw.model.src.Close()
+	}
+	cw.win.Close()
+	cw.app.Quit()
+}
+
+// checkScreenshot captures the window once the slices and the 3D view
+// (a frame or a status message) are shown, in screenshot mode.
+func (cw *CaseWindow) checkScreenshot() {
+	if cw.opts.Screenshot == "" || cw.capturing || cw.caseShown && !cw.modelShown {
+		return
+	}
+	if cw.caseShown {
+		for _, v := range cw.slices.views {
+			if v.frame.W == 0 {
+				return
+			}
+		}
+	}
+	cw.capturing = true
+	// Let the painter show the last images before capturing.
+	time.AfterFunc(500*time.Millisecond, func() {
+		fyne.Do(func() {
+			img := cw.win.Canvas().Capture()
+			if uniform(img) {
+				// Some GL stacks (Xvfb's among them) give back an empty
+				// front buffer: paint the same content in software.
+				img = software.Render(cw.win.Content(), theme.Current())
+			}
+			go func() {
+				err := writePNG(cw.opts.Screenshot, img)
+				fyne.Do(func() {
+					cw.err = err
+					cw.quit()
+				})
+			}()
+		})
+	})
+}
+
+// uniform reports whether every pixel of img has one colour.
+func uniform(img image.Image) bool {
+	b := img.Bounds()
+	if b.Empty() {
+		return true
+	}
+	first := img.At(b.Min.X, b.Min.Y)
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 7 {
+			if img.At(x, y) != first {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// writePNG writes img to path atomically.
+func writePNG(path string, img image.Image) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) })
+}

@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kidney3d/pipeline/mesh/meshio"
+)
+
+// Camera orbits a target point: yaw and pitch in degrees, distance in mm.
+type Camera struct {
+	Yaw, Pitch, Distance float64
+	Target               [3]float64
+}
+
+// FrameRequest is one picture of the model asked of a FrameSource.
+type FrameRequest struct {
+	Width, Height int
+	Camera        Camera
+	Hidden        map[string]bool    // structures left out, by label name
+	Opacity       map[string]float64 // 0 to 1 by label name; absent is opaque
+	Selected      string             // highlighted structure
+	Draft         bool               // fast, lower quality (while dragging)
+}
+
+// StandardViews are the views the 3D pane has buttons for.
+var StandardViews = []string{"anterior", "posterior", "left", "right", "superior", "inferior"}
+
+// FrameSource draws the 3D model; package render provides the real one.
+type FrameSource interface {
+	// SetScene replaces the model.
+	SetScene(objs []meshio.Object)
+	// StandardView is the camera of a named view of the current model.
+	StandardView(view string) Camera
+	// Render draws asynchronously; the newest request wins and done may
+	// be called on any goroutine.
+	Render(req FrameRequest, done func(*image.RGBA, error))
+	// Pick is the structure and world point (RAS mm) under pixel (x, y);
+	// it may block and must not be called on the UI goroutine.
+	Pick(req FrameRequest, x, y int) (label string, world [3]float64, ok bool)
+	// Close releases the source.
+	Close()
+}
+
+// ModelView is the 3D pane: frames from a FrameSource, orbit on left-drag
+// (draft frames while dragging), pan on middle- or shift-drag, zoom on the
+// wheel, standard-view buttons, and a tap that picks a structure.
+type ModelView struct {
+	widget.BaseWidget
+	src     FrameSource
+	cam     Camera
+	hidden  map[string]bool
+	opacity map[string]float64
+	sel     string
+	ready   bool // a scene is set
+
+	img    *canvas.Image
+	status *canvas.Text
+	button desktop.MouseButton
+	shift  bool
+	scale  float32
+	// OnPick is called on the UI goroutine with a picked structure and
+	// world point.
+	OnPick func(label string, world [3]float64)
+	// OnFrame is called on the UI goroutine each time a frame, or the
+	// reason there is none, is shown.
+	OnFrame func()
+}
+
+// NewModelView makes the 3D pane; src nil shows "3D unavailable: reason".
+func NewModelView(src FrameSource, reason string) *ModelView {
+	m := &ModelView{src: src, hidden: map[string]bool{}, opacity: map[string]float64{}, scale: 1}
+	m.img = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 1, 1)))
+	m.img.FillMode = canvas.ImageFillStretch
+	m.status = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	m.status.Alignment = fyne.TextAlignCenter
+	m.ExtendBaseWidget(m)
+	switch {
+	case src == nil:
+		m.status.Text = "3D unavailable: " + reason
+	default:
+		m.status.Text = "no model yet"
+	}
+	return m
+}
+
+// Available reports whether a FrameSource draws this view.
+func (m *ModelView) Available() bool { return m.src != nil }
+
+// SetStatus shows a message over the view ("" hides it).
+func (m *ModelView) SetStatus(s string) {
+	m.status.Text = s
+	m.status.Refresh()
+}
+
+// SetUnavailable shows why there is no 3D view.
+func (m *ModelView) SetUnavailable(reason string) {
+	m.SetStatus("3D unavailable: " + reason)
+	if m.OnFrame != nil {
+		m.OnFrame()
+	}
+}
+
+// SetScene shows a new model, from the anterior view.
+func (m *ModelView) SetScene(objs []meshio.Object) {
+	if m.src == nil {
+		return
+	}
+	m.src.SetScene(objs)
+	m.ready = true
+	m.cam = m.src.StandardView("anterior")
+	m.SetStatus("")
+	m.redraw(false)
+}
+
+// SetVisibility sets the hidden structures and opacities.
+func (m *ModelView) SetVisibility(hidden map[string]bool, opacity map[string]float64) {
+	m.hidden, m.opacity = hidden, opacity
+	m.redraw(false)
+}
+
+// ShowView moves the camera to a standard view.
+func (m *ModelView) ShowView(view string) {
+	if m.src == nil || !m.ready {
+		return
+	}
+	m.cam = m.src.StandardView(view)
+	m.redraw(false)
+}
+
+// request is the frame request for the current state.
+func (m *ModelView) request(draft bool) FrameRequest {
+	size := m.Size()
+	return FrameRequest{
+		Width: int(math.Ceil(float64(size.Width * m.scale))), Height: int(math.Ceil(float64(size.Height * m.scale))),
+		Camera: m.cam, Hidden: m.hidden, Opacity: m.opacity, Selected: m.sel, Draft: draft,
+	}
+}
+
+func (m *ModelView) redraw(draft bool) {
+	if m.src == nil || !m.ready || m.Size().Width < 1 || m.Size().Height < 1 {
+		return
+	}
+	if c := fyne.CurrentApp().Driver().CanvasForObject(m); c != nil {
+		m.scale = c.Scale()
+	}
+	m.src.Render(m.request(draft), func(img *image.RGBA, err error) {
+		fyne.Do(func() {
+			if err != nil {
+				m.SetUnavailable(err.Error())
+				return
+			}
+			m.img.Image = img
+			m.img.Refresh()
+			if m.OnFrame != nil {
+				m.OnFrame()
+			}
+		})
+	})
+}
+
+// Select highlights a structure.
+func (m *ModelView) Select(label string) {
+	m.sel = label
+	m.redraw(false)
+}
+
+// MouseDown implements desktop.Mouseable.
+func (m *ModelView) MouseDown(ev *desktop.MouseEvent) {
+	m.button, m.shift = ev.Button, ev.Modifier&fyne.KeyModifierShift != 0
+}
+
+// MouseUp implements desktop.Mouseable.
+func (m *ModelView) MouseUp(*desktop.MouseEvent) {}
+
+// Dragged implements fyne.Draggable: orbit, or pan with the middle button
+// or shift.
+func (m *ModelView) Dragged(ev *fyne.DragEvent) {
+	if m.button == desktop.MouseButtonTertiary || m.shift {
+		yaw, pitch := m.cam.Yaw*math.Pi/180, m.cam.Pitch*math.Pi/180
+		k := m.cam.Distance / 500
+		dx, dy := float64(ev.Dragged.DX)*k, float64(ev.Dragged.DY)*k
+		// Screen right and up in world terms for a camera at (yaw, pitch).
+		right := [3]float64{math.Cos(yaw), -math.Sin(yaw), 0}
+		up := [3]float64{math.Sin(yaw) * math.Sin(pitch), math.Cos(yaw) * math.Sin(pitch), math.Cos(pitch)}
+		for a := range m.cam.Target {
+			m.cam.Target[a] += -dx*right[a] + dy*up[a]
+		}
+	} else {
+		m.cam.Yaw += float64(ev.Dragged.DX) * 0.5
+		m.cam.Pitch = math.Max(-89, math.Min(89, m.cam.Pitch+float64(ev.Dragged.DY)*0.5))
+	}
+	m.redraw(true)
+}
+
+// DragEnd implements fyne.Draggable: a full-quality frame.
+func (m *ModelView) DragEnd() {
+	m.redraw(false)
+}
+
+// Scrolled implements fyne.Scrollable: zoom.
+func (m *ModelView) Scrolled(ev *fyne.ScrollEvent) {
+	m.cam.Distance = math.Max(10, m.cam.Distance*math.Pow(0.9, float64(ev.Scrolled.DY)/10))
+	m.redraw(false)
+}
+
+// Tapped implements fyne.Tappable: pick the structure under the pointer.
+func (m *ModelView) Tapped(ev *fyne.PointEvent) {
+	if m.src == nil || !m.ready {
+		return
+	}
+	req := m.request(false)
+	x, y := int(ev.Position.X*m.scale), int(ev.Position.Y*m.scale)
+	go func() {
+		label, world, ok := m.src.Pick(req, x, y)
+		fyne.Do(func() {
+			if !ok {
+				label = ""
+			}
+			m.Select(label)
+			if ok && m.OnPick != nil {
+				m.OnPick(label, world)
+			}
+		})
+	}()
+}
+
+// CreateRenderer implements fyne.Widget.
+func (m *ModelView) CreateRenderer() fyne.WidgetRenderer {
+	bar := container.NewHBox()
+	for _, v := range StandardViews {
+		bar.Add(widget.NewButton(v[:3], func() { m.ShowView(v) }))
+	}
+	return &modelViewRenderer{m: m, bar: bar}
+}
+
+// MinSize implements fyne.Widget.
+func (m *ModelView) MinSize() fyne.Size { return fyne.NewSize(200, 200) }
+
+type modelViewRenderer struct {
+	m    *ModelView
+	bar  *fyne.Container
+	size fyne.Size
+}
+
+func (r *modelViewRenderer) Layout(size fyne.Size) {
+	r.m.img.Resize(size)
+	r.m.status.Resize(fyne.NewSize(size.Width, r.m.status.MinSize().Height))
+	r.m.status.Move(fyne.NewPos(0, size.Height/2))
+	bs := r.bar.MinSize()
+	r.bar.Resize(bs)
+	r.bar.Move(fyne.NewPos(0, size.Height-bs.Height))
+	if size != r.size {
+		r.size = size
+		r.m.redraw(false)
+	}
+}
+
+func (r *modelViewRenderer) MinSize() fyne.Size { return r.m.MinSize() }
+
+func (r *modelViewRenderer) Refresh() {
+	r.m.img.Refresh()
+	r.m.status.Refresh()
+}
+
+func (r *modelViewRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.m.img, r.m.status, r.bar}
+}
+
+func (r *modelViewRenderer) Destroy() {}
+
+// describePick is the pane's caption for a picked structure.
+func describePick(label string, ml float64, known bool) string {
+	if label == "" {
+		return "nothing picked"
+	}
+	if !known {
+		return label
+	}
+	return fmt.Sprintf("%s: %.1f mL", label, ml)
+}

@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image/color"
+	"io"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"kidney3d/pipeline/caserun"
+	"kidney3d/pipeline/orchestrate"
+)
+
+func TestStructuresPanel(t *testing.T) {
+	test.NewTempApp(t)
+	tests := []struct {
+		name   string
+		rows   []Structure
+		golden string
+	}{
+		{"empty", nil, "structures_empty.xml"},
+		{"two", []Structure{
+			{Name: "kidney_left", Color: color.RGBA{200, 90, 80, 255}, VolumeML: 152.25, HasVol: true},
+			{Name: "tumor", Color: color.RGBA{250, 200, 40, 255}},
+		}, "structures_two.xml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := NewStructuresPanel()
+			p.SetStructures(tt.rows)
+			w := test.NewWindow(p.Content())
+			defer w.Close()
+			w.Resize(fyne.NewSize(360, 160))
+			test.AssertRendersToMarkup(t, tt.golden, w.Canvas())
+		})
+	}
+}
+
+func TestStructuresPanelDrivesVisibility(t *testing.T) {
+	test.NewTempApp(t)
+	p := NewStructuresPanel()
+	var hidden map[string]bool
+	p.OnChange = func(h map[string]bool, _ map[string]float64) { hidden = h }
+	p.SetStructures([]Structure{{Name: "tumor", Color: color.RGBA{250, 200, 40, 255}}})
+	w := test.NewWindow(p.Content())
+	defer w.Close()
+	test.Tap(p.checks["tumor"])
+	if !hidden["tumor"] {
+		t.Fatalf("unticking tumor: hidden = %v", hidden)
+	}
+}
+
+func TestPipelinePanelRun(t *testing.T) {
+	test.NewTempApp(t)
+	tests := []struct {
+		name   string
+		err    error
+		golden string
+	}{
+		{"success", nil, "pipeline_done.xml"},
+		{"failure", errors.New("load: input/A.nii.gz: not a NIfTI file"), "pipeline_failed.xml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := func(ctx context.Context, dir string, o caserun.Options, _, _ io.Writer) error {
+				o.Events(orchestrate.Event{Stage: "load", State: orchestrate.Done, Fraction: 1, Elapsed: 0.4})
+				o.Events(orchestrate.Event{Stage: "register_P", State: orchestrate.Running, Fraction: 0.5, Elapsed: 2})
+				return tt.err
+			}
+			p := NewPipelinePanel(run)
+			finished := make(chan error, 1)
+			p.OnFinished = func(err error) { finished <- err }
+			p.SetCase(t.TempDir())
+			w := test.NewWindow(p.Content())
+			defer w.Close()
+			w.Resize(fyne.NewSize(480, 320))
+			p.Run()
+			if err := <-finished; !errors.Is(err, tt.err) {
+				t.Fatalf("finished with %v, want %v", err, tt.err)
+			}
+			// The status holds the run's duration; pin it for the golden.
+			if tt.err != nil {
+				p.status.SetText("failed: " + tt.err.Error())
+			} else {
+				p.status.SetText("finished")
+			}
+			test.AssertRendersToMarkup(t, tt.golden, w.Canvas())
+		})
+	}
+}

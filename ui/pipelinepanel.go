@@ -1,0 +1,219 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/caserun"
+	"kidney3d/pipeline/orchestrate"
+)
+
+// RunFunc runs the pipeline on a case; caserun.Run in the app, a fake in
+// tests.
+type RunFunc func(ctx context.Context, dir string, opts caserun.Options, stdout, stderr io.Writer) error
+
+// PipelinePanel runs and cancels the case's pipeline and shows each
+// stage's state, progress and time, the run's error and the case log.
+type PipelinePanel struct {
+	dir    string
+	run    RunFunc
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the current run ends
+	start  time.Time
+
+	stages  map[string]*stageRow
+	order   []string
+	rows    *fyne.Container
+	runBtn  *widget.Button
+	stopBtn *widget.Button
+	status  *widget.Label
+	log     *widget.Label
+	content fyne.CanvasObject
+	// OnFinished is called on the UI goroutine when a run ends; err is nil
+	// on success.
+	OnFinished func(err error)
+}
+
+// stageRow is one stage's line.
+type stageRow struct {
+	state *widget.Label
+	bar   *widget.ProgressBar
+	time  *widget.Label
+}
+
+// NewPipelinePanel makes the panel; run is the pipeline to call.
+func NewPipelinePanel(run RunFunc) *PipelinePanel {
+	p := &PipelinePanel{run: run, stages: map[string]*stageRow{}}
+	p.runBtn = widget.NewButton("Run pipeline", p.Run)
+	p.stopBtn = widget.NewButton("Cancel", p.Cancel)
+	p.stopBtn.Disable()
+	p.runBtn.Disable()
+	p.status = widget.NewLabel("no case open")
+	p.status.Wrapping = fyne.TextWrapWord
+	p.rows = container.NewVBox()
+	p.log = widget.NewLabel("")
+	p.log.TextStyle.Monospace = true
+	p.log.Wrapping = fyne.TextWrapBreak
+	top := container.NewVBox(container.NewHBox(p.runBtn, p.stopBtn), p.status, p.rows, widget.NewSeparator(), widget.NewLabel("Case log"))
+	p.content = container.NewBorder(top, nil, nil, nil, container.NewVScroll(p.log))
+	return p
+}
+
+// Content is the panel's canvas object.
+func (p *PipelinePanel) Content() fyne.CanvasObject { return p.content }
+
+// SetCase selects the case the Run button runs.
+func (p *PipelinePanel) SetCase(dir string) {
+	p.dir = dir
+	p.runBtn.Enable()
+	p.status.SetText("ready")
+	p.refreshLog()
+}
+
+// Running reports whether a run is under way.
+func (p *PipelinePanel) Running() bool { return p.cancel != nil }
+
+// Run starts the pipeline in a goroutine.
+func (p *PipelinePanel) Run() {
+	if p.dir == "" || p.Running() {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel, p.done, p.start = cancel, make(chan struct{}), time.Now()
+	p.stages, p.order = map[string]*stageRow{}, nil
+	p.rows.RemoveAll()
+	p.runBtn.Disable()
+	p.stopBtn.Enable()
+	p.status.SetText("running…")
+	dir, done := p.dir, p.done
+	opts := caserun.Options{Device: "auto", Events: func(e orchestrate.Event) {
+		fyne.Do(func() { p.event(e) })
+	}}
+	go func() {
+		defer close(done)
+		err := p.run(ctx, dir, opts, io.Discard, io.Discard)
+		fyne.Do(func() { p.finished(err) })
+	}()
+}
+
+// Cancel stops the run; stages stop at their next cancellation point.
+func (p *PipelinePanel) Cancel() {
+	if p.cancel != nil {
+		p.cancel()
+		p.status.SetText("cancelling…")
+		p.stopBtn.Disable()
+	}
+}
+
+// CancelAndWait cancels the run and calls then on the UI goroutine once it
+// has ended.
+func (p *PipelinePanel) CancelAndWait(then func()) {
+	if !p.Running() {
+		then()
+		return
+	}
+	done := p.done
+	p.Cancel()
+	go func() {
+		<-done
+		fyne.Do(then)
+	}()
+}
+
+// event shows one progress event.
+func (p *PipelinePanel) event(e orchestrate.Event) {
+	r, ok := p.stages[e.Stage]
+	if !ok {
+		r = &stageRow{state: widget.NewLabel(""), bar: widget.NewProgressBar(), time: widget.NewLabel("")}
+		p.stages[e.Stage] = r
+		p.order = append(p.order, e.Stage)
+		name := widget.NewLabel(e.Stage)
+		p.rows.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(220, name.MinSize().Height), container.NewHBox(name, r.state)), r.time, r.bar))
+	}
+	state := string(e.State)
+	if e.Message != "" {
+		state += ": " + e.Message
+	}
+	r.state.SetText(state)
+	frac := e.Fraction
+	switch e.State {
+	case orchestrate.Done, orchestrate.Reused, orchestrate.Given:
+		frac = 1
+	}
+	r.bar.SetValue(frac)
+	t := fmt.Sprintf("%.1f s", e.Elapsed)
+	if e.Estimate > 0 {
+		t += fmt.Sprintf(" (%.0f s left)", e.Estimate)
+	}
+	r.time.SetText(t)
+	p.status.SetText(fmt.Sprintf("running… %s", time.Since(p.start).Round(time.Second)))
+	p.refreshLog()
+}
+
+// finished shows the run's outcome.
+func (p *PipelinePanel) finished(err error) {
+	p.cancel = nil
+	p.runBtn.Enable()
+	p.stopBtn.Disable()
+	took := time.Since(p.start).Round(100 * time.Millisecond)
+	if err != nil {
+		p.status.SetText(fmt.Sprintf("failed after %s: %v", took, err))
+	} else {
+		p.status.SetText(fmt.Sprintf("finished in %s", took))
+	}
+	p.refreshLog()
+	if p.OnFinished != nil {
+		p.OnFinished(err)
+	}
+}
+
+// logLines is how many lines of log.jsonl the panel shows.
+const logLines = 40
+
+// refreshLog reads the tail of the case log off the UI goroutine.
+func (p *PipelinePanel) refreshLog() {
+	if p.dir == "" {
+		return
+	}
+	path := (&casefile.Case{Dir: p.dir}).LogPath()
+	go func() {
+		text := tailLines(path, logLines)
+		fyne.Do(func() { p.log.SetText(text) })
+	}()
+}
+
+// tailLines is the last n lines of a file, or "" when it cannot be read.
+func tailLines(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	const window = 64 << 10
+	st, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	off := max(0, st.Size()-window)
+	buf := make([]byte, st.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil && err != io.EOF {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(buf), "\n"), "\n")
+	if off > 0 && len(lines) > 0 {
+		lines = lines[1:] // the first one is cut
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,73 @@
+// Package renderframes is the one place the desktop app meets package
+// render: it adapts render.Renderer to ui.FrameSource.
+package renderframes
+
+import (
+	"image"
+	"sync"
+
+	"kidney3d/pipeline/mesh/meshio"
+	"kidney3d/render"
+	"kidney3d/ui"
+)
+
+// Source draws frames with an offscreen render.Renderer.
+type Source struct {
+	r     *render.Renderer
+	mu    sync.Mutex
+	scene *render.Scene
+}
+
+// New starts the offscreen renderer; its error says why 3D is unavailable.
+func New() (ui.FrameSource, error) {
+	r, err := render.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return &Source{r: r}, nil
+}
+
+// SetScene implements ui.FrameSource.
+func (s *Source) SetScene(objs []meshio.Object) {
+	sc := render.NewScene(objs)
+	s.mu.Lock()
+	s.scene = sc
+	s.mu.Unlock()
+	s.r.SetScene(sc)
+}
+
+// StandardView implements ui.FrameSource.
+func (s *Source) StandardView(view string) ui.Camera {
+	s.mu.Lock()
+	sc := s.scene
+	s.mu.Unlock()
+	if sc == nil {
+		return ui.Camera{}
+	}
+	c := render.StandardView(render.View(view), sc)
+	return ui.Camera{Yaw: c.Yaw, Pitch: c.Pitch, Distance: c.Distance, Target: c.Target}
+}
+
+// Render implements ui.FrameSource.
+func (s *Source) Render(req ui.FrameRequest, done func(*image.RGBA, error)) {
+	s.r.Render(request(req), done)
+}
+
+// Pick implements ui.FrameSource.
+func (s *Source) Pick(req ui.FrameRequest, x, y int) (string, [3]float64, bool) {
+	return s.r.Pick(request(req), x, y)
+}
+
+// Close implements ui.FrameSource.
+func (s *Source) Close() { s.r.Close() }
+
+func request(req ui.FrameRequest) render.Request {
+	c := req.Camera
+	return render.Request{
+		Width: req.Width, Height: req.Height,
+		Camera: render.Camera{Yaw: c.Yaw, Pitch: c.Pitch, Distance: c.Distance, Target: c.Target},
+		Hidden: req.Hidden, Opacity: req.Opacity, Selected: req.Selected, Draft: req.Draft,
+	}
+}
+
+var _ ui.FrameSource = (*Source)(nil)

@@ -1,0 +1,200 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"kidney3d/ui/sliceimg"
+)
+
+// SlicePanel is the slice viewer: axial, coronal and sagittal views linked
+// by one crosshair, with the phase, window, overlay opacity and outline
+// controls and a read-out of the voxel under the pointer.
+type SlicePanel struct {
+	data    *caseData
+	phase   string
+	window  sliceimg.Window
+	opacity float64
+	outline bool
+	cross   [3]int
+	colors  *[256]color.RGBA
+
+	views   []*sliceView
+	phases  *widget.RadioGroup
+	presets *widget.Select
+	readout *widget.Label
+	content fyne.CanvasObject
+	// OnShown is called on the UI goroutine each time a view shows a new
+	// image.
+	OnShown func()
+}
+
+// NewSlicePanel makes an empty slice viewer; SetCase fills it.
+func NewSlicePanel() *SlicePanel {
+	p := &SlicePanel{phase: "A", window: sliceimg.Presets[0].Window, opacity: 0.4}
+	grid := container.NewGridWithColumns(3)
+	for _, pl := range sliceimg.Planes {
+		v := newSliceView(p, pl)
+		p.views = append(p.views, v)
+		grid.Add(v)
+	}
+	p.phases = widget.NewRadioGroup(nil, func(s string) {
+		if s != "" {
+			p.SetPhase(s)
+		}
+	})
+	p.phases.Horizontal = true
+	var names []string
+	for _, pr := range sliceimg.Presets {
+		names = append(names, fmt.Sprintf("%s W%g/L%g", pr.Name, pr.Window.Width, pr.Window.Level))
+	}
+	p.presets = widget.NewSelect(names, func(s string) {
+		for i, n := range names {
+			if n == s {
+				p.SetWindow(sliceimg.Presets[i].Window)
+			}
+		}
+	})
+	p.presets.SetSelectedIndex(0)
+	opacity := widget.NewSlider(0, 1)
+	opacity.Step = 0.05
+	opacity.SetValue(p.opacity)
+	opacity.OnChanged = func(x float64) { p.opacity = x; p.redraw() }
+	outline := widget.NewCheck("outline", func(b bool) { p.outline = b; p.redraw() })
+	p.readout = widget.NewLabel("no case open")
+	bar := container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewLabel("phase"), p.phases, p.presets, widget.NewLabel("overlay")), outline, opacity)
+	p.content = container.NewBorder(bar, p.readout, nil, nil, grid)
+	return p
+}
+
+// Content is the panel's canvas object.
+func (p *SlicePanel) Content() fyne.CanvasObject { return p.content }
+
+// setCase shows a loaded case, the crosshair at the volume's centre.
+func (p *SlicePanel) setCase(d *caseData) {
+	p.data = d
+	p.colors = d.colors()
+	p.cross = [3]int{d.grid.Dims[0] / 2, d.grid.Dims[1] / 2, d.grid.Dims[2] / 2}
+	var opts []string
+	for _, ph := range []string{"A", "P", "D"} {
+		if _, ok := d.phases[ph]; ok {
+			opts = append(opts, ph)
+		}
+	}
+	p.phases.Options = opts
+	p.phases.Selected = "A"
+	p.phase = "A"
+	p.phases.Refresh()
+	for _, v := range p.views {
+		v.placed, v.zoom = false, 1
+	}
+	p.showReadout(p.cross)
+	p.redraw()
+}
+
+// SetPhase shows phase A, P or D.
+func (p *SlicePanel) SetPhase(ph string) {
+	if p.data == nil || p.data.phases[ph] == nil {
+		return
+	}
+	p.phase = ph
+	p.redraw()
+	p.showReadout(p.cross)
+}
+
+// SetWindow sets the grey window.
+func (p *SlicePanel) SetWindow(w sliceimg.Window) {
+	p.window = w
+	p.redraw()
+}
+
+// SetCrossWorld moves the crosshair to a world point (RAS mm), e.g. one
+// picked in the 3D view.
+func (p *SlicePanel) SetCrossWorld(world [3]float64) {
+	if p.data == nil {
+		return
+	}
+	c, err := p.data.grid.WorldToVoxel(world)
+	if err != nil {
+		return
+	}
+	var v [3]int
+	for a := range v {
+		v[a] = max(0, min(p.data.grid.Dims[a]-1, int(math.Round(c[a]))))
+	}
+	p.setCross(v)
+}
+
+func (p *SlicePanel) setCross(v [3]int) {
+	p.cross = v
+	p.showReadout(v)
+	p.redraw()
+}
+
+// moveCross moves the crosshair n voxels along axis a.
+func (p *SlicePanel) moveCross(a, n int) {
+	if p.data == nil {
+		return
+	}
+	v := p.cross
+	v[a] = max(0, min(p.data.grid.Dims[a]-1, v[a]+n))
+	p.setCross(v)
+}
+
+func (p *SlicePanel) sliceIndex(pl sliceimg.Plane) int {
+	_, _, n := pl.Axes()
+	return p.cross[n]
+}
+
+// layers is the snapshot of what the views draw.
+func (p *SlicePanel) layers() sliceimg.Layers {
+	l := sliceimg.Layers{CT: p.data.phases[p.phase].Data, Window: p.window, Colors: p.colors, Opacity: p.opacity, Outline: p.outline, Cross: p.cross}
+	if p.data.labels != nil {
+		l.Labels = p.data.labels.Data
+	}
+	return l
+}
+
+func (p *SlicePanel) redraw() {
+	for _, v := range p.views {
+		v.redraw()
+	}
+}
+
+// shown is called when a view has shown a new image.
+func (p *SlicePanel) shown(v *sliceView) {
+	v.Refresh()
+	if p.OnShown != nil {
+		p.OnShown()
+	}
+}
+
+// showReadout writes the position, HU and label of voxel v.
+func (p *SlicePanel) showReadout(v [3]int) {
+	d := p.data
+	if d == nil || !d.grid.Contains(v[0], v[1], v[2]) {
+		return
+	}
+	w := d.grid.VoxelToWorld([3]float64{float64(v[0]), float64(v[1]), float64(v[2])})
+	name := "background"
+	if d.labels != nil {
+		if l := d.labels.At(v[0], v[1], v[2]); l != 0 {
+			name = d.table.Name(int(l))
+		}
+	}
+	src := "raw"
+	if p.phase == "A" || d.registered[p.phase] {
+		src = "registered"
+		if p.phase == "A" {
+			src = "reference"
+		}
+	}
+	p.readout.SetText(fmt.Sprintf("voxel (%d, %d, %d)  RAS (%.1f, %.1f, %.1f) mm  %s %d HU (%s)  %s",
+		v[0], v[1], v[2], w[0], w[1], w[2], p.phase, d.phases[p.phase].At(v[0], v[1], v[2]), src, name))
+}

@@ -1,0 +1,272 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kidney3d/ui/sliceimg"
+)
+
+// sliceView is one plane of the slice viewer: a raster the panel's state
+// is drawn into off the UI goroutine. Wheel and Up/Down or PageUp/PageDown
+// move through slices, +/- zoom, left-drag pans, middle-drag zooms,
+// right-drag adjusts the window (width across, level up and down), a tap
+// moves the crosshair and a double tap resets zoom and pan.
+type sliceView struct {
+	widget.BaseWidget
+	panel *SlicePanel
+	plane sliceimg.Plane
+
+	img    *canvas.Image
+	title  *canvas.Text
+	zoom   float64
+	center [2]float64
+	placed bool // center set for the current case
+	button desktop.MouseButton
+	last   fyne.Position
+	frame  sliceimg.Frame // of the image shown, in image pixels
+	scale  float32        // image pixels per Fyne unit
+
+	mu      sync.Mutex
+	pending *sliceJob
+	busy    bool
+}
+
+// sliceJob is one render request: a snapshot of what to draw.
+type sliceJob struct {
+	frame  sliceimg.Frame
+	slice  int
+	layers sliceimg.Layers
+	scale  float32
+}
+
+func newSliceView(p *SlicePanel, plane sliceimg.Plane) *sliceView {
+	v := &sliceView{panel: p, plane: plane, zoom: 1}
+	v.img = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 1, 1)))
+	v.img.FillMode = canvas.ImageFillStretch
+	v.img.ScaleMode = canvas.ImageScalePixels
+	v.title = canvas.NewText(plane.String(), theme.Color(theme.ColorNameForeground))
+	v.title.TextSize = theme.CaptionTextSize()
+	v.ExtendBaseWidget(v)
+	return v
+}
+
+// CreateRenderer implements fyne.Widget.
+func (v *sliceView) CreateRenderer() fyne.WidgetRenderer {
+	return &sliceViewRenderer{v: v}
+}
+
+// MinSize keeps a plane readable.
+func (v *sliceView) MinSize() fyne.Size { return fyne.NewSize(160, 160) }
+
+// redraw asks for a new image of the current state; the newest request
+// wins and the image arrives through fyne.Do.
+func (v *sliceView) redraw() {
+	d := v.panel.data
+	size := v.Size()
+	if d == nil || size.Width < 1 || size.Height < 1 {
+		return
+	}
+	scale := float32(1)
+	if c := fyne.CurrentApp().Driver().CanvasForObject(v); c != nil {
+		scale = c.Scale()
+	}
+	w, h := int(math.Ceil(float64(size.Width*scale))), int(math.Ceil(float64(size.Height*scale)))
+	f := sliceimg.NewFrame(v.plane, d.grid.Dims, d.grid.Spacing(), w, h)
+	if !v.placed {
+		v.center, v.placed = f.Center, true
+	}
+	f.Zoom, f.Center = v.zoom, v.center
+	_, _, n := v.plane.Axes()
+	job := &sliceJob{frame: f, slice: v.panel.cross[n], layers: v.panel.layers(), scale: scale}
+	v.mu.Lock()
+	v.pending = job
+	start := !v.busy
+	v.busy = true
+	v.mu.Unlock()
+	if start {
+		go v.renderLoop()
+	}
+}
+
+// renderLoop draws pending jobs until none is left.
+func (v *sliceView) renderLoop() {
+	for {
+		v.mu.Lock()
+		job := v.pending
+		v.pending = nil
+		if job == nil {
+			v.busy = false
+			v.mu.Unlock()
+			return
+		}
+		v.mu.Unlock()
+		img := image.NewRGBA(image.Rect(0, 0, job.frame.W, job.frame.H))
+		sliceimg.Render(img, job.frame, job.slice, job.layers)
+		fyne.Do(func() {
+			v.img.Image = img
+			v.frame, v.scale = job.frame, job.scale
+			v.img.Refresh()
+			v.panel.shown(v)
+		})
+	}
+}
+
+// voxelAt is the voxel under a widget position, if any.
+func (v *sliceView) voxelAt(pos fyne.Position) ([3]int, bool) {
+	if v.scale == 0 || v.panel.data == nil {
+		return [3]int{}, false
+	}
+	x, y, ok := v.frame.ToVoxel(float64(pos.X*v.scale), float64(pos.Y*v.scale))
+	a, b, n := v.plane.Axes()
+	var p [3]int
+	p[a], p[b], p[n] = x, y, v.panel.cross[n]
+	return p, ok
+}
+
+// step moves the slice by n.
+func (v *sliceView) step(n int) {
+	_, _, ax := v.plane.Axes()
+	v.panel.moveCross(ax, n)
+}
+
+// setZoom zooms by factor f, clamped to 0.5–20.
+func (v *sliceView) setZoom(f float64) {
+	v.zoom = math.Max(0.5, math.Min(20, v.zoom*f))
+	v.redraw()
+}
+
+// Scrolled implements fyne.Scrollable: the wheel moves through slices.
+func (v *sliceView) Scrolled(ev *fyne.ScrollEvent) {
+	switch {
+	case ev.Scrolled.DY > 0:
+		v.step(1)
+	case ev.Scrolled.DY < 0:
+		v.step(-1)
+	}
+}
+
+// Tapped implements fyne.Tappable: the crosshair moves to the voxel.
+func (v *sliceView) Tapped(ev *fyne.PointEvent) {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(v); c != nil {
+		c.Focus(v)
+	}
+	if p, ok := v.voxelAt(ev.Position); ok {
+		v.panel.setCross(p)
+	}
+}
+
+// DoubleTapped implements fyne.DoubleTappable: zoom and pan are reset.
+func (v *sliceView) DoubleTapped(*fyne.PointEvent) {
+	v.zoom, v.placed = 1, false
+	v.redraw()
+}
+
+// MouseDown implements desktop.Mouseable.
+func (v *sliceView) MouseDown(ev *desktop.MouseEvent) { v.button, v.last = ev.Button, ev.Position }
+
+// MouseUp implements desktop.Mouseable.
+func (v *sliceView) MouseUp(*desktop.MouseEvent) { v.button = 0 }
+
+// MouseIn implements desktop.Hoverable.
+func (v *sliceView) MouseIn(ev *desktop.MouseEvent) { v.MouseMoved(ev) }
+
+// MouseOut implements desktop.Hoverable.
+func (v *sliceView) MouseOut() { v.button = 0 }
+
+// MouseMoved implements desktop.Hoverable: it updates the read-out and,
+// with the right button held, the window.
+func (v *sliceView) MouseMoved(ev *desktop.MouseEvent) {
+	if v.button == desktop.MouseButtonSecondary && ev.Button == desktop.MouseButtonSecondary {
+		d := ev.Position.Subtract(v.last)
+		v.last = ev.Position
+		w := v.panel.window
+		v.panel.SetWindow(sliceimg.Window{Width: math.Max(1, w.Width+4*float64(d.X)), Level: w.Level - 2*float64(d.Y)})
+	}
+	if p, ok := v.voxelAt(ev.Position); ok {
+		v.panel.showReadout(p)
+	}
+}
+
+// Dragged implements fyne.Draggable: pan (left) or zoom (middle).
+func (v *sliceView) Dragged(ev *fyne.DragEvent) {
+	if v.button == desktop.MouseButtonTertiary {
+		v.setZoom(math.Pow(1.01, float64(-ev.Dragged.DY)))
+		return
+	}
+	if ppm := v.frame.PixelsPerMM(); ppm > 0 {
+		v.center[0] -= float64(ev.Dragged.DX*v.scale) / ppm
+		v.center[1] -= float64(ev.Dragged.DY*v.scale) / ppm
+		v.redraw()
+	}
+}
+
+// DragEnd implements fyne.Draggable.
+func (v *sliceView) DragEnd() {}
+
+// FocusGained implements fyne.Focusable.
+func (v *sliceView) FocusGained() {}
+
+// FocusLost implements fyne.Focusable.
+func (v *sliceView) FocusLost() {}
+
+// TypedRune implements fyne.Focusable: + and - zoom.
+func (v *sliceView) TypedRune(r rune) {
+	switch r {
+	case '+', '=':
+		v.setZoom(1.25)
+	case '-':
+		v.setZoom(0.8)
+	}
+}
+
+// TypedKey implements fyne.Focusable: arrows and page keys move slices.
+func (v *sliceView) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyUp:
+		v.step(1)
+	case fyne.KeyDown:
+		v.step(-1)
+	case fyne.KeyPageUp:
+		v.step(10)
+	case fyne.KeyPageDown:
+		v.step(-10)
+	}
+}
+
+type sliceViewRenderer struct {
+	v    *sliceView
+	size fyne.Size
+}
+
+func (r *sliceViewRenderer) Layout(size fyne.Size) {
+	r.v.img.Resize(size)
+	r.v.title.Move(fyne.NewPos(4, 2))
+	r.v.title.Resize(r.v.title.MinSize())
+	if size != r.size {
+		r.size = size
+		r.v.redraw()
+	}
+}
+
+func (r *sliceViewRenderer) MinSize() fyne.Size { return r.v.MinSize() }
+
+func (r *sliceViewRenderer) Refresh() {
+	r.v.title.Text = fmt.Sprintf("%s %d", r.v.plane, r.v.panel.sliceIndex(r.v.plane))
+	r.v.title.Refresh()
+	r.v.img.Refresh()
+}
+
+func (r *sliceViewRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.v.img, r.v.title}
+}
+
+func (r *sliceViewRenderer) Destroy() {}
