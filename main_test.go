@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"kidney3d/pipeline/imageinfo"
 )
 
 var binary string
@@ -33,17 +35,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// infoJSON is the output of `kidney3d info --json`.
-type infoJSON struct {
-	Dims        [3]int        `json:"dims"`
-	Datatype    string        `json:"datatype"`
-	Spacing     [3]float64    `json:"spacing"`
-	Affine      [4][4]float64 `json:"affine"`
-	Orientation string        `json:"orientation"`
-	Min         float64       `json:"min"`
-	Max         float64       `json:"max"`
-	Mean        float64       `json:"mean"`
-}
+// infoJSON is the output of `kidney3d info --json`: the test decodes the
+// binary's JSON into the type that encodes it, so the keys are checked by
+// TestInfoContractKeys.
+type infoJSON = imageinfo.Info
 
 // infoMatches compares two infos within nibabel-conformance tolerances:
 // dims, datatype and orientation exactly, spacing and affine within 1e-4,
@@ -339,5 +334,25 @@ func TestBenchQuickRunsEverySuite(t *testing.T) {
 	}
 	if _, _, code := kidney3d(t, "bench", "--suite", "nope"); code != 1 {
 		t.Errorf("unknown suite: exit %d, want 1", code)
+	}
+}
+
+// TestInfoContractKeys checks the JSON keys of `info --json`, a contract.
+func TestInfoContractKeys(t *testing.T) {
+	b, err := json.Marshal(imageinfo.Info{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]any
+	if err := json.Unmarshal(b, &keys); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"dims", "datatype", "spacing", "affine", "orientation", "min", "max", "mean"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("key %q missing", k)
+		}
+	}
+	if len(keys) != 8 {
+		t.Errorf("keys %v, want exactly the 8 of the contract", keys)
 	}
 }

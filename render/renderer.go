@@ -107,25 +107,11 @@ func (r *Renderer) loop(started chan<- error) {
 		case f := <-r.calls:
 			f()
 		case <-r.wake:
-			r.mu.Lock()
-			p, stale := r.pending, r.stale
-			r.pending, r.stale = nil, nil
-			r.mu.Unlock()
-			for _, j := range stale {
-				j.done(nil, ErrSuperseded)
-			}
-			if p != nil {
+			if p := r.takeRequests(ErrSuperseded); p != nil {
 				p.done(r.draw(p.req))
 			}
 		case <-r.quit:
-			r.mu.Lock()
-			p, stale := r.pending, r.stale
-			r.pending, r.stale = nil, nil
-			r.mu.Unlock()
-			for _, j := range stale {
-				j.done(nil, ErrClosed)
-			}
-			if p != nil {
+			if p := r.takeRequests(ErrClosed); p != nil {
 				p.done(nil, ErrClosed)
 			}
 			ctx.release()
@@ -202,4 +188,17 @@ func (r *Renderer) Close() {
 	r.mu.Unlock()
 	r.once.Do(func() { close(r.quit) })
 	<-r.gone
+}
+
+// takeRequests empties the queue on the GL goroutine: it tells every
+// replaced request err and returns the newest one, or nil.
+func (r *Renderer) takeRequests(err error) *job {
+	r.mu.Lock()
+	p, stale := r.pending, r.stale
+	r.pending, r.stale = nil, nil
+	r.mu.Unlock()
+	for _, j := range stale {
+		j.done(nil, err)
+	}
+	return p
 }

@@ -180,30 +180,30 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	grid := volume.GridOf(h)
-	var todo []labels.Label
+	var present []labels.Label
 	for _, l := range structures() {
 		if _, err := env.Input(stage.Mask(l.Name)); err == nil {
-			todo = append(todo, l)
+			present = append(present, l)
 		}
 	}
-	reports := make([]Report, len(todo))
-	errs := make([]error, len(todo))
+	reports := make([]Report, len(present))
+	errs := make([]error, len(present))
 	var mu sync.Mutex
 	done := 0
-	parallel.For(len(todo), 1, func(lo, hi int) {
+	parallel.For(len(present), 1, func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			if errs[n] = ctx.Err(); errs[n] != nil {
 				return
 			}
-			reports[n], errs[n] = s.cleanFile(env, todo[n], grid)
+			reports[n], errs[n] = s.cleanFile(env, present[n], grid)
 			mu.Lock()
 			done++
-			env.Progress(float64(done) / float64(len(todo)))
+			env.Progress(float64(done) / float64(len(present)))
 			mu.Unlock()
 		}
 	})
 	byLabel := map[string]Report{}
-	for n, l := range todo {
+	for n, l := range present {
 		if errs[n] != nil {
 			return errs[n]
 		}
