@@ -143,8 +143,8 @@ func TestLargestAndRemoveSmall(t *testing.T) {
 		}
 	}
 	empty := volume.New[uint8](testGrids[0].grid)
-	if out := Largest(empty, Face); countSet(out) != 0 {
-		t.Errorf("largest of an empty mask has %d voxels", countSet(out))
+	if out := Largest(empty, Face); Count(out) != 0 {
+		t.Errorf("largest of an empty mask has %d voxels", Count(out))
 	}
 }
 
@@ -390,14 +390,4 @@ func TestMinimalPathRejectsBadInput(t *testing.T) {
 	if _, _, err := MinimalPath(cost, volume.New[uint8](g), to, Face); err != ErrUnreachable {
 		t.Errorf("empty source: %v, want ErrUnreachable", err)
 	}
-}
-
-func countSet(m *volume.Volume[uint8]) int {
-	n := 0
-	for _, v := range m.Data {
-		if v != 0 {
-			n++
-		}
-	}
-	return n
 }

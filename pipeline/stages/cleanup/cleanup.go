@@ -243,31 +243,20 @@ func (s *Stage) clean(m *volume.Volume[uint8], l labels.Label) Report {
 	c := labelops.Connectivity(s.params.Connectivity)
 	crop := volume.Crop(m, lo, hi)
 	var r Report
-	r.Voxels = count(crop)
+	r.Voxels = labelops.Count(crop)
 	crop, r.IslandsRemoved = labelops.RemoveSmall(crop, c, s.params.minIsland(l))
 	if slices.Contains(s.params.KeepLargest, l.Name) {
 		_, sizes := labelops.Components(crop, c)
 		r.OthersRemoved = max(len(sizes)-1, 0)
 		crop = labelops.Largest(crop, c)
 	}
-	kept := count(crop)
+	kept := labelops.Count(crop)
 	r.VoxelsRemoved = r.Voxels - kept
 	if slices.Contains(s.params.FillHoles, l.Name) {
 		crop = labelops.FillHoles(crop)
-		r.VoxelsFilled = count(crop) - kept
+		r.VoxelsFilled = labelops.Count(crop) - kept
 	}
 	// Outside the box m is zero already; inside, the crop replaces it.
 	volume.Paste(m, crop, lo)
 	return r
-}
-
-// count is the number of nonzero voxels.
-func count(m *volume.Volume[uint8]) int {
-	n := 0
-	for _, v := range m.Data {
-		if v != 0 {
-			n++
-		}
-	}
-	return n
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/orchestrate"
 	"kidney3d/pipeline/stage"
 	_ "kidney3d/pipeline/stages/load"
@@ -73,13 +74,7 @@ func voxels(t *testing.T, c *casefile.Case, label string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, v := range m.Data {
-		if v != 0 {
-			n++
-		}
-	}
-	return n
+	return labelops.Count(m)
 }
 
 func TestCleanup(t *testing.T) {
