@@ -4,17 +4,12 @@
 package config
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
-	"regexp"
-	"strconv"
-
-	"go.yaml.in/yaml/v3"
 
 	"kidney3d/assets"
 	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/yamlfile"
 )
 
 // Config is a parsed config.yaml.
@@ -33,44 +28,25 @@ type StageConfig struct {
 }
 
 // Error is a problem in a config file, with its line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
+type Error = yamlfile.Error
 
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("config: %s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("config: %s: %s", e.File, e.Msg)
-}
-
-var lineInError = regexp.MustCompile(`line (\d+)`)
+// kind names config files in errors.
+const kind = "config"
 
 // Parse reads a config; source names it in errors. Unknown keys and
 // unknown stage names are errors.
 func Parse(data []byte, source string) (*Config, error) {
 	var c Config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && err != io.EOF {
-		line := 0
-		if m := lineInError.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-		}
-		return nil, &Error{File: source, Line: line, Msg: err.Error()}
-	}
-	var nodes struct {
-		Stages []yaml.Node `yaml:"stages"`
-	}
-	if err := yaml.Unmarshal(data, &nodes); err == nil && len(nodes.Stages) == len(c.Stages) {
-		for i := range c.Stages {
-			c.Stages[i].line = nodes.Stages[i].Line
-		}
+	if err := yamlfile.Decode(kind, source, data, &c); err != nil {
+		return nil, err
 	}
 	if len(c.Stages) == 0 {
-		return nil, &Error{File: source, Msg: "no stages: the file needs a list under `stages:`"}
+		return nil, &Error{Kind: kind, File: source, Msg: "no stages: the file needs a list under `stages:`"}
+	}
+	for i, line := range yamlfile.ListLines(data, "stages") {
+		if i < len(c.Stages) {
+			c.Stages[i].line = line
+		}
 	}
 	return &c, nil
 }
@@ -82,7 +58,7 @@ func (c *Config) Build(source string) ([]stage.Stage, error) {
 	for _, sc := range c.Stages {
 		s, err := stage.New(sc.Stage, sc.Name, sc.Params)
 		if err != nil {
-			return nil, &Error{File: source, Line: sc.line, Msg: fmt.Sprintf("stage %s: %v", sc.Stage, err)}
+			return nil, &Error{Kind: kind, File: source, Line: sc.line, Msg: fmt.Sprintf("stage %s: %v", sc.Stage, err)}
 		}
 		out = append(out, s)
 	}
@@ -98,7 +74,7 @@ func Load(path string) (*Config, string, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, path, &Error{File: path, Msg: err.Error()}
+		return nil, path, &Error{Kind: kind, File: path, Msg: err.Error()}
 	}
 	c, err := Parse(data, path)
 	return c, path, err

@@ -4,16 +4,13 @@
 package labels
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"strconv"
 
-	"go.yaml.in/yaml/v3"
-
 	"kidney3d/assets"
+	"kidney3d/pipeline/yamlfile"
 )
 
 // Label is one entry of the table.
@@ -32,18 +29,10 @@ type Table struct {
 }
 
 // Error is a problem in a label table file, with the line it is on.
-type Error struct {
-	File string
-	Line int // 0 when unknown
-	Msg  string
-}
+type Error = yamlfile.Error
 
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("labels: %s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("labels: %s: %s", e.File, e.Msg)
-}
+// kind names label-table files in errors.
+const kind = "labels"
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
@@ -51,29 +40,24 @@ var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 // unknown keys, duplicate values or names, values outside 0-255 (labels are
 // stored as uint8) and names that are not lower_snake_case.
 func Parse(data []byte, source string) (*Table, error) {
-	// Decode twice: strictly into labels (unknown keys are errors), and as
-	// nodes to know each entry's line for the checks that follow.
 	var doc struct {
 		Labels []Label `yaml:"labels"`
 	}
-	var nodes struct {
-		Labels []yaml.Node `yaml:"labels"`
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil && err != io.EOF {
-		return nil, &Error{File: source, Line: yamlErrorLine(err), Msg: err.Error()}
+	if err := yamlfile.Decode(kind, source, data, &doc); err != nil {
+		return nil, err
 	}
 	if len(doc.Labels) == 0 {
-		return nil, &Error{File: source, Msg: "no labels: the file needs a list under `labels:`"}
+		return nil, &Error{Kind: kind, File: source, Msg: "no labels: the file needs a list under `labels:`"}
 	}
-	if err := yaml.Unmarshal(data, &nodes); err != nil || len(nodes.Labels) != len(doc.Labels) {
-		return nil, &Error{File: source, Msg: fmt.Sprintf("cannot locate entries: %v", err)}
-	}
+	lines := yamlfile.ListLines(data, "labels")
 	t := &Table{byName: map[string]int{}, byValue: map[int]int{}}
 	for i, l := range doc.Labels {
 		if err := t.add(l); err != nil {
-			return nil, &Error{File: source, Line: nodes.Labels[i].Line, Msg: err.Error()}
+			line := 0
+			if i < len(lines) {
+				line = lines[i]
+			}
+			return nil, &Error{Kind: kind, File: source, Line: line, Msg: err.Error()}
 		}
 	}
 	return t, nil
@@ -101,22 +85,11 @@ func (t *Table) add(l Label) error {
 	return nil
 }
 
-var lineInError = regexp.MustCompile(`line (\d+)`)
-
-// yamlErrorLine digs the line number out of a yaml error message.
-func yamlErrorLine(err error) int {
-	if m := lineInError.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
-}
-
 // Load reads a label table file.
 func Load(path string) (*Table, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: err.Error()}
+		return nil, &Error{Kind: kind, File: path, Msg: err.Error()}
 	}
 	return Parse(data, path)
 }
