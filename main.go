@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -202,6 +203,11 @@ func runBench(args []string, stdout io.Writer) error {
 	opts := bench.Options{Out: *out, Quick: *quick}
 	if *only != "" {
 		opts.Suites = strings.Split(*only, ",")
+		for _, name := range opts.Suites {
+			if !slices.Contains(bench.SuiteNames(), name) {
+				return usageError{fmt.Errorf("--suite %s: no such suite (have %s)", name, strings.Join(bench.SuiteNames(), ", "))}
+			}
+		}
 	}
 	return bench.Run(opts, stdout)
 }

@@ -332,8 +332,8 @@ func TestBenchQuickRunsEverySuite(t *testing.T) {
 			t.Errorf("no kidney3d result for suite %s:\n%s", s, stdout)
 		}
 	}
-	if _, _, code := kidney3d(t, "bench", "--suite", "nope"); code != 1 {
-		t.Errorf("unknown suite: exit %d, want 1", code)
+	if _, _, code := kidney3d(t, "bench", "--suite", "nope"); code != 2 {
+		t.Errorf("unknown suite: exit %d, want 2 (bad usage)", code)
 	}
 }
 
