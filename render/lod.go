@@ -10,8 +10,11 @@ import (
 // levels of detail. CT meshes have about one vertex per 0.8 mm voxel, more
 // than a picture shows once a millimetre is under a pixel or two; software
 // OpenGL (llvmpipe) spends its time per triangle, so frames draw the
-// coarsest level whose cell still spans at most lodPixels pixels.
-var lodCells = []float64{1.2, 2.4, 4.8}
+// coarsest level whose cell still spans at most lodPixels pixels. The
+// cells grow by √2, each level about half the triangles of the one before,
+// so that a frame is never drawn much finer than that needs: with steps of
+// 2, a full-size case at 1280×800 drew twice the triangles it needed.
+var lodCells = []float64{1.2, 1.7, 2.4, 3.4, 4.8}
 
 // lodPixels is the largest cell, in pixels, a frame may show.
 const lodPixels = 2.5

@@ -383,3 +383,39 @@ func BenchmarkOrbit(b *testing.B) {
 		})
 	}
 }
+
+// TestLevelsHalveAndPick checks the levels of detail of a finely
+// tessellated sphere: each coarser level keeps at most two thirds of the
+// triangles of the one before, stays within a cell of the surface, and a
+// frame picks the coarsest level whose cell spans at most lodPixels.
+func TestLevelsHalveAndPick(t *testing.T) {
+	m := sphere([3]float32{0, 0, 0}, 40, 200)
+	ls := levels(m, m.Normals)
+	if len(ls) < 4 {
+		t.Fatalf("%d levels, want at least 4", len(ls))
+	}
+	for i := 1; i < len(ls); i++ {
+		if 3*len(ls[i].triangles) > 2*len(ls[i-1].triangles) {
+			t.Errorf("level %d (%g mm): %d triangles, not under 2/3 of %d", i, ls[i].cell, len(ls[i].triangles), len(ls[i-1].triangles))
+		}
+		for _, p := range ls[i].positions {
+			if r := math.Sqrt(dot(to64(p), to64(p))); math.Abs(r-40) > ls[i].cell {
+				t.Errorf("level %d: vertex at radius %.2f, more than a cell (%g mm) off the sphere", i, r, ls[i].cell)
+				break
+			}
+		}
+	}
+	for _, tc := range []struct {
+		pxPerMM float64
+		cell    float64
+	}{
+		{100, 0}, // close up: the full mesh
+		{lodPixels / ls[1].cell, ls[1].cell},
+		{lodPixels/ls[2].cell + 0.01, ls[1].cell},
+		{0.01, ls[len(ls)-1].cell},
+	} {
+		if got := ls[pickLevel(ls, tc.pxPerMM)].cell; got != tc.cell {
+			t.Errorf("%.3g px/mm: level of %g mm, want %g mm", tc.pxPerMM, got, tc.cell)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 
@@ -10,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
 	sqdialog "github.com/sqweek/dialog"
+
+	_ "kidney3d/ui/internal/clocale" // before Fyne reads the locale
 )
 
 // AppID is the application's identifier (FyneApp.toml), which also keys
@@ -24,11 +27,21 @@ type Options struct {
 	// NewFrames makes the 3D view's frame source; nil or an error shows
 	// "3D unavailable: reason".
 	NewFrames func() (FrameSource, error)
+	// RunPipeline runs the pipeline for the Run button; nil runs it in
+	// this process (caserun.Run).
+	RunPipeline RunFunc
 }
 
 // Run opens the app and returns when its window is closed (or, with
-// Options.Screenshot, once the capture is written).
+// Options.Screenshot, once the capture is written). Unless Options say
+// otherwise, the Run button runs the pipeline in a child process of this
+// program, which must be kidney3d (ChildRun).
 func Run(opts Options) error {
+	if opts.RunPipeline == nil {
+		if exe, err := os.Executable(); err == nil {
+			opts.RunPipeline = ChildRun(exe)
+		}
+	}
 	a := app.NewWithID(AppID)
 	w := NewCaseWindow(a, opts)
 	a.Run()
@@ -44,18 +57,24 @@ const maxRecent = 8
 // recentCases lists the remembered case folders, newest first.
 func recentCases(p fyne.Preferences) []string { return p.StringList(recentKey) }
 
-// rememberCase puts dir first in the recent cases.
-func rememberCase(p fyne.Preferences, dir string) {
+// rememberCase puts dir first in the recent cases; it reports whether
+// that changed them (reopening the first one does not, nor write them).
+func rememberCase(p fyne.Preferences, dir string) bool {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		abs = dir
 	}
-	list := slices.DeleteFunc(recentCases(p), func(s string) bool { return s == abs })
+	list := recentCases(p)
+	if len(list) > 0 && list[0] == abs {
+		return false
+	}
+	list = slices.DeleteFunc(list, func(s string) bool { return s == abs })
 	list = append([]string{abs}, list...)
 	if len(list) > maxRecent {
 		list = list[:maxRecent]
 	}
 	p.SetStringList(recentKey, list)
+	return true
 }
 
 // chooseFolder asks for a case folder with the platform's native dialog,

@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"math"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -13,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/software"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kidney3d/pipeline/atomicfile"
@@ -32,6 +33,8 @@ type CaseWindow struct {
 	structs *StructuresPanel
 	pipe    *PipelinePanel
 	pick    *widget.Label
+	hsplit  *container.Split // views | tabs
+	vsplit  *container.Split // slices over the 3D view
 	title   string
 	gen     int   // increments per case load; stale loads are dropped
 	err     error // what made a screenshot run fail
@@ -65,7 +68,11 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 		cw.pick.SetText(describePick(label, ml, ok))
 		cw.slices.SetCrossWorld(world)
 	}
-	cw.pipe = NewPipelinePanel(caserun.Run)
+	run := opts.RunPipeline
+	if run == nil {
+		run = caserun.Run
+	}
+	cw.pipe = NewPipelinePanel(run)
 	cw.pipe.OnFinished = func(err error) {
 		if err == nil {
 			cw.Open(cw.pipe.dir)
@@ -76,9 +83,10 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 		container.NewTabItem("Pipeline", cw.pipe.Content()),
 	)
 	right := container.NewBorder(nil, cw.pick, nil, nil, cw.model)
-	split := container.NewHSplit(container.NewVSplit(cw.slices.Content(), right), tabs)
-	split.Offset = 0.72
-	cw.win.SetContent(split)
+	cw.vsplit = container.NewVSplit(cw.slices.Content(), right)
+	cw.hsplit = container.NewHSplit(cw.vsplit, tabs)
+	cw.hsplit.Offset = 0.72
+	cw.win.SetContent(cw.hsplit)
 	cw.win.SetMainMenu(cw.menu())
 	cw.win.SetCloseIntercept(cw.close)
 	size := opts.Size
@@ -87,6 +95,9 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	}
 	cw.win.Resize(size)
 	cw.win.Show()
+	if spec := os.Getenv(ProbeEnv); spec != "" && opts.Screenshot == "" {
+		startProbe(cw, spec)
+	}
 	if opts.Case != "" {
 		cw.Open(opts.Case)
 	} else if opts.Screenshot != "" {
@@ -141,8 +152,9 @@ func (cw *CaseWindow) Open(dir string) {
 
 // show puts a loaded case on screen and meshes its labels for the 3D view.
 func (cw *CaseWindow) show(d *caseData) {
-	rememberCase(cw.app.Preferences(), d.dir)
-	cw.win.SetMainMenu(cw.menu())
+	if cw.opts.Screenshot == "" && rememberCase(cw.app.Preferences(), d.dir) {
+		cw.win.SetMainMenu(cw.menu())
+	}
 	cw.win.SetTitle(fmt.Sprintf("%s — %s", cw.title, filepath.Base(d.dir)))
 	cw.slices.setCase(d)
 	cw.pipe.SetCase(d.dir)
@@ -226,12 +238,7 @@ func (cw *CaseWindow) checkScreenshot() {
 	// Let the painter show the last images before capturing.
 	time.AfterFunc(500*time.Millisecond, func() {
 		fyne.Do(func() {
-			img := cw.win.Canvas().Capture()
-			if uniform(img) {
-				// Some GL stacks (Xvfb's among them) give back an empty
-				// front buffer: paint the same content in software.
-				img = software.Render(cw.win.Content(), theme.Current())
-			}
+			img := cw.capture()
 			go func() {
 				err := writePNG(cw.opts.Screenshot, img)
 				fyne.Do(func() {
@@ -241,6 +248,31 @@ func (cw *CaseWindow) checkScreenshot() {
 			}()
 		})
 	})
+}
+
+// capture is the screenshot: Options.Size pixels (else the window's size
+// at scale 1). It is what the GL painter shows when its front buffer can
+// be read and has that size; else (Xvfb's GL stack gives back an empty
+// front buffer, and a HiDPI screen has more pixels) the window's content is
+// painted in software at scale 1, where it lies in the window and at the
+// size it has there, so nothing is laid out again. The menu bar's items,
+// drawn by the driver, are then left out: its strip shows the background.
+func (cw *CaseWindow) capture() image.Image {
+	c := cw.win.Canvas()
+	size := cw.opts.Size
+	if size.IsZero() {
+		size = c.Size()
+	}
+	w, h := int(math.Ceil(float64(size.Width))), int(math.Ceil(float64(size.Height)))
+	if img := c.Capture(); img.Bounds().Size() == image.Pt(w, h) && !uniform(img) {
+		return img
+	}
+	content := cw.win.Content()
+	sc := software.NewCanvas()
+	sc.SetPadded(false)
+	sc.SetContent(container.NewWithoutLayout(content)) // keeps its position and size
+	sc.Resize(fyne.NewSize(float32(w), float32(h)))
+	return sc.Capture()
 }
 
 // uniform reports whether every pixel of img has one colour.

@@ -3,7 +3,11 @@
 // FrameSource), the structures and pipeline panels, opening cases through
 // the native folder dialog, and --screenshot captures. It talks to
 // pipeline and render only through their APIs; loading, slice drawing,
-// meshing and pipeline runs happen off the UI goroutine and reach the
-// widgets through fyne.Do. Subpackage sliceimg draws slices; renderframes
-// adapts package render to FrameSource.
+// meshing, preparing the 3D scene and pipeline runs happen off the UI
+// goroutine and reach the widgets through fyne.Do. The app runs the
+// pipeline in a child process (ChildRun), so that its work does not starve
+// the UI goroutine. Subpackage sliceimg draws slices; renderframes adapts
+// package render to FrameSource; internal/clocale keeps Fyne quiet under
+// the C.UTF-8 locale. ProbeEnv turns a `kidney3d view` into a measuring
+// run (frame rates, event-loop stalls) for BENCHMARKS.md.
 package ui

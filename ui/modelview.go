@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -36,12 +38,16 @@ var StandardViews = []string{"anterior", "posterior", "left", "right", "superior
 
 // FrameSource draws the 3D model; package render provides the real one.
 type FrameSource interface {
-	// SetScene replaces the model.
+	// SetScene replaces the model. It may take a second or more (levels of
+	// detail of a million triangles); ModelView calls it off the UI
+	// goroutine, one call at a time.
 	SetScene(objs []meshio.Object)
 	// StandardView is the camera of a named view of the current model.
 	StandardView(view string) Camera
-	// Render draws asynchronously; the newest request wins and done may
-	// be called on any goroutine.
+	// Render draws asynchronously and calls done, on any goroutine, with
+	// the picture or the reason there is none. The newest request wins: one
+	// still waiting when a newer one comes is dropped, and its done is
+	// never called.
 	Render(req FrameRequest, done func(*image.RGBA, error))
 	// Pick is the structure and world point (RAS mm) under pixel (x, y);
 	// it may block and must not be called on the UI goroutine.
@@ -61,12 +67,21 @@ type ModelView struct {
 	opacity map[string]float64
 	sel     string
 	ready   bool // a scene is set
+	failed  bool // the last frame failed, and the status says why
 
-	img    *canvas.Image
-	status *canvas.Text
-	button desktop.MouseButton
-	shift  bool
-	scale  float32
+	// sceneGen counts SetScene calls; a scene still being prepared when a
+	// newer one is given is dropped. sceneMu keeps their preparations one
+	// at a time.
+	sceneGen atomic.Int64
+	sceneMu  sync.Mutex
+
+	frame   image.Image    // the newest frame, drawn by raster
+	raster  *canvas.Raster // paints frame, stretched to the view
+	painted int            // frames the painter has taken (UI goroutine)
+	status  *canvas.Text
+	button  desktop.MouseButton
+	shift   bool
+	scale   float32
 	// OnPick is called on the UI goroutine with a picked structure and
 	// world point.
 	OnPick func(label string, world [3]float64)
@@ -78,8 +93,15 @@ type ModelView struct {
 // NewModelView makes the 3D pane; src nil shows "3D unavailable: reason".
 func NewModelView(src FrameSource, reason string) *ModelView {
 	m := &ModelView{src: src, hidden: map[string]bool{}, opacity: map[string]float64{}, scale: 1}
-	m.img = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 1, 1)))
-	m.img.FillMode = canvas.ImageFillStretch
+	m.frame = image.NewRGBA(image.Rect(0, 0, 1, 1))
+	// The painter takes the frame as it is: no software scaling on the UI
+	// goroutine (draft frames are half size, and Fyne rounds sizes where
+	// the request rounds up); the GPU stretches it with linear filtering.
+	m.raster = canvas.NewRaster(func(int, int) image.Image {
+		m.painted++
+		return m.frame
+	})
+	m.raster.ScaleMode = canvas.ImageScaleFastest
 	m.status = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	m.status.Alignment = fyne.TextAlignCenter
 	m.ExtendBaseWidget(m)
@@ -109,16 +131,33 @@ func (m *ModelView) SetUnavailable(reason string) {
 	}
 }
 
-// SetScene shows a new model, from the anterior view.
+// SetScene shows a new model, from the anterior view. The FrameSource
+// prepares it (levels of detail: about a second for a full-size case) on
+// a goroutine, never on the UI goroutine; the view says so meanwhile.
 func (m *ModelView) SetScene(objs []meshio.Object) {
 	if m.src == nil {
 		return
 	}
-	m.src.SetScene(objs)
-	m.ready = true
-	m.cam = m.src.StandardView("anterior")
-	m.SetStatus("")
-	m.redraw(false)
+	gen := m.sceneGen.Add(1)
+	m.SetStatus("preparing the 3D model…")
+	go func() {
+		m.sceneMu.Lock()
+		defer m.sceneMu.Unlock()
+		if m.sceneGen.Load() != gen {
+			return // a newer scene was given meanwhile
+		}
+		m.src.SetScene(objs)
+		cam := m.src.StandardView("anterior")
+		fyne.Do(func() {
+			if m.sceneGen.Load() != gen {
+				return
+			}
+			m.ready = true
+			m.cam = cam
+			m.SetStatus("")
+			m.redraw(false)
+		})
+	}()
 }
 
 // SetVisibility sets the hidden structures and opacities.
@@ -155,11 +194,16 @@ func (m *ModelView) redraw(draft bool) {
 	m.src.Render(m.request(draft), func(img *image.RGBA, err error) {
 		fyne.Do(func() {
 			if err != nil {
+				m.failed = true
 				m.SetUnavailable(err.Error())
 				return
 			}
-			m.img.Image = img
-			m.img.Refresh()
+			if m.failed {
+				m.failed = false
+				m.SetStatus("")
+			}
+			m.frame = img
+			m.raster.Refresh()
 			if m.OnFrame != nil {
 				m.OnFrame()
 			}
@@ -252,7 +296,7 @@ type modelViewRenderer struct {
 }
 
 func (r *modelViewRenderer) Layout(size fyne.Size) {
-	r.m.img.Resize(size)
+	r.m.raster.Resize(size)
 	r.m.status.Resize(fyne.NewSize(size.Width, r.m.status.MinSize().Height))
 	r.m.status.Move(fyne.NewPos(0, size.Height/2))
 	bs := r.bar.MinSize()
@@ -267,12 +311,12 @@ func (r *modelViewRenderer) Layout(size fyne.Size) {
 func (r *modelViewRenderer) MinSize() fyne.Size { return r.m.MinSize() }
 
 func (r *modelViewRenderer) Refresh() {
-	r.m.img.Refresh()
+	r.m.raster.Refresh()
 	r.m.status.Refresh()
 }
 
 func (r *modelViewRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.m.img, r.m.status, r.bar}
+	return []fyne.CanvasObject{r.m.raster, r.m.status, r.bar}
 }
 
 func (r *modelViewRenderer) Destroy() {}

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"io"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -89,5 +90,20 @@ func TestPipelinePanelRun(t *testing.T) {
 			}
 			test.AssertRendersToMarkup(t, tt.golden, w.Canvas())
 		})
+	}
+}
+
+func TestFormatLogLine(t *testing.T) {
+	at, _ := time.Parse(time.RFC3339Nano, "2026-11-22T02:13:14.683Z")
+	for _, tt := range []struct{ in, want string }{
+		{`{"time":"2026-11-22T02:13:14.683Z","level":"INFO","msg":"stage done","case":"/c","stage":"mesh","seconds":0.265802066}`,
+			at.Local().Format("15:04:05") + " INFO  mesh: stage done seconds=0.2658"},
+		{`{"level":"ERROR","msg":"failed","stage":"load","error":"input/A.nii.gz: not a NIfTI file","n":3}`,
+			`ERROR load: failed error="input/A.nii.gz: not a NIfTI file" n=3`},
+		{"not json", "not json"},
+	} {
+		if got := formatLogLine(tt.in); got != tt.want {
+			t.Errorf("formatLogLine(%s)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
 	}
 }

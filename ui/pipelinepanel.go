@@ -2,9 +2,12 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,7 +39,8 @@ type PipelinePanel struct {
 	runBtn  *widget.Button
 	stopBtn *widget.Button
 	status  *widget.Label
-	log     *widget.Label
+	log     *widget.List
+	lines   []string // the case log's last lines, formatted
 	content fyne.CanvasObject
 	// OnFinished is called on the UI goroutine when a run ends; err is nil
 	// on success.
@@ -60,11 +64,19 @@ func NewPipelinePanel(run RunFunc) *PipelinePanel {
 	p.status = widget.NewLabel("no case open")
 	p.status.Wrapping = fyne.TextWrapWord
 	p.rows = container.NewVBox()
-	p.log = widget.NewLabel("")
-	p.log.TextStyle.Monospace = true
-	p.log.Wrapping = fyne.TextWrapBreak
+	// A list draws only the lines in view, and each is one line of fixed
+	// height: a wrapped multi-line label was measured again on every frame
+	// of the window, which stalled the UI goroutine.
+	p.log = widget.NewList(func() int { return len(p.lines) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.TextStyle.Monospace = true
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(p.lines[i]) })
 	top := container.NewVBox(container.NewHBox(p.runBtn, p.stopBtn), p.status, p.rows, widget.NewSeparator(), widget.NewLabel("Case log"))
-	p.content = container.NewBorder(top, nil, nil, nil, container.NewVScroll(p.log))
+	p.content = container.NewBorder(top, nil, nil, nil, p.log)
 	return p
 }
 
@@ -186,9 +198,70 @@ func (p *PipelinePanel) refreshLog() {
 	}
 	path := (&casefile.Case{Dir: p.dir}).LogPath()
 	go func() {
-		text := tailLines(path, logLines)
-		fyne.Do(func() { p.log.SetText(text) })
+		lines := strings.Split(tailLines(path, logLines), "\n")
+		for i, l := range lines {
+			lines[i] = formatLogLine(l)
+		}
+		if len(lines) == 1 && lines[0] == "" {
+			lines = nil
+		}
+		fyne.Do(func() {
+			if slices.Equal(lines, p.lines) {
+				return
+			}
+			p.lines = lines
+			p.log.Refresh()
+			p.log.ScrollToBottom()
+		})
 	}()
+}
+
+// formatLogLine shows one slog JSON line of the case log as "15:04:05
+// INFO stage: message key=value …", in local time; a line that is not a
+// JSON object is shown as it is.
+func formatLogLine(line string) string {
+	var rec map[string]any
+	if json.Unmarshal([]byte(line), &rec) != nil || rec == nil {
+		return line
+	}
+	var b strings.Builder
+	if s, ok := rec["time"].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			s = t.Local().Format("15:04:05")
+		}
+		b.WriteString(s + " ")
+	}
+	if s, ok := rec["level"].(string); ok {
+		fmt.Fprintf(&b, "%-5s ", s)
+	}
+	if s, ok := rec["stage"].(string); ok && s != "" {
+		b.WriteString(s + ": ")
+	}
+	fmt.Fprint(&b, rec["msg"])
+	keys := make([]string, 0, len(rec))
+	for k := range rec {
+		switch k {
+		case "time", "level", "stage", "msg", "case":
+		default:
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		switch v := rec[k].(type) {
+		case float64:
+			fmt.Fprintf(&b, " %s=%.4g", k, v)
+		case string:
+			if strings.ContainsAny(v, " \"=") {
+				v = strconv.Quote(v)
+			}
+			fmt.Fprintf(&b, " %s=%s", k, v)
+		default:
+			j, _ := json.Marshal(v)
+			fmt.Fprintf(&b, " %s=%s", k, j)
+		}
+	}
+	return b.String()
 }
 
 // tailLines is the last n lines of a file, or "" when it cannot be read.

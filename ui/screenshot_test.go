@@ -1,15 +1,18 @@
 package ui
 
 import (
+	"image"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // TestScreenshotUnderXvfb builds kidney3d, writes a demo case and takes a
-// --screenshot of it under Xvfb.
+// --screenshot of it under Xvfb: a PNG of exactly --size pixels. It runs
+// them under the C.UTF-8 locale, where Fyne used to complain on stderr.
 func TestScreenshotUnderXvfb(t *testing.T) {
 	if _, err := exec.LookPath("xvfb-run"); err != nil {
 		t.Skip("xvfb-run is not installed: no screenshot test")
@@ -23,13 +26,23 @@ func TestScreenshotUnderXvfb(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	c := filepath.Join(dir, "case")
-	if out, err := exec.Command(bin, "demo", "--out", c, "--seed", "3").CombinedOutput(); err != nil {
+	env := append(os.Environ(), "LANG=C.UTF-8", "LC_ALL=", "LC_MESSAGES=", "LANGUAGE=", "XDG_CONFIG_HOME="+dir)
+	demo := exec.Command(bin, "demo", "--out", c, "--seed", "3")
+	demo.Env = env
+	out, err := demo.CombinedOutput()
+	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
+	if strings.Contains(string(out), "locale") {
+		t.Errorf("demo under LANG=C.UTF-8 complained about the locale:\n%s", out)
+	}
 	shot := filepath.Join(dir, "shot.png")
-	cmd := exec.Command("xvfb-run", "-a", "-s", "-screen 0 1400x1000x24", bin, "view", c, "--screenshot", shot, "--size", "1200x800")
+	cmd := exec.Command("xvfb-run", "-a", "-s", "-screen 0 1400x1000x24", bin, "view", c, "--screenshot", shot, "--size", "1200x790")
+	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("view --screenshot: %v\n%s", err, out)
+	} else if strings.Contains(string(out), "locale") {
+		t.Errorf("view under LANG=C.UTF-8 complained about the locale:\n%s", out)
 	}
 	f, err := os.Open(shot)
 	if err != nil {
@@ -42,5 +55,8 @@ func TestScreenshotUnderXvfb(t *testing.T) {
 	}
 	if uniform(img) {
 		t.Fatalf("%s is one colour: nothing was drawn", shot)
+	}
+	if got := img.Bounds().Size(); got != image.Pt(1200, 790) {
+		t.Errorf("%s is %v, want the --size 1200x790", shot, got)
 	}
 }

@@ -3,6 +3,7 @@
 package renderframes
 
 import (
+	"errors"
 	"image"
 	"sync"
 
@@ -48,9 +49,15 @@ func (s *Source) StandardView(view string) ui.Camera {
 	return ui.Camera{Yaw: c.Yaw, Pitch: c.Pitch, Distance: c.Distance, Target: c.Target}
 }
 
-// Render implements ui.FrameSource.
+// Render implements ui.FrameSource: a request that a newer one replaced
+// before it was drawn is dropped without calling done.
 func (s *Source) Render(req ui.FrameRequest, done func(*image.RGBA, error)) {
-	s.r.Render(request(req), done)
+	s.r.Render(request(req), func(img *image.RGBA, err error) {
+		if errors.Is(err, render.ErrSuperseded) {
+			return
+		}
+		done(img, err)
+	})
 }
 
 // Pick implements ui.FrameSource.
