@@ -26,6 +26,11 @@ APT_CROSS := gcc-mingw-w64-x86-64-posix
 ORT_VERSION := 1.29.0
 ORT_DIR := $(DEPS)/onnxruntime-$(ORT_VERSION)
 ORT_LIB := $(ORT_DIR)/linux-x64/libonnxruntime.so.1
+# Its CUDA and TensorRT providers (need CUDA 13 and cuDNN 9 on the machine), from
+# the npm package of the same ONNX Runtime build; fetched only where a GPU is.
+ORT_GPU_PKG := com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9
+ORT_GPU_LIB := $(ORT_DIR)/linux-x64/libonnxruntime_providers_cuda.so
+HAVE_NVIDIA := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo yes)
 # glTF validator (Khronos), for the GLB writer's tests.
 GLTF_VALIDATOR_VERSION := 2.0.0-dev.3.10
 GLTF_VALIDATOR := $(DEPS)/npm/node_modules/gltf-validator/package.json
@@ -33,12 +38,15 @@ GLTF_VALIDATOR := $(DEPS)/npm/node_modules/gltf-validator/package.json
 DEMO_CASE := demo-case
 FUZZTIME ?= 15s
 
-.PHONY: all deps deps-build deps-test deps-bench build cross run test vet fuzz bench clean
+.PHONY: all deps deps-build deps-test deps-bench deps-gpu build cross run test vet fuzz bench demo-models clean
 
 all: build
 
 ## deps: everything build, test and bench need (apt packages, ONNX Runtime, npm tools)
-deps: deps-bench $(ORT_LIB) $(GLTF_VALIDATOR)
+deps: deps-bench $(ORT_LIB) $(GLTF_VALIDATOR) $(if $(HAVE_NVIDIA),deps-gpu)
+
+## deps-gpu: ONNX Runtime's CUDA/TensorRT providers (about 180 MB), next to its core library
+deps-gpu: $(ORT_GPU_LIB)
 
 deps-build: go-check
 	@$(call apt_install,$(APT_BUILD))
@@ -65,7 +73,11 @@ endef
 go-check:
 	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.26 from https://go.dev/dl/ (or put it on PATH)"; exit 1; }
 
-$(ORT_LIB):
+.PHONY: npm-check
+npm-check:
+	@command -v npm >/dev/null || { $(call apt_install,npm); }
+
+$(ORT_LIB): | npm-check
 	@echo "fetching ONNX Runtime $(ORT_VERSION) (npm onnxruntime-node) into $(ORT_DIR)"
 	@mkdir -p $(ORT_DIR)/pack $(ORT_DIR)/linux-x64
 	@cd $(ORT_DIR)/pack && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null 2>&1
@@ -73,14 +85,23 @@ $(ORT_LIB):
 	@mv $(ORT_DIR)/pack/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $(ORT_LIB)
 	@rm -rf $(ORT_DIR)/pack/package
 
-$(GLTF_VALIDATOR):
+$(ORT_GPU_LIB): $(ORT_LIB)
+	@echo "fetching ONNX Runtime $(ORT_VERSION) CUDA/TensorRT providers (npm $(ORT_GPU_PKG))"
+	@mkdir -p $(ORT_DIR)/gpupack
+	@cd $(ORT_DIR)/gpupack && npm pack --silent $(ORT_GPU_PKG) >/dev/null 2>&1
+	@tar -xzf $(ORT_DIR)/gpupack/*.tgz -C $(ORT_DIR)/gpupack
+	@mv $(ORT_DIR)/gpupack/package/Plugins/Linux/x64/*.so $(ORT_DIR)/linux-x64/
+	@rm -rf $(ORT_DIR)/gpupack
+
+$(GLTF_VALIDATOR): | npm-check
 	@echo "installing gltf-validator $(GLTF_VALIDATOR_VERSION) into $(DEPS)/npm"
 	@mkdir -p $(DEPS)/npm
 	@npm install --silent --no-audit --no-fund --prefix $(DEPS)/npm gltf-validator@$(GLTF_VALIDATOR_VERSION) >/dev/null 2>&1
 
-## build: the kidney3d binary in bin/ (cgo: the first build takes minutes)
-build: deps-build
+## build: the kidney3d binary in bin/, with ONNX Runtime beside it (cgo: the first build takes minutes)
+build: deps-build $(ORT_LIB)
 	$(GO) build -o $(BIN) .
+	@cp -f $(ORT_DIR)/linux-x64/*.so* bin/
 
 ## cross: the Windows binary, with mingw-w64
 cross: deps-build
@@ -89,13 +110,13 @@ cross: deps-build
 
 ## run: install, build, write a demo case, run its pipeline and open it
 run: deps build
-	@[ -f $(DEMO_CASE)/input/A.nii.gz ] || ./$(BIN) demo --out $(DEMO_CASE) --seed 1 --size small --defects
+	@[ -f $(DEMO_CASE)/input/A.nii.gz ] || ./$(BIN) demo --out $(DEMO_CASE) --seed 1 --size small
 	./$(BIN) run $(DEMO_CASE)
 	./$(BIN) view $(DEMO_CASE)
 
 ## test: vet, formatting, unit and end-to-end tests, short fuzz runs
-test: deps-test $(GLTF_VALIDATOR) vet
-	$(GO) test ./...
+test: deps-test $(ORT_LIB) $(GLTF_VALIDATOR) vet
+	KIDNEY3D_ONNXRUNTIME=$(abspath $(ORT_LIB)) $(GO) test ./...
 	$(MAKE) --no-print-directory fuzz
 
 vet: go-check
@@ -109,10 +130,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeHeader$$' -fuzztime=$(FUZZTIME) ./nifti/
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./pipeline/labels/
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./pipeline/config/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseManifest$$' -fuzztime=$(FUZZTIME) ./pipeline/infer/modelpkg/
+	$(GO) test -run='^$$' -fuzz='^FuzzModelNames$$' -fuzztime=$(FUZZTIME) ./pipeline/infer/ort/
 
 ## bench: go test benchmarks and the kidney3d bench suite beside the peers
 bench: deps build
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	KIDNEY3D_ONNXRUNTIME=$(abspath $(ORT_LIB)) $(GO) test -run='^$$' -bench=. -benchmem ./...
 	./$(BIN) bench --out bench.json
 
 clean:

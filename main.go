@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
@@ -16,11 +17,15 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"kidney3d/assets"
 	"kidney3d/pipeline/bench"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/imageinfo"
+	"kidney3d/pipeline/infer/modelcheck"
+	"kidney3d/pipeline/infer/modelpkg"
+	"kidney3d/pipeline/infer/ort"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/export"
@@ -44,6 +49,7 @@ var commands = map[string]command{
 	"bench":  {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench},
 	"run":    {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE]", runCase},
 	"render": {"render CASE --png OUT.png [--view anterior|posterior|left|right|superior|inferior] [--size WxH]", runRender},
+	"models": {"models list [--json] | models check DIR|NAME [--device auto|cpu|gpu]", runModels},
 	"mesh":   {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh},
 }
 
@@ -82,7 +88,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage:")
-	for _, name := range []string{"view", "demo", "run", "mesh", "render", "info", "bench"} {
+	for _, name := range []string{"view", "demo", "run", "mesh", "render", "info", "models", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
 }
@@ -305,4 +311,32 @@ func runRender(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s (%dx%d, %s view)\n", *out, w, h, view)
 	return nil
+}
+
+func runModels(args []string, stdout io.Writer) error {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "check") {
+		return usageError{errors.New("want list or check")}
+	}
+	fs := flag.NewFlagSet("models", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON (list)")
+	device := fs.String("device", "auto", "auto, cpu or gpu (check)")
+	cat := modelpkg.Catalogue{Dirs: modelpkg.DefaultDirs(), Builtin: assets.Models()}
+	if args[0] == "list" {
+		if _, err := parse(fs, args[1:], 0, 0); err != nil {
+			return err
+		}
+		return modelcheck.List(stdout, cat, *asJSON)
+	}
+	pos, err := parse(fs, args[1:], 1, 1)
+	if err != nil {
+		return err
+	}
+	provider, err := ort.ParseProvider(*device)
+	if err != nil {
+		return usageError{err}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return modelcheck.Check(ctx, stdout, pos[0], cat, provider, log)
 }

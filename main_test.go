@@ -24,8 +24,17 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "kidney3d")
-	// Runs log to the test's folder, not to the user's application log.
+	// Runs log to the test's folder, not to the user's application log,
+	// and see the built-in model packages only.
 	os.Setenv("KIDNEY3D_LOG", filepath.Join(dir, "kidney3d.log"))
+	os.Setenv("KIDNEY3D_MODELS", "")
+	os.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	// ONNX Runtime as `make deps` fetches it, unless the caller says where.
+	if os.Getenv("KIDNEY3D_ONNXRUNTIME") == "" {
+		if abs, err := filepath.Abs(".deps/onnxruntime-1.29.0/linux-x64/libonnxruntime.so.1"); err == nil {
+			os.Setenv("KIDNEY3D_ONNXRUNTIME", abs)
+		}
+	}
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		os.Stderr.Write(out)
 		panic(err)
@@ -327,7 +336,7 @@ func TestBenchQuickRunsEverySuite(t *testing.T) {
 			suites[r.Suite] = true
 		}
 	}
-	for _, s := range []string{"mesh", "nifti-io", "post"} {
+	for _, s := range []string{"infer", "mesh", "nifti-io", "post"} {
 		if !suites[s] {
 			t.Errorf("no kidney3d result for suite %s:\n%s", s, stdout)
 		}

@@ -1,8 +1,11 @@
 // Package assets holds the defaults embedded in the binary: the label table,
-// and later the pipeline configuration, icons and demo model packages.
+// the pipeline configuration, the icon and the demo model packages.
 package assets
 
-import _ "embed"
+import (
+	"embed"
+	"io/fs"
+)
 
 // LabelsYAML is the default label table (DESIGN.md "Label table").
 //
@@ -14,3 +17,15 @@ var LabelsYAML []byte
 //
 //go:embed config.yaml
 var ConfigYAML []byte
+
+//go:embed models
+var models embed.FS
+
+// Models holds the built-in model packages, one folder per package.
+func Models() fs.FS {
+	sub, err := fs.Sub(models, "models")
+	if err != nil {
+		panic(err) // the embedded folder is there by construction
+	}
+	return sub
+}

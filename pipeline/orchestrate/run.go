@@ -105,6 +105,7 @@ func givenArtefacts(c *casefile.Case) (map[string]string, error) {
 	}
 	for label, path := range masks {
 		given[stage.Mask(label)] = path
+		given[stage.Given(label)] = path
 	}
 	return given, nil
 }
@@ -209,6 +210,11 @@ func (r *runner) readiness(i int, state func(int) int, succeeded, unavailable in
 			if !optional[out] {
 				return false, fmt.Sprintf("input %s is unavailable (stage %s did not write it)", out, r.plan.stages[j].Name())
 			}
+			if f, ok := r.plan.given[out]; ok {
+				// The producer left it to the case's own file.
+				r.plan.sources[i][out] = f
+				continue
+			}
 			delete(r.plan.sources[i], out)
 		}
 	}
@@ -271,7 +277,8 @@ func (r *runner) runStage(ctx context.Context, i int) (map[string]bool, error) {
 	if err := r.record(s.Name(), entry); err != nil {
 		return nil, err
 	}
-	r.emit(Event{Stage: s.Name(), State: Done, Fraction: 1, Elapsed: entry.Seconds})
+	why, _ := env.Record["skipped"].(string)
+	r.emit(Event{Stage: s.Name(), State: Done, Fraction: 1, Elapsed: entry.Seconds, Message: why})
 	log.Info("stage done", "seconds", entry.Seconds)
 	return absent, nil
 }

@@ -17,5 +17,10 @@ func Phase(p string) string { return "phase/" + p }
 // Registered names a phase resampled onto the A grid.
 func Registered(p string) string { return "registered/" + p }
 
-// Mask names a binary mask of one label of the label table.
+// Mask names a binary mask of one label of the label table: the case's own
+// (input/masks) or a segmentation stage's.
 func Mask(label string) string { return "mask/" + label }
+
+// Given names a mask the case gives in input/masks, whether or not a
+// stage also makes that label: what the load stage validates.
+func Given(label string) string { return "given/" + label }

@@ -86,7 +86,7 @@ func (s *Stage) maskArtefacts() []string {
 	if s.masks == nil {
 		for _, l := range labels.Default().Labels {
 			if l.Value != 0 {
-				s.masks = append(s.masks, stage.Mask(l.Name))
+				s.masks = append(s.masks, stage.Given(l.Name))
 			}
 		}
 	}
@@ -184,7 +184,7 @@ func givenMasks(env *stage.Env, artefacts []string) map[string]string {
 	out := map[string]string{}
 	for _, a := range artefacts {
 		if path, err := env.Input(a); err == nil {
-			out[strings.TrimPrefix(a, "mask/")] = path
+			out[strings.TrimPrefix(a, stage.Given(""))] = path
 		}
 	}
 	return out

@@ -12,5 +12,6 @@ import (
 	_ "kidney3d/pipeline/stages/mesh"
 	_ "kidney3d/pipeline/stages/reconnect"
 	_ "kidney3d/pipeline/stages/register"
+	_ "kidney3d/pipeline/stages/segment"
 	_ "kidney3d/pipeline/stages/template"
 )

@@ -1,0 +1,271 @@
+// Package modelpkg reads segmentation model packages (DESIGN.md "Model
+// package"): a folder holding model.onnx and model.json. The fields of
+// model.json follow nnU-Net v2's plans.json and dataset.json, so that an
+// exported nnU-Net model maps onto them one to one; spacing and patch size
+// are in nnU-Net's array order (z, y, x) with x the NIfTI's first voxel axis.
+package modelpkg
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+)
+
+// Format is the value of model.json's "format" this program reads.
+const Format = "kidney3d-model/1"
+
+// Normalisation schemes, named as nnU-Net names them.
+const (
+	// CTNormalization clips to the training foreground's 0.5 and 99.5
+	// percentiles, then subtracts its mean and divides by its std.
+	CTNormalization = "CTNormalization"
+	// ZScoreNormalization subtracts the image's own mean and divides by its
+	// own std.
+	ZScoreNormalization = "ZScoreNormalization"
+	// NoNormalization passes intensities through.
+	NoNormalization = "NoNormalization"
+)
+
+// Intensity are a channel's training foreground statistics
+// (plans.json "foreground_intensity_properties_per_channel").
+type Intensity struct {
+	Mean   float64 `json:"mean"`
+	Std    float64 `json:"std"`
+	P00_5  float64 `json:"percentile_00_5"`
+	P99_5  float64 `json:"percentile_99_5"`
+	Median float64 `json:"median,omitempty"`
+	Min    float64 `json:"min,omitempty"`
+	Max    float64 `json:"max,omitempty"`
+}
+
+// Manifest is model.json.
+type Manifest struct {
+	Format      string `json:"format"`
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Description string `json:"description,omitempty"`
+	Licence     string `json:"licence"`
+	// InputPhases are the CT phases fed as channels, in channel order; the
+	// first is the grid the others are registered onto.
+	InputPhases []string `json:"input_phases"`
+	// ChannelNames are dataset.json's channel names by channel index.
+	ChannelNames map[string]string `json:"channel_names"`
+	// Labels are dataset.json's labels: name → output channel.
+	Labels map[string]int `json:"labels"`
+	// Spacing is the model's voxel size in mm, (z, y, x).
+	Spacing [3]float64 `json:"spacing"`
+	// PatchSize is the network's input size in voxels, (z, y, x).
+	PatchSize            [3]int               `json:"patch_size"`
+	NormalizationSchemes []string             `json:"normalization_schemes"`
+	Intensities          map[string]Intensity `json:"foreground_intensity_properties_per_channel"`
+	TransposeForward     [3]int               `json:"transpose_forward"`
+	// MirrorAxes are the spatial tensor axes (0 z, 1 y, 2 x) flipped for
+	// test-time augmentation.
+	MirrorAxes   []int   `json:"mirror_axes"`
+	TileStepSize float64 `json:"tile_step_size"`
+	ONNXInput    string  `json:"onnx_input"`
+	ONNXOutput   string  `json:"onnx_output"`
+	// Training is free-form provenance (data, epochs, validation scores).
+	Training json.RawMessage `json:"training,omitempty"`
+}
+
+// Error is a problem with a model package, naming the file.
+type Error struct {
+	File string
+	Err  error
+}
+
+func (e *Error) Error() string { return "model package " + e.File + ": " + e.Err.Error() }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ParseManifest decodes and validates model.json; source names it in
+// errors. Unknown keys are rejected, so that a misspelt field is not
+// silently ignored.
+func ParseManifest(data []byte, source string) (*Manifest, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, &Error{File: source, Err: decodeError(data, err)}
+	}
+	if dec.More() {
+		return nil, &Error{File: source, Err: errors.New("trailing data after the JSON object")}
+	}
+	if err := m.Validate(); err != nil {
+		return nil, &Error{File: source, Err: err}
+	}
+	return &m, nil
+}
+
+// decodeError adds the line of a syntax or type error.
+func decodeError(data []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		return err
+	}
+	return fmt.Errorf("line %d: %v", bytes.Count(data[:off], []byte("\n"))+1, err)
+}
+
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// Validate checks every field and reports all problems at once.
+func (m *Manifest) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if m.Format != Format {
+		bad("format %q: want %q", m.Format, Format)
+	}
+	if !namePattern.MatchString(m.Name) {
+		bad("name %q: want lower-case letters, digits, '.', '_' or '-'", m.Name)
+	}
+	if m.Version == "" {
+		bad("version is missing")
+	}
+	if m.Licence == "" {
+		bad("licence is missing")
+	}
+	m.validatePhases(bad)
+	m.validateLabels(bad)
+	for a := range 3 {
+		if !(m.Spacing[a] > 0) || math.IsInf(m.Spacing[a], 0) {
+			bad("spacing %v: want three positive sizes in mm", m.Spacing)
+			break
+		}
+	}
+	for a := range 3 {
+		if m.PatchSize[a] < 1 || m.PatchSize[a] > 1024 {
+			bad("patch_size %v: want three sizes from 1 to 1024 voxels", m.PatchSize)
+			break
+		}
+	}
+	m.validateNormalisation(bad)
+	if m.TransposeForward != [3]int{0, 1, 2} {
+		bad("transpose_forward %v: only [0, 1, 2] is supported", m.TransposeForward)
+	}
+	seen := map[int]bool{}
+	for _, a := range m.MirrorAxes {
+		if a < 0 || a > 2 || seen[a] {
+			bad("mirror_axes %v: want distinct axes among 0, 1, 2", m.MirrorAxes)
+			break
+		}
+		seen[a] = true
+	}
+	if !(m.TileStepSize > 0 && m.TileStepSize <= 1) {
+		bad("tile_step_size %v: want a fraction in (0, 1]", m.TileStepSize)
+	}
+	if m.ONNXInput == "" || m.ONNXOutput == "" {
+		bad("onnx_input and onnx_output must name the network's input and output")
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Manifest) validatePhases(bad func(string, ...any)) {
+	if len(m.InputPhases) == 0 {
+		bad("input_phases is empty")
+	}
+	seen := map[string]bool{}
+	for _, p := range m.InputPhases {
+		switch {
+		case p != "A" && p != "P" && p != "D" && p != "N":
+			bad("input_phases: %q is not a phase (A, P, D or N)", p)
+		case seen[p]:
+			bad("input_phases: %q is listed twice", p)
+		}
+		seen[p] = true
+	}
+	if len(m.ChannelNames) != len(m.InputPhases) {
+		bad("channel_names has %d entries for %d input phases", len(m.ChannelNames), len(m.InputPhases))
+	}
+	for c := range m.InputPhases {
+		if _, ok := m.ChannelNames[strconv.Itoa(c)]; !ok {
+			bad("channel_names has no channel %d", c)
+		}
+	}
+}
+
+func (m *Manifest) validateLabels(bad func(string, ...any)) {
+	if v, ok := m.Labels["background"]; !ok || v != 0 {
+		bad("labels: background must be 0")
+	}
+	if len(m.Labels) < 2 {
+		bad("labels: want background and at least one structure")
+	}
+	byIndex := map[int]string{}
+	for name, v := range m.Labels {
+		if other, dup := byIndex[v]; dup {
+			bad("labels: %s and %s are both %d (region-based labels are not supported)", other, name, v)
+		}
+		byIndex[v] = name
+	}
+	for v := range len(m.Labels) {
+		if _, ok := byIndex[v]; !ok {
+			bad("labels: the values must be 0 to %d without gaps; %d is missing", len(m.Labels)-1, v)
+			break
+		}
+	}
+}
+
+func (m *Manifest) validateNormalisation(bad func(string, ...any)) {
+	if len(m.NormalizationSchemes) != len(m.InputPhases) {
+		bad("normalization_schemes has %d entries for %d channels", len(m.NormalizationSchemes), len(m.InputPhases))
+		return
+	}
+	for c, s := range m.NormalizationSchemes {
+		switch s {
+		case CTNormalization:
+			in, ok := m.Intensities[strconv.Itoa(c)]
+			if !ok {
+				bad("channel %d uses %s but foreground_intensity_properties_per_channel has no %q", c, s, strconv.Itoa(c))
+				continue
+			}
+			vals := []float64{in.Mean, in.Std, in.P00_5, in.P99_5}
+			finite := true
+			for _, v := range vals {
+				finite = finite && !math.IsNaN(v) && !math.IsInf(v, 0)
+			}
+			if !finite || in.P00_5 > in.P99_5 || in.Std < 0 {
+				bad("channel %d intensity properties %+v: want finite values, std ≥ 0 and percentile_00_5 ≤ percentile_99_5", c, in)
+			}
+		case ZScoreNormalization, NoNormalization:
+		default:
+			bad("channel %d: normalisation %q is not supported (want %s, %s or %s)", c, s, CTNormalization, ZScoreNormalization, NoNormalization)
+		}
+	}
+}
+
+// Classes lists the label names by output channel.
+func (m *Manifest) Classes() []string {
+	out := make([]string, len(m.Labels))
+	for name, v := range m.Labels {
+		if v >= 0 && v < len(out) {
+			out[v] = name
+		}
+	}
+	return out
+}
+
+// Structures lists the label names but background, sorted.
+func (m *Manifest) Structures() []string {
+	var out []string
+	for name := range m.Labels {
+		if name != "background" {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

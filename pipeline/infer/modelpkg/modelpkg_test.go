@@ -1,0 +1,160 @@
+package modelpkg
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func validManifest(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseManifestReadsNNUNetFields(t *testing.T) {
+	m, err := ParseManifest(validManifest(t), "model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "test-vessels" || len(m.InputPhases) != 2 || m.Spacing != [3]float64{3.5, 2.75, 2.75} ||
+		m.PatchSize != [3]int{48, 96, 96} || m.Intensities["1"].P99_5 != 300 || m.TileStepSize != 0.5 {
+		t.Errorf("manifest %+v", m)
+	}
+	if got := strings.Join(m.Classes(), ","); got != "background,kidney,artery,vein" {
+		t.Errorf("classes %s", got)
+	}
+	if got := strings.Join(m.Structures(), ","); got != "artery,kidney,vein" {
+		t.Errorf("structures %s", got)
+	}
+}
+
+func TestParseManifestRejectsBadFields(t *testing.T) {
+	cases := []struct{ old, new, want string }{
+		{`"format": "kidney3d-model/1"`, `"format": "nnunet"`, "format"},
+		{`"name": "test-vessels"`, `"name": "Test Vessels"`, "name"},
+		{`"licence": "CC0-1.0",`, ``, "licence is missing"},
+		{`"input_phases": ["A", "P"]`, `"input_phases": ["A", "X"]`, `"X" is not a phase`},
+		{`"input_phases": ["A", "P"]`, `"input_phases": ["A", "A"]`, "listed twice"},
+		{`"vein": 3`, `"vein": 5`, "without gaps"},
+		{`"vein": 3`, `"vein": 2`, "both 2"},
+		{`"background": 0, `, ``, "background must be 0"},
+		{`"spacing": [3.5, 2.75, 2.75]`, `"spacing": [3.5, 0, 2.75]`, "spacing"},
+		{`"patch_size": [48, 96, 96]`, `"patch_size": [48, 96, 0]`, "patch_size"},
+		{`["CTNormalization", "CTNormalization"]`, `["CTNormalization", "RescaleTo01Normalization"]`, "not supported"},
+		{`"percentile_99_5": 300`, `"percentile_99_5": -300`, "percentile_00_5 ≤ percentile_99_5"},
+		{`"transpose_forward": [0, 1, 2]`, `"transpose_forward": [2, 0, 1]`, "transpose_forward"},
+		{`"mirror_axes": [0, 1, 2]`, `"mirror_axes": [0, 3]`, "mirror_axes"},
+		{`"tile_step_size": 0.5`, `"tile_step_size": 1.5`, "tile_step_size"},
+		{`"onnx_input": "input"`, `"onnx_input": ""`, "onnx_input"},
+		{`"tile_step_size": 0.5`, `"tile_step_size": 0.5, "tile_size": 2`, `unknown field "tile_size"`},
+		{`"spacing": [3.5, 2.75, 2.75]`, `"spacing": "3.5"`, "line 10"},
+		{`"channel_names": {"0": "A", "1": "P"}`, `"channel_names": {"0": "A", "2": "P"}`, "no channel 1"},
+	}
+	valid := string(validManifest(t))
+	for _, c := range cases {
+		if !strings.Contains(valid, c.old) {
+			t.Fatalf("test data lacks %q", c.old)
+		}
+		_, err := ParseManifest([]byte(strings.Replace(valid, c.old, c.new, 1)), "pkg/model.json")
+		if err == nil {
+			t.Errorf("%s → %s: accepted", c.old, c.new)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "pkg/model.json") {
+			t.Errorf("%s → %s: error %q does not say %q and the file", c.old, c.new, err, c.want)
+		}
+	}
+}
+
+// writePackage writes a package folder with the manifest's name replaced.
+func writePackage(t *testing.T, dir, name string, onnx []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := strings.Replace(string(validManifest(t)), "test-vessels", name, 1)
+	if err := os.WriteFile(filepath.Join(p, ManifestFile), []byte(m), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if onnx != nil {
+		if err := os.WriteFile(filepath.Join(p, NetworkFile), onnx, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+var onnxHead = []byte{0x08, 0x08, 0x12, 0x07}
+
+func TestCatalogueListsInstalledThenBuiltinAndReportsBadFolders(t *testing.T) {
+	dir := t.TempDir()
+	writePackage(t, dir, "alpha", onnxHead)
+	writePackage(t, dir, "shadow", onnxHead)
+	writePackage(t, dir, "no-network", nil)
+	writePackage(t, dir, "not-onnx", []byte("<html>"))
+	builtin := fstest.MapFS{
+		"shadow/model.json":  {Data: []byte(strings.Replace(string(validManifest(t)), "test-vessels", "shadow", 1))},
+		"shadow/model.onnx":  {Data: onnxHead},
+		"builtin/model.json": {Data: []byte(strings.Replace(string(validManifest(t)), "test-vessels", "builtin", 1))},
+		"builtin/model.onnx": {Data: onnxHead},
+	}
+	c := Catalogue{Dirs: []string{filepath.Join(dir, "missing"), dir}, Builtin: builtin}
+	pkgs, problems := c.List()
+	var names []string
+	for _, p := range pkgs {
+		names = append(names, p.Name+"@"+filepath.Base(p.Source))
+	}
+	if got := strings.Join(names, " "); got != "alpha@alpha shadow@shadow builtin@built-in:builtin" {
+		t.Errorf("packages %s", got)
+	}
+	if pkgs[1].Source != filepath.Join(dir, "shadow") {
+		t.Errorf("the installed package does not shadow the built-in one: %s", pkgs[1].Source)
+	}
+	msg := ""
+	for _, e := range problems {
+		msg += e.Error() + "\n"
+	}
+	if len(problems) != 2 || !strings.Contains(msg, "no-network/model.onnx: no such file") || !strings.Contains(msg, "not an ONNX model") {
+		t.Errorf("problems:\n%s", msg)
+	}
+
+	p, err := c.Find("builtin")
+	if err != nil || p.Source != "built-in:builtin" {
+		t.Fatalf("Find(builtin) = %v, %v", p, err)
+	}
+	if b, err := p.ONNX(); err != nil || len(b) != len(onnxHead) {
+		t.Errorf("ONNX() = %v, %v", b, err)
+	}
+	if p, err := c.Find(filepath.Join(dir, "alpha")); err != nil || p.Name != "alpha" {
+		t.Errorf("Find(path) = %v, %v", p, err)
+	}
+	_, err = c.Find("gamma")
+	if err == nil || !strings.Contains(err.Error(), `no model package named "gamma"`) || !strings.Contains(err.Error(), "alpha, shadow, builtin") {
+		t.Errorf("Find(gamma) error: %v", err)
+	}
+}
+
+func FuzzParseManifest(f *testing.F) {
+	f.Add(validManifest(f))
+	f.Add([]byte(`{"format": "kidney3d-model/1", "labels": {"background": 0}}`))
+	f.Add([]byte(`{"spacing": [1e400, -1, 0]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseManifest(data, "fuzz.json")
+		if err != nil {
+			return
+		}
+		// Whatever is accepted is usable: classes cover every channel.
+		for i, c := range m.Classes() {
+			if c == "" {
+				t.Fatalf("class %d has no name", i)
+			}
+		}
+	})
+}
