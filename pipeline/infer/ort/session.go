@@ -28,8 +28,9 @@ type Options struct {
 	// core.
 	Threads int
 	// CPUArena turns ONNX Runtime's CPU memory arena on. Off (the default)
-	// returns memory after each run: a 128³ patch measured 1.3 GB peak
-	// instead of 2.5 GB with the arena.
+	// returns memory after each run: the demo organ network on a 128³
+	// patch peaked at 570 MB process memory instead of 761 MB with it
+	// (BENCHMARKS.md).
 	CPUArena bool
 	// InputName and OutputName name the model's float32 input and output.
 	// When empty, the model must have exactly one input (output) and it is
