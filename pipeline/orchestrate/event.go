@@ -10,7 +10,7 @@ const (
 	Done      State = "done"
 	Reused    State = "reused"  // inputs and parameters unchanged since its last success
 	Given     State = "given"   // all outputs given in input/masks
-	Skipped   State = "skipped" // an input is missing; Message says which
+	Skipped   State = "skipped" // an input is missing, or the stage had nothing to do; Message says why
 	Failed    State = "failed"
 	Cancelled State = "cancelled"
 )

@@ -277,8 +277,12 @@ func (r *runner) runStage(ctx context.Context, i int) (map[string]bool, error) {
 	if err := r.record(s.Name(), entry); err != nil {
 		return nil, err
 	}
-	why, _ := env.Record["skipped"].(string)
-	r.emit(Event{Stage: s.Name(), State: Done, Fraction: 1, Elapsed: entry.Seconds, Message: why})
+	state := Done
+	why, _ := env.Record[stage.SkippedRecord].(string)
+	if why != "" {
+		state = Skipped
+	}
+	r.emit(Event{Stage: s.Name(), State: state, Fraction: 1, Elapsed: entry.Seconds, Message: why})
 	log.Info("stage done", "seconds", entry.Seconds)
 	return absent, nil
 }

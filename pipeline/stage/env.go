@@ -27,6 +27,11 @@ type Env struct {
 	progress func(float64)
 }
 
+// SkippedRecord is the Record key under which a stage that had nothing to
+// do (no model, no kidney, everything given) says why; the run reports the
+// stage as skipped with that reason.
+const SkippedRecord = "skipped"
+
 // NewEnv makes the environment of one stage: sources maps each of its
 // input artefacts to the file it is read from; progress receives fractions
 // in [0, 1].

@@ -210,7 +210,7 @@ func (s *Stage) Check(env *stage.Env) error {
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if s.pkg == nil {
 		env.Log.Warn("segmentation skipped", "reason", s.missing)
-		env.Record["skipped"] = s.missing
+		env.Record[stage.SkippedRecord] = s.missing
 		return nil
 	}
 	givenMasks, err := env.Case.GivenMasks()
@@ -229,7 +229,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		env.Record["given"] = given
 	}
 	if len(todo) == 0 {
-		env.Record["skipped"] = "every label is given in input/masks"
+		env.Record[stage.SkippedRecord] = "every label is given in input/masks"
 		return nil
 	}
 	phases, err := s.loadPhases(ctx, env)
