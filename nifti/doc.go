@@ -26,6 +26,13 @@
 // (a file, a bytes.Reader) a header that promises more voxels than the input
 // can hold is rejected before anything is allocated.
 //
+// ReadRegionFile reads only a box of an image, and ReadNonzeroFile only the
+// bounding box of its nonzero voxels; EncodeRegion writes an image that is
+// zero outside a box from that box alone. On the files Encode writes (see
+// members.go) they inflate only the members they need and skip, without
+// inflating, the members that hold only zeros (most of a mask), so reading
+// a mask or a few slices of a CT costs what those hold, not the volume.
+//
 // Encode writes a single-file image (magic "n+1" or "n+2"), optionally
 // gzip-compressed in parallel. Only one volume (3D, or 4D with one time
 // point) is supported, in the datatypes listed with Datatype. Header

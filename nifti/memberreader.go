@@ -42,6 +42,8 @@ type inMember struct {
 	hdrLen   int
 	complete bool   // raw holds the whole member
 	dst      []byte // where it inflates: its own buf or a part of the target
+	inTarget bool   // dst is a part of the target
+	zero     bool   // a zero member: data are shared zeros, or the target's
 	buf      []byte
 	data     []byte // the bytes inflated, a prefix of dst
 	err      error  // after data
@@ -71,7 +73,7 @@ func newMemberReader(r *bufio.Reader) *memberReader {
 }
 
 // setTarget tells the reader that the next len(t) bytes Read returns go
-// into t.
+// into t, which must hold zeros (a zero member is not written there).
 func (z *memberReader) setTarget(t []byte) {
 	z.mu.Lock()
 	z.target, z.base = t, z.pos
@@ -222,12 +224,14 @@ func readGrowing(r io.Reader, buf []byte, n int) ([]byte, error) {
 // nil (a buffer that grows as bytes come) when m is cut short or its ISIZE
 // is not plausible.
 func (z *memberReader) dstFor(m *inMember, off int64, isize int) []byte {
+	m.inTarget = false
 	if !m.complete || isize > maxMember || isize > maxDeflateRatio*(len(m.raw)-m.hdrLen) {
 		return nil
 	}
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	if off >= z.base && off+int64(isize) <= z.base+int64(len(z.target)) {
+	m.inTarget = off >= z.base && off+int64(isize) <= z.base+int64(len(z.target))
+	if m.inTarget {
 		return z.target[off-z.base : off-z.base+int64(isize)]
 	}
 	if cap(m.buf) < isize {
@@ -259,7 +263,16 @@ func (m *inMember) inflate(fr io.Reader, br *bytes.Reader) {
 	body := m.raw[m.hdrLen:]
 	if m.complete {
 		body = body[:len(body)-memberTrailerLen]
+		// A zero member needs no inflating; the target holds zeros.
+		if zs, ok := isZeroMember(body, m.raw[len(m.raw)-memberTrailerLen:]); ok && (m.dst == nil || len(m.dst) == len(zs)) {
+			m.data, m.err, m.zero = zs, nil, true
+			if m.inTarget {
+				m.data = m.dst
+			}
+			return
+		}
 	}
+	m.zero = false
 	br.Reset(body)
 	fr.(flate.Resetter).Reset(br, nil)
 	var err error

@@ -27,6 +27,10 @@ type memberWriter struct {
 	work     chan *outMember
 	workers  sync.WaitGroup
 	err      error
+	// zero is the encoding of a member of memberSize zero bytes at
+	// level (nil if it could not be made): such members are copied, not
+	// compressed (see zeromember.go).
+	zero *zeroEnc
 }
 
 // outMember is one member: its uncompressed bytes and, once done is
@@ -43,6 +47,9 @@ type outMember struct {
 func newMemberWriter(w io.Writer, level int, total int64) *memberWriter {
 	n := runtime.GOMAXPROCS(0)
 	z := &memberWriter{w: w, level: level, total: uint64(total), maxAhead: 2 * n, work: make(chan *outMember, 2*n)}
+	if total >= int64(memberSize) {
+		z.zero, _ = zeroMember(memberSize, level)
+	}
 	for range n {
 		z.workers.Add(1)
 		go z.compressor()
@@ -78,22 +85,52 @@ func (z *memberWriter) compressor() {
 	}
 }
 
-// Write buffers p, handing each full member to the compressors.
+// Write buffers p, handing each full member to the compressors; a whole
+// member of zeros is made at once, without copying it.
 func (z *memberWriter) Write(p []byte) (int, error) {
 	n := 0
 	for z.err == nil && n < len(p) {
 		if z.cur == nil {
 			z.cur = z.newMember()
+			if z.zero != nil && len(p)-n >= memberSize && z.zero.isZero(p[n:n+memberSize]) {
+				z.submit(true)
+				n += memberSize
+				continue
+			}
 		}
 		k := copy(z.cur.in[len(z.cur.in):memberSize], p[n:])
 		z.cur.in = z.cur.in[:len(z.cur.in)+k]
 		n += k
 		if len(z.cur.in) == memberSize {
-			z.submit()
+			z.submit(z.zero != nil && z.zero.isZero(z.cur.in))
 		}
 	}
 	z.written += uint64(n)
 	return n, z.err
+}
+
+// writeZeros writes n zero bytes, as Write would.
+func (z *memberWriter) writeZeros(n int64) error {
+	for z.err == nil && n > 0 {
+		if z.cur == nil {
+			z.cur = z.newMember()
+			if z.zero != nil && n >= int64(memberSize) {
+				z.submit(true)
+				n -= int64(memberSize)
+				z.written += uint64(memberSize)
+				continue
+			}
+		}
+		k := int(min(n, int64(memberSize-len(z.cur.in))))
+		z.cur.in = z.cur.in[:len(z.cur.in)+k]
+		clear(z.cur.in[len(z.cur.in)-k:])
+		n -= int64(k)
+		z.written += uint64(k)
+		if len(z.cur.in) == memberSize {
+			z.submit(z.zero != nil && z.zero.isZero(z.cur.in))
+		}
+	}
+	return z.err
 }
 
 // newMember returns an empty member, reusing a written one.
@@ -107,11 +144,25 @@ func (z *memberWriter) newMember() *outMember {
 	return &outMember{in: make([]byte, 0, memberSize), done: make(chan struct{}, 1)}
 }
 
-// submit hands the current member to the compressors and, when enough are
-// under way, writes the oldest.
-func (z *memberWriter) submit() {
-	z.pending = append(z.pending, z.cur)
-	z.work <- z.cur
+// submit hands the current member to the compressors, or makes it at once
+// when zero says it is a whole member of zeros, and, when enough are under
+// way, writes the oldest.
+func (z *memberWriter) submit(zero bool) {
+	m := z.cur
+	z.pending = append(z.pending, m)
+	if zero {
+		m.out.Reset()
+		m.out.Grow(memberHeaderLen + len(z.zero.body) + memberTrailerLen)
+		var hdr [memberHeaderLen]byte
+		m.out.Write(hdr[:])
+		m.out.Write(z.zero.body)
+		m.out.Write(z.zero.trailer[:])
+		putMemberHeader(m.out.Bytes(), uint32(m.out.Len()), z.total, z.level)
+		m.err = nil
+		m.done <- struct{}{}
+	} else {
+		z.work <- m
+	}
 	z.cur = nil
 	if len(z.pending) >= z.maxAhead {
 		z.writeOldest()
@@ -139,7 +190,7 @@ func (z *memberWriter) Close() error {
 		if z.cur == nil {
 			z.cur = z.newMember()
 		}
-		z.submit()
+		z.submit(false)
 	}
 	for len(z.pending) > 0 {
 		z.writeOldest()

@@ -13,6 +13,20 @@ import (
 // own value. It scans in parallel, 32 voxels at a time where they are all
 // 0 or 1, and names the first bad voxel.
 func CheckBinary(m *volume.Volume[uint8], value uint8) error {
+	return checkBinary(m, value, [3]int{})
+}
+
+// CheckBinaryPart is CheckBinary of p.Full(), scanning p's box alone.
+func CheckBinaryPart(p *volume.Part[uint8], value uint8) error {
+	if p.Box == nil {
+		return nil
+	}
+	return checkBinary(p.Box, value, p.Lo)
+}
+
+// checkBinary checks m, a box whose first voxel is at, naming voxels by
+// their place in the whole.
+func checkBinary(m *volume.Volume[uint8], value uint8, at [3]int) error {
 	var mu sync.Mutex
 	bad := len(m.Data)
 	parallel.For(len(m.Data), 1<<16, func(lo, hi int) {
@@ -26,6 +40,7 @@ func CheckBinary(m *volume.Volume[uint8], value uint8) error {
 		return nil
 	}
 	i, j, k := m.Coords(bad)
+	i, j, k = i+at[0], j+at[1], k+at[2]
 	return fmt.Errorf("value %d at voxel (%d, %d, %d) is neither 0, 1 nor the label's value %d: not a binary mask of this label", m.Data[bad], i, j, k, value)
 }
 

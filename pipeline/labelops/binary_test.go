@@ -44,3 +44,19 @@ func TestCount(t *testing.T) {
 		t.Errorf("Count = %d, want 3", got)
 	}
 }
+
+func TestCheckBinaryPartNamesVoxelsOfTheWhole(t *testing.T) {
+	g := volume.Grid{Dims: [3]int{7, 5, 3}, Affine: volume.Identity}
+	m := volume.New[uint8](g)
+	m.Set(5, 3, 2, 9)
+	m.Set(2, 1, 1, 1)
+	lo, hi, _ := volume.BoundingBox(m)
+	p := volume.CropPart(g, lo, volume.Crop(m, lo, hi))
+	if err := CheckBinaryPart(p, 1); err == nil || !strings.Contains(err.Error(), "value 9 at voxel (5, 3, 2)") {
+		t.Errorf("value 9 at voxel (5, 3, 2): %v", err)
+	}
+	m.Set(5, 3, 2, 1)
+	if err := CheckBinaryPart(volume.CropPart(g, lo, volume.Crop(m, lo, hi)), 1); err != nil {
+		t.Error(err)
+	}
+}

@@ -84,18 +84,24 @@ func GrowBox(g Grid, lo, hi, margin [3]int) (glo, ghi [3]int) {
 // shifted so that every voxel keeps its world position. The box may reach
 // outside v: those voxels are zero, so Crop also pads.
 func Crop[T Voxel](v *Volume[T], lo, hi [3]int) *Volume[T] {
+	out := New[T](CropGrid(v.Grid, lo, hi))
+	copyBox(out, v, lo, [3]int{})
+	return out
+}
+
+// CropGrid is the grid of Crop(v, lo, hi) for a volume v on g: the box's
+// size, and g's affine shifted so that every voxel keeps its world position.
+func CropGrid(g Grid, lo, hi [3]int) Grid {
 	var dims [3]int
 	for a := 0; a < 3; a++ {
 		dims[a] = max(hi[a]-lo[a], 0)
 	}
-	aff := v.Affine
-	o := v.Affine.Apply([3]float64{float64(lo[0]), float64(lo[1]), float64(lo[2])})
+	aff := g.Affine
+	o := g.Affine.Apply([3]float64{float64(lo[0]), float64(lo[1]), float64(lo[2])})
 	for r := 0; r < 3; r++ {
 		aff[r][3] = o[r]
 	}
-	out := New[T](Grid{Dims: dims, Affine: aff})
-	copyBox(out, v, lo, [3]int{})
-	return out
+	return Grid{Dims: dims, Affine: aff}
 }
 
 // Paste writes src into dst with src's voxel (0, 0, 0) at dst's voxel lo;

@@ -18,22 +18,28 @@ func FromImage[T Voxel](img *nifti.Image) (*Volume[T], error) {
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	if data, ok := img.Data.([]T); ok {
-		if slope, inter, scaled := img.Slope(); !scaled || (slope == 1 && inter == 0) {
-			return Wrap(g, data)
-		}
-	}
-	out := New[T](g)
-	if len(out.Data) != nImageVoxels(img) {
+	if nImageVoxels(img) != g.Len() {
 		return nil, fmt.Errorf("volume: image holds %d voxels, header says %v", nImageVoxels(img), g.Dims)
 	}
+	return Wrap(g, voxelsAs[T](img))
+}
+
+// voxelsAs are img's voxels as T after scaling: img.Data itself when it
+// is a []T and unscaled, else a converted copy.
+func voxelsAs[T Voxel](img *nifti.Image) []T {
+	if data, ok := img.Data.([]T); ok {
+		if slope, inter, scaled := img.Slope(); !scaled || (slope == 1 && inter == 0) {
+			return data
+		}
+	}
+	out := make([]T, nImageVoxels(img))
 	lo, hi, isInt := limits[T]()
-	parallelFor(len(out.Data), func(a, b int) {
+	parallelFor(len(out), func(a, b int) {
 		for n := a; n < b; n++ {
-			out.Data[n] = castVoxel[T](img.Float64(n), lo, hi, isInt)
+			out[n] = castVoxel[T](img.Float64(n), lo, hi, isInt)
 		}
 	})
-	return out, nil
+	return out
 }
 
 // GridOf is the grid a NIfTI header describes.
@@ -106,6 +112,42 @@ func Load[T Voxel](path string) (*Volume[T], error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return v, nil
+}
+
+// LoadBox reads the box [lo, hi) of the NIfTI file at path as a volume of
+// T: the same volume as Crop(Load(path), lo, hi), voxels outside the
+// file's grid zero, but reading only the box (nifti.ReadRegionFile: from
+// the files kidney3d writes it inflates only the members holding the box's
+// slices).
+func LoadBox[T Voxel](path string, lo, hi [3]int) (*Volume[T], error) {
+	r, err := nifti.ReadRegionFile(path, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	g, box, err := regionBox[T](path, r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Lo == lo && r.Hi == hi {
+		return box, nil
+	}
+	out := New[T](CropGrid(g, lo, hi))
+	copyBox(out, box, [3]int{}, [3]int{r.Lo[0] - lo[0], r.Lo[1] - lo[1], r.Lo[2] - lo[2]})
+	return out, nil
+}
+
+// regionBox is the grid of a region's image and the region's box as a
+// volume of T on CropGrid.
+func regionBox[T Voxel](path string, r *nifti.Region) (Grid, *Volume[T], error) {
+	g := GridOf(&r.Header)
+	if err := g.Validate(); err != nil {
+		return g, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	box := &Volume[T]{Grid: CropGrid(g, r.Lo, r.Hi), Data: voxelsAs[T](&nifti.Image{Header: r.Header, Data: r.Data})}
+	if len(box.Data) != box.Len() {
+		return g, nil, fmt.Errorf("%s: volume: region holds %d voxels, want %d", path, len(box.Data), box.Len())
+	}
+	return g, box, nil
 }
 
 // Save writes v to path atomically (opts as atomicfile.Write takes them); a

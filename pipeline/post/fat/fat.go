@@ -22,10 +22,16 @@ type Params struct {
 // Defaults are the usual parameters.
 var Defaults = Params{MinHU: -190, MaxHU: -30, MarginMM: 12}
 
-// Input is what Segment works on; every volume is on the CT's grid.
+// Input is what Segment works on; every volume is on the CT's grid, or on
+// Grid when the CT is only a box of it.
 type Input struct {
 	// CT is a contrast phase in HU (arterial or portal).
 	CT *volume.Volume[int16]
+	// Grid, when not zero, is the masks' grid, of which CT holds only the
+	// box whose first voxel is CTAt (as volume.LoadBox reads it). That box
+	// must hold the perirenal space of each kidney (Space).
+	Grid volume.Grid
+	CTAt [3]int
 	// Kidneys are the kidney masks by side ("left", "right"); a side may
 	// be missing.
 	Kidneys map[string]*volume.Volume[uint8]
@@ -33,6 +39,13 @@ type Input struct {
 	// vessels, ureters, neighbouring organs): never fat. Nil entries are
 	// skipped.
 	Others []*volume.Volume[uint8]
+	// KidneyParts and OtherParts are kidneys and other structures held
+	// as parts (volume.LoadPart), beside or instead of Kidneys and Others.
+	// Only the other structures' voxels in the perirenal spaces are read:
+	// an other part may be just a box of its mask that holds them (as
+	// volume.LoadBox reads it), its outside taken as zero.
+	KidneyParts map[string]*volume.Part[uint8]
+	OtherParts  []*volume.Part[uint8]
 	// MidlineX is the world x (RAS mm) dividing left (smaller x) from
 	// right.
 	MidlineX float64
@@ -42,46 +55,91 @@ type Input struct {
 // box of its kidney grown by the margin, never on the whole grid.
 func Segment(in Input, p Params) (*volume.Volume[uint8], error) {
 	g := in.CT.Grid
-	for _, m := range append(mapValues(in.Kidneys), in.Others...) {
-		if m == nil {
-			continue
+	if in.Grid.Dims != ([3]int{}) {
+		g = in.Grid
+	} else if in.CTAt != ([3]int{}) {
+		return nil, fmt.Errorf("fat: a CT box at %v needs the grid it is a box of", in.CTAt)
+	}
+	kidneys := map[string]*volume.Part[uint8]{}
+	for side, m := range in.Kidneys {
+		if m != nil {
+			kidneys[side] = volume.WholePart(m)
 		}
+	}
+	for side, m := range in.KidneyParts {
+		if m != nil {
+			kidneys[side] = m
+		}
+	}
+	var others []*volume.Part[uint8]
+	for _, m := range in.Others {
+		if m != nil {
+			others = append(others, volume.WholePart(m))
+		}
+	}
+	for _, m := range in.OtherParts {
+		if m != nil {
+			others = append(others, m)
+		}
+	}
+	for _, m := range append(mapValues(kidneys), others...) {
 		if err := volume.SameGrid(g, m.Grid, 1e-3); err != nil {
 			return nil, fmt.Errorf("fat: a mask is not on the CT's grid: %w", err)
 		}
 	}
 	out := volume.New[uint8](g)
-	margin := labelops.Margin(g, p.MarginMM)
-	for side, m := range in.Kidneys {
-		if m == nil {
-			continue
-		}
-		mlo, mhi, ok := volume.BoundingBox(m)
+	for side, m := range kidneys {
+		mlo, mhi, ok := volume.PartBoundingBox(m)
 		if !ok {
 			continue
 		}
-		kid := labelops.Largest(volume.Crop(m, mlo, mhi), labelops.Full)
+		kid := labelops.Largest(m.Crop(mlo, mhi), labelops.Full)
 		klo, khi, _ := volume.BoundingBox(kid)
 		var lo, hi [3]int
 		for a := range 3 {
 			lo[a], hi[a] = klo[a]+mlo[a], khi[a]+mlo[a]
 		}
-		lo, hi = volume.GrowBox(g, lo, hi, [3]int{margin[0] + 1, margin[1] + 1, margin[2] + 1})
+		lo, hi = grow(g, lo, hi, p)
 		var from, to [3]int // the grown box in kid's voxels
 		for a := range 3 {
 			from[a], to[a] = lo[a]-mlo[a], hi[a]-mlo[a]
 		}
-		space := region{lo: lo, kidney: volume.Crop(kid, from, to), ct: volume.Crop(in.CT, lo, hi)}
-		space.other = volume.New[uint8](space.kidney.Grid)
-		for _, o := range in.Others {
-			if o != nil {
-				orBox(space.other, o, lo)
+		var clo, chi [3]int // the grown box in the CT's voxels
+		for a := range 3 {
+			clo[a], chi[a] = lo[a]-in.CTAt[a], hi[a]-in.CTAt[a]
+			if clo[a] < 0 || chi[a] > in.CT.Dims[a] {
+				return nil, fmt.Errorf("fat: the CT box %v–%v does not hold the %s kidney's perirenal space %v–%v", in.CTAt, add(in.CTAt, in.CT.Dims), side, lo, hi)
 			}
+		}
+		space := region{lo: lo, kidney: volume.Crop(kid, from, to), ct: volume.Crop(in.CT, clo, chi)}
+		space.other = volume.New[uint8](space.kidney.Grid)
+		for _, o := range others {
+			orBox(space.other, o, lo)
 		}
 		space.segment(out, in.MidlineX, side == "right", p)
 	}
 	return out, nil
 }
+
+// Space is a box of m's grid that holds the perirenal space Segment reads
+// around the kidney mask m: m's bounding box grown by the margin and one
+// voxel, within the grid; ok is false when m is empty.
+func Space(m *volume.Part[uint8], p Params) (lo, hi [3]int, ok bool) {
+	lo, hi, ok = volume.PartBoundingBox(m)
+	if !ok {
+		return lo, hi, false
+	}
+	lo, hi = grow(m.Grid, lo, hi, p)
+	return lo, hi, true
+}
+
+// grow widens the box [lo, hi) of g by the margin and one voxel.
+func grow(g volume.Grid, lo, hi [3]int, p Params) (glo, ghi [3]int) {
+	margin := labelops.Margin(g, p.MarginMM)
+	return volume.GrowBox(g, lo, hi, [3]int{margin[0] + 1, margin[1] + 1, margin[2] + 1})
+}
+
+func add(a, b [3]int) [3]int { return [3]int{a[0] + b[0], a[1] + b[1], a[2] + b[2]} }
 
 // region is one kidney's perirenal space: the box [lo, lo + size) of the
 // grid holding the kidney and its margin, with the kidney's largest
@@ -129,15 +187,23 @@ func (r *region) segment(out *volume.Volume[uint8], midlineX float64, right bool
 	})
 }
 
-// orBox ORs into dst the box of src (on the full grid) whose corner is lo
-// and whose size is dst's: dst's voxels become nonzero where src's are.
-func orBox(dst, src *volume.Volume[uint8], lo [3]int) {
-	nx, ny, nz := dst.Dims[0], dst.Dims[1], dst.Dims[2]
-	for k := range nz {
-		for j := range ny {
-			s := src.Index(lo[0], lo[1]+j, lo[2]+k)
-			d := dst.Data[(k*ny+j)*nx : (k*ny+j+1)*nx]
-			for i, v := range src.Data[s : s+nx] {
+// orBox ORs into dst the box of src (a part of the full grid) whose corner
+// is lo and whose size is dst's: dst's voxels become nonzero where src's
+// are.
+func orBox(dst *volume.Volume[uint8], src *volume.Part[uint8], lo [3]int) {
+	var from, to [3]int // the part of dst that src's box covers, in dst's voxels
+	for a := range 3 {
+		from[a] = max(0, src.Lo[a]-lo[a])
+		to[a] = min(dst.Dims[a], src.Lo[a]+src.Box.Dims[a]-lo[a])
+		if to[a] <= from[a] {
+			return
+		}
+	}
+	for k := from[2]; k < to[2]; k++ {
+		for j := from[1]; j < to[1]; j++ {
+			s := src.Box.Index(from[0]+lo[0]-src.Lo[0], j+lo[1]-src.Lo[1], k+lo[2]-src.Lo[2])
+			d := dst.Data[dst.Index(from[0], j, k) : dst.Index(to[0]-1, j, k)+1]
+			for i, v := range src.Box.Data[s : s+len(d)] {
 				d[i] |= v
 			}
 		}
@@ -173,8 +239,8 @@ func medianHU(ct *volume.Volume[int16], m *volume.Volume[uint8]) float64 {
 	return 0
 }
 
-func mapValues(m map[string]*volume.Volume[uint8]) []*volume.Volume[uint8] {
-	out := make([]*volume.Volume[uint8], 0, len(m))
+func mapValues(m map[string]*volume.Part[uint8]) []*volume.Part[uint8] {
+	out := make([]*volume.Part[uint8], 0, len(m))
 	for _, v := range m {
 		out = append(out, v)
 	}

@@ -11,10 +11,16 @@ import (
 // kidneys' masks, or the middle of the grid g when either is nil or
 // empty. Left structures lie at smaller x.
 func X(g volume.Grid, left, right *volume.Volume[uint8]) float64 {
+	return XParts(g, whole(left), whole(right))
+}
+
+// XParts is X of masks held as parts (volume.LoadPart); it reads their
+// boxes alone.
+func XParts(g volume.Grid, left, right *volume.Part[uint8]) float64 {
 	lo, hi := g.Bounds()
 	mid := (lo[0] + hi[0]) / 2
 	var xs [2]float64
-	for s, m := range []*volume.Volume[uint8]{left, right} {
+	for s, m := range []*volume.Part[uint8]{left, right} {
 		if m == nil {
 			return mid
 		}
@@ -27,11 +33,22 @@ func X(g volume.Grid, left, right *volume.Volume[uint8]) float64 {
 	return (xs[0] + xs[1]) / 2
 }
 
+func whole(m *volume.Volume[uint8]) *volume.Part[uint8] {
+	if m == nil {
+		return nil
+	}
+	return volume.WholePart(m)
+}
+
 // centroid is the mean voxel position of m's nonzero voxels, summed
-// exactly in integers over m's bounding box, slices in parallel; ok is
-// false when m is empty. The affine being linear, the world centroid is
-// the centroid's world position.
-func centroid(m *volume.Volume[uint8]) ([3]float64, bool) {
+// exactly in integers over the bounding box of m's box, slices in
+// parallel; ok is false when m is empty. The affine being linear, the
+// world centroid is the centroid's world position.
+func centroid(p *volume.Part[uint8]) ([3]float64, bool) {
+	if p.Box == nil || p.Box.Len() == 0 {
+		return [3]float64{}, false
+	}
+	m := p.Box
 	lo, hi, ok := volume.BoundingBox(m)
 	if !ok {
 		return [3]float64{}, false
@@ -62,6 +79,10 @@ func centroid(m *volume.Volume[uint8]) ([3]float64, bool) {
 		for a := range t {
 			t[a] += s[a]
 		}
+	}
+	// In the whole grid's voxels.
+	for a := range 3 {
+		t[a] += int64(p.Lo[a]) * t[3]
 	}
 	n := float64(t[3])
 	return [3]float64{float64(t[0]) / n, float64(t[1]) / n, float64(t[2]) / n}, true

@@ -21,3 +21,22 @@ func TestX(t *testing.T) {
 		t.Errorf("X with an empty right kidney = %g, want -1", got)
 	}
 }
+
+func TestXParts(t *testing.T) {
+	g := volume.Grid{Dims: [3]int{10, 6, 5}, Affine: volume.Affine{{-0.7, 0.1, 0, 30}, {0.1, 0.8, 0, -4}, {0, 0, 1.5, 7}, {0, 0, 0, 1}}}
+	left, right := volume.New[uint8](g), volume.New[uint8](g)
+	left.Set(1, 2, 3, 1)
+	left.Set(2, 2, 4, 1)
+	right.Set(8, 5, 0, 1)
+	right.Set(7, 1, 1, 1)
+	part := func(m *volume.Volume[uint8]) *volume.Part[uint8] {
+		lo, hi, _ := volume.BoundingBox(m)
+		return volume.CropPart(g, lo, volume.Crop(m, lo, hi))
+	}
+	if got, want := XParts(g, part(left), part(right)), X(g, left, right); got != want {
+		t.Errorf("XParts = %v, X = %v", got, want)
+	}
+	if got, want := XParts(g, part(left), nil), X(g, left, nil); got != want {
+		t.Errorf("XParts without the right kidney = %v, want %v", got, want)
+	}
+}

@@ -56,6 +56,12 @@ type Input struct {
 	// MidlineX is the world x (RAS mm) dividing the patient's left
 	// (smaller x) from the right.
 	MidlineX float64
+	// Load, when HU is nil, reads the box [lo, hi) of the mask's grid of
+	// the HU volume and of the forbidden voxels (nil for none), both on
+	// the box's grid (as volume.LoadBox reads them). Reconnect then reads
+	// only the surroundings of the fragments it tries to join, not the
+	// whole box around the structure (Forbidden is not used).
+	Load func(lo, hi [3]int) (hu *volume.Volume[int16], forbidden *volume.Volume[uint8], err error)
 }
 
 // Bridge is one gap a path was sought across.
@@ -96,8 +102,8 @@ var Sides = [2]string{"left", "right"}
 // Reconnect joins the fragments of in.Mask to the main tree of their side
 // as far as p finds plausible; in.Mask is not changed.
 func Reconnect(ctx context.Context, in Input, p Params) (*Result, error) {
-	if in.Mask == nil || in.HU == nil {
-		return nil, errors.New("reconnect: the mask and the HU volume are required")
+	if in.Mask == nil || (in.HU == nil && in.Load == nil) {
+		return nil, errors.New("reconnect: the mask and the HU volume (or its Load) are required")
 	}
 	for name, g := range map[string]*volume.Grid{"HU": gridOf(in.HU), "parent": gridOf(in.Parent), "forbidden": gridOf(in.Forbidden)} {
 		if g == nil {
@@ -115,11 +121,20 @@ func Reconnect(ctx context.Context, in Input, p Params) (*Result, error) {
 		res.Before, res.After = (&state{}).unjoined(), (&state{}).unjoined()
 		return res, nil
 	}
-	margin := labelops.Margin(in.Mask.Grid, p.MaxGapMM)
-	lo, hi = volume.GrowBox(in.Mask.Grid, lo, hi, [3]int{margin[0] + 1, margin[1] + 1, margin[2] + 1})
-	w := &work{p: p, midline: in.MidlineX, mask: volume.Crop(in.Mask, lo, hi), hu: volume.Crop(in.HU, lo, hi), cost: costTable(p)}
+	lo, hi = Box(in.Mask.Grid, lo, hi, p)
+	w := &work{p: p, midline: in.MidlineX, mask: crop(in.Mask, lo, hi), cost: costTable(p)}
 	w.parent = cropOrEmpty(in.Parent, w.mask.Grid, lo, hi)
-	w.forbidden = cropOrEmpty(in.Forbidden, w.mask.Grid, lo, hi)
+	w.loaded = make([]bool, w.mask.Dims[2])
+	if in.HU != nil {
+		w.hu = crop(in.HU, lo, hi)
+		w.forbidden = cropOrEmpty(in.Forbidden, w.mask.Grid, lo, hi)
+		for k := range w.loaded {
+			w.loaded[k] = true
+		}
+	} else {
+		w.hu, w.forbidden = volume.New[int16](w.mask.Grid), volume.New[uint8](w.mask.Grid)
+		w.at, w.load = lo, in.Load
+	}
 	rejected := map[[2]int]Bridge{}
 	tried := map[[2]int]bool{}
 	for pass := 0; ; pass++ {
@@ -129,6 +144,9 @@ func Reconnect(ctx context.Context, in Input, p Params) (*Result, error) {
 		st := w.state()
 		if pass == 0 {
 			res.Before = st.unjoined()
+			if err := w.prefetch(st); err != nil {
+				return nil, err
+			}
 		}
 		b, done, err := w.joinOne(st, tried, rejected)
 		if err != nil {
@@ -155,6 +173,16 @@ func Reconnect(ctx context.Context, in Input, p Params) (*Result, error) {
 	return res, nil
 }
 
+// Box is the part of the grid g that Reconnect works on for a mask whose
+// bounding box is [lo, hi): that box grown by MaxGapMM and one voxel,
+// within g. Reconnect gives the same result for inputs cropped to it
+// beforehand (volume.Crop, LoadBox or Part.Crop), on that crop, with
+// bridges' voxels counted from its corner.
+func Box(g volume.Grid, lo, hi [3]int, p Params) (blo, bhi [3]int) {
+	margin := labelops.Margin(g, p.MaxGapMM)
+	return volume.GrowBox(g, lo, hi, [3]int{margin[0] + 1, margin[1] + 1, margin[2] + 1})
+}
+
 func gridOf[T volume.Voxel](v *volume.Volume[T]) *volume.Grid {
 	if v == nil {
 		return nil
@@ -167,6 +195,15 @@ func cropOrEmpty(v *volume.Volume[uint8], g volume.Grid, lo, hi [3]int) *volume.
 	if v == nil {
 		return volume.New[uint8](g)
 	}
+	return crop(v, lo, hi)
+}
+
+// crop is v cropped to [lo, hi): a copy of v, grid and all, when that is
+// the whole of v (an input cropped to Box beforehand).
+func crop[T volume.Voxel](v *volume.Volume[T], lo, hi [3]int) *volume.Volume[T] {
+	if lo == ([3]int{}) && hi == v.Dims {
+		return v.Clone()
+	}
 	return volume.Crop(v, lo, hi)
 }
 
@@ -177,6 +214,75 @@ type work struct {
 	mask, parent, forbidden *volume.Volume[uint8]
 	hu                      *volume.Volume[int16]
 	cost                    []float32 // by HU + 32768, see costTable
+	// hu and forbidden hold Input.HU and Forbidden in the crop's slices k
+	// where loaded[k]; where Input.Load reads them, the crop's first voxel
+	// is the grid's voxel at.
+	loaded []bool
+	at     [3]int
+	load   func(lo, hi [3]int) (*volume.Volume[int16], *volume.Volume[uint8], error)
+}
+
+// reach is the box of the crop that bridge reads for component c: its box
+// grown by MaxGapMM.
+func (w *work) reach(s *state, c int) (lo, hi [3]int) {
+	return volume.GrowBox(w.mask.Grid, s.box[c][0], s.box[c][1], labelops.Margin(w.mask.Grid, w.p.MaxGapMM))
+}
+
+// prefetch loads the HU and forbidden voxels around every fragment of the
+// first pass: later passes try the same fragments.
+func (w *work) prefetch(s *state) error {
+	need := make([]bool, len(w.loaded))
+	for c, t := range s.tree {
+		if !t {
+			lo, hi := w.reach(s, c)
+			for k := lo[2]; k < hi[2]; k++ {
+				need[k] = true
+			}
+		}
+	}
+	return w.ensure(need)
+}
+
+// ensure makes hu and forbidden hold the crop's slices k where need[k],
+// loading each run of them not loaded yet at once.
+func (w *work) ensure(need []bool) error {
+	nx, ny := w.mask.Dims[0], w.mask.Dims[1]
+	for k := 0; k < len(need); {
+		if !need[k] || w.loaded[k] {
+			k++
+			continue
+		}
+		k1 := k + 1
+		for k1 < len(need) && need[k1] && !w.loaded[k1] {
+			k1++
+		}
+		lo, hi := [3]int{w.at[0], w.at[1], w.at[2] + k}, [3]int{w.at[0] + nx, w.at[1] + ny, w.at[2] + k1}
+		hu, forbidden, err := w.load(lo, hi)
+		if err != nil {
+			return err
+		}
+		dims := [3]int{nx, ny, k1 - k}
+		if hu == nil || hu.Dims != dims || (forbidden != nil && forbidden.Dims != dims) {
+			return fmt.Errorf("reconnect: Load of the box %v–%v did not give volumes of %v voxels", lo, hi, dims)
+		}
+		volume.Paste(w.hu, hu, [3]int{0, 0, k})
+		if forbidden != nil {
+			volume.Paste(w.forbidden, forbidden, [3]int{0, 0, k})
+		}
+		for ; k < k1; k++ {
+			w.loaded[k] = true
+		}
+	}
+	return nil
+}
+
+// ensureBox makes hu and forbidden hold the box [lo, hi) of the crop.
+func (w *work) ensureBox(lo, hi [3]int) error {
+	need := make([]bool, len(w.loaded))
+	for k := lo[2]; k < hi[2]; k++ {
+		need[k] = true
+	}
+	return w.ensure(need)
 }
 
 // costTable is the cost of a voxel outside the structure by its HU (index
@@ -313,10 +419,12 @@ func (w *work) joinOne(s *state, tried map[[2]int]bool, rejected map[[2]int]Brid
 // bridge seeks the cheapest path from fragment c to its side's tree (or
 // the parent) within MaxGapMM and judges it.
 func (w *work) bridge(s *state, c int) (Bridge, error) {
-	g := w.mask.Grid
 	b := Bridge{Side: s.side[c], FragmentVoxels: s.sizes[c]}
 	id := int32(c + 1)
-	lo, hi := volume.GrowBox(g, s.box[c][0], s.box[c][1], labelops.Margin(g, w.p.MaxGapMM))
+	lo, hi := w.reach(s, c)
+	if err := w.ensureBox(lo, hi); err != nil {
+		return b, err
+	}
 	comps := volume.Crop(s.comps, lo, hi)
 	mask, parent := volume.Crop(w.mask, lo, hi), volume.Crop(w.parent, lo, hi)
 	hu, forbidden := volume.Crop(w.hu, lo, hi), volume.Crop(w.forbidden, lo, hi)

@@ -80,11 +80,16 @@ type Frame struct {
 // FitKidney fits the frame of a kidney mask (its largest component) whose
 // midline lies at world x midlineX; ok is false for an empty mask.
 func FitKidney(m *volume.Volume[uint8], midlineX, hilumTurnDeg float64) (Frame, bool) {
-	blo, bhi, ok := volume.BoundingBox(m)
+	return FitKidneyPart(volume.WholePart(m), midlineX, hilumTurnDeg)
+}
+
+// FitKidneyPart is FitKidney of a mask held as a part (volume.LoadPart).
+func FitKidneyPart(m *volume.Part[uint8], midlineX, hilumTurnDeg float64) (Frame, bool) {
+	blo, bhi, ok := volume.PartBoundingBox(m)
 	if !ok {
 		return Frame{}, false
 	}
-	k := labelops.Largest(volume.Crop(m, blo, bhi), labelops.Full)
+	k := labelops.Largest(m.Crop(blo, bhi), labelops.Full)
 	var pts [][3]float64
 	n := 0
 	for kk := range k.Dims[2] {

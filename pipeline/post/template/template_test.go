@@ -57,6 +57,11 @@ func TestFitKidneyFindsAxesAndExtents(t *testing.T) {
 	if got := (Knot{Body: &[3]float64{-5, 1, 2}}).Place(f, 3); !near(got, [3]float64{-2, 0.5, 1.5}, 1e-6) {
 		t.Errorf("body knot at %v", got)
 	}
+	// The same mask held as a part of its bounding box fits the same frame.
+	lo, hi, _ := volume.BoundingBox(m)
+	if fp, ok := FitKidneyPart(volume.CropPart(g, lo, volume.Crop(m, lo, hi)), 0, 0); !ok || fp != f {
+		t.Errorf("FitKidneyPart %+v, want %+v", fp, f)
+	}
 }
 
 // TestDemoAccuracy fits the template on defective demo kidneys and

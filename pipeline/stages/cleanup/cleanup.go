@@ -214,34 +214,36 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 }
 
 // cleanFile reads the mask of l, which must lie on grid, checks that it is
-// binary, cleans it and writes it.
+// binary, cleans it and writes it. It holds the mask as the slices from
+// its first nonzero voxel to its last (volume.LoadPart), never the zeros
+// around them.
 func (s *Stage) cleanFile(env *stage.Env, l labels.Label, grid volume.Grid) (Report, error) {
 	path, _ := env.Input(stage.Mask(l.Name))
-	m, err := volume.Load[uint8](path)
+	m, err := volume.LoadPart[uint8](path)
 	if err != nil {
 		return Report{}, err
 	}
 	if err := volume.SameGrid(grid, m.Grid, 1e-3); err != nil {
 		return Report{}, fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l.Name, err)
 	}
-	if err := labelops.CheckBinary(m, uint8(l.Value)); err != nil {
+	if err := labelops.CheckBinaryPart(m, uint8(l.Value)); err != nil {
 		return Report{}, fmt.Errorf("%s: mask of %s: %w", path, l.Name, err)
 	}
-	r := s.clean(m, l)
-	return r, volume.Save(env.Output(Clean(l.Name)), m, env.Atomic())
+	r, out := s.clean(m, l)
+	return r, volume.SavePart(env.Output(Clean(l.Name)), out, env.Atomic())
 }
 
-// clean cleans m in place, working on its bounding box (grown by one voxel
-// so that hole filling sees the outside), and says what it did. The voxels
-// it keeps are 1.
-func (s *Stage) clean(m *volume.Volume[uint8], l labels.Label) Report {
-	lo, hi, ok := volume.BoundingBox(m)
+// clean cleans m, working on its bounding box (grown by one voxel so that
+// hole filling sees the outside), and says what it did. The voxels it
+// keeps are 1; the result is zero outside that box.
+func (s *Stage) clean(m *volume.Part[uint8], l labels.Label) (Report, *volume.Part[uint8]) {
+	lo, hi, ok := volume.PartBoundingBox(m)
 	if !ok {
-		return Report{}
+		return Report{}, m
 	}
 	lo, hi = volume.GrowBox(m.Grid, lo, hi, [3]int{1, 1, 1})
 	c := labelops.Connectivity(s.params.Connectivity)
-	crop := volume.Crop(m, lo, hi)
+	crop := m.Crop(lo, hi)
 	var r Report
 	r.Voxels = labelops.Count(crop)
 	crop, r.IslandsRemoved = labelops.RemoveSmall(crop, c, s.params.minIsland(l))
@@ -256,7 +258,5 @@ func (s *Stage) clean(m *volume.Volume[uint8], l labels.Label) Report {
 		crop = labelops.FillHoles(crop)
 		r.VoxelsFilled = labelops.Count(crop) - kept
 	}
-	// Outside the box m is zero already; inside, the crop replaces it.
-	volume.Paste(m, crop, lo)
-	return r
+	return r, volume.CropPart(m.Grid, lo, crop)
 }

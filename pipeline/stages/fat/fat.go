@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
+	"kidney3d/nifti"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/post/fat"
@@ -128,7 +130,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	in.MidlineX = midline.X(in.CT.Grid, in.Kidneys["left"], in.Kidneys["right"])
+	in.MidlineX = midline.XParts(in.Grid, in.KidneyParts["left"], in.KidneyParts["right"])
 	out, err := fat.Segment(in, s.params.Params)
 	if err != nil {
 		return err
@@ -141,57 +143,113 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	return volume.Save(env.Output(Output), out, env.Atomic())
 }
 
-// load reads, concurrently, the phase and the mask of every label the case
-// has but the fat's own, and checks that the masks lie on the phase's grid.
+// load reads the kidneys' masks, as the slices that hold them
+// (volume.LoadPart), and then, concurrently, of the phase and of every other
+// mask the case has (but the fat's own) only the box that holds both
+// perirenal spaces (fat.Space): the slices around the kidneys. It checks
+// that the masks lie on the phase's grid.
 func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
-	var given []string
+	var kidneys, others []string
 	for _, l := range env.Labels.Labels {
 		if _, err := env.Input(stage.Mask(l.Name)); err == nil && l.Value != 0 && l.Name != label {
-			given = append(given, l.Name)
+			if l.Name == "kidney_left" || l.Name == "kidney_right" {
+				kidneys = append(kidneys, l.Name)
+			} else {
+				others = append(others, l.Name)
+			}
 		}
 	}
-	var ct *volume.Volume[int16]
-	masks := make([]*volume.Volume[uint8], len(given))
-	errs := make([]error, len(given)+1)
+	ctPath, _ := env.Input(s.ct())
+	grid, err := headerGrid(ctPath)
+	if err != nil {
+		return fat.Input{}, err
+	}
+	checkGrid := func(name string, g volume.Grid) error {
+		if err := volume.SameGrid(grid, g, 1e-3); err != nil {
+			path, _ := env.Input(stage.Mask(name))
+			return fmt.Errorf("%s: mask of %s is not on the phase's grid: %w", path, name, err)
+		}
+		return nil
+	}
+	in := fat.Input{Grid: grid, KidneyParts: map[string]*volume.Part[uint8]{}}
+	parts := make([]*volume.Part[uint8], len(kidneys))
+	errs := make([]error, len(kidneys))
+	parallel.For(len(kidneys), 1, func(n0, n1 int) {
+		for n := n0; n < n1; n++ {
+			path, _ := env.Input(stage.Mask(kidneys[n]))
+			if parts[n], errs[n] = volume.LoadPart[uint8](path); errs[n] == nil {
+				errs[n] = checkGrid(kidneys[n], parts[n].Grid)
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return fat.Input{}, err
+	}
+	for n, name := range kidneys {
+		in.KidneyParts[strings.TrimPrefix(name, "kidney_")] = parts[n]
+	}
+	env.Progress(0.1)
+	// The box of both perirenal spaces (one voxel when the kidneys are
+	// empty: there is no fat to find).
+	lo, hi := grid.Dims, [3]int{}
+	for _, m := range in.KidneyParts {
+		if slo, shi, ok := fat.Space(m, s.params.Params); ok {
+			for a := range 3 {
+				lo[a], hi[a] = min(lo[a], slo[a]), max(hi[a], shi[a])
+			}
+		}
+	}
+	if hi[0] <= lo[0] {
+		lo, hi = [3]int{}, [3]int{1, 1, 1}
+	}
+	// The phase first: it takes longest.
+	boxes := make([]*volume.Volume[uint8], len(others))
+	errs = make([]error, len(others)+1)
 	var mu sync.Mutex
 	done := 0
-	// The phase goes first: it takes longest.
-	parallel.For(len(given)+1, 1, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
+	parallel.For(len(others)+1, 1, func(n0, n1 int) {
+		for n := n0; n < n1; n++ {
 			if errs[n] = ctx.Err(); errs[n] != nil {
 				return
 			}
 			if n == 0 {
-				path, _ := env.Input(s.ct())
-				ct, errs[n] = volume.Load[int16](path)
+				in.CT, errs[0] = volume.LoadBox[int16](ctPath, lo, hi)
 				continue
 			}
-			path, _ := env.Input(stage.Mask(given[n-1]))
-			masks[n-1], errs[n] = volume.Load[uint8](path)
+			name := others[n-1]
+			path, _ := env.Input(stage.Mask(name))
+			var g volume.Grid
+			if g, errs[n] = headerGrid(path); errs[n] == nil {
+				if errs[n] = checkGrid(name, g); errs[n] == nil {
+					boxes[n-1], errs[n] = volume.LoadBox[uint8](path, lo, hi)
+				}
+			}
 			mu.Lock()
 			done++
-			env.Progress(0.5 * float64(done) / float64(len(given)))
+			env.Progress(0.1 + 0.4*float64(done)/float64(len(others)))
 			mu.Unlock()
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
 		return fat.Input{}, err
 	}
-	in := fat.Input{CT: ct, Kidneys: map[string]*volume.Volume[uint8]{}}
-	for n, name := range given {
-		m := masks[n]
-		if err := volume.SameGrid(ct.Grid, m.Grid, 1e-3); err != nil {
-			path, _ := env.Input(stage.Mask(name))
-			return fat.Input{}, fmt.Errorf("%s: mask of %s is not on the phase's grid: %w", path, name, err)
-		}
-		switch name {
-		case "kidney_left":
-			in.Kidneys["left"] = m
-		case "kidney_right":
-			in.Kidneys["right"] = m
-		default:
-			in.Others = append(in.Others, m)
-		}
+	in.CTAt = lo
+	for _, b := range boxes {
+		in.OtherParts = append(in.OtherParts, volume.CropPart(grid, lo, b))
 	}
+	env.Progress(0.5)
 	return in, nil
+}
+
+// headerGrid is the grid of the NIfTI file at path, from its header.
+func headerGrid(path string) (volume.Grid, error) {
+	h, err := nifti.ReadHeaderFile(path)
+	if err != nil {
+		return volume.Grid{}, err
+	}
+	g := volume.GridOf(h)
+	if err := g.Validate(); err != nil {
+		return volume.Grid{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return g, nil
 }

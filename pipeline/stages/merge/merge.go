@@ -6,9 +6,11 @@ package merge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"kidney3d/nifti"
 	"kidney3d/pipeline/labels"
@@ -136,49 +138,99 @@ func (s *Stage) order(t *labels.Table) []labels.Label {
 	return ls
 }
 
-// Run paints each present mask in precedence order.
+// Run paints each present mask in precedence order. The masks are held as
+// the slices from their first nonzero voxel to their last
+// (volume.LoadPart), read concurrently, and the label map as the slices
+// that hold them all.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	aPath, _ := env.Input(stage.Phase("A"))
 	h, err := nifti.ReadHeaderFile(aPath)
 	if err != nil {
 		return err
 	}
-	out := volume.New[uint8](volume.GridOf(h))
-	counts := map[string]int{}
-	order := s.order(env.Labels)
-	for n, l := range order {
-		path, ok := maskPath(env, l.Name)
-		if l.Value == 0 || !ok {
-			continue
+	grid := volume.GridOf(h)
+	var order []labels.Label
+	var paths []string
+	for _, l := range s.order(env.Labels) {
+		if path, ok := maskPath(env, l.Name); ok && l.Value != 0 {
+			order, paths = append(order, l), append(paths, path)
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		m, err := volume.Load[uint8](path)
-		if err != nil {
-			return err
-		}
-		if err := volume.SameGrid(out.Grid, m.Grid, 1e-3); err != nil {
-			return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l.Name, err)
-		}
-		value := uint8(l.Value)
-		parallel.For(len(m.Data), 1<<16, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if m.Data[i] != 0 {
-					out.Data[i] = value
-				}
-			}
-		})
-		env.Progress(float64(n+1) / float64(len(order)+1))
 	}
+	parts := make([]*volume.Part[uint8], len(order))
+	errs := make([]error, len(order))
+	var mu sync.Mutex
+	done := 0
+	parallel.For(len(order), 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			if errs[n] = ctx.Err(); errs[n] != nil {
+				return
+			}
+			parts[n], errs[n] = volume.LoadPart[uint8](paths[n])
+			mu.Lock()
+			done++
+			env.Progress(float64(done) / float64(len(order)+1))
+			mu.Unlock()
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	// The box that holds every mask's box.
+	lo, hi := grid.Dims, [3]int{}
+	for n, p := range parts {
+		if err := volume.SameGrid(grid, p.Grid, 1e-3); err != nil {
+			return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", paths[n], order[n].Name, err)
+		}
+		if p.Box.Len() > 0 {
+			for a := range 3 {
+				lo[a], hi[a] = min(lo[a], p.Lo[a]), max(hi[a], p.Lo[a]+p.Box.Dims[a])
+			}
+		}
+	}
+	if hi[0] <= lo[0] {
+		lo, hi = [3]int{}, [3]int{}
+	}
+	out := volume.New[uint8](volume.CropGrid(grid, lo, hi))
+	for n, p := range parts {
+		paint(out, lo, p, uint8(order[n].Value))
+	}
+	var byValue [256]int
 	for _, v := range out.Data {
-		if v != 0 {
-			counts[env.Labels.Name(int(v))]++
+		byValue[v]++
+	}
+	counts := map[string]int{}
+	for v, n := range byValue {
+		if v != 0 && n > 0 {
+			counts[env.Labels.Name(v)] += n
 		}
 	}
 	if len(counts) == 0 {
 		env.Log.Warn("no structure masks: the label map is empty")
 	}
 	env.Record["voxels"] = counts
-	return volume.Save(env.Output(stage.Labels), out, env.Atomic())
+	return volume.SavePart(env.Output(stage.Labels), volume.CropPart(grid, lo, out), env.Atomic())
+}
+
+// paint sets to value the voxels of out, a box whose first voxel is at,
+// where p is nonzero; p's box must lie within out's.
+func paint(out *volume.Volume[uint8], at [3]int, p *volume.Part[uint8], value uint8) {
+	b := p.Box
+	if b.Len() == 0 {
+		return
+	}
+	nx := b.Dims[0]
+	parallel.For(b.Dims[2], 1, func(k0, k1 int) {
+		for k := k0; k < k1; k++ {
+			for j := range b.Dims[1] {
+				src := b.Data[b.Index(0, j, k) : b.Index(0, j, k)+nx]
+				d := out.Index(p.Lo[0]-at[0], p.Lo[1]-at[1]+j, p.Lo[2]-at[2]+k)
+				dst := out.Data[d : d+nx]
+				for i, v := range src {
+					if v != 0 {
+						dst[i] = value
+					}
+				}
+			}
+		}
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 
+	"kidney3d/nifti"
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/post/midline"
@@ -142,19 +143,22 @@ type Report struct {
 
 // Run implements stage.Stage.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
-	a, hu, masks, err := s.load(env)
+	in, grid, lo, err := s.load(env)
 	if err != nil {
 		return err
 	}
 	env.Progress(0.2)
-	in := reconnect.Input{
-		Mask: masks[s.params.Label], HU: hu, Parent: masks[s.params.Parent],
-		Forbidden: reconnect.BoneMask(a, s.params.BoneHU, masks["spine"]),
-		MidlineX:  midline.X(a.Grid, masks["kidney_left"], masks["kidney_right"]),
-	}
 	res, err := reconnect.Reconnect(ctx, in, s.params.Params)
 	if err != nil {
 		return err
+	}
+	// The input was the box around the structure, whose first voxel is lo.
+	for _, b := range res.Bridges {
+		for n := range b.Path {
+			for a := range 3 {
+				b.Path[n][a] += lo[a]
+			}
+		}
 	}
 	env.Progress(0.9)
 	rep := Report{Label: s.params.Label, Phase: s.params.Phase, FragmentsBefore: res.Before, FragmentsAfter: res.After, Bridges: res.Bridges}
@@ -165,7 +169,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["fragments_before"] = res.Before
 	env.Record["fragments_after"] = res.After
 	env.Log.Info("reconnected", "label", s.params.Label, "bridges", len(res.Bridges), "fragments_before", res.Before, "fragments_after", res.After)
-	if err := volume.Save(env.Output(Output(s.params.Label)), res.Mask, env.Atomic()); err != nil {
+	if err := volume.SavePart(env.Output(Output(s.params.Label)), volume.CropPart(grid, lo, res.Mask), env.Atomic()); err != nil {
 		return err
 	}
 	return atomicfile.Write(env.Output(BridgesFile(s.params.Label)), func(w io.Writer) error {
@@ -175,61 +179,120 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}, env.Atomic())
 }
 
-// load reads, concurrently, the arterial phase, the phase the structure is
-// traced in (A itself when that is A) and the masks of the structure, its
-// parent, the spine and the kidneys by label (missing where the case has
-// none), and checks that they all lie on A's grid.
-func (s *Stage) load(env *stage.Env) (a, hu *volume.Volume[int16], masks map[string]*volume.Volume[uint8], err error) {
-	labels := []string{s.params.Label, s.params.Parent, "spine", "kidney_left", "kidney_right"}
-	phases := []string{stage.Phase("A"), s.hu()}
-	vols := make([]*volume.Volume[int16], len(phases))
-	ms := make([]*volume.Volume[uint8], len(labels))
-	paths := make([]string, len(phases)+len(labels))
-	errs := make([]error, len(paths))
-	// The phases go first: they take longest.
-	parallel.For(len(paths), 1, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
-			if n < len(phases) {
-				if n == 0 || phases[n] != phases[0] {
-					paths[n], vols[n], errs[n] = loadInput[int16](env, phases[n])
-				}
-				continue
+// load reads, concurrently, the masks of the structure and the kidneys
+// (missing where the case has none), as the slices that hold them
+// (volume.LoadPart), then of the parent's mask only the box the
+// reconnection works on (reconnect.Box), whose first voxel is lo; it
+// checks that they, the spine's mask and the phases lie on the arterial
+// phase's grid. The reconnection's input is that box; the phases and the
+// spine are read later, and only where it needs them
+// (reconnect.Input.Load): the slices around the fragments.
+func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [3]int, err error) {
+	aPath, _ := env.Input(stage.Phase("A"))
+	huPath, err := env.Input(s.hu())
+	if err != nil {
+		return in, grid, lo, err
+	}
+	if grid, err = headerGrid(aPath); err != nil {
+		return in, grid, lo, err
+	}
+	paths := map[string]string{"HU": huPath}
+	checked := []string{"HU", s.params.Parent, "spine"} // the others by LoadPart
+	for _, l := range checked[1:] {
+		if path, err := env.Input(stage.Mask(l)); err == nil {
+			paths[l] = path
+		}
+	}
+	for _, what := range checked {
+		path, ok := paths[what]
+		if !ok || what == "HU" && path == aPath {
+			continue
+		}
+		g, err := headerGrid(path)
+		if err != nil {
+			return in, grid, lo, err
+		}
+		if err := volume.SameGrid(grid, g, 1e-3); err != nil {
+			if what == "HU" {
+				return in, grid, lo, fmt.Errorf("%s: not on the arterial phase's grid: %w", path, err)
 			}
-			mask := stage.Mask(labels[n-len(phases)])
-			if _, err := env.Input(mask); err == nil {
-				paths[n], ms[n-len(phases)], errs[n] = loadInput[uint8](env, mask)
+			return in, grid, lo, fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, what, err)
+		}
+	}
+	labels := []string{s.params.Label, "kidney_left", "kidney_right"}
+	ms := make([]*volume.Part[uint8], len(labels))
+	errs := make([]error, len(labels))
+	parallel.For(len(labels), 1, func(n0, n1 int) {
+		for n := n0; n < n1; n++ {
+			if path, err := env.Input(stage.Mask(labels[n])); err == nil {
+				if ms[n], errs[n] = volume.LoadPart[uint8](path); errs[n] == nil {
+					if err := volume.SameGrid(grid, ms[n].Grid, 1e-3); err != nil {
+						errs[n] = fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, labels[n], err)
+					}
+				}
 			}
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, nil, err
+		return in, grid, lo, err
 	}
-	a, hu = vols[0], vols[1]
-	if hu == nil {
-		hu = a
-	} else if err := volume.SameGrid(a.Grid, hu.Grid, 1e-3); err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: not on the arterial phase's grid: %w", paths[1], err)
+	// An empty structure has nothing to reconnect: a one-voxel box does.
+	mask := ms[0]
+	hi := [3]int{1, 1, 1}
+	if mlo, mhi, ok := volume.PartBoundingBox(mask); ok {
+		lo, hi = reconnect.Box(grid, mlo, mhi, s.params.Params)
 	}
-	masks = map[string]*volume.Volume[uint8]{}
-	for n, l := range labels {
-		m := ms[n]
-		if m == nil {
-			continue
+	var parent *volume.Volume[uint8]
+	if path, ok := paths[s.params.Parent]; ok {
+		if parent, err = volume.LoadBox[uint8](path, lo, hi); err != nil {
+			return in, grid, lo, err
 		}
-		if err := volume.SameGrid(a.Grid, m.Grid, 1e-3); err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", paths[len(phases)+n], l, err)
-		}
-		masks[l] = m
 	}
-	return a, hu, masks, nil
+	at := lo
+	// The bone: the arterial phase's voxels from BoneHU, and the spine.
+	load := func(lo, hi [3]int) (*volume.Volume[int16], *volume.Volume[uint8], error) {
+		for a := range 3 {
+			lo[a], hi[a] = lo[a]+at[a], hi[a]+at[a]
+		}
+		files := []string{aPath, huPath, paths["spine"]}
+		phases := make([]*volume.Volume[int16], 2)
+		var spine *volume.Volume[uint8]
+		errs := make([]error, len(files))
+		parallel.For(len(files), 1, func(n0, n1 int) {
+			for n := n0; n < n1; n++ {
+				switch {
+				case n == 2 && files[n] != "":
+					spine, errs[n] = volume.LoadBox[uint8](files[n], lo, hi)
+				case n < 2 && (n == 0 || files[n] != files[0]):
+					phases[n], errs[n] = volume.LoadBox[int16](files[n], lo, hi)
+				}
+			}
+		})
+		if err := errors.Join(errs...); err != nil {
+			return nil, nil, err
+		}
+		a, hu := phases[0], phases[1]
+		if hu == nil {
+			hu = a
+		}
+		return hu, reconnect.BoneMask(a, s.params.BoneHU, spine), nil
+	}
+	in = reconnect.Input{
+		Mask: mask.Crop(lo, hi), Parent: parent, Load: load,
+		MidlineX: midline.XParts(grid, ms[1], ms[2]),
+	}
+	return in, grid, lo, nil
 }
 
-// loadInput reads an input artefact and says from where.
-func loadInput[T volume.Voxel](env *stage.Env, artefact string) (string, *volume.Volume[T], error) {
-	path, err := env.Input(artefact)
+// headerGrid is the grid of the NIfTI file at path, from its header.
+func headerGrid(path string) (volume.Grid, error) {
+	h, err := nifti.ReadHeaderFile(path)
 	if err != nil {
-		return "", nil, err
+		return volume.Grid{}, err
 	}
-	v, err := volume.Load[T](path)
-	return path, v, err
+	g := volume.GridOf(h)
+	if err := g.Validate(); err != nil {
+		return volume.Grid{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return g, nil
 }

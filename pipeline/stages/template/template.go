@@ -115,13 +115,14 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err := grid.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", aPath, err)
 	}
-	given := map[string]*volume.Volume[uint8]{}
+	// The masks as the slices that hold them (volume.LoadPart).
+	given := map[string]*volume.Part[uint8]{}
 	for _, l := range masks {
 		path, err := env.Input(stage.Mask(l))
 		if err != nil {
 			continue
 		}
-		m, err := volume.Load[uint8](path)
+		m, err := volume.LoadPart[uint8](path)
 		if err != nil {
 			return err
 		}
@@ -134,11 +135,11 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	env.Progress(0.5)
-	mid := midline.X(grid, given["kidney_left"], given["kidney_right"])
+	mid := midline.XParts(grid, given["kidney_left"], given["kidney_right"])
 	frames := map[string]template.Frame{}
 	for _, side := range []string{"left", "right"} {
 		if m := given["kidney_"+side]; m != nil {
-			if f, ok := template.FitKidney(m, mid, s.tpl.HilumTurnDeg); ok {
+			if f, ok := template.FitKidneyPart(m, mid, s.tpl.HilumTurnDeg); ok {
 				frames[side] = f
 			}
 		}
@@ -170,16 +171,17 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 
 // paintMask sets the voxels of out where m is nonzero to value, over m's
 // bounding box.
-func paintMask(out, m *volume.Volume[uint8], value uint8) {
-	lo, hi, ok := volume.BoundingBox(m)
+func paintMask(out *volume.Volume[uint8], m *volume.Part[uint8], value uint8) {
+	lo, hi, ok := volume.PartBoundingBox(m)
 	if !ok {
 		return
 	}
 	for k := lo[2]; k < hi[2]; k++ {
 		for j := lo[1]; j < hi[1]; j++ {
-			n := m.Index(lo[0], j, k)
+			n := out.Index(lo[0], j, k)
+			src := m.Box.Index(lo[0]-m.Lo[0], j-m.Lo[1], k-m.Lo[2])
 			dst := out.Data[n : n+hi[0]-lo[0]]
-			for i, x := range m.Data[n : n+hi[0]-lo[0]] {
+			for i, x := range m.Box.Data[src : src+hi[0]-lo[0]] {
 				if x != 0 {
 					dst[i] = value
 				}
