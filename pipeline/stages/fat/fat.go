@@ -123,7 +123,7 @@ func skip(env *stage.Env) string {
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if why := skip(env); why != "" {
 		env.Log.Warn("no perirenal fat derived", "reason", why)
-		env.Record["skipped"] = why
+		env.Record[stage.SkippedRecord] = why
 		return nil
 	}
 	in, err := s.load(ctx, env)

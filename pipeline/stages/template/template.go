@@ -93,18 +93,24 @@ func (s *Stage) Params() any {
 	}{s.params, s.tpl}
 }
 
-// Check implements stage.Stage.
-func (s *Stage) Check(env *stage.Env) error {
-	_, errL := env.Input(stage.Mask("kidney_left"))
-	_, errR := env.Input(stage.Mask("kidney_right"))
-	if errL != nil && errR != nil {
-		return fmt.Errorf("stage %s: no kidney mask (kidney_left or kidney_right)", s.name)
-	}
-	return nil
-}
+// Check implements stage.Stage: the masks are optional; a case with no
+// kidney is skipped in Run with its reason.
+func (s *Stage) Check(*stage.Env) error { return nil }
+
+// OptionalOutputs implements orchestrate.OptionalOutputs: with no kidney
+// there is nothing to fit the template onto.
+func (s *Stage) OptionalOutputs() []string { return s.Outputs() }
 
 // Run implements stage.Stage.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+	_, errL := env.Input(stage.Mask("kidney_left"))
+	_, errR := env.Input(stage.Mask("kidney_right"))
+	if errL != nil && errR != nil {
+		why := "no kidney mask (kidney_left or kidney_right) to fit the template onto"
+		env.Log.Warn("no quick model", "reason", why)
+		env.Record[stage.SkippedRecord] = why
+		return nil
+	}
 	// Only the arterial phase's grid is needed: its header.
 	aPath, _ := env.Input(stage.Phase("A"))
 	h, err := nifti.ReadHeaderFile(aPath)
