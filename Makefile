@@ -138,5 +138,13 @@ bench: deps build
 	KIDNEY3D_ONNXRUNTIME=$(abspath $(ORT_LIB)) $(GO) test -run='^$$' -bench=. -benchmem ./...
 	./$(BIN) bench --out bench.json
 
+## demo-models: retrain the demo ONNX models (assets/models/demo-*) and the ONNX parity fixture (CPU, about an hour on 2 cores)
+APT_MODELS := python3-numpy python3-scipy python3-nibabel python3-torch python3-onnx
+demo-models: build
+	@$(call apt_install,$(APT_MODELS))
+	/usr/bin/python3 tools/models/make_parity_fixture.py
+	/usr/bin/python3 -m unittest tools/models/test_export_nnunet.py
+	/usr/bin/python3 tools/models/train_demo_models.py --bin $(BIN)
+
 clean:
 	rm -rf bin $(DEMO_CASE) bench.json
