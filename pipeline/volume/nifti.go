@@ -157,3 +157,16 @@ func Save[T Voxel](path string, v *Volume[T], opts ...atomicfile.Option) error {
 	enc := &nifti.EncodeOptions{Gzip: strings.HasSuffix(path, ".gz")}
 	return atomicfile.Write(path, func(w io.Writer) error { return nifti.Encode(w, img, enc) }, opts...)
 }
+
+// ReadGrid is the grid of the NIfTI file at path, from its header alone.
+func ReadGrid(path string) (Grid, error) {
+	h, err := nifti.ReadHeaderFile(path)
+	if err != nil {
+		return Grid{}, err
+	}
+	g := GridOf(h)
+	if err := g.Validate(); err != nil {
+		return Grid{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return g, nil
+}

@@ -134,6 +134,16 @@ func DefaultDirs() []string {
 // skipped; a search folder that does not exist is not a problem.
 func (c Catalogue) List() (pkgs []*Package, problems []error) {
 	taken := map[string]bool{}
+	// add keeps the first package of each name and every problem.
+	add := func(p *Package, err error) {
+		switch {
+		case err != nil:
+			problems = append(problems, err)
+		case !taken[p.Name]:
+			pkgs = append(pkgs, p)
+			taken[p.Name] = true
+		}
+	}
 	for _, d := range c.Dirs {
 		entries, err := os.ReadDir(d)
 		if err != nil {
@@ -146,15 +156,7 @@ func (c Catalogue) List() (pkgs []*Package, problems []error) {
 			if !isDir(d, e) {
 				continue
 			}
-			p, err := Load(filepath.Join(d, e.Name()))
-			if err != nil {
-				problems = append(problems, err)
-				continue
-			}
-			if !taken[p.Name] {
-				pkgs = append(pkgs, p)
-			}
-			taken[p.Name] = true
+			add(Load(filepath.Join(d, e.Name())))
 		}
 	}
 	if c.Builtin == nil {
@@ -169,15 +171,7 @@ func (c Catalogue) List() (pkgs []*Package, problems []error) {
 		if !e.IsDir() {
 			continue
 		}
-		p, err := load(c.Builtin, e.Name(), BuiltinPrefix+e.Name())
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		if !taken[p.Name] {
-			pkgs = append(pkgs, p)
-			taken[p.Name] = true
-		}
+		add(load(c.Builtin, e.Name(), BuiltinPrefix+e.Name()))
 	}
 	return pkgs, problems
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"kidney3d/nifti"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/post/fat"
@@ -160,7 +159,7 @@ func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 		}
 	}
 	ctPath, _ := env.Input(s.ct())
-	grid, err := headerGrid(ctPath)
+	grid, err := volume.ReadGrid(ctPath)
 	if err != nil {
 		return fat.Input{}, err
 	}
@@ -219,7 +218,7 @@ func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 			name := others[n-1]
 			path, _ := env.Input(stage.Mask(name))
 			var g volume.Grid
-			if g, errs[n] = headerGrid(path); errs[n] == nil {
+			if g, errs[n] = volume.ReadGrid(path); errs[n] == nil {
 				if errs[n] = checkGrid(name, g); errs[n] == nil {
 					boxes[n-1], errs[n] = volume.LoadBox[uint8](path, lo, hi)
 				}
@@ -239,17 +238,4 @@ func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 	}
 	env.Progress(0.5)
 	return in, nil
-}
-
-// headerGrid is the grid of the NIfTI file at path, from its header.
-func headerGrid(path string) (volume.Grid, error) {
-	h, err := nifti.ReadHeaderFile(path)
-	if err != nil {
-		return volume.Grid{}, err
-	}
-	g := volume.GridOf(h)
-	if err := g.Validate(); err != nil {
-		return volume.Grid{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return g, nil
 }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 
-	"kidney3d/nifti"
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/post/midline"
@@ -193,7 +192,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 	if err != nil {
 		return in, grid, lo, err
 	}
-	if grid, err = headerGrid(aPath); err != nil {
+	if grid, err = volume.ReadGrid(aPath); err != nil {
 		return in, grid, lo, err
 	}
 	paths := map[string]string{"HU": huPath}
@@ -208,7 +207,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 		if !ok || what == "HU" && path == aPath {
 			continue
 		}
-		g, err := headerGrid(path)
+		g, err := volume.ReadGrid(path)
 		if err != nil {
 			return in, grid, lo, err
 		}
@@ -282,17 +281,4 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 		MidlineX: midline.XParts(grid, ms[1], ms[2]),
 	}
 	return in, grid, lo, nil
-}
-
-// headerGrid is the grid of the NIfTI file at path, from its header.
-func headerGrid(path string) (volume.Grid, error) {
-	h, err := nifti.ReadHeaderFile(path)
-	if err != nil {
-		return volume.Grid{}, err
-	}
-	g := volume.GridOf(h)
-	if err := g.Validate(); err != nil {
-		return volume.Grid{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return g, nil
 }

@@ -14,7 +14,6 @@ import (
 	"os"
 
 	tplasset "kidney3d/assets/template"
-	"kidney3d/nifti"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/post/template"
 	"kidney3d/pipeline/stage"
@@ -113,13 +112,9 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}
 	// Only the arterial phase's grid is needed: its header.
 	aPath, _ := env.Input(stage.Phase("A"))
-	h, err := nifti.ReadHeaderFile(aPath)
+	grid, err := volume.ReadGrid(aPath)
 	if err != nil {
 		return err
-	}
-	grid := volume.GridOf(h)
-	if err := grid.Validate(); err != nil {
-		return fmt.Errorf("%s: %w", aPath, err)
 	}
 	// The masks as the slices that hold them (volume.LoadPart).
 	given := map[string]*volume.Part[uint8]{}
