@@ -101,20 +101,24 @@ func (b *backMapper) writeSlice(k int, onlyCur bool) {
 				y1++
 			}
 			dst := b.out.Data[b.out.Index(g.Lo[0], g.Lo[1]+j, g.Lo[2]+k):][:nxOut]
+			// Several phase voxels share a model cell (x0, x0+1): whether
+			// its corners agree is checked once per cell.
+			cellX0, cellLabel := -1, -1
 			for i := range dst {
 				x0, wx := b.tx.i0[i], b.tx.w[i]
+				if x0 != cellX0 {
+					cellX0, cellLabel = x0, b.uniform(lowL, y0, y1, x0, min(x0+1, b.nx-1), wz != 0)
+				}
+				if cellLabel >= 0 {
+					dst[i] = uint8(cellLabel)
+					continue
+				}
 				x1 := x0
 				if wx != 0 {
 					x1++
 				}
 				a, c := y0*b.nx+x0, y0*b.nx+x1
 				d, e := y1*b.nx+x0, y1*b.nx+x1
-				l := lowL[a]
-				if l == lowL[c] && l == lowL[d] && l == lowL[e] &&
-					(wz == 0 || (l == b.curL[a] && l == b.curL[c] && l == b.curL[d] && l == b.curL[e])) {
-					dst[i] = l
-					continue
-				}
 				best := uint8(0)
 				for cl := range b.classes {
 					off := cl * b.plane
@@ -131,6 +135,22 @@ func (b *backMapper) writeSlice(k int, onlyCur bool) {
 			}
 		}
 	})
+}
+
+// uniform is the label of the model cell's corners (rows y0, y1 and
+// columns x0, x1 of the low row, and of the current row too when both
+// rows count) when they all agree, else -1.
+func (b *backMapper) uniform(low []uint8, y0, y1, x0, x1 int, both bool) int {
+	a, c := y0*b.nx+x0, y0*b.nx+x1
+	d, e := y1*b.nx+x0, y1*b.nx+x1
+	l := low[a]
+	if l != low[c] || l != low[d] || l != low[e] {
+		return -1
+	}
+	if both && (l != b.curL[a] || l != b.curL[c] || l != b.curL[d] || l != b.curL[e]) {
+		return -1
+	}
+	return int(l)
 }
 
 func bilinear(s []float32, a, c, d, e int, wx, wy float32) float32 {

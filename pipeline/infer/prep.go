@@ -97,35 +97,43 @@ func bodyBox[T volume.Voxel](v *volume.Volume[T], hu float32) (lo, hi [3]int) {
 // resample returns the crop g.Lo..g.Hi of v on the model grid g.Size:
 // linear along each axis, one axis after the other, except that an axis
 // whose model spacing is over 3 times the finest is resampled with nearest
-// neighbours, as nnU-Net treats anisotropic data (order 0 along z). An
-// axis whose size does not change is copied.
+// neighbours, as nnU-Net treats anisotropic data (order 0 along z). The
+// first pass, along x, reads the source voxels themselves, so that the
+// crop is never copied at full resolution; an axis whose size does not
+// change is copied.
 func resample[T volume.Voxel](v *volume.Volume[T], g Geometry, spacingZYX [3]float64) []float32 {
 	finest := min(spacingZYX[0], spacingZYX[1], spacingZYX[2])
+	nearest := func(a int) bool { return spacingZYX[2-a] > anisotropyThreshold*finest }
 	dims := [3]int{g.Hi[0] - g.Lo[0], g.Hi[1] - g.Lo[1], g.Hi[2] - g.Lo[2]}
-	data := cropFloat(v, g.Lo, g.Hi)
-	for a := range 3 {
+	data := resampleX(v, g.Lo, dims, g.Size[0], nearest(0))
+	dims[0] = g.Size[0]
+	for a := 1; a < 3; a++ {
 		if g.Size[a] == dims[a] {
 			continue
 		}
-		nearest := spacingZYX[2-a] > anisotropyThreshold*finest
-		data = resampleAxis(data, dims, a, g.Size[a], nearest)
+		data = resampleAxis(data, dims, a, g.Size[a], nearest(a))
 		dims[a] = g.Size[a]
 	}
 	return data
 }
 
-func cropFloat[T volume.Voxel](v *volume.Volume[T], lo, hi [3]int) []float32 {
-	nx, ny := hi[0]-lo[0], hi[1]-lo[1]
-	nz := hi[2] - lo[2]
-	out := make([]float32, nx*ny*nz)
-	parallel.For(nz, 1, func(k0, k1 int) {
-		for k := k0; k < k1; k++ {
-			for j := range ny {
-				src := v.Data[v.Index(lo[0], lo[1]+j, lo[2]+k):][:nx]
-				dst := out[(k*ny+j)*nx : (k*ny+j+1)*nx]
-				for i, x := range src {
-					dst[i] = float32(x)
+// resampleX crops v to lo..lo+dims, converts it to float32 and resamples
+// it to n positions along x, in one pass.
+func resampleX[T volume.Voxel](v *volume.Volume[T], lo, dims [3]int, n int, nearest bool) []float32 {
+	t := axisTaps(dims[0], n, nearest)
+	out := make([]float32, n*dims[1]*dims[2])
+	parallel.For(dims[1]*dims[2], 64, func(l0, l1 int) {
+		for l := l0; l < l1; l++ {
+			j, k := l%dims[1], l/dims[1]
+			src := v.Data[v.Index(lo[0], lo[1]+j, lo[2]+k):][:dims[0]]
+			dst := out[l*n : (l+1)*n]
+			for u := range dst {
+				i := t.i0[u]
+				x := float32(src[i])
+				if w := t.w[u]; w != 0 {
+					x += w * (float32(src[i+1]) - x)
 				}
+				dst[u] = x
 			}
 		}
 	})

@@ -182,9 +182,16 @@ func (p *predictor) runBatch(ctx context.Context, net Net, tiles []tile) error {
 			p.opt.Progress(p.done, p.total)
 		}
 	}
-	scale := 1 / float32(len(p.mirrors))
+	if len(p.mirrors) > 1 {
+		scale := 1 / float32(len(p.mirrors))
+		parallel.For(len(sum), 1<<16, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				sum[i] *= scale
+			}
+		})
+	}
 	for b, t := range tiles {
-		p.accumulate(t, sum[b*k*vox:(b+1)*k*vox], scale)
+		p.accumulate(t, sum[b*k*vox:(b+1)*k*vox])
 	}
 	return nil
 }
@@ -236,15 +243,14 @@ func (p *predictor) gather(tiles []tile, in []float32) {
 					clear(row)
 					continue
 				}
+				// The patch's x range that lies in the image, copied
+				// at once; zeros on either side.
 				ix0 := t.x - p.offset[2]
-				for x := range px {
-					ix := ix0 + x
-					if ix < 0 || ix >= size[2] {
-						row[x] = 0
-					} else {
-						row[x] = src[iy*size[2]+ix]
-					}
-				}
+				a := max(0, -ix0)
+				b := max(a, min(px, size[2]-ix0))
+				clear(row[:a])
+				copy(row[a:b], src[iy*size[2]+ix0+a:iy*size[2]+ix0+b])
+				clear(row[b:])
 			}
 		}
 	})
@@ -296,9 +302,9 @@ func flipAxis(d []float32, pz, py, px, axis int) {
 	}
 }
 
-// accumulate adds one tile's logits, times the Gaussian and scale, into
-// the ring, and the Gaussian into the weights.
-func (p *predictor) accumulate(t tile, logits []float32, scale float32) {
+// accumulate adds one tile's logits, times the Gaussian, into the ring,
+// and the Gaussian into the weights.
+func (p *predictor) accumulate(t tile, logits []float32) {
 	pz, py, px := p.opt.Patch[0], p.opt.Patch[1], p.opt.Patch[2]
 	k := p.opt.Classes
 	vox := pz * py * px
@@ -316,8 +322,8 @@ func (p *predictor) accumulate(t tile, logits []float32, scale float32) {
 				for c := range k {
 					src := logits[c*vox+(z*py+y)*px : c*vox+(z*py+y+1)*px]
 					dst := p.acc[c*ringLen+base : c*ringLen+base+px]
-					for x := range px {
-						dst[x] += src[x] * g[x] * scale
+					for x := range dst {
+						dst[x] += src[x] * g[x]
 					}
 				}
 			}
