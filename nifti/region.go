@@ -381,17 +381,17 @@ func (x *memberIndex) each(from, to int64, use func(p memberPos, data []byte), i
 	if err := x.cover(to); err != nil {
 		return err
 	}
-	var todo []memberPos
+	var pending []memberPos
 	for _, m := range x.members {
 		if m.ustart < to && m.ustart+int64(m.isize) > from {
-			todo = append(todo, m)
+			pending = append(pending, m)
 		}
 	}
-	errs := make([]error, len(todo))
+	errs := make([]error, len(pending))
 	var next sync.Mutex
 	n := 0
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+	for range min(runtime.GOMAXPROCS(0), len(pending)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -403,10 +403,10 @@ func (x *memberIndex) each(from, to int64, use func(p memberPos, data []byte), i
 				i := n
 				n++
 				next.Unlock()
-				if i >= len(todo) {
+				if i >= len(pending) {
 					return
 				}
-				p := todo[i]
+				p := pending[i]
 				var dst []byte
 				if into != nil {
 					dst = into(p)

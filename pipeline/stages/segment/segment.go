@@ -217,18 +217,18 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	var todo, given []string
+	var wanted, given []string
 	for _, l := range s.params.Labels {
 		if _, ok := givenMasks[l]; ok {
 			given = append(given, l)
 			continue
 		}
-		todo = append(todo, l)
+		wanted = append(wanted, l)
 	}
 	if len(given) > 0 {
 		env.Record["given"] = given
 	}
-	if len(todo) == 0 {
+	if len(wanted) == 0 {
 		env.Record[stage.SkippedRecord] = "every label is given in input/masks"
 		return nil
 	}
@@ -265,7 +265,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["mirror"] = mirror
 	env.Record["timings"] = tm
 	env.Record["onnxruntime_run_s"] = stats.RunTime.Seconds()
-	return save(env, split(classes, s.pkg.Manifest, todo, phases[0]))
+	return save(env, split(classes, s.pkg.Manifest, wanted, phases[0]))
 }
 
 // loadPhases reads the model's phases, concurrently, as int16 on the A
