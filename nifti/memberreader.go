@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
-	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
@@ -53,7 +52,7 @@ type inMember struct {
 // newMemberReader starts reading the members of r, whose first member
 // header has been checked by parseMemberHeader.
 func newMemberReader(r *bufio.Reader) *memberReader {
-	n := runtime.GOMAXPROCS(0)
+	n := workers()
 	members := 2*n + 2 // read ahead, plus the one being read and Read's
 	z := &memberReader{
 		order: make(chan *inMember, members),

@@ -45,7 +45,7 @@ type outMember struct {
 // newMemberWriter starts the compressing goroutines for a stream of total
 // bytes at a flate level.
 func newMemberWriter(w io.Writer, level int, total int64) *memberWriter {
-	n := runtime.GOMAXPROCS(0)
+	n := workers()
 	z := &memberWriter{w: w, level: level, total: uint64(total), maxAhead: 2 * n, work: make(chan *outMember, 2*n)}
 	if total >= int64(memberSize) {
 		z.zero, _ = zeroMember(memberSize, level)
@@ -202,3 +202,8 @@ func (z *memberWriter) Close() error {
 	}
 	return z.err
 }
+
+// workers is how many goroutines inflate or deflate members at once:
+// GOMAXPROCS, but never more than the machine's cores (the desktop app
+// raises GOMAXPROCS above them to keep a Go processor for its UI).
+func workers() int { return min(runtime.GOMAXPROCS(0), runtime.NumCPU()) }

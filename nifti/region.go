@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
@@ -391,7 +390,7 @@ func (x *memberIndex) each(from, to int64, use func(p memberPos, data []byte), i
 	var next sync.Mutex
 	n := 0
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(pending)) {
+	for range min(workers(), len(pending)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -174,7 +173,7 @@ func Labels(ctx context.Context, v *volume.Volume[uint8], opts Options) ([]Label
 	sort.SliceStable(order, func(a, b int) bool { return scan.count[values[order[a]]] > scan.count[values[order[b]]] })
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+	for w := 0; w < parallel.Workers(); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -17,7 +17,7 @@ func For(n, grain int, body func(lo, hi int)) {
 	if grain < 1 {
 		grain = 1
 	}
-	workers := runtime.GOMAXPROCS(0)
+	workers := Workers()
 	if workers > (n+grain-1)/grain {
 		workers = (n + grain - 1) / grain
 	}
@@ -59,3 +59,9 @@ func For(n, grain int, body func(lo, hi int)) {
 	}
 	wg.Wait()
 }
+
+// Workers is how many goroutines compute at once: GOMAXPROCS, but never
+// more than the machine's cores, so that a process that raises GOMAXPROCS
+// above the cores (the desktop app does, for its UI goroutine) keeps a Go
+// processor free.
+func Workers() int { return min(runtime.GOMAXPROCS(0), runtime.NumCPU()) }
