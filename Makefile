@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # scikit-image, SciPy).
 APT_BUILD := gcc pkg-config libgl1-mesa-dev libegl-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libgtk-3-dev libegl1 libegl-mesa0 libgl1-mesa-dri
-APT_TEST := $(APT_BUILD) xvfb xauth python3-numpy python3-nibabel python3-scipy python3-vtk9 pigz bc
+APT_TEST := $(APT_BUILD) xvfb xauth python3-numpy python3-nibabel python3-scipy python3-vtk9 pigz bc strace
 APT_BENCH := $(APT_TEST) python3-skimage
 APT_CROSS := gcc-mingw-w64-x86-64-posix
 
@@ -116,7 +116,7 @@ run: deps build
 
 ## test: vet, formatting, unit and end-to-end tests, short fuzz runs
 test: deps-test $(ORT_LIB) $(GLTF_VALIDATOR) vet
-	KIDNEY3D_ONNXRUNTIME=$(abspath $(ORT_LIB)) $(GO) test ./...
+	KIDNEY3D_ONNXRUNTIME=$(abspath $(ORT_LIB)) $(GO) test -timeout 30m ./...
 	$(MAKE) --no-print-directory fuzz
 
 vet: go-check
@@ -124,14 +124,21 @@ vet: go-check
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-## fuzz: each fuzz target for $(FUZZTIME), on its kept corpus
+## fuzz: each fuzz target for $(FUZZTIME), on its kept corpus; new finds are not
+## minimised, so that each run spends its time exploring (-fuzzminimizetime=0)
+FUZZFLAGS ?= -fuzzminimizetime=0
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./nifti/
-	$(GO) test -run='^$$' -fuzz='^FuzzDecodeHeader$$' -fuzztime=$(FUZZTIME) ./nifti/
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./pipeline/labels/
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./pipeline/config/
-	$(GO) test -run='^$$' -fuzz='^FuzzParseManifest$$' -fuzztime=$(FUZZTIME) ./pipeline/infer/modelpkg/
-	$(GO) test -run='^$$' -fuzz='^FuzzModelNames$$' -fuzztime=$(FUZZTIME) ./pipeline/infer/ort/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./nifti/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeHeader$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./nifti/
+	$(GO) test -run='^$$' -fuzz='^FuzzReadRegion$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./nifti/
+	$(GO) test -run='^$$' -fuzz='^FuzzLoadMask$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/volume/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/labels/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/config/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseManifest$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/infer/modelpkg/
+	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/infer/modelpkg/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/yamlfile/
+	$(GO) test -run='^$$' -fuzz='^FuzzReadFile$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/limits/
+	$(GO) test -run='^$$' -fuzz='^FuzzModelNames$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/infer/ort/
 
 ## bench: go test benchmarks and the kidney3d bench suite beside the peers
 bench: deps build

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -27,36 +28,62 @@ import (
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/maskimport"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/export"
 	"kidney3d/pipeline/mesh/meshio"
+	"kidney3d/pipeline/panics"
 	"kidney3d/render"
 	"kidney3d/ui"
 	"kidney3d/ui/renderframes"
 )
 
 // command is one subcommand: its usage line and what it runs once its flags
-// are parsed.
+// are parsed; ctx ends at SIGINT or SIGTERM.
 type command struct {
 	usage string
-	run   func(args []string, stdout io.Writer) error
+	run   func(ctx context.Context, args []string, stdout io.Writer) error
+	// gui leaves SIGINT and SIGTERM to their default action (the desktop
+	// app ends at once).
+	gui bool
 }
 
 var commands = map[string]command{
-	"info":   {"info FILE [--json] | info CASE", runInfo},
-	"demo":   {"demo --out DIR [--seed N] [--size small|full] [--defects]", runDemo},
-	"view":   {"view [CASE] [--screenshot OUT.png] [--size WxH]", runView},
-	"bench":  {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench},
-	"run":    {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE]", runCase},
-	"render": {"render CASE --png OUT.png [--view anterior|posterior|left|right|superior|inferior] [--size WxH]", runRender},
-	"models": {"models list [--json] | models check DIR|NAME [--device auto|cpu|gpu]", runModels},
-	"mesh":   {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh},
+	"info":   {"info FILE [--json] | info CASE", runInfo, false},
+	"demo":   {"demo --out DIR [--seed N] [--size small|full] [--defects]", runDemo, false},
+	"view":   {"view [CASE] [--screenshot OUT.png] [--size WxH]", runView, true},
+	"bench":  {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench, false},
+	"run":    {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE] [--wait]", runCase, false},
+	"render": {"render CASE --png OUT.png [--view anterior|posterior|left|right|superior|inferior] [--size WxH]", runRender, false},
+	"models": {"models list [--json] | models check DIR|NAME [--device auto|cpu|gpu]", runModels, false},
+	"mesh":   {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh, false},
+
+	"import-masks": {"import-masks SEG.nii.gz|FOLDER --from totalsegmentator --out CASE [--overwrite] [--json]", runImportMasks, false},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
 
-// dispatch runs one subcommand and turns its outcome into the exit code of
-// DESIGN.md: 0 success, 1 failure, 2 bad usage.
+// Exit codes (README "Exit codes"). The Go runtime's own fatal errors
+// (out of memory, stack overflow, concurrent map writes, deadlock) cannot
+// be recovered and exit with 2 and "fatal error:" on stderr.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // the command failed, or was interrupted
+	exitUsage    = 2 // the command line cannot be run
+	exitInternal = 3 // a bug: a panic, reported with its stack
+)
+
+// interruptGrace is how long a command may take to return after SIGINT or
+// SIGTERM before the program stops anyway (within the 1 s of README
+// "Reliability"). Atomic writes leave only temporary files then, which
+// the next run removes.
+const interruptGrace = 700 * time.Millisecond
+
+// errInterrupted is the outcome of a command that has not returned
+// interruptGrace after a signal.
+var errInterrupted = errors.New("cancelled by a signal; run again to finish")
+
+// dispatch runs one subcommand and turns its outcome into an exit code.
 func dispatch(args []string, stdout, stderr io.Writer) int {
 	name := "view"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -70,27 +97,69 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		fmt.Fprintf(stderr, "kidney3d: unknown command %q\n", name)
 		printUsage(stderr)
-		return 2
+		return exitUsage
 	}
-	err := cmd.run(args, stdout)
+	err := call(cmd, args, stdout)
 	var usage usageError
+	var option caserun.OptionError
+	var internal *panics.Error
 	switch {
 	case err == nil:
-		return 0
-	case errors.As(err, &usage):
+		return exitOK
+	case errors.As(err, &usage), errors.As(err, &option):
 		fmt.Fprintf(stderr, "kidney3d %s: %v\nusage: kidney3d %s\n", name, err, cmd.usage)
-		return 2
+		return exitUsage
+	case errors.As(err, &internal):
+		// The stack first: the last line is what the desktop app shows.
+		fmt.Fprintf(stderr, "%s\nkidney3d %s: %v (a bug: please report it with the stack above)\n", internal.Stack, name, err)
+		return exitInternal
 	default:
 		fmt.Fprintf(stderr, "kidney3d %s: %v\n", name, err)
-		return 1
+		return exitFailure
 	}
+}
+
+// call runs a command, a panic in its goroutine becoming a *panics.Error.
+// Except for the GUI, the first SIGINT or SIGTERM cancels the command's
+// context and the next one kills the program at once; a command that has
+// not returned interruptGrace after the first is abandoned.
+func call(cmd command, args []string, stdout io.Writer) error {
+	if cmd.gui {
+		return callSafely(context.Background(), cmd, args, stdout)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- callSafely(ctx, cmd, args, stdout) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	stop()
+	select {
+	case err := <-done:
+		if errors.Is(err, context.Canceled) {
+			return errInterrupted
+		}
+		return err
+	case <-time.After(interruptGrace):
+		return errInterrupted
+	}
+}
+
+// callSafely runs a command, recovering a panic of its goroutine.
+func callSafely(ctx context.Context, cmd command, args []string, stdout io.Writer) (err error) {
+	defer panics.Recover(&err)
+	return cmd.run(ctx, args, stdout)
 }
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage:")
-	for _, name := range []string{"view", "demo", "run", "mesh", "render", "info", "models", "bench"} {
+	for _, name := range []string{"view", "demo", "run", "import-masks", "mesh", "render", "info", "models", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
+	fmt.Fprintln(w, "exit codes: 0 done, 1 failed or cancelled, 2 bad usage, 3 internal error (a bug)")
 }
 
 // usageError marks a command line that cannot be run (exit code 2).
@@ -117,7 +186,7 @@ func parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error
 	return pos, nil
 }
 
-func runInfo(args []string, stdout io.Writer) error {
+func runInfo(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("info", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args, 1, 1)
@@ -140,7 +209,7 @@ func runInfo(args []string, stdout io.Writer) error {
 	return info.WriteText(stdout)
 }
 
-func runDemo(args []string, stdout io.Writer) error {
+func runDemo(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	out := fs.String("out", "", "case folder to write")
 	seed := fs.Int64("seed", 1, "random seed")
@@ -176,7 +245,7 @@ func runDemo(args []string, stdout io.Writer) error {
 	return nil
 }
 
-func runView(args []string, stdout io.Writer) error {
+func runView(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("view", flag.ContinueOnError)
 	shot := fs.String("screenshot", "", "capture the window to this PNG once the case is shown, then exit")
 	size := fs.String("size", "", "window size WxH")
@@ -198,7 +267,7 @@ func runView(args []string, stdout io.Writer) error {
 	return ui.Run(opts)
 }
 
-func runBench(args []string, stdout io.Writer) error {
+func runBench(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	out := fs.String("out", "bench.json", "JSON results file")
 	quick := fs.Bool("quick", false, "small inputs and one repetition (a smoke test)")
@@ -218,11 +287,12 @@ func runBench(args []string, stdout io.Writer) error {
 	return bench.Run(opts, stdout)
 }
 
-func runCase(args []string, stdout io.Writer) error {
+func runCase(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var opts caserun.Options
 	fs.StringVar(&opts.Device, "device", "auto", "auto, cpu or gpu")
 	fs.BoolVar(&opts.JSON, "json", false, "print progress events as JSON lines")
+	fs.BoolVar(&opts.Wait, "wait", false, "when another process works on the case, wait for it instead of failing")
 	fs.StringVar(&opts.Config, "config", "", "pipeline config.yaml (default: CASE/config.yaml, else the built-in one)")
 	fs.Func("force", "rerun this stage even if unchanged (repeatable)", func(s string) error {
 		opts.Force = append(opts.Force, strings.Split(s, ",")...)
@@ -232,12 +302,10 @@ func runCase(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	return caserun.Run(ctx, pos[0], opts, stdout, os.Stderr)
 }
 
-func runMesh(args []string, stdout io.Writer) error {
+func runMesh(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("mesh", flag.ContinueOnError)
 	out := fs.String("out", "", "folder to write the meshes to")
 	format := fs.String("format", "obj,glb", "formats, comma-separated: obj, stl, glb")
@@ -277,8 +345,6 @@ func runMesh(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	sum, err := export.Run(ctx, opts)
 	if err != nil {
 		return err
@@ -286,7 +352,33 @@ func runMesh(args []string, stdout io.Writer) error {
 	return sum.WriteText(stdout)
 }
 
-func runRender(args []string, stdout io.Writer) error {
+func runImportMasks(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("import-masks", flag.ContinueOnError)
+	from := fs.String("from", "", "the tool that made the masks, as the mask alias table names it (totalsegmentator)")
+	out := fs.String("out", "", "case folder whose input/masks receives them")
+	overwrite := fs.Bool("overwrite", false, "replace masks already in input/masks")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if *from == "" || *out == "" {
+		return usageError{errors.New("--from and --out are required")}
+	}
+	if _, err := maskimport.Default().Tool(*from); err != nil {
+		return usageError{err}
+	}
+	res, err := maskimport.Import(ctx, maskimport.Options{Source: pos[0], Tool: *from, Case: *out, Overwrite: *overwrite})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return res.WriteJSON(stdout)
+	}
+	return res.WriteText(stdout)
+}
+
+func runRender(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("render", flag.ContinueOnError)
 	out := fs.String("png", "", "PNG file to write")
 	viewName := fs.String("view", "anterior", "anterior, posterior, left, right, superior or inferior")
@@ -313,7 +405,7 @@ func runRender(args []string, stdout io.Writer) error {
 	return nil
 }
 
-func runModels(args []string, stdout io.Writer) error {
+func runModels(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "check") {
 		return usageError{errors.New("want list or check")}
 	}
@@ -335,8 +427,6 @@ func runModels(args []string, stdout io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return modelcheck.Check(ctx, stdout, pos[0], cat, provider, log)
 }

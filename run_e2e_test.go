@@ -273,18 +273,6 @@ func TestRunRejectsBadInputsBeforeWork(t *testing.T) {
 			}
 			return p
 		}, "does not overlap"},
-		{"mask outside the label table", func(dir string) string {
-			p := filepath.Join(dir, "input", "masks", "artery.nii.gz")
-			v, err := volume.Load[uint8](p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v.Data[len(v.Data)/2] = 200
-			if err := volume.Save(p, v); err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}, "not a binary mask"},
 		{"unreadable config", func(dir string) string {
 			p := filepath.Join(dir, "config.yaml")
 			os.WriteFile(p, []byte("stages:\n  - stage: load\n  - stage: segment_everything\n"), 0o644)

@@ -18,6 +18,12 @@ var LabelsYAML []byte
 //go:embed config.yaml
 var ConfigYAML []byte
 
+// MaskAliasesYAML is the table of names other tools give their masks
+// (TotalSegmentator's) and the label each becomes.
+//
+//go:embed mask_aliases.yaml
+var MaskAliasesYAML []byte
+
 //go:embed models
 var models embed.FS
 

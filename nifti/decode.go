@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/klauspost/pgzip"
+
+	"kidney3d/pipeline/limits"
 )
 
 const (
@@ -25,25 +27,46 @@ const (
 // than the header (and, for gzip input, inflating no more than a few
 // kilobytes).
 func DecodeHeader(r io.Reader) (*Header, error) {
-	src, gz, err := sniff(r)
+	h, _, _, done, err := headerFrom(r)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
+	return h, nil
+}
+
+// headerFrom reads the header from r, inflating a gzip stream through a
+// small buffer, and returns it with the stream positioned just after it,
+// whether that stream is gzip, and what to call once done with it.
+func headerFrom(r io.Reader) (h *Header, rest io.Reader, gz bool, done func(), err error) {
+	src, gz, err := sniff(r)
+	if err != nil {
+		return nil, nil, false, nil, err
+	}
+	done = func() {}
 	if gz {
 		zr, err := gzip.NewReader(bufio.NewReaderSize(src, 4096))
 		if err != nil {
-			return nil, gzipError("header", err)
+			return nil, nil, false, nil, gzipError("header", err)
 		}
-		defer zr.Close()
-		src = zr
+		src, done = zr, func() { zr.Close() }
 	}
-	return readHeader(src, gz)
+	if h, err = readHeader(src, gz); err != nil {
+		done()
+		return nil, nil, false, nil, err
+	}
+	return h, src, gz, done, nil
 }
 
 // Decode reads a NIfTI image, header and voxels, from r. It reads the
 // voxels in chunks straight into the slice it returns, so the image is in
-// memory once. A gzip stream is inflated to its end, so that its checksum is
-// verified; Decode may read ahead in r, which should hold the image alone.
+// memory once. An image over the size limit of package limits is refused
+// from its header, before anything is allocated or inflated (ErrTooLarge).
+// A gzip stream must end where the header's data end (vox_offset + the
+// voxels' bytes), so that its checksum is verified: a stream that goes on
+// is refused (ErrTrailing) after inflating at most a block past that end,
+// never the rest. Decode may read ahead in r, which should hold the image
+// alone.
 //
 // When r is an *os.File, *bytes.Reader, *bytes.Buffer or *strings.Reader,
 // Decode checks the header's size against the input before allocating, and
@@ -78,8 +101,16 @@ func Decode(r io.Reader) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := h.CheckLimits(); err != nil {
+		return nil, err
+	}
 	nvox := h.numVoxels()
-	end := h.VoxOffset + int64(nvox)*int64(h.Datatype.Size())
+	end := h.dataEnd()
+	if members {
+		if err := checkEnd(end, total); err != nil {
+			return nil, err
+		}
+	}
 	trusted := false
 	if in.sized {
 		if !gz && end > in.avail || gz && end > in.avail*maxDeflateRatio {
@@ -99,9 +130,8 @@ func Decode(r io.Reader) (*Image, error) {
 		return nil, err
 	}
 	if gz {
-		// Inflate to the end so that the gzip checksum is verified.
-		if _, err := io.Copy(io.Discard, src); err != nil {
-			return nil, readError("gzip", gz, err)
+		if err := streamEnds(src, end); err != nil {
+			return nil, err
 		}
 	}
 	return &Image{Header: *h, Data: data}, nil
@@ -154,10 +184,11 @@ func readVoxels(r io.Reader, h *Header, nvox int, trusted, gz bool) (any, error)
 	return data, nil
 }
 
-// ReadFile decodes the NIfTI image (.nii or .nii.gz) at path. Its errors are
-// *Error values naming path.
+// ReadFile decodes the NIfTI image (.nii or .nii.gz) at path, which must be
+// a regular file (limits.OpenRegular: a FIFO or a device is refused before
+// any read). Its errors are *Error values naming path.
 func ReadFile(path string) (*Image, error) {
-	f, err := os.Open(path)
+	f, err := limits.OpenRegular(path)
 	if err != nil {
 		return nil, withFile(path, err)
 	}
@@ -166,10 +197,10 @@ func ReadFile(path string) (*Image, error) {
 	return img, withFile(path, err)
 }
 
-// ReadHeaderFile decodes only the header of the NIfTI image at path. Its
-// errors are *Error values naming path.
+// ReadHeaderFile decodes only the header of the NIfTI image at path, a
+// regular file as for ReadFile. Its errors are *Error values naming path.
 func ReadHeaderFile(path string) (*Header, error) {
-	f, err := os.Open(path)
+	f, err := limits.OpenRegular(path)
 	if err != nil {
 		return nil, withFile(path, err)
 	}
@@ -231,6 +262,52 @@ func readHeader(r io.Reader, gz bool) (*Header, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+// CheckLimits refuses an image over the size limit of package limits
+// (limits.CheckImage) with an *Error wrapping ErrTooLarge. Decode and the
+// region readers call it before reading any voxel; DecodeHeader does not,
+// so that a large image's header can still be shown. h must be a header
+// they returned (a validated one).
+func (h *Header) CheckLimits() error {
+	if err := limits.CheckImage(int64(h.numVoxels()), h.Datatype.Size()); err != nil {
+		return &Error{Field: "dim", Err: fmt.Errorf("%w: dim %v of %s: %v", ErrTooLarge, h.Dim[1:h.Dim[0]+1], h.Datatype, err)}
+	}
+	return nil
+}
+
+// dataEnd is where a validated header's voxels end in the (uncompressed)
+// stream.
+func (h *Header) dataEnd() int64 {
+	return h.VoxOffset + int64(h.numVoxels())*int64(h.Datatype.Size())
+}
+
+// checkEnd refuses a stream of total uncompressed bytes (from its K3 field)
+// that goes on past the header's data end.
+func checkEnd(end int64, total uint64) error {
+	if total > uint64(end) {
+		return trailingError(end, fmt.Sprintf("the stream holds %d", total))
+	}
+	return nil
+}
+
+// streamEnds reads one byte past the data end of a gzip stream: io.EOF,
+// which the gzip readers return only once the checksums are verified, is
+// the good end; a byte there is trailing data.
+func streamEnds(src io.Reader, end int64) error {
+	var one [1]byte
+	n, err := io.ReadAtLeast(src, one[:], 1)
+	switch {
+	case n > 0:
+		return trailingError(end, "it goes on")
+	case err != io.EOF:
+		return readError("gzip", true, err)
+	}
+	return nil
+}
+
+func trailingError(end int64, what string) error {
+	return &Error{Field: "data", Err: fmt.Errorf("%w: the header's data end at byte %d (vox_offset + voxels) and %s", ErrTrailing, end, what)}
 }
 
 // readError wraps an error of reading part of the stream: an early end

@@ -26,6 +26,18 @@
 // (a file, a bytes.Reader) a header that promises more voxels than the input
 // can hold is rejected before anything is allocated.
 //
+// Hostile input is bounded (README "Reliability"): Decode and the region
+// readers refuse an image over the size limit of package pipeline/limits
+// from its header, before inflating or allocating anything (ErrTooLarge;
+// Header.CheckLimits). A gzip stream must end where the header's data end
+// (vox_offset + voxels): data after it, which could be gigabytes of zeros,
+// are refused (ErrTrailing) after inflating at most a block past the end,
+// rather than inflated to the stream's end to reach its checksum; a K3
+// stream whose total says so is refused before its voxels are read. The
+// trailing bytes of an uncompressed file are never read, and ignored. The
+// *File functions open only regular files (limits.OpenRegular): a FIFO, a
+// device or a socket is refused by name before any read.
+//
 // ReadRegionFile reads only a box of an image, and ReadNonzeroFile only the
 // bounding box of its nonzero voxels; EncodeRegion writes an image that is
 // zero outside a box from that box alone. On the files Encode writes (see

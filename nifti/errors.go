@@ -23,7 +23,7 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns the reason, so that errors.Is finds io.ErrUnexpectedEOF,
-// ErrFormat, ErrUnsupported or ErrCorrupt in it.
+// ErrFormat, ErrUnsupported, ErrCorrupt, ErrTooLarge or ErrTrailing in it.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Reasons wrapped by an *Error.
@@ -35,4 +35,11 @@ var (
 	ErrUnsupported = errors.New("unsupported")
 	// ErrCorrupt means damaged gzip data: a bad checksum, header or block.
 	ErrCorrupt = errors.New("corrupt gzip data")
+	// ErrTooLarge means an image over the size limit of package limits
+	// (limits.CheckImage), refused from its header.
+	ErrTooLarge = errors.New("image too large")
+	// ErrTrailing means a gzip stream that goes on after the image's data:
+	// refused rather than inflated to its end, since it may be a
+	// decompression bomb.
+	ErrTrailing = errors.New("data after the image")
 )

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"kidney3d/pipeline/limits"
 )
 
 // addSeeds adds the conformance files and a few encoded images to the
@@ -34,16 +36,33 @@ func addSeeds(f *testing.F) {
 			f.Add(encoded(f, img, &EncodeOptions{Gzip: true, Level: 1}))
 		}
 	}
+	// Over the size limit that the fuzz targets set (fuzzMaxVoxels), raw,
+	// gzip-compressed and as K3 members.
+	raw := encoded(f, testImage(Int16, 1, binary.LittleEndian), &EncodeOptions{})
+	big := patched(raw, func(b []byte) { binary.LittleEndian.PutUint16(b[42:], 30000) })
+	f.Add(big)
+	f.Add(encodedGzip(f, big))
+	f.Add(encodedMembers(f, big))
+	// Data after the image: in the same gzip stream, in a second stream,
+	// and in K3 members whose total says so.
+	f.Add(gzipWithTrailing(f, raw, 4096))
+	f.Add(append(encodedGzip(f, raw), encodedGzip(f, make([]byte, 100))...))
+	f.Add(encodedMembers(f, append(bytes.Clone(raw), 0)))
 	// A file of several K3 members.
 	defer func(n int) { memberSize = n }(memberSize)
 	memberSize = 200
 	f.Add(encoded(f, testImage(Int16, 1, binary.LittleEndian), nil))
 }
 
+// fuzzMaxVoxels is the image size limit while fuzzing: small, so that
+// small inputs reach both sides of it.
+const fuzzMaxVoxels = "20000"
+
 // FuzzDecode checks that Decode never panics, fails only with an *Error,
 // agrees with DecodeHeader and with itself on an unsized reader, and that
 // what it decodes encodes and decodes to the same image.
 func FuzzDecode(f *testing.F) {
+	f.Setenv(limits.MaxVoxelsEnv, fuzzMaxVoxels)
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		img, err := Decode(bytes.NewReader(b))
@@ -62,6 +81,9 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		checkSame(t, img, img2)
+		if err := img.Header.CheckLimits(); err != nil {
+			t.Fatalf("decoded an image over the limit: %v", err)
+		}
 		shape := img.Header.Shape()
 		if n := dataLen(img.Data); n != shape[0]*shape[1]*shape[2] {
 			t.Fatalf("%d voxels for shape %v", n, shape)
@@ -120,4 +142,57 @@ func checkSame(t *testing.T, a, b *Image) {
 	if !bytes.Equal(da, db) {
 		t.Fatal("voxels differ")
 	}
+}
+
+// FuzzReadRegion checks that ReadRegionFile and ReadNonzeroFile never
+// panic, fail only with an *Error naming the file, never return an image
+// over the size limit, and, when Decode reads the same bytes, return the
+// voxels of Decode's image in their box.
+func FuzzReadRegion(f *testing.F) {
+	f.Setenv(limits.MaxVoxelsEnv, fuzzMaxVoxels)
+	addSeeds(f)
+	path := filepath.Join(f.TempDir(), "in.nii.gz")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		img, derr := Decode(bytes.NewReader(b))
+		for _, read := range []func() (*Region, error){
+			func() (*Region, error) { return ReadRegionFile(path, [3]int{1, 0, 1}, [3]int{3, 1 << 20, 2}) },
+			func() (*Region, error) { return ReadNonzeroFile(path) },
+		} {
+			r, err := read()
+			if err != nil {
+				var e *Error
+				if !errors.As(err, &e) || e.File != path {
+					t.Fatalf("error %v is not an *Error naming the file", err)
+				}
+				continue
+			}
+			if err := r.Header.CheckLimits(); err != nil {
+				t.Fatalf("read a region of an image over the limit: %v", err)
+			}
+			n := 1
+			for a := range 3 {
+				if r.Lo[a] < 0 || r.Hi[a] > r.Header.Shape()[a] || r.Hi[a] < r.Lo[a] {
+					t.Fatalf("box %v-%v outside the shape %v", r.Lo, r.Hi, r.Header.Shape())
+				}
+				n *= r.Hi[a] - r.Lo[a]
+			}
+			_, got, _ := dataBytes(r.Data)
+			if len(got) != n*r.Header.Datatype.Size() {
+				t.Fatalf("%d bytes for box %v-%v", len(got), r.Lo, r.Hi)
+			}
+			if derr != nil {
+				continue
+			}
+			l := layoutOf(&img.Header)
+			_, all, _ := dataBytes(img.Data)
+			want := make([]byte, len(got))
+			l.copyRows(want, r.Lo, r.Hi, all, l.vox)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("box %v-%v differs from Decode's voxels", r.Lo, r.Hi)
+			}
+		}
+	})
 }

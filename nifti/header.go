@@ -102,6 +102,10 @@ func (h *Header) voxelSizes() [3]float64 {
 // (0 to 5); nibabel takes other codes as 0.
 func validXform(code int32) bool { return code >= 1 && code <= 5 }
 
+// HasXform reports whether the header has an sform or a qform that Affine
+// uses (code 1 to 5); without one, the geometry rests on pixdim alone.
+func (h *Header) HasXform() bool { return validXform(h.SformCode) || validXform(h.QformCode) }
+
 // Affine returns the 4×4 voxel-to-world (RAS+, mm) matrix as nibabel's
 // get_best_affine computes it: the sform if sform_code is 1 to 5, else the
 // qform if qform_code is 1 to 5, else the fall-back affine of nibabel's

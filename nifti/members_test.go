@@ -52,6 +52,18 @@ func encodedMembers(t testing.TB, b []byte) []byte {
 	return buf.Bytes()
 }
 
+// membersWithTotal is encodedMembers with total, a lie, in every member's
+// K3 field.
+func membersWithTotal(t testing.TB, b []byte, total uint64) []byte {
+	t.Helper()
+	out := encodedMembers(t, b)
+	for off := 0; off < len(out); {
+		binary.LittleEndian.PutUint64(out[off+20:], total)
+		off += int(binary.LittleEndian.Uint32(out[off+16:]))
+	}
+	return out
+}
+
 // TestMembersRoundTrip encodes every datatype into many small members and
 // checks that Decode, compress/gzip and GNU gzip all read the stream Encode
 // meant.

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/flate"
+
+	"kidney3d/pipeline/limits"
 )
 
 // Region is a box of an image: the whole image's header and the stored
@@ -32,7 +34,7 @@ type Region struct {
 // whole. It checks the header as ReadFile does, and its errors are *Error
 // values naming path.
 func ReadRegionFile(path string, lo, hi [3]int) (*Region, error) {
-	f, err := os.Open(path)
+	f, err := limits.OpenRegular(path)
 	if err != nil {
 		return nil, withFile(path, err)
 	}
@@ -48,7 +50,7 @@ func ReadRegionFile(path string, lo, hi [3]int) (*Region, error) {
 // zero bytes (most of a mask or a label map), and inflates and checks all
 // the others; any other file is read whole.
 func ReadNonzeroFile(path string) (*Region, error) {
-	f, err := os.Open(path)
+	f, err := limits.OpenRegular(path)
 	if err != nil {
 		return nil, withFile(path, err)
 	}
@@ -191,6 +193,9 @@ func plainRegion(f *os.File, size int64, lo, hi [3]int) (*Region, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := h.CheckLimits(); err != nil {
+		return nil, err
+	}
 	l := layoutOf(h)
 	if l.end() > size {
 		return nil, &Error{Field: "data", Err: fmt.Errorf("%w: the header needs %d bytes, the input has %d", io.ErrUnexpectedEOF, l.end(), size)}
@@ -328,9 +333,15 @@ func (x *memberIndex) header() (*Header, layout, error) {
 	if err != nil {
 		return nil, layout{}, err
 	}
+	if err := h.CheckLimits(); err != nil {
+		return nil, layout{}, err
+	}
 	l := layoutOf(h)
 	if l.end() > int64(x.total) || l.end() > x.size*maxDeflateRatio {
 		return nil, layout{}, &Error{Field: "data", Err: fmt.Errorf("%w: the header needs %d bytes, the stream has %d", io.ErrUnexpectedEOF, l.end(), x.total)}
+	}
+	if err := checkEnd(l.end(), x.total); err != nil {
+		return nil, layout{}, err
 	}
 	return h, l, nil
 }

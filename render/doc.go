@@ -18,4 +18,8 @@
 // Each mesh also gets coarser levels of detail by vertex clustering, used
 // where its cells stay within a few pixels, so that software rendering
 // keeps up while the user orbits.
+//
+// Snapshot draws the case's notice (casefile.Case.Notice, e.g. "NOT FOR
+// CLINICAL USE — labels from demo-vessels 1.0.0: …") into the bottom of
+// its picture with subpackage footer, which the UI's screenshots use too.
 package render

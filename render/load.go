@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio"
@@ -26,12 +27,23 @@ func MeshDir(caseDir string) string { return filepath.Join(caseDir, "output", "m
 // LoadMeshes reads a case's meshes, CASE/output/meshes/<label>.obj, sorted
 // by name, coloured from the folder's model.mtl, else from the default
 // label table. A case without meshes gives an error wrapping ErrNoMeshes
-// that says to run the pipeline.
+// that says to run the pipeline; meshes that are not the current set
+// (casefile.Case.Current: the mesh stage or one behind it failed in its
+// last run, an input changed since, or the folder is not the set that run
+// recorded) give an error wrapping *manifest.StaleError, and nothing is
+// drawn.
 func LoadMeshes(caseDir string) ([]meshio.Object, error) {
 	dir := MeshDir(caseDir)
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.obj"))
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%s: %w in %s: run `kidney3d run %s` first", caseDir, ErrNoMeshes, dir, caseDir)
+	}
+	c, err := casefile.Open(caseDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Current(dir); err != nil {
+		return nil, fmt.Errorf("%s: %w", caseDir, err)
 	}
 	slices.Sort(paths)
 	colors := map[string][4]uint8{}

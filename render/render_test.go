@@ -8,9 +8,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
+	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio"
 )
@@ -284,6 +286,28 @@ func TestPick(t *testing.T) {
 	}
 }
 
+// writeCaseMeshes writes objs as a case's meshes with the manifest entry
+// of a mesh stage that made them, as `kidney3d run` leaves them.
+func writeCaseMeshes(t *testing.T, caseDir string, objs []meshio.Object) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(caseDir, "input"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := meshio.WriteFiles(MeshDir(caseDir), objs, meshio.OBJ); err != nil {
+		t.Fatal(err)
+	}
+	m := &manifest.Manifest{Format: manifest.Format, Stages: map[string]*manifest.Entry{}, Hashes: map[string]manifest.CachedHash{}}
+	h := &manifest.Hasher{Root: caseDir, Cache: m.Hashes}
+	f, err := h.File(MeshDir(caseDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Stages["mesh"] = &manifest.Entry{Status: manifest.OK, Outputs: map[string]manifest.File{"meshes": f}}
+	if err := m.Save(filepath.Join(caseDir, "manifest.json")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestLoadMeshes(t *testing.T) {
 	caseDir := t.TempDir()
 	if _, err := LoadMeshes(caseDir); !errors.Is(err, ErrNoMeshes) {
@@ -294,9 +318,7 @@ func TestLoadMeshes(t *testing.T) {
 		{Name: "ball", Color: [4]uint8{0, 0, 255, 128}, Mesh: s.objects[1].mesh},
 		{Name: "cube", Color: [4]uint8{255, 0, 0, 255}, Mesh: s.objects[0].mesh},
 	}
-	if _, err := meshio.WriteFiles(MeshDir(caseDir), objs, meshio.OBJ); err != nil {
-		t.Fatal(err)
-	}
+	writeCaseMeshes(t, caseDir, objs)
 	got, err := LoadMeshes(caseDir)
 	if err != nil {
 		t.Fatal(err)
@@ -306,6 +328,45 @@ func TestLoadMeshes(t *testing.T) {
 		if o.Name != w.Name || o.Color != w.Color || len(o.Mesh.Triangles) != len(w.Mesh.Triangles) || len(o.Mesh.Normals) != len(w.Mesh.Normals) {
 			t.Errorf("object %d: %s %v %d triangles, want %s %v %d", i, o.Name, o.Color, len(o.Mesh.Triangles), w.Name, w.Color, len(w.Mesh.Triangles))
 		}
+	}
+}
+
+// TestLoadMeshesRefusesAnOutOfDateSet: a set the manifest does not record
+// as made by a finished mesh stage is not loaded.
+func TestLoadMeshesRefusesAnOutOfDateSet(t *testing.T) {
+	s := testScene()
+	objs := []meshio.Object{
+		{Name: "ball", Color: [4]uint8{0, 0, 255, 128}, Mesh: s.objects[1].mesh},
+		{Name: "cube", Color: [4]uint8{255, 0, 0, 255}, Mesh: s.objects[0].mesh},
+	}
+	tests := []struct {
+		name   string
+		spoil  func(t *testing.T, caseDir string)
+		reason string
+	}{
+		{"no manifest", func(t *testing.T, caseDir string) { os.Remove(filepath.Join(caseDir, "manifest.json")) },
+			"no finished run made output/meshes"},
+		{"partial set", func(t *testing.T, caseDir string) { os.Remove(filepath.Join(MeshDir(caseDir), "cube.obj")) },
+			"output/meshes changed since stage mesh made it"},
+		{"mesh stage failed", func(t *testing.T, caseDir string) {
+			m := &manifest.Manifest{Format: manifest.Format, Stages: map[string]*manifest.Entry{
+				"mesh": {Status: manifest.Failed, Error: "no space left on device"}}}
+			if err := m.Save(filepath.Join(caseDir, "manifest.json")); err != nil {
+				t.Fatal(err)
+			}
+		}, "stage mesh failed: no space left on device"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			caseDir := t.TempDir()
+			writeCaseMeshes(t, caseDir, objs)
+			tt.spoil(t, caseDir)
+			_, err := LoadMeshes(caseDir)
+			var stale *manifest.StaleError
+			if !errors.As(err, &stale) || !strings.Contains(err.Error(), tt.reason) {
+				t.Fatalf("got %v, want out of date because %q", err, tt.reason)
+			}
+		})
 	}
 }
 
@@ -329,14 +390,12 @@ func TestSnapshot(t *testing.T) {
 	}
 	s := testScene()
 	objs := []meshio.Object{{Name: "cube", Color: [4]uint8{255, 0, 0, 255}, Mesh: s.objects[0].mesh}}
-	if _, err := meshio.WriteFiles(filepath.Join(caseDir, "output", "meshes"), objs, meshio.OBJ); err != nil {
-		t.Fatal(err)
-	}
-	img, err := Snapshot(caseDir, Anterior, 32, 32)
+	writeCaseMeshes(t, caseDir, objs)
+	img, err := Snapshot(caseDir, Anterior, 64, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := img.RGBAAt(16, 16); !dominant(p, red) {
+	if p := img.RGBAAt(32, 28); !dominant(p, red) { // above the footer (TestSnapshotCarriesTheNotice)
 		t.Errorf("centre %v, want red", p)
 	}
 }

@@ -9,13 +9,29 @@ import (
 	"strings"
 
 	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/casefile"
+	"kidney3d/render/footer"
 )
 
 // Snapshot renders one w×h picture of a case's meshes from a standard view,
-// with a renderer of its own. It fails when the case has no meshes
+// with a renderer of its own, and draws into its bottom the case's notice
+// for the structures shown (casefile.Case.Notice; footer.Draw), such as
+// "NOT FOR CLINICAL USE". It fails when the case has no meshes
 // (ErrNoMeshes) or there is no OpenGL.
 func Snapshot(caseDir string, view View, w, h int) (*image.RGBA, error) {
 	objs, err := LoadMeshes(caseDir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := casefile.Open(caseDir)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(objs))
+	for i, o := range objs {
+		names[i] = o.Name
+	}
+	notice, err := c.Notice(names)
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +42,11 @@ func Snapshot(caseDir string, view View, w, h int) (*image.RGBA, error) {
 	defer r.Close()
 	s := NewScene(objs)
 	r.SetScene(s)
-	return r.RenderSync(Request{Width: w, Height: h, Camera: StandardView(view, s)})
+	img, err := r.RenderSync(Request{Width: w, Height: h, Camera: StandardView(view, s)})
+	if err != nil {
+		return nil, err
+	}
+	return img, footer.Draw(img, notice)
 }
 
 // SnapshotPNG renders Snapshot's picture and writes it to path as PNG,

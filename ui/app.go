@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,9 +12,9 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
-	sqdialog "github.com/sqweek/dialog"
 
 	_ "kidney3d/ui/internal/clocale" // before Fyne reads the locale
+	"kidney3d/ui/internal/folderdlg"
 )
 
 // AppID is the application's identifier (FyneApp.toml), which also keys
@@ -82,18 +83,25 @@ func rememberCase(p fyne.Preferences, dir string) bool {
 	return true
 }
 
-// chooseFolder asks for a case folder with the platform's native dialog,
-// falling back to Fyne's own when that fails. It must run on the UI
-// goroutine (menu and button actions do); chosen is not called on cancel.
+// chooseFolder asks for a case folder with the platform's native dialog
+// (GTK is initialised there, on first use), falling back to Fyne's own when
+// there is none. It must run on the UI goroutine (menu and button actions
+// do); the native dialog blocks it while open; chosen is not called on
+// cancel.
 func chooseFolder(w fyne.Window, chosen func(dir string)) {
-	dir, err := sqdialog.Directory().Title("Open a case folder").Browse()
+	start := ""
+	if rec := recentCases(fyne.CurrentApp().Preferences()); len(rec) > 0 {
+		start = filepath.Dir(rec[0])
+	}
+	dir, err := folderdlg.Choose("Open a case folder", start)
 	switch {
 	case err == nil:
 		chosen(dir)
 		return
-	case errors.Is(err, sqdialog.ErrCancelled):
+	case errors.Is(err, folderdlg.ErrCancelled):
 		return
 	}
+	slog.Info("native folder dialog unavailable; using Fyne's", "err", err)
 	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
 		if err != nil {
 			dialog.ShowError(err, w)
@@ -103,8 +111,8 @@ func chooseFolder(w fyne.Window, chosen func(dir string)) {
 			chosen(u.Path())
 		}
 	}, w)
-	if rec := recentCases(fyne.CurrentApp().Preferences()); len(rec) > 0 {
-		if l, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(rec[0]))); err == nil {
+	if start != "" {
+		if l, err := storage.ListerForURI(storage.NewFileURI(start)); err == nil {
 			d.SetLocation(l)
 		}
 	}

@@ -2,19 +2,18 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"image/color"
 	"os"
 	"path/filepath"
 
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/manifest"
+	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/export"
 	"kidney3d/pipeline/mesh/meshio"
-	stagemeasure "kidney3d/pipeline/stages/measure"
 	"kidney3d/pipeline/volume"
 )
 
@@ -29,14 +28,25 @@ type caseData struct {
 	registered map[string]bool
 	labels     *volume.Volume[uint8] // on grid; nil when the case has none
 	labelsFrom string
-	table      *labels.Table
-	volumesML  map[string]float64 // from output/report.json
-	present    []int              // label values present in the map
+	// stale says why the case's results are out of date ("" when they are
+	// current); out-of-date labels and volumes are not loaded.
+	stale  string
+	table  *labels.Table
+	report *measure.Report // output/report.json; nil when absent or out of date
+	// notice is what the window must carry while it shows the labels: the
+	// not-for-clinical-use notice (casefile.Case.Notice), or that they are
+	// the truth of a demo case (noticeIsTruth); "" when none.
+	notice        string
+	noticeIsTruth bool
+	present       []int // label values present in the map
 }
 
 // loadCase reads a case folder: A (required), P and D (registered onto A
-// when the register stages wrote them, else raw resampled onto A's grid),
-// output/labels.nii.gz else truth/labels.nii.gz, and output/report.json.
+// when the register stages wrote them and that is current, else raw
+// resampled onto A's grid), output/labels.nii.gz else truth/labels.nii.gz,
+// and output/report.json. Results that are out of date (casefile.Case.Current) are left out, and
+// caseData.stale says why: the image is never shown with labels or volumes
+// made from another one. caseData.notice is set whenever labels are shown.
 func loadCase(dir string) (*caseData, error) {
 	c, err := casefile.Open(dir)
 	if err != nil {
@@ -48,10 +58,10 @@ func loadCase(dir string) (*caseData, error) {
 	}
 	a, _ = volume.Canonical(a)
 	d := &caseData{dir: dir, grid: a.Grid, phases: map[string]*volume.Volume[int16]{"A": a},
-		registered: map[string]bool{}, table: labels.Default(), volumesML: map[string]float64{}}
+		registered: map[string]bool{}, table: labels.Default()}
 	for _, p := range []string{"P", "D"} {
 		path, reg := registeredPath(dir, p), true
-		if path == "" {
+		if path == "" || staleness(c, path) != "" {
 			path, reg = c.PhasePath(p), false
 		}
 		if _, err := os.Stat(path); err != nil {
@@ -63,7 +73,11 @@ func loadCase(dir string) (*caseData, error) {
 		}
 		d.phases[p], d.registered[p] = v, reg
 	}
-	for _, path := range []string{c.OutputLabelsPath(), c.TruthPath()} {
+	labelPaths := []string{c.OutputLabelsPath(), c.TruthPath()}
+	if d.stale = staleness(c, c.OutputLabelsPath()); d.stale != "" {
+		labelPaths = nil
+	}
+	for _, path := range labelPaths {
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
@@ -88,10 +102,66 @@ func loadCase(dir string) (*caseData, error) {
 			}
 		}
 	}
-	if err := d.readReport(filepath.Join(dir, "output", "report.json")); err != nil {
+	if d.stale == "" {
+		d.stale = staleness(c, c.ArtefactPath("", "report"))
+	}
+	if d.stale == "" {
+		if d.report, err = c.Report(); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.setNotice(c); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// setNotice sets what the window must say of the labels it shows: that
+// they are the truth of a demo case, or the case's not-for-clinical-use
+// notice for them.
+func (d *caseData) setNotice(c *casefile.Case) error {
+	switch {
+	case d.labels == nil:
+		return nil
+	case d.labelsFrom == c.TruthPath():
+		d.notice, d.noticeIsTruth = "Showing the "+casefile.TruthNotice+": run the pipeline for results.", true
+		return nil
+	}
+	names := make([]string, len(d.present))
+	for i, v := range d.present {
+		names[i] = d.table.Name(v)
+	}
+	var err error
+	d.notice, err = c.Notice(names)
+	return err
+}
+
+// measured is the report's line for a structure, or nil.
+func (d *caseData) measured(name string) *measure.Structure {
+	if d.report == nil {
+		return nil
+	}
+	if s, ok := d.report.Structure(name); ok {
+		return &s
+	}
+	return nil
+}
+
+// staleness says why the result at path is out of date, or "" when it is
+// current or absent. A check that cannot be made (an unreadable manifest)
+// counts as out of date, with its reason.
+func staleness(c *casefile.Case, path string) string {
+	if _, err := os.Stat(path); err != nil {
+		return ""
+	}
+	var stale *manifest.StaleError
+	switch err := c.Current(path); {
+	case errors.As(err, &stale):
+		return stale.Path + ": " + stale.Reason
+	case err != nil:
+		return err.Error()
+	}
+	return ""
 }
 
 // registeredPath is work/register_*/registered/<phase>.nii.gz, or "".
@@ -121,24 +191,6 @@ func regrid[T volume.Voxel](v *volume.Volume[T], g volume.Grid, m volume.Interpo
 	return volume.Resample(v, g, m, fill)
 }
 
-func (d *caseData) readReport(path string) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var r stagemeasure.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	for _, s := range r.Structures {
-		d.volumesML[s.Name] = s.VolumeML
-	}
-	return nil
-}
-
 // colors are the label table's colours by value.
 func (d *caseData) colors() *[256]color.RGBA {
 	var out [256]color.RGBA
@@ -153,7 +205,10 @@ func (d *caseData) colors() *[256]color.RGBA {
 // meshObjects meshes the label map with each label's settings, for the 3D
 // view. It is slow (seconds); call it off the UI goroutine.
 func (d *caseData) meshObjects(ctx context.Context) ([]meshio.Object, error) {
-	if d.labels == nil {
+	switch {
+	case d.labels == nil && d.stale != "":
+		return nil, errors.New("results out of date: rerun the pipeline")
+	case d.labels == nil:
 		return nil, errors.New("the case has no label map yet: run the pipeline")
 	}
 	settings := func(v int) mesh.Settings {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/draw"
 	"image/png"
 	"io"
 	"math"
@@ -19,6 +20,7 @@ import (
 
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/caserun"
+	"kidney3d/render/footer"
 )
 
 // CaseWindow is the main window: the slice viewer and the 3D view side by
@@ -33,6 +35,8 @@ type CaseWindow struct {
 	structs *StructuresPanel
 	pipe    *PipelinePanel
 	pick    *widget.Label
+	stale   *StaleBanner
+	notice  *Banner          // not for clinical use, or the truth of a demo case
 	hsplit  *container.Split // views | tabs
 	vsplit  *container.Split // slices over the 3D view
 	title   string
@@ -64,8 +68,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	cw.structs.OnChange = cw.model.SetVisibility
 	cw.pick = widget.NewLabel("tap the model to pick a structure")
 	cw.model.OnPick = func(label string, world [3]float64) {
-		ml, ok := cw.structs.Volume(label)
-		cw.pick.SetText(describePick(label, ml, ok))
+		cw.pick.SetText(describePick(label, cw.structs.Measured(label)))
 		cw.slices.SetCrossWorld(world)
 	}
 	run := opts.RunPipeline
@@ -73,11 +76,9 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 		run = caserun.Run
 	}
 	cw.pipe = NewPipelinePanel(run)
-	cw.pipe.OnFinished = func(err error) {
-		if err == nil {
-			cw.Open(cw.pipe.dir)
-		}
-	}
+	// After every run, also a failed or cancelled one, the case is read
+	// again: what it shows, or the out-of-date banner, follows the manifest.
+	cw.pipe.OnFinished = func(error) { cw.Open(cw.pipe.dir) }
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Structures", cw.structs.Content()),
 		container.NewTabItem("Pipeline", cw.pipe.Content()),
@@ -86,7 +87,10 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	cw.vsplit = container.NewVSplit(cw.slices.Content(), right)
 	cw.hsplit = container.NewHSplit(cw.vsplit, tabs)
 	cw.hsplit.Offset = 0.72
-	cw.win.SetContent(cw.hsplit)
+	cw.stale = NewStaleBanner()
+	cw.notice = NewBanner()
+	banners := container.NewVBox(cw.stale.Content(), cw.notice.Content())
+	cw.win.SetContent(container.NewBorder(banners, nil, nil, nil, cw.hsplit))
 	cw.win.SetMainMenu(cw.menu())
 	cw.win.SetCloseIntercept(cw.close)
 	size := opts.Size
@@ -133,6 +137,8 @@ func (cw *CaseWindow) Open(dir string) {
 	cw.gen++
 	gen := cw.gen
 	cw.caseShown, cw.modelShown = true, false
+	cw.stale.SetReason("")
+	cw.notice.SetText("", true)
 	cw.win.SetTitle(fmt.Sprintf("%s — loading %s", cw.title, filepath.Base(dir)))
 	cw.model.SetStatus("loading…")
 	go func() {
@@ -155,17 +161,19 @@ func (cw *CaseWindow) show(d *caseData) {
 	if cw.opts.Screenshot == "" && rememberCase(cw.app.Preferences(), d.dir) {
 		cw.win.SetMainMenu(cw.menu())
 	}
-	cw.win.SetTitle(fmt.Sprintf("%s — %s", cw.title, filepath.Base(d.dir)))
+	cw.stale.SetReason(d.stale)
+	cw.notice.SetText(d.notice, !d.noticeIsTruth)
 	cw.slices.setCase(d)
 	cw.pipe.SetCase(d.dir)
 	cols := d.colors()
 	var rows []Structure
 	for _, v := range d.present {
 		name := d.table.Name(v)
-		ml, ok := d.volumesML[name]
-		rows = append(rows, Structure{Name: name, Color: cols[v], VolumeML: ml, HasVol: ok})
+		rows = append(rows, Structure{Name: name, Color: cols[v], Measured: d.measured(name)})
 	}
 	cw.structs.SetStructures(rows)
+	// The title last: it says the case is on screen (tests wait for it).
+	cw.win.SetTitle(fmt.Sprintf("%s — %s", cw.title, filepath.Base(d.dir)))
 	if !cw.model.Available() {
 		cw.modelShown = true
 		cw.checkScreenshot()
@@ -238,9 +246,9 @@ func (cw *CaseWindow) checkScreenshot() {
 	// Let the painter show the last images before capturing.
 	time.AfterFunc(500*time.Millisecond, func() {
 		fyne.Do(func() {
-			img := cw.capture()
+			img, notice := cw.capture(), cw.notice.Text()
 			go func() {
-				err := writePNG(cw.opts.Screenshot, img)
+				err := writeShot(cw.opts.Screenshot, img, notice)
 				fyne.Do(func() {
 					cw.err = err
 					cw.quit()
@@ -292,7 +300,15 @@ func uniform(img image.Image) bool {
 	return true
 }
 
-// writePNG writes img to path atomically.
-func writePNG(path string, img image.Image) error {
-	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) })
+// writeShot writes the screenshot img to path atomically as PNG, with the
+// window's notice (not for clinical use, the truth of a demo case) also
+// drawn into its bottom (footer.Draw), so that the picture carries it
+// wherever it goes.
+func writeShot(path string, img image.Image, notice string) error {
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
+	if err := footer.Draw(rgba, notice); err != nil {
+		return err
+	}
+	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, rgba) })
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"image"
 	"math"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/mesh/meshio"
 )
 
@@ -321,13 +321,16 @@ func (r *modelViewRenderer) Objects() []fyne.CanvasObject {
 
 func (r *modelViewRenderer) Destroy() {}
 
-// describePick is the pane's caption for a picked structure.
-func describePick(label string, ml float64, known bool) string {
-	if label == "" {
+// describePick is the pane's caption for a picked structure and its
+// report line (nil when the report gives none).
+func describePick(label string, m *measure.Structure) string {
+	switch {
+	case label == "":
 		return "nothing picked"
-	}
-	if !known {
+	case m == nil:
 		return label
+	case m.FieldOfViewNote() != "":
+		return label + ": " + m.VolumeText() + ", " + m.FieldOfViewNote()
 	}
-	return fmt.Sprintf("%s: %.1f mL", label, ml)
+	return label + ": " + m.VolumeText()
 }

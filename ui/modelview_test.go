@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/pipeline/volume"
 )
@@ -150,7 +151,7 @@ func testCaseData(t *testing.T) *caseData {
 	}
 	return &caseData{dir: t.TempDir(), grid: g, phases: map[string]*volume.Volume[int16]{"A": volume.New[int16](g)},
 		registered: map[string]bool{}, labels: lab, labelsFrom: "test", table: labels.Default(),
-		volumesML: map[string]float64{"tumor": 0.77}, present: []int{3}}
+		report: &measure.Report{Structures: []measure.Structure{{Name: "tumor", Value: 3, VolumeML: 0.77}}}, present: []int{3}}
 }
 
 // settleSlices waits until no slice view is drawing. The test driver runs

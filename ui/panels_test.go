@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/caserun"
+	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/orchestrate"
 )
 
@@ -24,9 +25,13 @@ func TestStructuresPanel(t *testing.T) {
 	}{
 		{"empty", nil, "structures_empty.xml"},
 		{"two", []Structure{
-			{Name: "kidney_left", Color: color.RGBA{200, 90, 80, 255}, VolumeML: 152.25, HasVol: true},
+			{Name: "kidney_left", Color: color.RGBA{200, 90, 80, 255}, Measured: &measure.Structure{Name: "kidney_left", VolumeML: 152.25}},
 			{Name: "tumor", Color: color.RGBA{250, 200, 40, 255}},
 		}, "structures_two.xml"},
+		{"cut by the field of view", []Structure{
+			{Name: "liver", Color: color.RGBA{160, 80, 60, 255}, Measured: &measure.Structure{Name: "liver", VolumeML: 1012.66,
+				CutByFieldOfView: []measure.Cut{{Side: "superior", Face: "last slice (k = 95)", Voxels: 120}}, VolumeIsLowerBound: true}},
+		}, "structures_cut.xml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,11 +83,14 @@ func NewPipelinePanel(run RunFunc) *PipelinePanel {
 // Content is the panel's canvas object.
 func (p *PipelinePanel) Content() fyne.CanvasObject { return p.content }
 
-// SetCase selects the case the Run button runs.
+// SetCase selects the case the Run button runs; the status goes back to
+// "ready" when the case is another one.
 func (p *PipelinePanel) SetCase(dir string) {
+	if dir != p.dir {
+		p.status.SetText("ready")
+	}
 	p.dir = dir
 	p.runBtn.Enable()
-	p.status.SetText("ready")
 	p.refreshLog()
 }
 

@@ -1,25 +1,28 @@
 package ui
 
 import (
-	"fmt"
 	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"kidney3d/pipeline/measure"
 )
 
 // Structure is one row of the structures panel.
 type Structure struct {
-	Name     string
-	Color    color.RGBA
-	VolumeML float64
-	HasVol   bool // the report gives a volume
+	Name  string
+	Color color.RGBA
+	// Measured is the report's line for the structure (volume, whether the
+	// field of view cuts it); nil when the report gives none.
+	Measured *measure.Structure
 }
 
 // StructuresPanel lists the model's structures: colour, visibility,
-// opacity and volume. Its changes reach OnChange as the 3D view's hidden
+// opacity and volume, "≥ N mL" and "cut by the field of view" for a
+// structure the scan's edge cuts. Its changes reach OnChange as the 3D view's hidden
 // set and opacities.
 type StructuresPanel struct {
 	rows    []Structure
@@ -71,23 +74,31 @@ func (p *StructuresPanel) SetStructures(rows []Structure) {
 			p.changed()
 		}
 		vol := "–"
-		if s.HasVol {
-			vol = fmt.Sprintf("%.1f mL", s.VolumeML)
+		if s.Measured != nil {
+			vol = s.Measured.VolumeText()
 		}
 		left := container.NewHBox(container.NewCenter(sw), check)
-		p.list.Add(container.NewBorder(nil, nil, left, widget.NewLabel(vol), op))
+		row := container.NewBorder(nil, nil, left, widget.NewLabel(vol), op)
+		if s.Measured == nil || s.Measured.FieldOfViewNote() == "" {
+			p.list.Add(row)
+			continue
+		}
+		note := widget.NewLabel(s.Measured.FieldOfViewNote())
+		note.Importance = widget.WarningImportance
+		note.TextStyle = fyne.TextStyle{Italic: true}
+		p.list.Add(container.NewVBox(row, note))
 	}
 	p.list.Refresh()
 }
 
-// Volume is a structure's volume from the report.
-func (p *StructuresPanel) Volume(name string) (float64, bool) {
+// Measured is the report's line for a structure, or nil.
+func (p *StructuresPanel) Measured(name string) *measure.Structure {
 	for _, s := range p.rows {
 		if s.Name == name {
-			return s.VolumeML, s.HasVol
+			return s.Measured
 		}
 	}
-	return 0, false
+	return nil
 }
 
 func (p *StructuresPanel) changed() {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +68,59 @@ func TestWriteWithTempDirLeavesTargetFolderClean(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("temporary files left: %v", entries)
+	}
+}
+
+func TestIsTempKnowsOnlyWritesTemporaryNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		".model.glb.tmp-123456": true,
+		".a.tmp-1":              true,
+		"model.glb.tmp-123":     false, // not hidden
+		".model.glb.tmp-":       false,
+		".model.glb.tmp-12x":    false,
+		".tmp-12":               false,
+		".model.glb":            false,
+		"kidney_left.obj":       false,
+	} {
+		if got := IsTemp(name); got != want {
+			t.Errorf("IsTemp(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestRemoveStaleRemovesLeftoversButNotALiveWrite(t *testing.T) {
+	dir := t.TempDir()
+	// What a write killed mid-way leaves: an unlocked temporary file.
+	for _, name := range []string{".kidney_left.obj.tmp-4242", ".model.glb.tmp-17", "keep.obj", ".hidden"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var during int
+	err := Write(filepath.Join(dir, "model.glb"), func(w io.Writer) error {
+		n, err := RemoveStale(dir)
+		during = n
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(w, "whole")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("a write whose folder was cleaned meanwhile failed: %v", err)
+	}
+	if during != 2 {
+		t.Errorf("removed %d leftovers, want 2", during)
+	}
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != ".hidden keep.obj model.glb" {
+		t.Errorf("folder holds %v", names)
+	}
+	if n, err := RemoveStale(filepath.Join(dir, "missing")); n != 0 || err != nil {
+		t.Errorf("missing folder: %d, %v", n, err)
 	}
 }

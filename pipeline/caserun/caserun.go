@@ -30,16 +30,28 @@ type Options struct {
 	Device string   // auto, cpu or gpu
 	Force  []string // stages to rerun
 	JSON   bool     // NDJSON events on stdout instead of a bar on stderr
+	// Wait makes a run on a case that another process holds wait for it,
+	// saying so on stderr, instead of failing at once.
+	Wait bool
 	// Events, when set, receives every progress event instead of the bar
 	// or the JSON lines (the desktop app's pipeline panel); it is called
 	// from several goroutines, one call at a time.
 	Events func(orchestrate.Event)
 }
 
-// Run runs the pipeline on the case folder dir.
+// OptionError is an Options value that cannot be run: on the command
+// line, a usage error.
+type OptionError struct{ error }
+
+func (e OptionError) Unwrap() error { return e.error }
+
+// Run runs the pipeline on the case folder dir. Once the options and the
+// configuration are checked, it takes the case's lock (casefile.Lock) and
+// holds it to the end: when another process holds it, Run fails at once
+// with a *casefile.BusyError, or with opts.Wait says so and waits.
 func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer) error {
 	if !slices.Contains([]string{"auto", "cpu", "gpu"}, opts.Device) {
-		return fmt.Errorf("--device %q: want auto, cpu or gpu", opts.Device)
+		return OptionError{fmt.Errorf("--device %q: want auto, cpu or gpu", opts.Device)}
 	}
 	c, err := casefile.Open(dir)
 	if err != nil {
@@ -59,12 +71,30 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	if err := orchestrate.CheckForce(stages, opts.Force); err != nil {
+		return OptionError{err}
+	}
 	table := labels.Default()
 	if cfg.Labels != "" {
 		if table, err = labels.Load(cfg.Labels); err != nil {
 			return err
 		}
 	}
+	var waiting func(casefile.Holder)
+	if opts.Wait {
+		waiting = func(h casefile.Holder) {
+			fmt.Fprintf(stderr, "kidney3d: %s is working on %s; waiting for it (Ctrl-C to stop)\n", h, dir)
+		}
+	}
+	lock, err := c.Lock(ctx, "kidney3d run", waiting)
+	var busy *casefile.BusyError
+	if errors.As(err, &busy) {
+		return fmt.Errorf("%w; run again later, or with --wait", err)
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	logFile, err := os.OpenFile(c.LogPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
@@ -92,7 +122,7 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 		events = bar.update
 	}
 	err = orchestrate.Run(ctx, c, stages, orchestrate.Options{
-		Program: Version, Device: opts.Device, Force: opts.Force, Labels: table, Log: log, Events: events,
+		Program: Version, Device: opts.Device, Force: opts.Force, Labels: table, Log: log, Events: events, Lock: lock,
 	})
 	switch {
 	case errors.Is(err, context.Canceled):

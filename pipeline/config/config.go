@@ -5,9 +5,10 @@ package config
 
 import (
 	"fmt"
-	"os"
+	"regexp"
 
 	"kidney3d/assets"
+	"kidney3d/pipeline/limits"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/yamlfile"
 )
@@ -33,9 +34,17 @@ type Error = yamlfile.Error
 // kind names config files in errors.
 const kind = "config"
 
-// Parse reads a config; source names it in errors. Unknown keys and
-// unknown stage names are errors.
+// namePattern is what a stage kind or name may be: a letter, then letters,
+// digits, '_' or '-', 64 bytes at most (a name is also a folder in work/).
+var namePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
+
+// Parse reads a config; source names it in errors. Files over
+// limits.MaxConfigBytes, unknown keys and stage kinds or names that do
+// not match namePattern are errors.
 func Parse(data []byte, source string) (*Config, error) {
+	if len(data) > limits.MaxConfigBytes {
+		return nil, &Error{Kind: kind, File: source, Msg: fmt.Sprintf("%d bytes, over the limit of %d", len(data), limits.MaxConfigBytes)}
+	}
 	var c Config
 	if err := yamlfile.Decode(kind, source, data, &c); err != nil {
 		return nil, err
@@ -46,6 +55,14 @@ func Parse(data []byte, source string) (*Config, error) {
 	for i, line := range yamlfile.ListLines(data, "stages") {
 		if i < len(c.Stages) {
 			c.Stages[i].line = line
+		}
+	}
+	for _, sc := range c.Stages {
+		for _, f := range [][2]string{{"stage", sc.Stage}, {"name", sc.Name}} {
+			if (f[1] != "" || f[0] == "stage") && !namePattern.MatchString(f[1]) {
+				return nil, &Error{Kind: kind, File: source, Line: sc.line,
+					Msg: fmt.Sprintf("%s %s: want a letter, then letters, digits, '_' or '-', 64 bytes at most", f[0], limits.Quote(f[1]))}
+			}
 		}
 	}
 	return &c, nil
@@ -72,9 +89,9 @@ func Load(path string) (*Config, string, error) {
 		c, err := Parse(assets.ConfigYAML, "assets/config.yaml")
 		return c, "assets/config.yaml", err
 	}
-	data, err := os.ReadFile(path)
+	data, err := yamlfile.ReadFile(kind, path, limits.MaxConfigBytes)
 	if err != nil {
-		return nil, path, &Error{Kind: kind, File: path, Msg: err.Error()}
+		return nil, path, err
 	}
 	c, err := Parse(data, path)
 	return c, path, err

@@ -79,3 +79,22 @@ func TestNamedStages(t *testing.T) {
 		t.Fatalf("names %s, %s", stages[0].Name(), stages[1].Name())
 	}
 }
+
+func TestConfigReadsAreBoundedAndNamesQuoted(t *testing.T) {
+	long := strings.Repeat("a%*d", 1<<16)
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"long stage kind", "stages:\n  - stage: \"" + long + "\"\n", `:2: stage "a%*da%*d`},
+		{"odd stage name", "stages:\n  - {stage: load, name: ../x}\n", `:2: name "../x": want a letter`},
+		{"oversized", "stages: [load]\n#" + strings.Repeat("x", 1<<20), "over the limit of 1048576"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), "t.yaml")
+			if err == nil || !strings.Contains(err.Error(), tc.want) || len(err.Error()) > 400 || strings.Contains(err.Error(), "%!") {
+				t.Fatalf("got %.400v, want %q", err, tc.want)
+			}
+		})
+	}
+	if _, _, err := Load("/dev/zero"); err == nil || !strings.Contains(err.Error(), "config: /dev/zero: not a regular file") {
+		t.Errorf("Load(/dev/zero): %v", err)
+	}
+}

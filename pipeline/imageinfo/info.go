@@ -29,7 +29,9 @@ type Info struct {
 // Describe reads path and summarises it as nibabel would: spacing is the
 // header's voxel size (get_zooms), which an sform need not agree with, the
 // affine is the best of sform and qform; min, max and mean are of the
-// scaled values (scl_slope, scl_inter applied), ignoring NaNs.
+// scaled values (scl_slope, scl_inter applied), ignoring NaNs. A 1D or 2D
+// image (a single slice) has no voxel size for its missing axes, which
+// get_zooms leaves out: there spacing is the affine's (its column's length).
 func Describe(path string) (*Info, error) {
 	img, err := nifti.ReadFile(path)
 	if err != nil {
@@ -42,6 +44,11 @@ func Describe(path string) (*Info, error) {
 		Spacing:     img.Header.Zooms(),
 		Affine:      a,
 		Orientation: a.AxisCodes(),
+	}
+	for ax, s := range a.Spacing() {
+		if int64(ax) >= img.Header.Dim[0] {
+			info.Spacing[ax] = s
+		}
 	}
 	info.Min, info.Max, info.Mean = valueRange(img)
 	return info, nil

@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"kidney3d/pipeline/parallel"
-	"kidney3d/pipeline/volume"
 )
 
 // backMapper takes the model grid's finished rows, in order, and writes
@@ -16,7 +15,7 @@ import (
 // everywhere) their label is the answer without interpolating (a convex
 // mix of score vectors that all peak at one class peaks there too).
 type backMapper struct {
-	out     *volume.Volume[uint8]
+	out     view[uint8]
 	geom    Geometry
 	classes int
 	plane   int // model Y × X
@@ -30,7 +29,7 @@ type backMapper struct {
 	next       int // next crop slice to write
 }
 
-func newBackMapper(out *volume.Volume[uint8], g Geometry, classes int) *backMapper {
+func newBackMapper(out view[uint8], g Geometry, classes int) *backMapper {
 	b := &backMapper{out: out, geom: g, classes: classes,
 		plane: g.Size[0] * g.Size[1], nx: g.Size[0]}
 	b.tx = phaseTaps(g.Hi[0]-g.Lo[0], g.Size[0])
@@ -100,17 +99,17 @@ func (b *backMapper) writeSlice(k int, onlyCur bool) {
 			if wy != 0 {
 				y1++
 			}
-			dst := b.out.Data[b.out.Index(g.Lo[0], g.Lo[1]+j, g.Lo[2]+k):][:nxOut]
+			row, s0 := b.out.index(g.Lo[0], g.Lo[1]+j, g.Lo[2]+k), b.out.step[0]
 			// Several phase voxels share a model cell (x0, x0+1): whether
 			// its corners agree is checked once per cell.
 			cellX0, cellLabel := -1, -1
-			for i := range dst {
+			for i := range nxOut {
 				x0, wx := b.tx.i0[i], b.tx.w[i]
 				if x0 != cellX0 {
 					cellX0, cellLabel = x0, b.uniform(lowL, y0, y1, x0, min(x0+1, b.nx-1), wz != 0)
 				}
 				if cellLabel >= 0 {
-					dst[i] = uint8(cellLabel)
+					b.out.data[row+i*s0] = uint8(cellLabel)
 					continue
 				}
 				x1 := x0
@@ -131,7 +130,7 @@ func (b *backMapper) writeSlice(k int, onlyCur bool) {
 						best = uint8(cl)
 					}
 				}
-				dst[i] = best
+				b.out.data[row+i*s0] = best
 			}
 		}
 	})

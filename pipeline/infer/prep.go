@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"kidney3d/pipeline/infer/modelpkg"
+	"kidney3d/pipeline/limits"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/volume"
 )
@@ -12,7 +13,8 @@ import (
 // Geometry ties a crop of the phase grid to the model's grid, in volume
 // order (x, y, z): model voxel u along axis a samples the phase grid at
 // Lo[a] + (u + 0.5)·ratio − 0.5, ratio = (Hi[a] − Lo[a]) / Size[a], as
-// nnU-Net's resampling (skimage's resize) does.
+// nnU-Net's resampling (skimage's resize) does. The phase grid is seen
+// in the model's storage (its axes relabelled, see view).
 type Geometry struct {
 	Lo, Hi [3]int // the crop on the phase grid, Hi exclusive
 	Size   [3]int // the model grid
@@ -25,25 +27,33 @@ func (g Geometry) ratio(a int) float64 { return float64(g.Hi[a]-g.Lo[a]) / float
 // makes an axis "anisotropic", resampled apart with nearest neighbours.
 const anisotropyThreshold = 3
 
-// plan finds the body's bounding box on the first phase (voxels above
-// bodyHU, in lines of at least a few voxels so that noise in the air does
-// not count) and the model grid that covers it at the model's spacing.
-func plan[T volume.Voxel](first *volume.Volume[T], spacingZYX [3]float64, bodyHU float32) Geometry {
-	lo, hi := bodyBox(first, bodyHU)
-	sp := first.Spacing()
+// plan is the model grid that covers the box lo..hi (the body's, bodyBox)
+// of a grid of voxel size sp at m's spacing. It fails, before anything of
+// the model grid's size is allocated, when that grid and m's patches,
+// batch at a time, do not fit the image limit.
+func plan(sp [3]float64, lo, hi [3]int, m *modelpkg.Manifest, batch int) (Geometry, error) {
 	var g Geometry
 	g.Lo, g.Hi = lo, hi
+	var size [3]float64
 	for a := range 3 {
-		target := spacingZYX[2-a]
-		n := int(math.RoundToEven(float64(hi[a]-lo[a]) * sp[a] / target))
-		g.Size[a] = max(n, 1)
+		size[a] = math.Max(math.RoundToEven(float64(hi[a]-lo[a])*sp[a]/m.Spacing[2-a]), 1)
 	}
-	return g
+	if err := need(m, size, batch).check(); err != nil {
+		return g, fmt.Errorf("model %s at spacing %v mm (z, y, x) on this image (body %d×%d×%d voxels of %.3g×%.3g×%.3g mm): %w",
+			limits.Quote(m.Name), m.Spacing, hi[0]-lo[0], hi[1]-lo[1], hi[2]-lo[2], sp[0], sp[1], sp[2], err)
+	}
+	for a := range 3 {
+		g.Size[a] = int(size[a])
+	}
+	return g, nil
 }
 
-// bodyBox is the bounding box of the voxels above hu along each axis,
-// ignoring planes with fewer than minVoxels such voxels; the whole grid
-// when there are none.
+// bodyBox is the bounding box of the voxels above hu along each axis
+// (the body, in lines of at least a few voxels so that noise in the air
+// does not count), ignoring planes with fewer than minVoxels such voxels;
+// the whole grid when there are none. Relabelling the axes moves the
+// planes, not their counts: the box of a phase relabelled is its box
+// relabelled.
 func bodyBox[T volume.Voxel](v *volume.Volume[T], hu float32) (lo, hi [3]int) {
 	const minVoxels = 16
 	nx, ny, nz := v.Dims[0], v.Dims[1], v.Dims[2]
@@ -101,7 +111,7 @@ func bodyBox[T volume.Voxel](v *volume.Volume[T], hu float32) (lo, hi [3]int) {
 // first pass, along x, reads the source voxels themselves, so that the
 // crop is never copied at full resolution; an axis whose size does not
 // change is copied.
-func resample[T volume.Voxel](v *volume.Volume[T], g Geometry, spacingZYX [3]float64) []float32 {
+func resample[T volume.Voxel](v view[T], g Geometry, spacingZYX [3]float64) []float32 {
 	finest := min(spacingZYX[0], spacingZYX[1], spacingZYX[2])
 	nearest := func(a int) bool { return spacingZYX[2-a] > anisotropyThreshold*finest }
 	dims := [3]int{g.Hi[0] - g.Lo[0], g.Hi[1] - g.Lo[1], g.Hi[2] - g.Lo[2]}
@@ -118,20 +128,21 @@ func resample[T volume.Voxel](v *volume.Volume[T], g Geometry, spacingZYX [3]flo
 }
 
 // resampleX crops v to lo..lo+dims, converts it to float32 and resamples
-// it to n positions along x, in one pass.
-func resampleX[T volume.Voxel](v *volume.Volume[T], lo, dims [3]int, n int, nearest bool) []float32 {
+// it to n positions along x, in one pass: the one pass that reads the
+// phase, through the view's strides.
+func resampleX[T volume.Voxel](v view[T], lo, dims [3]int, n int, nearest bool) []float32 {
 	t := axisTaps(dims[0], n, nearest)
 	out := make([]float32, n*dims[1]*dims[2])
 	parallel.For(dims[1]*dims[2], 64, func(l0, l1 int) {
 		for l := l0; l < l1; l++ {
 			j, k := l%dims[1], l/dims[1]
-			src := v.Data[v.Index(lo[0], lo[1]+j, lo[2]+k):][:dims[0]]
+			start, s0 := v.index(lo[0], lo[1]+j, lo[2]+k), v.step[0]
 			dst := out[l*n : (l+1)*n]
 			for u := range dst {
-				i := t.i0[u]
-				x := float32(src[i])
+				i := start + t.i0[u]*s0
+				x := float32(v.data[i])
 				if w := t.w[u]; w != 0 {
-					x += w * (float32(src[i+1]) - x)
+					x += w * (float32(v.data[i+s0]) - x)
 				}
 				dst[u] = x
 			}

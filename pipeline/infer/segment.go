@@ -48,6 +48,12 @@ type Timings struct {
 // Segment predicts the model's classes for phases (the model's input
 // phases, in its order, on one grid) and returns, on that grid, each
 // voxel's class index (model.json's labels; 0 outside the body crop).
+// The network sees the phases in the storage it was trained on
+// (m.AxisCodes()): when theirs differs, the first resampling pass reads
+// them with their axes relabelled to it (permuted and reversed, nothing
+// interpolated) and the labels are written back through the same
+// relabelling, so that how a study is stored never changes them, at no
+// cost in copies.
 func Segment[T volume.Voxel](ctx context.Context, m *modelpkg.Manifest, net window.Net, phases []*volume.Volume[T], opt Options) (*volume.Volume[uint8], Timings, error) {
 	var tm Timings
 	if len(phases) != len(m.InputPhases) {
@@ -62,7 +68,20 @@ func Segment[T volume.Voxel](ctx context.Context, m *modelpkg.Manifest, net wind
 		opt.BodyHU = -500
 	}
 	start := time.Now()
-	g := plan(phases[0], m.Spacing, opt.BodyHU)
+	stored := phases[0].Grid
+	o, err := volume.OrientationToward(stored, m.AxisCodes())
+	if err != nil {
+		return nil, tm, fmt.Errorf("model %s: %w", m.Name, err)
+	}
+	// The network reads the phases and its labels are written through
+	// views in its storage; the body's box is found on the phase as
+	// stored, and relabelled.
+	lo, hi := bodyBox(phases[0], opt.BodyHU)
+	lo, hi = o.Box(stored.Dims, lo, hi)
+	g, err := plan(o.Grid(stored).Spacing(), lo, hi, m, opt.Batch)
+	if err != nil {
+		return nil, tm, err
+	}
 	tm.ModelGrid = g.Size
 	img := window.Image{Channels: len(phases), Size: [3]int{g.Size[2], g.Size[1], g.Size[0]}}
 	vox := g.Size[0] * g.Size[1] * g.Size[2]
@@ -71,7 +90,7 @@ func Segment[T volume.Voxel](ctx context.Context, m *modelpkg.Manifest, net wind
 		if err := ctx.Err(); err != nil {
 			return nil, tm, err
 		}
-		ch := resample(p, g, m.Spacing)
+		ch := resample(viewOf(p, o), g, m.Spacing)
 		if err := normalise(ch, m, c); err != nil {
 			return nil, tm, fmt.Errorf("model %s channel %d: %w", m.Name, c, err)
 		}
@@ -79,8 +98,8 @@ func Segment[T volume.Voxel](ctx context.Context, m *modelpkg.Manifest, net wind
 	}
 	tm.Prepare = time.Since(start).Seconds()
 
-	out := volume.New[uint8](phases[0].Grid)
-	bm := newBackMapper(out, g, len(m.Labels))
+	out := volume.New[uint8](stored)
+	bm := newBackMapper(viewOf(out, o), g, len(m.Labels))
 	wopt := window.Options{Patch: m.PatchSize, Step: m.TileStepSize, Batch: max(opt.Batch, 1), Classes: len(m.Labels),
 		Progress: func(done, total int) {
 			tm.Runs = done
@@ -93,7 +112,7 @@ func Segment[T volume.Voxel](ctx context.Context, m *modelpkg.Manifest, net wind
 	}
 	start = time.Now()
 	var backMap time.Duration
-	err := window.Predict(ctx, net, img, wopt, func(z int, scores []float32, labels []uint8) error {
+	err = window.Predict(ctx, net, img, wopt, func(z int, scores []float32, labels []uint8) error {
 		t := time.Now()
 		err := bm.row(z, scores, labels)
 		backMap += time.Since(t)

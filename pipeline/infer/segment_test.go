@@ -15,12 +15,19 @@ import (
 type threshold struct{}
 
 func (threshold) Run(_ context.Context, in []float32, shape []int64) ([]float32, []int64, error) {
+	return twoClasses(in, shape, func(x float32, _ int) float32 { return x })
+}
+
+// twoClasses is the output of a network whose class 1 logit at voxel v of
+// a patch is logit(x, v), x the first channel there, and class 0's its
+// negative.
+func twoClasses(in []float32, shape []int64, logit func(x float32, v int) float32) ([]float32, []int64, error) {
 	vox := int(shape[2] * shape[3] * shape[4])
 	c := int(shape[1])
 	out := make([]float32, int(shape[0])*2*vox)
 	for b := range int(shape[0]) {
 		for v := range vox {
-			x := in[b*c*vox+v]
+			x := logit(in[b*c*vox+v], v)
 			out[(b*2)*vox+v] = -x
 			out[(b*2+1)*vox+v] = x
 		}

@@ -1,6 +1,10 @@
 package labels
 
-import "fmt"
+import (
+	"fmt"
+
+	"kidney3d/pipeline/limits"
+)
 
 // MeshSettings are a label's surface settings (see pipeline/mesh). Fields
 // left at zero take the profile's values.
@@ -23,7 +27,7 @@ func (m MeshSettings) validate() error {
 	switch m.Profile {
 	case "", "organ", "vessel", "raw":
 	default:
-		return fmt.Errorf("unknown profile %q (want organ, vessel or raw)", m.Profile)
+		return fmt.Errorf("unknown profile %s (want organ, vessel or raw)", limits.Quote(m.Profile))
 	}
 	switch {
 	case m.Iterations < 0 || m.Iterations > 1000:

@@ -5,11 +5,11 @@ package labels
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 
 	"kidney3d/assets"
+	"kidney3d/pipeline/limits"
 	"kidney3d/pipeline/yamlfile"
 )
 
@@ -37,9 +37,13 @@ const kind = "labels"
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // Parse reads a label table; source names the file in errors. It rejects
-// unknown keys, duplicate values or names, values outside 0-255 (labels are
-// stored as uint8) and names that are not lower_snake_case.
+// tables over limits.MaxLabelTableBytes, unknown keys, duplicate values or
+// names, values outside 0-255 (labels are stored as uint8) and names that
+// are not lower_snake_case.
 func Parse(data []byte, source string) (*Table, error) {
+	if len(data) > limits.MaxLabelTableBytes {
+		return nil, &Error{Kind: kind, File: source, Msg: fmt.Sprintf("%d bytes, over the limit of %d", len(data), limits.MaxLabelTableBytes)}
+	}
 	var doc struct {
 		Labels []Label `yaml:"labels"`
 	}
@@ -65,19 +69,19 @@ func Parse(data []byte, source string) (*Table, error) {
 
 func (t *Table) add(l Label) error {
 	if l.Value < 0 || l.Value > 255 {
-		return fmt.Errorf("label %q: value %d outside 0-255", l.Name, l.Value)
+		return fmt.Errorf("label %s: value %d outside 0-255", limits.Quote(l.Name), l.Value)
 	}
 	if !namePattern.MatchString(l.Name) {
-		return fmt.Errorf("label value %d: name %q must be lower_snake_case", l.Value, l.Name)
+		return fmt.Errorf("label value %d: name %s must be lower_snake_case", l.Value, limits.Quote(l.Name))
 	}
 	if i, ok := t.byName[l.Name]; ok {
-		return fmt.Errorf("label name %q used twice (values %d and %d)", l.Name, t.Labels[i].Value, l.Value)
+		return fmt.Errorf("label name %s used twice (values %d and %d)", limits.Quote(l.Name), t.Labels[i].Value, l.Value)
 	}
 	if i, ok := t.byValue[l.Value]; ok {
-		return fmt.Errorf("label value %d used twice (%q and %q)", l.Value, t.Labels[i].Name, l.Name)
+		return fmt.Errorf("label value %d used twice (%s and %s)", l.Value, limits.Quote(t.Labels[i].Name), limits.Quote(l.Name))
 	}
 	if err := l.Mesh.validate(); err != nil {
-		return fmt.Errorf("label %q: mesh: %v", l.Name, err)
+		return fmt.Errorf("label %s: mesh: %v", limits.Quote(l.Name), err)
 	}
 	t.byName[l.Name] = len(t.Labels)
 	t.byValue[l.Value] = len(t.Labels)
@@ -85,11 +89,12 @@ func (t *Table) add(l Label) error {
 	return nil
 }
 
-// Load reads a label table file.
+// Load reads a label table file: a regular file of at most
+// limits.MaxLabelTableBytes.
 func Load(path string) (*Table, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlfile.ReadFile(kind, path, limits.MaxLabelTableBytes)
 	if err != nil {
-		return nil, &Error{Kind: kind, File: path, Msg: err.Error()}
+		return nil, err
 	}
 	return Parse(data, path)
 }

@@ -2,8 +2,12 @@ package labels
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"kidney3d/pipeline/limits"
 )
 
 func TestDefaultTableHasDesignLabels(t *testing.T) {
@@ -49,5 +53,28 @@ func TestParseRejectsBadTables(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestLoadIsBounded(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "labels.yaml")
+	data := append([]byte("labels:\n  - {value: 1, name: a}\n#"), make([]byte, limits.MaxLabelTableBytes)...)
+	if err := os.WriteFile(big, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/dev/zero": "labels: /dev/zero: not a regular file",
+		big:         "labels: " + big + ": file too large",
+	} {
+		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load(%s): %v, want %q", path, err, want)
+		}
+	}
+	if _, err := Parse(data, "t.yaml"); err == nil || !strings.Contains(err.Error(), "over the limit") {
+		t.Errorf("Parse of an oversized table: %v", err)
+	}
+	long := strings.Repeat("x", 1<<20)
+	if _, err := Parse([]byte("labels:\n  - {value: 1, name: "+long+"Y}\n"), "t.yaml"); err == nil || len(err.Error()) > 300 {
+		t.Errorf("a long bad name: %.300v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"kidney3d/pipeline/limits"
 )
 
 // Hasher hashes files and folders under a case folder, reusing the
@@ -20,37 +23,52 @@ type Hasher struct {
 }
 
 // File hashes the file or folder at path and returns it as a File with a
-// path relative to the root.
+// path relative to the root; it is FileContext with no cancellation.
 func (h *Hasher) File(path string) (File, error) {
+	return h.FileContext(context.Background(), path)
+}
+
+// FileContext hashes the file or folder at path and returns it as a File
+// with a path relative to the root. Only regular files are read: a FIFO, a
+// device or a socket (a symbolic link to /dev/zero, say) is refused by name
+// before any read (limits.ErrNotRegular). It stops, returning ctx's error,
+// within one buffer of reading once ctx is done.
+func (h *Hasher) FileContext(ctx context.Context, path string) (File, error) {
 	rel, err := filepath.Rel(h.Root, path)
 	if err != nil {
 		rel = path
 	}
 	rel = filepath.ToSlash(rel)
+	if err := ctx.Err(); err != nil {
+		return File{}, err
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return File{}, err
 	}
 	var sum string
 	if st.IsDir() {
-		sum, err = h.folder(path)
+		sum, err = h.folder(ctx, path)
 	} else {
-		sum, err = h.regular(rel, path, st)
+		sum, err = h.regular(ctx, rel, path, st)
 	}
 	return File{Path: rel, SHA256: sum}, err
 }
 
-func (h *Hasher) regular(rel, path string, st os.FileInfo) (string, error) {
+func (h *Hasher) regular(ctx context.Context, rel, path string, st os.FileInfo) (string, error) {
+	if !st.Mode().IsRegular() {
+		return "", limits.CheckRegular(path)
+	}
 	if c, ok := h.Cache[rel]; ok && c.Size == st.Size() && c.ModTime == st.ModTime().UnixNano() {
 		return c.SHA256, nil
 	}
-	f, err := os.Open(path)
+	f, err := limits.OpenRegular(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	d := sha256.New()
-	if _, err := io.Copy(d, f); err != nil {
+	if _, err := io.Copy(d, ctxReader{ctx, f}); err != nil {
 		return "", fmt.Errorf("hashing %s: %w", path, err)
 	}
 	sum := hex.EncodeToString(d.Sum(nil))
@@ -58,9 +76,22 @@ func (h *Hasher) regular(rel, path string, st os.FileInfo) (string, error) {
 	return sum, nil
 }
 
+// ctxReader reads r until ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // folder hashes a folder's regular files (names and hashes, sorted);
 // hidden files, such as temporary files of atomic writes, are ignored.
-func (h *Hasher) folder(path string) (string, error) {
+func (h *Hasher) folder(ctx context.Context, path string) (string, error) {
 	entries, err := os.ReadDir(path)
 	if err != nil {
 		return "", err
@@ -71,7 +102,7 @@ func (h *Hasher) folder(path string) (string, error) {
 		if e.Name()[0] == '.' {
 			continue
 		}
-		f, err := h.File(filepath.Join(path, e.Name()))
+		f, err := h.FileContext(ctx, filepath.Join(path, e.Name()))
 		if err != nil {
 			return "", err
 		}

@@ -1,8 +1,10 @@
 // Package measure computes what a surgeon reads off a label map: each
-// structure's volume and a tumour's maximal diameter.
+// structure's volume, its maximal diameter, and whether the scan's field of
+// view cuts it.
 package measure
 
 import (
+	"bytes"
 	"math"
 	"sync"
 
@@ -29,9 +31,8 @@ func Counts(lab *volume.Volume[uint8]) [256]int {
 }
 
 // directions are unit vectors spread evenly over a hemisphere (a Fibonacci
-// lattice); the largest angle from any direction to the nearest of them is
-// about 2°, so a caliper width taken along the best of them is within
-// 1 − cos(2°) ≈ 0.06% of the true maximum.
+// lattice), so that every line through the origin is within coverAngle of
+// one of them (TestDirectionsCoverEveryLine checks it).
 var directions = func() [][3]float64 {
 	const n = 2000
 	out := make([][3]float64, n)
@@ -44,65 +45,188 @@ var directions = func() [][3]float64 {
 	return out
 }()
 
-// MaxDiameter is the largest distance in mm across the voxels of value v
-// (the caliper width of the union of their cubes, world space), or 0 when
-// there is none. Only boundary voxels can be extremes, so only they are
-// projected.
+// coverAngle bounds the angle between any line and the nearest of the
+// directions: the lattice's covering radius is about 2.7° (at its rim),
+// and a looser bound only widens the bands MaxDiameter searches.
+const coverAngle = 4 * math.Pi / 180
+
+// DiameterMethod says in words how MaxDiameter measures, for reports.
+const DiameterMethod = "largest distance between the centres of the structure's voxels (world mm)"
+
+// MaxDiameter is the largest distance in mm between the centres of two
+// voxels of value v (world space, exact), or 0 when there are fewer than
+// two. Only the hull's candidate vertices (hullCandidates) are looked at.
+//
+// Widths of the centres along many directions give a first pair and its
+// distance L. The true diameter pair (p, q) is within coverAngle of some
+// direction u, so along u the pair spans at least L·cos(coverAngle); p and
+// q therefore lie in the thin bands at the two ends of u's range that such
+// a span allows. The exact distances between the points of all the bands
+// give the diameter.
 func MaxDiameter(lab *volume.Volume[uint8], v uint8) float64 {
-	pts := boundaryCentres(lab, v)
-	if len(pts) == 0 {
+	pts := hullCandidates(lab, v)
+	if len(pts) < 2 {
 		return 0
 	}
-	cols := [3][3]float64{lab.Affine.Column(0), lab.Affine.Column(1), lab.Affine.Column(2)}
-	widths := make([]float64, len(directions))
-	parallel.For(len(directions), 16, func(lo, hi int) {
-		for d := lo; d < hi; d++ {
+	lo := make([]float64, len(directions))
+	hi := make([]float64, len(directions))
+	first := make([]float64, len(directions)) // distance of the extreme pair along each direction
+	parallel.For(len(directions), 16, func(d0, d1 int) {
+		for d := d0; d < d1; d++ {
 			u := directions[d]
-			min, max := math.Inf(1), math.Inf(-1)
-			for _, p := range pts {
-				x := u[0]*p[0] + u[1]*p[1] + u[2]*p[2]
-				min, max = math.Min(min, x), math.Max(max, x)
+			lo[d], hi[d] = math.Inf(1), math.Inf(-1)
+			var a, b int
+			for n, p := range pts {
+				x := dot(u, p)
+				if x < lo[d] {
+					lo[d], a = x, n
+				}
+				if x > hi[d] {
+					hi[d], b = x, n
+				}
 			}
-			// A voxel cube adds its own projected width to that of the centres.
-			var cube float64
-			for _, c := range cols {
-				cube += math.Abs(u[0]*c[0] + u[1]*c[1] + u[2]*c[2])
-			}
-			widths[d] = max - min + cube
+			first[d] = dist(pts[a], pts[b])
 		}
 	})
-	best := 0.0
-	for _, w := range widths {
-		best = math.Max(best, w)
+	var longest float64
+	for _, l := range first {
+		longest = math.Max(longest, l)
 	}
-	return best
-}
-
-// boundaryCentres are the world positions of the voxels of value v that
-// have a face neighbour of another value (or the volume's edge).
-func boundaryCentres(lab *volume.Volume[uint8], v uint8) [][3]float64 {
-	nx, ny, nz := lab.Dims[0], lab.Dims[1], lab.Dims[2]
-	is := func(i, j, k int) bool { return lab.Contains(i, j, k) && lab.At(i, j, k) == v }
+	span := longest * math.Cos(coverAngle) * (1 - 1e-9) // rounding must not drop the pair
+	inBand := make([]bool, len(pts))
 	var mu sync.Mutex
-	var out [][3]float64
-	parallel.For(nz, 1, func(k0, k1 int) {
-		var local [][3]float64
-		for k := k0; k < k1; k++ {
-			for j := 0; j < ny; j++ {
-				for i := 0; i < nx; i++ {
-					if lab.Data[lab.Index(i, j, k)] != v {
-						continue
-					}
-					if is(i-1, j, k) && is(i+1, j, k) && is(i, j-1, k) && is(i, j+1, k) && is(i, j, k-1) && is(i, j, k+1) {
-						continue
-					}
-					local = append(local, lab.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)}))
+	parallel.For(len(directions), 16, func(d0, d1 int) {
+		var mine []int
+		for d := d0; d < d1; d++ {
+			slack := hi[d] - lo[d] - span
+			if slack < 0 {
+				continue
+			}
+			u := directions[d]
+			for n, p := range pts {
+				if x := dot(u, p); x <= lo[d]+slack || x >= hi[d]-slack {
+					mine = append(mine, n)
 				}
 			}
 		}
 		mu.Lock()
-		out = append(out, local...)
+		for _, n := range mine {
+			inBand[n] = true
+		}
 		mu.Unlock()
 	})
+	var cand [][3]float64
+	for n, in := range inBand {
+		if in {
+			cand = append(cand, pts[n])
+		}
+	}
+	return math.Max(longest, farthestPair(cand))
+}
+
+// farthestPair is the largest distance between two of the points, by
+// comparing every pair.
+func farthestPair(pts [][3]float64) float64 {
+	best := make([]float64, len(pts))
+	parallel.For(len(pts), 64, func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			p := pts[i]
+			var b float64
+			for _, q := range pts[i+1:] {
+				d := [3]float64{p[0] - q[0], p[1] - q[1], p[2] - q[2]}
+				b = math.Max(b, d[0]*d[0]+d[1]*d[1]+d[2]*d[2])
+			}
+			best[i] = b
+		}
+	})
+	var b float64
+	for _, x := range best {
+		b = math.Max(b, x)
+	}
+	return math.Sqrt(b)
+}
+
+func dot(u, p [3]float64) float64 { return u[0]*p[0] + u[1]*p[1] + u[2]*p[2] }
+
+func dist(p, q [3]float64) float64 {
+	return math.Sqrt((p[0]-q[0])*(p[0]-q[0]) + (p[1]-q[1])*(p[1]-q[1]) + (p[2]-q[2])*(p[2]-q[2]))
+}
+
+// hullCandidates are the world positions of the voxels of value v whose
+// centres can be vertices of the convex hull of all of them, and so ends
+// of a diameter: those first or last of v along each of their three grid
+// lines (a voxel between two others on a line lies on the segment that
+// joins them). In storage order, so the result is deterministic.
+func hullCandidates(lab *volume.Volume[uint8], v uint8) [][3]float64 {
+	nx, ny, nz := lab.Dims[0], lab.Dims[1], lab.Dims[2]
+	unset := func(n int) []int32 {
+		s := make([]int32, n)
+		for i := range s {
+			s[i] = -1
+		}
+		return s
+	}
+	// The first and last index of v along i per (j, k), along j per (i, k)
+	// and along k per (i, j); -1 where the line holds none.
+	iLo, iHi, jLo, jHi, kLo, kHi := unset(ny*nz), unset(ny*nz), unset(nx*nz), unset(nx*nz), unset(nx*ny), unset(nx*ny)
+	var mu sync.Mutex
+	parallel.For(nz, 1, func(k0, k1 int) {
+		lo, hi := unset(nx*ny), unset(nx*ny) // this slab's k range per (i, j)
+		for k := k0; k < k1; k++ {
+			for j := 0; j < ny; j++ {
+				row := lab.Data[lab.Index(0, j, k):][:nx]
+				r := j + ny*k
+				for i := bytes.IndexByte(row, v); i >= 0; {
+					if iLo[r] < 0 {
+						iLo[r] = int32(i)
+					}
+					iHi[r] = int32(i)
+					if c := i + nx*k; jLo[c] < 0 {
+						jLo[c], jHi[c] = int32(j), int32(j)
+					} else {
+						jHi[c] = int32(j)
+					}
+					if l := i + nx*j; lo[l] < 0 {
+						lo[l], hi[l] = int32(k), int32(k)
+					} else {
+						hi[l] = int32(k)
+					}
+					next := bytes.IndexByte(row[i+1:], v)
+					if next < 0 {
+						break
+					}
+					i += 1 + next
+				}
+			}
+		}
+		mu.Lock()
+		for l, k := range lo {
+			if k >= 0 {
+				if kLo[l] < 0 || k < kLo[l] {
+					kLo[l] = k
+				}
+				kHi[l] = max(kHi[l], hi[l])
+			}
+		}
+		mu.Unlock()
+	})
+	var out [][3]float64
+	for k := 0; k < nz; k++ {
+		for j := 0; j < ny; j++ {
+			r := j + ny*k
+			if iLo[r] < 0 {
+				continue
+			}
+			for _, i := range []int32{iLo[r], iHi[r]} {
+				c, l := int(i)+nx*k, int(i)+nx*j
+				if (jLo[c] == int32(j) || jHi[c] == int32(j)) && (kLo[l] == int32(k) || kHi[l] == int32(k)) {
+					out = append(out, lab.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)}))
+				}
+				if iLo[r] == iHi[r] {
+					break
+				}
+			}
+		}
+	}
 	return out
 }

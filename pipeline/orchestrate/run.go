@@ -22,6 +22,7 @@ import (
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
+	"kidney3d/pipeline/panics"
 	"kidney3d/pipeline/stage"
 )
 
@@ -35,6 +36,22 @@ type Options struct {
 	Events  func(Event) // called from several goroutines, one call at a time
 	// CPUSlots is how many CPU stages may run at once (default: the cores).
 	CPUSlots int
+	// Lock is the case's lock, taken by the caller; nil makes Run take it
+	// (failing at once when another process holds it) and release it.
+	Lock *casefile.Lock
+}
+
+// ErrUnknownStage is the error of a forced stage that the pipeline lacks.
+var ErrUnknownStage = errors.New("no such stage in this pipeline")
+
+// CheckForce checks that every stage named in force is one of stages.
+func CheckForce(stages []stage.Stage, force []string) error {
+	for _, f := range force {
+		if !slices.ContainsFunc(stages, func(s stage.Stage) bool { return s.Name() == f }) {
+			return fmt.Errorf("--force %s: %w", f, ErrUnknownStage)
+		}
+	}
+	return nil
 }
 
 // runner is the state of one run.
@@ -51,9 +68,11 @@ type runner struct {
 	absent map[int]map[string]bool
 }
 
-// Run runs the stages on the case and returns the first stage error, or
+// Run runs the stages on the case, under the case's lock, and returns the
+// first stage error (the stages still running are cancelled then), or
 // ctx.Err() when cancelled; stages that finished before stay recorded, so
-// the next run resumes where this one stopped.
+// the next run resumes where this one stopped. A panic in a stage is
+// returned as an error wrapping a *panics.Error.
 func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Options) error {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -67,12 +86,23 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 	if opts.Labels == nil {
 		opts.Labels = labels.Default()
 	}
-	man, err := manifest.Load(c.ManifestPath())
-	if err != nil {
+	if err := CheckForce(stages, opts.Force); err != nil {
 		return err
 	}
+	if opts.Lock == nil {
+		lock, err := c.Lock(ctx, "kidney3d pipeline", nil)
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock()
+		opts.Lock = lock
+	}
 	// Temporary files left by a run that was killed are never outputs.
-	if err := os.RemoveAll(c.TempDir()); err != nil {
+	if err := opts.Lock.CleanTemp(); err != nil {
+		return err
+	}
+	man, err := manifest.Load(c.ManifestPath())
+	if err != nil {
 		return err
 	}
 	given, err := givenArtefacts(c)
@@ -82,11 +112,6 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 	p, err := newPlan(stages, given, c.ArtefactPath)
 	if err != nil {
 		return err
-	}
-	for _, f := range opts.Force {
-		if !slices.ContainsFunc(stages, func(s stage.Stage) bool { return s.Name() == f }) {
-			return fmt.Errorf("--force %s: no such stage in this pipeline", f)
-		}
 	}
 	r := &runner{opts: opts, c: c, plan: p, man: man, started: time.Now(), absent: map[int]map[string]bool{},
 		hasher: &manifest.Hasher{Root: c.Dir, Cache: man.Hashes}}
@@ -107,6 +132,9 @@ func givenArtefacts(c *casefile.Case) (map[string]string, error) {
 		given[stage.Mask(label)] = path
 		given[stage.Given(label)] = path
 	}
+	if st, err := os.Stat(c.MasksDir()); err == nil && st.IsDir() {
+		given[stage.GivenFolder] = c.MasksDir()
+	}
 	return given, nil
 }
 
@@ -118,8 +146,11 @@ type outcome struct {
 }
 
 // schedule starts every stage whose dependencies have succeeded, as
-// resource slots allow, until all have ended or one has failed.
-func (r *runner) schedule(ctx context.Context) error {
+// resource slots allow, until all have ended or one has failed; the first
+// failure cancels the stages still running.
+func (r *runner) schedule(parent context.Context) error {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
 	n := len(r.plan.stages)
 	const (
 		pending = iota
@@ -172,6 +203,7 @@ func (r *runner) schedule(ctx context.Context) error {
 			state[o.i] = unavailable
 			if firstErr == nil {
 				firstErr = o.err
+				cancel(fmt.Errorf("stopped: stage %s failed", r.plan.stages[o.i].Name()))
 			}
 			continue
 		}
@@ -181,7 +213,7 @@ func (r *runner) schedule(ctx context.Context) error {
 	if firstErr != nil {
 		return firstErr
 	}
-	return ctx.Err()
+	return parent.Err()
 }
 
 // readiness says whether stage i can start (every dependency succeeded) or
@@ -231,19 +263,26 @@ func (r *runner) emit(e Event) {
 // runStage reuses or runs stage i and records it. It returns the optional
 // outputs that the stage did not write (an empty, non-nil set when it wrote
 // all), or the stage's error.
-func (r *runner) runStage(ctx context.Context, i int) (map[string]bool, error) {
+func (r *runner) runStage(ctx context.Context, i int) (absent map[string]bool, err error) {
 	s := r.plan.stages[i]
 	log := r.opts.Log.With("stage", s.Name())
 	t0 := time.Now()
-	inputs, err := r.hashAll(r.plan.sources[i])
+	defer func() {
+		if v := recover(); v != nil {
+			p := panics.New(v)
+			log.Error("stage panicked", "err", p.Error(), "stack", string(p.Stack))
+			absent, err = r.fail(ctx, s, log, t0, nil, fmt.Errorf("stage %s: %w", s.Name(), p))
+		}
+	}()
+	inputs, err := r.hashAll(ctx, r.plan.sources[i])
 	if err != nil {
-		return r.fail(s, log, t0, nil, fmt.Errorf("stage %s: %w", s.Name(), err))
+		return r.fail(ctx, s, log, t0, nil, fmt.Errorf("stage %s: %w", s.Name(), err))
 	}
 	params, paramsHash, err := manifest.Params(s.Params())
 	if err != nil {
-		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: parameters: %w", s.Name(), err))
+		return r.fail(ctx, s, log, t0, inputs, fmt.Errorf("stage %s: parameters: %w", s.Name(), err))
 	}
-	if absent, ok := r.reusable(s, inputs, paramsHash); ok && !slices.Contains(r.opts.Force, s.Name()) {
+	if absent, ok := r.reusable(ctx, s, inputs, paramsHash); ok && !slices.Contains(r.opts.Force, s.Name()) {
 		r.emit(Event{Stage: s.Name(), State: Reused, Fraction: 1, Message: "inputs and parameters unchanged"})
 		log.Info("stage reused")
 		return absent, nil
@@ -252,13 +291,13 @@ func (r *runner) runStage(ctx context.Context, i int) (map[string]bool, error) {
 	r.emit(Event{Stage: s.Name(), State: Running})
 	log.Info("stage started")
 	if err := s.Check(env); err != nil {
-		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: %w", s.Name(), err))
+		return r.fail(ctx, s, log, t0, inputs, fmt.Errorf("stage %s: %w", s.Name(), err))
 	}
 	if err := s.Run(ctx, env); err != nil {
-		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: %w", s.Name(), err))
+		return r.fail(ctx, s, log, t0, inputs, fmt.Errorf("stage %s: %w", s.Name(), err))
 	}
 	outputs := map[string]string{}
-	absent := map[string]bool{}
+	absent = map[string]bool{}
 	optional := optionalOutputs(s)
 	for _, out := range s.Outputs() {
 		p := env.Output(out)
@@ -268,9 +307,9 @@ func (r *runner) runStage(ctx context.Context, i int) (map[string]bool, error) {
 		}
 		outputs[out] = p
 	}
-	outHashes, err := r.hashAll(outputs)
+	outHashes, err := r.hashAll(ctx, outputs)
 	if err != nil {
-		return r.fail(s, log, t0, inputs, fmt.Errorf("stage %s: an output is missing: %w", s.Name(), err))
+		return r.fail(ctx, s, log, t0, inputs, fmt.Errorf("stage %s: an output is missing: %w", s.Name(), err))
 	}
 	entry := &manifest.Entry{Status: manifest.OK, Program: r.opts.Program, Inputs: inputs, Params: params,
 		ParamsHash: paramsHash, Outputs: outHashes, Record: env.Record, Started: t0.UTC(), Seconds: time.Since(t0).Seconds()}
@@ -291,7 +330,7 @@ func (r *runner) runStage(ctx context.Context, i int) (map[string]bool, error) {
 // parameters, succeeded under this program version, and its outputs are
 // still there unchanged; it also returns the optional outputs that run did
 // not write.
-func (r *runner) reusable(s stage.Stage, inputs map[string]manifest.File, paramsHash string) (map[string]bool, bool) {
+func (r *runner) reusable(ctx context.Context, s stage.Stage, inputs map[string]manifest.File, paramsHash string) (map[string]bool, bool) {
 	r.mu.Lock()
 	prev := r.man.Stages[s.Name()]
 	r.mu.Unlock()
@@ -313,7 +352,7 @@ func (r *runner) reusable(s stage.Stage, inputs map[string]manifest.File, params
 	for name, f := range prev.Outputs {
 		paths[name] = filepath.Join(r.c.Dir, filepath.FromSlash(f.Path))
 	}
-	now, err := r.hashAll(paths)
+	now, err := r.hashAll(ctx, paths)
 	return absent, err == nil && sameFiles(prev.Outputs, now)
 }
 
@@ -329,13 +368,15 @@ func sameFiles(a, b map[string]manifest.File) bool {
 	return true
 }
 
-// hashAll hashes artefact files.
-func (r *runner) hashAll(paths map[string]string) (map[string]manifest.File, error) {
+// hashAll hashes artefact files, stopping when ctx is done.
+func (r *runner) hashAll(ctx context.Context, paths map[string]string) (map[string]manifest.File, error) {
 	out := map[string]manifest.File{}
 	for name, p := range paths {
-		r.mu.Lock()
-		f, err := r.hasher.File(p)
-		r.mu.Unlock()
+		f, err := func() (manifest.File, error) {
+			r.mu.Lock()
+			defer r.mu.Unlock() // even when hashing panics
+			return r.hasher.FileContext(ctx, p)
+		}()
 		if err != nil {
 			return nil, err
 		}
@@ -345,10 +386,14 @@ func (r *runner) hashAll(paths map[string]string) (map[string]manifest.File, err
 }
 
 // fail records a stage that failed or was cancelled and returns its error.
-func (r *runner) fail(s stage.Stage, log *slog.Logger, t0 time.Time, inputs map[string]manifest.File, err error) (map[string]bool, error) {
+// A stage cancelled because another failed says which.
+func (r *runner) fail(ctx context.Context, s stage.Stage, log *slog.Logger, t0 time.Time, inputs map[string]manifest.File, err error) (map[string]bool, error) {
 	st, ev := manifest.Failed, Failed
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		st, ev = manifest.Cancelled, Cancelled
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			err = fmt.Errorf("%w (%v)", err, cause)
+		}
 	}
 	entry := &manifest.Entry{Status: st, Program: r.opts.Program, Inputs: inputs, Started: t0.UTC(),
 		Seconds: time.Since(t0).Seconds(), Error: err.Error()}

@@ -4,12 +4,16 @@ package parallel
 import (
 	"runtime"
 	"sync"
+
+	"kidney3d/pipeline/panics"
 )
 
 // For calls body on disjoint sub-ranges [lo, hi) that together cover [0, n),
 // using up to GOMAXPROCS goroutines, and returns when all calls have returned.
 // Ranges are handed out in chunks of at least grain items so that uneven work
-// balances across cores.
+// balances across cores. A panic in body stops the handing out of ranges and
+// is raised again in the caller's goroutine, once every worker has stopped,
+// as a *panics.Error holding the worker's stack: the caller can recover it.
 func For(n, grain int, body func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -33,10 +37,11 @@ func For(n, grain int, body func(lo, hi int)) {
 	}
 	var next int
 	var mu sync.Mutex
+	var failed *panics.Error // the first panic of a worker
 	take := func() (int, int, bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if next >= n {
+		if next >= n || failed != nil {
 			return 0, 0, false
 		}
 		lo := next
@@ -48,6 +53,15 @@ func For(n, grain int, body func(lo, hi int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					mu.Lock()
+					if failed == nil {
+						failed = panics.New(v)
+					}
+					mu.Unlock()
+				}
+			}()
 			for {
 				lo, hi, ok := take()
 				if !ok {
@@ -58,6 +72,9 @@ func For(n, grain int, body func(lo, hi int)) {
 		}()
 	}
 	wg.Wait()
+	if failed != nil {
+		panic(failed)
+	}
 }
 
 // Workers is how many goroutines compute at once: GOMAXPROCS, but never

@@ -53,7 +53,9 @@ type LevelResult struct {
 
 // Rigid finds the rigid transform that maps fixed-image points onto the
 // same anatomy in the moving image. Both images are in HU, each on its own
-// grid. It returns ctx.Err() soon after ctx is done, ErrNoOverlap when the
+// grid, in any storage: each is registered relabelled to the storage
+// nearest to RAS (volume.CanonicalOrientation), so that its samples and
+// pyramid, hence the transform, do not depend on how it is stored. It returns ctx.Err() soon after ctx is done, ErrNoOverlap when the
 // images share too little space, and ErrNoBody or ErrNoContrast when an
 // image has nothing to register.
 func Rigid(ctx context.Context, fixed, moving *volume.Volume[int16], opts Options) (Result, error) {
@@ -74,6 +76,7 @@ func Rigid(ctx context.Context, fixed, moving *volume.Volume[int16], opts Option
 	if !boxesMeet(fixed.Grid, moving.Grid) {
 		return Result{}, ErrNoOverlap
 	}
+	fixed, moving = Canonical(fixed), Canonical(moving)
 	progress := monotone(opts.Progress)
 	levels := plan(fixed.Grid, moving.Grid, opts)
 	first, last := levels[0].shrink, len(levels)-1
@@ -124,6 +127,17 @@ func Rigid(ctx context.Context, fixed, moving *volume.Volume[int16], opts Option
 	res.Transform = p.transform(center)
 	progress(1)
 	return res, nil
+}
+
+// Canonical is v relabelled to the storage nearest to RAS
+// (volume.CanonicalOrientation), the one Rigid registers in; v itself when
+// it is stored so. A caller that hands Rigid and Apply the canonical
+// phases, and drops its own, holds no second copy.
+func Canonical(v *volume.Volume[int16]) *volume.Volume[int16] {
+	if o := volume.CanonicalOrientation(v.Grid); !o.IsIdentity() {
+		return volume.Reorient(v, o)
+	}
+	return v
 }
 
 // value is the mutual information at p and the fraction of the samples

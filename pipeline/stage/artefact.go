@@ -24,3 +24,9 @@ func Mask(label string) string { return "mask/" + label }
 // Given names a mask the case gives in input/masks, whether or not a
 // stage also makes that label: what the load stage validates.
 func Given(label string) string { return "given/" + label }
+
+// GivenFolder names input/masks as a whole (its file names and contents),
+// present when the folder is: a stage that reads it runs again whenever a
+// file there is added, renamed or removed, as the load stage must to report
+// files that are no label's mask.
+const GivenFolder = "given"

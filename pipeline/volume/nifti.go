@@ -128,12 +128,19 @@ func LoadBox[T Voxel](path string, lo, hi [3]int) (*Volume[T], error) {
 	if err != nil {
 		return nil, err
 	}
+	return placeBox(g, box, r, lo, hi), nil
+}
+
+// placeBox is box, the voxels of region r of an image on grid g, as the box
+// [lo, hi) that was asked for: box itself when r is that box, else a copy
+// that is zero outside the image.
+func placeBox[T Voxel](g Grid, box *Volume[T], r *nifti.Region, lo, hi [3]int) *Volume[T] {
 	if r.Lo == lo && r.Hi == hi {
-		return box, nil
+		return box
 	}
 	out := New[T](CropGrid(g, lo, hi))
 	copyBox(out, box, [3]int{}, [3]int{r.Lo[0] - lo[0], r.Lo[1] - lo[1], r.Lo[2] - lo[2]})
-	return out, nil
+	return out
 }
 
 // regionBox is the grid of a region's image and the region's box as a
@@ -153,7 +160,11 @@ func regionBox[T Voxel](path string, r *nifti.Region) (Grid, *Volume[T], error) 
 // Save writes v to path atomically (opts as atomicfile.Write takes them); a
 // name ending in .gz is gzip-compressed at the default level.
 func Save[T Voxel](path string, v *Volume[T], opts ...atomicfile.Option) error {
-	img := ToImage(v)
+	return SaveImage(path, ToImage(v), opts...)
+}
+
+// SaveImage writes a NIfTI image to path as Save does.
+func SaveImage(path string, img *nifti.Image, opts ...atomicfile.Option) error {
 	enc := &nifti.EncodeOptions{Gzip: strings.HasSuffix(path, ".gz")}
 	return atomicfile.Write(path, func(w io.Writer) error { return nifti.Encode(w, img, enc) }, opts...)
 }

@@ -62,24 +62,30 @@ func PartBoundingBox(p *Part[uint8]) (lo, hi [3]int, ok bool) {
 // the files kidney3d writes, only the members holding such voxels are
 // inflated). Part.Full is Load's volume.
 func LoadPart[T Voxel](path string) (*Part[T], error) {
-	r, err := nifti.ReadNonzeroFile(path)
+	lo, hi, isInt := limits[T]()
+	r, err := readNonzero(path, func(x float64) bool { return castVoxel[T](x, lo, hi, isInt) == 0 })
 	if err != nil {
 		return nil, err
-	}
-	if slope, inter, scaled := (&nifti.Image{Header: r.Header}).Slope(); scaled {
-		lo, hi, isInt := limits[T]()
-		if castVoxel[T](0*slope+inter, lo, hi, isInt) != 0 {
-			// A stored zero is not zero: the box is the whole grid.
-			if r, err = nifti.ReadRegionFile(path, [3]int{}, [3]int{math.MaxInt, math.MaxInt, math.MaxInt}); err != nil {
-				return nil, err
-			}
-		}
 	}
 	g, box, err := regionBox[T](path, r)
 	if err != nil {
 		return nil, err
 	}
 	return &Part[T]{Grid: g, Lo: r.Lo, Box: box}, nil
+}
+
+// readNonzero reads the region of the file at path that holds its stored
+// values other than zero (nifti.ReadNonzeroFile), or the whole image when
+// its scaling makes a stored zero a value that zero does not accept.
+func readNonzero(path string, zero func(x float64) bool) (*nifti.Region, error) {
+	r, err := nifti.ReadNonzeroFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if slope, inter, scaled := (&nifti.Image{Header: r.Header}).Slope(); scaled && !zero(0*slope+inter) {
+		return nifti.ReadRegionFile(path, [3]int{}, [3]int{math.MaxInt, math.MaxInt, math.MaxInt})
+	}
+	return r, nil
 }
 
 // SavePart writes the whole volume of p to path as Save does, the same

@@ -1,7 +1,5 @@
 package volume
 
-import "kidney3d/pipeline/parallel"
-
 // Orientation is a relabelling of voxel axes: output axis a reads input axis
 // Perm[a], reversed when Flip[a]. It changes how voxels are stored, never
 // where they are in the world.
@@ -63,33 +61,7 @@ func Reorient[T Voxel](v *Volume[T], o Orientation) *Volume[T] {
 	if o.IsIdentity() {
 		return v.Clone()
 	}
-	out := New[T](o.Grid(v.Grid))
-	// Input strides along each output axis, and the input index of output (0,0,0).
-	inStride := [3]int{1, v.Dims[0], v.Dims[0] * v.Dims[1]}
-	var step [3]int
-	base := 0
-	for a := 0; a < 3; a++ {
-		in := o.Perm[a]
-		step[a] = inStride[in]
-		if o.Flip[a] {
-			base += (v.Dims[in] - 1) * inStride[in]
-			step[a] = -step[a]
-		}
-	}
-	nx, ny := out.Dims[0], out.Dims[1]
-	parallel.For(out.Dims[2], 1, func(k0, k1 int) {
-		for k := k0; k < k1; k++ {
-			for j := 0; j < ny; j++ {
-				src := base + j*step[1] + k*step[2]
-				dst := out.Index(0, j, k)
-				for i := 0; i < nx; i++ {
-					out.Data[dst+i] = v.Data[src]
-					src += step[0]
-				}
-			}
-		}
-	})
-	return out
+	return ReorientBox(v, [3]int{}, v.Dims, o)
 }
 
 // Canonical returns v stored with voxel axes closest to RAS, and the

@@ -1,6 +1,12 @@
 // Package modelcheck is `kidney3d models`: it lists the installed and
 // built-in model packages and checks one by running a patch through ONNX
 // Runtime.
+//
+// A broken installed package (unreadable or invalid model.json, a missing,
+// empty, oversized or non-ONNX model.onnx) is never hidden: `models list`
+// lists it as BROKEN with the file and the reason and exits 1, and
+// `models check` and `run` fail on it, naming the package, the file and
+// the reason; a built-in package of the same name does not stand in for it.
 package modelcheck
 
 import (
@@ -12,10 +18,12 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"kidney3d/pipeline/infer"
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
 )
@@ -30,17 +38,29 @@ type Entry struct {
 	Patch   [3]int     `json:"patch_size"`
 	Licence string     `json:"licence"`
 	Source  string     `json:"source"`
+	// Error says why the package is broken ("" when it is not); a broken
+	// package has only its name and source besides.
+	Error string `json:"error,omitempty"`
 }
 
-// List prints the packages of c, installed ones first; folders that are
-// not valid packages are listed after them and make List fail, so that a
-// broken installation is not missed.
+// List prints the packages of c, installed ones first, then the broken
+// ones (folders that are not valid packages) marked BROKEN with the reason;
+// it fails when there is a broken one, so that a broken installation is
+// not missed.
 func List(w io.Writer, c modelpkg.Catalogue, asJSON bool) error {
 	pkgs, problems := c.List()
-	entries := make([]Entry, len(pkgs))
-	for i, p := range pkgs {
-		entries[i] = Entry{Name: p.Name, Version: p.Version, Phases: p.InputPhases, Labels: p.Structures(),
-			Spacing: p.Spacing, Patch: p.PatchSize, Licence: p.Licence, Source: p.Source}
+	entries := make([]Entry, 0, len(pkgs)+len(problems))
+	for _, p := range pkgs {
+		entries = append(entries, Entry{Name: p.Name, Version: p.Version, Phases: p.InputPhases, Labels: p.Structures(),
+			Spacing: p.Spacing, Patch: p.PatchSize, Licence: p.Licence, Source: p.Source})
+	}
+	for _, err := range problems {
+		e := Entry{Name: "?", Version: "BROKEN", Error: err.Error()}
+		var pe *modelpkg.Error
+		if errors.As(err, &pe) {
+			e.Name, e.Source, e.Error = pe.Package, filepath.Dir(pe.File), pe.File+": "+pe.Err.Error()
+		}
+		entries = append(entries, e)
 	}
 	if asJSON {
 		enc := json.NewEncoder(w)
@@ -52,6 +72,10 @@ func List(w io.Writer, c modelpkg.Catalogue, asJSON bool) error {
 		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tVERSION\tPHASES\tLABELS\tSPACING (z,y,x mm)\tSOURCE")
 		for _, e := range entries {
+			if e.Error != "" {
+				fmt.Fprintf(tw, "%s\tBROKEN\t\t\t\t%s\n", e.Name, e.Error)
+				continue
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%g×%g×%g\t%s\n", e.Name, e.Version, strings.Join(e.Phases, "+"),
 				strings.Join(e.Labels, ","), e.Spacing[0], e.Spacing[1], e.Spacing[2], e.Source)
 		}
@@ -61,22 +85,31 @@ func List(w io.Writer, c modelpkg.Catalogue, asJSON bool) error {
 		fmt.Fprintf(w, "searched: %s, then the built-in packages\n", strings.Join(c.Dirs, ", "))
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%d invalid model package(s):\n%w", len(problems), errors.Join(problems...))
+		return fmt.Errorf("%d broken model package(s):\n%w", len(problems), errors.Join(problems...))
 	}
 	return nil
 }
 
-// Check validates the package in dir (or named ref), makes an ONNX Runtime
-// session on provider and runs one patch of the model's size, checking the
-// output's shape and that every logit is finite.
+// Check validates the package in dir (or named ref), checks that its
+// spacing and patch fit the image limit on the largest image
+// (infer.CheckModel, one patch per run), makes an ONNX Runtime session on
+// provider and runs one patch of the model's size, checking the output's
+// shape and that every logit is finite.
 func Check(ctx context.Context, w io.Writer, ref string, c modelpkg.Catalogue, provider ort.Provider, log *slog.Logger) error {
 	p, err := c.Find(ref)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "package  %s %s (%s)\nsource   %s\n", p.Name, p.Version, p.Licence, p.Source)
-	fmt.Fprintf(w, "inputs   %s at %g×%g×%g mm, patch %v\nlabels   %s\n", strings.Join(p.InputPhases, "+"),
-		p.Spacing[0], p.Spacing[1], p.Spacing[2], p.PatchSize, strings.Join(p.Classes(), ", "))
+	fmt.Fprintf(w, "inputs   %s at %g×%g×%g mm, patch %v, stored %s\nlabels   %s\n", strings.Join(p.InputPhases, "+"),
+		p.Spacing[0], p.Spacing[1], p.Spacing[2], p.PatchSize, p.AxisCodes(), strings.Join(p.Classes(), ", "))
+	need, err := infer.CheckModel(p.Manifest, 1)
+	if err != nil {
+		return &modelpkg.Error{Package: p.Name, File: p.File(modelpkg.ManifestFile), Err: err}
+	}
+	fmt.Fprintf(w, "memory   %.0f×%.0f×%.0f model grid, %.2f GB of working arrays on a %g×%g×%g mm image\n",
+		need.Grid[0], need.Grid[1], need.Grid[2], need.Bytes/1e9,
+		infer.LargestFieldOfView[0], infer.LargestFieldOfView[1], infer.LargestFieldOfView[2])
 	if err := ort.Init(log); err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+
+	"kidney3d/pipeline/limits"
 )
 
 // Format is the value of model.json's "format" this program reads.
@@ -59,6 +61,10 @@ type Manifest struct {
 	Labels map[string]int `json:"labels"`
 	// Spacing is the model's voxel size in mm, (z, y, x).
 	Spacing [3]float64 `json:"spacing"`
+	// Orientation is the storage the network was trained on, as axis
+	// codes of the voxel axes x, y, z ("RAS", "LPS"…; see orientation.go);
+	// empty is DefaultOrientation.
+	Orientation string `json:"orientation,omitempty"`
 	// PatchSize is the network's input size in voxels, (z, y, x).
 	PatchSize            [3]int               `json:"patch_size"`
 	NormalizationSchemes []string             `json:"normalization_schemes"`
@@ -72,22 +78,60 @@ type Manifest struct {
 	ONNXOutput   string  `json:"onnx_output"`
 	// Training is free-form provenance (data, epochs, validation scores).
 	Training json.RawMessage `json:"training,omitempty"`
+	// IntendedUse says in words what the model is for.
+	IntendedUse string `json:"intended_use,omitempty"`
+	// TrainingData says in words what the model was trained on.
+	TrainingData string `json:"training_data,omitempty"`
+	// ClinicalUse is true only for a model whose maker states it fit for
+	// clinical use; a model that does not say so is not, and every output
+	// made from it carries a "not for clinical use" notice.
+	ClinicalUse bool `json:"clinical_use,omitempty"`
 }
 
-// Error is a problem with a model package, naming the file.
+// Identity is a model as a run records it (the segmentation stages'
+// "model_id" parameter) and report.json repeats it per label: the network
+// by hash, and what its model.json says about its use.
+type Identity struct {
+	Name         string `json:"name"`
+	Version      string `json:"version"`
+	ONNXSHA256   string `json:"onnx_sha256"`
+	IntendedUse  string `json:"intended_use,omitempty"`
+	TrainingData string `json:"training_data,omitempty"`
+	ClinicalUse  bool   `json:"clinical_use"`
+}
+
+// Identity is the model's identity given its network's sha256.
+func (m *Manifest) Identity(onnxSHA256 string) Identity {
+	return Identity{Name: m.Name, Version: m.Version, ONNXSHA256: onnxSHA256,
+		IntendedUse: m.IntendedUse, TrainingData: m.TrainingData, ClinicalUse: m.ClinicalUse}
+}
+
+// Error is a problem with a model package, naming the package (when
+// known) and the file.
 type Error struct {
-	File string
-	Err  error
+	// Package is the package's name, or its folder's name when its
+	// manifest cannot be read; "" for a manifest read on its own.
+	Package string
+	File    string
+	Err     error
 }
 
-func (e *Error) Error() string { return "model package " + e.File + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e.Package == "" {
+		return "model package " + e.File + ": " + e.Err.Error()
+	}
+	return "model package " + limits.Quote(e.Package) + ": " + e.File + ": " + e.Err.Error()
+}
 
 func (e *Error) Unwrap() error { return e.Err }
 
 // ParseManifest decodes and validates model.json; source names it in
 // errors. Unknown keys are rejected, so that a misspelt field is not
-// silently ignored.
+// silently ignored, and so is a manifest over limits.MaxManifestBytes.
 func ParseManifest(data []byte, source string) (*Manifest, error) {
+	if len(data) > limits.MaxManifestBytes {
+		return nil, &Error{File: source, Err: fmt.Errorf("%w: %d bytes, over the limit of %d bytes", limits.ErrTooLarge, len(data), limits.MaxManifestBytes)}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var m Manifest
@@ -103,7 +147,8 @@ func ParseManifest(data []byte, source string) (*Manifest, error) {
 	return &m, nil
 }
 
-// decodeError adds the line of a syntax or type error.
+// decodeError adds the line of a syntax or type error, and bounds the
+// user text the decoder's message repeats.
 func decodeError(data []byte, err error) error {
 	var off int64 = -1
 	var se *json.SyntaxError
@@ -113,6 +158,9 @@ func decodeError(data []byte, err error) error {
 		off = se.Offset
 	case errors.As(err, &te):
 		off = te.Offset
+	}
+	if len(err.Error()) > 2*limits.MaxQuoted {
+		err = errors.New(limits.Quote(err.Error())) // e.g. an unknown field's long name
 	}
 	if off < 0 || off > int64(len(data)) {
 		return err
@@ -127,16 +175,19 @@ func (m *Manifest) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if m.Format != Format {
-		bad("format %q: want %q", m.Format, Format)
+		bad("format %s: want %q", limits.Quote(m.Format), Format)
 	}
 	if !namePattern.MatchString(m.Name) {
-		bad("name %q: want lower-case letters, digits, '.', '_' or '-'", m.Name)
+		bad("name %s: want lower-case letters, digits, '.', '_' or '-'", limits.Quote(m.Name))
 	}
 	if m.Version == "" {
 		bad("version is missing")
 	}
 	if m.Licence == "" {
 		bad("licence is missing")
+	}
+	if m.ClinicalUse && (m.IntendedUse == "" || m.TrainingData == "") {
+		bad("clinical_use is true: intended_use and training_data must say what for and on what data")
 	}
 	m.validatePhases(bad)
 	m.validateLabels(bad)
@@ -153,13 +204,14 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	m.validateNormalisation(bad)
+	m.validateOrientation(bad)
 	if m.TransposeForward != [3]int{0, 1, 2} {
 		bad("transpose_forward %v: only [0, 1, 2] is supported", m.TransposeForward)
 	}
 	seen := map[int]bool{}
 	for _, a := range m.MirrorAxes {
-		if a < 0 || a > 2 || seen[a] {
-			bad("mirror_axes %v: want distinct axes among 0, 1, 2", m.MirrorAxes)
+		if a < 0 || a > 2 || seen[a] || len(m.MirrorAxes) > 3 {
+			bad("mirror_axes %v: want distinct axes among 0, 1, 2", m.MirrorAxes[:min(len(m.MirrorAxes), 4)])
 			break
 		}
 		seen[a] = true
@@ -181,7 +233,7 @@ func (m *Manifest) validatePhases(bad func(string, ...any)) {
 	for _, p := range m.InputPhases {
 		switch {
 		case p != "A" && p != "P" && p != "D" && p != "N":
-			bad("input_phases: %q is not a phase (A, P, D or N)", p)
+			bad("input_phases: %s is not a phase (A, P, D or N)", limits.Quote(p))
 		case seen[p]:
 			bad("input_phases: %q is listed twice", p)
 		}
@@ -207,7 +259,7 @@ func (m *Manifest) validateLabels(bad func(string, ...any)) {
 	byIndex := map[int]string{}
 	for name, v := range m.Labels {
 		if other, dup := byIndex[v]; dup {
-			bad("labels: %s and %s are both %d (region-based labels are not supported)", other, name, v)
+			bad("labels: %s and %s are both %d (region-based labels are not supported)", limits.Quote(other), limits.Quote(name), v)
 		}
 		byIndex[v] = name
 	}
@@ -242,7 +294,7 @@ func (m *Manifest) validateNormalisation(bad func(string, ...any)) {
 			}
 		case ZScoreNormalization, NoNormalization:
 		default:
-			bad("channel %d: normalisation %q is not supported (want %s, %s or %s)", c, s, CTNormalization, ZScoreNormalization, NoNormalization)
+			bad("channel %d: normalisation %s is not supported (want %s, %s or %s)", c, limits.Quote(s), CTNormalization, ZScoreNormalization, NoNormalization)
 		}
 	}
 }

@@ -1,11 +1,14 @@
 package modelpkg
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"kidney3d/pipeline/limits"
 )
 
 func validManifest(t testing.TB) []byte {
@@ -155,6 +158,110 @@ func FuzzParseManifest(f *testing.F) {
 			if c == "" {
 				t.Fatalf("class %d has no name", i)
 			}
+		}
+	})
+}
+
+func TestBrokenInstalledPackageIsNeverReplacedByABuiltinOne(t *testing.T) {
+	builtin := fstest.MapFS{
+		"demo/model.json": {Data: []byte(strings.Replace(string(validManifest(t)), "test-vessels", "demo", 1))},
+		"demo/model.onnx": {Data: onnxHead},
+	}
+	for _, c := range []struct {
+		name  string
+		spoil func(dir string) error
+		want  string
+	}{
+		{"random network", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, NetworkFile), []byte{0x9c, 0x31, 0x07, 0xfe}, 0o644)
+		}, "model.onnx: not an ONNX model"},
+		{"empty network", func(dir string) error { return os.WriteFile(filepath.Join(dir, NetworkFile), nil, 0o644) },
+			"model.onnx: empty file"},
+		{"bad JSON", func(dir string) error { return os.WriteFile(filepath.Join(dir, ManifestFile), []byte("{"), 0o644) },
+			"model.json: unexpected EOF"},
+		{"manifest on /dev/zero", func(dir string) error {
+			os.Remove(filepath.Join(dir, ManifestFile))
+			return os.Symlink("/dev/zero", filepath.Join(dir, ManifestFile))
+		}, "model.json: not a regular file: it is a device"},
+		{"network is a folder", func(dir string) error {
+			os.Remove(filepath.Join(dir, NetworkFile))
+			return os.Mkdir(filepath.Join(dir, NetworkFile), 0o755)
+		}, "model.onnx: not a regular file: it is a folder"},
+		{"huge patch", func(dir string) error {
+			m := strings.Replace(strings.Replace(string(validManifest(t)), "test-vessels", "demo", 1), "[48, 96, 96]", "[4096, 4096, 4096]", 1)
+			return os.WriteFile(filepath.Join(dir, ManifestFile), []byte(m), 0o644)
+		}, "patch_size [4096 4096 4096]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			pkg := writePackage(t, dir, "demo", onnxHead)
+			if err := c.spoil(pkg); err != nil {
+				t.Fatal(err)
+			}
+			cat := Catalogue{Dirs: []string{dir}, Builtin: builtin}
+			pkgs, problems := cat.List()
+			if len(pkgs) != 0 || len(problems) != 1 || !strings.Contains(problems[0].Error(), c.want) {
+				t.Errorf("List: %d packages, problems %v; want none and %q", len(pkgs), problems, c.want)
+			}
+			_, err := cat.Find("demo")
+			if err == nil || !strings.Contains(err.Error(), `model package "demo": `) || !strings.Contains(err.Error(), "installed but broken") ||
+				!strings.Contains(err.Error(), filepath.Join(pkg, "model.")) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Find: %v", err)
+			}
+		})
+	}
+}
+
+func TestReadsAreBounded(t *testing.T) {
+	dir := t.TempDir()
+	pkg := writePackage(t, dir, "big", onnxHead)
+	big := append(validManifest(t), make([]byte, limits.MaxManifestBytes)...)
+	if err := os.WriteFile(filepath.Join(pkg, ManifestFile), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(pkg); !errors.Is(err, limits.ErrTooLarge) || !strings.Contains(err.Error(), filepath.Join(pkg, ManifestFile)) {
+		t.Errorf("oversized model.json: %v", err)
+	}
+	if _, err := ParseManifest(big, "big.json"); !errors.Is(err, limits.ErrTooLarge) {
+		t.Errorf("ParseManifest of an oversized manifest: %v", err)
+	}
+	// A sparse network file over the limit is refused from its size.
+	pkg = writePackage(t, dir, "huge", onnxHead)
+	if err := os.Truncate(filepath.Join(pkg, NetworkFile), limits.MaxNetworkBytes+1); err != nil {
+		t.Skip("no sparse files here:", err)
+	}
+	if _, err := Load(pkg); !errors.Is(err, limits.ErrTooLarge) || !strings.Contains(err.Error(), "model.onnx") {
+		t.Errorf("oversized model.onnx: %v", err)
+	}
+}
+
+// FuzzLoad writes fuzzed manifest and network bytes into a package folder:
+// Load gives a package or an *Error naming the package, never a panic.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(`{"format": "kidney3d-model/1"}`), onnxHead)
+	f.Add([]byte("{"), []byte{})
+	f.Add([]byte(`{"name": "x", "mirror_axes": [0, 0, 0, 0, 0]}`), []byte{0x08})
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, manifest, network []byte) {
+		pkg := filepath.Join(dir, "pkg")
+		for name, data := range map[string][]byte{ManifestFile: manifest, NetworkFile: network} {
+			if err := os.MkdirAll(pkg, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(pkg, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := Load(pkg)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Package == "" || len(err.Error()) > 64<<10 {
+				t.Fatalf("error %T of %d bytes: %.200v", err, len(err.Error()), err)
+			}
+			return
+		}
+		if len(network) == 0 || network[0] != 0x08 || p.Name == "" {
+			t.Fatalf("accepted a package with network % x and name %q", network[:min(len(network), 4)], p.Name)
 		}
 	})
 }

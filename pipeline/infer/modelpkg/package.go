@@ -3,12 +3,15 @@ package modelpkg
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"kidney3d/pipeline/limits"
 )
 
 // File names inside a package folder.
@@ -28,61 +31,108 @@ type Package struct {
 	// embedded in the binary.
 	Source string
 
+	// fsys holds a built-in package (nil for an installed one, read from
+	// Source through limits.ReadFile).
 	fsys fs.FS
 	dir  string
 }
 
-// ONNX reads the network.
+// ONNX reads the network: a regular file of at most
+// limits.MaxNetworkBytes.
 func (p *Package) ONNX() ([]byte, error) {
-	b, err := fs.ReadFile(p.fsys, path.Join(p.dir, NetworkFile))
+	return p.read(NetworkFile, limits.MaxNetworkBytes)
+}
+
+// read reads the package's file name, of at most max bytes.
+func (p *Package) read(name string, max int64) ([]byte, error) {
+	var b []byte
+	var err error
+	if p.fsys == nil {
+		b, err = limits.ReadFile(filepath.Join(p.Source, name), max)
+	} else {
+		b, err = fs.ReadFile(p.fsys, path.Join(p.dir, name))
+	}
 	if err != nil {
-		return nil, &Error{File: p.file(NetworkFile), Err: err}
+		return nil, p.error(name, unwrapPathError(err))
 	}
 	return b, nil
 }
 
-func (p *Package) file(name string) string {
+// error is err about the package's file name; the package is named by its
+// manifest's name once that is read, else by its folder's.
+func (p *Package) error(name string, err error) *Error {
+	pkg := filepath.Base(p.Source)
+	if p.Manifest != nil {
+		pkg = p.Name
+	}
+	return &Error{Package: pkg, File: p.File(name), Err: err}
+}
+
+// File is where the package's file name is, for messages.
+func (p *Package) File(name string) string {
 	if strings.HasPrefix(p.Source, BuiltinPrefix) {
 		return p.Source + "/" + name
 	}
 	return filepath.Join(p.Source, name)
 }
 
-// Load reads the package in folder dir.
+// Load reads the package in folder dir: model.json of at most
+// limits.MaxManifestBytes and the start of model.onnx, both regular files.
 func Load(dir string) (*Package, error) {
-	return load(os.DirFS(dir), ".", dir)
+	return load(&Package{Source: dir})
 }
 
-// load reads the package at dir inside fsys; source names it in errors.
-func load(fsys fs.FS, dir, source string) (*Package, error) {
-	p := &Package{Source: source, fsys: fsys, dir: dir}
-	data, err := fs.ReadFile(fsys, path.Join(dir, ManifestFile))
-	if err != nil {
-		return nil, &Error{File: p.file(ManifestFile), Err: unwrapPathError(err)}
-	}
-	m, err := ParseManifest(data, p.file(ManifestFile))
+// load reads the manifest of p, whose Source, fsys and dir are set, and
+// checks its network.
+func load(p *Package) (*Package, error) {
+	data, err := p.read(ManifestFile, limits.MaxManifestBytes)
 	if err != nil {
 		return nil, err
 	}
+	m, err := ParseManifest(data, p.File(ManifestFile))
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Package = filepath.Base(p.Source)
+		}
+		return nil, err
+	}
 	p.Manifest = m
-	if err := checkNetwork(fsys, path.Join(dir, NetworkFile)); err != nil {
-		return nil, &Error{File: p.file(NetworkFile), Err: err}
+	if err := p.checkNetwork(); err != nil {
+		return nil, p.error(NetworkFile, err)
 	}
 	return p, nil
 }
 
-// checkNetwork makes sure the network file is there and starts as an ONNX
-// ModelProto does (field 1, ir_version, as a varint); ONNX Runtime checks
-// the rest when a session is made.
-func checkNetwork(fsys fs.FS, name string) error {
-	f, err := fsys.Open(name)
+// checkNetwork makes sure the network file is a regular file of 1 to
+// limits.MaxNetworkBytes bytes that starts as an ONNX ModelProto does
+// (field 1, ir_version, as a varint); ONNX Runtime checks the rest when a
+// session is made.
+func (p *Package) checkNetwork() error {
+	var f fs.File
+	var err error
+	if p.fsys == nil {
+		f, err = limits.OpenRegular(filepath.Join(p.Source, NetworkFile))
+	} else {
+		f, err = p.fsys.Open(path.Join(p.dir, NetworkFile))
+	}
 	if err != nil {
 		return unwrapPathError(err)
 	}
 	defer f.Close()
-	var head [1]byte
-	if _, err := f.Read(head[:]); err != nil {
+	st, err := f.Stat()
+	if err != nil {
+		return unwrapPathError(err)
+	}
+	switch {
+	case st.Size() == 0:
 		return errors.New("empty file, want an ONNX model")
+	case st.Size() > limits.MaxNetworkBytes:
+		return fmt.Errorf("%w: %d bytes, over the limit of %d bytes", limits.ErrTooLarge, st.Size(), int64(limits.MaxNetworkBytes))
+	}
+	var head [1]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return fmt.Errorf("reading the first byte: %w", err)
 	}
 	if head[0] != 0x08 {
 		return errors.New("not an ONNX model (no ir_version field at the start)")
@@ -133,10 +183,27 @@ func DefaultDirs() []string {
 // that are not valid packages are reported in problems, not silently
 // skipped; a search folder that does not exist is not a problem.
 func (c Catalogue) List() (pkgs []*Package, problems []error) {
+	pkgs, problems, _ = c.scan()
+	return pkgs, problems
+}
+
+// scan is List, with the broken installed packages that take a name (their
+// manifest's, or their folder's when the manifest cannot be read) before
+// any valid package of that name: a built-in package never stands in for
+// a broken installed one.
+func (c Catalogue) scan() (pkgs []*Package, problems []error, broken map[string]*Error) {
 	taken := map[string]bool{}
+	broken = map[string]*Error{}
 	// add keeps the first package of each name and every problem.
 	add := func(p *Package, err error) {
+		var e *Error
 		switch {
+		case errors.As(err, &e) && e.Package != "":
+			problems = append(problems, err)
+			if !taken[e.Package] {
+				taken[e.Package] = true
+				broken[e.Package] = e
+			}
 		case err != nil:
 			problems = append(problems, err)
 		case !taken[p.Name]:
@@ -160,20 +227,20 @@ func (c Catalogue) List() (pkgs []*Package, problems []error) {
 		}
 	}
 	if c.Builtin == nil {
-		return pkgs, problems
+		return pkgs, problems, broken
 	}
 	entries, err := fs.ReadDir(c.Builtin, ".")
 	if err != nil {
-		return pkgs, append(problems, fmt.Errorf("built-in models: %w", err))
+		return pkgs, append(problems, fmt.Errorf("built-in models: %w", err)), broken
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
-		add(load(c.Builtin, e.Name(), BuiltinPrefix+e.Name()))
+		add(load(&Package{Source: BuiltinPrefix + e.Name(), fsys: c.Builtin, dir: e.Name()}))
 	}
-	return pkgs, problems
+	return pkgs, problems, broken
 }
 
 // isDir follows symbolic links, so that a package can be linked in.
@@ -195,18 +262,21 @@ func (c Catalogue) Find(ref string) (*Package, error) {
 	if filepath.IsAbs(ref) || strings.ContainsAny(ref, `/\`) {
 		return Load(ref)
 	}
-	pkgs, problems := c.List()
+	pkgs, problems, broken := c.scan()
 	for _, p := range pkgs {
 		if p.Name == ref {
 			return p, nil
 		}
 	}
+	if e, ok := broken[ref]; ok {
+		return nil, fmt.Errorf("%w (installed but broken: a built-in package of that name does not stand in for it)", e)
+	}
 	names := make([]string, len(pkgs))
 	for i, p := range pkgs {
 		names[i] = p.Name
 	}
-	err := fmt.Errorf("no model package named %q (installed: %s; searched %s and the built-in packages)",
-		ref, orNone(names), orNone(c.Dirs))
+	err := fmt.Errorf("no model package named %s (installed: %s; searched %s and the built-in packages)",
+		limits.Quote(ref), orNone(names), orNone(c.Dirs))
 	return nil, errors.Join(append([]error{err}, problems...)...)
 }
 

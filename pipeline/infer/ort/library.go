@@ -96,6 +96,10 @@ func Init(log *slog.Logger) error {
 			"env", env, "path", path)
 	}
 	onnx.SetSharedLibraryPath(path)
+	// Linux builds of ONNX Runtime 1.29 start 1DS telemetry with the
+	// environment (DNS look-ups of mobile.events.data.microsoft.com) unless
+	// this is set first; a hospital app sends nothing.
+	os.Setenv("ORT_DISABLE_TELEMETRY", "1")
 	if err := onnx.InitializeEnvironment(onnx.WithLogLevelError()); err != nil {
 		if strings.Contains(err.Error(), "Error setting ORT API base: 2") {
 			return fmt.Errorf("ort: %s is too old: the Go binding needs ONNX Runtime 1.%d or newer "+
@@ -113,7 +117,6 @@ func Init(log *slog.Logger) error {
 		log.Warn("ort: ONNX Runtime version differs from the tested one",
 			"version", version, "expected", ExpectedVersion, "path", path)
 	}
-	// Telemetry only exists on Windows builds; a hospital app sends nothing.
 	_ = onnx.DisableTelemetry()
 	lib.ready, lib.path, lib.version = true, path, version
 	log.Info("ort: ONNX Runtime loaded", "version", version, "path", path)

@@ -66,7 +66,8 @@ type Summary struct {
 	Write  time.Duration `json:"write_ns"`
 }
 
-// Run meshes a label map and writes the model folder.
+// Run meshes a label map and writes the model folder. It first removes
+// the temporary files that a run killed before its end left in the folder.
 func Run(ctx context.Context, opts Options) (*Summary, error) {
 	table := opts.Table
 	if table == nil {
@@ -86,6 +87,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	settings, profiles, err := labelSettings(table, opts)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := atomicfile.RemoveStale(opts.Out); err != nil {
+		return nil, fmt.Errorf("export: %s: %w", opts.Out, err)
 	}
 	sum := &Summary{Input: opts.Input}
 	t0 := time.Now()
@@ -116,6 +120,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 			sum.Labels = append(sum.Labels, LabelResult{Name: table.Name(val), Value: val, AbsentInData: true})
 			got[val] = true
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	t0 = time.Now()
 	sum.Files, err = meshio.WriteFiles(opts.Out, objs, opts.Formats, opts.Atomic...)

@@ -158,3 +158,37 @@ func TestLabelColor(t *testing.T) {
 		seen[c] = true
 	}
 }
+
+func TestRunRemovesLeftoverTemporariesOfAKilledRun(t *testing.T) {
+	in := writeLabelMap[uint8](t, 1)
+	out := t.TempDir()
+	leftover := filepath.Join(out, ".model.glb.tmp-2718281828")
+	mine := filepath.Join(out, "notes.txt")
+	for _, p := range []string{leftover, mine} {
+		if err := os.WriteFile(p, bytes.Repeat([]byte{1}, 1<<16), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Run(context.Background(), Options{Input: in, Out: out, Labels: []string{"vein"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(leftover); !os.IsNotExist(err) {
+		t.Errorf("leftover temporary file still there: %v", err)
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("a file that is not a temporary one was removed: %v", err)
+	}
+}
+
+func TestRunStopsWhenCancelledAndWritesNothing(t *testing.T) {
+	in := writeLabelMap[uint8](t, 1)
+	out := filepath.Join(t.TempDir(), "model")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, Options{Input: in, Out: out}); err == nil {
+		t.Fatal("a cancelled run succeeded")
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("a cancelled run wrote %v", entries)
+	}
+}

@@ -91,19 +91,20 @@ type (
 
 // rasToGLTF turns RAS (x right, y anterior, z superior) into glTF's frame
 // (+y up, +z the model's front, +x the model's left): a half turn about
-// (0, 1, 1)/√2. It sits on the root node, so the vertices stay in RAS mm
+// (0, 1, 1)/√2. It sits on the root node, so the vertices stay in RAS
 // while viewers show the patient upright and facing them.
 var rasToGLTF = [4]float64{0, math.Sqrt2 / 2, math.Sqrt2 / 2, 0}
 
 // WriteGLB writes the objects as one glTF 2.0 binary: a root node "patient"
 // that turns RAS into glTF's axes, holding one node, mesh and material per
 // object; positions (with their bounds), normals when the mesh has them,
-// and uint32 indices, all in one buffer. Units are millimetres. Colours are
-// the label colours, converted from sRGB to glTF's linear factors; a colour
-// whose alpha is below 255 is blended.
+// and uint32 indices, all in one buffer. Units are metres, as glTF 2.0
+// requires (§3.4): the meshes' RAS millimetres are divided by 1000.
+// Colours are the label colours, converted from sRGB to glTF's linear
+// factors; a colour whose alpha is below 255 is blended.
 func WriteGLB(w io.Writer, objs []Object) error {
 	doc := gltfDoc{
-		Asset:  gltfAsset{Version: "2.0", Generator: "kidney3d", Extras: map[string]any{"units": "mm", "frame": "RAS (world, from the label map's affine)"}},
+		Asset:  gltfAsset{Version: "2.0", Generator: "kidney3d", Extras: map[string]any{"units": "m", "frame": "RAS (world, from the label map's affine), in metres"}},
 		Scenes: []gltfScene{{Name: "model", Nodes: []int{0}}},
 		Nodes:  []gltfNode{{Name: "patient", Rotation: &rasToGLTF}},
 	}
@@ -125,9 +126,10 @@ func WriteGLB(w io.Writer, objs []Object) error {
 		if len(m.Triangles) == 0 {
 			return fmt.Errorf("meshio: %s has no triangles", o.Name)
 		}
-		lo, hi := bounds(m.Positions)
+		pos := metres(m.Positions)
+		lo, hi := bounds(pos)
 		attrs := map[string]int{"POSITION": accessor(gltfAccessor{
-			BufferView: view(m.Positions, glArrayBuffer), ComponentType: glFloat, Count: len(m.Positions), Type: "VEC3", Min: lo[:], Max: hi[:]})}
+			BufferView: view(pos, glArrayBuffer), ComponentType: glFloat, Count: len(pos), Type: "VEC3", Min: lo[:], Max: hi[:]})}
 		if len(m.Normals) == len(m.Positions) {
 			attrs["NORMAL"] = accessor(gltfAccessor{
 				BufferView: view(unitNormals(m.Normals), glArrayBuffer), ComponentType: glFloat, Count: len(m.Normals), Type: "VEC3"})
@@ -191,6 +193,15 @@ func srgbToLinear(c uint8) float64 {
 		return x / 12.92
 	}
 	return math.Pow((x+0.055)/1.055, 2.4)
+}
+
+// metres converts positions in millimetres to metres.
+func metres(mm [][3]float32) [][3]float32 {
+	out := make([][3]float32, len(mm))
+	for i, p := range mm {
+		out[i] = [3]float32{p[0] / 1000, p[1] / 1000, p[2] / 1000}
+	}
+	return out
 }
 
 // bounds is the componentwise range of the points.

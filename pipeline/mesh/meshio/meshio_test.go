@@ -8,13 +8,13 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"kidney3d/pipeline/mesh"
+	"kidney3d/pipeline/mesh/meshio/glbtest"
 	"kidney3d/pipeline/volume"
 )
 
@@ -231,9 +231,24 @@ func TestGLBStructure(t *testing.T) {
 	if doc.Asset.Generator != "kidney3d" || len(doc.Meshes) != len(objs) || len(doc.Materials) != len(objs) || len(doc.Nodes) != len(objs)+1 {
 		t.Fatalf("asset %+v, %d meshes, %d materials, %d nodes", doc.Asset, len(doc.Meshes), len(doc.Materials), len(doc.Nodes))
 	}
+	if doc.Asset.Extras["units"] != "m" {
+		t.Errorf("asset extras %v: units are not metres", doc.Asset.Extras)
+	}
+	bin := b[20+jsonLen+8:]
 	for i, o := range objs {
 		if doc.Nodes[i+1].Name != o.Name || doc.Materials[i].Name != o.Name {
 			t.Errorf("object %d: node %q, material %q, want %q", i, doc.Nodes[i+1].Name, doc.Materials[i].Name, o.Name)
+		}
+		// Positions are the mesh's millimetres in metres.
+		acc := doc.Accessors[doc.Meshes[i].Primitives[0].Attributes["POSITION"]]
+		bv := doc.BufferViews[acc.BufferView]
+		for n, p := range o.Mesh.Positions {
+			for a := range 3 {
+				got := math.Float32frombits(binary.LittleEndian.Uint32(bin[bv.ByteOffset+12*n+4*a:]))
+				if math.Abs(float64(got)*1000-float64(p[a])) > 1e-6*(1+math.Abs(float64(p[a]))) {
+					t.Fatalf("%s vertex %d: %g m, mesh %g mm", o.Name, n, got, p[a])
+				}
+			}
 		}
 		if blend := doc.Materials[i].AlphaMode == "BLEND"; blend != (o.Color[3] < 255) {
 			t.Errorf("%s: alpha %d, alphaMode %q", o.Name, o.Color[3], doc.Materials[i].AlphaMode)
@@ -241,50 +256,26 @@ func TestGLBStructure(t *testing.T) {
 	}
 }
 
-// TestGLBValidates runs Khronos' glTF validator (the npm package
-// gltf-validator, installed by `make deps` into .deps/npm) on a model.
+// TestGLBValidates reads a model's bounds back as glTF readers do (in
+// metres) and runs Khronos' glTF validator on it.
 func TestGLBValidates(t *testing.T) {
-	pkg, err := filepath.Abs("../../../.deps/npm/node_modules/gltf-validator")
+	dir := t.TempDir()
+	objs := testObjects(t)
+	if _, err := WriteFiles(dir, objs, GLB); err != nil {
+		t.Fatal(err)
+	}
+	got, err := glbtest.PositionBounds(filepath.Join(dir, GLBName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(pkg); err != nil {
-		t.Skipf("gltf-validator not installed (npm install --prefix .deps/npm gltf-validator): %v", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
-	path := filepath.Join(t.TempDir(), "model.glb")
-	if _, err := WriteFiles(filepath.Dir(path), testObjects(t), GLB); err != nil {
-		t.Fatal(err)
-	}
-	const script = `
-const validator = require(process.argv[1]);
-const bytes = new Uint8Array(require('fs').readFileSync(process.argv[2]));
-validator.validateBytes(bytes).then((r) => {
-  console.log(JSON.stringify({validatorVersion: r.validatorVersion, issues: r.issues}));
-}, (e) => { console.error(e); process.exit(2); });
-`
-	out, err := exec.Command(node, "-e", script, pkg, path).Output()
-	if err != nil {
-		t.Fatalf("validator: %v", err)
-	}
-	var report struct {
-		ValidatorVersion string
-		Issues           struct {
-			NumErrors, NumWarnings, NumInfos int
-			Messages                         []struct{ Code, Message, Pointer string }
+	for _, o := range objs {
+		lo, hi := bounds(o.Mesh.Positions)
+		b := got[o.Name]
+		for a := range 3 {
+			if math.Abs(b.Min[a]*1000-float64(lo[a])) > 1e-4 || math.Abs(b.Max[a]*1000-float64(hi[a])) > 1e-4 {
+				t.Errorf("%s: bounds %v…%v m, mesh %v…%v mm", o.Name, b.Min, b.Max, lo, hi)
+			}
 		}
 	}
-	if err := json.Unmarshal(out, &report); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	for _, m := range report.Issues.Messages {
-		t.Logf("%s %s %s", m.Code, m.Pointer, m.Message)
-	}
-	t.Logf("gltf-validator %s: %d errors, %d warnings, %d infos", report.ValidatorVersion, report.Issues.NumErrors, report.Issues.NumWarnings, report.Issues.NumInfos)
-	if report.Issues.NumErrors > 0 {
-		t.Errorf("gltf-validator found %d errors", report.Issues.NumErrors)
-	}
+	glbtest.Validate(t, filepath.Join("..", "..", ".."), filepath.Join(dir, GLBName))
 }

@@ -1,6 +1,7 @@
 package midline
 
 import (
+	"math"
 	"testing"
 
 	"kidney3d/pipeline/volume"
@@ -38,5 +39,28 @@ func TestXParts(t *testing.T) {
 	}
 	if got, want := XParts(g, part(left), nil), X(g, left, nil); got != want {
 		t.Errorf("XParts without the right kidney = %v, want %v", got, want)
+	}
+}
+
+func TestBodyXIsTheBodysCentreInAnyStorage(t *testing.T) {
+	g := volume.Grid{Dims: [3]int{12, 7, 5}, Affine: volume.Affine{{-2, 0, 0, 30}, {0, 1, 0, 0}, {0, 0, 3, 0}, {0, 0, 0, 1}}}
+	ct := volume.New[int16](g)
+	for n := range ct.Data {
+		ct.Data[n] = -1000
+	}
+	for k := range 5 {
+		for j := range 7 {
+			for i := 2; i < 6; i++ {
+				ct.Set(i, j, k, 40) // world x 26, 24, 22, 20
+			}
+		}
+	}
+	for _, o := range volume.AllOrientations() {
+		if got := BodyX(volume.Reorient(ct, o)); math.Abs(got-23) > 1e-9 {
+			t.Fatalf("%v: BodyX = %v, want 23", o, got)
+		}
+	}
+	if got := BodyX(volume.New[int16](g)); got != 30-11 {
+		t.Errorf("BodyX of a grid without body = %v, want its middle %v", got, 30-11)
 	}
 }

@@ -213,21 +213,15 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	return nil
 }
 
-// cleanFile reads the mask of l, which must lie on grid, checks that it is
-// binary, cleans it and writes it. It holds the mask as the slices from
-// its first nonzero voxel to its last (volume.LoadPart), never the zeros
+// cleanFile reads the mask of l (any nonzero stored value is inside:
+// volume.LoadMask), which must lie on grid, cleans it and writes it. It holds the mask as the slices from
+// its first nonzero voxel to its last (volume.LoadMaskOn), never the zeros
 // around them.
 func (s *Stage) cleanFile(env *stage.Env, l labels.Label, grid volume.Grid) (Report, error) {
 	path, _ := env.Input(stage.Mask(l.Name))
-	m, err := volume.LoadPart[uint8](path)
+	m, err := volume.LoadMaskOn(path, grid)
 	if err != nil {
 		return Report{}, err
-	}
-	if err := volume.SameGrid(grid, m.Grid, 1e-3); err != nil {
-		return Report{}, fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l.Name, err)
-	}
-	if err := labelops.CheckBinaryPart(m, uint8(l.Value)); err != nil {
-		return Report{}, fmt.Errorf("%s: mask of %s: %w", path, l.Name, err)
 	}
 	r, out := s.clean(m, l)
 	return r, volume.SavePart(env.Output(Clean(l.Name)), out, env.Atomic())

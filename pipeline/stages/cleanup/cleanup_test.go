@@ -28,7 +28,7 @@ func writeCase(t *testing.T, masks map[string][]box, holes map[string]box, value
 	t.Helper()
 	dir := t.TempDir()
 	g := volume.Grid{Dims: [3]int{30, 20, 16}, Affine: volume.Affine{{2, 0, 0, 0}, {0, 2, 0, 0}, {0, 0, 2, 0}, {0, 0, 0, 1}}}
-	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), volume.New[int16](g)); err != nil {
+	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), &volume.Volume[int16]{Grid: g, Data: append(make([]int16, g.Len()-1), 100)}); err != nil { // not constant: load refuses a constant image
 		t.Fatal(err)
 	}
 	for name, boxes := range masks {

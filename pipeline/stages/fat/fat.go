@@ -143,10 +143,11 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 }
 
 // load reads the kidneys' masks, as the slices that hold them
-// (volume.LoadPart), and then, concurrently, of the phase and of every other
+// (volume.LoadMaskOn), and then, concurrently, of the phase and of every other
 // mask the case has (but the fat's own) only the box that holds both
 // perirenal spaces (fat.Space): the slices around the kidneys. It checks
-// that the masks lie on the phase's grid.
+// that the masks lie on the phase's grid, in any storage order
+// (volume.LoadMaskOn).
 func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 	var kidneys, others []string
 	for _, l := range env.Labels.Labels {
@@ -163,22 +164,13 @@ func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 	if err != nil {
 		return fat.Input{}, err
 	}
-	checkGrid := func(name string, g volume.Grid) error {
-		if err := volume.SameGrid(grid, g, 1e-3); err != nil {
-			path, _ := env.Input(stage.Mask(name))
-			return fmt.Errorf("%s: mask of %s is not on the phase's grid: %w", path, name, err)
-		}
-		return nil
-	}
 	in := fat.Input{Grid: grid, KidneyParts: map[string]*volume.Part[uint8]{}}
 	parts := make([]*volume.Part[uint8], len(kidneys))
 	errs := make([]error, len(kidneys))
 	parallel.For(len(kidneys), 1, func(n0, n1 int) {
 		for n := n0; n < n1; n++ {
 			path, _ := env.Input(stage.Mask(kidneys[n]))
-			if parts[n], errs[n] = volume.LoadPart[uint8](path); errs[n] == nil {
-				errs[n] = checkGrid(kidneys[n], parts[n].Grid)
-			}
+			parts[n], errs[n] = volume.LoadMaskOn(path, grid)
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
@@ -217,12 +209,7 @@ func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 			}
 			name := others[n-1]
 			path, _ := env.Input(stage.Mask(name))
-			var g volume.Grid
-			if g, errs[n] = volume.ReadGrid(path); errs[n] == nil {
-				if errs[n] = checkGrid(name, g); errs[n] == nil {
-					boxes[n-1], errs[n] = volume.LoadBox[uint8](path, lo, hi)
-				}
-			}
+			boxes[n-1], errs[n] = volume.LoadMaskBoxOn(path, grid, lo, hi)
 			mu.Lock()
 			done++
 			env.Progress(0.1 + 0.4*float64(done)/float64(len(others)))

@@ -1,8 +1,20 @@
 // Package load is the pipeline's first stage: it validates the case's
-// phases and given masks before any long work (a missing arterial phase, an
-// image that is not 3D, absurd spacing, phases that do not overlap in
-// space, NaNs, masks that break the label table) and records what it found
-// in work/load/inputs.json, which every later stage waits for.
+// phases and given masks before any long work and records what it found in
+// work/load/inputs.json, which every later stage waits for.
+//
+// From the headers (Check), each problem with its reason: a missing
+// arterial phase; an image over the size limit (package limits); an image
+// that is not 3D or has fewer than MinSlices voxels along an axis; a voxel
+// size that is zero, negative or not a number with no qform or sform to
+// give the geometry (nibabel would take 1 mm); absurd spacing; phases that
+// do not overlap in space; masks not on the arterial phase's world grid (a
+// mask storing that grid in another axis order or direction is accepted:
+// the stages relabel it, volume.LoadMaskOn); files in input/masks that are
+// not a label's mask, with the label the mask alias table would give them
+// (maskimport). From the voxels (Run): a phase
+// with NaN or infinite values, values outside ±MaxHU after scaling, or one
+// value everywhere; a mask with NaN or infinite values. In a mask any other
+// nonzero value is inside (volume.LoadMask).
 package load
 
 import (
@@ -11,7 +23,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -19,9 +33,8 @@ import (
 	"kidney3d/nifti"
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/casefile"
-	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/labels"
-	"kidney3d/pipeline/measure"
+	"kidney3d/pipeline/maskimport"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
 )
@@ -31,7 +44,7 @@ const Summary = "inputs.json"
 
 func init() {
 	stage.Register("load", func(name string, p stage.Params) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{MinSpacing: 0.1, MaxSpacing: 20, MinOverlap: 0.1}}
+		s := &Stage{name: name, params: Params{MinSpacing: 0.1, MaxSpacing: 20, MinOverlap: 0.1, MinSlices: MinSlices}}
 		return s, p.Decode(&s.params)
 	})
 }
@@ -43,7 +56,19 @@ type Params struct {
 	// MinOverlap is the least fraction of the smaller of two phases' boxes
 	// that must lie inside the other.
 	MinOverlap float64 `yaml:"min_overlap" json:"min_overlap"`
+	// MinSlices is the fewest voxels a phase may have along each axis.
+	MinSlices int `yaml:"min_slices" json:"min_slices"`
 }
+
+// MinSlices is the default of Params.MinSlices: a kidney, about 12 cm
+// long, spans 6 slices at the largest voxel size accepted (20 mm), so an
+// image with fewer than 8 along an axis cannot hold one.
+const MinSlices = 8
+
+// MaxHU bounds the values of a phase after scaling (scl_slope, scl_inter):
+// CT numbers lie within about -1024 to 30 000 HU, and int16 storage within
+// ±32768.
+const MaxHU = 32768
 
 // Stage validates inputs.
 type Stage struct {
@@ -57,10 +82,13 @@ type Stage struct {
 // Name implements stage.Stage.
 func (s *Stage) Name() string { return s.name }
 
-// Inputs are every phase and every label's mask; all are optional to the
+// Inputs are every phase, every label's mask and input/masks as a whole
+// (so that a file added there is checked); all are optional to the
 // orchestrator, and Check insists on the arterial phase itself so that its
 // absence is an error rather than a skip.
-func (s *Stage) Inputs() []string { return append(phaseArtefacts(), s.maskArtefacts()...) }
+func (s *Stage) Inputs() []string {
+	return append(append(phaseArtefacts(), s.maskArtefacts()...), stage.GivenFolder)
+}
 
 // OptionalInputs implements orchestrate.OptionalInputs.
 func (s *Stage) OptionalInputs() []string { return s.Inputs() }
@@ -135,16 +163,18 @@ func (s *Stage) Check(env *stage.Env) error {
 			}
 		}
 	}
+	if err := unknownMasks(env); err != nil {
+		bad = append(bad, err.Error())
+	}
 	for label, path := range givenMasks(env, s.maskArtefacts()) {
-		h, err := nifti.ReadHeaderFile(path)
+		h, err := readHeader(path)
 		if err != nil {
 			bad.add(path, "%v", unwrapFile(err, path))
 			continue
 		}
 		if a, ok := grids["A"]; ok {
-			g := volume.GridOf(h)
-			if err := volume.SameGrid(a, g, 1e-3); err != nil {
-				bad.add(path, "mask of %s is not on the arterial phase's grid: %v", label, err)
+			if _, err := volume.Relabelling(volume.GridOf(h), a, volume.GridTolerance); err != nil {
+				bad.add(path, "mask of %s is not on the arterial phase's grid in any axis order or direction: %v", label, err)
 			}
 		}
 	}
@@ -157,15 +187,35 @@ func unwrapFile(err error, path string) string {
 	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "nifti: "), path+": ")
 }
 
+// readHeader reads the header of an input image and refuses an image over
+// the size limit.
+func readHeader(path string) (*nifti.Header, error) {
+	h, err := nifti.ReadHeaderFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return h, h.CheckLimits()
+}
+
 // checkHeader validates one phase's geometry from its header.
 func (s *Stage) checkHeader(path string) (volume.Grid, error) {
-	h, err := nifti.ReadHeaderFile(path)
+	h, err := readHeader(path)
 	if err != nil {
 		return volume.Grid{}, err
 	}
 	shape := h.Shape()
 	if h.Dim[0] < 3 || shape[2] < 2 {
 		return volume.Grid{}, fmt.Errorf("not a 3D image (dims %v)", shape)
+	}
+	if m := min(shape[0], shape[1], shape[2]); m < s.params.MinSlices {
+		return volume.Grid{}, fmt.Errorf("%d slices along an axis (dims %v): a CT needs at least %d", m, shape, s.params.MinSlices)
+	}
+	if !h.HasXform() {
+		for a := range 3 {
+			if p := h.PixDim[a+1]; !(p > 0) || math.IsInf(p, 0) {
+				return volume.Grid{}, fmt.Errorf("voxel size pixdim[%d] is %g and there is no qform or sform: the geometry is unknown", a+1, p)
+			}
+		}
 	}
 	g := volume.GridOf(h)
 	if err := g.Validate(); err != nil {
@@ -177,6 +227,46 @@ func (s *Stage) checkHeader(path string) (volume.Grid, error) {
 		}
 	}
 	return g, nil
+}
+
+// unknownMasks lists the files of input/masks that are not the mask of a
+// label of the table (<label>.nii.gz): a misspelt name would otherwise be
+// ignored. Hidden files are left alone.
+func unknownMasks(env *stage.Env) error {
+	dir := env.Case.MasksDir()
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var unknown []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		label, ok := strings.CutSuffix(name, ".nii.gz")
+		if l, known := env.Labels.ByName(label); !ok || !known || l.Value == 0 {
+			if alias := maskimport.Default().Suggest(name, env.Labels); alias != "" {
+				name += " (" + alias + ")"
+			}
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	var names []string
+	for _, l := range env.Labels.Labels {
+		if l.Value != 0 {
+			names = append(names, l.Name)
+		}
+	}
+	return fmt.Errorf("%s: not the mask of a label: %s (masks are named <label>.nii.gz, the labels being %s; "+
+		"`kidney3d import-masks FOLDER --from TOOL --out CASE` renames and merges another tool's masks through the mask alias table)",
+		dir, strings.Join(unknown, ", "), strings.Join(names, ", "))
 }
 
 // givenMasks maps label names to the mask files present among inputs.
@@ -229,10 +319,15 @@ type PhaseSummary struct {
 type MaskSummary struct {
 	File   string `json:"file"`
 	Voxels int    `json:"voxels"`
+	// Stored is the mask's axis codes (e.g. "LAS") when it stores the
+	// arterial phase's grid in another axis order or direction: the stages
+	// relabel its voxels onto that grid (volume.LoadMaskOn).
+	Stored string `json:"stored,omitempty"`
 }
 
-// Run reads every voxel (a truncated or corrupt file fails here), rejects
-// NaNs and masks whose values break the label table, and writes the summary.
+// Run reads every voxel (a truncated or corrupt file fails here), checks
+// the values of phases and masks (see the package comment), and writes the
+// summary.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	var bad problems
 	out := struct {
@@ -260,26 +355,37 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 			bad.add(path, "%v", unwrapFile(err, path))
 			continue
 		}
-		lo, hi, nans := valueRange(img)
-		if nans > 0 {
-			bad.add(path, "%d voxels are NaN", nans)
+		vals, err := checkValues(img)
+		if err != nil {
+			bad.add(path, "%v", err)
+			continue
 		}
 		a := volume.Affine(img.Header.Affine())
-		out.Phases[p] = PhaseSummary{File: rel(path), Dims: img.Header.Shape(), Spacing: a.Spacing(), Orientation: a.AxisCodes(), Min: lo, Max: hi}
+		out.Phases[p] = PhaseSummary{File: rel(path), Dims: img.Header.Shape(), Spacing: a.Spacing(), Orientation: a.AxisCodes(), Min: vals.Min, Max: vals.Max}
 		done++
 		env.Progress(float64(done) / float64(total))
+	}
+	aPath, _ := env.Input(stage.Phase("A"))
+	aGrid, err := volume.ReadGrid(aPath)
+	if err != nil {
+		return err
 	}
 	for _, label := range sortedKeys(masks) {
 		path := masks[label]
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, err := checkMask(path, env.Labels.Value(label))
+		n, err := checkMask(path)
 		if err != nil {
 			bad.add(path, "%v", err)
 			continue
 		}
-		out.Masks[label] = MaskSummary{File: rel(path), Voxels: n}
+		stored, err := volume.CheckMaskGrid(path, aGrid)
+		if err != nil {
+			bad.add(path, "%v", unwrapFile(err, path))
+			continue
+		}
+		out.Masks[label] = MaskSummary{File: rel(path), Voxels: n, Stored: stored}
 		done++
 		env.Progress(float64(done) / float64(total))
 	}
@@ -293,36 +399,37 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}, env.Atomic())
 }
 
-// checkMask accepts a binary mask: values 0 and 1, or 0 and the label's own
-// value; it returns the number of voxels set.
-func checkMask(path string, value uint8) (int, error) {
-	v, err := volume.Load[uint8](path)
+// checkMask reads a mask made elsewhere (volume.LoadMask: any nonzero
+// finite value is inside, a NaN or an infinity is an error) and returns
+// the number of voxels inside.
+func checkMask(path string) (int, error) {
+	m, err := volume.LoadMask(path)
 	if err != nil {
 		return 0, errors.New(unwrapFile(err, path))
 	}
-	if err := labelops.CheckBinary(v, value); err != nil {
-		return 0, err
+	n := 0
+	for _, x := range m.Box.Data {
+		n += int(x)
 	}
-	c := measure.Counts(v)
-	if value == 1 {
-		return c[1], nil
-	}
-	return c[1] + c[value], nil
+	return n, nil
 }
 
-// valueRange is the range of an image's scaled values and its NaN count.
-func valueRange(img *nifti.Image) (lo, hi float64, nans int) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	s := img.Header.Shape()
-	for i := 0; i < s[0]*s[1]*s[2]; i++ {
-		f := img.Float64(i)
-		if f != f {
-			nans++
-			continue
-		}
-		lo, hi = math.Min(lo, f), math.Max(hi, f)
+// checkValues scans a phase's scaled values and refuses NaN or infinite
+// voxels, values outside ±MaxHU, and an image of one value.
+func checkValues(img *nifti.Image) (volume.Values, error) {
+	v := volume.ValuesOf(img)
+	h := &img.Header
+	if err := v.NonFiniteError(volume.GridOf(h), [3]int{}); err != nil {
+		return v, err
 	}
-	return lo, hi, nans
+	if v.Min < -MaxHU || v.Max > MaxHU {
+		slope, inter, _ := img.Slope()
+		return v, fmt.Errorf("values from %.4g to %.4g after scaling (scl_slope %.4g, scl_inter %.4g) are outside ±%d HU: not a CT", v.Min, v.Max, slope, inter, MaxHU)
+	}
+	if v.Min == v.Max {
+		return v, fmt.Errorf("every voxel is %g: a constant image holds no anatomy", v.Min)
+	}
+	return v, nil
 }
 
 func sortedKeys(m map[string]string) []string {

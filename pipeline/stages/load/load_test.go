@@ -17,14 +17,15 @@ func grid(origin [3]float64, dims [3]int) volume.Grid {
 	return volume.Grid{Dims: dims, Affine: volume.Affine{{-2, 0, 0, origin[0]}, {0, -2, 0, origin[1]}, {0, 0, 2.5, origin[2]}, {0, 0, 0, 1}}}
 }
 
-// writeCase writes phases (a 16³ body of 40 HU) and masks into a new case.
+// writeCase writes phases (a 16³ body of 40 to 46 HU) and masks into a new
+// case.
 func writeCase(t *testing.T, phases map[string]volume.Grid, masks map[string]*volume.Volume[uint8]) *casefile.Case {
 	t.Helper()
 	dir := t.TempDir()
 	for p, g := range phases {
 		v := volume.New[int16](g)
 		for i := range v.Data {
-			v.Data[i] = 40
+			v.Data[i] = int16(40 + i%7)
 		}
 		if err := volume.Save(filepath.Join(dir, "input", p+".nii.gz"), v); err != nil {
 			t.Fatal(err)
@@ -69,8 +70,6 @@ func TestBadInputsAreAllReported(t *testing.T) {
 	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
 	far := grid([3]float64{0, 0, 500}, [3]int{16, 16, 16})
 	flat := grid([3]float64{0, 0, 0}, [3]int{16, 16, 1})
-	badMask := volume.New[uint8](g)
-	badMask.Data[7] = 9
 	offGrid := volume.New[uint8](grid([3]float64{1, 0, 0}, [3]int{16, 16, 16}))
 	for _, tc := range []struct {
 		name   string
@@ -81,7 +80,8 @@ func TestBadInputsAreAllReported(t *testing.T) {
 		{"missing A", map[string]volume.Grid{"P": g}, nil, []string{"A.nii.gz: missing"}},
 		{"far apart", map[string]volume.Grid{"A": g, "D": far}, nil, []string{"D.nii.gz: does not overlap", "500 mm apart"}},
 		{"2D", map[string]volume.Grid{"A": flat}, nil, []string{"A.nii.gz: not a 3D image"}},
-		{"mask values", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"vein": badMask}, []string{"vein.nii.gz: value 9"}},
+		{"few slices", map[string]volume.Grid{"A": grid([3]float64{0, 0, 0}, [3]int{16, 16, 2})}, nil, []string{"A.nii.gz: 2 slices along an axis (dims [16 16 2]): a CT needs at least 8"}},
+		{"unknown mask", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"arterry": volume.New[uint8](g)}, []string{"masks: not the mask of a label: arterry.nii.gz (masks are named <label>.nii.gz, the labels being kidney_left, kidney_right, tumor"}},
 		{"mask grid", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"vein": offGrid}, []string{"vein.nii.gz: mask of vein is not on the arterial phase's grid", "origin"}},
 		{"two problems", map[string]volume.Grid{"A": g, "P": flat, "D": far}, nil, []string{"P.nii.gz: not a 3D image", "D.nii.gz: does not overlap"}},
 	} {

@@ -1,18 +1,22 @@
 // Package measure is the stage that writes output/report.json: each
-// structure's volume in mL and the maximal diameters of the tumour, cysts
-// and kidneys. The report holds no timings (they are in manifest.json), so
-// that the same inputs always give the same bytes.
+// structure's volume in mL, the maximal diameters of the tumour, cysts and
+// kidneys (between voxel centres, as the report says), and which
+// structures the scan's field of view cuts, whose volume and diameter are
+// then lower bounds; and where each label came from (a model, a mask
+// given in input/masks, a stage that derived it, the stages that changed
+// it on the way) and which stages made nothing, and why, from what the
+// stages recorded in manifest.json. The report holds no timings (they are
+// in manifest.json), so that the same inputs always give the same bytes.
 package measure
 
 import (
 	"context"
 	"encoding/json"
 	"io"
-	"math"
 	"path/filepath"
-	"slices"
 
 	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
@@ -58,55 +62,49 @@ func (s *Stage) Check(env *stage.Env) error {
 	return err
 }
 
-// Structure is one line of the report.
-type Structure struct {
-	Name          string  `json:"name"`
-	Value         int     `json:"value"`
-	Voxels        int     `json:"voxels"`
-	VolumeML      float64 `json:"volume_ml"`
-	MaxDiameterMM float64 `json:"max_diameter_mm,omitempty"`
-}
+// Report is the report the stage writes (measure.Report).
+type Report = measure.Report
 
-// Report is output/report.json.
-type Report struct {
-	LabelMap   string      `json:"label_map"`
-	Structures []Structure `json:"structures"`
-}
+// Structure is one line of the report (measure.Structure).
+type Structure = measure.Structure
 
-// Run implements stage.Stage.
+// Cut is one face of the grid a structure touches (measure.Cut).
+type Cut = measure.Cut
+
+// Run implements stage.Stage: it measures the label map (measure.Measure)
+// and adds each label's provenance and the skipped stages, derived from
+// what the stages recorded in manifest.json (provenance).
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	path, _ := env.Input(stage.Labels)
 	lab, err := volume.Load[uint8](path)
 	if err != nil {
 		return err
 	}
-	counts := measure.Counts(lab)
-	rel, _ := filepath.Rel(env.Case.Dir, path)
-	rep := Report{LabelMap: filepath.ToSlash(rel)}
-	ml := lab.VoxelVolume() / 1000
-	for v := 1; v < 256; v++ {
-		if counts[v] == 0 {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		st := Structure{Name: env.Labels.Name(v), Value: v, Voxels: counts[v], VolumeML: round(float64(counts[v])*ml, 3)}
-		if slices.Contains(s.params.Diameters, st.Name) {
-			st.MaxDiameterMM = round(measure.MaxDiameter(lab, uint8(v)), 2)
-		}
-		rep.Structures = append(rep.Structures, st)
-		env.Progress(float64(v) / 255)
+	rel, err := filepath.Rel(env.Case.Dir, path)
+	if err != nil {
+		return err
 	}
+	rel = filepath.ToSlash(rel)
+	man, err := manifest.Load(env.Case.ManifestPath())
+	if err != nil {
+		return err
+	}
+	rep := Report{LabelMap: rel, DiameterMethod: measure.DiameterMethod}
+	if rep.Structures, err = measure.Measure(ctx, lab, env.Labels, s.params.Diameters, env.Progress); err != nil {
+		return err
+	}
+	given, err := filepath.Rel(env.Case.Dir, env.Case.MasksDir())
+	if err != nil {
+		return err
+	}
+	prov := trace(man, rel, filepath.ToSlash(given))
+	for i, st := range rep.Structures {
+		rep.Structures[i].Provenance = prov.label(st.Name)
+	}
+	rep.Skipped = prov.skipped()
 	return atomicfile.Write(env.Output(stage.Report), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}, env.Atomic())
-}
-
-// round keeps n decimals, so that the report reads cleanly.
-func round(x float64, n int) float64 {
-	p := math.Pow(10, float64(n))
-	return math.Round(x*p) / p
 }

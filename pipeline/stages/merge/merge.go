@@ -100,14 +100,20 @@ func sources(label string) []string {
 	return append(out, cleanup.Clean(label), stage.Mask(label))
 }
 
-// maskPath is the most finished mask of a label the case has.
-func maskPath(env *stage.Env, label string) (string, bool) {
+// SourcesRecord is the manifest Record key under which the stage lists,
+// by label name, the artefact it painted the label from: where
+// report.json's provenance of each label starts.
+const SourcesRecord = "sources"
+
+// maskSource is the most finished mask of a label the case has: its
+// artefact and file.
+func maskSource(env *stage.Env, label string) (artefact, path string, ok bool) {
 	for _, a := range sources(label) {
 		if p, err := env.Input(a); err == nil {
-			return p, true
+			return a, p, true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 // Outputs implements stage.Stage.
@@ -140,7 +146,7 @@ func (s *Stage) order(t *labels.Table) []labels.Label {
 
 // Run paints each present mask in precedence order. The masks are held as
 // the slices from their first nonzero voxel to their last
-// (volume.LoadPart), read concurrently, and the label map as the slices
+// (volume.LoadMaskOn), read concurrently, and the label map as the slices
 // that hold them all.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	aPath, _ := env.Input(stage.Phase("A"))
@@ -151,11 +157,14 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	grid := volume.GridOf(h)
 	var order []labels.Label
 	var paths []string
+	used := map[string]string{}
 	for _, l := range s.order(env.Labels) {
-		if path, ok := maskPath(env, l.Name); ok && l.Value != 0 {
+		if a, path, ok := maskSource(env, l.Name); ok && l.Value != 0 {
 			order, paths = append(order, l), append(paths, path)
+			used[l.Name] = a
 		}
 	}
+	env.Record[SourcesRecord] = used
 	parts := make([]*volume.Part[uint8], len(order))
 	errs := make([]error, len(order))
 	var mu sync.Mutex
@@ -165,7 +174,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 			if errs[n] = ctx.Err(); errs[n] != nil {
 				return
 			}
-			parts[n], errs[n] = volume.LoadPart[uint8](paths[n])
+			parts[n], errs[n] = volume.LoadMaskOn(paths[n], grid)
 			mu.Lock()
 			done++
 			env.Progress(float64(done) / float64(len(order)+1))
@@ -177,10 +186,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}
 	// The box that holds every mask's box.
 	lo, hi := grid.Dims, [3]int{}
-	for n, p := range parts {
-		if err := volume.SameGrid(grid, p.Grid, 1e-3); err != nil {
-			return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", paths[n], order[n].Name, err)
-		}
+	for _, p := range parts {
 		if p.Box.Len() > 0 {
 			for a := range 3 {
 				lo[a], hi[a] = min(lo[a], p.Lo[a]), max(hi[a], p.Lo[a]+p.Box.Dims[a])

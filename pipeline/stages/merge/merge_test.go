@@ -1,10 +1,12 @@
 package merge
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"testing"
 
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/stage"
 	_ "kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/stages/stagetest"
@@ -14,7 +16,7 @@ import (
 func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
 	dir := t.TempDir()
 	g := volume.Grid{Dims: [3]int{8, 8, 8}, Affine: volume.Identity}
-	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), volume.New[int16](g)); err != nil {
+	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), &volume.Volume[int16]{Grid: g, Data: append(make([]int16, g.Len()-1), 100)}); err != nil { // not constant: load refuses a constant image
 		t.Fatal(err)
 	}
 	// kidney_left: x < 6; tumor: x >= 4; perirenal_fat: everything.
@@ -45,6 +47,15 @@ func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
 		if got := lab.At(i, 2, 2); got != want {
 			t.Errorf("x=%d: label %d, want %d", i, got, want)
 		}
+	}
+	// The manifest says which artefact each label was painted from.
+	man, err := manifest.Load(c.ManifestPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(man.Stages["merge"].Record[SourcesRecord])
+	if want := `{"kidney_left":"mask/kidney_left","perirenal_fat":"mask/perirenal_fat","tumor":"mask/tumor"}`; string(got) != want {
+		t.Errorf("sources recorded %s, want %s", got, want)
 	}
 }
 

@@ -1,15 +1,15 @@
 // Package mesh is the stage that turns output/labels.nii.gz into the
 // surface meshes under output/meshes (OBJ per label with model.mtl, and
-// model.glb), each label with its settings from the label table. Files of
-// labels no longer present are removed, so the folder always matches the
-// label map.
+// model.glb), each label with its settings from the label table. The set
+// is written into a new folder under the case's temporary folder and put
+// in place whole (atomicfile.ReplaceDir), so output/meshes is always one
+// complete set matching one label map, or absent: a failed or killed run
+// never leaves a partial set, nor meshes of labels no longer present.
 package mesh
 
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"slices"
 
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/mesh/export"
@@ -65,31 +65,21 @@ func (s *Stage) Check(env *stage.Env) error {
 // Run implements stage.Stage.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	in, _ := env.Input(stage.Labels)
-	dir := env.Output(stage.Meshes)
+	tmp := env.Case.TempDir()
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	staging, err := os.MkdirTemp(tmp, "meshes-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(staging) // only left when the set did not go in place
 	env.Progress(0.05)
-	sum, err := export.Run(ctx, export.Options{Input: in, Out: dir, Formats: s.formats, Table: env.Labels,
+	sum, err := export.Run(ctx, export.Options{Input: in, Out: staging, Formats: s.formats, Table: env.Labels,
 		Atomic: []atomicfile.Option{env.Atomic()}})
 	if err != nil {
 		return err
 	}
 	env.Record["meshes"] = sum.Labels
-	return removeOthers(dir, sum.Files)
-}
-
-// removeOthers deletes files in dir that this run did not write: meshes of
-// labels that are gone from the label map.
-func removeOthers(dir string, keep []string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		if !e.IsDir() && !slices.Contains(keep, p) {
-			if err := os.Remove(p); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return atomicfile.ReplaceDir(staging, env.Output(stage.Meshes))
 }

@@ -180,7 +180,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 
 // load reads, concurrently, the masks of the structure and the kidneys
 // (missing where the case has none), as the slices that hold them
-// (volume.LoadPart), then of the parent's mask only the box the
+// (volume.LoadMaskOn), then of the parent's mask only the box the
 // reconnection works on (reconnect.Box), whose first voxel is lo; it
 // checks that they, the spine's mask and the phases lie on the arterial
 // phase's grid. The reconnection's input is that box; the phases and the
@@ -196,7 +196,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 		return in, grid, lo, err
 	}
 	paths := map[string]string{"HU": huPath}
-	checked := []string{"HU", s.params.Parent, "spine"} // the others by LoadPart
+	checked := []string{"HU", s.params.Parent, "spine"} // the others by LoadMaskOn
 	for _, l := range checked[1:] {
 		if path, err := env.Input(stage.Mask(l)); err == nil {
 			paths[l] = path
@@ -207,15 +207,18 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 		if !ok || what == "HU" && path == aPath {
 			continue
 		}
+		if what != "HU" {
+			if _, err := volume.CheckMaskGrid(path, grid); err != nil {
+				return in, grid, lo, err
+			}
+			continue
+		}
 		g, err := volume.ReadGrid(path)
 		if err != nil {
 			return in, grid, lo, err
 		}
 		if err := volume.SameGrid(grid, g, 1e-3); err != nil {
-			if what == "HU" {
-				return in, grid, lo, fmt.Errorf("%s: not on the arterial phase's grid: %w", path, err)
-			}
-			return in, grid, lo, fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, what, err)
+			return in, grid, lo, fmt.Errorf("%s: not on the arterial phase's grid: %w", path, err)
 		}
 	}
 	labels := []string{s.params.Label, "kidney_left", "kidney_right"}
@@ -224,11 +227,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 	parallel.For(len(labels), 1, func(n0, n1 int) {
 		for n := n0; n < n1; n++ {
 			if path, err := env.Input(stage.Mask(labels[n])); err == nil {
-				if ms[n], errs[n] = volume.LoadPart[uint8](path); errs[n] == nil {
-					if err := volume.SameGrid(grid, ms[n].Grid, 1e-3); err != nil {
-						errs[n] = fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, labels[n], err)
-					}
-				}
+				ms[n], errs[n] = volume.LoadMaskOn(path, grid)
 			}
 		}
 	})
@@ -243,7 +242,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 	}
 	var parent *volume.Volume[uint8]
 	if path, ok := paths[s.params.Parent]; ok {
-		if parent, err = volume.LoadBox[uint8](path, lo, hi); err != nil {
+		if parent, err = volume.LoadMaskBoxOn(path, grid, lo, hi); err != nil {
 			return in, grid, lo, err
 		}
 	}
@@ -261,7 +260,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 			for n := n0; n < n1; n++ {
 				switch {
 				case n == 2 && files[n] != "":
-					spine, errs[n] = volume.LoadBox[uint8](files[n], lo, hi)
+					spine, errs[n] = volume.LoadMaskBoxOn(files[n], grid, lo, hi)
 				case n < 2 && (n == 0 || files[n] != files[0]):
 					phases[n], errs[n] = volume.LoadBox[int16](files[n], lo, hi)
 				}

@@ -98,6 +98,10 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
+	// Registered and resampled from their storages nearest to RAS, as Rigid
+	// works: the same images, held once.
+	fixedGrid := fixed.Grid
+	fixed, moving = register.Canonical(fixed), register.Canonical(moving)
 	opts := register.DefaultOptions()
 	opts.Init = inits[s.params.Init]
 	opts.Progress = func(f float64) { env.Progress(0.9 * f) }
@@ -108,7 +112,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["registration"] = res
 	env.Log.Info("registered", "phase", s.params.Phase, "translation_mm", res.Transform.Translation,
 		"rotation_deg", res.Transform.RotationDegrees(), "metric", res.MetricFinal)
-	out, err := register.Apply(moving, fixed.Grid, res.Transform, volume.Linear, s.params.Fill)
+	out, err := register.Apply(moving, fixedGrid, res.Transform, volume.Linear, s.params.Fill)
 	if err != nil {
 		return err
 	}

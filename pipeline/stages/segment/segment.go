@@ -4,10 +4,16 @@
 // "ureter" (from D) and "tumour" (tumour and cyst). Each runs a model
 // package (pipeline/infer/modelpkg) through ONNX Runtime
 // (pipeline/infer/ort) and the nnU-Net-style predictor (pipeline/infer),
-// and writes one mask per label it declares, on the A grid. A stage with
-// no model package is skipped with its reason and the rest of the
-// pipeline runs; a label the case gives in input/masks is not written, so
-// the given mask is the one used.
+// and writes one mask per label it declares, on the A grid. A label the
+// case gives in input/masks is not written, so the given mask is the one
+// used.
+//
+// A stage whose model package cannot be found, read, checked against the
+// image limit (infer.CheckModel) or loaded by ONNX Runtime fails the run,
+// naming the package, the file and the reason; with `optional: true` in
+// its parameters it is skipped instead, the reason recorded under
+// "skipped" in the manifest and shown in the run's summary. A stage
+// configured with `model: none` is skipped the same way, by intent.
 package segment
 
 import (
@@ -63,6 +69,9 @@ type Params struct {
 	// Model is a package name (installed or built in) or a package folder;
 	// "none" runs no model (the stage is skipped).
 	Model string `yaml:"model" json:"model"`
+	// Optional skips the stage, with the reason recorded, when its model
+	// cannot be found or loaded; otherwise that fails the run.
+	Optional bool `yaml:"optional" json:"optional"`
 	// Labels are the label-table names written; "kidney_left" and
 	// "kidney_right" may come from a model's "kidney", split by body side.
 	Labels []string `yaml:"labels" json:"labels"`
@@ -107,19 +116,30 @@ func newStage(k kind, name string, p stage.Params, cat modelpkg.Catalogue) (*Sta
 	}
 	pkg, err := cat.Find(s.params.Model)
 	if err != nil {
-		s.missing = err.Error()
-		return s, nil
+		return s.unavailable(err)
 	}
 	if err := sources(pkg.Manifest, s.params.Labels); err != nil {
 		return nil, fmt.Errorf("model %s (%s): %w", pkg.Name, pkg.Source, err)
 	}
+	if _, err := infer.CheckModel(pkg.Manifest, s.params.Batch); err != nil {
+		return s.unavailable(&modelpkg.Error{Package: pkg.Name, File: pkg.File(modelpkg.ManifestFile), Err: err})
+	}
 	net, err := pkg.ONNX()
 	if err != nil {
-		s.missing = err.Error()
-		return s, nil
+		return s.unavailable(err)
 	}
 	sum := sha256.Sum256(net)
 	s.pkg, s.onnxHash = pkg, hex.EncodeToString(sum[:])
+	return s, nil
+}
+
+// unavailable is the stage, skipped for err, when it is optional, and
+// err otherwise.
+func (s *Stage) unavailable(err error) (*Stage, error) {
+	if !s.params.Optional {
+		return nil, err
+	}
+	s.missing = "optional model unavailable: " + err.Error()
 	return s, nil
 }
 
@@ -186,14 +206,19 @@ func (s *Stage) Resource() stage.Resource { return stage.GPU }
 
 // Params implements stage.Stage: the model's identity is part of them.
 func (s *Stage) Params() any {
-	model := map[string]string{}
+	var model *modelpkg.Identity
+	var axes string
 	if s.pkg != nil {
-		model = map[string]string{"name": s.pkg.Name, "version": s.pkg.Version, "onnx_sha256": s.onnxHash}
+		id := s.pkg.Identity(s.onnxHash)
+		model, axes = &id, s.pkg.AxisCodes()
 	}
 	return struct {
 		Params
-		ModelID map[string]string `json:"model_id"`
-	}{s.params, model}
+		ModelID *modelpkg.Identity `json:"model_id"`
+		// ModelAxes is the storage the network runs in (model.json's
+		// orientation), which changes its labels without changing it.
+		ModelAxes string `json:"model_axes,omitempty"`
+	}{s.params, model, axes}
 }
 
 // Check implements stage.Stage: the phases must be there.
@@ -209,8 +234,7 @@ func (s *Stage) Check(env *stage.Env) error {
 // Run implements stage.Stage.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if s.pkg == nil {
-		env.Log.Warn("segmentation skipped", "reason", s.missing)
-		env.Record[stage.SkippedRecord] = s.missing
+		s.skip(env, s.missing)
 		return nil
 	}
 	givenMasks, err := env.Case.GivenMasks()
@@ -250,7 +274,12 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	sess, err := ort.NewSession(net, ort.Options{Provider: provider, Threads: s.params.Threads,
 		InputName: s.pkg.ONNXInput, OutputName: s.pkg.ONNXOutput, Log: env.Log})
 	if err != nil {
-		return fmt.Errorf("model %s: %w", s.pkg.Name, err)
+		err = &modelpkg.Error{Package: s.pkg.Name, File: s.pkg.File(modelpkg.NetworkFile), Err: err}
+		if !s.params.Optional {
+			return err
+		}
+		s.skip(env, "optional model unavailable: "+err.Error())
+		return nil
 	}
 	defer sess.Close()
 	mirror := s.params.Mirror == "on" || (s.params.Mirror == "auto" && sess.Provider() != ort.CPU)
@@ -266,6 +295,12 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["timings"] = tm
 	env.Record["onnxruntime_run_s"] = stats.RunTime.Seconds()
 	return save(env, split(classes, s.pkg.Manifest, wanted, phases[0]))
+}
+
+// skip records why the stage writes nothing.
+func (s *Stage) skip(env *stage.Env, why string) {
+	env.Log.Warn("segmentation skipped", "reason", why)
+	env.Record[stage.SkippedRecord] = why
 }
 
 // loadPhases reads the model's phases, concurrently, as int16 on the A

@@ -11,6 +11,7 @@ import (
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
 	"kidney3d/pipeline/manifest"
+	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/stage"
 	_ "kidney3d/pipeline/stages/load"
 	_ "kidney3d/pipeline/stages/register"
@@ -83,16 +84,47 @@ func TestStageWithoutModelIsSkippedWithItsReason(t *testing.T) {
 	}
 	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"},
 		stagetest.Entry{Kind: "organs", Params: stage.Params{"model": "none"}},
-		stagetest.Entry{Kind: "tumour", Params: stage.Params{"model": "no-such-model"}})
+		stagetest.Entry{Kind: "tumour", Params: stage.Params{"model": "no-such-model", "optional": true}})
 	m := readManifest(t, cf)
 	if why := m.Stages["organs"].Record["skipped"]; why != "no model package configured" {
 		t.Errorf("organs: skipped %q", why)
 	}
-	if why, _ := m.Stages["tumour"].Record["skipped"].(string); !strings.Contains(why, `no model package named "no-such-model"`) {
+	if why, _ := m.Stages["tumour"].Record["skipped"].(string); !strings.Contains(why, `optional model unavailable: no model package named "no-such-model"`) {
 		t.Errorf("tumour: skipped %q", why)
 	}
 	if _, err := os.Stat(cf.ArtefactPath("tumour", stage.Mask("tumor"))); err == nil {
 		t.Error("a skipped stage wrote a mask")
+	}
+}
+
+func TestStageWithAnUnavailableModelFails(t *testing.T) {
+	broken := parityPackage(t)
+	if err := os.WriteFile(filepath.Join(broken, modelpkg.NetworkFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	huge := parityPackage(t)
+	data, err := os.ReadFile(filepath.Join(huge, modelpkg.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), `"spacing":[7,5.5,5.5]`, `"spacing":[0.0001,0.0001,0.0001]`, 1))
+	if err := os.WriteFile(filepath.Join(huge, modelpkg.ManifestFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ model, want string }{
+		{"no-such-model", `no model package named "no-such-model"`},
+		{broken, filepath.Join(broken, "model.onnx") + ": empty file"},
+		{huge, "over the image limit"},
+	} {
+		if _, err := stage.New("tumour", "", stage.Params{"model": c.model, "labels": []any{"kidney_left"}}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("model %s: err = %v, want %q", c.model, err, c.want)
+		}
+		s, err := stage.New("tumour", "", stage.Params{"model": c.model, "labels": []any{"kidney_left"}, "optional": true})
+		if err != nil {
+			t.Errorf("optional model %s: %v", c.model, err)
+		} else if why := s.(*Stage).missing; !strings.Contains(why, c.want) {
+			t.Errorf("optional model %s: skipped for %q, want %q", c.model, why, c.want)
+		}
 	}
 }
 
@@ -156,7 +188,7 @@ func TestKidneySplitsByBodySide(t *testing.T) {
 			kidney.Set(31, j, k, 1)
 		}
 	}
-	left, right := bySide(kidney, midlineX(ct))
+	left, right := bySide(kidney, midline.BodyX(ct))
 	if left.At(5, 3, 3) != 1 || left.At(30, 3, 3) != 0 || right.At(31, 3, 3) != 1 || right.At(5, 3, 3) != 0 {
 		t.Error("kidneys on the wrong side")
 	}

@@ -4,17 +4,15 @@ import (
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/parallel"
+	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/volume"
 )
-
-// bodyHU is the threshold of the body whose centre splits the kidneys by
-// side.
-const bodyHU = -500
 
 // split turns the model's class map into one binary mask per label
 // wanted. A model's "kidney" gives kidney_left and kidney_right: each of
 // its connected components goes to the side of the body's midline its
-// centre lies on (RAS: the patient's left has the smaller x).
+// centre lies on (RAS: the patient's left has the smaller x), the midline
+// being the body's centre (midline.BodyX) on the first phase.
 func split[T volume.Voxel](classes *volume.Volume[uint8], m *modelpkg.Manifest, want []string, ct *volume.Volume[T]) map[string]*volume.Volume[uint8] {
 	out := map[string]*volume.Volume[uint8]{}
 	var kidney *volume.Volume[uint8]
@@ -30,7 +28,7 @@ func split[T volume.Voxel](classes *volume.Volume[uint8], m *modelpkg.Manifest, 
 	if kidney == nil {
 		return out
 	}
-	left, right := bySide(kidney, midlineX(ct))
+	left, right := bySide(kidney, midline.BodyX(ct))
 	for _, l := range want {
 		switch l {
 		case "kidney_left":
@@ -56,38 +54,6 @@ func binary(classes *volume.Volume[uint8], c uint8) *volume.Volume[uint8] {
 		}
 	})
 	return m
-}
-
-// midlineX is the mean world x of the body's voxels: the plane between
-// the patient's left and right.
-func midlineX[T volume.Voxel](ct *volume.Volume[T]) float64 {
-	nx, ny, nz := ct.Dims[0], ct.Dims[1], ct.Dims[2]
-	sums := make([][2]float64, nz)
-	parallel.For(nz, 1, func(k0, k1 int) {
-		for k := k0; k < k1; k++ {
-			var s, n float64
-			for j := range ny {
-				row := ct.Data[(k*ny+j)*nx : (k*ny+j+1)*nx]
-				for i, v := range row {
-					if float64(v) > bodyHU {
-						s += ct.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)})[0]
-						n++
-					}
-				}
-			}
-			sums[k] = [2]float64{s, n}
-		}
-	})
-	var s, n float64
-	for _, v := range sums {
-		s += v[0]
-		n += v[1]
-	}
-	if n == 0 {
-		c := ct.VoxelToWorld([3]float64{float64(nx-1) / 2, float64(ny-1) / 2, float64(nz-1) / 2})
-		return c[0]
-	}
-	return s / n
 }
 
 // bySide splits a mask into its components on the patient's left (centre

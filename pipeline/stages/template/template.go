@@ -10,7 +10,6 @@ package template
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	tplasset "kidney3d/assets/template"
@@ -116,19 +115,16 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	// The masks as the slices that hold them (volume.LoadPart).
+	// The masks as the slices that hold them (volume.LoadMaskOn).
 	given := map[string]*volume.Part[uint8]{}
 	for _, l := range masks {
 		path, err := env.Input(stage.Mask(l))
 		if err != nil {
 			continue
 		}
-		m, err := volume.LoadPart[uint8](path)
+		m, err := volume.LoadMaskOn(path, grid)
 		if err != nil {
 			return err
-		}
-		if err := volume.SameGrid(grid, m.Grid, 1e-3); err != nil {
-			return fmt.Errorf("%s: mask of %s is not on the arterial phase's grid: %w", path, l, err)
 		}
 		given[l] = m
 	}

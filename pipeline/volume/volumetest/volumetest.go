@@ -1,0 +1,24 @@
+// Package volumetest writes the images that tests of hostile input need:
+// any stored type, with the header changed before it is written (no
+// qform or sform, a zero voxel size, an absurd scl_slope).
+package volumetest
+
+import (
+	"testing"
+
+	"kidney3d/nifti"
+	"kidney3d/pipeline/volume"
+)
+
+// Save writes data on g to path, stored as T, after tweak (when not nil)
+// has changed the header; it fails t on error.
+func Save[T volume.Voxel](t testing.TB, path string, g volume.Grid, data []T, tweak func(*nifti.Header)) {
+	t.Helper()
+	img := volume.ToImage(&volume.Volume[T]{Grid: g, Data: data})
+	if tweak != nil {
+		tweak(&img.Header)
+	}
+	if err := volume.SaveImage(path, img); err != nil {
+		t.Fatal(err)
+	}
+}
