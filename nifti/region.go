@@ -12,6 +12,7 @@ import (
 	"github.com/klauspost/compress/flate"
 
 	"kidney3d/pipeline/limits"
+	"kidney3d/pipeline/panics"
 )
 
 // Region is a box of an image: the whole image's header and the stored
@@ -421,10 +422,7 @@ func (x *memberIndex) each(from, to int64, use func(p memberPos, data []byte), i
 				if into != nil {
 					dst = into(p)
 				}
-				var data []byte
-				if data, errs[i] = x.inflate(p, m, fr, &br, dst); errs[i] == nil {
-					use(p, data)
-				}
+				errs[i] = x.inflateAndUse(p, m, fr, &br, dst, use)
 			}
 		}()
 	}
@@ -435,6 +433,18 @@ func (x *memberIndex) each(from, to int64, use func(p memberPos, data []byte), i
 		}
 	}
 	return nil
+}
+
+// inflateAndUse inflates member p (inflate) and hands its data to use; a
+// panic on the way is an internal error (*panics.Error), not a crash of
+// the worker goroutine.
+func (x *memberIndex) inflateAndUse(p memberPos, m *inMember, fr io.Reader, br *bytes.Reader, dst []byte, use func(memberPos, []byte)) (err error) {
+	defer panics.Recover(&err)
+	data, err := x.inflate(p, m, fr, br, dst)
+	if err == nil {
+		use(p, data)
+	}
+	return err
 }
 
 // inflate reads member p and inflates it into dst, or when dst is nil into

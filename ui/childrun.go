@@ -75,6 +75,11 @@ func ChildRun(exe string) RunFunc {
 		if err == nil {
 			return nil
 		}
+		if crash := stderr.crashLine(); crash != "" {
+			// A Go runtime crash (exit 2): its stack follows the line that
+			// says what happened, so the last line says nothing.
+			return fmt.Errorf("internal error: the pipeline crashed: %s (a bug; the stack is in the child's stderr)", crash)
+		}
 		if msg := stderr.lastLine(); msg != "" {
 			// The child says "kidney3d run: reason"; the reason is enough.
 			if _, reason, ok := strings.Cut(msg, "kidney3d run: "); ok {
@@ -92,22 +97,48 @@ func ChildRun(exe string) RunFunc {
 // childGrace is how long an interrupted child may take to stop.
 const childGrace = 30 * time.Second
 
-// tailBuffer keeps the last few kilobytes written to it.
+// tailBuffer keeps the last few kilobytes written to it, and the first
+// line in which the Go runtime says the program crashed.
 type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
+	mu    sync.Mutex
+	buf   []byte
+	crash string
 }
 
 const tailMax = 8 << 10
+
+// crashPrefixes start the line the Go runtime writes before the stacks of
+// a crash it cannot recover from (exit code 2).
+var crashPrefixes = []string{"fatal error: ", "panic: "}
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf = append(t.buf, p...)
+	if t.crash == "" {
+		for _, line := range bytes.Split(t.buf, []byte("\n")) {
+			for _, prefix := range crashPrefixes {
+				if bytes.HasPrefix(line, []byte(prefix)) {
+					t.crash = string(bytes.TrimSpace(line))
+					break
+				}
+			}
+			if t.crash != "" {
+				break
+			}
+		}
+	}
 	if len(t.buf) > tailMax {
 		t.buf = t.buf[len(t.buf)-tailMax:]
 	}
 	return len(p), nil
+}
+
+// crashLine is the Go runtime's line that says the program crashed, or "".
+func (t *tailBuffer) crashLine() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.crash
 }
 
 // lastLine is the last non-empty line written.

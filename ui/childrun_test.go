@@ -49,6 +49,22 @@ exit 1
 	}
 }
 
+// TestChildRunNamesARuntimeCrash: a child that dies of a Go runtime
+// error (exit 2, the stacks after the line that says what happened) is
+// reported as an internal error with that line, not its last stack frame.
+func TestChildRunNamesARuntimeCrash(t *testing.T) {
+	exe := fakeKidney3d(t, `echo 'fatal error: concurrent map writes' >&2
+echo '' >&2
+echo 'goroutine 7 [running]:' >&2
+echo '	/usr/local/go/src/internal/runtime/maps/runtime_faststr.go:263 +0x1bc' >&2
+exit 2
+`)
+	err := ChildRun(exe)(context.Background(), "/c", caserun.Options{}, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "internal error") || !strings.Contains(err.Error(), "fatal error: concurrent map writes") {
+		t.Errorf("got %v, want an internal error naming the runtime's fatal error", err)
+	}
+}
+
 func TestChildRunCancel(t *testing.T) {
 	exe := fakeKidney3d(t, `trap 'echo "kidney3d run: $2: cancelled; run again to resume" >&2; exit 1' INT
 echo '{"stage":"load","state":"running"}'

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 
+	"kidney3d/pipeline/panics"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/volume"
 )
@@ -173,14 +174,23 @@ func Labels(ctx context.Context, v *volume.Volume[uint8], opts Options) ([]Label
 	sort.SliceStable(order, func(a, b int) bool { return scan.count[values[order[a]]] > scan.count[values[order[b]]] })
 	jobs := make(chan int)
 	var wg sync.WaitGroup
+	var failed error // the first panic of a worker, as a *panics.Error
+	var failOnce sync.Once
+	meshOne := func(i int) (err error) {
+		defer panics.Recover(&err)
+		l := values[i]
+		m := surfaceOf(scan.grid(l), v.Affine, settings(l))
+		out[i] = LabelMesh{Value: l, Voxels: scan.count[l], VoxelVolume: float64(scan.count[l]) * v.VoxelVolume(), Mesh: m}
+		return nil
+	}
 	for w := 0; w < parallel.Workers(); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				l := values[i]
-				m := surfaceOf(scan.grid(l), v.Affine, settings(l))
-				out[i] = LabelMesh{Value: l, Voxels: scan.count[l], VoxelVolume: float64(scan.count[l]) * v.VoxelVolume(), Mesh: m}
+				if err := meshOne(i); err != nil {
+					failOnce.Do(func() { failed = err })
+				}
 			}
 		}()
 	}
@@ -193,6 +203,9 @@ func Labels(ctx context.Context, v *volume.Volume[uint8], opts Options) ([]Label
 	}
 	close(jobs)
 	wg.Wait()
+	if err == nil {
+		err = failed
+	}
 	if err != nil {
 		return nil, err
 	}

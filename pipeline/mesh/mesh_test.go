@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/panics"
 	"kidney3d/pipeline/volume"
 )
 
@@ -410,5 +412,26 @@ func TestLabelTableMeshSettings(t *testing.T) {
 				t.Errorf("got %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestLabelsReportsAWorkersPanic: a panic while meshing one label is
+// returned as an internal error (*panics.Error, with its stack), and the
+// other workers finish instead of deadlocking.
+func TestLabelsReportsAWorkersPanic(t *testing.T) {
+	v := volume.New[uint8](volume.Grid{Dims: [3]int{10, 10, 10}, Affine: volume.Identity})
+	for _, p := range [][4]int{{1, 1, 1, 9}, {5, 5, 5, 2}, {8, 8, 8, 200}} {
+		v.Set(p[0], p[1], p[2], uint8(p[3]))
+	}
+	settings := func(l int) Settings {
+		if l == 9 {
+			panic("settings of label 9")
+		}
+		return DefaultSettings
+	}
+	_, err := Labels(context.Background(), v, Options{Settings: settings})
+	var p *panics.Error
+	if !errors.As(err, &p) || !strings.Contains(err.Error(), "settings of label 9") || len(p.Stack) == 0 {
+		t.Fatalf("err = %v; want an internal error with the panic's value and stack", err)
 	}
 }

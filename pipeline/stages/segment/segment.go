@@ -30,6 +30,7 @@ import (
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/panics"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
@@ -314,6 +315,7 @@ func (s *Stage) loadPhases(ctx context.Context, env *stage.Env) ([]*volume.Volum
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer panics.Recover(&errs[i])
 			path, err := env.Input(phaseArtefact(p))
 			if err == nil {
 				out[i], err = volume.Load[int16](path)
@@ -328,6 +330,12 @@ func (s *Stage) loadPhases(ctx context.Context, env *stage.Env) ([]*volume.Volum
 		}
 	}
 	return out, ctx.Err()
+}
+
+// saveMask writes one mask; a panic while writing is an internal error.
+func saveMask(env *stage.Env, label string, m *volume.Volume[uint8]) (err error) {
+	defer panics.Recover(&err)
+	return volume.Save(env.Output(stage.Mask(label)), m, env.Atomic())
 }
 
 // save writes the masks, concurrently, and records their voxel counts.
@@ -345,7 +353,7 @@ func save(env *stage.Env, masks map[string]*volume.Volume[uint8]) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := volume.Save(env.Output(stage.Mask(l)), m, env.Atomic()); err != nil {
+			if err := saveMask(env, l, m); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
