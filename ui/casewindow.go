@@ -172,6 +172,9 @@ func (cw *CaseWindow) show(d *caseData) {
 		rows = append(rows, Structure{Name: name, Color: cols[v], Measured: d.measured(name)})
 	}
 	cw.structs.SetStructures(rows)
+	if d.report != nil {
+		cw.structs.SetNotMade(d.report.NotMade())
+	}
 	// The title last: it says the case is on screen (tests wait for it).
 	cw.win.SetTitle(fmt.Sprintf("%s — %s", cw.title, filepath.Base(d.dir)))
 	if !cw.model.Available() {

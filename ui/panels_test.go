@@ -19,24 +19,29 @@ import (
 func TestStructuresPanel(t *testing.T) {
 	test.NewTempApp(t)
 	tests := []struct {
-		name   string
-		rows   []Structure
-		golden string
+		name    string
+		rows    []Structure
+		notMade []string
+		golden  string
 	}{
-		{"empty", nil, "structures_empty.xml"},
+		{"empty", nil, nil, "structures_empty.xml"},
 		{"two", []Structure{
 			{Name: "kidney_left", Color: color.RGBA{200, 90, 80, 255}, Measured: &measure.Structure{Name: "kidney_left", VolumeML: 152.25}},
 			{Name: "tumor", Color: color.RGBA{250, 200, 40, 255}},
-		}, "structures_two.xml"},
+		}, nil, "structures_two.xml"},
 		{"cut by the field of view", []Structure{
 			{Name: "liver", Color: color.RGBA{160, 80, 60, 255}, Measured: &measure.Structure{Name: "liver", VolumeML: 1012.66,
 				CutByFieldOfView: []measure.Cut{{Side: "superior", Face: "last slice (k = 95)", Voxels: 120}}, VolumeIsLowerBound: true}},
-		}, "structures_cut.xml"},
+		}, nil, "structures_cut.xml"},
+		{"what the run could not make", []Structure{
+			{Name: "liver", Color: color.RGBA{160, 80, 60, 255}, Measured: &measure.Structure{Name: "liver", VolumeML: 1012.66}},
+		}, []string{"ureter: needs phase D (no input/D.nii.gz)"}, "structures_not_made.xml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := NewStructuresPanel()
 			p.SetStructures(tt.rows)
+			p.SetNotMade(tt.notMade)
 			w := test.NewWindow(p.Content())
 			defer w.Close()
 			w.Resize(fyne.NewSize(360, 160))

@@ -91,6 +91,18 @@ func (p *StructuresPanel) SetStructures(rows []Structure) {
 	p.list.Refresh()
 }
 
+// SetNotMade lists, after the structures, what the run could not make and
+// why (measure.Report.NotMade); call it after SetStructures.
+func (p *StructuresPanel) SetNotMade(lines []string) {
+	for _, line := range lines {
+		l := widget.NewLabel("Not made: " + line)
+		l.Importance = widget.WarningImportance
+		l.Wrapping = fyne.TextWrapWord
+		p.list.Add(l)
+	}
+	p.list.Refresh()
+}
+
 // Measured is the report's line for a structure, or nil.
 func (p *StructuresPanel) Measured(name string) *measure.Structure {
 	for _, s := range p.rows {

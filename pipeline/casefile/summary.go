@@ -81,8 +81,13 @@ func WriteSummary(w io.Writer, dir string) error {
 		if n := rep.Notice(names); n != "" {
 			fmt.Fprintf(w, "  %s\n", n)
 		}
+		for _, line := range rep.NotMade() {
+			fmt.Fprintf(w, "  not made: %s\n", line)
+		}
 		for _, s := range rep.Skipped {
-			fmt.Fprintf(w, "  not made: stage %s skipped: %s\n", s.Stage, s.Reason)
+			if len(s.NotMade) == 0 {
+				fmt.Fprintf(w, "  skipped: stage %s: %s\n", s.Stage, s.Reason)
+			}
 		}
 		return nil
 	}

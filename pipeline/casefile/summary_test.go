@@ -107,7 +107,7 @@ func TestSummaryReadsTheReport(t *testing.T) {
 		"(from " + reportPath + ")",
 		"    liver                 ≥ 1012.7 mL  cut by the field of view (superior)\n",
 		"NOT FOR CLINICAL USE — labels from demo-organs 1.0.0: demonstration only; trained on synthetic phantoms — not for clinical use",
-		"not made: stage ureter skipped: no model package configured",
+		"skipped: stage ureter: no model package configured",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)

@@ -26,7 +26,15 @@ const (
 	Failed    = "failed"
 	Cancelled = "cancelled"
 	Given     = "given" // all outputs were given in input/masks
+	// Unavailable: the stage could not run in the last run, because an
+	// input it needs is missing (Error says which; Record[UnmadeRecord]
+	// lists the outputs it would have written).
+	Unavailable = "unavailable"
 )
+
+// UnmadeRecord is the Record key of an Unavailable entry that lists the
+// artefacts the stage would have written.
+const UnmadeRecord = "outputs"
 
 // Manifest is the whole file.
 type Manifest struct {

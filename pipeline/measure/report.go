@@ -28,10 +28,26 @@ type Report struct {
 	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
-// Skipped is a stage that ran but made nothing.
+// NotMade says, a line per stage that could not run, which labels were
+// not made and why: "ureter: needs phase D (no input/D.nii.gz)".
+func (r *Report) NotMade() []string {
+	var out []string
+	for _, s := range r.Skipped {
+		if len(s.NotMade) > 0 {
+			out = append(out, strings.Join(s.NotMade, ", ")+": "+s.Reason)
+		}
+	}
+	return out
+}
+
+// Skipped is a stage that made nothing: it ran and found nothing to do, or
+// it could not run (an input it needs, such as a phase, is missing).
 type Skipped struct {
 	Stage  string `json:"stage"`
 	Reason string `json:"reason"`
+	// NotMade are the labels the stage would have made that the label map
+	// lacks (a stage that could not run).
+	NotMade []string `json:"not_made,omitempty"`
 }
 
 // Structure is one line of the report. A structure cut by the field of

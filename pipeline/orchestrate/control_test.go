@@ -120,3 +120,20 @@ func TestCheckForceNamesTheUnknownStage(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMissingInputsNameThePhaseFile: a stage that lacks a phase says which
+// phase file is absent; other inputs are listed by artefact name.
+func TestMissingInputsNameThePhaseFile(t *testing.T) {
+	for _, tc := range []struct {
+		miss []string
+		want string
+	}{
+		{[]string{"phase/D"}, "needs phase D (no input/D.nii.gz)"},
+		{[]string{"phase/P", "mask/vein"}, "needs phase P (no input/P.nii.gz); missing input mask/vein"},
+		{[]string{"mask/artery"}, "missing input mask/artery"},
+	} {
+		if got := missingInputs(tc.miss); got != tc.want {
+			t.Errorf("missingInputs(%q) = %q, want %q", tc.miss, got, tc.want)
+		}
+	}
+}

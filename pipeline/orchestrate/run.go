@@ -65,7 +65,10 @@ type runner struct {
 	started time.Time
 	// absent holds, per stage index, the optional outputs its run did not
 	// write; only the scheduling goroutine touches it.
-	absent map[int]map[string]bool
+	// couldNot holds, per stage index, why a stage could not run, so that
+	// the stages that needed its outputs say the same.
+	couldNot map[int]string
+	absent   map[int]map[string]bool
 }
 
 // Run runs the stages on the case, under the case's lock, and returns the
@@ -113,7 +116,7 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 	if err != nil {
 		return err
 	}
-	r := &runner{opts: opts, c: c, plan: p, man: man, started: time.Now(), absent: map[int]map[string]bool{},
+	r := &runner{opts: opts, c: c, plan: p, man: man, started: time.Now(), absent: map[int]map[string]bool{}, couldNot: map[int]string{},
 		hasher: &manifest.Hasher{Root: c.Dir, Cache: man.Hashes}}
 	return r.schedule(ctx)
 }
@@ -180,6 +183,8 @@ func (r *runner) schedule(parent context.Context) error {
 				switch {
 				case why != "":
 					state[i] = unavailable
+					r.couldNot[i] = why
+					r.recordUnavailable(s, why)
 					r.emit(Event{Stage: s.Name(), State: Skipped, Message: why})
 					r.opts.Log.Warn("stage skipped", "stage", s.Name(), "reason", why)
 				case ready && slots[s.Resource()] > 0:
@@ -222,7 +227,7 @@ func (r *runner) schedule(parent context.Context) error {
 func (r *runner) readiness(i int, state func(int) int, succeeded, unavailable int) (bool, string) {
 	s := r.plan.stages[i]
 	if miss := r.plan.missing[i]; len(miss) > 0 {
-		return false, "missing input " + strings.Join(miss, ", ")
+		return false, missingInputs(miss)
 	}
 	optional := optionalInputs(s)
 	for _, j := range r.plan.deps[i] {
@@ -240,6 +245,9 @@ func (r *runner) readiness(i int, state func(int) int, succeeded, unavailable in
 				continue
 			}
 			if !optional[out] {
+				if why, ok := r.couldNot[j]; ok {
+					return false, why
+				}
 				return false, fmt.Sprintf("input %s is unavailable (stage %s did not write it)", out, r.plan.stages[j].Name())
 			}
 			if f, ok := r.plan.given[out]; ok {
@@ -251,6 +259,38 @@ func (r *runner) readiness(i int, state func(int) int, succeeded, unavailable in
 		}
 	}
 	return true, ""
+}
+
+// missingInputs says which inputs a stage lacks, a phase by its file:
+// "needs phase D (no input/D.nii.gz)".
+func missingInputs(miss []string) string {
+	var phases, others []string
+	for _, in := range miss {
+		if p, ok := stage.PhaseOf(in); ok {
+			phases = append(phases, p)
+		} else {
+			others = append(others, in)
+		}
+	}
+	var why []string
+	for _, p := range phases {
+		why = append(why, fmt.Sprintf("needs phase %s (no input/%s.nii.gz)", p, p))
+	}
+	if len(others) > 0 {
+		why = append(why, "missing input "+strings.Join(others, ", "))
+	}
+	return strings.Join(why, "; ")
+}
+
+// recordUnavailable records in the manifest that stage s could not run in
+// this run, why, and what it would have written, so that the report can
+// name what was not made.
+func (r *runner) recordUnavailable(s stage.Stage, why string) {
+	e := &manifest.Entry{Status: manifest.Unavailable, Program: r.opts.Program, Started: time.Now().UTC(), Error: why,
+		Record: map[string]any{manifest.UnmadeRecord: s.Outputs()}}
+	if err := r.record(s.Name(), e); err != nil {
+		r.opts.Log.Error("manifest not written", "stage", s.Name(), "err", err.Error())
+	}
 }
 
 // emit sends an event, one at a time.

@@ -220,7 +220,10 @@ func TestMissingInputSkipsStageAndDependents(t *testing.T) {
 	if err := Run(context.Background(), c, chain(&runs), opts); err != nil {
 		t.Fatal(err)
 	}
-	if runs.Load() != 0 || len(skipped) != 3 || !strings.Contains(skipped[0], "phase/P") {
+	// The stages after the first say why it could not run, not only that
+	// it wrote nothing.
+	if runs.Load() != 0 || len(skipped) != 3 || !strings.Contains(skipped[0], "needs phase P (no input/P.nii.gz)") ||
+		!strings.Contains(skipped[2], "needs phase P") {
 		t.Fatalf("runs %d, skipped %q", runs.Load(), skipped)
 	}
 }

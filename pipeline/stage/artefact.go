@@ -1,5 +1,7 @@
 package stage
 
+import "strings"
+
 // Artefact names: what stages declare as inputs and outputs. The case folder
 // decides where each lives (casefile.Case.ArtefactPath).
 const (
@@ -14,12 +16,18 @@ const (
 // Phase names an input CT phase (A, P, D or N).
 func Phase(p string) string { return "phase/" + p }
 
+// PhaseOf is the phase an artefact names (Phase), if it names one.
+func PhaseOf(artefact string) (string, bool) { return strings.CutPrefix(artefact, "phase/") }
+
 // Registered names a phase resampled onto the A grid.
 func Registered(p string) string { return "registered/" + p }
 
 // Mask names a binary mask of one label of the label table: the case's own
 // (input/masks) or a segmentation stage's.
 func Mask(label string) string { return "mask/" + label }
+
+// MaskOf is the label an artefact is the mask of (Mask), if it is one.
+func MaskOf(artefact string) (string, bool) { return strings.CutPrefix(artefact, "mask/") }
 
 // Given names a mask the case gives in input/masks, whether or not a
 // stage also makes that label: what the load stage validates.

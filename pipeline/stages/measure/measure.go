@@ -98,10 +98,12 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	prov := trace(man, rel, filepath.ToSlash(given))
+	present := make([]string, len(rep.Structures))
 	for i, st := range rep.Structures {
 		rep.Structures[i].Provenance = prov.label(st.Name)
+		present[i] = st.Name
 	}
-	rep.Skipped = prov.skipped()
+	rep.Skipped = prov.skipped(present)
 	return atomicfile.Write(env.Output(stage.Report), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

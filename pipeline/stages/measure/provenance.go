@@ -171,19 +171,40 @@ func modelID(e *manifest.Entry) *modelpkg.Identity {
 	return p.ModelID
 }
 
-// skipped are the stages whose last successful run made nothing, with the
-// reason they recorded, among those that read the files the label map was
-// made from as they were then (a stage of an earlier run on other inputs
-// is left out). Call it after label has traced every label.
-func (t *tracer) skipped() []measure.Skipped {
+// skipped are the stages that made nothing, with their reason: those whose
+// last successful run recorded why it had nothing to do, among those that
+// read the files the label map was made from as they were then (a stage of
+// an earlier run on other inputs is left out), and those that could not
+// run in the last run, with the labels they would have made that the label
+// map, which holds present, lacks. Call it after label has traced every
+// label.
+func (t *tracer) skipped(present []string) []measure.Skipped {
 	var out []measure.Skipped
 	for _, name := range t.names {
 		e := t.m.Stages[name]
-		if e == nil || e.Status != manifest.OK {
-			continue
+		switch {
+		case e == nil:
+		case e.Status == manifest.Unavailable:
+			out = append(out, measure.Skipped{Stage: name, Reason: e.Error, NotMade: unmade(e, present)})
+		case e.Status != manifest.OK:
+		default:
+			if why, _ := e.Record[stage.SkippedRecord].(string); why != "" && t.sameInputs(e) {
+				out = append(out, measure.Skipped{Stage: name, Reason: why})
+			}
 		}
-		if why, _ := e.Record[stage.SkippedRecord].(string); why != "" && t.sameInputs(e) {
-			out = append(out, measure.Skipped{Stage: name, Reason: why})
+	}
+	return out
+}
+
+// unmade are the labels whose masks an Unavailable entry would have
+// written and that are not in present.
+func unmade(e *manifest.Entry, present []string) []string {
+	outs, _ := e.Record[manifest.UnmadeRecord].([]any)
+	var out []string
+	for _, o := range outs {
+		s, _ := o.(string)
+		if label, ok := stage.MaskOf(s); ok && !slices.Contains(present, label) && !slices.Contains(out, label) {
+			out = append(out, label)
 		}
 	}
 	return out

@@ -55,7 +55,7 @@ func TestReportTracesGivenMasksAndSkippedStages(t *testing.T) {
 			t.Errorf("%s: steps %+v, want cleanup (changed %v)", tt.name, p.Steps, tt.changed)
 		}
 	}
-	if len(rep.Skipped) != 1 || rep.Skipped[0] != (measure.Skipped{Stage: "ureter", Reason: "no model package configured"}) {
+	if len(rep.Skipped) != 1 || rep.Skipped[0].Stage != "ureter" || rep.Skipped[0].Reason != "no model package configured" || rep.Skipped[0].NotMade != nil {
 		t.Errorf("skipped %+v, want the ureter stage with its reason", rep.Skipped)
 	}
 	if n := rep.Notice([]string{"kidney_left", "tumor"}); n != "" {
@@ -111,7 +111,7 @@ func TestTraceFollowsTheManifest(t *testing.T) {
 	if c := tr.label("cyst"); c.Source != measure.FromUnknown {
 		t.Errorf("cyst, which merge did not paint: %+v", c)
 	}
-	if s := tr.skipped(); len(s) != 1 || s[0].Stage != "ureter" {
+	if s := tr.skipped(nil); len(s) != 1 || s[0].Stage != "ureter" {
 		t.Errorf("skipped %+v, want only the ureter stage of this run", s)
 	}
 
