@@ -45,15 +45,7 @@ func ReorientPart[T Voxel](p *Part[T], o Orientation, g Grid) *Part[T] {
 		return &Part[T]{Grid: g, Box: New[T](CropGrid(g, [3]int{}, [3]int{}))}
 	}
 	box := Reorient(p.Box, o)
-	var lo, hi [3]int
-	for a := range 3 {
-		in := o.Perm[a]
-		lo[a] = p.Lo[in]
-		if o.Flip[a] {
-			lo[a] = p.Grid.Dims[in] - p.Lo[in] - p.Box.Dims[in]
-		}
-		hi[a] = lo[a] + box.Dims[a]
-	}
+	lo, hi := o.Box(p.Grid.Dims, p.Lo, p.hi())
 	box.Grid = CropGrid(g, lo, hi)
 	return &Part[T]{Grid: g, Lo: lo, Box: box}
 }
@@ -75,7 +67,7 @@ func LoadMaskOn(path string, g Grid) (*Part[uint8], error) {
 	if o.IsIdentity() {
 		m.Grid = g
 		if !m.empty() {
-			m.Box.Grid = CropGrid(g, m.Lo, [3]int{m.Lo[0] + m.Box.Dims[0], m.Lo[1] + m.Box.Dims[1], m.Lo[2] + m.Box.Dims[2]})
+			m.Box.Grid = CropGrid(g, m.Lo, m.hi())
 		}
 		return m, nil
 	}

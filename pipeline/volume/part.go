@@ -44,6 +44,11 @@ func (p *Part[T]) Crop(lo, hi [3]int) *Volume[T] {
 // empty reports whether the box holds no voxel.
 func (p *Part[T]) empty() bool { return p.Box == nil || p.Box.Len() == 0 }
 
+// hi is the end (exclusive) of p's box on its grid.
+func (p *Part[T]) hi() [3]int {
+	return [3]int{p.Lo[0] + p.Box.Dims[0], p.Lo[1] + p.Box.Dims[1], p.Lo[2] + p.Box.Dims[2]}
+}
+
 // PartBoundingBox is BoundingBox(p.Full()), scanning the box alone.
 func PartBoundingBox(p *Part[uint8]) (lo, hi [3]int, ok bool) {
 	if p.empty() {
