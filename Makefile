@@ -36,7 +36,7 @@ GLTF_VALIDATOR_VERSION := 2.0.0-dev.3.10
 GLTF_VALIDATOR := $(DEPS)/npm/node_modules/gltf-validator/package.json
 
 DEMO_CASE := demo-case
-FUZZTIME ?= 15s
+FUZZTIME ?= 8s
 
 .PHONY: all deps deps-build deps-test deps-bench deps-gpu build cross run test vet fuzz bench demo-models clean
 
@@ -124,21 +124,18 @@ vet: go-check
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-## fuzz: each fuzz target for $(FUZZTIME), on its kept corpus; new finds are not
-## minimised, so that each run spends its time exploring (-fuzzminimizetime=0)
+## fuzz: every fuzz target of every package (found by `go test -list`, so none is
+## forgotten) for $(FUZZTIME), on its kept corpus; new finds are not minimised, so
+## that each run spends its time exploring (-fuzzminimizetime=0)
 FUZZFLAGS ?= -fuzzminimizetime=0
+FUZZ_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Fuzz' .)))
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./nifti/
-	$(GO) test -run='^$$' -fuzz='^FuzzDecodeHeader$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./nifti/
-	$(GO) test -run='^$$' -fuzz='^FuzzReadRegion$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./nifti/
-	$(GO) test -run='^$$' -fuzz='^FuzzLoadMask$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/volume/
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/labels/
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/config/
-	$(GO) test -run='^$$' -fuzz='^FuzzParseManifest$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/infer/modelpkg/
-	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/infer/modelpkg/
-	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/yamlfile/
-	$(GO) test -run='^$$' -fuzz='^FuzzReadFile$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/limits/
-	$(GO) test -run='^$$' -fuzz='^FuzzModelNames$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./pipeline/infer/ort/
+	@set -e; for pkg in $(FUZZ_PKGS); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; \
+	    $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) $$pkg; \
+	  done; \
+	done
 
 ## bench: go test benchmarks and the kidney3d bench suite beside the peers
 bench: deps build

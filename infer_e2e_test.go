@@ -15,7 +15,7 @@ func TestModelsListAndCheck(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("models list: exit %d: %s", code, stderr)
 	}
-	for _, name := range []string{"demo-organs", "demo-vessels", "demo-ureter", "demo-tumour"} {
+	for _, name := range []string{"demo-organs", "demo-vessels", "demo-ureter", "demo-tumour", "demo-kidney"} {
 		if !strings.Contains(stdout, name) || !strings.Contains(stdout, "built-in:"+name) {
 			t.Errorf("models list lacks %s:\n%s", name, stdout)
 		}
@@ -66,23 +66,31 @@ func TestRunSegmentsADemoCase(t *testing.T) {
 		label string
 		min   float64
 	}{{"kidney_left", 0.85}, {"kidney_right", 0.85}, {"tumor", 0.70}, {"artery", 0.75}, {"vein", 0.75}, {"ureter", 0.75}} {
-		v := table.Value(c.label)
-		var inter, a, b int
-		for i, x := range out.Data {
-			if x == v {
-				a++
-			}
-			if truth.Data[i] == v {
-				b++
-				if x == v {
-					inter++
-				}
-			}
-		}
-		d := 2 * float64(inter) / float64(a+b)
+		d := dice(out, truth, table.Value(c.label))
 		t.Logf("%s Dice %.3f", c.label, d)
 		if d < c.min {
 			t.Errorf("%s: Dice %.3f, want ≥ %.2f", c.label, d, c.min)
 		}
 	}
+}
+
+// dice is the Dice coefficient of label v between a label map and the
+// truth on the same grid (0 when neither holds it).
+func dice(out, truth *volume.Volume[uint8], v uint8) float64 {
+	var inter, a, b int
+	for i, x := range out.Data {
+		if x == v {
+			a++
+		}
+		if truth.Data[i] == v {
+			b++
+			if x == v {
+				inter++
+			}
+		}
+	}
+	if a+b == 0 {
+		return 0
+	}
+	return 2 * float64(inter) / float64(a+b)
 }

@@ -340,7 +340,7 @@ func TestBenchQuickRunsEverySuite(t *testing.T) {
 			suites[r.Suite] = true
 		}
 	}
-	for _, s := range []string{"accuracy", "infer", "mesh", "nifti-io", "post"} {
+	for _, s := range []string{"accuracy", "infer", "mesh", "nifti-io", "phases", "post"} {
 		if !suites[s] {
 			t.Errorf("no kidney3d result for suite %s:\n%s", s, stdout)
 		}

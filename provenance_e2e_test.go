@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,11 +150,18 @@ func TestProvenanceOfDemoModelsAndTheNotice(t *testing.T) {
 		if p.Source != measure.FromModel {
 			continue
 		}
-		var params struct {
+		var ran struct {
 			ModelID modelpkg.Identity `json:"model_id"`
+			Phases  []string          `json:"input_phases"`
 		}
-		if e := man.Stages[p.Stage]; e == nil || json.Unmarshal(e.Params, &params) != nil || params.ModelID != *p.Model {
-			t.Errorf("%s: model %+v is not what stage %s recorded in manifest.json", s.Name, p.Model, p.Stage)
+		e := man.Stages[p.Stage]
+		if e == nil {
+			t.Errorf("%s: stage %s is not in manifest.json", s.Name, p.Stage)
+			continue
+		}
+		b, _ := json.Marshal(e.Record)
+		if json.Unmarshal(b, &ran) != nil || ran.ModelID != *p.Model || !slices.Equal(ran.Phases, p.Phases) || len(p.Phases) == 0 {
+			t.Errorf("%s: model %+v on phases %v is not what stage %s recorded in manifest.json (%+v)", s.Name, p.Model, p.Phases, p.Stage, ran)
 		}
 	}
 	fat, ok := rep.Structure("perirenal_fat")
@@ -204,39 +212,5 @@ func TestProvenanceOfGivenMasks(t *testing.T) {
 	}
 	if hasFooter(t, png) {
 		t.Error("render of a case made of given masks carries a not-for-clinical-use footer")
-	}
-}
-
-// TestMissingPhasesAreNamedWithTheirReason runs a demo case that has only
-// its arterial phase: what the run could not make (kidneys, artery and
-// vein, tumour and cyst, ureter) is named with the phase it needs in
-// report.json and in `info CASE`, not only in the run's progress.
-func TestMissingPhasesAreNamedWithTheirReason(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "case")
-	if _, stderr, code := kidney3d(t, "demo", "--out", dir, "--seed", "21"); code != 0 {
-		t.Fatalf("demo: %s", stderr)
-	}
-	for _, p := range []string{"P", "D"} {
-		if err := os.Remove(filepath.Join(dir, "input", p+".nii.gz")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, stderr, code := kidney3d(t, "run", dir, "--device", "cpu"); code != 0 {
-		t.Fatalf("run: exit %d: %s", code, stderr)
-	}
-	notMade := map[string]string{}
-	for _, s := range provenanceReport(t, dir).Skipped {
-		for _, label := range s.NotMade {
-			notMade[label] = s.Reason
-		}
-	}
-	for label, phase := range map[string]string{"kidney_left": "P", "kidney_right": "P", "artery": "P", "vein": "P", "tumor": "P", "ureter": "D"} {
-		if want := "needs phase " + phase; !strings.Contains(notMade[label], want) {
-			t.Errorf("report.json: %s not made because %q, want %q", label, notMade[label], want)
-		}
-	}
-	stdout, stderr, code := kidney3d(t, "info", dir)
-	if code != 0 || !strings.Contains(stdout, "not made: ureter: needs phase D (no input/D.nii.gz)") {
-		t.Errorf("info CASE: exit %d, %s\n%s; want the ureter named as not made, with the phase it needs", code, stderr, stdout)
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image/color"
 	"os"
 	"path/filepath"
@@ -24,6 +25,9 @@ type caseData struct {
 	dir    string
 	grid   volume.Grid
 	phases map[string]*volume.Volume[int16] // on grid
+	// reference is the phase whose grid the labels are on (the arterial
+	// phase, else the first of P, D and N the case has).
+	reference string
 	// registered tells, per phase, whether it is the registered image.
 	registered map[string]bool
 	labels     *volume.Volume[uint8] // on grid; nil when the case has none
@@ -41,9 +45,10 @@ type caseData struct {
 	present       []int // label values present in the map
 }
 
-// loadCase reads a case folder: A (required), P and D (registered onto A
-// when the register stages wrote them and that is current, else raw
-// resampled onto A's grid), output/labels.nii.gz else truth/labels.nii.gz,
+// loadCase reads a case folder: the reference phase (A, else the first of
+// P, D and N: casefile.Case.ReferencePhase), the other phases (registered
+// onto it when the register stages wrote them and that is current, else
+// raw resampled onto its grid), output/labels.nii.gz else truth/labels.nii.gz,
 // and output/report.json. Results that are out of date (casefile.Case.Current) are left out, and
 // caseData.stale says why: the image is never shown with labels or volumes
 // made from another one. caseData.notice is set whenever labels are shown.
@@ -52,14 +57,21 @@ func loadCase(dir string) (*caseData, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := volume.Load[int16](c.PhasePath("A"))
+	ref, ok := c.ReferencePhase()
+	if !ok {
+		return nil, fmt.Errorf("%s: no phase: want at least one of A.nii.gz, P.nii.gz, D.nii.gz or N.nii.gz", filepath.Dir(c.PhasePath("A")))
+	}
+	a, err := volume.Load[int16](c.PhasePath(ref))
 	if err != nil {
 		return nil, err
 	}
 	a, _ = volume.Canonical(a)
-	d := &caseData{dir: dir, grid: a.Grid, phases: map[string]*volume.Volume[int16]{"A": a},
+	d := &caseData{dir: dir, grid: a.Grid, phases: map[string]*volume.Volume[int16]{ref: a}, reference: ref,
 		registered: map[string]bool{}, table: labels.Default()}
-	for _, p := range []string{"P", "D"} {
+	for _, p := range casefile.Phases {
+		if p == ref {
+			continue
+		}
 		path, reg := registeredPath(dir, p), true
 		if path == "" || staleness(c, path) != "" {
 			path, reg = c.PhasePath(p), false

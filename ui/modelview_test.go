@@ -149,7 +149,7 @@ func testCaseData(t *testing.T) *caseData {
 			}
 		}
 	}
-	return &caseData{dir: t.TempDir(), grid: g, phases: map[string]*volume.Volume[int16]{"A": volume.New[int16](g)},
+	return &caseData{dir: t.TempDir(), grid: g, phases: map[string]*volume.Volume[int16]{"A": volume.New[int16](g)}, reference: "A",
 		registered: map[string]bool{}, labels: lab, labelsFrom: "test", table: labels.Default(),
 		report: &measure.Report{Structures: []measure.Structure{{Name: "tumor", Value: 3, VolumeML: 0.77}}}, present: []int{3}}
 }

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"kidney3d/pipeline/casefile"
 	"kidney3d/ui/sliceimg"
 )
 
@@ -82,14 +83,14 @@ func (p *SlicePanel) setCase(d *caseData) {
 	p.colors = d.colors()
 	p.cross = [3]int{d.grid.Dims[0] / 2, d.grid.Dims[1] / 2, d.grid.Dims[2] / 2}
 	var opts []string
-	for _, ph := range []string{"A", "P", "D"} {
+	for _, ph := range casefile.Phases {
 		if _, ok := d.phases[ph]; ok {
 			opts = append(opts, ph)
 		}
 	}
 	p.phases.Options = opts
-	p.phases.Selected = "A"
-	p.phase = "A"
+	p.phases.Selected = d.reference
+	p.phase = d.reference
 	p.phases.Refresh()
 	for _, v := range p.views {
 		v.placed, v.zoom = false, 1
@@ -189,9 +190,9 @@ func (p *SlicePanel) showReadout(v [3]int) {
 		}
 	}
 	src := "raw"
-	if p.phase == "A" || d.registered[p.phase] {
+	if p.phase == d.reference || d.registered[p.phase] {
 		src = "registered"
-		if p.phase == "A" {
+		if p.phase == d.reference {
 			src = "reference"
 		}
 	}

@@ -16,14 +16,12 @@ import (
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
-	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/volume"
 )
 
 func init() {
 	register("infer", benchInfer)
-	register("accuracy", benchAccuracyDemo)
 }
 
 // segStages are the AI segmentation stages of the default pipeline.
@@ -56,15 +54,6 @@ func benchInfer(env *Env) ([]Result, error) {
 		return nil, err
 	}
 	return append(res, r...), nil
-}
-
-// benchAccuracyDemo is the accuracy suite: the demo seeds 21-40 (21 only
-// when quick).
-func benchAccuracyDemo(env *Env) ([]Result, error) {
-	if env.Quick {
-		return benchAccuracy(env, 21, 21)
-	}
-	return benchAccuracy(env, 21, 40)
 }
 
 // segModels are the demo packages measured: one when quick.
@@ -264,63 +253,6 @@ func runKidney3d(exe string, args ...string) (wall, peakMB float64, err error) {
 		return 0, 0, fmt.Errorf("kidney3d %v: %v\n%s", args, err, lastLine(string(out)))
 	}
 	return wall, peakRSSMB(cmd.ProcessState), nil
-}
-
-// accuracyLabels are the structures whose Dice the segmentation issue
-// sets a target for.
-var accuracyLabels = []string{"kidney_left", "kidney_right", "tumor", "artery", "vein", "ureter"}
-
-// benchAccuracy runs the default pipeline (`kidney3d run`) on small demo
-// cases of seeds first..last, which the demo models never saw, and
-// reports each structure's Dice against the truth: mean and minimum.
-func benchAccuracy(env *Env, first, last int) ([]Result, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	table := labels.Default()
-	dice := map[string][]float64{}
-	for seed := first; seed <= last; seed++ {
-		dir := filepath.Join(env.Dir, fmt.Sprintf("accuracy-%d", seed))
-		c, err := demo.Generate(demo.Options{Seed: int64(seed), Size: demo.Small})
-		if err != nil {
-			return nil, err
-		}
-		if err := demo.Write(dir, c); err != nil {
-			return nil, err
-		}
-		if _, _, err := runKidney3d(exe, "run", dir); err != nil {
-			return nil, err
-		}
-		out, err := volume.Load[uint8](filepath.Join(dir, "output", "labels.nii.gz"))
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range accuracyLabels {
-			v := table.Value(l)
-			if d, ok := diceOf(out, c.Truth, v); ok {
-				dice[l] = append(dice[l], d)
-			}
-		}
-		fmt.Fprintf(env.Log, "seed %d done\n", seed)
-		os.RemoveAll(dir)
-	}
-	var res []Result
-	for _, l := range accuracyLabels {
-		ds := dice[l]
-		if len(ds) == 0 {
-			continue
-		}
-		mean, lo := 0.0, ds[0]
-		for _, d := range ds {
-			mean += d
-			lo = min(lo, d)
-		}
-		mean /= float64(len(ds))
-		res = append(res, Result{Suite: "accuracy", Case: fmt.Sprintf("Dice %s, demo seeds %d-%d", l, first, last), Tool: "kidney3d",
-			Value: mean, Unit: "Dice", Note: fmt.Sprintf("mean of %d cases; min %.3f", len(ds), lo)})
-	}
-	return res, nil
 }
 
 // diceOf is the Dice of label v between a and the truth; false when the

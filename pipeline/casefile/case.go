@@ -62,6 +62,22 @@ func (c *Case) PresentPhases() []string {
 	return out
 }
 
+// ReferenceOrder is the order in which a phase is chosen as the case's
+// reference, the grid of its masks and label map: the arterial phase, else
+// the portal venous, else the delayed, else the non-contrast one.
+var ReferenceOrder = []string{"A", "P", "D", "N"}
+
+// ReferencePhase is the case's reference phase: the first of
+// ReferenceOrder whose input file exists.
+func (c *Case) ReferencePhase() (string, bool) {
+	for _, p := range ReferenceOrder {
+		if _, err := os.Stat(c.PhasePath(p)); err == nil {
+			return p, true
+		}
+	}
+	return "", false
+}
+
 // MaskPath is where a binary mask made elsewhere is given, by label name.
 func (c *Case) MaskPath(label string) string {
 	return filepath.Join(c.Dir, "input", "masks", label+".nii.gz")

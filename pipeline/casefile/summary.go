@@ -15,7 +15,8 @@ import (
 	"kidney3d/pipeline/volume"
 )
 
-// WriteSummary prints what a case holds: each phase's geometry and HU range,
+// WriteSummary prints what a case holds: each phase's geometry and HU range
+// (the reference phase, whose grid the labels are on, marked),
 // whether each result (label map, meshes, report) is current or out of
 // date (Case.Current), and the structures of its label map with volumes:
 // output/report.json's when the label map and report are current (with
@@ -34,14 +35,19 @@ func WriteSummary(w io.Writer, dir string) error {
 		return fmt.Errorf("%s: no phase images (expected input/A.nii.gz, P, D or N)", dir)
 	}
 	fmt.Fprintf(w, "case %s\n", dir)
+	ref, _ := c.ReferencePhase()
 	for _, p := range phases {
 		info, err := imageinfo.Describe(c.PhasePath(p))
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "  phase %s  %d×%d×%d  %.3g×%.3g×%.3g mm  %s  HU %g…%g\n", p,
+		note := ""
+		if p == ref {
+			note = "  (reference grid)"
+		}
+		fmt.Fprintf(w, "  phase %s  %d×%d×%d  %.3g×%.3g×%.3g mm  %s  HU %g…%g%s\n", p,
 			info.Dims[0], info.Dims[1], info.Dims[2], info.Spacing[0], info.Spacing[1], info.Spacing[2],
-			info.Orientation, info.Min, info.Max)
+			info.Orientation, info.Min, info.Max, note)
 	}
 	labelsPath := c.OutputLabelsPath()
 	results := []struct{ what, path string }{

@@ -45,7 +45,9 @@ type OptionError struct{ error }
 
 func (e OptionError) Unwrap() error { return e.error }
 
-// Run runs the pipeline on the case folder dir. Once the options and the
+// Run runs the pipeline on the case folder dir; without opts.Events or
+// opts.JSON it shows progress on stderr and ends with the case's summary
+// on stdout (casefile.WriteSummary). Once the options and the
 // configuration are checked, it takes the case's lock (casefile.Lock) and
 // holds it to the end: when another process holds it, Run fails at once
 // with a *casefile.BusyError, or with opts.Wait says so and waits.
@@ -111,13 +113,14 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 	log.Info("run started", "stage", "pipeline", "config", source, "device", opts.Device, "force", opts.Force)
 
 	events := opts.Events
+	var bar *bar
 	switch {
 	case events != nil:
 	case opts.JSON:
 		enc := json.NewEncoder(stdout)
 		events = func(e orchestrate.Event) { enc.Encode(e) }
 	default:
-		bar := newBar(stderr, stageNames(stages))
+		bar = newBar(stderr, stageNames(stages))
 		defer bar.finish()
 		events = bar.update
 	}
@@ -133,7 +136,13 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 		return err
 	}
 	log.Info("run finished", "stage", "pipeline")
-	return nil
+	if bar == nil {
+		return nil
+	}
+	// On a terminal, the case as it now stands: its structures, what
+	// could not be made and why, and the not-for-clinical-use notice.
+	bar.finish()
+	return casefile.WriteSummary(stdout, dir)
 }
 
 // AppLogEnv names the environment variable that moves the application log.

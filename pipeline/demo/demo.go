@@ -71,6 +71,10 @@ type Case struct {
 	Phases map[string]*volume.Volume[int16]
 	// Truth holds label-table values (labels.Default) on the A grid.
 	Truth *volume.Volume[uint8]
+	// PhaseTruth is the truth as each phase shows it, on that phase's
+	// grid (its anatomy displaced by ShiftMM): what a case holding only
+	// that phase is measured against. PhaseTruth["A"] is Truth.
+	PhaseTruth map[string]*volume.Volume[uint8]
 	// Params records what the seed chose.
 	Params Params
 }
@@ -97,9 +101,10 @@ func Generate(opts Options) (*Case, error) {
 	p, sc := design(opts)
 	ga := opts.Size.grid()
 	c := &Case{
-		Phases: map[string]*volume.Volume[int16]{},
-		Truth:  volume.New[uint8](volume.Grid{Dims: ga.dims, Affine: ga.affine()}),
-		Params: p,
+		Phases:     map[string]*volume.Volume[int16]{},
+		Truth:      volume.New[uint8](volume.Grid{Dims: ga.dims, Affine: ga.affine()}),
+		PhaseTruth: map[string]*volume.Volume[uint8]{},
+		Params:     p,
 	}
 	n := c.Truth.Len()
 	class, buf := make([]tissue, n), make([]float32, n)
@@ -107,11 +112,12 @@ func Generate(opts Options) (*Case, error) {
 	for i, name := range phaseNames {
 		ph := p.Phases[name]
 		g := ph.grid(opts.Size)
-		var lab []uint8
-		if name == "A" {
-			lab = c.Truth.Data
+		lab := c.Truth
+		if name != "A" {
+			lab = volume.New[uint8](volume.Grid{Dims: g.dims, Affine: g.affine()})
 		}
-		sc.render(g, ph.ShiftMM, class, lab)
+		c.PhaseTruth[name] = lab
+		sc.render(g, ph.ShiftMM, class, lab.Data)
 		s := synth{looks: look, phase: i, seed: uint64(opts.Seed), blurSigma: p.BlurSigmaVoxels, noiseSigma: p.NoiseSigmaHU}
 		c.Phases[name] = s.image(g, ph.ShiftMM, class, buf)
 	}

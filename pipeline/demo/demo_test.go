@@ -236,16 +236,15 @@ func checkShifts(t *testing.T, c *Case) {
 	}
 }
 
-// phaseTruth renders the case's anatomy in a phase's own frame (its grid
-// and breathing shift): the tissue of every voxel and its truth label.
-func phaseTruth(c *Case, phase string) ([]tissue, []uint8) {
+// phaseTissue renders the case's anatomy in a phase's own frame (its grid
+// and breathing shift): the tissue of every voxel.
+func phaseTissue(c *Case, phase string) []tissue {
 	size, _ := ParseSize(c.Params.Size)
 	_, sc := design(Options{Seed: c.Params.Seed, Size: size})
 	ph := c.Params.Phases[phase]
-	n := c.Phases[phase].Len()
-	class, labels := make([]tissue, n), make([]uint8, n)
-	sc.render(ph.grid(size), ph.ShiftMM, class, labels)
-	return class, labels
+	class := make([]tissue, c.Phases[phase].Len())
+	sc.render(ph.grid(size), ph.ShiftMM, class, nil)
+	return class
 }
 
 // where is the mask of the voxels for which keep holds.
@@ -265,19 +264,17 @@ func checkHU(t *testing.T, c *Case) {
 		t.Errorf("aorta in A: mean %.0f HU, want 300±40", m)
 	}
 	// Cortex and medulla share a label; the tissue map tells them apart.
-	class, _ := phaseTruth(c, "A")
+	class := phaseTissue(c, "A")
 	cortex := where(class, func(x tissue) bool { return x == renalCortex })
 	medulla := where(class, func(x tissue) bool { return x == renalMedulla })
 	if mc, mm := meanHU(a, cortex), meanHU(a, medulla); mc < mm+25 {
 		t.Errorf("A: cortex %.0f HU, medulla %.0f HU: want corticomedullary contrast", mc, mm)
 	}
 	isVein := func(x uint8) bool { return x == lab.vein }
-	_, pLabels := phaseTruth(c, "P")
-	if ma, mp := meanHU(a, mask(c.Truth, lab.vein)), meanHU(c.Phases["P"], where(pLabels, isVein)); mp < ma+15 {
+	if ma, mp := meanHU(a, mask(c.Truth, lab.vein)), meanHU(c.Phases["P"], where(c.PhaseTruth["P"].Data, isVein)); mp < ma+15 {
 		t.Errorf("renal veins: %.0f HU in P, %.0f HU in A: want brighter in P", mp, ma)
 	}
-	_, dLabels := phaseTruth(c, "D")
-	if m := meanHU(c.Phases["D"], where(dLabels, func(x uint8) bool { return x == lab.ureter })); m < 600 {
+	if m := meanHU(c.Phases["D"], where(c.PhaseTruth["D"].Data, func(x uint8) bool { return x == lab.ureter })); m < 600 {
 		t.Errorf("collecting system and ureters in D: mean %.0f HU, want ≥ 600", m)
 	}
 }
@@ -289,7 +286,10 @@ func TestShiftMovesAnatomy(t *testing.T) {
 	for seed := int64(1); seed <= 3; seed++ {
 		c := generate(t, seed, Small)
 		for _, phase := range []string{"P", "D"} {
-			_, own := phaseTruth(c, phase)
+			if c.PhaseTruth[phase].Grid != c.Phases[phase].Grid {
+				t.Fatalf("seed %d: phase %s's truth is not on its grid", seed, phase)
+			}
+			own := c.PhaseTruth[phase].Data
 			shift := vec(c.Params.Phases[phase].ShiftMM)
 			for _, side := range sides {
 				isKidney := func(x uint8) bool { return x == lab.kidney[side] }

@@ -2,7 +2,7 @@
 // alias table (assets/mask_aliases.yaml) that names each tool's classes and
 // maps them to labels of the label table, and Import, which splits a
 // tool's multi-label file (or merges its folder of masks) into the named
-// masks of input/masks, on the arterial phase's grid.
+// masks of input/masks, on the reference phase's grid (the arterial phase's when the case has it).
 package maskimport
 
 import (

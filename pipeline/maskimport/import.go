@@ -49,8 +49,9 @@ type Mask struct {
 type Result struct {
 	Source string `json:"source"`
 	Tool   string `json:"tool"`
-	// Grid is the file whose grid the masks are on: the arterial phase
-	// (input/A.nii.gz) when the case has one, else the source.
+	// Grid is the file whose grid the masks are on: the case's reference
+	// phase (input/A.nii.gz, else P, D or N) when it has one, else the
+	// source.
 	Grid string `json:"grid"`
 	// Names says where the class names of a multi-label file came from:
 	// the file's own label table (a header extension, as TotalSegmentator
@@ -81,7 +82,7 @@ type split struct {
 
 // Import reads the source's classes, maps their names to labels through
 // the tool's aliases (several classes of one label are merged), relabels
-// the voxels onto the arterial phase's grid when the source stores it in
+// the voxels onto the reference phase's grid when the source stores it in
 // another axis order or direction, and writes one mask per label into
 // input/masks. It holds the case's lock. Nothing is written unless every
 // mask can be: a source on another world grid, a value that is no class of
@@ -116,7 +117,8 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res := &Result{Source: opts.Source, Tool: tool.Name, Grid: opts.Source}
 	var ref *volume.Grid
-	if a := c.PhasePath("A"); fileExists(a) {
+	if p, ok := c.ReferencePhase(); ok {
+		a := c.PhasePath(p)
 		g, err := volume.ReadGrid(a)
 		if err != nil {
 			return nil, err

@@ -99,7 +99,10 @@ type Provenance struct {
 	// deriving stage; "" for a given mask.
 	Stage string             `json:"stage,omitempty"`
 	Model *modelpkg.Identity `json:"model,omitempty"`
-	Given *GivenMask         `json:"given,omitempty"`
+	// Phases are the phases the model read, e.g. ["P"] when a case had
+	// only the portal venous phase.
+	Phases []string   `json:"phases,omitempty"`
+	Given  *GivenMask `json:"given,omitempty"`
 	// BasedOn are the models behind the masks a derived label was made
 	// from.
 	BasedOn []modelpkg.Identity `json:"based_on_models,omitempty"`

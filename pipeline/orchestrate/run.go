@@ -121,11 +121,17 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 	return r.schedule(ctx)
 }
 
-// givenArtefacts are the phases and masks present in input/.
+// givenArtefacts are the phases and masks present in input/, and the
+// reference phase: as stage.Reference and as itself on its own grid
+// (stage.Registered), so that no stage registers it.
 func givenArtefacts(c *casefile.Case) (map[string]string, error) {
 	given := map[string]string{}
 	for _, p := range c.PresentPhases() {
 		given[stage.Phase(p)] = c.PhasePath(p)
+	}
+	if ref, ok := c.ReferencePhase(); ok {
+		given[stage.Reference] = c.PhasePath(ref)
+		given[stage.Registered(ref)] = c.PhasePath(ref)
 	}
 	masks, err := c.GivenMasks()
 	if err != nil {
@@ -170,7 +176,7 @@ func (r *runner) schedule(parent context.Context) error {
 		r.emit(Event{Stage: s.Name(), State: Queued})
 		if r.plan.allGiven(i) {
 			state[i] = succeeded
-			r.emit(Event{Stage: s.Name(), State: Given, Fraction: 1, Message: "all outputs given in input/masks"})
+			r.emit(Event{Stage: s.Name(), State: Given, Fraction: 1, Message: "all outputs given in input/"})
 		}
 	}
 	for {
@@ -262,19 +268,28 @@ func (r *runner) readiness(i int, state func(int) int, succeeded, unavailable in
 }
 
 // missingInputs says which inputs a stage lacks, a phase by its file:
-// "needs phase D (no input/D.nii.gz)".
+// "needs phase D (no input/D.nii.gz)"; the reference phase is missing only
+// when the case has no phase at all.
 func missingInputs(miss []string) string {
-	var phases, others []string
+	var why, others []string
 	for _, in := range miss {
-		if p, ok := stage.PhaseOf(in); ok {
-			phases = append(phases, p)
-		} else {
-			others = append(others, in)
+		p, ok := stage.PhaseOf(in)
+		if !ok {
+			p, ok = stage.RegisteredOf(in)
 		}
-	}
-	var why []string
-	for _, p := range phases {
-		why = append(why, fmt.Sprintf("needs phase %s (no input/%s.nii.gz)", p, p))
+		var line string
+		switch {
+		case in == stage.Reference:
+			line = "needs a phase (input/ has no A, P, D or N .nii.gz)"
+		case ok:
+			line = fmt.Sprintf("needs phase %s (no input/%s.nii.gz)", p, p)
+		default:
+			others = append(others, in)
+			continue
+		}
+		if !slices.Contains(why, line) {
+			why = append(why, line)
+		}
 	}
 	if len(others) > 0 {
 		why = append(why, "missing input "+strings.Join(others, ", "))

@@ -228,15 +228,41 @@ func TestMissingInputSkipsStageAndDependents(t *testing.T) {
 	}
 }
 
+// TestReferencePhaseIsTheFirstPresent: without A, P is the reference; it
+// is its own registered image (its register stage does not run), D is
+// registered onto it, and a stage that needs A says so.
+func TestReferencePhaseIsTheFirstPresent(t *testing.T) {
+	c := newCase(t, "P", "D", "N")
+	var runs atomic.Int32
+	var events []string
+	stages := []stage.Stage{
+		&concat{name: "register_P", in: []string{stage.Reference, stage.Phase("P")}, out: []string{stage.Registered("P")}, res: stage.CPU, suffix: "+regP", runs: &runs},
+		&concat{name: "register_D", in: []string{stage.Reference, stage.Phase("D")}, out: []string{stage.Registered("D")}, res: stage.CPU, suffix: "+regD", runs: &runs},
+		&concat{name: "seg", in: []string{stage.Registered("P"), stage.Registered("D")}, out: []string{stage.Mask("kidney_left")}, res: stage.GPU, suffix: "+seg", runs: &runs},
+		&concat{name: "arterial", in: []string{stage.Reference, stage.Registered("A")}, out: []string{stage.Mask("artery")}, res: stage.GPU, suffix: "+art", runs: &runs},
+	}
+	opts := Options{Program: "test", Events: func(e Event) { events = append(events, e.Stage+":"+string(e.State)+":"+e.Message) }}
+	if err := Run(context.Background(), c, stages, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, c.ArtefactPath("seg", stage.Mask("kidney_left"))); got != "P"+"PD+regD"+"+seg" {
+		t.Errorf("seg read %q, want P as given and D registered onto P", got)
+	}
+	if !contains(events, "register_P:given:all outputs given in input/") || runs.Load() != 2 ||
+		!contains(events, "arterial:skipped:needs phase A (no input/A.nii.gz)") {
+		t.Errorf("runs %d, events %q", runs.Load(), events)
+	}
+}
+
 func TestOptionalInputMayBeMissing(t *testing.T) {
 	c := newCase(t, "A")
 	var runs atomic.Int32
 	s := &concat{name: "reg", in: []string{stage.Phase("A"), stage.Phase("D")}, optional: []string{stage.Phase("D")},
-		out: []string{stage.Registered("A")}, res: stage.CPU, suffix: "+reg", runs: &runs}
+		out: []string{stage.Registered("P")}, res: stage.CPU, suffix: "+reg", runs: &runs}
 	if err := Run(context.Background(), c, []stage.Stage{s}, Options{Program: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := read(t, c.ArtefactPath("reg", stage.Registered("A"))); got != "A+reg" {
+	if got := read(t, c.ArtefactPath("reg", stage.Registered("P"))); got != "A+reg" {
 		t.Fatalf("got %q", got)
 	}
 }

@@ -11,6 +11,10 @@ const (
 	Meshes = "meshes"
 	// Report is output/report.json.
 	Report = "report"
+	// Reference is the reference phase's input file: the first of A, P, D
+	// and N the case has (casefile.Case.ReferencePhase). Its grid is the
+	// grid of every mask and of the label map.
+	Reference = "reference"
 )
 
 // Phase names an input CT phase (A, P, D or N).
@@ -19,8 +23,12 @@ func Phase(p string) string { return "phase/" + p }
 // PhaseOf is the phase an artefact names (Phase), if it names one.
 func PhaseOf(artefact string) (string, bool) { return strings.CutPrefix(artefact, "phase/") }
 
-// Registered names a phase resampled onto the A grid.
+// Registered names a phase on the reference grid: the reference phase's
+// own file, any other phase registered and resampled onto it.
 func Registered(p string) string { return "registered/" + p }
+
+// RegisteredOf is the phase an artefact names (Registered), if it names one.
+func RegisteredOf(artefact string) (string, bool) { return strings.CutPrefix(artefact, "registered/") }
 
 // Mask names a binary mask of one label of the label table: the case's own
 // (input/masks) or a segmentation stage's.

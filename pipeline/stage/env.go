@@ -32,6 +32,15 @@ type Env struct {
 // stage as skipped with that reason.
 const SkippedRecord = "skipped"
 
+// ModelRecord is the Record key under which a segmentation stage records
+// the identity of the model it ran (modelpkg.Identity), and PhasesRecord
+// the phases it fed it: where report.json's provenance of a label made by
+// a model comes from.
+const (
+	ModelRecord  = "model_id"
+	PhasesRecord = "input_phases"
+)
+
 // NewEnv makes the environment of one stage: sources maps each of its
 // input artefacts to the file it is read from; progress receives fractions
 // in [0, 1].

@@ -4,7 +4,8 @@
     python3 tools/models/export_nnunet.py RESULTS_DIR --out PACKAGE_DIR \
         --phases A,P [--configuration 3d_fullres] [--folds 0 | --folds 0,1,2,3,4]
         [--checkpoint checkpoint_final.pth] [--name NAME] [--version 1.0.0]
-        [--licence LICENCE] [--description TEXT]
+        [--licence LICENCE] [--description TEXT] [--orientation RAS]
+        [--intended-use TEXT] [--training-data TEXT] [--clinical-use]
 
 RESULTS_DIR is the nnU-Net training output folder, e.g.
 $nnUNet_results/Dataset101_Kidney/nnUNetTrainer__nnUNetPlans__3d_fullres, holding
@@ -23,7 +24,13 @@ PACKAGE_DIR receives
                labels and channel_names copied 1:1 from plans.json/dataset.json;
                input_phases from --phases (one per channel, in channel order);
                mirror_axes from the checkpoint's inference_allowed_mirroring_axes
-               (nnU-Net's default: all spatial axes).
+               (nnU-Net's default: all spatial axes); orientation from
+               --orientation: nnU-Net trains on arrays as stored, so give the
+               axis codes of the training images (nibabel.aff2axcodes, what
+               `kidney3d info` prints; default RAS); intended_use,
+               training_data and clinical_use from the options of those names
+               (clinical_use is false unless --clinical-use is given, which
+               needs both statements).
 
 The mapping plans/dataset -> model.json is model_json_from_nnunet() and is tested
 by tools/models/test_export_nnunet.py without nnunetv2 or torch.
@@ -63,9 +70,20 @@ def resolve_configuration(plans, configuration):
     return merged
 
 
+AXIS_CODES = ("RL", "AP", "SI")
+
+
+def check_orientation(codes):
+    """Axis codes such as RAS or LPS: one letter of each of R/L, A/P, S/I."""
+    if len(codes) != 3 or sorted(next((i for i, p in enumerate(AXIS_CODES) if c in p), -1) for c in codes) != [0, 1, 2]:
+        raise ExportError(f"orientation {codes!r}: want three axis codes, one of R/L, A/P and S/I each (e.g. RAS, LPS)")
+    return codes
+
+
 def model_json_from_nnunet(plans, dataset, configuration, phases, *, name=None, version="1.0.0",
                            licence=None, description=None, mirror_axes=None, tile_step_size=0.5,
-                           folds=None, trainer=None, checkpoint=None):
+                           folds=None, trainer=None, checkpoint=None, orientation="RAS",
+                           intended_use=None, training_data=None, clinical_use=False):
     """Map nnU-Net v2 plans.json + dataset.json to a kidney3d model.json dict.
 
     phases: one kidney3d phase name per input channel, in channel order.
@@ -92,8 +110,13 @@ def model_json_from_nnunet(plans, dataset, configuration, phases, *, name=None, 
     if len(phases) != len(order):
         raise ExportError(f"--phases names {len(phases)} phase(s) {phases} but the model has "
                           f"{len(order)} input channel(s) {[channels[k] for k in order]}")
+    for p in phases:
+        if p not in ("A", "P", "D", "N"):
+            raise ExportError(f"phase {p!r}: want A, P, D or N")
     if len(set(phases)) != len(phases):
         raise ExportError(f"duplicate phase in {phases}")
+    if clinical_use and not (intended_use and training_data):
+        raise ExportError("--clinical-use needs --intended-use and --training-data")
 
     labels = {}
     for k, v in dataset["labels"].items():
@@ -156,6 +179,10 @@ def model_json_from_nnunet(plans, dataset, configuration, phases, *, name=None, 
         "transpose_forward": transpose,
         "mirror_axes": mirror_axes,
         "tile_step_size": float(tile_step_size),
+        "orientation": check_orientation(orientation),
+        **({"intended_use": intended_use} if intended_use else {}),
+        **({"training_data": training_data} if training_data else {}),
+        "clinical_use": bool(clinical_use),
         "onnx_input": "input",
         "onnx_output": "logits",
         "training": {
@@ -198,7 +225,8 @@ def export(args):
         plans, dataset, configuration, args.phases.split(","), name=args.name, version=args.version,
         licence=args.licence, description=args.description,
         mirror_axes=predictor.allowed_mirroring_axes, folds=folds, trainer=predictor.trainer_name,
-        checkpoint=args.checkpoint)
+        checkpoint=args.checkpoint, orientation=args.orientation, intended_use=args.intended_use,
+        training_data=args.training_data, clinical_use=args.clinical_use)
     nclass = len(meta["labels"])
 
     class Ensemble(torch.nn.Module):
@@ -281,6 +309,12 @@ def main(argv=None):
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--licence", default=None, help="licence of the weights, e.g. CC-BY-4.0 or proprietary")
     ap.add_argument("--description", default=None)
+    ap.add_argument("--orientation", default="RAS",
+                    help="axis codes of the training images as stored (nibabel.aff2axcodes), e.g. LPS")
+    ap.add_argument("--intended-use", default=None, help="what the model is for, in words")
+    ap.add_argument("--training-data", default=None, help="what the model was trained on, in words")
+    ap.add_argument("--clinical-use", action="store_true",
+                    help="its maker states it fit for clinical use (needs both statements)")
     args = ap.parse_args(argv)
     try:
         export(args)

@@ -101,6 +101,9 @@ class MapTest(unittest.TestCase):
         self.assertEqual(m["tile_step_size"], 0.5)
         self.assertEqual(m["onnx_input"], "input")
         self.assertEqual(m["onnx_output"], "logits")
+        self.assertEqual(m["orientation"], "RAS")
+        self.assertEqual(m["clinical_use"], False)
+        self.assertNotIn("intended_use", m)
         self.assertEqual(m["training"]["folds"], [0, 1])
         self.assertEqual(m["training"]["dataset_name"], "Dataset101_KidneyCT")
         json.dumps(m)  # serialisable
@@ -153,11 +156,25 @@ class MapTest(unittest.TestCase):
         self.assertEqual(m["input_phases"], ["D"])
         self.assertEqual(list(m["foreground_intensity_properties_per_channel"]), ["0"])
 
+    def test_orientation_and_use_statements(self):
+        m = mapped(orientation="LPS", intended_use="kidney tumour segmentation on portal venous CT",
+                   training_data="KiTS23, 489 cases", clinical_use=True)
+        self.assertEqual(m["orientation"], "LPS")
+        self.assertEqual(m["intended_use"], "kidney tumour segmentation on portal venous CT")
+        self.assertEqual(m["training_data"], "KiTS23, 489 cases")
+        self.assertTrue(m["clinical_use"])
+
     def test_errors(self):
         with self.assertRaisesRegex(ex.ExportError, "2 input channel"):
             mapped(phases=["A"])
         with self.assertRaisesRegex(ex.ExportError, "duplicate"):
             mapped(phases=["A", "A"])
+        with self.assertRaisesRegex(ex.ExportError, "want A, P, D or N"):
+            mapped(phases=["A", "X"])
+        with self.assertRaisesRegex(ex.ExportError, "orientation 'RAP'"):
+            mapped(orientation="RAP")
+        with self.assertRaisesRegex(ex.ExportError, "--clinical-use needs"):
+            mapped(clinical_use=True, intended_use="kidney tumour segmentation")
         with self.assertRaisesRegex(ex.ExportError, "not in plans"):
             mapped(conf="3d_nope")
         with self.assertRaisesRegex(ex.ExportError, "cascade"):

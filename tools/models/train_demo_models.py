@@ -81,8 +81,23 @@ MODELS = {
         iters=1500, fg=0.67, fg_class_weights=[0.2, 0.4, 0.4], ce_weights=[1.0, 1.0, 2.0, 2.0],
         description="Demo kidney, tumour and cyst model trained on synthetic kidney3d demo cases. "
                     "Not for clinical use."),
+    # Single-phase models: the one input channel is any phase of "A|P|D" (the app feeds the
+    # first the case has); each training case gives one image per phase, all with its labels.
+    "demo-kidney": dict(
+        phases=["A|P|D"],
+        labels=[("kidney", [1, 2]), ("tumor", [3]), ("cyst", [4])],
+        iters=1500, fg=0.67, fg_class_weights=[0.2, 0.4, 0.4], ce_weights=[1.0, 1.0, 2.0, 2.0],
+        description="Demo single-phase kidney, tumour and cyst model (any one contrast phase: "
+                    "arterial, portal venous or delayed) trained on synthetic kidney3d demo cases. "
+                    "Not for clinical use."),
+    "demo-vessels-single": dict(
+        phases=["A|P"],
+        labels=[("artery", [5]), ("vein", [6])],
+        iters=1600, fg=0.67, ce_weights=[1.0, 2.0, 2.0],
+        description="Demo single-phase artery and vein model (arterial or portal venous phase) "
+                    "trained on synthetic kidney3d demo cases. Not for clinical use."),
 }
-ORDER = ["demo-organs", "demo-ureter", "demo-tumour", "demo-vessels"]
+ORDER = ["demo-organs", "demo-ureter", "demo-tumour", "demo-vessels", "demo-kidney", "demo-vessels-single"]
 
 
 def log(*a):
@@ -148,14 +163,28 @@ def parse_seeds(s):
     return seeds
 
 
+def alternatives(spec):
+    """The phases a single-channel model accepts ("A|P|D" -> A, P, D), or None
+    for a model whose channels are fixed phases."""
+    if len(spec["phases"]) == 1 and "|" in spec["phases"][0]:
+        return spec["phases"][0].split("|")
+    if any("|" in p for p in spec["phases"]):
+        raise SystemExit("phase alternatives are supported for single-channel models only")
+    return None
+
+
 def load_case(cache, seed, spec):
+    """The case's (image, labels, tag) pairs: one, or for a single-channel model
+    with phase alternatives one per phase, sharing the labels."""
     d = np.load(os.path.join(cache, f"s{seed}.npz"))
-    img = np.stack([d[p] for p in spec["phases"]]).astype(np.float32)
     truth = d["labels"]
     lab = np.zeros(truth.shape, np.uint8)
     for idx, (_, vals) in enumerate(spec["labels"], start=1):
         lab[np.isin(truth, vals)] = idx
-    return img, lab
+    alts = alternatives(spec)
+    if alts:
+        return [(d[p][None].astype(np.float32), lab, f"{seed}{p}") for p in alts]
+    return [(np.stack([d[p] for p in spec["phases"]]).astype(np.float32), lab, str(seed))]
 
 
 def intensity_properties(cases):
@@ -331,16 +360,23 @@ def train_model(name, spec, args, train_seeds, val_seeds):
     names = [n for n, _ in spec["labels"]]
     K = len(names) + 1
     t0 = time.time()
-    raw = [load_case(args.cache, s, spec) for s in train_seeds]
+    raw = [(img, lab) for s in train_seeds for img, lab, _ in load_case(args.cache, s, spec)]
     props = intensity_properties(raw)
     train = [(normalize(img, props), lab) for img, lab in raw]
     del raw
-    val = [(normalize(img, props), lab) for img, lab in (load_case(args.cache, s, spec) for s in val_seeds)]
+    val_raw = [c for s in val_seeds for c in load_case(args.cache, s, spec)]
+    val = [(normalize(img, props), lab) for img, lab, _ in val_raw]
+    val_tags = [tag for _, _, tag in val_raw]
+    del val_raw
     log(f"{name}: {len(train)} training / {len(val)} validation cases loaded in {time.time()-t0:.0f}s; "
         f"normalization {json.dumps(props)}")
 
     patch = tuple(args.patch)
     model = UNet3D(len(spec["phases"]), K, FEATURES)
+    if spec.get("init_from"):
+        # Continue from an earlier training of the same network (fine-tuning with other settings).
+        model.load_state_dict(torch.load(os.path.join(args.cache, spec["init_from"])))
+        log(f"{name}: weights initialised from {spec['init_from']}")
     iters = args.iters or (8 if args.quick else spec["iters"])
     mirror_axes = spec.get("mirror_axes", MIRROR_AXES)
     sampler = Sampler(train, K, patch, rng, spec.get("fg", 1 / 3), spec.get("fg_class_weights"),
@@ -401,8 +437,13 @@ def train_model(name, spec, args, train_seeds, val_seeds):
     res, per = evaluate(model, val, names, patch)
     log(f"{name}: trained in {train_s/60:.1f} min; validation dice (seeds {args.val_seeds}) {res} "
         f"[{time.time()-t2:.0f}s]")
-    for s, row in zip(val_seeds, per):
-        log(f"{name}:   seed {s}: " + " ".join(f"{n}={v:.3f}" for n, v in zip(names, row)))
+    for tag, row in zip(val_tags, per):
+        log(f"{name}:   seed {tag}: " + " ".join(f"{n}={v:.3f}" for n, v in zip(names, row)))
+    by_phase = {}
+    for p in alternatives(spec) or []:
+        rows = per[[t.endswith(p) for t in val_tags]]
+        by_phase[p] = {n: round(float(np.nanmean(rows[:, i])), 4) for i, n in enumerate(names)}
+        log(f"{name}: validation dice on phase {p}: {by_phase[p]}")
 
     out = os.path.join(args.out, name)
     os.makedirs(out, exist_ok=True)
@@ -436,7 +477,8 @@ def train_model(name, spec, args, train_seeds, val_seeds):
         "onnx_output": "logits",
         "training": {
             "generator": "tools/models/train_demo_models.py",
-            "data": "kidney3d demo --size small (synthetic), P and D registered onto A by the app",
+            "data": "kidney3d demo --size small (synthetic), P and D registered onto A by the app"
+                    + ("; one training image per phase of " + spec["phases"][0] if alternatives(spec) else ""),
             "seeds": args.train_seeds,
             "validation_seeds": args.val_seeds,
             "truth_labels": {n: v for n, v in spec["labels"]},
@@ -444,6 +486,8 @@ def train_model(name, spec, args, train_seeds, val_seeds):
                         "strides": [[2, 2, 2]] * (len(FEATURES) - 1),
                         "conv": "3x3x3, InstanceNorm(affine), LeakyReLU(0.01)"},
             "iterations": iters,
+            **({"initialised_from": spec["init_from"] + " (an earlier run's weights: "
+                + str(spec.get("init_iters")) + " iterations)"} if spec.get("init_from") else {}),
             "batch_size": args.batch,
             "loss": "cross-entropy + batch soft Dice (foreground classes)",
             "optimizer": f"AdamW lr {args.lr} poly(0.9)",
@@ -455,6 +499,7 @@ def train_model(name, spec, args, train_seeds, val_seeds):
             "train_seconds": round(train_s, 1),
             "torch_version": torch.__version__,
             "validation_dice": res,
+            **({"validation_dice_by_phase": by_phase} if by_phase else {}),
             "validation_inference": "Gaussian sliding window, tile step 0.5, no mirroring",
         },
     }

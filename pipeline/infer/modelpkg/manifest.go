@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 
 	"kidney3d/pipeline/limits"
 )
@@ -52,8 +53,9 @@ type Manifest struct {
 	Version     string `json:"version"`
 	Description string `json:"description,omitempty"`
 	Licence     string `json:"licence"`
-	// InputPhases are the CT phases fed as channels, in channel order; the
-	// first is the grid the others are registered onto.
+	// InputPhases are the CT phases fed as channels, in channel order, all
+	// on the case's reference grid. A channel may name alternatives,
+	// "A|P|D": the first of them the case has is fed (Channels).
 	InputPhases []string `json:"input_phases"`
 	// ChannelNames are dataset.json's channel names by channel index.
 	ChannelNames map[string]string `json:"channel_names"`
@@ -89,7 +91,7 @@ type Manifest struct {
 }
 
 // Identity is a model as a run records it (the segmentation stages'
-// "model_id" parameter) and report.json repeats it per label: the network
+// "model_ids" parameter and "model_id" record) and report.json repeats it per label: the network
 // by hash, and what its model.json says about its use.
 type Identity struct {
 	Name         string `json:"name"`
@@ -98,6 +100,16 @@ type Identity struct {
 	IntendedUse  string `json:"intended_use,omitempty"`
 	TrainingData string `json:"training_data,omitempty"`
 	ClinicalUse  bool   `json:"clinical_use"`
+}
+
+// Channels are the phases each input channel accepts, in order of
+// preference: one each, or the alternatives of an "A|P|D" channel.
+func (m *Manifest) Channels() [][]string {
+	out := make([][]string, len(m.InputPhases))
+	for c, p := range m.InputPhases {
+		out[c] = strings.Split(p, "|")
+	}
+	return out
 }
 
 // Identity is the model's identity given its network's sha256.
@@ -230,14 +242,16 @@ func (m *Manifest) validatePhases(bad func(string, ...any)) {
 		bad("input_phases is empty")
 	}
 	seen := map[string]bool{}
-	for _, p := range m.InputPhases {
-		switch {
-		case p != "A" && p != "P" && p != "D" && p != "N":
-			bad("input_phases: %s is not a phase (A, P, D or N)", limits.Quote(p))
-		case seen[p]:
-			bad("input_phases: %q is listed twice", p)
+	for _, ch := range m.Channels() {
+		for _, p := range ch {
+			switch {
+			case p != "A" && p != "P" && p != "D" && p != "N":
+				bad("input_phases: %s is not a phase (A, P, D or N; alternatives as A|P)", limits.Quote(p))
+			case seen[p]:
+				bad("input_phases: %q is listed twice", p)
+			}
+			seen[p] = true
 		}
-		seen[p] = true
 	}
 	if len(m.ChannelNames) != len(m.InputPhases) {
 		bad("channel_names has %d entries for %d input phases", len(m.ChannelNames), len(m.InputPhases))

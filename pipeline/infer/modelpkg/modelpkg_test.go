@@ -2,6 +2,7 @@ package modelpkg
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,17 @@ func TestParseManifestReadsNNUNetFields(t *testing.T) {
 	}
 }
 
+func TestChannelsNameTheirAlternatives(t *testing.T) {
+	valid := strings.Replace(string(validManifest(t)), `"input_phases": ["A", "P"]`, `"input_phases": ["A|P|D", "N"]`, 1)
+	m, err := ParseManifest([]byte(valid), "model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(m.Channels()); got != "[[A P D] [N]]" {
+		t.Errorf("channels %s", got)
+	}
+}
+
 func TestParseManifestRejectsBadFields(t *testing.T) {
 	cases := []struct{ old, new, want string }{
 		{`"format": "kidney3d-model/1"`, `"format": "nnunet"`, "format"},
@@ -44,6 +56,9 @@ func TestParseManifestRejectsBadFields(t *testing.T) {
 		{`"licence": "CC0-1.0",`, ``, "licence is missing"},
 		{`"input_phases": ["A", "P"]`, `"input_phases": ["A", "X"]`, `"X" is not a phase`},
 		{`"input_phases": ["A", "P"]`, `"input_phases": ["A", "A"]`, "listed twice"},
+		{`"input_phases": ["A", "P"]`, `"input_phases": ["A", "P|A"]`, "listed twice"},
+		{`"input_phases": ["A", "P"]`, `"input_phases": ["A", "P|"]`, `"" is not a phase`},
+		{`"input_phases": ["A", "P"]`, `"input_phases": ["A", "P,D"]`, `"P,D" is not a phase`},
 		{`"vein": 3`, `"vein": 5`, "without gaps"},
 		{`"vein": 3`, `"vein": 2`, "both 2"},
 		{`"background": 0, `, ``, "background must be 0"},

@@ -4,7 +4,7 @@
 // kidney (each side has its own label, so the other kidney is never
 // touched) and fills holes in solid organs. It writes clean/<label> for
 // every label of the table: the cleaned mask, or an empty one on the
-// arterial phase's grid when the case has no mask of that label.
+// reference phase's grid when the case has no mask of that label.
 package cleanup
 
 import (
@@ -108,10 +108,10 @@ type Stage struct {
 // Name implements stage.Stage.
 func (s *Stage) Name() string { return s.name }
 
-// Inputs are the arterial phase (for the grid), the load stage's summary
+// Inputs are the reference phase (for the grid), the load stage's summary
 // (the masks given in input/masks have been checked) and every label's mask.
 func (s *Stage) Inputs() []string {
-	return append([]string{stage.Phase("A"), load.Summary}, s.masks()...)
+	return append([]string{stage.Reference, load.Summary}, s.masks()...)
 }
 
 // OptionalInputs are the masks: a case may have any subset.
@@ -155,9 +155,9 @@ func (s *Stage) Resource() stage.Resource { return stage.CPU }
 // Params implements stage.Stage.
 func (s *Stage) Params() any { return s.params }
 
-// Check implements stage.Stage: it needs the arterial phase's grid.
+// Check implements stage.Stage: it needs the reference phase's grid.
 func (s *Stage) Check(env *stage.Env) error {
-	_, err := env.Input(stage.Phase("A"))
+	_, err := env.Input(stage.Reference)
 	return err
 }
 
@@ -174,8 +174,8 @@ type Report struct {
 // cleaned concurrently, each read, cleaned and written in turn, so that one
 // label's reading and writing overlap another's work.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
-	aPath, _ := env.Input(stage.Phase("A"))
-	h, err := nifti.ReadHeaderFile(aPath)
+	refPath, _ := env.Input(stage.Reference)
+	h, err := nifti.ReadHeaderFile(refPath)
 	if err != nil {
 		return err
 	}

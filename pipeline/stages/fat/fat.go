@@ -1,13 +1,14 @@
 // Package fat is the stage "perirenal_fat": it segments the perirenal fat
 // (package pipeline/post/fat) from the kidney masks, the masks of every
-// other structure given, and a contrast phase, and writes it as the
-// artefact Output.
+// other structure given, and a phase (fat is -190 to -30 HU in every
+// phase), and writes it as the artefact Output.
 package fat
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -28,12 +29,12 @@ const label = "perirenal_fat"
 
 func init() {
 	stage.Register("perirenal_fat", func(name string, p stage.Params) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{Phase: "A", Params: fat.Defaults}}
+		s := &Stage{name: name, params: Params{Params: fat.Defaults}}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
-		if s.params.Phase != "A" && s.params.Phase != "P" {
-			return nil, fmt.Errorf("phase %q: want A or P", s.params.Phase)
+		if !slices.Contains([]string{"", "A", "P", "D", "N"}, s.params.Phase) {
+			return nil, fmt.Errorf("phase %q: want A, P, D or N (or none: the reference phase)", s.params.Phase)
 		}
 		return s, nil
 	})
@@ -41,8 +42,9 @@ func init() {
 
 // Params are the stage's parameters.
 type Params struct {
-	// Phase is the contrast phase read: A, or P registered onto A.
-	Phase      string `yaml:"phase" json:"phase"`
+	// Phase is the phase read, on the reference grid; "" (the default) is
+	// the reference phase, whichever the case has.
+	Phase      string `yaml:"phase" json:"phase,omitempty"`
 	fat.Params `yaml:",inline"`
 }
 
@@ -57,16 +59,16 @@ func (s *Stage) Name() string { return s.name }
 
 // ct is the artefact of the phase read.
 func (s *Stage) ct() string {
-	if s.params.Phase == "A" {
-		return stage.Phase("A")
+	if s.params.Phase == "" {
+		return stage.Reference
 	}
 	return stage.Registered(s.params.Phase)
 }
 
 // Inputs implements stage.Stage.
 func (s *Stage) Inputs() []string {
-	in := []string{stage.Phase("A"), load.Summary}
-	if s.params.Phase != "A" {
+	in := []string{stage.Reference, load.Summary}
+	if s.params.Phase != "" {
 		in = append(in, s.ct())
 	}
 	return append(in, s.OptionalInputs()...)

@@ -177,7 +177,7 @@ func TestMaskInAnotherStorageOrderIsAccepted(t *testing.T) {
 		t.Errorf("summary %s lacks %s", b, want)
 	}
 	volumetest.Save(t, filepath.Join(c.MasksDir(), "kidney_right.nii.gz"), off.Grid, off.Data, nil)
-	want := "kidney_right.nii.gz: mask of kidney_right is not on the arterial phase's grid in any axis order or direction: volume: grids differ in origin"
+	want := "kidney_right.nii.gz: mask of kidney_right is not on the grid of phase A (the reference) in any axis order or direction: volume: grids differ in origin"
 	if err := runLoad(t, c); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("got %v, want %q", err, want)
 	}

@@ -2,12 +2,15 @@
 // phases and given masks before any long work and records what it found in
 // work/load/inputs.json, which every later stage waits for.
 //
-// From the headers (Check), each problem with its reason: a missing
-// arterial phase; an image over the size limit (package limits); an image
+// The case's reference phase is the arterial one, else the first of P, D
+// and N it has (casefile.ReferenceOrder); its grid is the grid of the masks
+// and the label map, and inputs.json names it.
+//
+// From the headers (Check), each problem with its reason: no phase at all; an image over the size limit (package limits); an image
 // that is not 3D or has fewer than MinSlices voxels along an axis; a voxel
 // size that is zero, negative or not a number with no qform or sform to
 // give the geometry (nibabel would take 1 mm); absurd spacing; phases that
-// do not overlap in space; masks not on the arterial phase's world grid (a
+// do not overlap in space; masks not on the reference phase's world grid (a
 // mask storing that grid in another axis order or direction is accepted:
 // the stages relabel it, volume.LoadMaskOn); files in input/masks that are
 // not a label's mask, with the label the mask alias table would give them
@@ -84,8 +87,8 @@ func (s *Stage) Name() string { return s.name }
 
 // Inputs are every phase, every label's mask and input/masks as a whole
 // (so that a file added there is checked); all are optional to the
-// orchestrator, and Check insists on the arterial phase itself so that its
-// absence is an error rather than a skip.
+// orchestrator, and Check insists on a phase so that a case without one
+// is an error rather than a skip.
 func (s *Stage) Inputs() []string {
 	return append(append(phaseArtefacts(), s.maskArtefacts()...), stage.GivenFolder)
 }
@@ -101,6 +104,17 @@ func (s *Stage) Resource() stage.Resource { return stage.IO }
 
 // Params implements stage.Stage.
 func (s *Stage) Params() any { return s.params }
+
+// reference is the case's reference phase among the phases given, and
+// its file.
+func reference(env *stage.Env) (phase, path string, ok bool) {
+	for _, p := range casefile.ReferenceOrder {
+		if path, err := env.Input(stage.Phase(p)); err == nil {
+			return p, path, true
+		}
+	}
+	return "", "", false
+}
 
 func phaseArtefacts() []string {
 	var out []string
@@ -138,8 +152,9 @@ func (p problems) err() error {
 // Check reads the headers of every phase and mask and reports all problems.
 func (s *Stage) Check(env *stage.Env) error {
 	var bad problems
-	if _, err := env.Input(stage.Phase("A")); err != nil {
-		bad.add(env.Case.PhasePath("A"), "missing: the arterial phase is required")
+	ref, _, ok := reference(env)
+	if !ok {
+		bad.add(filepath.Dir(env.Case.PhasePath("A")), "no phase: want at least one of A.nii.gz (arterial), P.nii.gz (portal venous), D.nii.gz (delayed) or N.nii.gz (non-contrast)")
 	}
 	grids := map[string]volume.Grid{}
 	for _, p := range casefile.Phases {
@@ -154,11 +169,11 @@ func (s *Stage) Check(env *stage.Env) error {
 		}
 		grids[p] = g
 	}
-	if a, ok := grids["A"]; ok {
+	if a, ok := grids[ref]; ok {
 		for _, p := range casefile.Phases {
-			if g, ok := grids[p]; ok && p != "A" {
+			if g, ok := grids[p]; ok && p != ref {
 				if f := overlap(a, g); f < s.params.MinOverlap {
-					bad.add(env.Case.PhasePath(p), "does not overlap the arterial phase in space (%.0f%% of the smaller box shared; centres %.0f mm apart)", 100*f, centreDistance(a, g))
+					bad.add(env.Case.PhasePath(p), "does not overlap the reference phase %s in space (%.0f%% of the smaller box shared; centres %.0f mm apart)", ref, 100*f, centreDistance(a, g))
 				}
 			}
 		}
@@ -172,9 +187,9 @@ func (s *Stage) Check(env *stage.Env) error {
 			bad.add(path, "%v", unwrapFile(err, path))
 			continue
 		}
-		if a, ok := grids["A"]; ok {
+		if a, ok := grids[ref]; ok {
 			if _, err := volume.Relabelling(volume.GridOf(h), a, volume.GridTolerance); err != nil {
-				bad.add(path, "mask of %s is not on the arterial phase's grid in any axis order or direction: %v", label, err)
+				bad.add(path, "mask of %s is not on the grid of phase %s (the reference) in any axis order or direction: %v", label, ref, err)
 			}
 		}
 	}
@@ -320,7 +335,7 @@ type MaskSummary struct {
 	File   string `json:"file"`
 	Voxels int    `json:"voxels"`
 	// Stored is the mask's axis codes (e.g. "LAS") when it stores the
-	// arterial phase's grid in another axis order or direction: the stages
+	// reference phase's grid in another axis order or direction: the stages
 	// relabel its voxels onto that grid (volume.LoadMaskOn).
 	Stored string `json:"stored,omitempty"`
 }
@@ -330,10 +345,16 @@ type MaskSummary struct {
 // summary.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	var bad problems
+	ref, refPath, ok := reference(env)
+	if !ok {
+		return errors.New("no phase (Check lets no such case through)")
+	}
 	out := struct {
-		Phases map[string]PhaseSummary `json:"phases"`
-		Masks  map[string]MaskSummary  `json:"masks"`
-	}{map[string]PhaseSummary{}, map[string]MaskSummary{}}
+		// Reference is the phase whose grid the masks and label map are on.
+		Reference string                  `json:"reference"`
+		Phases    map[string]PhaseSummary `json:"phases"`
+		Masks     map[string]MaskSummary  `json:"masks"`
+	}{ref, map[string]PhaseSummary{}, map[string]MaskSummary{}}
 	rel := func(p string) string { r, _ := filepath.Rel(env.Case.Dir, p); return filepath.ToSlash(r) }
 	masks := givenMasks(env, s.maskArtefacts())
 	total, done := len(masks), 0
@@ -365,8 +386,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		done++
 		env.Progress(float64(done) / float64(total))
 	}
-	aPath, _ := env.Input(stage.Phase("A"))
-	aGrid, err := volume.ReadGrid(aPath)
+	refGrid, err := volume.ReadGrid(refPath)
 	if err != nil {
 		return err
 	}
@@ -380,7 +400,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 			bad.add(path, "%v", err)
 			continue
 		}
-		stored, err := volume.CheckMaskGrid(path, aGrid)
+		stored, err := volume.CheckMaskGrid(path, refGrid)
 		if err != nil {
 			bad.add(path, "%v", unwrapFile(err, path))
 			continue

@@ -22,6 +22,9 @@ func grid(origin [3]float64, dims [3]int) volume.Grid {
 func writeCase(t *testing.T, phases map[string]volume.Grid, masks map[string]*volume.Volume[uint8]) *casefile.Case {
 	t.Helper()
 	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "input"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for p, g := range phases {
 		v := volume.New[int16](g)
 		for i := range v.Data {
@@ -66,6 +69,22 @@ func TestValidCaseWritesSummary(t *testing.T) {
 	}
 }
 
+// TestWithoutAThePortalPhaseIsTheReference: a case of P and D, with a
+// mask on P's grid, is valid and inputs.json names P as the reference.
+func TestWithoutAThePortalPhaseIsTheReference(t *testing.T) {
+	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
+	mask := volume.New[uint8](g)
+	mask.Data[7] = 1
+	c := writeCase(t, map[string]volume.Grid{"P": g, "D": grid([3]float64{3, 0, -4}, [3]int{16, 16, 16})}, map[string]*volume.Volume[uint8]{"vein": mask})
+	if err := runLoad(t, c); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(c.ArtefactPath("load", Summary))
+	if err != nil || !strings.Contains(string(b), `"reference": "P"`) || !strings.Contains(string(b), `"vein"`) {
+		t.Fatalf("summary %s, %v", b, err)
+	}
+}
+
 func TestBadInputsAreAllReported(t *testing.T) {
 	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
 	far := grid([3]float64{0, 0, 500}, [3]int{16, 16, 16})
@@ -77,12 +96,13 @@ func TestBadInputsAreAllReported(t *testing.T) {
 		masks  map[string]*volume.Volume[uint8]
 		want   []string
 	}{
-		{"missing A", map[string]volume.Grid{"P": g}, nil, []string{"A.nii.gz: missing"}},
+		{"no phase", map[string]volume.Grid{}, nil, []string{"input: no phase: want at least one of A.nii.gz"}},
+		{"far from P, the reference", map[string]volume.Grid{"P": g, "D": far}, nil, []string{"D.nii.gz: does not overlap the reference phase P"}},
 		{"far apart", map[string]volume.Grid{"A": g, "D": far}, nil, []string{"D.nii.gz: does not overlap", "500 mm apart"}},
 		{"2D", map[string]volume.Grid{"A": flat}, nil, []string{"A.nii.gz: not a 3D image"}},
 		{"few slices", map[string]volume.Grid{"A": grid([3]float64{0, 0, 0}, [3]int{16, 16, 2})}, nil, []string{"A.nii.gz: 2 slices along an axis (dims [16 16 2]): a CT needs at least 8"}},
 		{"unknown mask", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"arterry": volume.New[uint8](g)}, []string{"masks: not the mask of a label: arterry.nii.gz (masks are named <label>.nii.gz, the labels being kidney_left, kidney_right, tumor"}},
-		{"mask grid", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"vein": offGrid}, []string{"vein.nii.gz: mask of vein is not on the arterial phase's grid", "origin"}},
+		{"mask grid", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"vein": offGrid}, []string{"vein.nii.gz: mask of vein is not on the grid of phase A (the reference)", "origin"}},
 		{"two problems", map[string]volume.Grid{"A": g, "P": flat, "D": far}, nil, []string{"P.nii.gz: not a 3D image", "D.nii.gz: does not overlap"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

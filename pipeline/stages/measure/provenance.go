@@ -22,8 +22,8 @@ const maxDepth = 32
 // made them, as manifest.json records them: the stage that wrote the label
 // map (merge) lists the artefact it painted each label from; the stage
 // whose output is that file (same path and sha256) made it from its own
-// input of the same label, and so on, to a segmentation stage (its
-// "model_id" parameter), a mask given in input/masks, or a stage that
+// input of the same label, and so on, to a segmentation stage (the model
+// and phases it recorded, stage.ModelRecord), a mask given in input/masks, or a stage that
 // derived the label from other labels.
 type tracer struct {
 	m     *manifest.Manifest
@@ -110,8 +110,8 @@ func (t *tracer) follow(label, a string, reader *manifest.Entry, depth int) meas
 	case depth >= maxDepth:
 		return unknown(fmt.Sprintf("manifest.json chains more than %d stages behind %s", maxDepth, f.Path))
 	}
-	if id := modelID(producer); id != nil {
-		return measure.Provenance{Source: measure.FromModel, Stage: name, Model: id, Steps: []measure.Step{}}
+	if id, phases := modelID(producer); id != nil {
+		return measure.Provenance{Source: measure.FromModel, Stage: name, Model: id, Phases: phases, Steps: []measure.Step{}}
 	}
 	for _, in := range producer.Inputs {
 		t.seen[in.Path] = in.SHA256
@@ -159,16 +159,19 @@ func (t *tracer) producer(f manifest.File) (string, *manifest.Entry) {
 	return "", nil
 }
 
-// modelID is the model a segmentation stage ran (its "model_id"
-// parameter), or nil for a stage that runs none.
-func modelID(e *manifest.Entry) *modelpkg.Identity {
-	var p struct {
-		ModelID *modelpkg.Identity `json:"model_id"`
+// modelID is the model a segmentation stage ran and the phases it fed it
+// (stage.ModelRecord, stage.PhasesRecord), or nil for a stage that ran
+// none.
+func modelID(e *manifest.Entry) (*modelpkg.Identity, []string) {
+	var id modelpkg.Identity
+	if recorded(e.Record[stage.ModelRecord], &id) != nil || id.Name == "" {
+		return nil, nil
 	}
-	if json.Unmarshal(e.Params, &p) != nil || p.ModelID == nil || p.ModelID.Name == "" {
-		return nil
+	var phases []string
+	if recorded(e.Record[stage.PhasesRecord], &phases) != nil {
+		phases = nil
 	}
-	return p.ModelID
+	return &id, phases
 }
 
 // skipped are the stages that made nothing, with their reason: those whose
@@ -189,15 +192,16 @@ func (t *tracer) skipped(present []string) []measure.Skipped {
 		case e.Status != manifest.OK:
 		default:
 			if why, _ := e.Record[stage.SkippedRecord].(string); why != "" && t.sameInputs(e) {
-				out = append(out, measure.Skipped{Stage: name, Reason: why})
+				out = append(out, measure.Skipped{Stage: name, Reason: why, NotMade: unmade(e, present)})
 			}
 		}
 	}
 	return out
 }
 
-// unmade are the labels whose masks an Unavailable entry would have
-// written and that are not in present.
+// unmade are the labels whose masks an entry that could not run (or ran
+// and could not make them) would have written and that are not in
+// present.
 func unmade(e *manifest.Entry, present []string) []string {
 	outs, _ := e.Record[manifest.UnmadeRecord].([]any)
 	var out []string

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"kidney3d/pipeline/infer/modelpkg"
@@ -86,19 +87,20 @@ func entry(params any, in, out map[string]string, record map[string]any) *manife
 // beside a current one; and two stages that read each other's outputs.
 func TestTraceFollowsTheManifest(t *testing.T) {
 	model := modelpkg.Identity{Name: "demo-vessels", Version: "1.0.0", ONNXSHA256: "abc", IntendedUse: "demo", ClinicalUse: false}
-	segParams := map[string]any{"model": "demo-vessels", "model_id": model}
+	segParams := map[string]any{"models": []string{"demo-vessels"}, "model_ids": []any{model}}
 	m := &manifest.Manifest{Stages: map[string]*manifest.Entry{
-		"vessels":   entry(segParams, map[string]string{"phase/A": "a1"}, map[string]string{"mask/artery": "m1"}, nil),
+		"vessels": entry(segParams, map[string]string{"phase/A": "a1"}, map[string]string{"mask/artery": "m1"},
+			map[string]any{"model_id": model, "input_phases": []string{"A", "P"}}),
 		"reconnect": entry(map[string]any{"label": "artery"}, map[string]string{"mask/artery": "m1", "phase/A": "a1"}, map[string]string{"reconnected/artery": "r1"}, nil),
 		"fat":       entry(map[string]any{}, map[string]string{"mask/artery": "m1", "phase/A": "a1"}, map[string]string{"derived/perirenal_fat": "f1"}, nil),
-		"ureter":    entry(map[string]any{}, map[string]string{"phase/A": "a1"}, nil, map[string]any{"skipped": "needs the delayed phase D"}),
+		"ureter":    entry(map[string]any{}, map[string]string{"phase/A": "a1"}, nil, map[string]any{"skipped": "needs phase D (model demo-ureter)", "outputs": []any{"mask/ureter", "mask/vein"}}),
 		"old":       entry(map[string]any{}, map[string]string{"phase/A": "a0"}, nil, map[string]any{"skipped": "an earlier run"}),
 		"merge": entry(map[string]any{}, map[string]string{"reconnected/artery": "r1", "derived/perirenal_fat": "f1", "mask/vein": "v9", "phase/A": "a1"},
 			map[string]string{"labels": "l1"}, map[string]any{"sources": map[string]any{"artery": "reconnected/artery", "perirenal_fat": "derived/perirenal_fat", "vein": "mask/vein"}}),
 	}}
 	tr := trace(m, "work/labels", "input/masks")
 	art := tr.label("artery")
-	if art.Source != measure.FromModel || art.Stage != "vessels" || *art.Model != model || len(art.Steps) != 1 || art.Steps[0] != (measure.Step{Stage: "reconnect", Changed: true}) {
+	if art.Source != measure.FromModel || art.Stage != "vessels" || *art.Model != model || !slices.Equal(art.Phases, []string{"A", "P"}) || len(art.Steps) != 1 || art.Steps[0] != (measure.Step{Stage: "reconnect", Changed: true}) {
 		t.Errorf("artery %+v", art)
 	}
 	fat := tr.label("perirenal_fat")
@@ -111,7 +113,7 @@ func TestTraceFollowsTheManifest(t *testing.T) {
 	if c := tr.label("cyst"); c.Source != measure.FromUnknown {
 		t.Errorf("cyst, which merge did not paint: %+v", c)
 	}
-	if s := tr.skipped(nil); len(s) != 1 || s[0].Stage != "ureter" {
+	if s := tr.skipped([]string{"vein"}); len(s) != 1 || s[0].Stage != "ureter" || !slices.Equal(s[0].NotMade, []string{"ureter"}) {
 		t.Errorf("skipped %+v, want only the ureter stage of this run", s)
 	}
 

@@ -1,7 +1,8 @@
 // Package merge is the stage that merges the structure masks (from stages
-// or given in input/masks) into output/labels.nii.gz on the arterial
-// phase's grid, resolving overlaps by label precedence (tumour over kidney,
-// vessels over fat, and so on).
+// or given in input/masks) into output/labels.nii.gz on the reference
+// phase's grid (the arterial phase's, when the case has it), resolving
+// overlaps by label precedence (tumour over kidney, vessels over fat, and
+// so on).
 package merge
 
 import (
@@ -68,11 +69,11 @@ func (s *Stage) validate(t *labels.Table) error {
 // Name implements stage.Stage.
 func (s *Stage) Name() string { return s.name }
 
-// Inputs are the arterial phase (for the grid), the load stage's summary
+// Inputs are the reference phase (for the grid), the load stage's summary
 // and, for every label, its mask in each form a stage may leave it
 // (sources, most finished first).
 func (s *Stage) Inputs() []string {
-	in := []string{stage.Phase("A"), load.Summary}
+	in := []string{stage.Reference, load.Summary}
 	return append(in, s.maskInputs()...)
 }
 
@@ -127,7 +128,7 @@ func (s *Stage) Params() any { return s.params }
 
 // Check implements stage.Stage; the load stage has validated the masks.
 func (s *Stage) Check(env *stage.Env) error {
-	_, err := env.Input(stage.Phase("A"))
+	_, err := env.Input(stage.Reference)
 	return err
 }
 
@@ -149,8 +150,8 @@ func (s *Stage) order(t *labels.Table) []labels.Label {
 // (volume.LoadMaskOn), read concurrently, and the label map as the slices
 // that hold them all.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
-	aPath, _ := env.Input(stage.Phase("A"))
-	h, err := nifti.ReadHeaderFile(aPath)
+	refPath, _ := env.Input(stage.Reference)
+	h, err := nifti.ReadHeaderFile(refPath)
 	if err != nil {
 		return err
 	}

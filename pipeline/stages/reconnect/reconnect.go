@@ -2,7 +2,7 @@
 // artery, vein or ureter mask to its main tree (package
 // pipeline/post/reconnect). Configured once per structure, e.g. the
 // arteries on the arterial phase, the ureters on the delayed phase
-// registered onto A, it writes the reconnected mask as a new artefact
+// registered onto the reference phase, it writes the reconnected mask as a new artefact
 // (Output) and every bridge tried, with its ends, length, mean HU and
 // verdict, as JSON (BridgesFile) and in the manifest, for review.
 package reconnect
@@ -51,8 +51,8 @@ type Params struct {
 	// Label is the structure to reconnect: artery, vein or ureter. It
 	// chooses the defaults of the other parameters (Presets).
 	Label string `yaml:"label" json:"label"`
-	// Phase is the phase the structure is enhanced in; other than A, it
-	// is read as registered onto A.
+	// Phase is the phase the structure is enhanced in, read on the
+	// reference grid; a case without it does not run the stage.
 	Phase string `yaml:"phase" json:"phase"`
 	// Parent is the label the main trees start from.
 	Parent string `yaml:"parent" json:"parent"`
@@ -86,19 +86,11 @@ type Stage struct {
 func (s *Stage) Name() string { return s.name }
 
 // hu is the artefact of the phase the structure is traced in.
-func (s *Stage) hu() string {
-	if s.params.Phase == "A" {
-		return stage.Phase("A")
-	}
-	return stage.Registered(s.params.Phase)
-}
+func (s *Stage) hu() string { return stage.Registered(s.params.Phase) }
 
 // Inputs implements stage.Stage.
 func (s *Stage) Inputs() []string {
-	in := []string{stage.Phase("A"), stage.Mask(s.params.Label), load.Summary}
-	if s.params.Phase != "A" {
-		in = append(in, s.hu())
-	}
+	in := []string{stage.Reference, s.hu(), stage.Mask(s.params.Label), load.Summary}
 	return append(in, s.OptionalInputs()...)
 }
 
@@ -121,7 +113,7 @@ func (s *Stage) Params() any { return s.params }
 
 // Check implements stage.Stage: the phase and the mask must be there.
 func (s *Stage) Check(env *stage.Env) error {
-	for _, in := range []string{stage.Phase("A"), s.hu(), stage.Mask(s.params.Label)} {
+	for _, in := range []string{stage.Reference, s.hu(), stage.Mask(s.params.Label)} {
 		if _, err := env.Input(in); err != nil {
 			return err
 		}
@@ -187,12 +179,12 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 // spine are read later, and only where it needs them
 // (reconnect.Input.Load): the slices around the fragments.
 func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [3]int, err error) {
-	aPath, _ := env.Input(stage.Phase("A"))
+	refPath, _ := env.Input(stage.Reference)
 	huPath, err := env.Input(s.hu())
 	if err != nil {
 		return in, grid, lo, err
 	}
-	if grid, err = volume.ReadGrid(aPath); err != nil {
+	if grid, err = volume.ReadGrid(refPath); err != nil {
 		return in, grid, lo, err
 	}
 	paths := map[string]string{"HU": huPath}
@@ -204,7 +196,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 	}
 	for _, what := range checked {
 		path, ok := paths[what]
-		if !ok || what == "HU" && path == aPath {
+		if !ok || what == "HU" && path == refPath {
 			continue
 		}
 		if what != "HU" {
@@ -218,7 +210,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 			return in, grid, lo, err
 		}
 		if err := volume.SameGrid(grid, g, 1e-3); err != nil {
-			return in, grid, lo, fmt.Errorf("%s: not on the arterial phase's grid: %w", path, err)
+			return in, grid, lo, fmt.Errorf("%s: not on the reference phase's grid: %w", path, err)
 		}
 	}
 	labels := []string{s.params.Label, "kidney_left", "kidney_right"}
@@ -247,12 +239,12 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 		}
 	}
 	at := lo
-	// The bone: the arterial phase's voxels from BoneHU, and the spine.
+	// The bone: the reference phase's voxels from BoneHU, and the spine.
 	load := func(lo, hi [3]int) (*volume.Volume[int16], *volume.Volume[uint8], error) {
 		for a := range 3 {
 			lo[a], hi[a] = lo[a]+at[a], hi[a]+at[a]
 		}
-		files := []string{aPath, huPath, paths["spine"]}
+		files := []string{refPath, huPath, paths["spine"]}
 		phases := make([]*volume.Volume[int16], 2)
 		var spine *volume.Volume[uint8]
 		errs := make([]error, len(files))

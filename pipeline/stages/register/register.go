@@ -1,7 +1,10 @@
 // Package register is the stage that registers one phase (P, D or N) onto
-// the arterial phase: rigid, multi-resolution, Mattes mutual information
-// (package pipeline/register). It writes the phase resampled onto the A
-// grid and records the transform and the metric in the manifest.
+// the case's reference phase (the arterial phase, else the first of P, D
+// and N the case has: casefile.Case.ReferencePhase): rigid,
+// multi-resolution, Mattes mutual information (package pipeline/register).
+// It writes the phase resampled onto the reference grid and records the
+// transform and the metric in the manifest. When the phase is itself the
+// reference, its file is that artefact and the stage does not run.
 package register
 
 import (
@@ -25,7 +28,7 @@ func init() {
 			return nil, fmt.Errorf("init %q: want moments, geometry or identity", s.params.Init)
 		}
 		if !slices.Contains([]string{"N", "P", "D"}, s.params.Phase) {
-			return nil, fmt.Errorf("phase %q: want N, P or D (A is the reference)", s.params.Phase)
+			return nil, fmt.Errorf("phase %q: want N, P or D (A is always the reference when present)", s.params.Phase)
 		}
 		return s, nil
 	})
@@ -34,7 +37,7 @@ func init() {
 // Params are the stage's parameters.
 type Params struct {
 	Phase string `yaml:"phase" json:"phase"`
-	// Fill is the HU given to A-grid voxels outside the moving phase.
+	// Fill is the HU given to reference-grid voxels outside the moving phase.
 	Fill int16 `yaml:"fill_hu" json:"fill_hu"`
 	// Init is the starting position: "moments" aligns the bodies' centres
 	// of mass; "identity" trusts the scanner frame (use it when a phase
@@ -48,7 +51,7 @@ var inits = map[string]register.Init{
 	"identity": register.InitIdentity,
 }
 
-// Stage registers one phase onto A.
+// Stage registers one phase onto the reference phase.
 type Stage struct {
 	name   string
 	params Params
@@ -59,7 +62,7 @@ func (s *Stage) Name() string { return s.name }
 
 // Inputs implements stage.Stage.
 func (s *Stage) Inputs() []string {
-	return []string{stage.Phase("A"), stage.Phase(s.params.Phase), load.Summary}
+	return []string{stage.Reference, stage.Phase(s.params.Phase), load.Summary}
 }
 
 // Outputs implements stage.Stage.
@@ -88,9 +91,9 @@ func (s *Stage) Check(env *stage.Env) error {
 
 // Run implements stage.Stage.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
-	aPath, _ := env.Input(stage.Phase("A"))
+	refPath, _ := env.Input(stage.Reference)
 	mPath, _ := env.Input(stage.Phase(s.params.Phase))
-	fixed, err := volume.Load[int16](aPath)
+	fixed, err := volume.Load[int16](refPath)
 	if err != nil {
 		return err
 	}
@@ -107,7 +110,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	opts.Progress = func(f float64) { env.Progress(0.9 * f) }
 	res, err := register.Rigid(ctx, fixed, moving, opts)
 	if err != nil {
-		return fmt.Errorf("registering %s onto %s: %w", mPath, aPath, err)
+		return fmt.Errorf("registering %s onto %s: %w", mPath, refPath, err)
 	}
 	env.Record["registration"] = res
 	env.Log.Info("registered", "phase", s.params.Phase, "translation_mm", res.Transform.Translation,

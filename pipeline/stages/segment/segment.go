@@ -1,19 +1,26 @@
 // Package segment holds the AI segmentation stages, the desktop form of
 // the seed's nnU-Net inference services: "organs" (whole-body context
-// organs from A), "vessels" (kidneys, artery and vein from A and P),
-// "ureter" (from D) and "tumour" (tumour and cyst). Each runs a model
-// package (pipeline/infer/modelpkg) through ONNX Runtime
-// (pipeline/infer/ort) and the nnU-Net-style predictor (pipeline/infer),
-// and writes one mask per label it declares, on the A grid. A label the
-// case gives in input/masks is not written, so the given mask is the one
-// used.
+// organs from A), "vessels" (artery and vein from A and P, else from A or
+// P), "ureter" (from D) and "tumour" (kidneys, tumour and cyst from A and
+// P, else from any one contrast phase). Each runs a model package
+// (pipeline/infer/modelpkg) through ONNX Runtime (pipeline/infer/ort) and
+// the nnU-Net-style predictor (pipeline/infer), and writes one mask per label it declares,
+// on the reference grid. A label the case gives in input/masks is not
+// written, so the given mask is the one used.
+//
+// A stage lists its models in order of preference (`models`); the first
+// whose input phases the case has runs, and the manifest records which
+// model and which phases (stage.ModelRecord, stage.PhasesRecord). When none can run,
+// the stage writes nothing and says which phases it needs, listing what
+// it would have made (manifest.UnmadeRecord).
 //
 // A stage whose model package cannot be found, read, checked against the
 // image limit (infer.CheckModel) or loaded by ONNX Runtime fails the run,
 // naming the package, the file and the reason; with `optional: true` in
-// its parameters it is skipped instead, the reason recorded under
-// "skipped" in the manifest and shown in the run's summary. A stage
-// configured with `model: none` is skipped the same way, by intent.
+// its parameters that model is passed over instead, the reason recorded
+// under "skipped" in the manifest and shown in the run's summary when no
+// model is left. A stage configured with `model: none` is skipped the same
+// way, by intent.
 package segment
 
 import (
@@ -23,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"kidney3d/assets"
@@ -30,6 +38,7 @@ import (
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/panics"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/load"
@@ -37,18 +46,22 @@ import (
 )
 
 // kind is one of the segmentation stages: its name, its default model
-// package and the labels it writes by default.
+// packages (in order of preference) and the labels it writes by default.
 type kind struct {
 	name   string
-	model  string
+	models []string
 	labels []string
 }
 
+// kinds are the segmentation stages. Kidneys and tumour come from A and P
+// together when the case has both, else from any one contrast phase; the
+// vessels from A and P, else from A or P alone; the ureter from the
+// delayed phase.
 var kinds = []kind{
-	{"organs", "demo-organs", []string{"liver", "spleen", "pancreas", "aorta", "inferior_vena_cava", "spine", "urinary_bladder"}},
-	{"vessels", "demo-vessels", []string{"kidney_left", "kidney_right", "artery", "vein"}},
-	{"ureter", "demo-ureter", []string{"ureter"}},
-	{"tumour", "demo-tumour", []string{"tumor", "cyst"}},
+	{"organs", []string{"demo-organs"}, []string{"liver", "spleen", "pancreas", "aorta", "inferior_vena_cava", "spine", "urinary_bladder"}},
+	{"vessels", []string{"demo-vessels", "demo-vessels-single"}, []string{"artery", "vein"}},
+	{"ureter", []string{"demo-ureter"}, []string{"ureter"}},
+	{"tumour", []string{"demo-tumour", "demo-kidney"}, []string{"kidney_left", "kidney_right", "tumor", "cyst"}},
 }
 
 func init() {
@@ -67,11 +80,15 @@ func catalogue() modelpkg.Catalogue {
 
 // Params are a segmentation stage's parameters.
 type Params struct {
-	// Model is a package name (installed or built in) or a package folder;
-	// "none" runs no model (the stage is skipped).
-	Model string `yaml:"model" json:"model"`
-	// Optional skips the stage, with the reason recorded, when its model
-	// cannot be found or loaded; otherwise that fails the run.
+	// Model is one package name (installed or built in) or package folder;
+	// "none" runs no model (the stage is skipped). It is short for Models
+	// with one entry.
+	Model string `yaml:"model" json:"model,omitempty"`
+	// Models are packages in order of preference: the first whose input
+	// phases the case has runs.
+	Models []string `yaml:"models" json:"models"`
+	// Optional skips a model that cannot be found or loaded, with the
+	// reason recorded; otherwise that fails the run.
 	Optional bool `yaml:"optional" json:"optional"`
 	// Labels are the label-table names written; "kidney_left" and
 	// "kidney_right" may come from a model's "kidney", split by body side.
@@ -84,21 +101,35 @@ type Params struct {
 	Threads int `yaml:"threads" json:"threads"`
 }
 
-// Stage is one segmentation stage.
-type Stage struct {
-	name   string
-	params Params
-	pkg    *modelpkg.Package
-	// missing says why there is no model to run ("" when there is one).
-	missing string
+// way is one model the stage may run.
+type way struct {
+	pkg *modelpkg.Package
 	// onnxHash identifies the network, so that a new model reruns the stage.
 	onnxHash string
 }
 
+// Stage is one segmentation stage.
+type Stage struct {
+	name   string
+	params Params
+	// ways are the models it may run, in order of preference.
+	ways []way
+	// missing says why there is no model to run ("" when there is one).
+	missing string
+}
+
 func newStage(k kind, name string, p stage.Params, cat modelpkg.Catalogue) (*Stage, error) {
-	s := &Stage{name: name, params: Params{Model: k.model, Labels: k.labels, Mirror: "auto", Batch: 1}}
+	s := &Stage{name: name, params: Params{Labels: k.labels, Mirror: "auto", Batch: 1}}
 	if err := p.Decode(&s.params); err != nil {
 		return nil, err
+	}
+	switch {
+	case s.params.Model != "" && s.params.Models != nil:
+		return nil, fmt.Errorf("model %q and models %v: set one of them", s.params.Model, s.params.Models)
+	case s.params.Model != "":
+		s.params.Models, s.params.Model = []string{s.params.Model}, ""
+	case s.params.Models == nil:
+		s.params.Models = k.models
 	}
 	if !slices.Contains([]string{"auto", "on", "off"}, s.params.Mirror) {
 		return nil, fmt.Errorf("mirror %q: want auto, on or off", s.params.Mirror)
@@ -111,37 +142,46 @@ func newStage(k kind, name string, p stage.Params, cat modelpkg.Catalogue) (*Sta
 			return nil, fmt.Errorf("label %q is not in the label table", l)
 		}
 	}
-	if s.params.Model == "none" || s.params.Model == "" {
+	if len(s.params.Models) == 0 || slices.Equal(s.params.Models, []string{"none"}) {
 		s.missing = "no model package configured"
 		return s, nil
 	}
-	pkg, err := cat.Find(s.params.Model)
-	if err != nil {
-		return s.unavailable(err)
+	var unavailable []string
+	for _, m := range s.params.Models {
+		w, err := s.find(m, cat)
+		if err != nil {
+			if !s.params.Optional {
+				return nil, err
+			}
+			unavailable = append(unavailable, err.Error())
+			continue
+		}
+		s.ways = append(s.ways, w)
 	}
-	if err := sources(pkg.Manifest, s.params.Labels); err != nil {
-		return nil, fmt.Errorf("model %s (%s): %w", pkg.Name, pkg.Source, err)
+	if len(s.ways) == 0 {
+		s.missing = "optional model unavailable: " + strings.Join(unavailable, "; ")
 	}
-	if _, err := infer.CheckModel(pkg.Manifest, s.params.Batch); err != nil {
-		return s.unavailable(&modelpkg.Error{Package: pkg.Name, File: pkg.File(modelpkg.ManifestFile), Err: err})
-	}
-	net, err := pkg.ONNX()
-	if err != nil {
-		return s.unavailable(err)
-	}
-	sum := sha256.Sum256(net)
-	s.pkg, s.onnxHash = pkg, hex.EncodeToString(sum[:])
 	return s, nil
 }
 
-// unavailable is the stage, skipped for err, when it is optional, and
-// err otherwise.
-func (s *Stage) unavailable(err error) (*Stage, error) {
-	if !s.params.Optional {
-		return nil, err
+// find loads and checks one model package.
+func (s *Stage) find(model string, cat modelpkg.Catalogue) (way, error) {
+	pkg, err := cat.Find(model)
+	if err != nil {
+		return way{}, err
 	}
-	s.missing = "optional model unavailable: " + err.Error()
-	return s, nil
+	if err := sources(pkg.Manifest, s.params.Labels); err != nil {
+		return way{}, fmt.Errorf("model %s (%s): %w", pkg.Name, pkg.Source, err)
+	}
+	if _, err := infer.CheckModel(pkg.Manifest, s.params.Batch); err != nil {
+		return way{}, &modelpkg.Error{Package: pkg.Name, File: pkg.File(modelpkg.ManifestFile), Err: err}
+	}
+	net, err := pkg.ONNX()
+	if err != nil {
+		return way{}, err
+	}
+	sum := sha256.Sum256(net)
+	return way{pkg: pkg, onnxHash: hex.EncodeToString(sum[:])}, nil
 }
 
 // sources checks that the model gives every label written.
@@ -161,32 +201,41 @@ func sources(m *modelpkg.Manifest, want []string) error {
 // Name implements stage.Stage.
 func (s *Stage) Name() string { return s.name }
 
-// phases are the model's input phases, or A when there is no model.
+// phases are every phase a model of the stage may read, in order of first
+// mention.
 func (s *Stage) phases() []string {
-	if s.pkg == nil {
-		return []string{"A"}
-	}
-	return s.pkg.InputPhases
-}
-
-// phaseArtefact is where a phase is read: A as given, the others
-// registered onto A.
-func phaseArtefact(p string) string {
-	if p == "A" {
-		return stage.Phase("A")
-	}
-	return stage.Registered(p)
-}
-
-// Inputs implements stage.Stage.
-func (s *Stage) Inputs() []string {
-	in := []string{stage.Phase("A"), load.Summary}
-	for _, p := range s.phases() {
-		if p != "A" {
-			in = append(in, phaseArtefact(p))
+	var out []string
+	for _, w := range s.ways {
+		for _, ch := range w.pkg.Channels() {
+			for _, p := range ch {
+				if !slices.Contains(out, p) {
+					out = append(out, p)
+				}
+			}
 		}
 	}
+	return out
+}
+
+// Inputs implements stage.Stage: the reference phase, the load stage's
+// summary and every phase a model may read, on the reference grid.
+func (s *Stage) Inputs() []string {
+	in := []string{stage.Reference, load.Summary}
+	for _, p := range s.phases() {
+		in = append(in, stage.Registered(p))
+	}
 	return in
+}
+
+// OptionalInputs implements orchestrate.OptionalInputs: when the stage
+// has a choice of phases (several models, or a channel with
+// alternatives), the phases are optional and Run picks; otherwise the
+// orchestrator names the missing phase.
+func (s *Stage) OptionalInputs() []string {
+	if len(s.ways) == 1 && len(s.phases()) == len(s.ways[0].pkg.InputPhases) {
+		return nil
+	}
+	return s.Inputs()[2:]
 }
 
 // Outputs implements stage.Stage: one mask per label.
@@ -205,36 +254,72 @@ func (s *Stage) OptionalOutputs() []string { return s.Outputs() }
 // Resource implements stage.Stage: inference takes the GPU, or every core.
 func (s *Stage) Resource() stage.Resource { return stage.GPU }
 
-// Params implements stage.Stage: the model's identity is part of them.
+// Params implements stage.Stage: the models' identities are part of them.
 func (s *Stage) Params() any {
-	var model *modelpkg.Identity
-	var axes string
-	if s.pkg != nil {
-		id := s.pkg.Identity(s.onnxHash)
-		model, axes = &id, s.pkg.AxisCodes()
+	ids := []modelpkg.Identity{}
+	var axes []string
+	for _, w := range s.ways {
+		ids = append(ids, w.pkg.Identity(w.onnxHash))
+		axes = append(axes, w.pkg.AxisCodes())
 	}
 	return struct {
 		Params
-		ModelID *modelpkg.Identity `json:"model_id"`
-		// ModelAxes is the storage the network runs in (model.json's
-		// orientation), which changes its labels without changing it.
-		ModelAxes string `json:"model_axes,omitempty"`
-	}{s.params, model, axes}
+		ModelIDs []modelpkg.Identity `json:"model_ids"`
+		// ModelAxes are the storages the networks run in (model.json's
+		// orientation), which change their labels without changing them.
+		ModelAxes []string `json:"model_axes,omitempty"`
+	}{s.params, ids, axes}
 }
 
-// Check implements stage.Stage: the phases must be there.
+// Check implements stage.Stage: the reference phase must be there; which
+// model the case's phases allow is decided in Run.
 func (s *Stage) Check(env *stage.Env) error {
-	for _, p := range s.phases() {
-		if _, err := env.Input(phaseArtefact(p)); err != nil {
-			return err
+	_, err := env.Input(stage.Reference)
+	return err
+}
+
+// choose is the first model whose every channel has a phase the case
+// has, with the phase fed to each channel; ok is false when there is
+// none.
+func (s *Stage) choose(env *stage.Env) (w way, phases []string, ok bool) {
+	for _, w := range s.ways {
+		phases = phases[:0]
+		for _, ch := range w.pkg.Channels() {
+			for _, p := range ch {
+				if _, err := env.Input(stage.Registered(p)); err == nil {
+					phases = append(phases, p)
+					break
+				}
+			}
+		}
+		if len(phases) == len(w.pkg.InputPhases) {
+			return w, phases, true
 		}
 	}
-	return nil
+	return way{}, nil, false
+}
+
+// needs says which phases the stage's models need: "needs phases A and P
+// (model demo-tumour) or one of phases A, P, D (model demo-kidney)".
+func (s *Stage) needs() string {
+	var alts []string
+	for _, w := range s.ways {
+		var chans []string
+		for _, ch := range w.pkg.Channels() {
+			if len(ch) == 1 {
+				chans = append(chans, "phase "+ch[0])
+			} else {
+				chans = append(chans, "one of phases "+strings.Join(ch, ", "))
+			}
+		}
+		alts = append(alts, strings.Join(chans, " and ")+" (model "+w.pkg.Name+")")
+	}
+	return "needs " + strings.Join(alts, " or ")
 }
 
 // Run implements stage.Stage.
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
-	if s.pkg == nil {
+	if len(s.ways) == 0 {
 		s.skip(env, s.missing)
 		return nil
 	}
@@ -257,7 +342,14 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		env.Record[stage.SkippedRecord] = "every label is given in input/masks"
 		return nil
 	}
-	phases, err := s.loadPhases(ctx, env)
+	w, chosen, ok := s.choose(env)
+	if !ok {
+		s.skip(env, s.needs())
+		env.Record[manifest.UnmadeRecord] = s.Outputs()
+		return nil
+	}
+	pkg := w.pkg
+	phases, err := loadPhases(ctx, env, chosen)
 	if err != nil {
 		return err
 	}
@@ -268,14 +360,14 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	net, err := s.pkg.ONNX()
+	net, err := pkg.ONNX()
 	if err != nil {
 		return err
 	}
 	sess, err := ort.NewSession(net, ort.Options{Provider: provider, Threads: s.params.Threads,
-		InputName: s.pkg.ONNXInput, OutputName: s.pkg.ONNXOutput, Log: env.Log})
+		InputName: pkg.ONNXInput, OutputName: pkg.ONNXOutput, Log: env.Log})
 	if err != nil {
-		err = &modelpkg.Error{Package: s.pkg.Name, File: s.pkg.File(modelpkg.NetworkFile), Err: err}
+		err = &modelpkg.Error{Package: pkg.Name, File: pkg.File(modelpkg.NetworkFile), Err: err}
 		if !s.params.Optional {
 			return err
 		}
@@ -284,18 +376,20 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}
 	defer sess.Close()
 	mirror := s.params.Mirror == "on" || (s.params.Mirror == "auto" && sess.Provider() != ort.CPU)
-	classes, tm, err := infer.Segment(ctx, s.pkg.Manifest, sess, phases,
+	classes, tm, err := infer.Segment(ctx, pkg.Manifest, sess, phases,
 		infer.Options{Mirror: mirror, Batch: s.params.Batch, Progress: func(f float64) { env.Progress(0.95 * f) }})
 	if err != nil {
 		return err
 	}
 	stats := sess.Stats()
-	env.Record["model"] = map[string]string{"name": s.pkg.Name, "version": s.pkg.Version, "source": s.pkg.Source}
+	env.Record["model"] = map[string]string{"name": pkg.Name, "version": pkg.Version, "source": pkg.Source}
+	env.Record[stage.ModelRecord] = pkg.Identity(w.onnxHash)
+	env.Record[stage.PhasesRecord] = chosen
 	env.Record["provider"] = string(sess.Provider())
 	env.Record["mirror"] = mirror
 	env.Record["timings"] = tm
 	env.Record["onnxruntime_run_s"] = stats.RunTime.Seconds()
-	return save(env, split(classes, s.pkg.Manifest, wanted, phases[0]))
+	return save(env, split(classes, pkg.Manifest, wanted, phases[0]))
 }
 
 // skip records why the stage writes nothing.
@@ -304,10 +398,9 @@ func (s *Stage) skip(env *stage.Env, why string) {
 	env.Record[stage.SkippedRecord] = why
 }
 
-// loadPhases reads the model's phases, concurrently, as int16 on the A
+// loadPhases reads the phases, concurrently, as int16 on the reference
 // grid.
-func (s *Stage) loadPhases(ctx context.Context, env *stage.Env) ([]*volume.Volume[int16], error) {
-	names := s.phases()
+func loadPhases(ctx context.Context, env *stage.Env, names []string) ([]*volume.Volume[int16], error) {
 	out := make([]*volume.Volume[int16], len(names))
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
@@ -316,7 +409,7 @@ func (s *Stage) loadPhases(ctx context.Context, env *stage.Env) ([]*volume.Volum
 		go func() {
 			defer wg.Done()
 			defer panics.Recover(&errs[i])
-			path, err := env.Input(phaseArtefact(p))
+			path, err := env.Input(stage.Registered(p))
 			if err == nil {
 				out[i], err = volume.Load[int16](path)
 			}

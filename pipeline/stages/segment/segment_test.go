@@ -2,6 +2,7 @@ package segment
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,10 +37,17 @@ func needRuntime(t *testing.T) {
 }
 
 // parityPackage writes a model package around the tiny untrained network
-// of the ONNX parity test (2 channels in, 3 classes out).
+// of the ONNX parity test (2 channels in, 3 classes out), reading A and P.
 func parityPackage(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "tiny")
+	return parityPackageOn(t, "tiny", "A", "P")
+}
+
+// parityPackageOn is parityPackage named name, its channels reading the
+// two phases given ("P|D": P, else D).
+func parityPackageOn(t *testing.T, name, ch0, ch1 string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +56,8 @@ func parityPackage(t *testing.T) string {
 		t.Fatal(err)
 	}
 	m := map[string]any{
-		"format": modelpkg.Format, "name": "tiny", "version": "0", "licence": "CC0-1.0",
-		"input_phases": []string{"A", "P"}, "channel_names": map[string]string{"0": "A", "1": "P"},
+		"format": modelpkg.Format, "name": name, "version": "0", "licence": "CC0-1.0",
+		"input_phases": []string{ch0, ch1}, "channel_names": map[string]string{"0": ch0, "1": ch1},
 		"labels":  map[string]int{"background": 0, "kidney": 1, "artery": 2},
 		"spacing": []float64{7, 5.5, 5.5}, "patch_size": []int{16, 24, 32},
 		"normalization_schemes": []string{"CTNormalization", "CTNormalization"},
@@ -171,6 +179,42 @@ func TestStageRunsTheNetworkAndLeavesGivenMasks(t *testing.T) {
 	}
 	if _, err := os.Stat(cf.ArtefactPath("vessels", stage.Mask("kidney_left"))); err == nil {
 		t.Error("the given kidney_left was overwritten")
+	}
+}
+
+// TestStageRunsTheFirstModelThePhasesAllow: with models [A+P, A+(P|D)],
+// a case of A and D runs the second on A and D and records which; a case
+// of D alone runs neither, names the phases each needs and what it would
+// have made.
+func TestStageRunsTheFirstModelThePhasesAllow(t *testing.T) {
+	needRuntime(t)
+	params := stage.Params{"models": []any{parityPackage(t), parityPackageOn(t, "tiny-pd", "A", "P|D")}, "labels": []any{"artery"}}
+	cf, _ := stagetest.DefectiveDemoCase(t, 5)
+	if err := os.RemoveAll(filepath.Join(cf.Dir, "input", "masks")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(cf.PhasePath("P")); err != nil {
+		t.Fatal(err)
+	}
+	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"},
+		stagetest.Entry{Kind: "register", Name: "register_D", Params: stage.Params{"phase": "D"}},
+		stagetest.Entry{Kind: "vessels", Params: params})
+	rec := readManifest(t, cf).Stages["vessels"].Record
+	if id, _ := rec[stage.ModelRecord].(map[string]any); id["name"] != "tiny-pd" || fmt.Sprint(rec[stage.PhasesRecord]) != "[A D]" {
+		t.Errorf("record %v, want model tiny-pd on A and D", rec)
+	}
+	if _, err := os.Stat(cf.ArtefactPath("vessels", stage.Mask("artery"))); err != nil {
+		t.Error(err)
+	}
+
+	if err := os.Remove(cf.PhasePath("A")); err != nil {
+		t.Fatal(err)
+	}
+	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "vessels", Params: params})
+	rec = readManifest(t, cf).Stages["vessels"].Record
+	want := "needs phase A and phase P (model tiny) or phase A and one of phases P, D (model tiny-pd)"
+	if rec[stage.SkippedRecord] != want || fmt.Sprint(rec[manifest.UnmadeRecord]) != "[mask/artery]" {
+		t.Errorf("record %v, want skipped %q and the artery unmade", rec, want)
 	}
 }
 

@@ -64,7 +64,7 @@ var masks = []string{"kidney_left", "kidney_right", "cyst", "tumor"}
 
 // Inputs implements stage.Stage.
 func (s *Stage) Inputs() []string {
-	return append([]string{stage.Phase("A"), load.Summary}, s.OptionalInputs()...)
+	return append([]string{stage.Reference, load.Summary}, s.OptionalInputs()...)
 }
 
 // OptionalInputs are the masks; Check insists on a kidney.
@@ -109,9 +109,9 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		env.Record[stage.SkippedRecord] = why
 		return nil
 	}
-	// Only the arterial phase's grid is needed: its header.
-	aPath, _ := env.Input(stage.Phase("A"))
-	grid, err := volume.ReadGrid(aPath)
+	// Only the reference phase's grid is needed: its header.
+	refPath, _ := env.Input(stage.Reference)
+	grid, err := volume.ReadGrid(refPath)
 	if err != nil {
 		return err
 	}
