@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -253,6 +254,10 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// One Go processor more than the cores: loading and meshing use at
+	// most one goroutine per core (parallel.Workers), so the UI goroutine
+	// never waits for a processor when it comes back from OpenGL.
+	runtime.GOMAXPROCS(runtime.NumCPU() + 1)
 	opts := ui.Options{Screenshot: *shot, NewFrames: renderframes.New}
 	if len(pos) == 1 {
 		opts.Case = pos[0]

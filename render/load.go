@@ -1,41 +1,29 @@
 package render
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"math"
-	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
-	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio"
 )
 
 // ErrNoMeshes is returned by LoadMeshes for a case with no meshes yet.
 var ErrNoMeshes = errors.New("no meshes")
 
-// MeshDir is where a case keeps its meshes (DESIGN.md "Case folder").
-func MeshDir(caseDir string) string { return filepath.Join(caseDir, "output", "meshes") }
-
 // LoadMeshes reads a case's meshes, CASE/output/meshes/<label>.obj, sorted
 // by name, coloured from the folder's model.mtl, else from the default
-// label table. A case without meshes gives an error wrapping ErrNoMeshes
-// that says to run the pipeline; meshes that are not the current set
+// label table (meshio.ReadFolder). A case without meshes gives an error
+// wrapping ErrNoMeshes that says to run the pipeline; meshes that are not the current set
 // (casefile.Case.Current: the mesh stage or one behind it failed in its
 // last run, an input changed since, or the folder is not the set that run
 // recorded) give an error wrapping *manifest.StaleError, and nothing is
 // drawn.
 func LoadMeshes(caseDir string) ([]meshio.Object, error) {
-	dir := MeshDir(caseDir)
-	paths, _ := filepath.Glob(filepath.Join(dir, "*.obj"))
-	if len(paths) == 0 {
+	dir := (&casefile.Case{Dir: caseDir}).MeshesDir()
+	if paths, _ := filepath.Glob(filepath.Join(dir, "*.obj")); len(paths) == 0 {
 		return nil, fmt.Errorf("%s: %w in %s: run `kidney3d run %s` first", caseDir, ErrNoMeshes, dir, caseDir)
 	}
 	c, err := casefile.Open(caseDir)
@@ -45,149 +33,11 @@ func LoadMeshes(caseDir string) ([]meshio.Object, error) {
 	if err := c.Current(dir); err != nil {
 		return nil, fmt.Errorf("%s: %w", caseDir, err)
 	}
-	slices.Sort(paths)
-	colors := map[string][4]uint8{}
-	if f, err := os.Open(filepath.Join(dir, meshio.MTLName)); err == nil {
-		colors, err = ReadMTL(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, meshio.MTLName), err)
-		}
-	}
 	table := labels.Default()
-	objs := make([]meshio.Object, 0, len(paths))
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
+	return meshio.ReadFolder(dir, func(name string) [4]uint8 {
+		if l, found := table.ByName(name); found {
+			return l.Color
 		}
-		m, err := ReadOBJ(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		name := strings.TrimSuffix(filepath.Base(p), ".obj")
-		c, ok := colors[name]
-		if !ok {
-			c = [4]uint8{200, 200, 200, 255}
-			if l, found := table.ByName(name); found {
-				c = l.Color
-			}
-		}
-		objs = append(objs, meshio.Object{Name: name, Color: c, Mesh: m})
-	}
-	return objs, nil
-}
-
-// ReadOBJ reads the triangles of a Wavefront OBJ file as meshio.WriteOBJ
-// writes them: "v" and "vn" lines, and "f" lines of vertex indices (with
-// optional /texture/normal parts, which must name the same vertex's
-// normal). Polygons are fanned into triangles; other lines are ignored.
-// Normals are kept when there is one per vertex.
-func ReadOBJ(r io.Reader) (*mesh.Mesh, error) {
-	m := &mesh.Mesh{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	var face []uint32
-	for line := 1; sc.Scan(); line++ {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
-		}
-		switch f[0] {
-		case "v", "vn":
-			if len(f) < 4 {
-				return nil, fmt.Errorf("obj: line %d: %s needs 3 coordinates", line, f[0])
-			}
-			var p [3]float32
-			for i := range 3 {
-				x, err := strconv.ParseFloat(f[i+1], 32)
-				if err != nil {
-					return nil, fmt.Errorf("obj: line %d: %w", line, err)
-				}
-				p[i] = float32(x)
-			}
-			if f[0] == "v" {
-				m.Positions = append(m.Positions, p)
-			} else {
-				m.Normals = append(m.Normals, p)
-			}
-		case "f":
-			face = face[:0]
-			for _, ref := range f[1:] {
-				v, _, _ := strings.Cut(ref, "/")
-				i, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
-					return nil, fmt.Errorf("obj: line %d: bad vertex %q", line, ref)
-				}
-				if i < 0 {
-					i += int64(len(m.Positions)) + 1
-				}
-				if i < 1 || i > int64(len(m.Positions)) {
-					return nil, fmt.Errorf("obj: line %d: vertex %d out of range", line, i)
-				}
-				face = append(face, uint32(i-1))
-			}
-			if len(face) < 3 {
-				return nil, fmt.Errorf("obj: line %d: a face needs 3 vertices", line)
-			}
-			for k := 2; k < len(face); k++ {
-				m.Triangles = append(m.Triangles, [3]uint32{face[0], face[k-1], face[k]})
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("obj: %w", err)
-	}
-	if len(m.Normals) != len(m.Positions) {
-		m.Normals = nil
-	}
-	return m, nil
-}
-
-// ReadMTL reads the diffuse colour (Kd) and dissolve (d) of each material
-// of a Wavefront MTL file, as RGBA 0-255 by material name.
-func ReadMTL(r io.Reader) (map[string][4]uint8, error) {
-	out := map[string][4]uint8{}
-	sc := bufio.NewScanner(r)
-	name := ""
-	for line := 1; sc.Scan(); line++ {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
-		}
-		if f[0] == "newmtl" && len(f) > 1 {
-			name = f[1]
-			out[name] = [4]uint8{200, 200, 200, 255}
-			continue
-		}
-		if name == "" || (f[0] != "Kd" && f[0] != "d") {
-			continue
-		}
-		c := out[name]
-		vals := f[1:]
-		if f[0] == "d" {
-			vals = vals[:min(len(vals), 1)]
-		}
-		if len(vals) == 0 || (f[0] == "Kd" && len(vals) < 3) {
-			return nil, fmt.Errorf("mtl: line %d: %s needs values", line, f[0])
-		}
-		for i, s := range vals[:min(len(vals), 3)] {
-			x, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return nil, fmt.Errorf("mtl: line %d: %w", line, err)
-			}
-			b := uint8(math.Round(math.Min(math.Max(x, 0), 1) * 255))
-			if f[0] == "d" {
-				c[3] = b
-			} else {
-				c[i] = b
-			}
-		}
-		out[name] = c
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("mtl: %w", err)
-	}
-	return out, nil
+		return [4]uint8{200, 200, 200, 255}
+	})
 }

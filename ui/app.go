@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 
 	"fyne.io/fyne/v2"
@@ -39,10 +38,6 @@ type Options struct {
 // otherwise, the Run button runs the pipeline in a child process of this
 // program, which must be kidney3d (ChildRun).
 func Run(opts Options) error {
-	// One Go processor more than the cores: loading and meshing use at
-	// most one goroutine per core (parallel.Workers), so the UI goroutine
-	// never waits for a processor when it comes back from OpenGL.
-	runtime.GOMAXPROCS(runtime.NumCPU() + 1)
 	if opts.RunPipeline == nil {
 		if exe, err := os.Executable(); err == nil {
 			opts.RunPipeline = ChildRun(exe)

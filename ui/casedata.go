@@ -12,10 +12,10 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/measure"
-	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/export"
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/pipeline/volume"
+	"kidney3d/render"
 )
 
 // caseData is everything the case window shows, loaded off the UI
@@ -214,8 +214,11 @@ func (d *caseData) colors() *[256]color.RGBA {
 	return &out
 }
 
-// meshObjects meshes the label map with each label's settings, for the 3D
-// view. It is slow (seconds); call it off the UI goroutine.
+// meshObjects are the 3D view's meshes: output/meshes when the label map
+// shown is the case's output and its meshes are the current set (what
+// `render` draws and the exports hold: render.LoadMeshes), else the label
+// map meshed as the mesh stage meshes one (export.Objects). It is slow
+// (seconds); call it off the UI goroutine.
 func (d *caseData) meshObjects(ctx context.Context) ([]meshio.Object, error) {
 	switch {
 	case d.labels == nil && d.stale != "":
@@ -223,24 +226,11 @@ func (d *caseData) meshObjects(ctx context.Context) ([]meshio.Object, error) {
 	case d.labels == nil:
 		return nil, errors.New("the case has no label map yet: run the pipeline")
 	}
-	settings := func(v int) mesh.Settings {
-		if l, ok := d.table.ByValue(v); ok {
-			if s, err := mesh.FromLabel(l.Mesh); err == nil {
-				return s
-			}
+	if d.labelsFrom == (&casefile.Case{Dir: d.dir}).OutputLabelsPath() {
+		if objs, err := render.LoadMeshes(d.dir); err == nil {
+			return objs, nil
 		}
-		s, _ := mesh.Profile("organ")
-		return s
 	}
-	res, err := mesh.Labels(ctx, d.labels, mesh.Options{Values: d.present, Settings: settings})
-	if err != nil {
-		return nil, err
-	}
-	objs := make([]meshio.Object, len(res))
-	cols := d.colors()
-	for i, lm := range res {
-		c := cols[lm.Value]
-		objs[i] = meshio.Object{Name: d.table.Name(lm.Value), Color: [4]uint8{c.R, c.G, c.B, 255}, Mesh: lm.Mesh}
-	}
-	return objs, nil
+	objs, _, err := export.Objects(ctx, d.labels, export.Options{Table: d.table})
+	return objs, err
 }

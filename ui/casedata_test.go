@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +12,11 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/mesh/meshio"
+	_ "kidney3d/pipeline/stages/load"
+	_ "kidney3d/pipeline/stages/merge"
+	_ "kidney3d/pipeline/stages/mesh"
+	"kidney3d/pipeline/stages/stagetest"
 )
 
 // TestCaseWithoutTheArterialPhase opens a demo case of P and D only: P is
@@ -52,5 +59,52 @@ func TestCaseWithoutTheArterialPhase(t *testing.T) {
 	}
 	if _, err := loadCase(dir); err == nil || !strings.Contains(err.Error(), "no phase") {
 		t.Errorf("a case without phases: %v, want no phase", err)
+	}
+}
+
+// TestModelShowsTheCaseMeshes: the 3D view of a processed case shows
+// output/meshes itself, the same bytes written again, so that what a
+// surgeon sees is what `render` draws and the exports hold; once those
+// meshes are out of date it meshes the label map as the mesh stage does.
+func TestModelShowsTheCaseMeshes(t *testing.T) {
+	c, _ := stagetest.DefectiveDemoCase(t, 6)
+	stagetest.Run(t, c, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "merge"}, stagetest.Entry{Kind: "mesh"})
+	d, err := loadCase(c.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown, err := d.meshObjects(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := t.TempDir()
+	if _, err := meshio.WriteFiles(again, shown, meshio.OBJ); err != nil {
+		t.Fatal(err)
+	}
+	saved, _ := filepath.Glob(filepath.Join(c.MeshesDir(), "*.obj"))
+	if len(saved) == 0 || len(saved) != len(shown) {
+		t.Fatalf("%d meshes shown, %d saved", len(shown), len(saved))
+	}
+	for _, p := range append(saved, filepath.Join(c.MeshesDir(), meshio.MTLName)) {
+		a, errA := os.ReadFile(p)
+		b, errB := os.ReadFile(filepath.Join(again, filepath.Base(p)))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s: the view's mesh differs from the saved one (%v, %v)", filepath.Base(p), errA, errB)
+		}
+	}
+
+	// Out of date: a saved mesh is gone, so the set is not the one the run
+	// recorded; the view meshes the labels itself, as the stage does.
+	if err := os.Remove(saved[0]); err != nil {
+		t.Fatal(err)
+	}
+	remeshed, err := d.meshObjects(context.Background())
+	if err != nil || len(remeshed) != len(shown) {
+		t.Fatalf("remeshed %d objects (%v), want %d", len(remeshed), err, len(shown))
+	}
+	for i, o := range remeshed {
+		if o.Name != shown[i].Name || o.Mesh.NumTriangles() != shown[i].Mesh.NumTriangles() {
+			t.Errorf("%s: %d triangles, the mesh stage made %s with %d", o.Name, o.Mesh.NumTriangles(), shown[i].Name, shown[i].Mesh.NumTriangles())
+		}
 	}
 }

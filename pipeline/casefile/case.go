@@ -78,6 +78,9 @@ func (c *Case) ReferencePhase() (string, bool) {
 	return "", false
 }
 
+// MeshesDir is the folder of the case's surface meshes, output/meshes.
+func (c *Case) MeshesDir() string { return c.ArtefactPath("", "meshes") }
+
 // MaskPath is where a binary mask made elsewhere is given, by label name.
 func (c *Case) MaskPath(label string) string {
 	return filepath.Join(c.Dir, "input", "masks", label+".nii.gz")

@@ -32,6 +32,12 @@ type Env struct {
 // stage as skipped with that reason.
 const SkippedRecord = "skipped"
 
+// SourcesRecord is the Record key under which a stage that may read a
+// label's mask from one of several artefacts (merge, cleanup) lists, by
+// label name, the artefact it read: where report.json's provenance of the
+// label goes on.
+const SourcesRecord = "sources"
+
 // ModelRecord is the Record key under which a segmentation stage records
 // the identity of the model it ran (modelpkg.Identity), and PhasesRecord
 // the phases it fed it: where report.json's provenance of a label made by

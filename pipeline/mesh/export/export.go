@@ -69,22 +69,10 @@ type Summary struct {
 // Run meshes a label map and writes the model folder. It first removes
 // the temporary files that a run killed before its end left in the folder.
 func Run(ctx context.Context, opts Options) (*Summary, error) {
-	table := opts.Table
-	if table == nil {
-		table = labels.Default()
-	}
 	if opts.Formats == 0 {
 		opts.Formats = meshio.DefaultFormats
 	}
-	var values []int
-	for _, name := range opts.Labels {
-		v, err := labelValue(table, name)
-		if err != nil {
-			return nil, err
-		}
-		values = append(values, v)
-	}
-	settings, profiles, err := labelSettings(table, opts)
+	p, err := newPlan(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -99,35 +87,82 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	sum.Load = time.Since(t0)
 	t0 = time.Now()
-	res, err := mesh.Labels(ctx, v, mesh.Options{Values: values, Settings: settings})
+	objs, err := p.objects(ctx, v, sum)
 	if err != nil {
 		return nil, err
 	}
 	sum.Mesh = time.Since(t0)
-	objs := make([]meshio.Object, len(res))
-	got := map[int]bool{}
-	for i, lm := range res {
-		name := table.Name(lm.Value)
-		objs[i] = meshio.Object{Name: name, Color: labelColor(table, lm.Value), Mesh: lm.Mesh}
-		got[lm.Value] = true
-		sum.Labels = append(sum.Labels, LabelResult{
-			Name: name, Value: lm.Value, Voxels: lm.Voxels, VoxelVolume: lm.VoxelVolume, MeshVolume: lm.Mesh.Volume(),
-			Vertices: lm.Mesh.NumVertices(), Triangles: lm.Mesh.NumTriangles(), Profile: profiles(lm.Value),
-		})
-	}
-	for _, val := range values {
-		if !got[val] {
-			sum.Labels = append(sum.Labels, LabelResult{Name: table.Name(val), Value: val, AbsentInData: true})
-			got[val] = true
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	t0 = time.Now()
 	sum.Files, err = meshio.WriteFiles(opts.Out, objs, opts.Formats, opts.Atomic...)
 	sum.Write = time.Since(t0)
 	return sum, err
+}
+
+// Objects meshes the labels of the label map v that opts names (every
+// label present when none), each with its settings from the label table
+// or opts, named and coloured from the table: the one way from a label map
+// to labelled meshes, used by the mesh stage, `kidney3d mesh` and the
+// desktop app. The summary lists each label meshed, then each label asked
+// for that v lacks.
+func Objects(ctx context.Context, v *volume.Volume[uint8], opts Options) ([]meshio.Object, []LabelResult, error) {
+	p, err := newPlan(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sum Summary
+	objs, err := p.objects(ctx, v, &sum)
+	return objs, sum.Labels, err
+}
+
+// plan is what to mesh and how, checked before any work.
+type plan struct {
+	table    *labels.Table
+	values   []int // nil: every label present
+	settings func(int) mesh.Settings
+	profiles func(int) string
+}
+
+func newPlan(opts Options) (*plan, error) {
+	p := &plan{table: opts.Table}
+	if p.table == nil {
+		p.table = labels.Default()
+	}
+	for _, name := range opts.Labels {
+		v, err := labelValue(p.table, name)
+		if err != nil {
+			return nil, err
+		}
+		p.values = append(p.values, v)
+	}
+	var err error
+	p.settings, p.profiles, err = labelSettings(p.table, opts)
+	return p, err
+}
+
+// objects meshes v and adds each label's result to sum.
+func (p *plan) objects(ctx context.Context, v *volume.Volume[uint8], sum *Summary) ([]meshio.Object, error) {
+	res, err := mesh.Labels(ctx, v, mesh.Options{Values: p.values, Settings: p.settings})
+	if err != nil {
+		return nil, err
+	}
+	objs := make([]meshio.Object, len(res))
+	got := map[int]bool{}
+	for i, lm := range res {
+		name := p.table.Name(lm.Value)
+		objs[i] = meshio.Object{Name: name, Color: labelColor(p.table, lm.Value), Mesh: lm.Mesh}
+		got[lm.Value] = true
+		sum.Labels = append(sum.Labels, LabelResult{
+			Name: name, Value: lm.Value, Voxels: lm.Voxels, VoxelVolume: lm.VoxelVolume, MeshVolume: lm.Mesh.Volume(),
+			Vertices: lm.Mesh.NumVertices(), Triangles: lm.Mesh.NumTriangles(), Profile: p.profiles(lm.Value),
+		})
+	}
+	for _, val := range p.values {
+		if !got[val] {
+			sum.Labels = append(sum.Labels, LabelResult{Name: p.table.Name(val), Value: val, AbsentInData: true})
+			got[val] = true
+		}
+	}
+	return objs, ctx.Err()
 }
 
 // labelValue is the voxel value of a label name: the table's, or the

@@ -1,7 +1,6 @@
 package meshio
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -9,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,56 +102,32 @@ func TestWriteFilesRoundTrip(t *testing.T) {
 	}
 }
 
-// readOBJ reads the vertices, normals and faces of an OBJ file written by
-// WriteOBJ, and its object line.
+// readOBJ reads an OBJ file written by WriteOBJ with ReadOBJ, and its
+// object line; every face must name each vertex's own normal ("i//i").
 func readOBJ(t *testing.T, path string) (*mesh.Mesh, string) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	m := &mesh.Mesh{}
+	m, err := ReadOBJ(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var object string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 || fields[0] == "#" {
-			continue
-		}
-		var p [3]float32
-		switch fields[0] {
-		case "o":
-			object = sc.Text()
-		case "v", "vn":
-			for i := range p {
-				x, err := strconv.ParseFloat(fields[i+1], 32)
-				if err != nil {
-					t.Fatalf("%s: %v", sc.Text(), err)
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+		case f[0] == "o":
+			object = line
+		case f[0] == "f":
+			for _, ref := range f[1:] {
+				if v, vn, _ := strings.Cut(ref, "//"); v != vn {
+					t.Fatalf("face %q: vertex and normal differ", line)
 				}
-				p[i] = float32(x)
 			}
-			if fields[0] == "v" {
-				m.Positions = append(m.Positions, p)
-			} else {
-				m.Normals = append(m.Normals, p)
-			}
-		case "f":
-			var tri [3]uint32
-			for i := range tri {
-				v, vn, _ := strings.Cut(fields[i+1], "//")
-				if vn != v {
-					t.Fatalf("face %q: vertex and normal differ", sc.Text())
-				}
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					t.Fatal(err)
-				}
-				tri[i] = uint32(n - 1)
-			}
-			m.Triangles = append(m.Triangles, tri)
-		case "mtllib", "g", "usemtl":
-		default:
-			t.Fatalf("unexpected line %q", sc.Text())
+		case !slices.Contains([]string{"#", "v", "vn", "mtllib", "g", "usemtl"}, f[0]):
+			t.Fatalf("unexpected line %q", line)
 		}
 	}
 	return m, object

@@ -83,7 +83,7 @@ func Segment(in Input, p Params) (*volume.Volume[uint8], error) {
 		}
 	}
 	for _, m := range append(mapValues(kidneys), others...) {
-		if err := volume.SameGrid(g, m.Grid, 1e-3); err != nil {
+		if err := volume.SameGrid(g, m.Grid, volume.GridTolerance); err != nil {
 			return nil, fmt.Errorf("fat: a mask is not on the CT's grid: %w", err)
 		}
 	}

@@ -109,7 +109,7 @@ func Reconnect(ctx context.Context, in Input, p Params) (*Result, error) {
 		if g == nil {
 			continue
 		}
-		if err := volume.SameGrid(in.Mask.Grid, *g, 1e-3); err != nil {
+		if err := volume.SameGrid(in.Mask.Grid, *g, volume.GridTolerance); err != nil {
 			return nil, fmt.Errorf("reconnect: %s is not on the mask's grid: %w", name, err)
 		}
 	}

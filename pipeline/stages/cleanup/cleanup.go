@@ -1,10 +1,12 @@
 // Package cleanup is the stage that cleans each structure mask before the
-// masks are merged: it rejects a mask that is not binary, removes islands
-// below a per-label volume, keeps only the largest component of each
-// kidney (each side has its own label, so the other kidney is never
-// touched) and fills holes in solid organs. It writes clean/<label> for
-// every label of the table: the cleaned mask, or an empty one on the
-// reference phase's grid when the case has no mask of that label.
+// masks are merged: it removes islands below a per-label volume, keeps
+// only the largest component of each kidney (each side has its own label,
+// so the other kidney is never touched) and fills holes in solid organs.
+// For the artery, vein and ureter it cleans the reconnected mask when a
+// reconnect stage made one (stage reconnect joins fragments first; what is
+// left unjoined and small is removed here), else the mask as given. It
+// writes clean/<label> for every label whose mask the case has, and
+// records which artefact it cleaned (stage.SourcesRecord).
 package cleanup
 
 import (
@@ -20,6 +22,7 @@ import (
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/load"
+	"kidney3d/pipeline/stages/reconnect"
 	"kidney3d/pipeline/volume"
 )
 
@@ -109,7 +112,8 @@ type Stage struct {
 func (s *Stage) Name() string { return s.name }
 
 // Inputs are the reference phase (for the grid), the load stage's summary
-// (the masks given in input/masks have been checked) and every label's mask.
+// (the masks given in input/masks have been checked) and every label's
+// mask, reconnected or as given.
 func (s *Stage) Inputs() []string {
 	return append([]string{stage.Reference, load.Summary}, s.masks()...)
 }
@@ -120,9 +124,26 @@ func (s *Stage) OptionalInputs() []string { return s.masks() }
 func (s *Stage) masks() []string {
 	var out []string
 	for _, l := range structures() {
-		out = append(out, stage.Mask(l.Name))
+		out = append(out, sources(l.Name)...)
 	}
 	return out
+}
+
+// sources are the artefacts a label's mask is cleaned from, the first the
+// case has: reconnected, else as a segmentation stage or input/masks gave
+// it.
+func sources(label string) []string {
+	return []string{reconnect.Output(label), stage.Mask(label)}
+}
+
+// source is the artefact and file a label's mask is cleaned from.
+func source(env *stage.Env, label string) (artefact, path string, ok bool) {
+	for _, a := range sources(label) {
+		if p, err := env.Input(a); err == nil {
+			return a, p, true
+		}
+	}
+	return "", "", false
 }
 
 // structures are the labels of the default table but background.
@@ -181,11 +202,15 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}
 	grid := volume.GridOf(h)
 	var present []labels.Label
+	var paths []string
+	read := map[string]string{}
 	for _, l := range structures() {
-		if _, err := env.Input(stage.Mask(l.Name)); err == nil {
-			present = append(present, l)
+		if a, p, ok := source(env, l.Name); ok {
+			present, paths = append(present, l), append(paths, p)
+			read[l.Name] = a
 		}
 	}
+	env.Record[stage.SourcesRecord] = read
 	reports := make([]Report, len(present))
 	errs := make([]error, len(present))
 	var mu sync.Mutex
@@ -195,7 +220,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 			if errs[n] = ctx.Err(); errs[n] != nil {
 				return
 			}
-			reports[n], errs[n] = s.cleanFile(env, present[n], grid)
+			reports[n], errs[n] = s.cleanFile(env, present[n], paths[n], grid)
 			mu.Lock()
 			done++
 			env.Progress(float64(done) / float64(len(present)))
@@ -213,12 +238,11 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	return nil
 }
 
-// cleanFile reads the mask of l (any nonzero stored value is inside:
-// volume.LoadMask), which must lie on grid, cleans it and writes it. It holds the mask as the slices from
-// its first nonzero voxel to its last (volume.LoadMaskOn), never the zeros
-// around them.
-func (s *Stage) cleanFile(env *stage.Env, l labels.Label, grid volume.Grid) (Report, error) {
-	path, _ := env.Input(stage.Mask(l.Name))
+// cleanFile reads the mask of l at path (any nonzero stored value is
+// inside: volume.LoadMask), which must lie on grid, cleans it and writes
+// it. It holds the mask as the slices from its first nonzero voxel to its
+// last (volume.LoadMaskOn), never the zeros around them.
+func (s *Stage) cleanFile(env *stage.Env, l labels.Label, path string, grid volume.Grid) (Report, error) {
 	m, err := volume.LoadMaskOn(path, grid)
 	if err != nil {
 		return Report{}, err

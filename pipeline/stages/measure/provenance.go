@@ -11,7 +11,6 @@ import (
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/stage"
-	"kidney3d/pipeline/stages/merge"
 )
 
 // maxDepth bounds a label's chain of stages, so that a corrupt manifest
@@ -49,7 +48,7 @@ func trace(m *manifest.Manifest, labelsRel, given string) *tracer {
 		t.note = "no stage in manifest.json made " + labelsRel
 		return t
 	}
-	if err := recorded(t.merge.Record[merge.SourcesRecord], &t.used); err != nil || t.used == nil {
+	if err := recorded(t.merge.Record[stage.SourcesRecord], &t.used); err != nil || t.used == nil {
 		t.note = "the run that made " + labelsRel + " did not record the masks it merged"
 	}
 	for _, f := range t.merge.Inputs {
@@ -117,6 +116,10 @@ func (t *tracer) follow(label, a string, reader *manifest.Entry, depth int) meas
 		t.seen[in.Path] = in.SHA256
 	}
 	own := stage.Mask(label)
+	var read map[string]string // the artefact it read each label from, when it says
+	if recorded(producer.Record[stage.SourcesRecord], &read) == nil && read[label] != "" {
+		own = read[label]
+	}
 	if in, ok := producer.Inputs[own]; ok && own != a {
 		p := t.follow(label, own, producer, depth+1)
 		p.Steps = append(p.Steps, measure.Step{Stage: name, Changed: in.SHA256 != f.SHA256})

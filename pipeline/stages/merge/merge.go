@@ -91,20 +91,17 @@ func (s *Stage) maskInputs() []string {
 }
 
 // sources are the artefacts that may hold a label's mask, the most
-// finished first: reconnected (vessels, ureter) or derived (perirenal fat),
-// else cleaned, else as a segmentation stage or input/masks gave it.
+// finished first: cleaned (after reconnection, for vessels and ureter:
+// cleanup reads the reconnected mask), else reconnected (a pipeline
+// without cleanup), else derived (perirenal fat), else as a segmentation
+// stage or input/masks gave it.
 func sources(label string) []string {
-	out := []string{reconnect.Output(label)}
+	out := []string{cleanup.Clean(label), reconnect.Output(label)}
 	if label == "perirenal_fat" {
 		out = append(out, fat.Output)
 	}
-	return append(out, cleanup.Clean(label), stage.Mask(label))
+	return append(out, stage.Mask(label))
 }
-
-// SourcesRecord is the manifest Record key under which the stage lists,
-// by label name, the artefact it painted the label from: where
-// report.json's provenance of each label starts.
-const SourcesRecord = "sources"
 
 // maskSource is the most finished mask of a label the case has: its
 // artefact and file.
@@ -165,7 +162,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 			used[l.Name] = a
 		}
 	}
-	env.Record[SourcesRecord] = used
+	env.Record[stage.SourcesRecord] = used
 	parts := make([]*volume.Part[uint8], len(order))
 	errs := make([]error, len(order))
 	var mu sync.Mutex

@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/stages/cleanup"
 	_ "kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
@@ -53,7 +55,7 @@ func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := json.Marshal(man.Stages["merge"].Record[SourcesRecord])
+	got, _ := json.Marshal(man.Stages["merge"].Record[stage.SourcesRecord])
 	if want := `{"kidney_left":"mask/kidney_left","perirenal_fat":"mask/perirenal_fat","tumor":"mask/tumor"}`; string(got) != want {
 		t.Errorf("sources recorded %s, want %s", got, want)
 	}
@@ -62,5 +64,47 @@ func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
 func TestPrecedenceMustNameKnownLabels(t *testing.T) {
 	if _, err := stage.New("merge", "", stage.Params{"precedence": []string{"tumor", "kidnee"}}); err == nil {
 		t.Fatal("accepted an unknown label")
+	}
+}
+
+// TestVesselsAreReconnectedThenCleaned runs the chain on a defective demo
+// case: the artery's fragments are joined (reconnect), what stays small
+// and apart is removed (cleanup reads the reconnected mask), and merge
+// paints the cleaned mask, so no artery island below cleanup's minimum
+// reaches the label map; the records say which artefact each read.
+func TestVesselsAreReconnectedThenCleaned(t *testing.T) {
+	cf, _ := stagetest.DefectiveDemoCase(t, 9)
+	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"},
+		stagetest.Entry{Kind: "reconnect", Name: "reconnect_artery", Params: stage.Params{"label": "artery"}},
+		stagetest.Entry{Kind: "cleanup"}, stagetest.Entry{Kind: "merge"})
+	m, err := manifest.Load(filepath.Join(cf.Dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cleaned, merged map[string]string
+	b, _ := json.Marshal(m.Stages["cleanup"].Record[stage.SourcesRecord])
+	json.Unmarshal(b, &cleaned)
+	b, _ = json.Marshal(m.Stages["merge"].Record[stage.SourcesRecord])
+	json.Unmarshal(b, &merged)
+	if cleaned["artery"] != "reconnected/artery" || cleaned["vein"] != "mask/vein" || merged["artery"] != "clean/artery" {
+		t.Errorf("cleanup read %v, merge painted %v", cleaned, merged)
+	}
+	out, err := volume.Load[uint8](cf.OutputLabelsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	artery := volume.New[uint8](out.Grid)
+	for i, v := range out.Data {
+		if v == 5 {
+			artery.Data[i] = 1
+		}
+	}
+	voxel := out.Grid.Affine.Spacing()
+	minVoxels := cleanup.DefaultParams().MinVesselMM3 / (voxel[0] * voxel[1] * voxel[2])
+	_, sizes := labelops.Components(artery, labelops.Full)
+	for i, n := range sizes {
+		if float64(n) < minVoxels {
+			t.Errorf("artery island %d: %d voxels, under cleanup's minimum of %.1f", i, n, minVoxels)
+		}
 	}
 }

@@ -209,7 +209,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 		if err != nil {
 			return in, grid, lo, err
 		}
-		if err := volume.SameGrid(grid, g, 1e-3); err != nil {
+		if err := volume.SameGrid(grid, g, volume.GridTolerance); err != nil {
 			return in, grid, lo, fmt.Errorf("%s: not on the reference phase's grid: %w", path, err)
 		}
 	}
