@@ -14,6 +14,7 @@ import (
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/mesh/export"
 	"kidney3d/pipeline/mesh/meshio"
+	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
 	"kidney3d/render"
 )
@@ -176,9 +177,10 @@ func staleness(c *casefile.Case, path string) string {
 	return ""
 }
 
-// registeredPath is work/register_*/registered/<phase>.nii.gz, or "".
+// registeredPath is the phase registered onto the reference by a register
+// stage (work/register_*/registered/<phase>.nii.gz), or "".
 func registeredPath(dir, phase string) string {
-	m, _ := filepath.Glob(filepath.Join(dir, "work", "register_*", "registered", phase+".nii.gz"))
+	m := (&casefile.Case{Dir: dir}).WrittenBy(stage.Registered(phase))
 	if len(m) == 0 {
 		return ""
 	}

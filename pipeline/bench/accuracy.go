@@ -120,7 +120,7 @@ func runSubset(exe, dir string, c *demo.Case, sub string) (out, truth *volume.Vo
 	}
 	for p := range c.Phases {
 		if !strings.Contains(sub, p) {
-			if err := os.Remove(filepath.Join(dir, "input", p+".nii.gz")); err != nil {
+			if err := os.Remove((&casefile.Case{Dir: dir}).PhasePath(p)); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -128,7 +128,7 @@ func runSubset(exe, dir string, c *demo.Case, sub string) (out, truth *volume.Vo
 	if _, _, err := runKidney3d(exe, "run", dir); err != nil {
 		return nil, nil, err
 	}
-	out, err = volume.Load[uint8](filepath.Join(dir, "output", "labels.nii.gz"))
+	out, err = volume.Load[uint8]((&casefile.Case{Dir: dir}).OutputLabelsPath())
 	if err != nil {
 		return nil, nil, err
 	}

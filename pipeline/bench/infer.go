@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"kidney3d/assets"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
@@ -208,7 +209,7 @@ func benchCase(env *Env) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := manifest.Load(filepath.Join(dir, "manifest.json"))
+	m, err := manifest.Load((&casefile.Case{Dir: dir}).ManifestPath())
 	if err != nil {
 		return nil, err
 	}

@@ -106,6 +106,23 @@ func (c *Case) ArtefactPath(stageName, artefact string) string {
 	return filepath.Join(c.Dir, "work", stageName, filepath.FromSlash(artefact)+".nii.gz")
 }
 
+// Rel is path relative to the case folder, slash-separated, as
+// manifest.json and report.json name files ("input/masks/artery.nii.gz").
+func (c *Case) Rel(path string) string {
+	r, err := filepath.Rel(c.Dir, path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	return filepath.ToSlash(r)
+}
+
+// WrittenBy are the files of the artefact that any stage has written
+// under work/ (e.g. "registered/P" of every register stage), sorted.
+func (c *Case) WrittenBy(artefact string) []string {
+	m, _ := filepath.Glob(c.ArtefactPath("*", artefact))
+	return m
+}
+
 // ManifestPath is manifest.json, the record of every stage run.
 func (c *Case) ManifestPath() string { return filepath.Join(c.Dir, "manifest.json") }
 

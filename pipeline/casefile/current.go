@@ -21,11 +21,7 @@ func (c *Case) Current(paths ...string) error {
 	if err != nil {
 		return err
 	}
-	in, err := filepath.Rel(c.Dir, filepath.Dir(c.PhasePath("A")))
-	if err != nil {
-		return err
-	}
-	prefix := filepath.ToSlash(in) + "/"
+	prefix := c.Rel(filepath.Dir(c.PhasePath("A"))) + "/"
 	chk := manifest.Check{Root: c.Dir, Given: func(rel string) bool { return strings.HasPrefix(rel, prefix) }}
 	// Every input the load stage reads: the phases, and the masks folder
 	// as a whole.
@@ -37,18 +33,10 @@ func (c *Case) Current(paths ...string) error {
 		expect = append(expect, c.MasksDir())
 	}
 	for _, p := range expect {
-		rel, err := filepath.Rel(c.Dir, p)
-		if err != nil {
-			return err
-		}
-		chk.Expect = append(chk.Expect, rel)
+		chk.Expect = append(chk.Expect, c.Rel(p))
 	}
 	for _, p := range paths {
-		rel, err := filepath.Rel(c.Dir, p)
-		if err != nil {
-			return err
-		}
-		if err := chk.Current(m, rel); err != nil {
+		if err := chk.Current(m, c.Rel(p)); err != nil {
 			return err
 		}
 	}

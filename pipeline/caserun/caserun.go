@@ -69,18 +69,18 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	stages, err := cfg.Build(source)
-	if err != nil {
-		return err
-	}
-	if err := orchestrate.CheckForce(stages, opts.Force); err != nil {
-		return OptionError{err}
-	}
 	table := labels.Default()
 	if cfg.Labels != "" {
 		if table, err = labels.Load(cfg.Labels); err != nil {
 			return err
 		}
+	}
+	stages, err := cfg.Build(source, table)
+	if err != nil {
+		return err
+	}
+	if err := orchestrate.CheckForce(stages, opts.Force); err != nil {
+		return OptionError{err}
 	}
 	var waiting func(casefile.Holder)
 	if opts.Wait {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 
 	"kidney3d/assets"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/limits"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/yamlfile"
@@ -68,12 +69,12 @@ func Parse(data []byte, source string) (*Config, error) {
 	return &c, nil
 }
 
-// Build makes the configured stages; an unknown stage or bad parameters
-// are reported with the entry's line.
-func (c *Config) Build(source string) ([]stage.Stage, error) {
+// Build makes the configured stages for the label table; an unknown stage
+// or bad parameters are reported with the entry's line.
+func (c *Config) Build(source string, table *labels.Table) ([]stage.Stage, error) {
 	var out []stage.Stage
 	for _, sc := range c.Stages {
-		s, err := stage.New(sc.Stage, sc.Name, sc.Params)
+		s, err := stage.New(sc.Stage, sc.Name, sc.Params, table)
 		if err != nil {
 			return nil, &Error{Kind: kind, File: source, Line: sc.line, Msg: fmt.Sprintf("stage %s: %v", sc.Stage, err)}
 		}

@@ -3,9 +3,12 @@ package config
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
+	"kidney3d/assets"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/stage"
 	_ "kidney3d/pipeline/stages/standard"
 )
@@ -22,7 +25,7 @@ func (nop) Check(*stage.Env) error                { return nil }
 func (nop) Run(context.Context, *stage.Env) error { return nil }
 
 func init() {
-	stage.Register("config_test_nop", func(name string, p stage.Params) (stage.Stage, error) {
+	stage.Register("config_test_nop", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
 		var params struct {
 			Level int `yaml:"level"`
 		}
@@ -35,7 +38,7 @@ func TestDefaultConfigBuilds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stages, err := c.Build(source)
+	stages, err := c.Build(source, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +59,7 @@ func TestConfigErrorsNameTheLine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Parse([]byte(tc.yaml), "t.yaml")
 			if err == nil {
-				_, err = c.Build("t.yaml")
+				_, err = c.Build("t.yaml", nil)
 			}
 			var ce *Error
 			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
@@ -71,7 +74,7 @@ func TestNamedStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stages, err := c.Build("t.yaml")
+	stages, err := c.Build("t.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,5 +99,31 @@ func TestConfigReadsAreBoundedAndNamesQuoted(t *testing.T) {
 	}
 	if _, _, err := Load("/dev/zero"); err == nil || !strings.Contains(err.Error(), "config: /dev/zero: not a regular file") {
 		t.Errorf("Load(/dev/zero): %v", err)
+	}
+}
+
+// TestStagesDeclareTheRunsLabels: with a label table of the run's own (a
+// label the default table lacks), the stages that read every label's mask
+// declare that label's, and a stage parameter may name it.
+func TestStagesDeclareTheRunsLabels(t *testing.T) {
+	table, err := labels.Parse(append(slices.Clone(assets.LabelsYAML), "  - {value: 40, name: adrenal_left, color: [200, 160, 60, 255]}\n"...), "labels.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse([]byte("stages:\n  - stage: load\n  - stage: cleanup\n  - {stage: merge, params: {precedence: [adrenal_left]}}\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Build("t.yaml", nil); err == nil {
+		t.Error("the default table took a precedence naming adrenal_left")
+	}
+	stages, err := c.Build("t.yaml", table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{stage.Given("adrenal_left"), stage.Mask("adrenal_left"), stage.Mask("adrenal_left")} {
+		if !slices.Contains(stages[i].Inputs(), want) {
+			t.Errorf("stage %s does not read %s", stages[i].Name(), want)
+		}
 	}
 }

@@ -389,7 +389,7 @@ func (s *split) write(ctx context.Context, c *casefile.Case, overwrite bool) ([]
 		if err := volume.SavePart(filepath.Join(staging, l+".nii.gz"), volume.CropPart(g, b.lo, crop)); err != nil {
 			return nil, err
 		}
-		masks[t] = Mask{Label: l, File: filepath.ToSlash(filepath.Join("input", "masks", l+".nii.gz")), Voxels: b.n, From: s.from[t]}
+		masks[t] = Mask{Label: l, File: c.Rel(c.MaskPath(l)), Voxels: b.n, From: s.from[t]}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"kidney3d/pipeline/labels"
 )
 
 // Resource is the class of machine resource a stage mostly uses; the
@@ -47,9 +49,10 @@ type Stage interface {
 
 // Factory makes a stage from its config.yaml entry: the name it runs
 // under (the registered name, or the entry's own name when one kind of
-// stage is configured twice, e.g. register_P and register_D) and its
-// parameters.
-type Factory func(name string, params Params) (Stage, error)
+// stage is configured twice, e.g. register_P and register_D), its
+// parameters, and the label table the run uses (the labels a stage reads
+// and writes are that table's).
+type Factory func(name string, params Params, table *labels.Table) (Stage, error)
 
 var (
 	registryMu sync.RWMutex
@@ -68,8 +71,9 @@ func Register(name string, f Factory) {
 }
 
 // New makes a stage of the registered kind, running under name ("" for
-// the kind's own name), from its parameters.
-func New(kind, name string, params Params) (Stage, error) {
+// the kind's own name), from its parameters, for the label table (nil:
+// labels.Default()).
+func New(kind, name string, params Params, table *labels.Table) (Stage, error) {
 	registryMu.RLock()
 	f, ok := registry[kind]
 	registryMu.RUnlock()
@@ -79,7 +83,10 @@ func New(kind, name string, params Params) (Stage, error) {
 	if name == "" {
 		name = kind
 	}
-	return f(name, params)
+	if table == nil {
+		table = labels.Default()
+	}
+	return f(name, params, table)
 }
 
 // Names lists the registered stages, sorted.

@@ -27,12 +27,12 @@ import (
 )
 
 func init() {
-	stage.Register("cleanup", func(name string, p stage.Params) (stage.Stage, error) {
-		s := &Stage{name: name, params: DefaultParams()}
+	stage.Register("cleanup", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
+		s := &Stage{name: name, params: DefaultParams(), table: table}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
-		return s, s.params.validate(labels.Default())
+		return s, s.params.validate(table)
 	})
 }
 
@@ -106,6 +106,7 @@ func (p Params) minIsland(l labels.Label) float64 {
 type Stage struct {
 	name   string
 	params Params
+	table  *labels.Table // the labels whose masks it cleans
 }
 
 // Name implements stage.Stage.
@@ -123,7 +124,7 @@ func (s *Stage) OptionalInputs() []string { return s.masks() }
 
 func (s *Stage) masks() []string {
 	var out []string
-	for _, l := range structures() {
+	for _, l := range s.structures() {
 		out = append(out, sources(l.Name)...)
 	}
 	return out
@@ -146,10 +147,10 @@ func source(env *stage.Env, label string) (artefact, path string, ok bool) {
 	return "", "", false
 }
 
-// structures are the labels of the default table but background.
-func structures() []labels.Label {
+// structures are the labels of the run's table but background.
+func (s *Stage) structures() []labels.Label {
 	var out []labels.Label
-	for _, l := range labels.Default().Labels {
+	for _, l := range s.table.Labels {
 		if l.Value != 0 {
 			out = append(out, l)
 		}
@@ -160,7 +161,7 @@ func structures() []labels.Label {
 // Outputs are every label's cleaned mask.
 func (s *Stage) Outputs() []string {
 	var out []string
-	for _, l := range structures() {
+	for _, l := range s.structures() {
 		out = append(out, Clean(l.Name))
 	}
 	return out
@@ -204,7 +205,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	var present []labels.Label
 	var paths []string
 	read := map[string]string{}
-	for _, l := range structures() {
+	for _, l := range s.structures() {
 		if a, p, ok := source(env, l.Name); ok {
 			present, paths = append(present, l), append(paths, p)
 			read[l.Name] = a

@@ -59,7 +59,7 @@ func run(c *casefile.Case, params stage.Params) error {
 		if kind == "cleanup" {
 			p = params
 		}
-		s, err := stage.New(kind, "", p)
+		s, err := stage.New(kind, "", p, nil)
 		if err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func TestParamsMustNameKnownLabels(t *testing.T) {
 		{"min_organ": 3},
 	}
 	for _, p := range tests {
-		if _, err := stage.New("cleanup", "", p); err == nil {
+		if _, err := stage.New("cleanup", "", p, nil); err == nil {
 			t.Errorf("accepted %v", p)
 		}
 	}

@@ -28,8 +28,8 @@ const Output = "derived/perirenal_fat"
 const label = "perirenal_fat"
 
 func init() {
-	stage.Register("perirenal_fat", func(name string, p stage.Params) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{Params: fat.Defaults}}
+	stage.Register("perirenal_fat", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
+		s := &Stage{name: name, params: Params{Params: fat.Defaults}, table: table}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
@@ -52,6 +52,7 @@ type Params struct {
 type Stage struct {
 	name   string
 	params Params
+	table  *labels.Table // the labels whose masks it reads
 }
 
 // Name implements stage.Stage.
@@ -78,7 +79,7 @@ func (s *Stage) Inputs() []string {
 // when the case gives that one, the stage leaves it be and writes nothing.
 func (s *Stage) OptionalInputs() []string {
 	var out []string
-	for _, l := range labels.Default().Labels {
+	for _, l := range s.table.Labels {
 		if l.Value != 0 {
 			out = append(out, stage.Mask(l.Name))
 		}

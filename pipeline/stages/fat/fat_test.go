@@ -33,10 +33,10 @@ func TestFatOnADefectiveDemoCase(t *testing.T) {
 }
 
 func TestParams(t *testing.T) {
-	if _, err := stage.New("perirenal_fat", "", stage.Params{"phase": "X"}); err == nil {
+	if _, err := stage.New("perirenal_fat", "", stage.Params{"phase": "X"}, nil); err == nil {
 		t.Error("accepted phase X")
 	}
-	s, err := stage.New("perirenal_fat", "", stage.Params{"margin_mm": 10})
+	s, err := stage.New("perirenal_fat", "", stage.Params{"margin_mm": 10}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

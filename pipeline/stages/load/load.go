@@ -46,8 +46,13 @@ import (
 const Summary = "inputs.json"
 
 func init() {
-	stage.Register("load", func(name string, p stage.Params) (stage.Stage, error) {
+	stage.Register("load", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
 		s := &Stage{name: name, params: Params{MinSpacing: 0.1, MaxSpacing: 20, MinOverlap: 0.1, MinSlices: MinSlices}}
+		for _, l := range table.Labels {
+			if l.Value != 0 {
+				s.masks = append(s.masks, stage.Given(l.Name))
+			}
+		}
 		return s, p.Decode(&s.params)
 	})
 }
@@ -78,7 +83,7 @@ type Stage struct {
 	name   string
 	params Params
 	// masks are the mask artefacts it may read: one per label of the
-	// default table, set when the stage first sees its environment.
+	// run's table.
 	masks []string
 }
 
@@ -125,13 +130,6 @@ func phaseArtefacts() []string {
 }
 
 func (s *Stage) maskArtefacts() []string {
-	if s.masks == nil {
-		for _, l := range labels.Default().Labels {
-			if l.Value != 0 {
-				s.masks = append(s.masks, stage.Given(l.Name))
-			}
-		}
-	}
 	return s.masks
 }
 
@@ -355,7 +353,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		Phases    map[string]PhaseSummary `json:"phases"`
 		Masks     map[string]MaskSummary  `json:"masks"`
 	}{ref, map[string]PhaseSummary{}, map[string]MaskSummary{}}
-	rel := func(p string) string { r, _ := filepath.Rel(env.Case.Dir, p); return filepath.ToSlash(r) }
+	rel := env.Case.Rel
 	masks := givenMasks(env, s.maskArtefacts())
 	total, done := len(masks), 0
 	for _, p := range casefile.Phases {

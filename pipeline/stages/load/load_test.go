@@ -48,7 +48,7 @@ func writeCase(t *testing.T, phases map[string]volume.Grid, masks map[string]*vo
 
 func runLoad(t *testing.T, c *casefile.Case) error {
 	t.Helper()
-	s, err := stage.New("load", "", nil)
+	s, err := stage.New("load", "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,9 +13,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"path/filepath"
 
 	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/stage"
@@ -23,7 +23,7 @@ import (
 )
 
 func init() {
-	stage.Register("measure", func(name string, p stage.Params) (stage.Stage, error) {
+	stage.Register("measure", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
 		s := &Stage{name: name, params: Params{Diameters: []string{"tumor", "cyst", "kidney_left", "kidney_right"}}}
 		return s, p.Decode(&s.params)
 	})
@@ -80,11 +80,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	rel, err := filepath.Rel(env.Case.Dir, path)
-	if err != nil {
-		return err
-	}
-	rel = filepath.ToSlash(rel)
+	rel := env.Case.Rel(path)
 	man, err := manifest.Load(env.Case.ManifestPath())
 	if err != nil {
 		return err
@@ -93,11 +89,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if rep.Structures, err = measure.Measure(ctx, lab, env.Labels, s.params.Diameters, env.Progress); err != nil {
 		return err
 	}
-	given, err := filepath.Rel(env.Case.Dir, env.Case.MasksDir())
-	if err != nil {
-		return err
-	}
-	prov := trace(man, rel, filepath.ToSlash(given))
+	prov := trace(man, rel, env.Case.Rel(env.Case.MasksDir()))
 	present := make([]string, len(rep.Structures))
 	for i, st := range rep.Structures {
 		rep.Structures[i].Provenance = prov.label(st.Name)

@@ -25,12 +25,12 @@ import (
 )
 
 func init() {
-	stage.Register("merge", func(name string, p stage.Params) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{Precedence: DefaultPrecedence}}
+	stage.Register("merge", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
+		s := &Stage{name: name, params: Params{Precedence: DefaultPrecedence}, table: table}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
-		return s, s.validate(labels.Default())
+		return s, s.validate(table)
 	})
 }
 
@@ -51,6 +51,7 @@ type Params struct {
 type Stage struct {
 	name   string
 	params Params
+	table  *labels.Table // the labels whose masks it reads
 }
 
 func (s *Stage) validate(t *labels.Table) error {
@@ -82,7 +83,7 @@ func (s *Stage) OptionalInputs() []string { return s.maskInputs() }
 
 func (s *Stage) maskInputs() []string {
 	var out []string
-	for _, l := range labels.Default().Labels {
+	for _, l := range s.table.Labels {
 		if l.Value != 0 {
 			out = append(out, sources(l.Name)...)
 		}

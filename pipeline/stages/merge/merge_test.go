@@ -62,7 +62,7 @@ func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
 }
 
 func TestPrecedenceMustNameKnownLabels(t *testing.T) {
-	if _, err := stage.New("merge", "", stage.Params{"precedence": []string{"tumor", "kidnee"}}); err == nil {
+	if _, err := stage.New("merge", "", stage.Params{"precedence": []string{"tumor", "kidnee"}}, nil); err == nil {
 		t.Fatal("accepted an unknown label")
 	}
 }

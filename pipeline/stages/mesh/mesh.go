@@ -12,13 +12,14 @@ import (
 	"os"
 
 	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/mesh/export"
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/pipeline/stage"
 )
 
 func init() {
-	stage.Register("mesh", func(name string, p stage.Params) (stage.Stage, error) {
+	stage.Register("mesh", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
 		s := &Stage{name: name, params: Params{Formats: "obj,glb"}}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err

@@ -40,7 +40,7 @@ func meshCase(t *testing.T) (*Stage, *stage.Env) {
 	if err := volume.Save(c.OutputLabelsPath(), lab); err != nil {
 		t.Fatal(err)
 	}
-	s, err := stage.New("mesh", "mesh", nil)
+	s, err := stage.New("mesh", "mesh", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"io"
 
 	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/post/reconnect"
@@ -24,7 +25,7 @@ import (
 )
 
 func init() {
-	stage.Register("reconnect", func(name string, p stage.Params) (stage.Stage, error) {
+	stage.Register("reconnect", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
 		probe := Params{Label: "artery"}
 		if err := p.Decode(&probe); err != nil {
 			return nil, err

@@ -65,7 +65,7 @@ func TestArteryAndUreterOnADefectiveDemoCase(t *testing.T) {
 }
 
 func TestParamsPresetsAndOverrides(t *testing.T) {
-	s, err := stage.New("reconnect", "reconnect_ureter", stage.Params{"label": "ureter", "min_mean_hu": 300})
+	s, err := stage.New("reconnect", "reconnect_ureter", stage.Params{"label": "ureter", "min_mean_hu": 300}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestParamsPresetsAndOverrides(t *testing.T) {
 		t.Errorf("outputs %v", got)
 	}
 	for _, bad := range []stage.Params{{"label": "nerve"}, {"phase": "X"}, {"max_gap": 3}} {
-		if _, err := stage.New("reconnect", "", bad); err == nil {
+		if _, err := stage.New("reconnect", "", bad, nil); err == nil {
 			t.Errorf("accepted %v", bad)
 		}
 	}

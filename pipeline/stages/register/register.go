@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/register"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/load"
@@ -19,7 +20,7 @@ import (
 )
 
 func init() {
-	stage.Register("register", func(name string, p stage.Params) (stage.Stage, error) {
+	stage.Register("register", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
 		s := &Stage{name: name, params: Params{Phase: "P", Fill: -1024, Init: "moments"}}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err

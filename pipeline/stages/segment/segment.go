@@ -66,8 +66,8 @@ var kinds = []kind{
 
 func init() {
 	for _, k := range kinds {
-		stage.Register(k.name, func(name string, p stage.Params) (stage.Stage, error) {
-			return newStage(k, name, p, catalogue())
+		stage.Register(k.name, func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
+			return newStage(k, name, p, table, catalogue())
 		})
 	}
 }
@@ -118,7 +118,7 @@ type Stage struct {
 	missing string
 }
 
-func newStage(k kind, name string, p stage.Params, cat modelpkg.Catalogue) (*Stage, error) {
+func newStage(k kind, name string, p stage.Params, table *labels.Table, cat modelpkg.Catalogue) (*Stage, error) {
 	s := &Stage{name: name, params: Params{Labels: k.labels, Mirror: "auto", Batch: 1}}
 	if err := p.Decode(&s.params); err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func newStage(k kind, name string, p stage.Params, cat modelpkg.Catalogue) (*Sta
 		return nil, fmt.Errorf("batch %d, threads %d: want batch ≥ 1 and threads ≥ 0", s.params.Batch, s.params.Threads)
 	}
 	for _, l := range s.params.Labels {
-		if _, ok := labels.Default().ByName(l); !ok {
+		if _, ok := table.ByName(l); !ok {
 			return nil, fmt.Errorf("label %q is not in the label table", l)
 		}
 	}

@@ -124,10 +124,10 @@ func TestStageWithAnUnavailableModelFails(t *testing.T) {
 		{broken, filepath.Join(broken, "model.onnx") + ": empty file"},
 		{huge, "over the image limit"},
 	} {
-		if _, err := stage.New("tumour", "", stage.Params{"model": c.model, "labels": []any{"kidney_left"}}); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := stage.New("tumour", "", stage.Params{"model": c.model, "labels": []any{"kidney_left"}}, nil); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("model %s: err = %v, want %q", c.model, err, c.want)
 		}
-		s, err := stage.New("tumour", "", stage.Params{"model": c.model, "labels": []any{"kidney_left"}, "optional": true})
+		s, err := stage.New("tumour", "", stage.Params{"model": c.model, "labels": []any{"kidney_left"}, "optional": true}, nil)
 		if err != nil {
 			t.Errorf("optional model %s: %v", c.model, err)
 		} else if why := s.(*Stage).missing; !strings.Contains(why, c.want) {
@@ -137,11 +137,11 @@ func TestStageWithAnUnavailableModelFails(t *testing.T) {
 }
 
 func TestStageRejectsLabelsTheModelLacks(t *testing.T) {
-	_, err := stage.New("ureter", "", stage.Params{"model": parityPackage(t)})
+	_, err := stage.New("ureter", "", stage.Params{"model": parityPackage(t)}, nil)
 	if err == nil || !strings.Contains(err.Error(), `no label "ureter"`) {
 		t.Errorf("err = %v", err)
 	}
-	if _, err := stage.New("vessels", "", stage.Params{"labels": []any{"kidney_middle"}}); err == nil {
+	if _, err := stage.New("vessels", "", stage.Params{"labels": []any{"kidney_middle"}}, nil); err == nil {
 		t.Error("a label outside the table was accepted")
 	}
 }

@@ -51,7 +51,7 @@ func Run(t testing.TB, c *casefile.Case, entries ...Entry) {
 	t.Helper()
 	var stages []stage.Stage
 	for _, e := range entries {
-		s, err := stage.New(e.Kind, e.Name, e.Params)
+		s, err := stage.New(e.Kind, e.Name, e.Params, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"os"
 
 	tplasset "kidney3d/assets/template"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/post/template"
 	"kidney3d/pipeline/stage"
@@ -24,7 +25,7 @@ import (
 const Output = "template/labels"
 
 func init() {
-	stage.Register("template", func(name string, p stage.Params) (stage.Stage, error) {
+	stage.Register("template", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
 		s := &Stage{name: name}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err

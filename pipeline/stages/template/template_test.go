@@ -43,7 +43,7 @@ func TestTemplateFileMustParse(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(`{"sides": {"up": []}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := stage.New("template", "", stage.Params{"file": bad}); err == nil {
+	if _, err := stage.New("template", "", stage.Params{"file": bad}, nil); err == nil {
 		t.Error("accepted a bad template")
 	}
 }
