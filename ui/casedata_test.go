@@ -11,7 +11,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/mesh/meshio"
 	_ "kidney3d/pipeline/stages/load"
 	_ "kidney3d/pipeline/stages/merge"
@@ -24,14 +24,7 @@ import (
 // and the slice panel offers P and D with P selected.
 func TestCaseWithoutTheArterialPhase(t *testing.T) {
 	test.NewTempApp(t)
-	dir := filepath.Join(t.TempDir(), "case")
-	dc, err := demo.Generate(demo.Options{Seed: 5, Size: demo.Small})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.Write(dir, dc); err != nil {
-		t.Fatal(err)
-	}
+	dir, dc := demotest.Write(t, 5)
 	if err := os.Remove(filepath.Join(dir, "input", "A.nii.gz")); err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/casefile"
-	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/manifest"
 )
 
@@ -68,14 +68,7 @@ func TestNoticeBanner(t *testing.T) {
 // it from the three phases, as `kidney3d run` records it.
 func recordedCase(t *testing.T) *casefile.Case {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "case")
-	dc, err := demo.Generate(demo.Options{Seed: 5, Size: demo.Small})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.Write(dir, dc); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := demotest.Write(t, 5)
 	c, err := casefile.Open(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"kidney3d/pipeline/casefile"
-	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/measure"
@@ -18,14 +18,7 @@ import (
 // demoCase writes a small demo case with no results.
 func demoCase(t *testing.T) *casefile.Case {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "case")
-	dc, err := demo.Generate(demo.Options{Seed: 4, Size: demo.Small})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.Write(dir, dc); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := demotest.Write(t, 4)
 	c, err := casefile.Open(dir)
 	if err != nil {
 		t.Fatal(err)
