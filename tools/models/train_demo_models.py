@@ -87,6 +87,10 @@ MODELS = {
         phases=["A|P|D"],
         labels=[("kidney", [1, 2]), ("tumor", [3]), ("cyst", [4])],
         iters=1500, fg=0.67, fg_class_weights=[0.2, 0.4, 0.4], ce_weights=[1.0, 1.0, 2.0, 2.0],
+        # Each (case, phase) is seen a third as often as a two-phase model's cases: train on from
+        # those weights with the tumour sampled and weighted more (validation tumour 0.62 -> 0.69).
+        then=dict(iters=2000, lr=2e-3, fg=0.75, fg_class_weights=[0.15, 0.5, 0.35],
+                  ce_weights=[1.0, 1.0, 3.0, 2.0], init_iters=1500),
         description="Demo single-phase kidney, tumour and cyst model (any one contrast phase: "
                     "arterial, portal venous or delayed) trained on synthetic kidney3d demo cases. "
                     "Not for clinical use."),
@@ -354,6 +358,7 @@ def train_model(name, spec, args, train_seeds, val_seeds):
     torch.set_num_threads(args.threads)
     if args.override:
         spec = dict(spec, **json.loads(args.override))
+    lr = spec.get("lr", args.lr)
     seed = 1000 + ORDER.index(name)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -381,7 +386,7 @@ def train_model(name, spec, args, train_seeds, val_seeds):
     mirror_axes = spec.get("mirror_axes", MIRROR_AXES)
     sampler = Sampler(train, K, patch, rng, spec.get("fg", 1 / 3), spec.get("fg_class_weights"),
                       flip_x=2 in mirror_axes)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-5)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-5)
     warm = min(50, iters // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda i: min(1.0, (i + 1) / max(1, warm)) * (1 - i / iters) ** 0.9)
@@ -392,7 +397,7 @@ def train_model(name, spec, args, train_seeds, val_seeds):
     # ends with the same weights as an uninterrupted one).
     import hashlib
     key = hashlib.sha1(json.dumps([name, {k: v for k, v in spec.items() if k != "description"}, iters,
-                                   patch, args.batch, args.lr, args.train_seeds, FEATURES],
+                                   patch, args.batch, lr, args.train_seeds, FEATURES],
                                   sort_keys=True, default=str).encode()).hexdigest()[:12]
     ckpt = os.path.join(args.cache, f"ckpt-{name}-{key}.pt")
     start, spent, run = 0, 0.0, 0.0
@@ -490,7 +495,7 @@ def train_model(name, spec, args, train_seeds, val_seeds):
                 + str(spec.get("init_iters")) + " iterations)"} if spec.get("init_from") else {}),
             "batch_size": args.batch,
             "loss": "cross-entropy + batch soft Dice (foreground classes)",
-            "optimizer": f"AdamW lr {args.lr} poly(0.9)",
+            "optimizer": f"AdamW lr {lr} poly(0.9)",
             "foreground_oversampling": round(spec.get("fg", 1 / 3), 3),
             "foreground_class_weights": spec.get("fg_class_weights"),
             "ce_class_weights": spec.get("ce_weights"),
@@ -508,6 +513,19 @@ def train_model(name, spec, args, train_seeds, val_seeds):
         f.write("\n")
     log(f"{name}: wrote {out} (model.onnx {os.path.getsize(os.path.join(out, 'model.onnx'))} bytes)")
     return {"name": name, "train_seconds": round(train_s, 1), "validation_dice": res}
+
+
+def train_stages(name, args, train_seeds, val_seeds):
+    """Train a model, then, when its spec says `then`, train on from those
+    weights with the settings given there; the package is the last stage's."""
+    spec = MODELS[name]
+    res = train_model(name, spec, args, train_seeds, val_seeds)
+    if "then" in spec:
+        shutil.copy(os.path.join(args.cache, f"{name}.pt"), os.path.join(args.cache, f"{name}-stage1.pt"))
+        spec2 = {k: v for k, v in spec.items() if k != "then"}
+        spec2.update(spec["then"], init_from=f"{name}-stage1.pt")
+        res = train_model(name, spec2, args, train_seeds, val_seeds)
+    return res
 
 
 def main():
@@ -580,7 +598,7 @@ def main():
             summary.append({"name": n, "train_seconds": m["training"]["train_seconds"],
                             "validation_dice": m["training"]["validation_dice"]})
     else:
-        summary = [train_model(n, MODELS[n], args, train_seeds, val_seeds) for n in only]
+        summary = [train_stages(n, args, train_seeds, val_seeds) for n in only]
     log("summary " + json.dumps(summary))
 
 
