@@ -233,7 +233,7 @@ func TestHostileModelPackagesInModelsCommands(t *testing.T) {
 			t.Logf("| models check | exit %d | %.2f s | %.0f MB | %s", check.Code, check.Elapsed.Seconds(), check.MaxRSSMB, strings.TrimSpace(check.Stderr))
 			if b.name != "spacing 0.0001 mm" { // a valid package, refused by check only
 				if list.Code != 1 || !strings.Contains(list.Stdout, "BROKEN") || !strings.Contains(list.Stdout, file) ||
-					!strings.Contains(list.Stdout, b.want) || strings.Contains(list.Stdout, "built-in:demo-vessels") {
+					!strings.Contains(list.Stdout, b.want) || strings.Contains(list.Stdout, "built-in:demo-vessels\n") {
 					t.Errorf("models list: exit %d\n%s%s", list.Code, list.Stdout, list.Stderr)
 				}
 			}

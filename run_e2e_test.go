@@ -248,11 +248,16 @@ func TestRunRejectsBadInputsBeforeWork(t *testing.T) {
 			os.WriteFile(p, b[:len(b)/3], 0o644)
 			return p
 		}, "unexpected EOF"},
-		{"missing A", func(dir string) string {
-			p := filepath.Join(dir, "input", "A.nii.gz")
-			os.Remove(p)
-			return p
-		}, "missing"},
+		{"missing A, masks on A's grid", func(dir string) string {
+			os.Remove(filepath.Join(dir, "input", "A.nii.gz"))
+			return filepath.Join(dir, "input", "masks", "tumor.nii.gz")
+		}, "mask of tumor is not on the grid of phase P (the reference) in any axis order or direction: volume: grids differ in origin"},
+		{"no phase", func(dir string) string {
+			for _, p := range []string{"A", "P", "D"} {
+				os.Remove(filepath.Join(dir, "input", p+".nii.gz"))
+			}
+			return filepath.Join(dir, "input")
+		}, "no phase: want at least one of A.nii.gz"},
 		{"2D image", func(dir string) string {
 			p := filepath.Join(dir, "input", "D.nii.gz")
 			v := volume.New[int16](volume.Grid{Dims: [3]int{64, 64, 1}, Affine: volume.Identity})
