@@ -94,7 +94,7 @@ func loadCase(dir string) (*caseData, error) {
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
-		lab, err := export.LoadLabelMap(path)
+		lab, err := volume.LoadLabelMap(path)
 		if err != nil {
 			return nil, err
 		}

@@ -11,7 +11,7 @@ import (
 	"strconv"
 
 	"kidney3d/pipeline/mesh"
-	"kidney3d/pipeline/mesh/export"
+	"kidney3d/pipeline/volume"
 )
 
 func init() { register("mesh", benchMesh) }
@@ -89,7 +89,7 @@ func benchMesh(env *Env) ([]Result, error) {
 
 // benchMeshInput measures one input.
 func benchMeshInput(env *Env, in meshInput, shared string, peersOK bool) ([]Result, error) {
-	v, err := export.LoadLabelMap(in.path)
+	v, err := volume.LoadLabelMap(in.path)
 	if err != nil {
 		return nil, err
 	}

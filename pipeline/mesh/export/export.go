@@ -10,16 +10,13 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
-	"kidney3d/nifti"
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio"
-	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/volume"
 )
 
@@ -81,7 +78,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	sum := &Summary{Input: opts.Input}
 	t0 := time.Now()
-	v, err := LoadLabelMap(opts.Input)
+	v, err := volume.LoadLabelMap(opts.Input)
 	if err != nil {
 		return nil, err
 	}
@@ -238,37 +235,6 @@ func labelColor(t *labels.Table, v int) [4]uint8 {
 	}
 	c[3] = 255
 	return c
-}
-
-// LoadLabelMap reads a label map as uint8 voxels. A file stored in another
-// type is accepted when every value is a whole number from 0 to 255.
-func LoadLabelMap(path string) (*volume.Volume[uint8], error) {
-	img, err := nifti.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	_, isBytes := img.Data.([]uint8)
-	if _, _, scaled := img.Slope(); !isBytes || scaled {
-		n := img.Header.Shape()
-		var bad atomic.Int64
-		bad.Store(-1)
-		parallel.For(n[0]*n[1]*n[2], 1<<16, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if x := img.Float64(i); x != math.Trunc(x) || x < 0 || x > 255 {
-					bad.CompareAndSwap(-1, int64(i))
-					return
-				}
-			}
-		})
-		if i := bad.Load(); i >= 0 {
-			return nil, fmt.Errorf("%s: not a label map: voxel %d holds %g (labels are whole numbers 0-255)", path, i, img.Float64(int(i)))
-		}
-	}
-	v, err := volume.FromImage[uint8](img)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return v, nil
 }
 
 // WriteText prints the summary as a table.

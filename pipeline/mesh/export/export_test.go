@@ -118,36 +118,6 @@ func TestRun(t *testing.T) {
 	}
 }
 
-func TestLoadLabelMap(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		path string
-		err  string
-	}{
-		{"uint8", writeLabelMap[uint8](t, 1), ""},
-		{"int16 with label values", writeLabelMap[int16](t, 1), ""},
-		{"values above 255", writeLabelMap[int16](t, 2), "not a label map"},
-		{"fractions", writeLabelMap[float32](t, 0.5), "not a label map"},
-		{"missing file", filepath.Join(t.TempDir(), "none.nii.gz"), "none.nii.gz"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			v, err := LoadLabelMap(tc.path)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("got %v, want an error containing %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if v.At(18, 2, 10) != 200 || v.At(6, 7, 6) != 1 {
-				t.Errorf("values %d, %d", v.At(18, 2, 10), v.At(6, 7, 6))
-			}
-		})
-	}
-}
-
 func TestLabelColor(t *testing.T) {
 	seen := map[[4]uint8]bool{}
 	for v := 100; v < 110; v++ {
