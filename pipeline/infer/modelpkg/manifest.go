@@ -272,6 +272,9 @@ func (m *Manifest) validateLabels(bad func(string, ...any)) {
 	}
 	byIndex := map[int]string{}
 	for name, v := range m.Labels {
+		if strings.TrimSpace(name) == "" {
+			bad("labels: a label has no name (value %d)", v)
+		}
 		if other, dup := byIndex[v]; dup {
 			bad("labels: %s and %s are both %d (region-based labels are not supported)", limits.Quote(other), limits.Quote(name), v)
 		}

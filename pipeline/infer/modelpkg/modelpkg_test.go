@@ -60,6 +60,7 @@ func TestParseManifestRejectsBadFields(t *testing.T) {
 		{`"input_phases": ["A", "P"]`, `"input_phases": ["A", "P|"]`, `"" is not a phase`},
 		{`"input_phases": ["A", "P"]`, `"input_phases": ["A", "P,D"]`, `"P,D" is not a phase`},
 		{`"vein": 3`, `"vein": 5`, "without gaps"},
+		{`"artery": 2`, `"": 2`, "a label has no name (value 2)"},
 		{`"vein": 3`, `"vein": 2`, "both 2"},
 		{`"background": 0, `, ``, "background must be 0"},
 		{`"spacing": [3.5, 2.75, 2.75]`, `"spacing": [3.5, 0, 2.75]`, "spacing"},
