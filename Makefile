@@ -124,18 +124,12 @@ vet: go-check
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-## fuzz: every fuzz target of every package (found by `go test -list`, so none is
-## forgotten) for $(FUZZTIME), on its kept corpus; new finds are not minimised, so
-## that each run spends its time exploring (-fuzzminimizetime=0)
+## fuzz: every fuzz target of every package for $(FUZZTIME), on its kept corpus
+## (tools/fuzz.sh); new finds are not minimised, so that each run spends its time
+## exploring (-fuzzminimizetime=0)
 FUZZFLAGS ?= -fuzzminimizetime=0
-FUZZ_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Fuzz' .)))
 fuzz:
-	@set -e; for pkg in $(FUZZ_PKGS); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "fuzz $$pkg $$f"; \
-	    $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) $$pkg; \
-	  done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZFLAGS="$(FUZZFLAGS)" ./tools/fuzz.sh
 
 ## bench: go test benchmarks and the kidney3d bench suite beside the peers
 bench: deps build
