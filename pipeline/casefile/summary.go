@@ -16,15 +16,8 @@ import (
 )
 
 // WriteSummary prints what a case holds: each phase's geometry and HU range
-// (the reference phase, whose grid the labels are on, marked),
-// whether each result (label map, meshes, report) is current or out of
-// date (Case.Current), and the structures of its label map with volumes:
-// output/report.json's when the label map and report are current (with
-// the report's not-for-clinical-use notice and skipped stages), else
-// measured (measure.Measure) from output/labels.nii.gz when current or,
-// when the case has no results, from the truth of a demo case, marked as
-// such. A volume the field of view cuts reads "≥". Volumes of an
-// out-of-date label map are not printed.
+// (the reference phase, whose grid the labels are on, marked), then its
+// results (WriteResults).
 func WriteSummary(w io.Writer, dir string) error {
 	c, err := Open(dir)
 	if err != nil {
@@ -49,6 +42,19 @@ func WriteSummary(w io.Writer, dir string) error {
 			info.Dims[0], info.Dims[1], info.Dims[2], info.Spacing[0], info.Spacing[1], info.Spacing[2],
 			info.Orientation, info.Min, info.Max, note)
 	}
+	return c.WriteResults(w)
+}
+
+// WriteResults prints whether each result (label map, meshes, report) is
+// current or out of date (Case.Current), and the structures of its label
+// map with volumes:
+// output/report.json's when the label map and report are current (with
+// the report's not-for-clinical-use notice and skipped stages), else
+// measured (measure.Measure) from output/labels.nii.gz when current or,
+// when the case has no results, from the truth of a demo case, marked as
+// such. A volume the field of view cuts reads "≥". Volumes of an
+// out-of-date label map are not printed.
+func (c *Case) WriteResults(w io.Writer) error {
 	labelsPath := c.OutputLabelsPath()
 	results := []struct{ what, path string }{
 		{"labels", labelsPath}, {"meshes", c.ArtefactPath("", "meshes")}, {"report", c.ArtefactPath("", "report")}}

@@ -46,8 +46,8 @@ type OptionError struct{ error }
 func (e OptionError) Unwrap() error { return e.error }
 
 // Run runs the pipeline on the case folder dir; without opts.Events or
-// opts.JSON it shows progress on stderr and ends with the case's summary
-// on stdout (casefile.WriteSummary). Once the options and the
+// opts.JSON it shows progress on stderr and ends with the case's results
+// on stdout (casefile.Case.WriteResults). Once the options and the
 // configuration are checked, it takes the case's lock (casefile.Lock) and
 // holds it to the end: when another process holds it, Run fails at once
 // with a *casefile.BusyError, or with opts.Wait says so and waits.
@@ -139,10 +139,12 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 	if bar == nil {
 		return nil
 	}
-	// On a terminal, the case as it now stands: its structures, what
-	// could not be made and why, and the not-for-clinical-use notice.
+	// On a terminal, the results as they now stand: their structures,
+	// what could not be made and why, and the not-for-clinical-use notice
+	// (not the phases' HU ranges, which would decode every phase again).
 	bar.finish()
-	return casefile.WriteSummary(stdout, dir)
+	fmt.Fprintf(stdout, "case %s\n", dir)
+	return c.WriteResults(stdout)
 }
 
 // AppLogEnv names the environment variable that moves the application log.
