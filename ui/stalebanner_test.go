@@ -2,7 +2,6 @@ package ui
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,16 +72,7 @@ func recordedCase(t *testing.T) *casefile.Case {
 	if err != nil {
 		t.Fatal(err)
 	}
-	truth, err := os.ReadFile(c.TruthPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(c.OutputLabelsPath()), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(c.OutputLabelsPath(), truth, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	demotest.TruthAsOutput(t, c.Dir)
 	m := &manifest.Manifest{Format: manifest.Format, Stages: map[string]*manifest.Entry{}, Hashes: map[string]manifest.CachedHash{}}
 	h := &manifest.Hasher{Root: dir, Cache: m.Hashes}
 	e := &manifest.Entry{Status: manifest.OK, Inputs: map[string]manifest.File{}, Outputs: map[string]manifest.File{}}

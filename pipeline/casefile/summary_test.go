@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,16 +51,7 @@ func TestSummaryOfAnUnprocessedDemoCaseSaysItIsTheTruth(t *testing.T) {
 // the stages that made nothing.
 func TestSummaryReadsTheReport(t *testing.T) {
 	c := demoCase(t)
-	truth, err := os.ReadFile(c.TruthPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(c.OutputLabelsPath()), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(c.OutputLabelsPath(), truth, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	demotest.TruthAsOutput(t, c.Dir)
 	model := modelpkg.Identity{Name: "demo-organs", Version: "1.0.0", IntendedUse: "demonstration only; trained on synthetic phantoms — not for clinical use"}
 	rep := measure.Report{LabelMap: "output/labels.nii.gz", Structures: []measure.Structure{
 		{Name: "liver", Value: 9, Voxels: 10, VolumeML: 1012.66, VolumeIsLowerBound: true,

@@ -2,9 +2,11 @@
 package demotest
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/demo"
 )
 
@@ -22,4 +24,21 @@ func Write(t testing.TB, seed int64) (string, *demo.Case) {
 		t.Fatal(err)
 	}
 	return dir, c
+}
+
+// TruthAsOutput copies the demo case's truth to output/labels.nii.gz, as
+// if a run had made it.
+func TruthAsOutput(t testing.TB, dir string) {
+	t.Helper()
+	c := &casefile.Case{Dir: dir}
+	truth, err := os.ReadFile(c.TruthPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(c.OutputLabelsPath()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.OutputLabelsPath(), truth, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

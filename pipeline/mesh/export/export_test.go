@@ -16,22 +16,22 @@ import (
 )
 
 // writeLabelMap writes a small label map: a kidney_left ball (1), a vein
-// bar (6), a value the default table lacks (200), stored as T.
-func writeLabelMap[T volume.Voxel](t *testing.T, scale float64) string {
+// bar (6) and a value the default table lacks (200).
+func writeLabelMap(t *testing.T) string {
 	t.Helper()
 	g := volume.Grid{Dims: [3]int{20, 16, 12}, Affine: volume.Affine{{-1, 0, 0, 10}, {0, -1, 0, 8}, {0, 0, 2, -5}, {0, 0, 0, 1}}}
-	v := volume.New[T](g)
+	v := volume.New[uint8](g)
 	for k := 0; k < 12; k++ {
 		for j := 0; j < 16; j++ {
 			for i := 0; i < 20; i++ {
 				x, y, z := float64(i)-6, float64(j)-7, float64(k)-6
 				switch {
 				case x*x+y*y+4*z*z <= 16:
-					v.Set(i, j, k, T(1*scale))
+					v.Set(i, j, k, 1)
 				case i >= 14 && i <= 15 && k >= 3 && k <= 4:
-					v.Set(i, j, k, T(6*scale))
+					v.Set(i, j, k, 6)
 				case i == 18 && j == 2 && k == 10:
-					v.Set(i, j, k, T(200*scale))
+					v.Set(i, j, k, 200)
 				}
 			}
 		}
@@ -44,7 +44,7 @@ func writeLabelMap[T volume.Voxel](t *testing.T, scale float64) string {
 }
 
 func TestRun(t *testing.T) {
-	in := writeLabelMap[uint8](t, 1)
+	in := writeLabelMap(t)
 	for _, tc := range []struct {
 		name      string
 		opts      Options
@@ -130,7 +130,7 @@ func TestLabelColor(t *testing.T) {
 }
 
 func TestRunRemovesLeftoverTemporariesOfAKilledRun(t *testing.T) {
-	in := writeLabelMap[uint8](t, 1)
+	in := writeLabelMap(t)
 	out := t.TempDir()
 	leftover := filepath.Join(out, ".model.glb.tmp-2718281828")
 	mine := filepath.Join(out, "notes.txt")
@@ -151,7 +151,7 @@ func TestRunRemovesLeftoverTemporariesOfAKilledRun(t *testing.T) {
 }
 
 func TestRunStopsWhenCancelledAndWritesNothing(t *testing.T) {
-	in := writeLabelMap[uint8](t, 1)
+	in := writeLabelMap(t)
 	out := filepath.Join(t.TempDir(), "model")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
