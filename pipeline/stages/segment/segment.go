@@ -281,9 +281,9 @@ func (s *Stage) Check(env *stage.Env) error {
 // choose is the first model whose every channel has a phase the case
 // has, with the phase fed to each channel; ok is false when there is
 // none.
-func (s *Stage) choose(env *stage.Env) (w way, phases []string, ok bool) {
+func (s *Stage) choose(env *stage.Env) (way, []string, bool) {
 	for _, w := range s.ways {
-		phases = phases[:0]
+		var phases []string
 		for _, ch := range w.pkg.Channels() {
 			for _, p := range ch {
 				if _, err := env.Input(stage.Registered(p)); err == nil {
@@ -299,8 +299,8 @@ func (s *Stage) choose(env *stage.Env) (w way, phases []string, ok bool) {
 	return way{}, nil, false
 }
 
-// needs says which phases the stage's models need: "needs phases A and P
-// (model demo-tumour) or one of phases A, P, D (model demo-kidney)".
+// needs says which phases the stage's models need: "needs phase A and
+// phase P (model demo-tumour) or one of phases A, P, D (model demo-kidney)".
 func (s *Stage) needs() string {
 	var alts []string
 	for _, w := range s.ways {
