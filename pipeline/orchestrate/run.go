@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -62,6 +63,7 @@ type runner struct {
 	mu      sync.Mutex // guards man, hasher and events
 	man     *manifest.Manifest
 	hasher  *manifest.Hasher
+	volumes *stage.Store // the run's decoded volumes
 	started time.Time
 	// absent holds, per stage index, the optional outputs its run did not
 	// write; only the scheduling goroutine touches it.
@@ -117,7 +119,7 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 		return err
 	}
 	r := &runner{opts: opts, c: c, plan: p, man: man, started: time.Now(), absent: map[int]map[string]bool{}, couldNot: map[int]string{},
-		hasher: &manifest.Hasher{Root: c.Dir, Cache: man.Hashes}}
+		hasher: &manifest.Hasher{Root: c.Dir, Cache: man.Hashes}, volumes: stage.NewStore()}
 	return r.schedule(ctx)
 }
 
@@ -210,6 +212,15 @@ func (r *runner) schedule(parent context.Context) error {
 		o := <-done
 		active--
 		slots[r.plan.stages[o.i].Resource()]++
+		// A file no stage left to run reads is not kept decoded.
+		r.volumes.Release(func(path string) bool {
+			for i, st := range state {
+				if (st == pending || st == running) && i != o.i && slices.Contains(slices.Collect(maps.Values(r.plan.sources[i])), path) {
+					return true
+				}
+			}
+			return false
+		})
 		if o.err != nil {
 			state[o.i] = unavailable
 			if firstErr == nil {
@@ -343,6 +354,7 @@ func (r *runner) runStage(ctx context.Context, i int) (absent map[string]bool, e
 		return absent, nil
 	}
 	env := stage.NewEnv(r.c, r.opts.Labels, log, s.Name(), r.opts.Device, r.plan.sources[i], r.progress(s.Name(), t0))
+	env.Volumes = r.volumes
 	r.emit(Event{Stage: s.Name(), State: Running})
 	log.Info("stage started")
 	if err := s.Check(env); err != nil {

@@ -47,25 +47,56 @@ func plan(fixed, moving volume.Grid, o Options) []levelPlan {
 	return out
 }
 
-// buildLevel downsamples both images as lp says.
-func buildLevel(ctx context.Context, fixed, moving *volume.Volume[int16], lp levelPlan, threshold float64) (level, error) {
-	var lv level
-	var err error
-	if lv.fixed, err = downsample(ctx, fixed, lp.fixed); err != nil {
-		return lv, err
+// buildLevels makes the pyramid's levels, finest first: a level whose
+// decimations are multiples of a finer level's is coarsened from that
+// level (coarsen), the others are downsampled from the images.
+func buildLevels(ctx context.Context, fixed, moving *volume.Volume[int16], plans []levelPlan, threshold float64) ([]level, error) {
+	out := make([]level, len(plans))
+	for l := len(plans) - 1; l >= 0; l-- {
+		lp := plans[l]
+		from := -1
+		for k := l + 1; k < len(plans) && from < 0; k++ {
+			if divides(plans[k].fixed, lp.fixed) && divides(plans[k].moving, lp.moving) {
+				from = k
+			}
+		}
+		var lv level
+		var err error
+		if from < 0 {
+			lv.fixed, err = downsample(ctx, fixed, lp.fixed)
+			if err == nil {
+				lv.moving, err = downsample(ctx, moving, lp.moving)
+			}
+		} else {
+			lv.fixed, err = coarsen(ctx, out[from].fixed, plans[from].fixed, lp.fixed)
+			if err == nil {
+				lv.moving, err = coarsen(ctx, out[from].moving, plans[from].moving, lp.moving)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		lv.fixedBody = bodyOf(lv.fixed, threshold)
+		lv.movingBody = bodyOf(lv.moving, threshold)
+		if lv.fixedBody.count == 0 {
+			return nil, fmt.Errorf("%w: fixed image has no voxel above %g HU", ErrNoBody, threshold)
+		}
+		if lv.movingBody.count == 0 {
+			return nil, fmt.Errorf("%w: moving image has no voxel above %g HU", ErrNoBody, threshold)
+		}
+		out[l] = lv
 	}
-	if lv.moving, err = downsample(ctx, moving, lp.moving); err != nil {
-		return lv, err
+	return out, nil
+}
+
+// divides reports whether every decimation of g divides that of f.
+func divides(g, f [3]int) bool {
+	for a := range g {
+		if f[a]%g[a] != 0 {
+			return false
+		}
 	}
-	lv.fixedBody = bodyOf(lv.fixed, threshold)
-	lv.movingBody = bodyOf(lv.moving, threshold)
-	if lv.fixedBody.count == 0 {
-		return lv, fmt.Errorf("%w: fixed image has no voxel above %g HU", ErrNoBody, threshold)
-	}
-	if lv.movingBody.count == 0 {
-		return lv, fmt.Errorf("%w: moving image has no voxel above %g HU", ErrNoBody, threshold)
-	}
-	return lv, nil
+	return true
 }
 
 // sampleCount is how many samples a body of count voxels gets.

@@ -14,10 +14,11 @@ func testMetric(t *testing.T, shift Transform) *mattes {
 	fixed := phantom(t, g, 0, Transform{}, 5, 1)
 	moving := phantom(t, g, 1, shift, 5, 2)
 	f := shrinkFactors(g, 3)
-	lv, err := buildLevel(context.Background(), fixed, moving, levelPlan{shrink: 2, fixed: f, moving: f}, -500)
+	levels, err := buildLevels(context.Background(), fixed, moving, []levelPlan{{shrink: 2, fixed: f, moving: f}}, -500)
 	if err != nil {
 		t.Fatal(err)
 	}
+	lv := levels[0]
 	m, err := lv.metric(DefaultOptions(), 0, lv.fixedBody.centroid)
 	if err != nil {
 		t.Fatal(err)

@@ -83,11 +83,12 @@ func Rigid(ctx context.Context, fixed, moving *volume.Volume[int16], opts Option
 	var res Result
 	var start, p params
 	var center [3]float64
+	pyramid, err := buildLevels(ctx, fixed, moving, levels, opts.BodyThreshold)
+	if err != nil {
+		return Result{}, err
+	}
 	for l, lp := range levels {
-		lv, err := buildLevel(ctx, fixed, moving, lp, opts.BodyThreshold)
-		if err != nil {
-			return Result{}, err
-		}
+		lv := pyramid[l]
 		if l == 0 {
 			center, start = initialise(lv, opts.Init)
 			p = start

@@ -21,6 +21,9 @@ type Env struct {
 	// Record holds facts the stage wants in the manifest beside its
 	// outputs (e.g. a registration's transform and residual).
 	Record map[string]any
+	// Volumes holds the run's decoded volumes (LoadVolume, SaveVolume);
+	// nil reads every volume from its file.
+	Volumes *Store
 
 	stage    string
 	sources  map[string]string

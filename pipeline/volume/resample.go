@@ -116,13 +116,80 @@ func (v *Volume[T]) nearestRow(row []T, p, step [3]float64, i0 int) {
 	}
 }
 
-// linearRow fills row with trilinear samples at p + (i0+i)·step.
+// linearRow fills row with trilinear samples at p + (i0+i)·step: the
+// samples whose eight neighbours all lie inside the source without
+// clamping (most of them) by an unclamped loop that computes the same
+// values, the others by trilinear.
 func (v *Volume[T]) linearRow(row []T, p, step [3]float64, i0 int) {
 	lo, hi, isInt := limits[T]()
-	for i := range row {
-		t := float64(i0 + i)
-		row[i] = castVoxel[T](v.trilinear([3]float64{p[0] + t*step[0], p[1] + t*step[1], p[2] + t*step[2]}), lo, hi, isInt)
+	clamped := func(from, to int) {
+		for i := from; i < to; i++ {
+			t := float64(i0 + i)
+			row[i] = castVoxel[T](v.trilinear([3]float64{p[0] + t*step[0], p[1] + t*step[1], p[2] + t*step[2]}), lo, hi, isInt)
+		}
 	}
+	f0, f1 := v.interiorRun(p, step, i0, len(row))
+	clamped(0, f0)
+	clamped(f1, len(row))
+	nx, sxy := v.Dims[0], v.Dims[0]*v.Dims[1]
+	c := v.Data
+	for i := f0; i < f1; i++ {
+		t := float64(i0 + i)
+		x, y, z := p[0]+t*step[0], p[1]+t*step[1], p[2]+t*step[2]
+		bx, by, bz := int(x), int(y), int(z)
+		fx, fy, fz := x-float64(bx), y-float64(by), z-float64(bz)
+		n := bx + nx*by + sxy*bz
+		x00 := lerp(float64(c[n]), float64(c[n+1]), fx)
+		x10 := lerp(float64(c[n+nx]), float64(c[n+nx+1]), fx)
+		x01 := lerp(float64(c[n+sxy]), float64(c[n+sxy+1]), fx)
+		x11 := lerp(float64(c[n+sxy+nx]), float64(c[n+sxy+nx+1]), fx)
+		row[i] = castVoxel[T](lerp(lerp(x00, x10, fy), lerp(x01, x11, fy), fz), lo, hi, isInt)
+	}
+}
+
+// interiorRun is a range [f0, f1) of row indices i whose sample point
+// p + (i0+i)·step lies in [0, n−1) along every axis, so that trilinear
+// would neither clamp it nor move its base voxel: empty when an axis has
+// a single voxel. The sample coordinate is monotone in i, so the range
+// is checked at its ends.
+func (v *Volume[T]) interiorRun(p, step [3]float64, i0, n int) (f0, f1 int) {
+	inside := func(i int) bool {
+		t := float64(i0 + i)
+		for a := 0; a < 3; a++ {
+			if x := p[a] + t*step[a]; !(x >= 0 && x < float64(v.Dims[a]-1)) {
+				return false
+			}
+		}
+		return true
+	}
+	lo, hi := 0.0, float64(n)
+	for a := 0; a < 3; a++ {
+		if v.Dims[a] < 2 {
+			return 0, 0
+		}
+		if step[a] == 0 {
+			if !(p[a] >= 0 && p[a] < float64(v.Dims[a]-1)) {
+				return 0, 0
+			}
+			continue
+		}
+		t0, t1 := (0-p[a])/step[a], (float64(v.Dims[a]-1)-p[a])/step[a]
+		if t0 > t1 {
+			t0, t1 = t1, t0
+		}
+		lo, hi = max(lo, t0-float64(i0)), min(hi, t1-float64(i0))
+	}
+	if !(hi > lo) {
+		return 0, 0
+	}
+	f0, f1 = max(0, int(math.Ceil(lo))), min(n, int(math.Floor(hi))+1)
+	for f0 < f1 && !inside(f0) {
+		f0++
+	}
+	for f1 > f0 && !inside(f1-1) {
+		f1--
+	}
+	return f0, f1
 }
 
 func clampIndex(i, n int) int {

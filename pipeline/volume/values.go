@@ -18,6 +18,59 @@ type Values struct {
 
 // ValuesOf scans every voxel of img once, on every core.
 func ValuesOf(img *nifti.Image) Values {
+	switch d := img.Data.(type) {
+	case []uint8:
+		return integerValues(img, d)
+	case []int8:
+		return integerValues(img, d)
+	case []int16:
+		return integerValues(img, d)
+	case []uint16:
+		return integerValues(img, d)
+	case []int32:
+		return integerValues(img, d)
+	case []uint32:
+		return integerValues(img, d)
+	}
+	return scanValues(img)
+}
+
+// integerValues is ValuesOf for stored integers: the scaling is linear, so
+// the extremes are those of the stored values, scaled; only a non-finite
+// scaling needs every voxel scaled.
+func integerValues[T uint8 | int8 | int16 | uint16 | int32 | uint32](img *nifti.Image, data []T) Values {
+	slope, inter, _ := img.Slope()
+	if len(data) == 0 || math.IsNaN(slope*inter) || math.IsInf(slope, 0) || math.IsInf(inter, 0) {
+		return scanValues(img)
+	}
+	var mu sync.Mutex
+	lo, hi := 0, 0 // indices of the smallest and largest stored value
+	parallelFor(len(data), func(a, b int) {
+		l, h := a, a
+		for n := a + 1; n < b; n++ {
+			if data[n] < data[l] {
+				l = n
+			} else if data[n] > data[h] {
+				h = n
+			}
+		}
+		mu.Lock()
+		if data[l] < data[lo] {
+			lo = l
+		}
+		if data[h] > data[hi] {
+			hi = h
+		}
+		mu.Unlock()
+	})
+	out := noValues()
+	out.add(lo, img.Float64(lo))
+	out.add(hi, img.Float64(hi))
+	return out
+}
+
+// scanValues is ValuesOf voxel by voxel.
+func scanValues(img *nifti.Image) Values {
 	out := noValues()
 	var mu sync.Mutex
 	parallelFor(nImageVoxels(img), func(a, b int) {

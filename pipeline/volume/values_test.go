@@ -150,3 +150,31 @@ func TestLoadMaskBoxIsCropOfLoadMask(t *testing.T) {
 		t.Errorf("-Inf in the box: %v", err)
 	}
 }
+
+// TestValuesOfStoredIntegers checks that ValuesOf takes the extremes of
+// stored integers as a voxel-by-voxel scan of the scaled values does,
+// whatever the sign of the slope.
+func TestValuesOfStoredIntegers(t *testing.T) {
+	g := Grid{Dims: [3]int{33, 17, 9}, Affine: Identity}
+	i16 := make([]int16, g.Len())
+	for n := range i16 {
+		i16[n] = int16((n*7919)%3001 - 1500)
+	}
+	u8 := make([]uint8, g.Len())
+	for n := range u8 {
+		u8[n] = uint8(n * 31)
+	}
+	images := map[string]*nifti.Image{
+		"int16": {Header: nifti.NewHeader(g.Dims, nifti.Int16, g.Affine), Data: i16},
+		"uint8": {Header: nifti.NewHeader(g.Dims, nifti.Uint8, g.Affine), Data: u8},
+	}
+	for name, img := range images {
+		for _, scale := range [][2]float64{{1, 0}, {0.5, -1024}, {-2, 3}, {0, 7}, {math.Inf(1), 0}} {
+			img.Header.SclSlope, img.Header.SclInter = scale[0], scale[1]
+			got, want := ValuesOf(img), scanValues(img)
+			if got.Min != want.Min || got.Max != want.Max || got.NonFinite != want.NonFinite {
+				t.Errorf("%s scaled by %v: ValuesOf = %+v, scan = %+v", name, scale, got, want)
+			}
+		}
+	}
+}

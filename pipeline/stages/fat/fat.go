@@ -207,7 +207,7 @@ func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 				return
 			}
 			if n == 0 {
-				in.CT, errs[0] = volume.LoadBox[int16](ctPath, lo, hi)
+				in.CT, errs[0] = stage.LoadVolumeBox[int16](env, s.ct(), lo, hi)
 				continue
 			}
 			name := others[n-1]

@@ -32,12 +32,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"kidney3d/nifti"
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/maskimport"
+	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
 )
@@ -361,52 +363,63 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 			total++
 		}
 	}
-	for _, p := range casefile.Phases {
+	// The phases are decoded side by side (each file is one gzip stream
+	// for files made elsewhere) and kept for the stages after, which then
+	// do not decode them again.
+	phases := make([]phaseCheck, len(casefile.Phases))
+	var wg sync.WaitGroup
+	for n, p := range casefile.Phases {
 		path, err := env.Input(stage.Phase(p))
 		if err != nil {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		img, err := nifti.ReadFile(path)
-		if err != nil {
-			bad.add(path, "%v", unwrapFile(err, path))
-			continue
-		}
-		vals, err := checkValues(img)
-		if err != nil {
-			bad.add(path, "%v", err)
-			continue
-		}
-		a := volume.Affine(img.Header.Affine())
-		out.Phases[p] = PhaseSummary{File: rel(path), Dims: img.Header.Shape(), Spacing: a.Spacing(), Orientation: a.AxisCodes(), Min: vals.Min, Max: vals.Max}
-		done++
-		env.Progress(float64(done) / float64(total))
+		phases[n].path = path
+		wg.Go(func() {
+			if ctx.Err() == nil {
+				phases[n] = checkPhase(env, p, path)
+			}
+		})
 	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for n, p := range casefile.Phases {
+		switch c := phases[n]; {
+		case c.path == "":
+		case c.problem != "":
+			bad.add(c.path, "%s", c.problem)
+		default:
+			c.summary.File = rel(c.path)
+			out.Phases[p] = c.summary
+			done++
+		}
+	}
+	env.Progress(float64(done) / float64(total))
 	refGrid, err := volume.ReadGrid(refPath)
 	if err != nil {
 		return err
 	}
-	for _, label := range sortedKeys(masks) {
-		path := masks[label]
-		if err := ctx.Err(); err != nil {
-			return err
+	names := sortedKeys(masks)
+	checked := make([]maskCheck, len(names))
+	parallel.For(len(names), 1, func(lo, hi int) {
+		for n := lo; n < hi && ctx.Err() == nil; n++ {
+			checked[n] = checkGivenMask(masks[names[n]], refGrid)
 		}
-		n, err := checkMask(path)
-		if err != nil {
-			bad.add(path, "%v", err)
-			continue
-		}
-		stored, err := volume.CheckMaskGrid(path, refGrid)
-		if err != nil {
-			bad.add(path, "%v", unwrapFile(err, path))
-			continue
-		}
-		out.Masks[label] = MaskSummary{File: rel(path), Voxels: n, Stored: stored}
-		done++
-		env.Progress(float64(done) / float64(total))
+	})
+	if err := ctx.Err(); err != nil {
+		return err
 	}
+	for n, label := range names {
+		path, c := masks[label], checked[n]
+		if c.problem != "" {
+			bad.add(path, "%s", c.problem)
+			continue
+		}
+		out.Masks[label] = MaskSummary{File: rel(path), Voxels: c.voxels, Stored: c.stored}
+		done++
+	}
+	env.Progress(float64(done) / float64(total))
 	if err := bad.err(); err != nil {
 		return err
 	}
@@ -415,6 +428,54 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}, env.Atomic())
+}
+
+// phaseCheck is what checking one phase found: its summary, or the
+// problem with its file.
+type phaseCheck struct {
+	path    string
+	summary PhaseSummary
+	problem string
+}
+
+// checkPhase reads a phase, checks its values and keeps its voxels for the
+// run (stage.KeepVolume) as the stages read them: int16 HU.
+func checkPhase(env *stage.Env, phase, path string) phaseCheck {
+	img, err := nifti.ReadFile(path)
+	if err != nil {
+		return phaseCheck{path: path, problem: unwrapFile(err, path)}
+	}
+	vals, err := checkValues(img)
+	if err != nil {
+		return phaseCheck{path: path, problem: err.Error()}
+	}
+	a := volume.Affine(img.Header.Affine())
+	if v, err := volume.FromImage[int16](img); err == nil {
+		stage.KeepVolume(env, stage.Phase(phase), v)
+	}
+	return phaseCheck{path: path, summary: PhaseSummary{Dims: img.Header.Shape(), Spacing: a.Spacing(), Orientation: a.AxisCodes(), Min: vals.Min, Max: vals.Max}}
+}
+
+// maskCheck is what checking one given mask found: its voxels inside and
+// its storage, or the problem with its file.
+type maskCheck struct {
+	voxels  int
+	stored  string
+	problem string
+}
+
+// checkGivenMask reads a given mask (checkMask) and checks that it lies on
+// the reference grid, in any storage of it (volume.CheckMaskGrid).
+func checkGivenMask(path string, ref volume.Grid) maskCheck {
+	n, err := checkMask(path)
+	if err != nil {
+		return maskCheck{problem: err.Error()}
+	}
+	stored, err := volume.CheckMaskGrid(path, ref)
+	if err != nil {
+		return maskCheck{problem: unwrapFile(err, path)}
+	}
+	return maskCheck{voxels: n, stored: stored}
 }
 
 // checkMask reads a mask made elsewhere (volume.LoadMask: any nonzero

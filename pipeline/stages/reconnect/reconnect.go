@@ -255,7 +255,7 @@ func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [
 				case n == 2 && files[n] != "":
 					spine, errs[n] = volume.LoadMaskBoxOn(files[n], grid, lo, hi)
 				case n < 2 && (n == 0 || files[n] != files[0]):
-					phases[n], errs[n] = volume.LoadBox[int16](files[n], lo, hi)
+					phases[n], errs[n] = stage.LoadVolumeBox[int16](env, []string{stage.Reference, s.hu()}[n], lo, hi)
 				}
 			}
 		})

@@ -94,16 +94,17 @@ func (s *Stage) Check(env *stage.Env) error {
 func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	refPath, _ := env.Input(stage.Reference)
 	mPath, _ := env.Input(stage.Phase(s.params.Phase))
-	fixed, err := volume.Load[int16](refPath)
+	fixed, err := stage.LoadVolume[int16](env, stage.Reference)
 	if err != nil {
 		return err
 	}
-	moving, err := volume.Load[int16](mPath)
+	moving, err := stage.LoadVolume[int16](env, stage.Phase(s.params.Phase))
 	if err != nil {
 		return err
 	}
 	// Registered and resampled from their storages nearest to RAS, as Rigid
-	// works: the same images, held once.
+	// works: the same images, held once (Canonical copies only a volume not
+	// stored so; the run's volumes are shared and never changed).
 	fixedGrid := fixed.Grid
 	fixed, moving = register.Canonical(fixed), register.Canonical(moving)
 	opts := register.DefaultOptions()
@@ -120,5 +121,5 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	return volume.Save(env.Output(stage.Registered(s.params.Phase)), out, env.Atomic())
+	return stage.SaveVolume(env, stage.Registered(s.params.Phase), out)
 }

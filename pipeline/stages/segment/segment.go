@@ -399,7 +399,7 @@ func (s *Stage) skip(env *stage.Env, why string) {
 }
 
 // loadPhases reads the phases, concurrently, as int16 on the reference
-// grid.
+// grid (the run's shared volumes: never changed here).
 func loadPhases(ctx context.Context, env *stage.Env, names []string) ([]*volume.Volume[int16], error) {
 	out := make([]*volume.Volume[int16], len(names))
 	errs := make([]error, len(names))
@@ -409,11 +409,7 @@ func loadPhases(ctx context.Context, env *stage.Env, names []string) ([]*volume.
 		go func() {
 			defer wg.Done()
 			defer panics.Recover(&errs[i])
-			path, err := env.Input(stage.Registered(p))
-			if err == nil {
-				out[i], err = volume.Load[int16](path)
-			}
-			errs[i] = err
+			out[i], errs[i] = stage.LoadVolume[int16](env, stage.Registered(p))
 		}()
 	}
 	wg.Wait()
