@@ -123,6 +123,7 @@ vet: go-check
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags probe ./ui/
 
 ## fuzz: every fuzz target of every package for $(FUZZTIME), on its kept corpus
 ## (tools/fuzz.sh); new finds are not minimised, so that each run spends its time

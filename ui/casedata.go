@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
@@ -23,15 +24,19 @@ import (
 // goroutine: the phases and label map on one canonical (RAS) grid, the
 // label table and the report's volumes.
 type caseData struct {
-	dir    string
-	grid   volume.Grid
-	phases map[string]*volume.Volume[int16] // on grid
+	dir  string
+	grid volume.Grid
 	// reference is the phase whose grid the labels are on (the arterial
-	// phase, else the first of P, D and N the case has).
+	// phase, else the first of P, D and N the case has), decoded with the
+	// case; the others are decoded when first shown (decodePhase).
 	reference string
+	// sources are the files of the phases other than the reference.
+	sources map[string]string
 	// registered tells, per phase, whether it is the registered image.
 	registered map[string]bool
-	labels     *volume.Volume[uint8] // on grid; nil when the case has none
+	mu         sync.Mutex                       // guards phases
+	phases     map[string]*volume.Volume[int16] // decoded so far, on grid
+	labels     *volume.Volume[uint8]            // on grid; nil when the case has none
 	labelsFrom string
 	// stale says why the case's results are out of date ("" when they are
 	// current); out-of-date labels and volumes are not loaded.
@@ -47,9 +52,10 @@ type caseData struct {
 }
 
 // loadCase reads a case folder: the reference phase (A, else the first of
-// P, D and N: casefile.Case.ReferencePhase), the other phases (registered
-// onto it when the register stages wrote them and that is current, else
-// raw resampled onto its grid), output/labels.nii.gz else truth/labels.nii.gz,
+// P, D and N: casefile.Case.ReferencePhase), where the other phases are
+// (registered onto it when the register stages wrote them and that is
+// current, else raw, to be resampled onto its grid when first shown),
+// output/labels.nii.gz else truth/labels.nii.gz,
 // and output/report.json. Results that are out of date (casefile.Case.Current) are left out, and
 // caseData.stale says why: the image is never shown with labels or volumes
 // made from another one. caseData.notice is set whenever labels are shown.
@@ -68,7 +74,7 @@ func loadCase(dir string) (*caseData, error) {
 	}
 	a, _ = volume.Canonical(a)
 	d := &caseData{dir: dir, grid: a.Grid, phases: map[string]*volume.Volume[int16]{ref: a}, reference: ref,
-		registered: map[string]bool{}, table: labels.Default()}
+		sources: map[string]string{}, registered: map[string]bool{}, table: labels.Default()}
 	for _, p := range casefile.Phases {
 		if p == ref {
 			continue
@@ -80,11 +86,7 @@ func loadCase(dir string) (*caseData, error) {
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
-		v, err := onGrid[int16](path, a.Grid, volume.Linear, -1024)
-		if err != nil {
-			return nil, err
-		}
-		d.phases[p], d.registered[p] = v, reg
+		d.sources[p], d.registered[p] = path, reg
 	}
 	labelPaths := []string{c.OutputLabelsPath(), c.TruthPath()}
 	if d.stale = staleness(c, c.OutputLabelsPath()); d.stale != "" {
@@ -127,6 +129,48 @@ func loadCase(dir string) (*caseData, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// available are the phases the case has, in casefile.Phases order.
+func (d *caseData) available() []string {
+	var out []string
+	for _, p := range casefile.Phases {
+		if _, ok := d.sources[p]; ok || p == d.reference {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// decoded is phase p on the case's grid if it has been decoded, else nil.
+func (d *caseData) decoded(p string) *volume.Volume[int16] {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.phases[p]
+}
+
+// decodePhase is phase p on the case's grid, decoded (and resampled when
+// it is not the registered image) the first time it is asked for; it runs
+// off the UI goroutine.
+func (d *caseData) decodePhase(p string) (*volume.Volume[int16], error) {
+	if v := d.decoded(p); v != nil {
+		return v, nil
+	}
+	path, ok := d.sources[p]
+	if !ok {
+		return nil, fmt.Errorf("the case has no phase %s", p)
+	}
+	v, err := onGrid[int16](path, d.grid, volume.Linear, -1024)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if w := d.phases[p]; w != nil {
+		return w, nil
+	}
+	d.phases[p] = v
+	return v, nil
 }
 
 // setNotice sets what the window must say of the labels it shows: that

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/demo/demotest"
@@ -32,8 +34,11 @@ func TestCaseWithoutTheArterialPhase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.reference != "P" || d.grid.Dims != dc.Phases["P"].Grid.Dims || d.phases["D"] == nil || d.phases["A"] != nil {
-		t.Fatalf("reference %s, grid %v, phases %v", d.reference, d.grid.Dims, len(d.phases))
+	if d.reference != "P" || d.grid.Dims != dc.Phases["P"].Grid.Dims || !slices.Equal(d.available(), []string{"P", "D"}) {
+		t.Fatalf("reference %s, grid %v, phases %v", d.reference, d.grid.Dims, d.available())
+	}
+	if d.decoded("D") != nil {
+		t.Error("D was decoded with the case: want it decoded when first shown")
 	}
 	p := NewSlicePanel()
 	p.setCase(d)
@@ -42,6 +47,18 @@ func TestCaseWithoutTheArterialPhase(t *testing.T) {
 	}
 	if r := p.readout.Text; !strings.Contains(r, " P ") || !strings.Contains(r, "(reference)") {
 		t.Errorf("read-out %q, want P as the reference", r)
+	}
+	p.SetPhase("D")
+	shown := func() string {
+		var r string
+		fyne.DoAndWait(func() { r = p.readout.Text })
+		return r
+	}
+	for start := time.Now(); !strings.Contains(shown(), " D ") && time.Since(start) < 30*time.Second; {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if r := shown(); !strings.Contains(r, " D ") || !strings.Contains(r, "(raw)") || d.decoded("D") == nil || d.decoded("D").Grid != d.grid {
+		t.Errorf("after choosing D the read-out says %q; want D, raw, decoded on the reference grid", r)
 	}
 
 	if err := os.Remove(filepath.Join(dir, "input", "P.nii.gz")); err != nil {

@@ -8,7 +8,6 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -99,9 +98,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	}
 	cw.win.Resize(size)
 	cw.win.Show()
-	if spec := os.Getenv(ProbeEnv); spec != "" && opts.Screenshot == "" {
-		startProbe(cw, spec)
-	}
+	startProbeFromEnv(cw)
 	if opts.Case != "" {
 		cw.Open(opts.Case)
 	} else if opts.Screenshot != "" {

@@ -16,5 +16,6 @@
 // the UI goroutine. Subpackage sliceimg draws slices; renderframes adapts
 // package render to FrameSource; internal/clocale keeps Fyne quiet under
 // the C.UTF-8 locale. ProbeEnv turns a `kidney3d view` into a measuring
-// run (frame rates, event-loop stalls) for BENCHMARKS.md.
+// run (frame rates, event-loop stalls) for BENCHMARKS.md, in a binary built
+// with `-tags probe`.
 package ui

@@ -1,3 +1,5 @@
+//go:build probe
+
 package ui
 
 import (
@@ -14,30 +16,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 )
-
-// ProbeEnv is the environment variable that turns `kidney3d view CASE` into
-// a measuring run, for BENCHMARKS.md. Its value lists actions, separated by
-// commas, done in order once the case is shown:
-//
-//   - open: nothing more (the opening is measured anyway);
-//   - orbit: full-quality frames one after another for 3 s (each asked for
-//     once the one before is painted), then a simulated left-drag orbit at
-//     125 mouse events per second for 4 s, then the drag's end;
-//   - repaint: the 3D view's last frame painted again and again for 3 s,
-//     with no new rendering: how fast the window itself is painted;
-//   - pipeline: the Run button, then the reload of the case it triggers.
-//
-// The window then prints one JSON object (probeReport) on stdout and
-// closes. All along, a ticker asks the UI goroutine for a callback every
-// 10 ms through fyne.Do and records the gaps between the callbacks that
-// ran: the event loop's stalls; a stall over 80 ms writes the UI
-// goroutine's stack to stderr.
-const ProbeEnv = "KIDNEY3D_PROBE"
-
-// ProbeModelEnv, set to a size such as "1280x800", makes a measuring run
-// move the split bars so that the 3D view is about that many pixels
-// before it orbits (the window must be large enough).
-const ProbeModelEnv = "KIDNEY3D_PROBE_3D"
 
 // probeTimeout ends a measuring run that hangs.
 const probeTimeout = 15 * time.Minute
@@ -57,7 +35,10 @@ type probeReport struct {
 	Window string       `json:"window"` // window size in Fyne units
 	Scale  float32      `json:"scale"`
 	Phases []probePhase `json:"phases"`
-	Error  string       `json:"error,omitempty"`
+	// SlicesShownS is when the slices of the case were first shown, in
+	// seconds from the window's start (the model may come later).
+	SlicesShownS float64 `json:"slices_shown_s"`
+	Error        string  `json:"error,omitempty"`
 }
 
 // probePhase is one part of the run: its length, the event loop's largest
@@ -92,6 +73,7 @@ type probe struct {
 	step    func(now time.Time)
 	stop    chan struct{}
 
+	started   time.Time // when the window was shown
 	deadline  time.Time
 	lastNano  atomic.Int64 // p.last, for the stall watch
 	dumped    atomic.Bool  // the current stall was dumped
@@ -102,6 +84,14 @@ type probe struct {
 	dragging  atomic.Bool
 	drags     atomic.Int64
 	frameSize string
+}
+
+// startProbeFromEnv starts the measuring run that ProbeEnv asks for, if it
+// asks for one and the window is not taking a screenshot.
+func startProbeFromEnv(cw *CaseWindow) {
+	if spec := os.Getenv(ProbeEnv); spec != "" && cw.opts.Screenshot == "" {
+		startProbe(cw, spec)
+	}
 }
 
 // startProbe starts a measuring run of cw for the actions in spec.
@@ -128,7 +118,8 @@ func startProbe(cw *CaseWindow, spec string) {
 		}
 		onFinished(err)
 	}
-	p.deadline = time.Now().Add(probeTimeout)
+	p.started = time.Now()
+	p.deadline = p.started.Add(probeTimeout)
 	p.lastNano.Store(time.Now().UnixNano())
 	p.begin("open")
 	p.step = p.waitShown(p.next)
@@ -222,7 +213,10 @@ func (p *probe) shown() bool {
 
 // waitShown is a step that waits for the case to be shown, then runs then.
 func (p *probe) waitShown(then func()) func(time.Time) {
-	return func(time.Time) {
+	return func(now time.Time) {
+		if p.report.SlicesShownS == 0 && p.cw.slices.data != nil {
+			p.report.SlicesShownS = now.Sub(p.started).Seconds()
+		}
 		if p.shown() {
 			then()
 		}

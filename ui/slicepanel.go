@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"kidney3d/pipeline/casefile"
 	"kidney3d/ui/sliceimg"
 )
 
@@ -82,13 +82,7 @@ func (p *SlicePanel) setCase(d *caseData) {
 	p.data = d
 	p.colors = d.colors()
 	p.cross = [3]int{d.grid.Dims[0] / 2, d.grid.Dims[1] / 2, d.grid.Dims[2] / 2}
-	var opts []string
-	for _, ph := range casefile.Phases {
-		if _, ok := d.phases[ph]; ok {
-			opts = append(opts, ph)
-		}
-	}
-	p.phases.Options = opts
+	p.phases.Options = d.available()
 	p.phases.Selected = d.reference
 	p.phase = d.reference
 	p.phases.Refresh()
@@ -99,14 +93,41 @@ func (p *SlicePanel) setCase(d *caseData) {
 	p.redraw()
 }
 
-// SetPhase shows phase A, P or D.
+// SetPhase shows phase A, P, D or N. A phase not shown before is decoded
+// first, off the UI goroutine; the read-out says so meanwhile, and names
+// the file and the reason if it cannot be read (the phase shown stays).
 func (p *SlicePanel) SetPhase(ph string) {
-	if p.data == nil || p.data.phases[ph] == nil {
+	d := p.data
+	if d == nil || !slices.Contains(d.available(), ph) {
 		return
 	}
-	p.phase = ph
-	p.redraw()
-	p.showReadout(p.cross)
+	if p.phases.Selected != ph {
+		p.phases.SetSelected(ph) // which calls SetPhase again
+		return
+	}
+	show := func() {
+		p.phase = ph
+		p.redraw()
+		p.showReadout(p.cross)
+	}
+	if d.decoded(ph) != nil {
+		show()
+		return
+	}
+	p.readout.SetText("decoding phase " + ph + "…")
+	go func() {
+		_, err := d.decodePhase(ph)
+		fyne.Do(func() {
+			switch {
+			case p.data != d:
+			case err != nil:
+				p.phases.SetSelected(p.phase)
+				p.readout.SetText(fmt.Sprintf("phase %s cannot be shown: %v", ph, err))
+			case p.phases.Selected == ph:
+				show()
+			}
+		})
+	}()
 }
 
 // SetWindow sets the grey window.
@@ -155,7 +176,7 @@ func (p *SlicePanel) sliceIndex(pl sliceimg.Plane) int {
 
 // layers is the snapshot of what the views draw.
 func (p *SlicePanel) layers() sliceimg.Layers {
-	l := sliceimg.Layers{CT: p.data.phases[p.phase].Data, Window: p.window, Colors: p.colors, Opacity: p.opacity, Outline: p.outline, Cross: p.cross}
+	l := sliceimg.Layers{CT: p.data.decoded(p.phase).Data, Window: p.window, Colors: p.colors, Opacity: p.opacity, Outline: p.outline, Cross: p.cross}
 	if p.data.labels != nil {
 		l.Labels = p.data.labels.Data
 	}
@@ -197,5 +218,5 @@ func (p *SlicePanel) showReadout(v [3]int) {
 		}
 	}
 	p.readout.SetText(fmt.Sprintf("voxel (%d, %d, %d)  RAS (%.1f, %.1f, %.1f) mm  %s %d HU (%s)  %s",
-		v[0], v[1], v[2], w[0], w[1], w[2], p.phase, d.phases[p.phase].At(v[0], v[1], v[2]), src, name))
+		v[0], v[1], v[2], w[0], w[1], w[2], p.phase, d.decoded(p.phase).At(v[0], v[1], v[2]), src, name))
 }

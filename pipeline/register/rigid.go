@@ -135,10 +135,8 @@ func Rigid(ctx context.Context, fixed, moving *volume.Volume[int16], opts Option
 // it is stored so. A caller that hands Rigid and Apply the canonical
 // phases, and drops its own, holds no second copy.
 func Canonical(v *volume.Volume[int16]) *volume.Volume[int16] {
-	if o := volume.CanonicalOrientation(v.Grid); !o.IsIdentity() {
-		return volume.Reorient(v, o)
-	}
-	return v
+	c, _ := volume.Canonical(v)
+	return c
 }
 
 // value is the mutual information at p and the fraction of the samples

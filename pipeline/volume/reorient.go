@@ -65,8 +65,12 @@ func Reorient[T Voxel](v *Volume[T], o Orientation) *Volume[T] {
 }
 
 // Canonical returns v stored with voxel axes closest to RAS, and the
-// orientation that was applied (its Inverse restores the original storage).
+// orientation that was applied (its Inverse restores the original
+// storage): a relabelled copy, or v itself when it is stored so.
 func Canonical[T Voxel](v *Volume[T]) (*Volume[T], Orientation) {
 	o := CanonicalOrientation(v.Grid)
+	if o.IsIdentity() {
+		return v, o
+	}
 	return Reorient(v, o), o
 }
