@@ -147,7 +147,9 @@ func checkSame(t *testing.T, a, b *Image) {
 // FuzzReadRegion checks that ReadRegionFile and ReadNonzeroFile never
 // panic, fail only with an *Error naming the file, never return an image
 // over the size limit, and, when Decode reads the same bytes, return the
-// voxels of Decode's image in their box.
+// voxels of Decode's image in their box; and that ReadRegion and
+// ReadNonzero, reading the same bytes from memory (io.ReaderAt), give the
+// same regions, or fail where the file forms fail.
 func FuzzReadRegion(f *testing.F) {
 	f.Setenv(limits.MaxVoxelsEnv, fuzzMaxVoxels)
 	addSeeds(f)
@@ -157,11 +159,25 @@ func FuzzReadRegion(f *testing.F) {
 			t.Fatal(err)
 		}
 		img, derr := Decode(bytes.NewReader(b))
-		for _, read := range []func() (*Region, error){
-			func() (*Region, error) { return ReadRegionFile(path, [3]int{1, 0, 1}, [3]int{3, 1 << 20, 2}) },
-			func() (*Region, error) { return ReadNonzeroFile(path) },
+		lo, hi := [3]int{1, 0, 1}, [3]int{3, 1 << 20, 2}
+		for _, read := range []struct{ file, mem func() (*Region, error) }{
+			{func() (*Region, error) { return ReadRegionFile(path, lo, hi) },
+				func() (*Region, error) { return ReadRegion(bytes.NewReader(b), int64(len(b)), lo, hi) }},
+			{func() (*Region, error) { return ReadNonzeroFile(path) },
+				func() (*Region, error) { return ReadNonzero(bytes.NewReader(b), int64(len(b))) }},
 		} {
-			r, err := read()
+			r, err := read.file()
+			m, merr := read.mem()
+			if (err == nil) != (merr == nil) {
+				t.Fatalf("from the file: %v; from memory: %v", err, merr)
+			}
+			if err == nil {
+				_, mb, _ := dataBytes(m.Data)
+				_, rb, _ := dataBytes(r.Data)
+				if m.Lo != r.Lo || m.Hi != r.Hi || !bytes.Equal(mb, rb) {
+					t.Fatalf("from memory box %v-%v, from the file %v-%v, or other voxels", m.Lo, m.Hi, r.Lo, r.Hi)
+				}
+			}
 			if err != nil {
 				var e *Error
 				if !errors.As(err, &e) || e.File != path {

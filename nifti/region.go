@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
@@ -35,12 +34,29 @@ type Region struct {
 // whole. It checks the header as ReadFile does, and its errors are *Error
 // values naming path.
 func ReadRegionFile(path string, lo, hi [3]int) (*Region, error) {
+	return withRegularFile(path, func(f io.ReaderAt, size int64) (*Region, error) { return readRegion(f, size, lo, hi) })
+}
+
+// ReadRegion reads the box [lo, hi) of the NIfTI image held by the first
+// size bytes of r, as ReadRegionFile reads it from a file; its errors are
+// *Error values.
+func ReadRegion(r io.ReaderAt, size int64, lo, hi [3]int) (*Region, error) {
+	return readRegion(r, size, lo, hi)
+}
+
+// withRegularFile opens path as a regular file (limits.OpenRegular) and
+// reads a region from it; errors name path.
+func withRegularFile(path string, read func(f io.ReaderAt, size int64) (*Region, error)) (*Region, error) {
 	f, err := limits.OpenRegular(path)
 	if err != nil {
 		return nil, withFile(path, err)
 	}
 	defer f.Close()
-	r, err := readRegion(f, lo, hi)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, withFile(path, err)
+	}
+	r, err := read(f, st.Size())
 	return r, withFile(path, err)
 }
 
@@ -51,13 +67,14 @@ func ReadRegionFile(path string, lo, hi [3]int) (*Region, error) {
 // zero bytes (most of a mask or a label map), and inflates and checks all
 // the others; any other file is read whole.
 func ReadNonzeroFile(path string) (*Region, error) {
-	f, err := limits.OpenRegular(path)
-	if err != nil {
-		return nil, withFile(path, err)
-	}
-	defer f.Close()
-	r, err := readNonzero(f)
-	return r, withFile(path, err)
+	return withRegularFile(path, readNonzero)
+}
+
+// ReadNonzero reads the bounding box of the nonzero stored values of the
+// NIfTI image held by the first size bytes of r, as ReadNonzeroFile reads
+// it from a file; its errors are *Error values.
+func ReadNonzero(r io.ReaderAt, size int64) (*Region, error) {
+	return readNonzero(r, size)
 }
 
 // layout is where the voxels of an image lie in its (uncompressed) file.
@@ -149,33 +166,27 @@ func (r *Region) finish(buf []byte) *Region {
 	return r
 }
 
-// readRegion reads a region from a file, choosing how by its first bytes.
-func readRegion(f *os.File, lo, hi [3]int) (*Region, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
+// readRegion reads a region from the size bytes of f, choosing how by
+// their first bytes.
+func readRegion(f io.ReaderAt, size int64, lo, hi [3]int) (*Region, error) {
 	var head [2]byte
-	if n, _ := f.ReadAt(head[:], 0); n < 2 || !st.Mode().IsRegular() {
-		return wholeRegion(f, func(*Header, layout, []byte) ([3]int, [3]int) { return lo, hi })
+	if n, _ := f.ReadAt(head[:], 0); n < 2 {
+		return wholeRegion(f, size, func(*Header, layout, []byte) ([3]int, [3]int) { return lo, hi })
 	}
 	if head[0] != 0x1f || head[1] != 0x8b {
-		return plainRegion(f, st.Size(), lo, hi)
+		return plainRegion(f, size, lo, hi)
 	}
-	idx := &memberIndex{f: readerAt(f, st.Size()), size: st.Size()}
+	idx := &memberIndex{f: readerAt(f, size), size: size}
 	if ok, err := idx.isMembers(); err != nil || !ok {
-		return wholeRegion(f, func(*Header, layout, []byte) ([3]int, [3]int) { return lo, hi })
+		return wholeRegion(f, size, func(*Header, layout, []byte) ([3]int, [3]int) { return lo, hi })
 	}
 	return idx.region(lo, hi)
 }
 
-// wholeRegion decodes the whole file and keeps the box that box chooses
-// from its header and voxel bytes.
-func wholeRegion(f *os.File, box func(*Header, layout, []byte) ([3]int, [3]int)) (*Region, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	img, err := Decode(f)
+// wholeRegion decodes all size bytes of f and keeps the box that box
+// chooses from its header and voxel bytes.
+func wholeRegion(f io.ReaderAt, size int64, box func(*Header, layout, []byte) ([3]int, [3]int)) (*Region, error) {
+	img, err := Decode(io.NewSectionReader(f, 0, size))
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +200,7 @@ func wholeRegion(f *os.File, box func(*Header, layout, []byte) ([3]int, [3]int))
 }
 
 // plainRegion reads the box's slices of an uncompressed file.
-func plainRegion(f *os.File, size int64, lo, hi [3]int) (*Region, error) {
+func plainRegion(f io.ReaderAt, size int64, lo, hi [3]int) (*Region, error) {
 	h, err := DecodeHeader(io.NewSectionReader(f, 0, size))
 	if err != nil {
 		return nil, err
@@ -223,7 +234,7 @@ func plainRegion(f *os.File, size int64, lo, hi [3]int) (*Region, error) {
 const smallFile = 4 << 20
 
 // readerAt is f, or its bytes when it is small.
-func readerAt(f *os.File, size int64) io.ReaderAt {
+func readerAt(f io.ReaderAt, size int64) io.ReaderAt {
 	if size > smallFile {
 		return f
 	}
@@ -480,20 +491,17 @@ func (x *memberIndex) inflate(p memberPos, m *inMember, fr io.Reader, br *bytes.
 	return m.data, nil
 }
 
-// readNonzero reads the bounding box of a file's nonzero stored values.
-func readNonzero(f *os.File) (*Region, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
+// readNonzero reads the bounding box of the nonzero stored values of the
+// size bytes of f.
+func readNonzero(f io.ReaderAt, size int64) (*Region, error) {
 	var head [2]byte
-	if n, _ := f.ReadAt(head[:], 0); n == 2 && st.Mode().IsRegular() && head[0] == 0x1f && head[1] == 0x8b {
-		idx := &memberIndex{f: readerAt(f, st.Size()), size: st.Size()}
+	if n, _ := f.ReadAt(head[:], 0); n == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		idx := &memberIndex{f: readerAt(f, size), size: size}
 		if ok, err := idx.isMembers(); err == nil && ok {
 			return idx.nonzero()
 		}
 	}
-	return wholeRegion(f, func(h *Header, l layout, b []byte) ([3]int, [3]int) {
+	return wholeRegion(f, size, func(h *Header, l layout, b []byte) ([3]int, [3]int) {
 		var bb bbox
 		bb.add(l, b, l.vox)
 		return bb.box()
