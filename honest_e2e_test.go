@@ -21,7 +21,7 @@ import (
 
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/mesh/meshio/glbtest"
-	stagemeasure "kidney3d/pipeline/stages/measure"
+	"kidney3d/pipeline/stages"
 	"kidney3d/pipeline/volume"
 )
 
@@ -38,13 +38,13 @@ func needPeerModules(t *testing.T, modules string) {
 }
 
 // readCaseReport reads CASE/output/report.json.
-func readCaseReport(t *testing.T, dir string) stagemeasure.Report {
+func readCaseReport(t *testing.T, dir string) stages.MeasureReport {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "output", "report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r stagemeasure.Report
+	var r stages.MeasureReport
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("report.json: %v", err)
 	}
@@ -52,7 +52,7 @@ func readCaseReport(t *testing.T, dir string) stagemeasure.Report {
 }
 
 // reportedStructure finds a structure of the report by name.
-func reportedStructure(t *testing.T, r stagemeasure.Report, name string) stagemeasure.Structure {
+func reportedStructure(t *testing.T, r stages.MeasureReport, name string) stages.MeasureStructure {
 	t.Helper()
 	for _, s := range r.Structures {
 		if s.Name == name {
@@ -60,7 +60,7 @@ func reportedStructure(t *testing.T, r stagemeasure.Report, name string) stageme
 		}
 	}
 	t.Fatalf("report has no %s", name)
-	return stagemeasure.Structure{}
+	return stages.MeasureStructure{}
 }
 
 // bbox is an axis-aligned bounding box.
@@ -249,7 +249,7 @@ func TestHonestFieldOfViewOnACroppedDemoCase(t *testing.T) {
 		t.Fatalf("run on the cropped case: exit %d: %s", code, stderr)
 	}
 	cut := reportedStructure(t, readCaseReport(t, cropped), "kidney_left")
-	var first *stagemeasure.Cut
+	var first *stages.MeasureCut
 	for i, c := range cut.CutByFieldOfView {
 		if c.Face == "first slice (k = 0)" {
 			first = &cut.CutByFieldOfView[i]

@@ -1,5 +1,6 @@
 // Package assets holds the defaults embedded in the binary: the label table,
-// the pipeline configuration, the icon and the demo model packages.
+// the pipeline configuration, the icon, the demo model packages and the
+// anatomical template of the quick model.
 package assets
 
 import (
@@ -23,6 +24,14 @@ var ConfigYAML []byte
 //
 //go:embed mask_aliases.yaml
 var MaskAliasesYAML []byte
+
+// RenalTemplateJSON is the default anatomical template of the quick model
+// (stage "template"): the typical course of the renal arteries and veins
+// and of the ureters relative to the kidneys (format: package
+// pipeline/post/template).
+//
+//go:embed template/renal.json
+var RenalTemplateJSON []byte
 
 //go:embed models
 var models embed.FS

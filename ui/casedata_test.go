@@ -15,9 +15,7 @@ import (
 
 	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/mesh/meshio"
-	_ "kidney3d/pipeline/stages/load"
-	_ "kidney3d/pipeline/stages/merge"
-	_ "kidney3d/pipeline/stages/mesh"
+	_ "kidney3d/pipeline/stages"
 	"kidney3d/pipeline/stages/stagetest"
 )
 

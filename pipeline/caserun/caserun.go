@@ -18,7 +18,7 @@ import (
 	"kidney3d/pipeline/config"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/orchestrate"
-	_ "kidney3d/pipeline/stages/standard" // the built-in stages
+	_ "kidney3d/pipeline/stages" // the built-in stages
 )
 
 // Version is the program version recorded in manifests.

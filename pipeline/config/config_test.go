@@ -10,7 +10,7 @@ import (
 	"kidney3d/assets"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/stage"
-	_ "kidney3d/pipeline/stages/standard"
+	_ "kidney3d/pipeline/stages"
 )
 
 // nop is a registered test stage kind.

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	rt "kidney3d/assets/template"
+	"kidney3d/assets"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/labels"
@@ -24,7 +24,7 @@ func TestParseRejectsBadKnots(t *testing.T) {
 			t.Errorf("accepted %s", bad)
 		}
 	}
-	if _, err := Parse(rt.RenalJSON); err != nil {
+	if _, err := Parse(assets.RenalTemplateJSON); err != nil {
 		t.Fatalf("the shipped template: %v", err)
 	}
 }
@@ -71,7 +71,7 @@ func TestDemoAccuracy(t *testing.T) {
 	if testing.Short() {
 		seeds = 2
 	}
-	tpl, err := Parse(rt.RenalJSON)
+	tpl, err := Parse(assets.RenalTemplateJSON)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,4 @@
-// Package measure is the stage that writes output/report.json: each
-// structure's volume in mL, the maximal diameters of the tumour, cysts and
-// kidneys (between voxel centres, as the report says), and which
-// structures the scan's field of view cuts, whose volume and diameter are
-// then lower bounds; and where each label came from (a model, a mask
-// given in input/masks, a stage that derived it, the stages that changed
-// it on the way) and which stages made nothing, and why, from what the
-// stages recorded in manifest.json. The report holds no timings (they are
-// in manifest.json), so that the same inputs always give the same bytes.
-package measure
+package stages
 
 import (
 	"context"
@@ -24,57 +15,66 @@ import (
 
 func init() {
 	stage.Register("measure", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{Diameters: []string{"tumor", "cyst", "kidney_left", "kidney_right"}}}
+		s := &Measure{name: name, params: MeasureParams{Diameters: []string{"tumor", "cyst", "kidney_left", "kidney_right"}}}
 		return s, p.Decode(&s.params)
 	})
 }
 
-// Params are the stage's parameters.
-type Params struct {
+// MeasureParams are the stage's parameters.
+type MeasureParams struct {
 	// Diameters names the structures whose maximal diameter is reported.
 	Diameters []string `yaml:"diameters" json:"diameters"`
 }
 
-// Stage measures the label map.
-type Stage struct {
+// Measure is the stage "measure": it measures the label map and writes
+// output/report.json: each structure's volume in mL, the maximal diameters
+// of the tumour, cysts and kidneys (between voxel centres, as the report
+// says), and which structures the scan's field of view cuts, whose volume
+// and diameter are then lower bounds; and where each label came from (a
+// model, a mask given in input/masks, a stage that derived it, the stages
+// that changed it on the way) and which stages made nothing, and why, from
+// what the stages recorded in manifest.json (provenance.go). The report
+// holds no timings (they are in manifest.json), so that the same inputs
+// always give the same bytes.
+type Measure struct {
 	name   string
-	params Params
+	params MeasureParams
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Measure) Name() string { return s.name }
 
 // Inputs implements stage.Stage.
-func (s *Stage) Inputs() []string { return []string{stage.Labels} }
+func (s *Measure) Inputs() []string { return []string{stage.Labels} }
 
 // Outputs implements stage.Stage.
-func (s *Stage) Outputs() []string { return []string{stage.Report} }
+func (s *Measure) Outputs() []string { return []string{stage.Report} }
 
 // Resource implements stage.Stage.
-func (s *Stage) Resource() stage.Resource { return stage.CPU }
+func (s *Measure) Resource() stage.Resource { return stage.CPU }
 
 // Params implements stage.Stage.
-func (s *Stage) Params() any { return s.params }
+func (s *Measure) Params() any { return s.params }
 
 // Check implements stage.Stage.
-func (s *Stage) Check(env *stage.Env) error {
+func (s *Measure) Check(env *stage.Env) error {
 	_, err := env.Input(stage.Labels)
 	return err
 }
 
-// Report is the report the stage writes (measure.Report).
-type Report = measure.Report
+// MeasureReport is the report the stage writes (measure.Report).
+type MeasureReport = measure.Report
 
-// Structure is one line of the report (measure.Structure).
-type Structure = measure.Structure
+// MeasureStructure is one line of the report (measure.Structure).
+type MeasureStructure = measure.Structure
 
-// Cut is one face of the grid a structure touches (measure.Cut).
-type Cut = measure.Cut
+// MeasureCut is one face of the grid a structure touches (measure.Cut).
+type MeasureCut = measure.Cut
 
 // Run implements stage.Stage: it measures the label map (measure.Measure)
 // and adds each label's provenance and the skipped stages, derived from
 // what the stages recorded in manifest.json (provenance).
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+func (s *Measure) Run(ctx context.Context, env *stage.Env) error {
 	path, _ := env.Input(stage.Labels)
 	lab, err := volume.Load[uint8](path)
 	if err != nil {
@@ -85,7 +85,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	rep := Report{LabelMap: rel, DiameterMethod: measure.DiameterMethod}
+	rep := MeasureReport{LabelMap: rel, DiameterMethod: measure.DiameterMethod}
 	if rep.Structures, err = measure.Measure(ctx, lab, env.Labels, s.params.Diameters, env.Progress); err != nil {
 		return err
 	}

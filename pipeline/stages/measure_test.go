@@ -1,4 +1,4 @@
-package measure
+package stages
 
 import (
 	"encoding/json"
@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"kidney3d/pipeline/casefile"
-	_ "kidney3d/pipeline/stages/load"
-	_ "kidney3d/pipeline/stages/merge"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
@@ -62,19 +60,19 @@ func TestReportFlagsStructuresCutByTheFieldOfView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep Report
+	var rep MeasureReport
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
 	if rep.DiameterMethod == "" {
 		t.Error("the report does not say how diameters are measured")
 	}
-	got := map[string]Structure{}
+	got := map[string]MeasureStructure{}
 	for _, s := range rep.Structures {
 		got[s.Name] = s
 	}
 	left, right, tumour := got["kidney_left"], got["kidney_right"], got["tumor"]
-	want := []Cut{{Side: "right", Face: "in-plane edge (i = 0)", Voxels: 6 * 5}, {Side: "inferior", Face: "first slice (k = 0)", Voxels: 4 * 6}}
+	want := []MeasureCut{{Side: "right", Face: "in-plane edge (i = 0)", Voxels: 6 * 5}, {Side: "inferior", Face: "first slice (k = 0)", Voxels: 4 * 6}}
 	if len(left.CutByFieldOfView) != 2 || left.CutByFieldOfView[0] != want[0] || left.CutByFieldOfView[1] != want[1] {
 		t.Errorf("kidney_left cut %+v, want %+v", left.CutByFieldOfView, want)
 	}

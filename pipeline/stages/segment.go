@@ -1,27 +1,4 @@
-// Package segment holds the AI segmentation stages, the desktop form of
-// the seed's nnU-Net inference services: "organs" (whole-body context
-// organs from A), "vessels" (artery and vein from A and P, else from A or
-// P), "ureter" (from D) and "tumour" (kidneys, tumour and cyst from A and
-// P, else from any one contrast phase). Each runs a model package
-// (pipeline/infer/modelpkg) through ONNX Runtime (pipeline/infer/ort) and
-// the nnU-Net-style predictor (pipeline/infer), and writes one mask per label it declares,
-// on the reference grid. A label the case gives in input/masks is not
-// written, so the given mask is the one used.
-//
-// A stage lists its models in order of preference (`models`); the first
-// whose input phases the case has runs, and the manifest records which
-// model and which phases (stage.ModelRecord, stage.PhasesRecord). When none can run,
-// the stage writes nothing and says which phases it needs, listing what
-// it would have made (manifest.UnmadeRecord).
-//
-// A stage whose model package cannot be found, read, checked against the
-// image limit (infer.CheckModel) or loaded by ONNX Runtime fails the run,
-// naming the package, the file and the reason; with `optional: true` in
-// its parameters that model is passed over instead, the reason recorded
-// under "skipped" in the manifest and shown in the run's summary when no
-// model is left. A stage configured with `model: none` is skipped the same
-// way, by intent.
-package segment
+package stages
 
 import (
 	"context"
@@ -41,23 +18,22 @@ import (
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/panics"
 	"kidney3d/pipeline/stage"
-	"kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
 )
 
-// kind is one of the segmentation stages: its name, its default model
+// segmentKind is one of the segmentation stages: its name, its default model
 // packages (in order of preference) and the labels it writes by default.
-type kind struct {
+type segmentKind struct {
 	name   string
 	models []string
 	labels []string
 }
 
-// kinds are the segmentation stages. Kidneys and tumour come from A and P
+// segmentKinds are the segmentation stages. Kidneys and tumour come from A and P
 // together when the case has both, else from any one contrast phase; the
 // vessels from A and P, else from A or P alone; the ureter from the
 // delayed phase.
-var kinds = []kind{
+var segmentKinds = []segmentKind{
 	{"organs", []string{"demo-organs"}, []string{"liver", "spleen", "pancreas", "aorta", "inferior_vena_cava", "spine", "urinary_bladder"}},
 	{"vessels", []string{"demo-vessels", "demo-vessels-single"}, []string{"artery", "vein"}},
 	{"ureter", []string{"demo-ureter"}, []string{"ureter"}},
@@ -65,21 +41,21 @@ var kinds = []kind{
 }
 
 func init() {
-	for _, k := range kinds {
+	for _, k := range segmentKinds {
 		stage.Register(k.name, func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-			return newStage(k, name, p, table, catalogue())
+			return newSegment(k, name, p, table, modelCatalogue())
 		})
 	}
 }
 
-// catalogue is where model packages are found: the installed folders,
+// modelCatalogue is where model packages are found: the installed folders,
 // then the built-in demo packages.
-func catalogue() modelpkg.Catalogue {
+func modelCatalogue() modelpkg.Catalogue {
 	return modelpkg.Catalogue{Dirs: modelpkg.DefaultDirs(), Builtin: assets.Models()}
 }
 
-// Params are a segmentation stage's parameters.
-type Params struct {
+// SegmentParams are a segmentation stage's parameters.
+type SegmentParams struct {
 	// Model is one package name (installed or built in) or package folder;
 	// "none" runs no model (the stage is skipped). It is short for Models
 	// with one entry.
@@ -108,18 +84,40 @@ type way struct {
 	onnxHash string
 }
 
-// Stage is one segmentation stage.
-type Stage struct {
+// Segment is one of the AI segmentation stages, the desktop form of
+// the seed's nnU-Net inference services: "organs" (whole-body context
+// organs from A), "vessels" (artery and vein from A and P, else from A or
+// P), "ureter" (from D) and "tumour" (kidneys, tumour and cyst from A and
+// P, else from any one contrast phase). Each runs a model package
+// (pipeline/infer/modelpkg) through ONNX Runtime (pipeline/infer/ort) and
+// the nnU-Net-style predictor (pipeline/infer), and writes one mask per label it declares,
+// on the reference grid. A label the case gives in input/masks is not
+// written, so the given mask is the one used.
+//
+// A stage lists its models in order of preference (`models`); the first
+// whose input phases the case has runs, and the manifest records which
+// model and which phases (stage.ModelRecord, stage.PhasesRecord). When none can run,
+// the stage writes nothing and says which phases it needs, listing what
+// it would have made (manifest.UnmadeRecord).
+//
+// A stage whose model package cannot be found, read, checked against the
+// image limit (infer.CheckModel) or loaded by ONNX Runtime fails the run,
+// naming the package, the file and the reason; with `optional: true` in
+// its parameters that model is passed over instead, the reason recorded
+// under "skipped" in the manifest and shown in the run's summary when no
+// model is left. A stage configured with `model: none` is skipped the same
+// way, by intent.
+type Segment struct {
 	name   string
-	params Params
+	params SegmentParams
 	// ways are the models it may run, in order of preference.
 	ways []way
 	// missing says why there is no model to run ("" when there is one).
 	missing string
 }
 
-func newStage(k kind, name string, p stage.Params, table *labels.Table, cat modelpkg.Catalogue) (*Stage, error) {
-	s := &Stage{name: name, params: Params{Labels: k.labels, Mirror: "auto", Batch: 1}}
+func newSegment(k segmentKind, name string, p stage.Params, table *labels.Table, cat modelpkg.Catalogue) (*Segment, error) {
+	s := &Segment{name: name, params: SegmentParams{Labels: k.labels, Mirror: "auto", Batch: 1}}
 	if err := p.Decode(&s.params); err != nil {
 		return nil, err
 	}
@@ -165,12 +163,12 @@ func newStage(k kind, name string, p stage.Params, table *labels.Table, cat mode
 }
 
 // find loads and checks one model package.
-func (s *Stage) find(model string, cat modelpkg.Catalogue) (way, error) {
+func (s *Segment) find(model string, cat modelpkg.Catalogue) (way, error) {
 	pkg, err := cat.Find(model)
 	if err != nil {
 		return way{}, err
 	}
-	if err := sources(pkg.Manifest, s.params.Labels); err != nil {
+	if err := checkModelLabels(pkg.Manifest, s.params.Labels); err != nil {
 		return way{}, fmt.Errorf("model %s (%s): %w", pkg.Name, pkg.Source, err)
 	}
 	if _, err := infer.CheckModel(pkg.Manifest, s.params.Batch); err != nil {
@@ -184,8 +182,8 @@ func (s *Stage) find(model string, cat modelpkg.Catalogue) (way, error) {
 	return way{pkg: pkg, onnxHash: hex.EncodeToString(sum[:])}, nil
 }
 
-// sources checks that the model gives every label written.
-func sources(m *modelpkg.Manifest, want []string) error {
+// checkModelLabels checks that the model gives every label written.
+func checkModelLabels(m *modelpkg.Manifest, want []string) error {
 	for _, l := range want {
 		if _, ok := m.Labels[l]; ok {
 			continue
@@ -199,11 +197,11 @@ func sources(m *modelpkg.Manifest, want []string) error {
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Segment) Name() string { return s.name }
 
 // phases are every phase a model of the stage may read, in order of first
 // mention.
-func (s *Stage) phases() []string {
+func (s *Segment) phases() []string {
 	var out []string
 	for _, w := range s.ways {
 		for _, ch := range w.pkg.Channels() {
@@ -219,8 +217,8 @@ func (s *Stage) phases() []string {
 
 // Inputs implements stage.Stage: the reference phase, the load stage's
 // summary and every phase a model may read, on the reference grid.
-func (s *Stage) Inputs() []string {
-	in := []string{stage.Reference, load.Summary}
+func (s *Segment) Inputs() []string {
+	in := []string{stage.Reference, InputsSummary}
 	for _, p := range s.phases() {
 		in = append(in, stage.Registered(p))
 	}
@@ -231,7 +229,7 @@ func (s *Stage) Inputs() []string {
 // has a choice of phases (several models, or a channel with
 // alternatives), the phases are optional and Run picks; otherwise the
 // orchestrator names the missing phase.
-func (s *Stage) OptionalInputs() []string {
+func (s *Segment) OptionalInputs() []string {
 	if len(s.ways) == 1 && len(s.phases()) == len(s.ways[0].pkg.InputPhases) {
 		return nil
 	}
@@ -239,7 +237,7 @@ func (s *Stage) OptionalInputs() []string {
 }
 
 // Outputs implements stage.Stage: one mask per label.
-func (s *Stage) Outputs() []string {
+func (s *Segment) Outputs() []string {
 	out := make([]string, len(s.params.Labels))
 	for i, l := range s.params.Labels {
 		out[i] = stage.Mask(l)
@@ -249,13 +247,13 @@ func (s *Stage) Outputs() []string {
 
 // OptionalOutputs implements orchestrate.OptionalOutputs: a skipped stage
 // writes nothing, and a label given in input/masks is not written.
-func (s *Stage) OptionalOutputs() []string { return s.Outputs() }
+func (s *Segment) OptionalOutputs() []string { return s.Outputs() }
 
 // Resource implements stage.Stage: inference takes the GPU, or every core.
-func (s *Stage) Resource() stage.Resource { return stage.GPU }
+func (s *Segment) Resource() stage.Resource { return stage.GPU }
 
 // Params implements stage.Stage: the models' identities are part of them.
-func (s *Stage) Params() any {
+func (s *Segment) Params() any {
 	ids := []modelpkg.Identity{}
 	var axes []string
 	for _, w := range s.ways {
@@ -263,7 +261,7 @@ func (s *Stage) Params() any {
 		axes = append(axes, w.pkg.AxisCodes())
 	}
 	return struct {
-		Params
+		SegmentParams
 		ModelIDs []modelpkg.Identity `json:"model_ids"`
 		// ModelAxes are the storages the networks run in (model.json's
 		// orientation), which change their labels without changing them.
@@ -273,7 +271,7 @@ func (s *Stage) Params() any {
 
 // Check implements stage.Stage: the reference phase must be there; which
 // model the case's phases allow is decided in Run.
-func (s *Stage) Check(env *stage.Env) error {
+func (s *Segment) Check(env *stage.Env) error {
 	_, err := env.Input(stage.Reference)
 	return err
 }
@@ -281,7 +279,7 @@ func (s *Stage) Check(env *stage.Env) error {
 // choose is the first model whose every channel has a phase the case
 // has, with the phase fed to each channel; ok is false when there is
 // none.
-func (s *Stage) choose(env *stage.Env) (way, []string, bool) {
+func (s *Segment) choose(env *stage.Env) (way, []string, bool) {
 	for _, w := range s.ways {
 		var phases []string
 		for _, ch := range w.pkg.Channels() {
@@ -301,7 +299,7 @@ func (s *Stage) choose(env *stage.Env) (way, []string, bool) {
 
 // needs says which phases the stage's models need: "needs phase A and
 // phase P (model demo-tumour) or one of phases A, P, D (model demo-kidney)".
-func (s *Stage) needs() string {
+func (s *Segment) needs() string {
 	var alts []string
 	for _, w := range s.ways {
 		var chans []string
@@ -318,7 +316,7 @@ func (s *Stage) needs() string {
 }
 
 // Run implements stage.Stage.
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+func (s *Segment) Run(ctx context.Context, env *stage.Env) error {
 	if len(s.ways) == 0 {
 		s.skip(env, s.missing)
 		return nil
@@ -389,11 +387,11 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["mirror"] = mirror
 	env.Record["timings"] = tm
 	env.Record["onnxruntime_run_s"] = stats.RunTime.Seconds()
-	return save(env, split(classes, pkg.Manifest, wanted, phases[0]))
+	return saveMasks(env, split(classes, pkg.Manifest, wanted, phases[0]))
 }
 
 // skip records why the stage writes nothing.
-func (s *Stage) skip(env *stage.Env, why string) {
+func (s *Segment) skip(env *stage.Env, why string) {
 	env.Log.Warn("segmentation skipped", "reason", why)
 	env.Record[stage.SkippedRecord] = why
 }
@@ -427,8 +425,8 @@ func saveMask(env *stage.Env, label string, m *volume.Volume[uint8]) (err error)
 	return volume.Save(env.Output(stage.Mask(label)), m, env.Atomic())
 }
 
-// save writes the masks, concurrently, and records their voxel counts.
-func save(env *stage.Env, masks map[string]*volume.Volume[uint8]) error {
+// saveMasks writes the masks, concurrently, and records their voxel counts.
+func saveMasks(env *stage.Env, masks map[string]*volume.Volume[uint8]) error {
 	counts := map[string]int{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup

@@ -1,11 +1,4 @@
-// Package mesh is the stage that turns output/labels.nii.gz into the
-// surface meshes under output/meshes (OBJ per label with model.mtl, and
-// model.glb), each label with its settings from the label table. The set
-// is written into a new folder under the case's temporary folder and put
-// in place whole (atomicfile.ReplaceDir), so output/meshes is always one
-// complete set matching one label map, or absent: a failed or killed run
-// never leaves a partial set, nor meshes of labels no longer present.
-package mesh
+package stages
 
 import (
 	"context"
@@ -20,7 +13,7 @@ import (
 
 func init() {
 	stage.Register("mesh", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{Formats: "obj,glb"}}
+		s := &Mesh{name: name, params: MeshParams{Formats: "obj,glb"}}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
@@ -30,41 +23,48 @@ func init() {
 	})
 }
 
-// Params are the stage's parameters.
-type Params struct {
+// MeshParams are the stage's parameters.
+type MeshParams struct {
 	Formats string `yaml:"formats" json:"formats"` // e.g. "obj,glb" or "obj,stl,glb"
 }
 
-// Stage meshes the label map.
-type Stage struct {
+// Mesh is the stage "mesh", which meshes the label map: it turns
+// output/labels.nii.gz into the surface meshes under output/meshes (OBJ
+// per label with model.mtl, and model.glb), each label with its settings
+// from the label table. The set is written into a new folder under the
+// case's temporary folder and put in place whole (atomicfile.ReplaceDir),
+// so output/meshes is always one complete set matching one label map, or
+// absent: a failed or killed run never leaves a partial set, nor meshes of
+// labels no longer present.
+type Mesh struct {
 	name    string
-	params  Params
+	params  MeshParams
 	formats meshio.Format
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Mesh) Name() string { return s.name }
 
 // Inputs implements stage.Stage.
-func (s *Stage) Inputs() []string { return []string{stage.Labels} }
+func (s *Mesh) Inputs() []string { return []string{stage.Labels} }
 
 // Outputs implements stage.Stage.
-func (s *Stage) Outputs() []string { return []string{stage.Meshes} }
+func (s *Mesh) Outputs() []string { return []string{stage.Meshes} }
 
 // Resource implements stage.Stage.
-func (s *Stage) Resource() stage.Resource { return stage.CPU }
+func (s *Mesh) Resource() stage.Resource { return stage.CPU }
 
 // Params implements stage.Stage.
-func (s *Stage) Params() any { return s.params }
+func (s *Mesh) Params() any { return s.params }
 
 // Check implements stage.Stage.
-func (s *Stage) Check(env *stage.Env) error {
+func (s *Mesh) Check(env *stage.Env) error {
 	_, err := env.Input(stage.Labels)
 	return err
 }
 
 // Run implements stage.Stage.
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+func (s *Mesh) Run(ctx context.Context, env *stage.Env) error {
 	in, _ := env.Input(stage.Labels)
 	tmp := env.Case.TempDir()
 	if err := os.MkdirAll(tmp, 0o755); err != nil {

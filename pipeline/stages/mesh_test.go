@@ -1,4 +1,4 @@
-package mesh
+package stages
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 // meshCase is a case folder whose output/labels.nii.gz holds a left
 // kidney and a tumour, with the mesh stage's environment on it.
-func meshCase(t *testing.T) (*Stage, *stage.Env) {
+func meshCase(t *testing.T) (*Mesh, *stage.Env) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "input"), 0o755); err != nil {
@@ -45,10 +45,10 @@ func meshCase(t *testing.T) (*Stage, *stage.Env) {
 		t.Fatal(err)
 	}
 	env := stage.NewEnv(c, labels.Default(), nil, "mesh", "cpu", map[string]string{stage.Labels: c.OutputLabelsPath()}, nil)
-	return s.(*Stage), env
+	return s.(*Mesh), env
 }
 
-func names(t *testing.T, dir string) []string {
+func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -77,7 +77,7 @@ func TestRunPutsTheWholeSetInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"kidney_left.obj", "model.glb", "model.mtl", "tumor.obj"}
-	if got := names(t, dir); !slices.Equal(got, want) {
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
 		t.Fatalf("output/meshes holds %v, want %v", got, want)
 	}
 
@@ -86,10 +86,10 @@ func TestRunPutsTheWholeSetInPlace(t *testing.T) {
 	if err := s.Run(ctx, env); err == nil {
 		t.Fatal("a cancelled run succeeded")
 	}
-	if got := names(t, dir); !slices.Equal(got, want) {
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
 		t.Errorf("after a failed run output/meshes holds %v, want the previous set %v", got, want)
 	}
-	if left := names(t, env.Case.TempDir()); len(left) != 0 {
+	if left := dirNames(t, env.Case.TempDir()); len(left) != 0 {
 		t.Errorf("a failed run left %v in %s", left, env.Case.TempDir())
 	}
 }

@@ -1,4 +1,4 @@
-package merge
+package stages
 
 import (
 	"encoding/json"
@@ -9,8 +9,6 @@ import (
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/stage"
-	"kidney3d/pipeline/stages/cleanup"
-	_ "kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
@@ -100,7 +98,7 @@ func TestVesselsAreReconnectedThenCleaned(t *testing.T) {
 		}
 	}
 	voxel := out.Grid.Affine.Spacing()
-	minVoxels := cleanup.DefaultParams().MinVesselMM3 / (voxel[0] * voxel[1] * voxel[2])
+	minVoxels := DefaultCleanupParams().MinVesselMM3 / (voxel[0] * voxel[1] * voxel[2])
 	_, sizes := labelops.Components(artery, labelops.Full)
 	for i, n := range sizes {
 		if float64(n) < minVoxels {

@@ -1,24 +1,4 @@
-// Package load is the pipeline's first stage: it validates the case's
-// phases and given masks before any long work and records what it found in
-// work/load/inputs.json, which every later stage waits for.
-//
-// The case's reference phase is the arterial one, else the first of P, D
-// and N it has (casefile.ReferenceOrder); its grid is the grid of the masks
-// and the label map, and inputs.json names it.
-//
-// From the headers (Check), each problem with its reason: no phase at all; an image over the size limit (package limits); an image
-// that is not 3D or has fewer than MinSlices voxels along an axis; a voxel
-// size that is zero, negative or not a number with no qform or sform to
-// give the geometry (nibabel would take 1 mm); absurd spacing; phases that
-// do not overlap in space; masks not on the reference phase's world grid (a
-// mask storing that grid in another axis order or direction is accepted:
-// the stages relabel it, volume.LoadMaskOn); files in input/masks that are
-// not a label's mask, with the label the mask alias table would give them
-// (maskimport). From the voxels (Run): a phase
-// with NaN or infinite values, values outside ±MaxHU after scaling, or one
-// value everywhere; a mask with NaN or infinite values. In a mask any other
-// nonzero value is inside (volume.LoadMask).
-package load
+package stages
 
 import (
 	"context"
@@ -44,12 +24,12 @@ import (
 	"kidney3d/pipeline/volume"
 )
 
-// Summary is the stage's output artefact.
-const Summary = "inputs.json"
+// InputsSummary is the stage's output artefact.
+const InputsSummary = "inputs.json"
 
 func init() {
 	stage.Register("load", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{MinSpacing: 0.1, MaxSpacing: 20, MinOverlap: 0.1, MinSlices: MinSlices}}
+		s := &Load{name: name, params: LoadParams{MinSpacing: 0.1, MaxSpacing: 20, MinOverlap: 0.1, MinSlices: MinSlices}}
 		for _, l := range table.Labels {
 			if l.Value != 0 {
 				s.masks = append(s.masks, stage.Given(l.Name))
@@ -59,8 +39,8 @@ func init() {
 	})
 }
 
-// Params are the stage's limits.
-type Params struct {
+// LoadParams are the stage's limits.
+type LoadParams struct {
 	MinSpacing float64 `yaml:"min_spacing_mm" json:"min_spacing_mm"`
 	MaxSpacing float64 `yaml:"max_spacing_mm" json:"max_spacing_mm"`
 	// MinOverlap is the least fraction of the smaller of two phases' boxes
@@ -70,7 +50,7 @@ type Params struct {
 	MinSlices int `yaml:"min_slices" json:"min_slices"`
 }
 
-// MinSlices is the default of Params.MinSlices: a kidney, about 12 cm
+// MinSlices is the default of LoadParams.MinSlices: a kidney, about 12 cm
 // long, spans 6 slices at the largest voxel size accepted (20 mm), so an
 // image with fewer than 8 along an axis cannot hold one.
 const MinSlices = 8
@@ -80,37 +60,57 @@ const MinSlices = 8
 // ±32768.
 const MaxHU = 32768
 
-// Stage validates inputs.
-type Stage struct {
+// Load is the pipeline's first stage, "load", which validates inputs: it
+// checks the case's phases and given masks before any long work and
+// records what it found in work/load/inputs.json (InputsSummary), which
+// every later stage waits for.
+//
+// The case's reference phase is the arterial one, else the first of P, D
+// and N it has (casefile.ReferenceOrder); its grid is the grid of the masks
+// and the label map, and inputs.json names it.
+//
+// From the headers (Check), each problem with its reason: no phase at all; an image over the size limit (package limits); an image
+// that is not 3D or has fewer than MinSlices voxels along an axis; a voxel
+// size that is zero, negative or not a number with no qform or sform to
+// give the geometry (nibabel would take 1 mm); absurd spacing; phases that
+// do not overlap in space; masks not on the reference phase's world grid (a
+// mask storing that grid in another axis order or direction is accepted:
+// the stages relabel it, volume.LoadMaskOn); files in input/masks that are
+// not a label's mask, with the label the mask alias table would give them
+// (maskimport). From the voxels (Run): a phase
+// with NaN or infinite values, values outside ±MaxHU after scaling, or one
+// value everywhere; a mask with NaN or infinite values. In a mask any other
+// nonzero value is inside (volume.LoadMask).
+type Load struct {
 	name   string
-	params Params
+	params LoadParams
 	// masks are the mask artefacts it may read: one per label of the
 	// run's table.
 	masks []string
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Load) Name() string { return s.name }
 
 // Inputs are every phase, every label's mask and input/masks as a whole
 // (so that a file added there is checked); all are optional to the
 // orchestrator, and Check insists on a phase so that a case without one
 // is an error rather than a skip.
-func (s *Stage) Inputs() []string {
+func (s *Load) Inputs() []string {
 	return append(append(phaseArtefacts(), s.maskArtefacts()...), stage.GivenFolder)
 }
 
 // OptionalInputs implements orchestrate.OptionalInputs.
-func (s *Stage) OptionalInputs() []string { return s.Inputs() }
+func (s *Load) OptionalInputs() []string { return s.Inputs() }
 
 // Outputs implements stage.Stage.
-func (s *Stage) Outputs() []string { return []string{Summary} }
+func (s *Load) Outputs() []string { return []string{InputsSummary} }
 
 // Resource implements stage.Stage.
-func (s *Stage) Resource() stage.Resource { return stage.IO }
+func (s *Load) Resource() stage.Resource { return stage.IO }
 
 // Params implements stage.Stage.
-func (s *Stage) Params() any { return s.params }
+func (s *Load) Params() any { return s.params }
 
 // reference is the case's reference phase among the phases given, and
 // its file.
@@ -131,7 +131,7 @@ func phaseArtefacts() []string {
 	return out
 }
 
-func (s *Stage) maskArtefacts() []string {
+func (s *Load) maskArtefacts() []string {
 	return s.masks
 }
 
@@ -150,7 +150,7 @@ func (p problems) err() error {
 }
 
 // Check reads the headers of every phase and mask and reports all problems.
-func (s *Stage) Check(env *stage.Env) error {
+func (s *Load) Check(env *stage.Env) error {
 	var bad problems
 	ref, _, ok := reference(env)
 	if !ok {
@@ -213,7 +213,7 @@ func readHeader(path string) (*nifti.Header, error) {
 }
 
 // checkHeader validates one phase's geometry from its header.
-func (s *Stage) checkHeader(path string) (volume.Grid, error) {
+func (s *Load) checkHeader(path string) (volume.Grid, error) {
 	h, err := readHeader(path)
 	if err != nil {
 		return volume.Grid{}, err
@@ -341,9 +341,9 @@ type MaskSummary struct {
 }
 
 // Run reads every voxel (a truncated or corrupt file fails here), checks
-// the values of phases and masks (see the package comment), and writes the
+// the values of phases and masks (see Load), and writes the
 // summary.
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+func (s *Load) Run(ctx context.Context, env *stage.Env) error {
 	var bad problems
 	ref, refPath, ok := reference(env)
 	if !ok {
@@ -423,7 +423,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	if err := bad.err(); err != nil {
 		return err
 	}
-	return atomicfile.Write(env.Output(Summary), func(w io.Writer) error {
+	return atomicfile.Write(env.Output(InputsSummary), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)

@@ -1,9 +1,4 @@
-// Package merge is the stage that merges the structure masks (from stages
-// or given in input/masks) into output/labels.nii.gz on the reference
-// phase's grid (the arterial phase's, when the case has it), resolving
-// overlaps by label precedence (tumour over kidney, vessels over fat, and
-// so on).
-package merge
+package stages
 
 import (
 	"context"
@@ -17,16 +12,12 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/stage"
-	"kidney3d/pipeline/stages/cleanup"
-	"kidney3d/pipeline/stages/fat"
-	"kidney3d/pipeline/stages/load"
-	"kidney3d/pipeline/stages/reconnect"
 	"kidney3d/pipeline/volume"
 )
 
 func init() {
 	stage.Register("merge", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{Precedence: DefaultPrecedence}, table: table}
+		s := &Merge{name: name, params: MergeParams{Precedence: DefaultMergePrecedence}, table: table}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
@@ -34,27 +25,31 @@ func init() {
 	})
 }
 
-// DefaultPrecedence lists labels from the one that wins an overlap to the
+// DefaultMergePrecedence lists labels from the one that wins an overlap to the
 // one that loses; labels not listed lose to all listed ones.
-var DefaultPrecedence = []string{
+var DefaultMergePrecedence = []string{
 	"tumor", "cyst", "artery", "vein", "ureter", "kidney_left", "kidney_right",
 	"aorta", "inferior_vena_cava", "spine", "liver", "spleen", "pancreas",
 	"urinary_bladder", "perirenal_fat",
 }
 
-// Params are the stage's parameters.
-type Params struct {
+// MergeParams are the stage's parameters.
+type MergeParams struct {
 	Precedence []string `yaml:"precedence" json:"precedence"`
 }
 
-// Stage merges masks into the label map.
-type Stage struct {
+// Merge is the stage "merge", which merges the structure masks (from
+// stages or given in input/masks) into the label map,
+// output/labels.nii.gz, on the reference phase's grid (the arterial
+// phase's, when the case has it), resolving overlaps by label precedence
+// (tumour over kidney, vessels over fat, and so on).
+type Merge struct {
 	name   string
-	params Params
+	params MergeParams
 	table  *labels.Table // the labels whose masks it reads
 }
 
-func (s *Stage) validate(t *labels.Table) error {
+func (s *Merge) validate(t *labels.Table) error {
 	var bad []string
 	for _, n := range s.params.Precedence {
 		if _, ok := t.ByName(n); !ok {
@@ -68,46 +63,46 @@ func (s *Stage) validate(t *labels.Table) error {
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Merge) Name() string { return s.name }
 
 // Inputs are the reference phase (for the grid), the load stage's summary
 // and, for every label, its mask in each form a stage may leave it
-// (sources, most finished first).
-func (s *Stage) Inputs() []string {
-	in := []string{stage.Reference, load.Summary}
+// (mergeSources, most finished first).
+func (s *Merge) Inputs() []string {
+	in := []string{stage.Reference, InputsSummary}
 	return append(in, s.maskInputs()...)
 }
 
 // OptionalInputs are the masks: a case may have any subset.
-func (s *Stage) OptionalInputs() []string { return s.maskInputs() }
+func (s *Merge) OptionalInputs() []string { return s.maskInputs() }
 
-func (s *Stage) maskInputs() []string {
+func (s *Merge) maskInputs() []string {
 	var out []string
 	for _, l := range s.table.Labels {
 		if l.Value != 0 {
-			out = append(out, sources(l.Name)...)
+			out = append(out, mergeSources(l.Name)...)
 		}
 	}
 	return out
 }
 
-// sources are the artefacts that may hold a label's mask, the most
+// mergeSources are the artefacts that may hold a label's mask, the most
 // finished first: cleaned (after reconnection, for vessels and ureter:
 // cleanup reads the reconnected mask), else reconnected (a pipeline
 // without cleanup), else derived (perirenal fat), else as a segmentation
 // stage or input/masks gave it.
-func sources(label string) []string {
-	out := []string{cleanup.Clean(label), reconnect.Output(label)}
+func mergeSources(label string) []string {
+	out := []string{CleanupOutput(label), ReconnectOutput(label)}
 	if label == "perirenal_fat" {
-		out = append(out, fat.Output)
+		out = append(out, FatOutput)
 	}
 	return append(out, stage.Mask(label))
 }
 
-// maskSource is the most finished mask of a label the case has: its
+// mergeSource is the most finished mask of a label the case has: its
 // artefact and file.
-func maskSource(env *stage.Env, label string) (artefact, path string, ok bool) {
-	for _, a := range sources(label) {
+func mergeSource(env *stage.Env, label string) (artefact, path string, ok bool) {
+	for _, a := range mergeSources(label) {
 		if p, err := env.Input(a); err == nil {
 			return a, p, true
 		}
@@ -116,22 +111,22 @@ func maskSource(env *stage.Env, label string) (artefact, path string, ok bool) {
 }
 
 // Outputs implements stage.Stage.
-func (s *Stage) Outputs() []string { return []string{stage.Labels} }
+func (s *Merge) Outputs() []string { return []string{stage.Labels} }
 
 // Resource implements stage.Stage.
-func (s *Stage) Resource() stage.Resource { return stage.CPU }
+func (s *Merge) Resource() stage.Resource { return stage.CPU }
 
 // Params implements stage.Stage.
-func (s *Stage) Params() any { return s.params }
+func (s *Merge) Params() any { return s.params }
 
 // Check implements stage.Stage; the load stage has validated the masks.
-func (s *Stage) Check(env *stage.Env) error {
+func (s *Merge) Check(env *stage.Env) error {
 	_, err := env.Input(stage.Reference)
 	return err
 }
 
 // order is the labels painted from lowest to highest precedence.
-func (s *Stage) order(t *labels.Table) []labels.Label {
+func (s *Merge) order(t *labels.Table) []labels.Label {
 	rank := func(name string) int {
 		if i := slices.Index(s.params.Precedence, name); i >= 0 {
 			return len(s.params.Precedence) - i
@@ -147,7 +142,7 @@ func (s *Stage) order(t *labels.Table) []labels.Label {
 // the slices from their first nonzero voxel to their last
 // (volume.LoadMaskOn), read concurrently, and the label map as the slices
 // that hold them all.
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
 	refPath, _ := env.Input(stage.Reference)
 	h, err := nifti.ReadHeaderFile(refPath)
 	if err != nil {
@@ -158,7 +153,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	var paths []string
 	used := map[string]string{}
 	for _, l := range s.order(env.Labels) {
-		if a, path, ok := maskSource(env, l.Name); ok && l.Value != 0 {
+		if a, path, ok := mergeSource(env, l.Name); ok && l.Value != 0 {
 			order, paths = append(order, l), append(paths, path)
 			used[l.Name] = a
 		}
@@ -197,7 +192,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}
 	out := volume.New[uint8](volume.CropGrid(grid, lo, hi))
 	for n, p := range parts {
-		paint(out, lo, p, uint8(order[n].Value))
+		paintPart(out, lo, p, uint8(order[n].Value))
 	}
 	var byValue [256]int
 	for _, v := range out.Data {
@@ -216,9 +211,9 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	return volume.SavePart(env.Output(stage.Labels), volume.CropPart(grid, lo, out), env.Atomic())
 }
 
-// paint sets to value the voxels of out, a box whose first voxel is at,
+// paintPart sets to value the voxels of out, a box whose first voxel is at,
 // where p is nonzero; p's box must lie within out's.
-func paint(out *volume.Volume[uint8], at [3]int, p *volume.Part[uint8], value uint8) {
+func paintPart(out *volume.Volume[uint8], at [3]int, p *volume.Part[uint8], value uint8) {
 	b := p.Box
 	if b.Len() == 0 {
 		return

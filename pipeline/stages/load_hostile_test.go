@@ -1,4 +1,4 @@
-package load
+package stages
 
 import (
 	"fmt"
@@ -41,7 +41,7 @@ func hostileCase[T volume.Voxel](t *testing.T, data []T, tweak func(*nifti.Heade
 }
 
 // cube is the grid of hostileCase's images.
-var cube = grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
+var cube = phaseGrid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
 
 func TestHostilePhasesAreRefusedWithTheirReason(t *testing.T) {
 	g := cube
@@ -108,7 +108,7 @@ func TestMasksAreReadFromStoredValues(t *testing.T) {
 	if err := runLoad(t, c); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(c.ArtefactPath("load", Summary))
+	b, _ := os.ReadFile(c.ArtefactPath("load", InputsSummary))
 	for label, n := range map[string]int{"artery": 3, "vein": 2, "ureter": 1} {
 		if want := fmt.Sprintf("\"file\": \"input/masks/%s.nii.gz\",\n      \"voxels\": %d", label, n); !strings.Contains(string(b), want) {
 			t.Errorf("summary %s lacks %s", b, want)
@@ -172,7 +172,7 @@ func TestMaskInAnotherStorageOrderIsAccepted(t *testing.T) {
 	if err := runLoad(t, c); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(c.ArtefactPath("load", Summary))
+	b, _ := os.ReadFile(c.ArtefactPath("load", InputsSummary))
 	if want := "\"voxels\": 2,\n      \"stored\": \"LAS\""; !strings.Contains(string(b), want) {
 		t.Errorf("summary %s lacks %s", b, want)
 	}

@@ -1,4 +1,4 @@
-package segment
+package stages
 
 import (
 	"kidney3d/pipeline/infer/modelpkg"

@@ -1,4 +1,4 @@
-package cleanup
+package stages
 
 import (
 	"context"
@@ -11,20 +11,19 @@ import (
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/orchestrate"
 	"kidney3d/pipeline/stage"
-	_ "kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
 )
 
-// box is the voxels lo ≤ p < hi.
-type box struct{ lo, hi [3]int }
+// cleanupBox is the voxels lo ≤ p < hi.
+type cleanupBox struct{ lo, hi [3]int }
 
-func (b box) has(i, j, k int) bool {
+func (b cleanupBox) has(i, j, k int) bool {
 	return i >= b.lo[0] && j >= b.lo[1] && k >= b.lo[2] && i < b.hi[0] && j < b.hi[1] && k < b.hi[2]
 }
 
-// writeCase writes a case with a 30×20×16 arterial phase of 2×2×2 mm (8
+// cleanupCase writes a case with a 30×20×16 arterial phase of 2×2×2 mm (8
 // mm³ voxels) and the masks given as boxes, minus holes, set to value(name).
-func writeCase(t *testing.T, masks map[string][]box, holes map[string]box, value func(string) uint8) *casefile.Case {
+func cleanupCase(t *testing.T, masks map[string][]cleanupBox, holes map[string]cleanupBox, value func(string) uint8) *casefile.Case {
 	t.Helper()
 	dir := t.TempDir()
 	g := volume.Grid{Dims: [3]int{30, 20, 16}, Affine: volume.Affine{{2, 0, 0, 0}, {0, 2, 0, 0}, {0, 0, 2, 0}, {0, 0, 0, 1}}}
@@ -52,7 +51,7 @@ func writeCase(t *testing.T, masks map[string][]box, holes map[string]box, value
 	return c
 }
 
-func run(c *casefile.Case, params stage.Params) error {
+func runCleanup(c *casefile.Case, params stage.Params) error {
 	var stages []stage.Stage
 	for _, kind := range []string{"load", "cleanup"} {
 		p := stage.Params(nil)
@@ -68,9 +67,9 @@ func run(c *casefile.Case, params stage.Params) error {
 	return orchestrate.Run(context.Background(), c, stages, orchestrate.Options{Program: "test"})
 }
 
-func voxels(t *testing.T, c *casefile.Case, label string) int {
+func cleanedVoxels(t *testing.T, c *casefile.Case, label string) int {
 	t.Helper()
-	m, err := volume.Load[uint8](c.ArtefactPath("cleanup", Clean(label)))
+	m, err := volume.Load[uint8](c.ArtefactPath("cleanup", CleanupOutput(label)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,22 +77,22 @@ func voxels(t *testing.T, c *casefile.Case, label string) int {
 }
 
 func TestCleanup(t *testing.T) {
-	big := box{[3]int{2, 2, 2}, [3]int{10, 10, 10}}       // 512 voxels, 4096 mm³
-	second := box{[3]int{14, 2, 2}, [3]int{18, 6, 6}}     // 64 voxels, 512 mm³
-	island := box{[3]int{22, 15, 12}, [3]int{24, 17, 13}} // 4 voxels, 32 mm³
-	speck := box{[3]int{27, 2, 2}, [3]int{29, 3, 3}}      // 2 voxels, 16 mm³
-	masks := map[string][]box{
+	big := cleanupBox{[3]int{2, 2, 2}, [3]int{10, 10, 10}}       // 512 voxels, 4096 mm³
+	second := cleanupBox{[3]int{14, 2, 2}, [3]int{18, 6, 6}}     // 64 voxels, 512 mm³
+	island := cleanupBox{[3]int{22, 15, 12}, [3]int{24, 17, 13}} // 4 voxels, 32 mm³
+	speck := cleanupBox{[3]int{27, 2, 2}, [3]int{29, 3, 3}}      // 2 voxels, 16 mm³
+	masks := map[string][]cleanupBox{
 		"kidney_left":  {big, second, island},
 		"kidney_right": {second},
 		"tumor":        {big, island},
 		"artery":       {big, island, speck},
 	}
-	holes := map[string]box{"tumor": {[3]int{4, 4, 4}, [3]int{6, 6, 6}}, "artery": {[3]int{4, 4, 4}, [3]int{6, 6, 6}}}
+	holes := map[string]cleanupBox{"tumor": {[3]int{4, 4, 4}, [3]int{6, 6, 6}}, "artery": {[3]int{4, 4, 4}, [3]int{6, 6, 6}}}
 	// Masks hold 1 or the label's own value.
 	own := map[string]uint8{"kidney_left": 1, "kidney_right": 2, "tumor": 3, "artery": 5}
 	for _, value := range []func(string) uint8{func(string) uint8 { return 1 }, func(n string) uint8 { return own[n] }} {
-		c := writeCase(t, masks, holes, value)
-		if err := run(c, nil); err != nil {
+		c := cleanupCase(t, masks, holes, value)
+		if err := runCleanup(c, nil); err != nil {
 			t.Fatal(err)
 		}
 		tests := []struct {
@@ -105,18 +104,18 @@ func TestCleanup(t *testing.T) {
 			{"tumor", 512},          // island dropped, hole filled
 			{"artery", 512 - 8 + 4}, // speck below 20 mm³ dropped, island kept, hole kept
 		}
-		if _, err := os.Stat(c.ArtefactPath("cleanup", Clean("liver"))); err == nil {
+		if _, err := os.Stat(c.ArtefactPath("cleanup", CleanupOutput("liver"))); err == nil {
 			t.Error("a cleaned liver mask was written for a case without one")
 		}
 		for _, tc := range tests {
-			if got := voxels(t, c, tc.label); got != tc.want {
+			if got := cleanedVoxels(t, c, tc.label); got != tc.want {
 				t.Errorf("%s: %d voxels, want %d", tc.label, got, tc.want)
 			}
 		}
 		var man struct {
 			Stages map[string]struct {
 				Record struct {
-					Labels map[string]Report `json:"labels"`
+					Labels map[string]CleanupReport `json:"labels"`
 				} `json:"record"`
 			} `json:"stages"`
 		}
@@ -128,7 +127,7 @@ func TestCleanup(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := man.Stages["cleanup"].Record.Labels["kidney_left"]
-		want := Report{Voxels: 580, IslandsRemoved: 1, OthersRemoved: 1, VoxelsRemoved: 68}
+		want := CleanupReport{Voxels: 580, IslandsRemoved: 1, OthersRemoved: 1, VoxelsRemoved: 68}
 		if got != want {
 			t.Errorf("kidney_left record %+v, want %+v", got, want)
 		}
@@ -138,7 +137,7 @@ func TestCleanup(t *testing.T) {
 	}
 }
 
-func TestParamsMustNameKnownLabels(t *testing.T) {
+func TestCleanupParamsMustNameKnownLabels(t *testing.T) {
 	tests := []stage.Params{
 		{"fill_holes": []string{"kidnee"}},
 		{"min_island_mm3": map[string]float64{"livr": 5}},

@@ -1,11 +1,4 @@
-// Package register is the stage that registers one phase (P, D or N) onto
-// the case's reference phase (the arterial phase, else the first of P, D
-// and N the case has: casefile.Case.ReferencePhase): rigid,
-// multi-resolution, Mattes mutual information (package pipeline/register).
-// It writes the phase resampled onto the reference grid and records the
-// transform and the metric in the manifest. When the phase is itself the
-// reference, its file is that artefact and the stage does not run.
-package register
+package stages
 
 import (
 	"context"
@@ -15,17 +8,16 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/register"
 	"kidney3d/pipeline/stage"
-	"kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
 )
 
 func init() {
 	stage.Register("register", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{Phase: "P", Fill: -1024, Init: "moments"}}
+		s := &Register{name: name, params: RegisterParams{Phase: "P", Fill: -1024, Init: "moments"}}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
-		if _, ok := inits[s.params.Init]; !ok {
+		if _, ok := registerInits[s.params.Init]; !ok {
 			return nil, fmt.Errorf("init %q: want moments, geometry or identity", s.params.Init)
 		}
 		if !slices.Contains([]string{"N", "P", "D"}, s.params.Phase) {
@@ -35,8 +27,8 @@ func init() {
 	})
 }
 
-// Params are the stage's parameters.
-type Params struct {
+// RegisterParams are the stage's parameters.
+type RegisterParams struct {
 	Phase string `yaml:"phase" json:"phase"`
 	// Fill is the HU given to reference-grid voxels outside the moving phase.
 	Fill int16 `yaml:"fill_hu" json:"fill_hu"`
@@ -46,42 +38,48 @@ type Params struct {
 	Init string `yaml:"init" json:"init"`
 }
 
-var inits = map[string]register.Init{
+var registerInits = map[string]register.Init{
 	"moments":  register.InitMoments,
 	"geometry": register.InitGeometry,
 	"identity": register.InitIdentity,
 }
 
-// Stage registers one phase onto the reference phase.
-type Stage struct {
+// Register is the stage "register", which registers one phase (P, D or
+// N) onto the case's reference phase (the arterial phase, else the first
+// of P, D and N the case has: casefile.Case.ReferencePhase): rigid,
+// multi-resolution, Mattes mutual information (package pipeline/register).
+// It writes the phase resampled onto the reference grid and records the
+// transform and the metric in the manifest. When the phase is itself the
+// reference, its file is that artefact and the stage does not run.
+type Register struct {
 	name   string
-	params Params
+	params RegisterParams
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Register) Name() string { return s.name }
 
 // Inputs implements stage.Stage.
-func (s *Stage) Inputs() []string {
-	return []string{stage.Reference, stage.Phase(s.params.Phase), load.Summary}
+func (s *Register) Inputs() []string {
+	return []string{stage.Reference, stage.Phase(s.params.Phase), InputsSummary}
 }
 
 // Outputs implements stage.Stage.
-func (s *Stage) Outputs() []string { return []string{stage.Registered(s.params.Phase)} }
+func (s *Register) Outputs() []string { return []string{stage.Registered(s.params.Phase)} }
 
 // Resource implements stage.Stage.
-func (s *Stage) Resource() stage.Resource { return stage.CPU }
+func (s *Register) Resource() stage.Resource { return stage.CPU }
 
 // Params implements stage.Stage.
-func (s *Stage) Params() any {
+func (s *Register) Params() any {
 	return struct {
-		Params
+		RegisterParams
 		Method register.Options `json:"method"`
 	}{s.params, register.DefaultOptions()}
 }
 
 // Check implements stage.Stage; the load stage has validated both phases.
-func (s *Stage) Check(env *stage.Env) error {
+func (s *Register) Check(env *stage.Env) error {
 	for _, in := range s.Inputs()[:2] {
 		if _, err := env.Input(in); err != nil {
 			return err
@@ -91,7 +89,7 @@ func (s *Stage) Check(env *stage.Env) error {
 }
 
 // Run implements stage.Stage.
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+func (s *Register) Run(ctx context.Context, env *stage.Env) error {
 	refPath, _ := env.Input(stage.Reference)
 	mPath, _ := env.Input(stage.Phase(s.params.Phase))
 	fixed, err := stage.LoadVolume[int16](env, stage.Reference)
@@ -108,7 +106,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	fixedGrid := fixed.Grid
 	fixed, moving = register.Canonical(fixed), register.Canonical(moving)
 	opts := register.DefaultOptions()
-	opts.Init = inits[s.params.Init]
+	opts.Init = registerInits[s.params.Init]
 	opts.Progress = func(f float64) { env.Progress(0.9 * f) }
 	res, err := register.Rigid(ctx, fixed, moving, opts)
 	if err != nil {

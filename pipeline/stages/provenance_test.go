@@ -1,4 +1,4 @@
-package measure
+package stages
 
 import (
 	"encoding/json"
@@ -10,8 +10,6 @@ import (
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/measure"
-	_ "kidney3d/pipeline/stages/cleanup"
-	_ "kidney3d/pipeline/stages/segment"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
@@ -64,9 +62,9 @@ func TestReportTracesGivenMasksAndSkippedStages(t *testing.T) {
 	}
 }
 
-// entry is a manifest entry reading and writing the given artefacts,
+// manifestEntry is a manifest entry reading and writing the given artefacts,
 // each a file "<artefact>" with the sha256 "<artefact>:<version>".
-func entry(params any, in, out map[string]string, record map[string]any) *manifest.Entry {
+func manifestEntry(params any, in, out map[string]string, record map[string]any) *manifest.Entry {
 	files := func(m map[string]string) map[string]manifest.File {
 		fs := map[string]manifest.File{}
 		for a, sha := range m {
@@ -89,13 +87,13 @@ func TestTraceFollowsTheManifest(t *testing.T) {
 	model := modelpkg.Identity{Name: "demo-vessels", Version: "1.0.0", ONNXSHA256: "abc", IntendedUse: "demo", ClinicalUse: false}
 	segParams := map[string]any{"models": []string{"demo-vessels"}, "model_ids": []any{model}}
 	m := &manifest.Manifest{Stages: map[string]*manifest.Entry{
-		"vessels": entry(segParams, map[string]string{"phase/A": "a1"}, map[string]string{"mask/artery": "m1"},
+		"vessels": manifestEntry(segParams, map[string]string{"phase/A": "a1"}, map[string]string{"mask/artery": "m1"},
 			map[string]any{"model_id": model, "input_phases": []string{"A", "P"}}),
-		"reconnect": entry(map[string]any{"label": "artery"}, map[string]string{"mask/artery": "m1", "phase/A": "a1"}, map[string]string{"reconnected/artery": "r1"}, nil),
-		"fat":       entry(map[string]any{}, map[string]string{"mask/artery": "m1", "phase/A": "a1"}, map[string]string{"derived/perirenal_fat": "f1"}, nil),
-		"ureter":    entry(map[string]any{}, map[string]string{"phase/A": "a1"}, nil, map[string]any{"skipped": "needs phase D (model demo-ureter)", "outputs": []any{"mask/ureter", "mask/vein"}}),
-		"old":       entry(map[string]any{}, map[string]string{"phase/A": "a0"}, nil, map[string]any{"skipped": "an earlier run"}),
-		"merge": entry(map[string]any{}, map[string]string{"reconnected/artery": "r1", "derived/perirenal_fat": "f1", "mask/vein": "v9", "phase/A": "a1"},
+		"reconnect": manifestEntry(map[string]any{"label": "artery"}, map[string]string{"mask/artery": "m1", "phase/A": "a1"}, map[string]string{"reconnected/artery": "r1"}, nil),
+		"fat":       manifestEntry(map[string]any{}, map[string]string{"mask/artery": "m1", "phase/A": "a1"}, map[string]string{"derived/perirenal_fat": "f1"}, nil),
+		"ureter":    manifestEntry(map[string]any{}, map[string]string{"phase/A": "a1"}, nil, map[string]any{"skipped": "needs phase D (model demo-ureter)", "outputs": []any{"mask/ureter", "mask/vein"}}),
+		"old":       manifestEntry(map[string]any{}, map[string]string{"phase/A": "a0"}, nil, map[string]any{"skipped": "an earlier run"}),
+		"merge": manifestEntry(map[string]any{}, map[string]string{"reconnected/artery": "r1", "derived/perirenal_fat": "f1", "mask/vein": "v9", "phase/A": "a1"},
 			map[string]string{"labels": "l1"}, map[string]any{"sources": map[string]any{"artery": "reconnected/artery", "perirenal_fat": "derived/perirenal_fat", "vein": "mask/vein"}}),
 	}}
 	tr := trace(m, "work/labels", "input/masks")
@@ -119,10 +117,10 @@ func TestTraceFollowsTheManifest(t *testing.T) {
 
 	// x is cleaned from a mask that b derives from y, which c derives from x.
 	loop := &manifest.Manifest{Stages: map[string]*manifest.Entry{
-		"a":     entry(map[string]any{}, map[string]string{"mask/x": "2"}, map[string]string{"clean/x": "1"}, nil),
-		"b":     entry(map[string]any{}, map[string]string{"mask/y": "3"}, map[string]string{"mask/x": "2"}, nil),
-		"c":     entry(map[string]any{}, map[string]string{"mask/x": "2"}, map[string]string{"mask/y": "3"}, nil),
-		"merge": entry(map[string]any{}, map[string]string{"clean/x": "1"}, map[string]string{"labels": "l"}, map[string]any{"sources": map[string]any{"x": "clean/x"}}),
+		"a":     manifestEntry(map[string]any{}, map[string]string{"mask/x": "2"}, map[string]string{"clean/x": "1"}, nil),
+		"b":     manifestEntry(map[string]any{}, map[string]string{"mask/y": "3"}, map[string]string{"mask/x": "2"}, nil),
+		"c":     manifestEntry(map[string]any{}, map[string]string{"mask/x": "2"}, map[string]string{"mask/y": "3"}, nil),
+		"merge": manifestEntry(map[string]any{}, map[string]string{"clean/x": "1"}, map[string]string{"labels": "l"}, map[string]any{"sources": map[string]any{"x": "clean/x"}}),
 	}}
 	if p := trace(loop, "work/labels", "input/masks").label("x"); p.Note == "" || (&measure.Report{Structures: []measure.Structure{{Name: "x", Provenance: p}}}).Notice([]string{"x"}) == "" {
 		t.Errorf("a loop of stages: %+v, want a note that its provenance is unknown, and the notice", p)

@@ -1,13 +1,4 @@
-// Package cleanup is the stage that cleans each structure mask before the
-// masks are merged: it removes islands below a per-label volume, keeps
-// only the largest component of each kidney (each side has its own label,
-// so the other kidney is never touched) and fills holes in solid organs.
-// For the artery, vein and ureter it cleans the reconnected mask when a
-// reconnect stage made one (stage reconnect joins fragments first; what is
-// left unjoined and small is removed here), else the mask as given. It
-// writes clean/<label> for every label whose mask the case has, and
-// records which artefact it cleaned (stage.SourcesRecord).
-package cleanup
+package stages
 
 import (
 	"context"
@@ -21,14 +12,12 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/stage"
-	"kidney3d/pipeline/stages/load"
-	"kidney3d/pipeline/stages/reconnect"
 	"kidney3d/pipeline/volume"
 )
 
 func init() {
 	stage.Register("cleanup", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-		s := &Stage{name: name, params: DefaultParams(), table: table}
+		s := &Cleanup{name: name, params: DefaultCleanupParams(), table: table}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
@@ -36,11 +25,11 @@ func init() {
 	})
 }
 
-// Clean names the cleaned mask of a label, work/cleanup/clean/<label>.nii.gz.
-func Clean(label string) string { return "clean/" + label }
+// CleanupOutput names the cleaned mask of a label, work/cleanup/clean/<label>.nii.gz.
+func CleanupOutput(label string) string { return "clean/" + label }
 
-// Params are the stage's parameters.
-type Params struct {
+// CleanupParams are the stage's parameters.
+type CleanupParams struct {
 	// MinOrganMM3 and MinVesselMM3 are the smallest islands kept, in mm³,
 	// for labels whose mesh profile is "vessel" and for all others.
 	MinOrganMM3  float64 `yaml:"min_organ_mm3" json:"min_organ_mm3"`
@@ -55,9 +44,9 @@ type Params struct {
 	Connectivity int `yaml:"connectivity" json:"connectivity"`
 }
 
-// DefaultParams are the parameters config.yaml starts from.
-func DefaultParams() Params {
-	return Params{
+// DefaultCleanupParams are the parameters config.yaml starts from.
+func DefaultCleanupParams() CleanupParams {
+	return CleanupParams{
 		MinOrganMM3:  100,
 		MinVesselMM3: 20,
 		KeepLargest:  []string{"kidney_left", "kidney_right"},
@@ -66,7 +55,7 @@ func DefaultParams() Params {
 	}
 }
 
-func (p Params) validate(t *labels.Table) error {
+func (p CleanupParams) validate(t *labels.Table) error {
 	var bad []string
 	names := slices.Concat(p.KeepLargest, p.FillHoles)
 	for n := range p.MinIslandMM3 {
@@ -92,7 +81,7 @@ func (p Params) validate(t *labels.Table) error {
 }
 
 // minIsland is the smallest island of label l kept, in mm³.
-func (p Params) minIsland(l labels.Label) float64 {
+func (p CleanupParams) minIsland(l labels.Label) float64 {
 	if v, ok := p.MinIslandMM3[l.Name]; ok {
 		return v
 	}
@@ -102,44 +91,52 @@ func (p Params) minIsland(l labels.Label) float64 {
 	return p.MinOrganMM3
 }
 
-// Stage cleans masks.
-type Stage struct {
+// Cleanup is the stage "cleanup", which cleans each structure mask before
+// the masks are merged: it removes islands below a per-label volume, keeps
+// only the largest component of each kidney (each side has its own label,
+// so the other kidney is never touched) and fills holes in solid organs.
+// For the artery, vein and ureter it cleans the reconnected mask when a
+// reconnect stage made one (stage reconnect joins fragments first; what is
+// left unjoined and small is removed here), else the mask as given. It
+// writes clean/<label> (CleanupOutput) for every label whose mask the case
+// has, and records which artefact it cleaned (stage.SourcesRecord).
+type Cleanup struct {
 	name   string
-	params Params
+	params CleanupParams
 	table  *labels.Table // the labels whose masks it cleans
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Cleanup) Name() string { return s.name }
 
 // Inputs are the reference phase (for the grid), the load stage's summary
 // (the masks given in input/masks have been checked) and every label's
 // mask, reconnected or as given.
-func (s *Stage) Inputs() []string {
-	return append([]string{stage.Reference, load.Summary}, s.masks()...)
+func (s *Cleanup) Inputs() []string {
+	return append([]string{stage.Reference, InputsSummary}, s.masks()...)
 }
 
 // OptionalInputs are the masks: a case may have any subset.
-func (s *Stage) OptionalInputs() []string { return s.masks() }
+func (s *Cleanup) OptionalInputs() []string { return s.masks() }
 
-func (s *Stage) masks() []string {
+func (s *Cleanup) masks() []string {
 	var out []string
 	for _, l := range s.structures() {
-		out = append(out, sources(l.Name)...)
+		out = append(out, cleanupSources(l.Name)...)
 	}
 	return out
 }
 
-// sources are the artefacts a label's mask is cleaned from, the first the
+// cleanupSources are the artefacts a label's mask is cleaned from, the first the
 // case has: reconnected, else as a segmentation stage or input/masks gave
 // it.
-func sources(label string) []string {
-	return []string{reconnect.Output(label), stage.Mask(label)}
+func cleanupSources(label string) []string {
+	return []string{ReconnectOutput(label), stage.Mask(label)}
 }
 
-// source is the artefact and file a label's mask is cleaned from.
-func source(env *stage.Env, label string) (artefact, path string, ok bool) {
-	for _, a := range sources(label) {
+// cleanupSource is the artefact and file a label's mask is cleaned from.
+func cleanupSource(env *stage.Env, label string) (artefact, path string, ok bool) {
+	for _, a := range cleanupSources(label) {
 		if p, err := env.Input(a); err == nil {
 			return a, p, true
 		}
@@ -148,7 +145,7 @@ func source(env *stage.Env, label string) (artefact, path string, ok bool) {
 }
 
 // structures are the labels of the run's table but background.
-func (s *Stage) structures() []labels.Label {
+func (s *Cleanup) structures() []labels.Label {
 	var out []labels.Label
 	for _, l := range s.table.Labels {
 		if l.Value != 0 {
@@ -159,32 +156,32 @@ func (s *Stage) structures() []labels.Label {
 }
 
 // Outputs are every label's cleaned mask.
-func (s *Stage) Outputs() []string {
+func (s *Cleanup) Outputs() []string {
 	var out []string
 	for _, l := range s.structures() {
-		out = append(out, Clean(l.Name))
+		out = append(out, CleanupOutput(l.Name))
 	}
 	return out
 }
 
 // OptionalOutputs are all outputs: a mask is cleaned only where the case
 // has one.
-func (s *Stage) OptionalOutputs() []string { return s.Outputs() }
+func (s *Cleanup) OptionalOutputs() []string { return s.Outputs() }
 
 // Resource implements stage.Stage.
-func (s *Stage) Resource() stage.Resource { return stage.CPU }
+func (s *Cleanup) Resource() stage.Resource { return stage.CPU }
 
 // Params implements stage.Stage.
-func (s *Stage) Params() any { return s.params }
+func (s *Cleanup) Params() any { return s.params }
 
 // Check implements stage.Stage: it needs the reference phase's grid.
-func (s *Stage) Check(env *stage.Env) error {
+func (s *Cleanup) Check(env *stage.Env) error {
 	_, err := env.Input(stage.Reference)
 	return err
 }
 
-// Report is what the stage did to one label, recorded in the manifest.
-type Report struct {
+// CleanupReport is what the stage did to one label, recorded in the manifest.
+type CleanupReport struct {
 	Voxels         int `json:"voxels"`          // in the mask read
 	IslandsRemoved int `json:"islands_removed"` // components below the minimum volume
 	OthersRemoved  int `json:"others_removed"`  // components beside the largest, for keep_largest labels
@@ -195,7 +192,7 @@ type Report struct {
 // Run cleans each present mask and writes its cleaned version. Labels are
 // cleaned concurrently, each read, cleaned and written in turn, so that one
 // label's reading and writing overlap another's work.
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+func (s *Cleanup) Run(ctx context.Context, env *stage.Env) error {
 	refPath, _ := env.Input(stage.Reference)
 	h, err := nifti.ReadHeaderFile(refPath)
 	if err != nil {
@@ -206,13 +203,13 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	var paths []string
 	read := map[string]string{}
 	for _, l := range s.structures() {
-		if a, p, ok := source(env, l.Name); ok {
+		if a, p, ok := cleanupSource(env, l.Name); ok {
 			present, paths = append(present, l), append(paths, p)
 			read[l.Name] = a
 		}
 	}
 	env.Record[stage.SourcesRecord] = read
-	reports := make([]Report, len(present))
+	reports := make([]CleanupReport, len(present))
 	errs := make([]error, len(present))
 	var mu sync.Mutex
 	done := 0
@@ -228,7 +225,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 			mu.Unlock()
 		}
 	})
-	byLabel := map[string]Report{}
+	byLabel := map[string]CleanupReport{}
 	for n, l := range present {
 		if errs[n] != nil {
 			return errs[n]
@@ -243,27 +240,27 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 // inside: volume.LoadMask), which must lie on grid, cleans it and writes
 // it. It holds the mask as the slices from its first nonzero voxel to its
 // last (volume.LoadMaskOn), never the zeros around them.
-func (s *Stage) cleanFile(env *stage.Env, l labels.Label, path string, grid volume.Grid) (Report, error) {
+func (s *Cleanup) cleanFile(env *stage.Env, l labels.Label, path string, grid volume.Grid) (CleanupReport, error) {
 	m, err := volume.LoadMaskOn(path, grid)
 	if err != nil {
-		return Report{}, err
+		return CleanupReport{}, err
 	}
 	r, out := s.clean(m, l)
-	return r, volume.SavePart(env.Output(Clean(l.Name)), out, env.Atomic())
+	return r, volume.SavePart(env.Output(CleanupOutput(l.Name)), out, env.Atomic())
 }
 
 // clean cleans m, working on its bounding box (grown by one voxel so that
 // hole filling sees the outside), and says what it did. The voxels it
 // keeps are 1; the result is zero outside that box.
-func (s *Stage) clean(m *volume.Part[uint8], l labels.Label) (Report, *volume.Part[uint8]) {
+func (s *Cleanup) clean(m *volume.Part[uint8], l labels.Label) (CleanupReport, *volume.Part[uint8]) {
 	lo, hi, ok := volume.PartBoundingBox(m)
 	if !ok {
-		return Report{}, m
+		return CleanupReport{}, m
 	}
 	lo, hi = volume.GrowBox(m.Grid, lo, hi, [3]int{1, 1, 1})
 	c := labelops.Connectivity(s.params.Connectivity)
 	crop := m.Crop(lo, hi)
-	var r Report
+	var r CleanupReport
 	r.Voxels = labelops.Count(crop)
 	crop, r.IslandsRemoved = labelops.RemoveSmall(crop, c, s.params.minIsland(l))
 	if slices.Contains(s.params.KeepLargest, l.Name) {

@@ -1,4 +1,4 @@
-package reconnect
+package stages
 
 import (
 	"encoding/json"
@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"kidney3d/pipeline/stage"
-	_ "kidney3d/pipeline/stages/load"
-	_ "kidney3d/pipeline/stages/register"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
@@ -25,7 +23,7 @@ func TestArteryAndUreterOnADefectiveDemoCase(t *testing.T) {
 		stagetest.Entry{Kind: "reconnect", Name: "reconnect_ureter", Params: stage.Params{"label": "ureter", "max_gap_mm": 30}},
 	)
 	for _, e := range []struct{ stage, label string }{{"reconnect_artery", "artery"}, {"reconnect_ureter", "ureter"}} {
-		out, err := volume.Load[uint8](cf.ArtefactPath(e.stage, Output(e.label)))
+		out, err := volume.Load[uint8](cf.ArtefactPath(e.stage, ReconnectOutput(e.label)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +34,7 @@ func TestArteryAndUreterOnADefectiveDemoCase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rep Report
+		var rep ReconnectReport
 		if err := json.Unmarshal(b, &rep); err != nil {
 			t.Fatal(err)
 		}
@@ -64,13 +62,13 @@ func TestArteryAndUreterOnADefectiveDemoCase(t *testing.T) {
 	}
 }
 
-func TestParamsPresetsAndOverrides(t *testing.T) {
+func TestReconnectParamsPresetsAndOverrides(t *testing.T) {
 	s, err := stage.New("reconnect", "reconnect_ureter", stage.Params{"label": "ureter", "min_mean_hu": 300}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := s.(*Stage).params
-	if p.Phase != "D" || p.Parent != "urinary_bladder" || p.MinMeanHU != 300 || p.FullHU != Presets["ureter"].FullHU {
+	p := s.(*Reconnect).params
+	if p.Phase != "D" || p.Parent != "urinary_bladder" || p.MinMeanHU != 300 || p.FullHU != ReconnectPresets["ureter"].FullHU {
 		t.Errorf("params %+v", p)
 	}
 	if got := s.Outputs(); got[0] != "reconnected/ureter" || got[1] != "bridges/ureter.json" {

@@ -1,8 +1,4 @@
-// Package fat is the stage "perirenal_fat": it segments the perirenal fat
-// (package pipeline/post/fat) from the kidney masks, the masks of every
-// other structure given, and a phase (fat is -190 to -30 HU in every
-// phase), and writes it as the artefact Output.
-package fat
+package stages
 
 import (
 	"context"
@@ -17,19 +13,18 @@ import (
 	"kidney3d/pipeline/post/fat"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/stage"
-	"kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
 )
 
-// Output is the stage's mask artefact, work/perirenal_fat/derived/perirenal_fat.nii.gz.
-const Output = "derived/perirenal_fat"
+// FatOutput is the stage's mask artefact, work/perirenal_fat/derived/perirenal_fat.nii.gz.
+const FatOutput = "derived/perirenal_fat"
 
-// label is the structure the stage segments; its own mask is never read.
-const label = "perirenal_fat"
+// fatLabel is the structure the stage segments; its own mask is never read.
+const fatLabel = "perirenal_fat"
 
 func init() {
 	stage.Register("perirenal_fat", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-		s := &Stage{name: name, params: Params{Params: fat.Defaults}, table: table}
+		s := &Fat{name: name, params: FatParams{Params: fat.Defaults}, table: table}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
@@ -40,26 +35,29 @@ func init() {
 	})
 }
 
-// Params are the stage's parameters.
-type Params struct {
+// FatParams are the stage's parameters.
+type FatParams struct {
 	// Phase is the phase read, on the reference grid; "" (the default) is
 	// the reference phase, whichever the case has.
 	Phase      string `yaml:"phase" json:"phase,omitempty"`
 	fat.Params `yaml:",inline"`
 }
 
-// Stage segments the perirenal fat.
-type Stage struct {
+// Fat is the stage "perirenal_fat": it segments the perirenal fat
+// (package pipeline/post/fat) from the kidney masks, the masks of every
+// other structure given, and a phase (fat is -190 to -30 HU in every
+// phase), and writes it as the artefact FatOutput.
+type Fat struct {
 	name   string
-	params Params
+	params FatParams
 	table  *labels.Table // the labels whose masks it reads
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Fat) Name() string { return s.name }
 
 // ct is the artefact of the phase read.
-func (s *Stage) ct() string {
+func (s *Fat) ct() string {
 	if s.params.Phase == "" {
 		return stage.Reference
 	}
@@ -67,8 +65,8 @@ func (s *Stage) ct() string {
 }
 
 // Inputs implements stage.Stage.
-func (s *Stage) Inputs() []string {
-	in := []string{stage.Reference, load.Summary}
+func (s *Fat) Inputs() []string {
+	in := []string{stage.Reference, InputsSummary}
 	if s.params.Phase != "" {
 		in = append(in, s.ct())
 	}
@@ -77,7 +75,7 @@ func (s *Stage) Inputs() []string {
 
 // OptionalInputs are the masks of every label, the fat's own included:
 // when the case gives that one, the stage leaves it be and writes nothing.
-func (s *Stage) OptionalInputs() []string {
+func (s *Fat) OptionalInputs() []string {
 	var out []string
 	for _, l := range s.table.Labels {
 		if l.Value != 0 {
@@ -88,29 +86,29 @@ func (s *Stage) OptionalInputs() []string {
 }
 
 // Outputs implements stage.Stage.
-func (s *Stage) Outputs() []string { return []string{Output} }
+func (s *Fat) Outputs() []string { return []string{FatOutput} }
 
 // OptionalOutputs implements orchestrate.OptionalOutputs: there is no
 // derived fat when the case gives its own or has no kidney.
-func (s *Stage) OptionalOutputs() []string { return s.Outputs() }
+func (s *Fat) OptionalOutputs() []string { return s.Outputs() }
 
 // Resource implements stage.Stage.
-func (s *Stage) Resource() stage.Resource { return stage.CPU }
+func (s *Fat) Resource() stage.Resource { return stage.CPU }
 
 // Params implements stage.Stage.
-func (s *Stage) Params() any { return s.params }
+func (s *Fat) Params() any { return s.params }
 
 // Check implements stage.Stage: the phase must be there.
-func (s *Stage) Check(env *stage.Env) error {
+func (s *Fat) Check(env *stage.Env) error {
 	if _, err := env.Input(s.ct()); err != nil {
 		return err
 	}
 	return nil
 }
 
-// skip says why there is nothing to derive, or "".
-func skip(env *stage.Env) string {
-	if _, err := env.Input(stage.Mask(label)); err == nil {
+// fatSkipReason says why there is nothing to derive, or "".
+func fatSkipReason(env *stage.Env) string {
+	if _, err := env.Input(stage.Mask(fatLabel)); err == nil {
 		return "perirenal fat is given in input/masks"
 	}
 	_, errL := env.Input(stage.Mask("kidney_left"))
@@ -122,8 +120,8 @@ func skip(env *stage.Env) string {
 }
 
 // Run implements stage.Stage.
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
-	if why := skip(env); why != "" {
+func (s *Fat) Run(ctx context.Context, env *stage.Env) error {
+	if why := fatSkipReason(env); why != "" {
 		env.Log.Warn("no perirenal fat derived", "reason", why)
 		env.Record[stage.SkippedRecord] = why
 		return nil
@@ -142,7 +140,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		n += int(v)
 	}
 	env.Record["volume_ml"] = float64(n) * out.VoxelVolume() / 1000
-	return volume.Save(env.Output(Output), out, env.Atomic())
+	return volume.Save(env.Output(FatOutput), out, env.Atomic())
 }
 
 // load reads the kidneys' masks, as the slices that hold them
@@ -151,10 +149,10 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 // perirenal spaces (fat.Space): the slices around the kidneys. It checks
 // that the masks lie on the phase's grid, in any storage order
 // (volume.LoadMaskOn).
-func (s *Stage) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
+func (s *Fat) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 	var kidneys, others []string
 	for _, l := range env.Labels.Labels {
-		if _, err := env.Input(stage.Mask(l.Name)); err == nil && l.Value != 0 && l.Name != label {
+		if _, err := env.Input(stage.Mask(l.Name)); err == nil && l.Value != 0 && l.Name != fatLabel {
 			if l.Name == "kidney_left" || l.Name == "kidney_right" {
 				kidneys = append(kidneys, l.Name)
 			} else {

@@ -1,4 +1,4 @@
-package measure
+package stages
 
 import (
 	"encoding/json"
@@ -79,16 +79,16 @@ func recorded(rec any, v any) error {
 // label is the provenance of one label of the map.
 func (t *tracer) label(name string) measure.Provenance {
 	if t.note != "" {
-		return unknown(t.note)
+		return unknownProvenance(t.note)
 	}
 	a, ok := t.used[name]
 	if !ok {
-		return unknown("the run that made the label map did not merge a mask of " + name)
+		return unknownProvenance("the run that made the label map did not merge a mask of " + name)
 	}
 	return t.follow(name, a, t.merge, 0)
 }
 
-func unknown(why string) measure.Provenance {
+func unknownProvenance(why string) measure.Provenance {
 	return measure.Provenance{Source: measure.FromUnknown, Steps: []measure.Step{}, Note: why}
 }
 
@@ -97,7 +97,7 @@ func unknown(why string) measure.Provenance {
 func (t *tracer) follow(label, a string, reader *manifest.Entry, depth int) measure.Provenance {
 	f, ok := reader.Inputs[a]
 	if !ok {
-		return unknown("manifest.json does not record the file " + a + " was read from")
+		return unknownProvenance("manifest.json does not record the file " + a + " was read from")
 	}
 	t.seen[f.Path] = f.SHA256
 	name, producer := t.producer(f)
@@ -105,9 +105,9 @@ func (t *tracer) follow(label, a string, reader *manifest.Entry, depth int) meas
 	case producer == nil && strings.HasPrefix(f.Path, t.given):
 		return measure.Provenance{Source: measure.FromGiven, Given: &measure.GivenMask{File: f.Path, SHA256: f.SHA256}, Steps: []measure.Step{}}
 	case producer == nil:
-		return unknown("no stage in manifest.json made " + f.Path)
+		return unknownProvenance("no stage in manifest.json made " + f.Path)
 	case depth >= maxDepth:
-		return unknown(fmt.Sprintf("manifest.json chains more than %d stages behind %s", maxDepth, f.Path))
+		return unknownProvenance(fmt.Sprintf("manifest.json chains more than %d stages behind %s", maxDepth, f.Path))
 	}
 	if id, phases := modelID(producer); id != nil {
 		return measure.Provenance{Source: measure.FromModel, Stage: name, Model: id, Phases: phases, Steps: []measure.Step{}}

@@ -1,36 +1,27 @@
-// Package template is the stage "template": the quick, approximate model.
-// It fits the anatomical template (package pipeline/post/template; the
-// default one is embedded from assets/template) onto the kidney masks and
-// writes a label map (Output) of the kidneys, tumour and cyst as given and
-// the template's arteries, veins and ureters. It needs only the masks, so
-// it finishes in a fraction of a second while the slow stages run; the
-// manifest marks it approximate, and whatever shows it must say so and
-// replace it when the real results arrive.
-package template
+package stages
 
 import (
 	"context"
 	"os"
 
-	tplasset "kidney3d/assets/template"
+	"kidney3d/assets"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/post/template"
 	"kidney3d/pipeline/stage"
-	"kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
 )
 
-// Output is the stage's label map, work/template/template/labels.nii.gz.
-const Output = "template/labels"
+// TemplateOutput is the stage's label map, work/template/template/labels.nii.gz.
+const TemplateOutput = "template/labels"
 
 func init() {
 	stage.Register("template", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Stage{name: name}
+		s := &Template{name: name}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
-		data := tplasset.RenalJSON
+		data := assets.RenalTemplateJSON
 		if s.params.File != "" {
 			var err error
 			if data, err = os.ReadFile(s.params.File); err != nil {
@@ -43,65 +34,73 @@ func init() {
 	})
 }
 
-// Params are the stage's parameters.
-type Params struct {
+// TemplateParams are the stage's parameters.
+type TemplateParams struct {
 	// File is a template JSON file to use instead of the embedded one.
 	File string `yaml:"file" json:"file,omitempty"`
 }
 
-// Stage draws the quick model.
-type Stage struct {
+// Template is the stage "template", which draws the quick, approximate
+// model. It fits the anatomical template (package pipeline/post/template;
+// the default one is assets/template/renal.json, embedded as
+// assets.RenalTemplateJSON) onto the kidney masks
+// and writes a label map (TemplateOutput) of the kidneys, tumour and cyst
+// as given and the template's arteries, veins and ureters. It needs only
+// the masks, so it finishes in a fraction of a second while the slow
+// stages run; the manifest marks it approximate, and whatever shows it
+// must say so and replace it when the real results arrive.
+type Template struct {
 	name   string
-	params Params
+	params TemplateParams
 	tpl    *template.Template
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Template) Name() string { return s.name }
 
-// masks are the labels whose given masks are painted as they are, in
+// templateMasks are the labels whose given masks are painted as they are, in
 // painting order (the template's structures go after the kidneys).
-var masks = []string{"kidney_left", "kidney_right", "cyst", "tumor"}
+var templateMasks = []string{"kidney_left", "kidney_right", "cyst", "tumor"}
 
 // Inputs implements stage.Stage.
-func (s *Stage) Inputs() []string {
-	return append([]string{stage.Reference, load.Summary}, s.OptionalInputs()...)
+func (s *Template) Inputs() []string {
+	return append([]string{stage.Reference, InputsSummary}, s.OptionalInputs()...)
 }
 
 // OptionalInputs are the masks; Check insists on a kidney.
-func (s *Stage) OptionalInputs() []string {
-	out := make([]string, len(masks))
-	for i, l := range masks {
+func (s *Template) OptionalInputs() []string {
+	out := make([]string, len(templateMasks))
+	for i, l := range templateMasks {
 		out[i] = stage.Mask(l)
 	}
 	return out
 }
 
 // Outputs implements stage.Stage.
-func (s *Stage) Outputs() []string { return []string{Output} }
+func (s *Template) Outputs() []string { return []string{TemplateOutput} }
 
 // Resource implements stage.Stage.
-func (s *Stage) Resource() stage.Resource { return stage.CPU }
+func (s *Template) Resource() stage.Resource { return stage.CPU }
 
 // Params implements stage.Stage: the template itself is part of them, so
 // that a changed template reruns the stage.
-func (s *Stage) Params() any {
+func (s *Template) Params() any {
 	return struct {
-		Params
+		TemplateParams
 		Template *template.Template `json:"template"`
 	}{s.params, s.tpl}
 }
 
 // Check implements stage.Stage: the masks are optional; a case with no
 // kidney is skipped in Run with its reason.
-func (s *Stage) Check(*stage.Env) error { return nil }
+func (s *Template) Check(*stage.Env) error { return nil }
 
 // OptionalOutputs implements orchestrate.OptionalOutputs: with no kidney
 // there is nothing to fit the template onto.
-func (s *Stage) OptionalOutputs() []string { return s.Outputs() }
+func (s *Template) OptionalOutputs() []string { return s.Outputs() }
 
 // Run implements stage.Stage.
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+func (s *Template) Run(ctx context.Context, env *stage.Env) error {
 	_, errL := env.Input(stage.Mask("kidney_left"))
 	_, errR := env.Input(stage.Mask("kidney_right"))
 	if errL != nil && errR != nil {
@@ -118,7 +117,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	}
 	// The masks as the slices that hold them (volume.LoadMaskOn).
 	given := map[string]*volume.Part[uint8]{}
-	for _, l := range masks {
+	for _, l := range templateMasks {
 		path, err := env.Input(stage.Mask(l))
 		if err != nil {
 			continue
@@ -164,7 +163,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["approximate"] = true
 	env.Record["template"] = s.tpl.Name
 	env.Record["frames"] = frames
-	return volume.Save(env.Output(Output), out, env.Atomic())
+	return volume.Save(env.Output(TemplateOutput), out, env.Atomic())
 }
 
 // paintMask sets the voxels of out where m is nonzero to value, over m's

@@ -1,11 +1,4 @@
-// Package reconnect is the stage that joins the fragments of a broken
-// artery, vein or ureter mask to its main tree (package
-// pipeline/post/reconnect). Configured once per structure, e.g. the
-// arteries on the arterial phase, the ureters on the delayed phase
-// registered onto the reference phase, it writes the reconnected mask as a new artefact
-// (Output) and every bridge tried, with its ends, length, mean HU and
-// verdict, as JSON (BridgesFile) and in the manifest, for review.
-package reconnect
+package stages
 
 import (
 	"context"
@@ -20,21 +13,20 @@ import (
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/post/reconnect"
 	"kidney3d/pipeline/stage"
-	"kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/volume"
 )
 
 func init() {
 	stage.Register("reconnect", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		probe := Params{Label: "artery"}
+		probe := ReconnectParams{Label: "artery"}
 		if err := p.Decode(&probe); err != nil {
 			return nil, err
 		}
-		preset, ok := Presets[probe.Label]
+		preset, ok := ReconnectPresets[probe.Label]
 		if !ok {
 			return nil, fmt.Errorf("label %q: want artery, vein or ureter", probe.Label)
 		}
-		s := &Stage{name: name, params: preset}
+		s := &Reconnect{name: name, params: preset}
 		if err := p.Decode(&s.params); err != nil {
 			return nil, err
 		}
@@ -47,10 +39,10 @@ func init() {
 	})
 }
 
-// Params are the stage's parameters.
-type Params struct {
+// ReconnectParams are the stage's parameters.
+type ReconnectParams struct {
 	// Label is the structure to reconnect: artery, vein or ureter. It
-	// chooses the defaults of the other parameters (Presets).
+	// chooses the defaults of the other parameters (ReconnectPresets).
 	Label string `yaml:"label" json:"label"`
 	// Phase is the phase the structure is enhanced in, read on the
 	// reference grid; a case without it does not run the stage.
@@ -63,57 +55,64 @@ type Params struct {
 	reconnect.Params `yaml:",inline"`
 }
 
-// Presets are the defaults for each structure.
-var Presets = map[string]Params{
+// ReconnectPresets are the defaults for each structure.
+var ReconnectPresets = map[string]ReconnectParams{
 	"artery": {Label: "artery", Phase: "A", Parent: "aorta", BoneHU: 500, Params: reconnect.Arterial},
 	"vein":   {Label: "vein", Phase: "P", Parent: "inferior_vena_cava", BoneHU: 500, Params: reconnect.Venous},
 	"ureter": {Label: "ureter", Phase: "D", Parent: "urinary_bladder", BoneHU: 500, Params: reconnect.Excretory},
 }
 
-// Output is the artefact of the reconnected mask of a label, e.g.
+// ReconnectOutput is the artefact of the reconnected mask of a label, e.g.
 // work/<stage>/reconnected/artery.nii.gz.
-func Output(label string) string { return "reconnected/" + label }
+func ReconnectOutput(label string) string { return "reconnected/" + label }
 
 // BridgesFile is the artefact listing a label's bridges (JSON).
 func BridgesFile(label string) string { return "bridges/" + label + ".json" }
 
-// Stage reconnects one structure.
-type Stage struct {
+// Reconnect is the stage "reconnect", which reconnects one structure: it
+// joins the fragments of a broken artery, vein or ureter mask to its main
+// tree (package pipeline/post/reconnect). Configured once per structure,
+// e.g. the arteries on the arterial phase, the ureters on the delayed
+// phase registered onto the reference phase, it writes the reconnected
+// mask as a new artefact (ReconnectOutput) and every bridge tried, with
+// its ends, length, mean HU and verdict, as JSON (BridgesFile) and in the
+// manifest, for review.
+type Reconnect struct {
 	name   string
-	params Params
+	params ReconnectParams
 }
 
 // Name implements stage.Stage.
-func (s *Stage) Name() string { return s.name }
+func (s *Reconnect) Name() string { return s.name }
 
 // hu is the artefact of the phase the structure is traced in.
-func (s *Stage) hu() string { return stage.Registered(s.params.Phase) }
+func (s *Reconnect) hu() string { return stage.Registered(s.params.Phase) }
 
 // Inputs implements stage.Stage.
-func (s *Stage) Inputs() []string {
-	in := []string{stage.Reference, s.hu(), stage.Mask(s.params.Label), load.Summary}
+func (s *Reconnect) Inputs() []string {
+	in := []string{stage.Reference, s.hu(), stage.Mask(s.params.Label), InputsSummary}
 	return append(in, s.OptionalInputs()...)
 }
 
 // OptionalInputs are the parent's mask, the spine (bone) and the kidneys
 // (which side is which).
-func (s *Stage) OptionalInputs() []string {
+func (s *Reconnect) OptionalInputs() []string {
 	return []string{stage.Mask(s.params.Parent), stage.Mask("spine"), stage.Mask("kidney_left"), stage.Mask("kidney_right")}
 }
 
 // Outputs implements stage.Stage.
-func (s *Stage) Outputs() []string {
-	return []string{Output(s.params.Label), BridgesFile(s.params.Label)}
+func (s *Reconnect) Outputs() []string {
+	return []string{ReconnectOutput(s.params.Label), BridgesFile(s.params.Label)}
 }
 
 // Resource implements stage.Stage.
-func (s *Stage) Resource() stage.Resource { return stage.CPU }
+func (s *Reconnect) Resource() stage.Resource { return stage.CPU }
 
 // Params implements stage.Stage.
-func (s *Stage) Params() any { return s.params }
+func (s *Reconnect) Params() any { return s.params }
 
 // Check implements stage.Stage: the phase and the mask must be there.
-func (s *Stage) Check(env *stage.Env) error {
+func (s *Reconnect) Check(env *stage.Env) error {
 	for _, in := range []string{stage.Reference, s.hu(), stage.Mask(s.params.Label)} {
 		if _, err := env.Input(in); err != nil {
 			return err
@@ -122,8 +121,8 @@ func (s *Stage) Check(env *stage.Env) error {
 	return nil
 }
 
-// Report is the JSON file of bridges.
-type Report struct {
+// ReconnectReport is the JSON file of bridges.
+type ReconnectReport struct {
 	Label string `json:"label"`
 	Phase string `json:"phase"`
 	// FragmentsBefore and FragmentsAfter count, per side, the components
@@ -134,7 +133,7 @@ type Report struct {
 }
 
 // Run implements stage.Stage.
-func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
+func (s *Reconnect) Run(ctx context.Context, env *stage.Env) error {
 	in, grid, lo, err := s.load(env)
 	if err != nil {
 		return err
@@ -153,7 +152,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 		}
 	}
 	env.Progress(0.9)
-	rep := Report{Label: s.params.Label, Phase: s.params.Phase, FragmentsBefore: res.Before, FragmentsAfter: res.After, Bridges: res.Bridges}
+	rep := ReconnectReport{Label: s.params.Label, Phase: s.params.Phase, FragmentsBefore: res.Before, FragmentsAfter: res.After, Bridges: res.Bridges}
 	if rep.Bridges == nil {
 		rep.Bridges = []reconnect.Bridge{}
 	}
@@ -161,7 +160,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["fragments_before"] = res.Before
 	env.Record["fragments_after"] = res.After
 	env.Log.Info("reconnected", "label", s.params.Label, "bridges", len(res.Bridges), "fragments_before", res.Before, "fragments_after", res.After)
-	if err := volume.SavePart(env.Output(Output(s.params.Label)), volume.CropPart(grid, lo, res.Mask), env.Atomic()); err != nil {
+	if err := volume.SavePart(env.Output(ReconnectOutput(s.params.Label)), volume.CropPart(grid, lo, res.Mask), env.Atomic()); err != nil {
 		return err
 	}
 	return atomicfile.Write(env.Output(BridgesFile(s.params.Label)), func(w io.Writer) error {
@@ -179,7 +178,7 @@ func (s *Stage) Run(ctx context.Context, env *stage.Env) error {
 // phase's grid. The reconnection's input is that box; the phases and the
 // spine are read later, and only where it needs them
 // (reconnect.Input.Load): the slices around the fragments.
-func (s *Stage) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [3]int, err error) {
+func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [3]int, err error) {
 	refPath, _ := env.Input(stage.Reference)
 	huPath, err := env.Input(s.hu())
 	if err != nil {

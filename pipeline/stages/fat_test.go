@@ -1,11 +1,10 @@
-package fat
+package stages
 
 import (
 	"testing"
 
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/stage"
-	_ "kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
@@ -13,7 +12,7 @@ import (
 func TestFatOnADefectiveDemoCase(t *testing.T) {
 	cf, c := stagetest.DefectiveDemoCase(t, 5)
 	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "perirenal_fat"})
-	out, err := volume.Load[uint8](cf.ArtefactPath("perirenal_fat", Output))
+	out, err := volume.Load[uint8](cf.ArtefactPath("perirenal_fat", FatOutput))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +31,7 @@ func TestFatOnADefectiveDemoCase(t *testing.T) {
 	}
 }
 
-func TestParams(t *testing.T) {
+func TestFatParams(t *testing.T) {
 	if _, err := stage.New("perirenal_fat", "", stage.Params{"phase": "X"}, nil); err == nil {
 		t.Error("accepted phase X")
 	}
@@ -40,7 +39,7 @@ func TestParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := s.(*Stage).params; p.MarginMM != 10 || p.MinHU != -190 || p.Phase != "" {
+	if p := s.(*Fat).params; p.MarginMM != 10 || p.MinHU != -190 || p.Phase != "" {
 		t.Errorf("params %+v", p)
 	}
 }

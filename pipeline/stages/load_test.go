@@ -1,4 +1,4 @@
-package load
+package stages
 
 import (
 	"context"
@@ -13,13 +13,13 @@ import (
 	"kidney3d/pipeline/volume"
 )
 
-func grid(origin [3]float64, dims [3]int) volume.Grid {
+func phaseGrid(origin [3]float64, dims [3]int) volume.Grid {
 	return volume.Grid{Dims: dims, Affine: volume.Affine{{-2, 0, 0, origin[0]}, {0, -2, 0, origin[1]}, {0, 0, 2.5, origin[2]}, {0, 0, 0, 1}}}
 }
 
-// writeCase writes phases (a 16³ body of 40 to 46 HU) and masks into a new
+// writePhasesCase writes phases (a 16³ body of 40 to 46 HU) and masks into a new
 // case.
-func writeCase(t *testing.T, phases map[string]volume.Grid, masks map[string]*volume.Volume[uint8]) *casefile.Case {
+func writePhasesCase(t *testing.T, phases map[string]volume.Grid, masks map[string]*volume.Volume[uint8]) *casefile.Case {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "input"), 0o755); err != nil {
@@ -56,14 +56,14 @@ func runLoad(t *testing.T, c *casefile.Case) error {
 }
 
 func TestValidCaseWritesSummary(t *testing.T) {
-	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
+	g := phaseGrid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
 	mask := volume.New[uint8](g)
 	mask.Data[100], mask.Data[101] = 1, 1
-	c := writeCase(t, map[string]volume.Grid{"A": g, "P": grid([3]float64{3, 0, -4}, [3]int{16, 16, 16})}, map[string]*volume.Volume[uint8]{"artery": mask})
+	c := writePhasesCase(t, map[string]volume.Grid{"A": g, "P": phaseGrid([3]float64{3, 0, -4}, [3]int{16, 16, 16})}, map[string]*volume.Volume[uint8]{"artery": mask})
 	if err := runLoad(t, c); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(c.ArtefactPath("load", Summary))
+	b, err := os.ReadFile(c.ArtefactPath("load", InputsSummary))
 	if err != nil || !strings.Contains(string(b), `"artery"`) || !strings.Contains(string(b), `"voxels": 2`) {
 		t.Fatalf("summary %s, %v", b, err)
 	}
@@ -72,24 +72,24 @@ func TestValidCaseWritesSummary(t *testing.T) {
 // TestWithoutAThePortalPhaseIsTheReference: a case of P and D, with a
 // mask on P's grid, is valid and inputs.json names P as the reference.
 func TestWithoutAThePortalPhaseIsTheReference(t *testing.T) {
-	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
+	g := phaseGrid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
 	mask := volume.New[uint8](g)
 	mask.Data[7] = 1
-	c := writeCase(t, map[string]volume.Grid{"P": g, "D": grid([3]float64{3, 0, -4}, [3]int{16, 16, 16})}, map[string]*volume.Volume[uint8]{"vein": mask})
+	c := writePhasesCase(t, map[string]volume.Grid{"P": g, "D": phaseGrid([3]float64{3, 0, -4}, [3]int{16, 16, 16})}, map[string]*volume.Volume[uint8]{"vein": mask})
 	if err := runLoad(t, c); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(c.ArtefactPath("load", Summary))
+	b, err := os.ReadFile(c.ArtefactPath("load", InputsSummary))
 	if err != nil || !strings.Contains(string(b), `"reference": "P"`) || !strings.Contains(string(b), `"vein"`) {
 		t.Fatalf("summary %s, %v", b, err)
 	}
 }
 
 func TestBadInputsAreAllReported(t *testing.T) {
-	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
-	far := grid([3]float64{0, 0, 500}, [3]int{16, 16, 16})
-	flat := grid([3]float64{0, 0, 0}, [3]int{16, 16, 1})
-	offGrid := volume.New[uint8](grid([3]float64{1, 0, 0}, [3]int{16, 16, 16}))
+	g := phaseGrid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
+	far := phaseGrid([3]float64{0, 0, 500}, [3]int{16, 16, 16})
+	flat := phaseGrid([3]float64{0, 0, 0}, [3]int{16, 16, 1})
+	offGrid := volume.New[uint8](phaseGrid([3]float64{1, 0, 0}, [3]int{16, 16, 16}))
 	for _, tc := range []struct {
 		name   string
 		phases map[string]volume.Grid
@@ -100,13 +100,13 @@ func TestBadInputsAreAllReported(t *testing.T) {
 		{"far from P, the reference", map[string]volume.Grid{"P": g, "D": far}, nil, []string{"D.nii.gz: does not overlap the reference phase P"}},
 		{"far apart", map[string]volume.Grid{"A": g, "D": far}, nil, []string{"D.nii.gz: does not overlap", "500 mm apart"}},
 		{"2D", map[string]volume.Grid{"A": flat}, nil, []string{"A.nii.gz: not a 3D image"}},
-		{"few slices", map[string]volume.Grid{"A": grid([3]float64{0, 0, 0}, [3]int{16, 16, 2})}, nil, []string{"A.nii.gz: 2 slices along an axis (dims [16 16 2]): a CT needs at least 8"}},
+		{"few slices", map[string]volume.Grid{"A": phaseGrid([3]float64{0, 0, 0}, [3]int{16, 16, 2})}, nil, []string{"A.nii.gz: 2 slices along an axis (dims [16 16 2]): a CT needs at least 8"}},
 		{"unknown mask", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"arterry": volume.New[uint8](g)}, []string{"masks: not the mask of a label: arterry.nii.gz (masks are named <label>.nii.gz, the labels being kidney_left, kidney_right, tumor"}},
 		{"mask grid", map[string]volume.Grid{"A": g}, map[string]*volume.Volume[uint8]{"vein": offGrid}, []string{"vein.nii.gz: mask of vein is not on the grid of phase A (the reference)", "origin"}},
 		{"two problems", map[string]volume.Grid{"A": g, "P": flat, "D": far}, nil, []string{"P.nii.gz: not a 3D image", "D.nii.gz: does not overlap"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := runLoad(t, writeCase(t, tc.phases, tc.masks))
+			err := runLoad(t, writePhasesCase(t, tc.phases, tc.masks))
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -120,8 +120,8 @@ func TestBadInputsAreAllReported(t *testing.T) {
 }
 
 func TestCorruptPhaseIsNamed(t *testing.T) {
-	g := grid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
-	c := writeCase(t, map[string]volume.Grid{"A": g, "P": g}, nil)
+	g := phaseGrid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
+	c := writePhasesCase(t, map[string]volume.Grid{"A": g, "P": g}, nil)
 	path := c.PhasePath("P")
 	b, _ := os.ReadFile(path)
 	if err := os.WriteFile(path, b[:len(b)-20], 0o644); err != nil {

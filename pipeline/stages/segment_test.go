@@ -1,4 +1,4 @@
-package segment
+package stages
 
 import (
 	"encoding/json"
@@ -14,14 +14,12 @@ import (
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/stage"
-	_ "kidney3d/pipeline/stages/load"
-	_ "kidney3d/pipeline/stages/register"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
 
 // repoRuntime is where `make deps` puts ONNX Runtime, from this package.
-const repoRuntime = "../../../.deps/onnxruntime-1.29.0/linux-x64/libonnxruntime.so.1"
+const repoRuntime = "../../.deps/onnxruntime-1.29.0/linux-x64/libonnxruntime.so.1"
 
 // needRuntime skips a test when ONNX Runtime cannot be loaded.
 func needRuntime(t *testing.T) {
@@ -51,7 +49,7 @@ func parityPackageOn(t *testing.T, name, ch0, ch1 string) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	onnx, err := os.ReadFile("../../../testdata/onnx/parity/model.onnx")
+	onnx, err := os.ReadFile("../../testdata/onnx/parity/model.onnx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +128,7 @@ func TestStageWithAnUnavailableModelFails(t *testing.T) {
 		s, err := stage.New("tumour", "", stage.Params{"model": c.model, "labels": []any{"kidney_left"}, "optional": true}, nil)
 		if err != nil {
 			t.Errorf("optional model %s: %v", c.model, err)
-		} else if why := s.(*Stage).missing; !strings.Contains(why, c.want) {
+		} else if why := s.(*Segment).missing; !strings.Contains(why, c.want) {
 			t.Errorf("optional model %s: skipped for %q, want %q", c.model, why, c.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package template
+package stages
 
 import (
 	"os"
@@ -7,7 +7,6 @@ import (
 
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/stage"
-	_ "kidney3d/pipeline/stages/load"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
@@ -15,7 +14,7 @@ import (
 func TestQuickModelOnADefectiveDemoCase(t *testing.T) {
 	cf, _ := stagetest.DefectiveDemoCase(t, 4)
 	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "template"})
-	lab, err := volume.Load[uint8](cf.ArtefactPath("template", Output))
+	lab, err := volume.Load[uint8](cf.ArtefactPath("template", TemplateOutput))
 	if err != nil {
 		t.Fatal(err)
 	}
