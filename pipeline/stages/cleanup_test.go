@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"kidney3d/pipeline/casefile"
@@ -25,30 +24,23 @@ func (b cleanupBox) has(i, j, k int) bool {
 // mm³ voxels) and the masks given as boxes, minus holes, set to value(name).
 func cleanupCase(t *testing.T, masks map[string][]cleanupBox, holes map[string]cleanupBox, value func(string) uint8) *casefile.Case {
 	t.Helper()
-	dir := t.TempDir()
 	g := volume.Grid{Dims: [3]int{30, 20, 16}, Affine: volume.Affine{{2, 0, 0, 0}, {0, 2, 0, 0}, {0, 0, 2, 0}, {0, 0, 0, 1}}}
-	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), &volume.Volume[int16]{Grid: g, Data: append(make([]int16, g.Len()-1), 100)}); err != nil { // not constant: load refuses a constant image
-		t.Fatal(err)
-	}
+	a := &volume.Volume[int16]{Grid: g, Data: append(make([]int16, g.Len()-1), 100)} // not constant: load refuses a constant image
+	ms := map[string]*volume.Volume[uint8]{}
 	for name, boxes := range masks {
-		m := volume.New[uint8](g)
-		for n := range m.Data {
-			i, j, k := g.Coords(n)
+		ms[name] = maskOf(g, func(i, j, k int) bool {
 			for _, b := range boxes {
 				if b.has(i, j, k) && !holes[name].has(i, j, k) {
-					m.Data[n] = value(name)
+					return true
 				}
 			}
-		}
-		if err := volume.Save(filepath.Join(dir, "input", "masks", name+".nii.gz"), m); err != nil {
-			t.Fatal(err)
+			return false
+		})
+		for n, x := range ms[name].Data {
+			ms[name].Data[n] = x * value(name)
 		}
 	}
-	c, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return writeCase(t, map[string]*volume.Volume[int16]{"A": a}, ms)
 }
 
 func runCleanup(c *casefile.Case, params stage.Params) error {

@@ -3,7 +3,6 @@ package stages
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,29 +20,15 @@ func phaseGrid(origin [3]float64, dims [3]int) volume.Grid {
 // case.
 func writePhasesCase(t *testing.T, phases map[string]volume.Grid, masks map[string]*volume.Volume[uint8]) *casefile.Case {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "input"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	vs := map[string]*volume.Volume[int16]{}
 	for p, g := range phases {
 		v := volume.New[int16](g)
 		for i := range v.Data {
 			v.Data[i] = int16(40 + i%7)
 		}
-		if err := volume.Save(filepath.Join(dir, "input", p+".nii.gz"), v); err != nil {
-			t.Fatal(err)
-		}
+		vs[p] = v
 	}
-	for name, m := range masks {
-		if err := volume.Save(filepath.Join(dir, "input", "masks", name+".nii.gz"), m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return writeCase(t, vs, masks)
 }
 
 func runLoad(t *testing.T, c *casefile.Case) error {

@@ -17,30 +17,15 @@ import (
 // function of (i, j, k) is true.
 func maskCase(t *testing.T, g volume.Grid, masks map[string]func(i, j, k int) bool) *casefile.Case {
 	t.Helper()
-	dir := t.TempDir()
 	ct := volume.New[int16](g)
 	for n := range ct.Data {
 		ct.Data[n] = int16(n%200 - 100)
 	}
-	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), ct); err != nil {
-		t.Fatal(err)
-	}
+	ms := map[string]*volume.Volume[uint8]{}
 	for name, in := range masks {
-		m := volume.New[uint8](g)
-		for n := range m.Data {
-			if in(g.Coords(n)) {
-				m.Data[n] = 1
-			}
-		}
-		if err := volume.Save(filepath.Join(dir, "input", "masks", name+".nii.gz"), m); err != nil {
-			t.Fatal(err)
-		}
+		ms[name] = maskOf(g, in)
 	}
-	c, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return writeCase(t, map[string]*volume.Volume[int16]{"A": ct}, ms)
 }
 
 // TestReportFlagsStructuresCutByTheFieldOfView measures a case stored LPS
