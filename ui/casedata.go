@@ -118,7 +118,7 @@ func loadCase(dir string) (*caseData, error) {
 		}
 	}
 	if d.stale == "" {
-		d.stale = staleness(c, c.ArtefactPath("", "report"))
+		d.stale = staleness(c, c.ArtefactPath("", stage.Report))
 	}
 	if d.stale == "" {
 		if d.report, err = c.Report(); err != nil {

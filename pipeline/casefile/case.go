@@ -86,12 +86,17 @@ func (c *Case) MaskPath(label string) string {
 	return filepath.Join(c.Dir, "input", "masks", label+".nii.gz")
 }
 
+// Artefact names a stage's input or output ("labels", "meshes", "report",
+// "mask/<label>", "registered/<phase>", ...: package stage gives them);
+// the case folder decides where each lives (ArtefactPath).
+type Artefact string
+
 // ArtefactPath is where the artefact written by the named stage lives:
 // the final label map, meshes and report under output/, everything else
 // under work/<stage>/ (NIfTI, or as named when the name has an extension
-// such as inputs.json). Names are those of package stage ("labels",
-// "meshes", "report", "mask/<label>", "registered/<phase>", ...).
-func (c *Case) ArtefactPath(stageName, artefact string) string {
+// such as inputs.json).
+func (c *Case) ArtefactPath(stageName string, a Artefact) string {
+	artefact := string(a)
 	switch artefact {
 	case "labels":
 		return c.OutputLabelsPath()
@@ -118,7 +123,7 @@ func (c *Case) Rel(path string) string {
 
 // WrittenBy are the files of the artefact that any stage has written
 // under work/ (e.g. "registered/P" of every register stage), sorted.
-func (c *Case) WrittenBy(artefact string) []string {
+func (c *Case) WrittenBy(artefact Artefact) []string {
 	m, _ := filepath.Glob(c.ArtefactPath("*", artefact))
 	return m
 }

@@ -17,8 +17,8 @@ import (
 type nop struct{ name string }
 
 func (n nop) Name() string                        { return n.name }
-func (nop) Inputs() []string                      { return nil }
-func (nop) Outputs() []string                     { return nil }
+func (nop) Inputs() []stage.Artefact              { return nil }
+func (nop) Outputs() []stage.Artefact             { return nil }
 func (nop) Resource() stage.Resource              { return stage.CPU }
 func (nop) Params() any                           { return nil }
 func (nop) Check(*stage.Env) error                { return nil }
@@ -121,7 +121,7 @@ func TestStagesDeclareTheRunsLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []string{stage.Given("adrenal_left"), stage.Mask("adrenal_left"), stage.Mask("adrenal_left")} {
+	for i, want := range []stage.Artefact{stage.Given("adrenal_left"), stage.Mask("adrenal_left"), stage.Mask("adrenal_left")} {
 		if !slices.Contains(stages[i].Inputs(), want) {
 			t.Errorf("stage %s does not read %s", stages[i].Name(), want)
 		}

@@ -24,9 +24,9 @@ func TestFailureCancelsStagesStillRunning(t *testing.T) {
 	slowStarted := make(chan struct{})
 	boom := errors.New("registration failed")
 	stages := []stage.Stage{
-		&concat{name: "slow", in: []string{stage.Phase("A")}, out: []string{stage.Mask("organs")}, res: stage.CPU, runs: &runs,
+		&concat{name: "slow", in: []stage.Artefact{stage.Phase("A")}, out: []stage.Artefact{stage.Mask("organs")}, res: stage.CPU, runs: &runs,
 			gate: func(ctx context.Context) error { close(slowStarted); <-ctx.Done(); return ctx.Err() }},
-		&concat{name: "fast", in: []string{stage.Phase("A")}, out: []string{stage.Mask("kidney_left")}, res: stage.CPU, runs: &runs,
+		&concat{name: "fast", in: []stage.Artefact{stage.Phase("A")}, out: []stage.Artefact{stage.Mask("kidney_left")}, res: stage.CPU, runs: &runs,
 			gate: func(context.Context) error { <-slowStarted; return boom }},
 	}
 	var cancelled []Event
@@ -125,12 +125,12 @@ func TestCheckForceNamesTheUnknownStage(t *testing.T) {
 // phase file is absent; other inputs are listed by artefact name.
 func TestMissingInputsNameThePhaseFile(t *testing.T) {
 	for _, tc := range []struct {
-		miss []string
+		miss []stage.Artefact
 		want string
 	}{
-		{[]string{"phase/D"}, "needs phase D (no input/D.nii.gz)"},
-		{[]string{"phase/P", "mask/vein"}, "needs phase P (no input/P.nii.gz); missing input mask/vein"},
-		{[]string{"mask/artery"}, "missing input mask/artery"},
+		{[]stage.Artefact{"phase/D"}, "needs phase D (no input/D.nii.gz)"},
+		{[]stage.Artefact{"phase/P", "mask/vein"}, "needs phase P (no input/P.nii.gz); missing input mask/vein"},
+		{[]stage.Artefact{"mask/artery"}, "missing input mask/artery"},
 	} {
 		if got := missingInputs(tc.miss); got != tc.want {
 			t.Errorf("missingInputs(%q) = %q, want %q", tc.miss, got, tc.want)

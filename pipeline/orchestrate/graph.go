@@ -11,7 +11,7 @@ import (
 // OptionalInputs is implemented by stages that run without some inputs
 // (e.g. registration when a case has no delayed phase).
 type OptionalInputs interface {
-	OptionalInputs() []string
+	OptionalInputs() []stage.Artefact
 }
 
 // OptionalOutputs is implemented by stages that write some outputs only
@@ -19,50 +19,50 @@ type OptionalInputs interface {
 // case has). A missing optional output is simply unavailable to the stages
 // that read it.
 type OptionalOutputs interface {
-	OptionalOutputs() []string
+	OptionalOutputs() []stage.Artefact
 }
 
 // optionalSet is the set of artefacts a stage lists as optional inputs or
 // outputs.
-func optionalSet(names []string) map[string]bool {
-	set := map[string]bool{}
+func optionalSet(names []stage.Artefact) map[stage.Artefact]bool {
+	set := map[stage.Artefact]bool{}
 	for _, n := range names {
 		set[n] = true
 	}
 	return set
 }
 
-func optionalInputs(s stage.Stage) map[string]bool {
+func optionalInputs(s stage.Stage) map[stage.Artefact]bool {
 	if o, ok := s.(OptionalInputs); ok {
 		return optionalSet(o.OptionalInputs())
 	}
-	return map[string]bool{}
+	return map[stage.Artefact]bool{}
 }
 
-func optionalOutputs(s stage.Stage) map[string]bool {
+func optionalOutputs(s stage.Stage) map[stage.Artefact]bool {
 	if o, ok := s.(OptionalOutputs); ok {
 		return optionalSet(o.OptionalOutputs())
 	}
-	return map[string]bool{}
+	return map[stage.Artefact]bool{}
 }
 
 // plan is the graph of a run: which stage produces each artefact and, per
 // stage, where each input comes from.
 type plan struct {
 	stages   []stage.Stage
-	producer map[string]int      // artefact → index of the stage that writes it
-	given    map[string]string   // artefact → file present before the run
-	deps     [][]int             // stage → stages whose outputs it reads
-	missing  map[int][]string    // stage → required inputs nobody provides
-	sources  []map[string]string // stage → artefact → file it reads
+	producer map[stage.Artefact]int      // artefact → index of the stage that writes it
+	given    map[stage.Artefact]string   // artefact → file present before the run
+	deps     [][]int                     // stage → stages whose outputs it reads
+	missing  map[int][]stage.Artefact    // stage → required inputs nobody provides
+	sources  []map[stage.Artefact]string // stage → artefact → file it reads
 }
 
 // newPlan builds the graph. given maps the artefacts present before any
 // stage runs (input phases, masks in input/masks) to their files; path gives
 // the file of an artefact written by a stage.
-func newPlan(stages []stage.Stage, given map[string]string, path func(stageName, artefact string) string) (*plan, error) {
-	p := &plan{stages: stages, producer: map[string]int{}, given: given,
-		deps: make([][]int, len(stages)), missing: map[int][]string{}, sources: make([]map[string]string, len(stages))}
+func newPlan(stages []stage.Stage, given map[stage.Artefact]string, path func(stageName string, artefact stage.Artefact) string) (*plan, error) {
+	p := &plan{stages: stages, producer: map[stage.Artefact]int{}, given: given,
+		deps: make([][]int, len(stages)), missing: map[int][]stage.Artefact{}, sources: make([]map[stage.Artefact]string, len(stages))}
 	var problems []string
 	names := map[string]bool{}
 	for i, s := range stages {
@@ -79,7 +79,7 @@ func newPlan(stages []stage.Stage, given map[string]string, path func(stageName,
 	}
 	for i, s := range stages {
 		optional := optionalInputs(s)
-		p.sources[i] = map[string]string{}
+		p.sources[i] = map[stage.Artefact]string{}
 		for _, in := range s.Inputs() {
 			if j, ok := p.producer[in]; ok && !p.allGiven(j) {
 				if j == i {

@@ -70,7 +70,7 @@ type runner struct {
 	// couldNot holds, per stage index, why a stage could not run, so that
 	// the stages that needed its outputs say the same.
 	couldNot map[int]string
-	absent   map[int]map[string]bool
+	absent   map[int]map[stage.Artefact]bool
 }
 
 // Run runs the stages on the case, under the case's lock, and returns the
@@ -118,7 +118,7 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 	if err != nil {
 		return err
 	}
-	r := &runner{opts: opts, c: c, plan: p, man: man, started: time.Now(), absent: map[int]map[string]bool{}, couldNot: map[int]string{},
+	r := &runner{opts: opts, c: c, plan: p, man: man, started: time.Now(), absent: map[int]map[stage.Artefact]bool{}, couldNot: map[int]string{},
 		hasher: &manifest.Hasher{Root: c.Dir, Cache: man.Hashes}, volumes: stage.NewStore()}
 	return r.schedule(ctx)
 }
@@ -126,8 +126,8 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 // givenArtefacts are the phases and masks present in input/, and the
 // reference phase: as stage.Reference and as itself on its own grid
 // (stage.Registered), so that no stage registers it.
-func givenArtefacts(c *casefile.Case) (map[string]string, error) {
-	given := map[string]string{}
+func givenArtefacts(c *casefile.Case) (map[stage.Artefact]string, error) {
+	given := map[stage.Artefact]string{}
 	for _, p := range c.PresentPhases() {
 		given[stage.Phase(p)] = c.PhasePath(p)
 	}
@@ -153,7 +153,7 @@ func givenArtefacts(c *casefile.Case) (map[string]string, error) {
 type outcome struct {
 	i      int
 	err    error
-	absent map[string]bool // optional outputs not written
+	absent map[stage.Artefact]bool // optional outputs not written
 }
 
 // schedule starts every stage whose dependencies have succeeded, as
@@ -248,12 +248,12 @@ func (r *runner) readiness(i int, state func(int) int, succeeded, unavailable in
 	}
 	optional := optionalInputs(s)
 	for _, j := range r.plan.deps[i] {
-		var missing func(out string) bool
+		var missing func(out stage.Artefact) bool
 		switch state(j) {
 		case unavailable:
-			missing = func(string) bool { return true }
+			missing = func(stage.Artefact) bool { return true }
 		case succeeded:
-			missing = func(out string) bool { return r.absent[j][out] }
+			missing = func(out stage.Artefact) bool { return r.absent[j][out] }
 		default:
 			return false, ""
 		}
@@ -281,7 +281,7 @@ func (r *runner) readiness(i int, state func(int) int, succeeded, unavailable in
 // missingInputs says which inputs a stage lacks, a phase by its file:
 // "needs phase D (no input/D.nii.gz)"; the reference phase is missing only
 // when the case has no phase at all.
-func missingInputs(miss []string) string {
+func missingInputs(miss []stage.Artefact) string {
 	var why, others []string
 	for _, in := range miss {
 		p, ok := stage.PhaseOf(in)
@@ -295,7 +295,7 @@ func missingInputs(miss []string) string {
 		case ok:
 			line = fmt.Sprintf("needs phase %s (no input/%s.nii.gz)", p, p)
 		default:
-			others = append(others, in)
+			others = append(others, string(in))
 			continue
 		}
 		if !slices.Contains(why, line) {
@@ -329,7 +329,7 @@ func (r *runner) emit(e Event) {
 // runStage reuses or runs stage i and records it. It returns the optional
 // outputs that the stage did not write (an empty, non-nil set when it wrote
 // all), or the stage's error.
-func (r *runner) runStage(ctx context.Context, i int) (absent map[string]bool, err error) {
+func (r *runner) runStage(ctx context.Context, i int) (absent map[stage.Artefact]bool, err error) {
 	s := r.plan.stages[i]
 	log := r.opts.Log.With("stage", s.Name())
 	t0 := time.Now()
@@ -363,8 +363,8 @@ func (r *runner) runStage(ctx context.Context, i int) (absent map[string]bool, e
 	if err := s.Run(ctx, env); err != nil {
 		return r.fail(ctx, s, log, t0, inputs, fmt.Errorf("stage %s: %w", s.Name(), err))
 	}
-	outputs := map[string]string{}
-	absent = map[string]bool{}
+	outputs := map[stage.Artefact]string{}
+	absent = map[stage.Artefact]bool{}
 	optional := optionalOutputs(s)
 	for _, out := range s.Outputs() {
 		p := env.Output(out)
@@ -397,7 +397,7 @@ func (r *runner) runStage(ctx context.Context, i int) (absent map[string]bool, e
 // parameters, succeeded under this program version, and its outputs are
 // still there unchanged; it also returns the optional outputs that run did
 // not write.
-func (r *runner) reusable(ctx context.Context, s stage.Stage, inputs map[string]manifest.File, paramsHash string) (map[string]bool, bool) {
+func (r *runner) reusable(ctx context.Context, s stage.Stage, inputs map[string]manifest.File, paramsHash string) (map[stage.Artefact]bool, bool) {
 	r.mu.Lock()
 	prev := r.man.Stages[s.Name()]
 	r.mu.Unlock()
@@ -405,19 +405,19 @@ func (r *runner) reusable(ctx context.Context, s stage.Stage, inputs map[string]
 		!sameFiles(prev.Inputs, inputs) {
 		return nil, false
 	}
-	absent := map[string]bool{}
+	absent := map[stage.Artefact]bool{}
 	optional := optionalOutputs(s)
 	for _, out := range s.Outputs() {
-		if _, ok := prev.Outputs[out]; !ok {
+		if _, ok := prev.Outputs[string(out)]; !ok {
 			if !optional[out] {
 				return nil, false
 			}
 			absent[out] = true
 		}
 	}
-	paths := map[string]string{}
+	paths := map[stage.Artefact]string{}
 	for name, f := range prev.Outputs {
-		paths[name] = filepath.Join(r.c.Dir, filepath.FromSlash(f.Path))
+		paths[stage.Artefact(name)] = filepath.Join(r.c.Dir, filepath.FromSlash(f.Path))
 	}
 	now, err := r.hashAll(ctx, paths)
 	return absent, err == nil && sameFiles(prev.Outputs, now)
@@ -436,7 +436,7 @@ func sameFiles(a, b map[string]manifest.File) bool {
 }
 
 // hashAll hashes artefact files, stopping when ctx is done.
-func (r *runner) hashAll(ctx context.Context, paths map[string]string) (map[string]manifest.File, error) {
+func (r *runner) hashAll(ctx context.Context, paths map[stage.Artefact]string) (map[string]manifest.File, error) {
 	out := map[string]manifest.File{}
 	for name, p := range paths {
 		f, err := func() (manifest.File, error) {
@@ -447,14 +447,14 @@ func (r *runner) hashAll(ctx context.Context, paths map[string]string) (map[stri
 		if err != nil {
 			return nil, err
 		}
-		out[name] = f
+		out[string(name)] = f
 	}
 	return out, nil
 }
 
 // fail records a stage that failed or was cancelled and returns its error.
 // A stage cancelled because another failed says which.
-func (r *runner) fail(ctx context.Context, s stage.Stage, log *slog.Logger, t0 time.Time, inputs map[string]manifest.File, err error) (map[string]bool, error) {
+func (r *runner) fail(ctx context.Context, s stage.Stage, log *slog.Logger, t0 time.Time, inputs map[string]manifest.File, err error) (map[stage.Artefact]bool, error) {
 	st, ev := manifest.Failed, Failed
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		st, ev = manifest.Cancelled, Cancelled

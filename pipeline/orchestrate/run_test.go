@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,23 +23,23 @@ import (
 // (present ones, in declared order) plus a suffix to each output.
 type concat struct {
 	name     string
-	in, out  []string
-	optional []string
+	in, out  []stage.Artefact
+	optional []stage.Artefact
 	res      stage.Resource
 	suffix   string
 	runs     *atomic.Int32
 	gate     func(ctx context.Context) error // runs before writing
 }
 
-func (c *concat) Name() string             { return c.name }
-func (c *concat) Inputs() []string         { return c.in }
-func (c *concat) Outputs() []string        { return c.out }
-func (c *concat) OptionalInputs() []string { return c.optional }
-func (c *concat) Resource() stage.Resource { return c.res }
-func (c *concat) Params() any              { return map[string]string{"suffix": c.suffix} }
+func (c *concat) Name() string                     { return c.name }
+func (c *concat) Inputs() []stage.Artefact         { return c.in }
+func (c *concat) Outputs() []stage.Artefact        { return c.out }
+func (c *concat) OptionalInputs() []stage.Artefact { return c.optional }
+func (c *concat) Resource() stage.Resource         { return c.res }
+func (c *concat) Params() any                      { return map[string]string{"suffix": c.suffix} }
 func (c *concat) Check(env *stage.Env) error {
 	for _, in := range c.in {
-		if _, err := env.Input(in); err != nil && !contains(c.optional, in) {
+		if _, err := env.Input(in); err != nil && !slices.Contains(c.optional, in) {
 			return err
 		}
 	}
@@ -74,15 +75,6 @@ func (c *concat) Run(ctx context.Context, env *stage.Env) error {
 	return nil
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
-}
-
 // newCase makes a case folder with the given phases (content = their name).
 func newCase(t *testing.T, phases ...string) *casefile.Case {
 	t.Helper()
@@ -106,9 +98,9 @@ func newCase(t *testing.T, phases ...string) *casefile.Case {
 // (mask → labels) and report (labels → report).
 func chain(runs *atomic.Int32) []stage.Stage {
 	return []stage.Stage{
-		&concat{name: "seg", in: []string{stage.Phase("A"), stage.Phase("P")}, out: []string{stage.Mask("kidney_left")}, res: stage.GPU, suffix: "+seg", runs: runs},
-		&concat{name: "merge", in: []string{stage.Mask("kidney_left")}, out: []string{stage.Labels}, res: stage.CPU, suffix: "+merge", runs: runs},
-		&concat{name: "report", in: []string{stage.Labels}, out: []string{stage.Report}, res: stage.IO, suffix: "+report", runs: runs},
+		&concat{name: "seg", in: []stage.Artefact{stage.Phase("A"), stage.Phase("P")}, out: []stage.Artefact{stage.Mask("kidney_left")}, res: stage.GPU, suffix: "+seg", runs: runs},
+		&concat{name: "merge", in: []stage.Artefact{stage.Mask("kidney_left")}, out: []stage.Artefact{stage.Labels}, res: stage.CPU, suffix: "+merge", runs: runs},
+		&concat{name: "report", in: []stage.Artefact{stage.Labels}, out: []stage.Artefact{stage.Report}, res: stage.IO, suffix: "+report", runs: runs},
 	}
 }
 
@@ -136,7 +128,7 @@ func TestRunThenReuseThenForce(t *testing.T) {
 		t.Fatalf("%d runs, want 3", runs.Load())
 	}
 	man, err := manifest.Load(c.ManifestPath())
-	if err != nil || man.Stages["merge"].Status != manifest.OK || man.Stages["merge"].Outputs[stage.Labels].Path != "output/labels.nii.gz" {
+	if err != nil || man.Stages["merge"].Status != manifest.OK || man.Stages["merge"].Outputs[string(stage.Labels)].Path != "output/labels.nii.gz" {
 		t.Fatalf("manifest: %+v, %v", man.Stages["merge"], err)
 	}
 	stat := func() time.Time { st, _ := os.Stat(c.OutputLabelsPath()); return st.ModTime() }
@@ -203,7 +195,7 @@ func TestGivenMaskSkipsItsStage(t *testing.T) {
 	if got := read(t, filepath.Join(c.Dir, "output", "report.json")); got != "given+merge+report" {
 		t.Fatalf("report = %q", got)
 	}
-	if !contains(states, "seg:given") || runs.Load() != 2 {
+	if !slices.Contains(states, "seg:given") || runs.Load() != 2 {
 		t.Fatalf("states %v, runs %d", states, runs.Load())
 	}
 }
@@ -236,10 +228,10 @@ func TestReferencePhaseIsTheFirstPresent(t *testing.T) {
 	var runs atomic.Int32
 	var events []string
 	stages := []stage.Stage{
-		&concat{name: "register_P", in: []string{stage.Reference, stage.Phase("P")}, out: []string{stage.Registered("P")}, res: stage.CPU, suffix: "+regP", runs: &runs},
-		&concat{name: "register_D", in: []string{stage.Reference, stage.Phase("D")}, out: []string{stage.Registered("D")}, res: stage.CPU, suffix: "+regD", runs: &runs},
-		&concat{name: "seg", in: []string{stage.Registered("P"), stage.Registered("D")}, out: []string{stage.Mask("kidney_left")}, res: stage.GPU, suffix: "+seg", runs: &runs},
-		&concat{name: "arterial", in: []string{stage.Reference, stage.Registered("A")}, out: []string{stage.Mask("artery")}, res: stage.GPU, suffix: "+art", runs: &runs},
+		&concat{name: "register_P", in: []stage.Artefact{stage.Reference, stage.Phase("P")}, out: []stage.Artefact{stage.Registered("P")}, res: stage.CPU, suffix: "+regP", runs: &runs},
+		&concat{name: "register_D", in: []stage.Artefact{stage.Reference, stage.Phase("D")}, out: []stage.Artefact{stage.Registered("D")}, res: stage.CPU, suffix: "+regD", runs: &runs},
+		&concat{name: "seg", in: []stage.Artefact{stage.Registered("P"), stage.Registered("D")}, out: []stage.Artefact{stage.Mask("kidney_left")}, res: stage.GPU, suffix: "+seg", runs: &runs},
+		&concat{name: "arterial", in: []stage.Artefact{stage.Reference, stage.Registered("A")}, out: []stage.Artefact{stage.Mask("artery")}, res: stage.GPU, suffix: "+art", runs: &runs},
 	}
 	opts := Options{Program: "test", Events: func(e Event) { events = append(events, e.Stage+":"+string(e.State)+":"+e.Message) }}
 	if err := Run(context.Background(), c, stages, opts); err != nil {
@@ -248,8 +240,8 @@ func TestReferencePhaseIsTheFirstPresent(t *testing.T) {
 	if got := read(t, c.ArtefactPath("seg", stage.Mask("kidney_left"))); got != "P"+"PD+regD"+"+seg" {
 		t.Errorf("seg read %q, want P as given and D registered onto P", got)
 	}
-	if !contains(events, "register_P:given:all outputs given in input/") || runs.Load() != 2 ||
-		!contains(events, "arterial:skipped:needs phase A (no input/A.nii.gz)") {
+	if !slices.Contains(events, "register_P:given:all outputs given in input/") || runs.Load() != 2 ||
+		!slices.Contains(events, "arterial:skipped:needs phase A (no input/A.nii.gz)") {
 		t.Errorf("runs %d, events %q", runs.Load(), events)
 	}
 }
@@ -257,8 +249,8 @@ func TestReferencePhaseIsTheFirstPresent(t *testing.T) {
 func TestOptionalInputMayBeMissing(t *testing.T) {
 	c := newCase(t, "A")
 	var runs atomic.Int32
-	s := &concat{name: "reg", in: []string{stage.Phase("A"), stage.Phase("D")}, optional: []string{stage.Phase("D")},
-		out: []string{stage.Registered("P")}, res: stage.CPU, suffix: "+reg", runs: &runs}
+	s := &concat{name: "reg", in: []stage.Artefact{stage.Phase("A"), stage.Phase("D")}, optional: []stage.Artefact{stage.Phase("D")},
+		out: []stage.Artefact{stage.Registered("P")}, res: stage.CPU, suffix: "+reg", runs: &runs}
 	if err := Run(context.Background(), c, []stage.Stage{s}, Options{Program: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +323,7 @@ func TestGPUStagesRunOneAtATime(t *testing.T) {
 	}
 	var stages []stage.Stage
 	for _, name := range []string{"g1", "g2", "g3"} {
-		stages = append(stages, &concat{name: name, in: []string{stage.Phase("A")}, out: []string{stage.Mask(name)},
+		stages = append(stages, &concat{name: name, in: []stage.Artefact{stage.Phase("A")}, out: []stage.Artefact{stage.Mask(name)},
 			res: stage.GPU, runs: &runs, gate: gate})
 	}
 	if err := Run(context.Background(), c, stages, Options{Program: "test"}); err != nil {
@@ -351,12 +343,12 @@ func TestPlanRejectsBadGraphs(t *testing.T) {
 		want   string
 	}{
 		{"two writers", []stage.Stage{
-			&concat{name: "a", in: []string{stage.Phase("A")}, out: []string{stage.Labels}, runs: &runs},
-			&concat{name: "b", in: []string{stage.Phase("A")}, out: []string{stage.Labels}, runs: &runs},
+			&concat{name: "a", in: []stage.Artefact{stage.Phase("A")}, out: []stage.Artefact{stage.Labels}, runs: &runs},
+			&concat{name: "b", in: []stage.Artefact{stage.Phase("A")}, out: []stage.Artefact{stage.Labels}, runs: &runs},
 		}, "written by both a and b"},
 		{"cycle", []stage.Stage{
-			&concat{name: "a", in: []string{stage.Mask("x")}, out: []string{stage.Mask("y")}, runs: &runs},
-			&concat{name: "b", in: []string{stage.Mask("y")}, out: []string{stage.Mask("x")}, runs: &runs},
+			&concat{name: "a", in: []stage.Artefact{stage.Mask("x")}, out: []stage.Artefact{stage.Mask("y")}, runs: &runs},
+			&concat{name: "b", in: []stage.Artefact{stage.Mask("y")}, out: []stage.Artefact{stage.Mask("x")}, runs: &runs},
 		}, "cycle"},
 	} {
 		if err := Run(context.Background(), c, tc.stages, Options{}); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -371,7 +363,7 @@ type maybe struct {
 	write bool
 }
 
-func (m *maybe) OptionalOutputs() []string { return m.out }
+func (m *maybe) OptionalOutputs() []stage.Artefact { return m.out }
 
 func (m *maybe) Run(ctx context.Context, env *stage.Env) error {
 	if !m.write {
@@ -384,10 +376,10 @@ func TestOptionalOutputMayBeAbsent(t *testing.T) {
 	for _, write := range []bool{false, true} {
 		c := newCase(t, "A")
 		var runs atomic.Int32
-		clean := &maybe{concat: concat{name: "clean", in: []string{stage.Phase("A")}, out: []string{"clean/tumor"}, res: stage.CPU, suffix: "+clean", runs: &runs}, write: write}
-		use := &concat{name: "use", in: []string{stage.Phase("A"), "clean/tumor"}, optional: []string{"clean/tumor"},
-			out: []string{stage.Labels}, res: stage.CPU, suffix: "+use", runs: &runs}
-		need := &concat{name: "need", in: []string{"clean/tumor"}, out: []string{stage.Report}, res: stage.CPU, runs: &runs}
+		clean := &maybe{concat: concat{name: "clean", in: []stage.Artefact{stage.Phase("A")}, out: []stage.Artefact{"clean/tumor"}, res: stage.CPU, suffix: "+clean", runs: &runs}, write: write}
+		use := &concat{name: "use", in: []stage.Artefact{stage.Phase("A"), "clean/tumor"}, optional: []stage.Artefact{"clean/tumor"},
+			out: []stage.Artefact{stage.Labels}, res: stage.CPU, suffix: "+use", runs: &runs}
+		need := &concat{name: "need", in: []stage.Artefact{"clean/tumor"}, out: []stage.Artefact{stage.Report}, res: stage.CPU, runs: &runs}
 		var skipped []string
 		opts := Options{Program: "test", Events: func(e Event) {
 			if e.State == Skipped {

@@ -16,20 +16,20 @@ import (
 // held when it started.
 type volumeStage struct {
 	name    string
-	in      []string
-	out     string
+	in      []stage.Artefact
+	out     stage.Artefact
 	mu      *sync.Mutex
-	seen    map[string]*volume.Volume[int16] // stage/input → volume read
-	held    map[string][]string              // stage → files the store held at its start
-	written map[string]*volume.Volume[int16] // output → volume written
+	seen    map[string]*volume.Volume[int16]         // stage/input → volume read
+	held    map[string][]string                      // stage → files the store held at its start
+	written map[stage.Artefact]*volume.Volume[int16] // output → volume written
 }
 
-func (s *volumeStage) Name() string             { return s.name }
-func (s *volumeStage) Inputs() []string         { return s.in }
-func (s *volumeStage) Outputs() []string        { return []string{s.out} }
-func (s *volumeStage) Resource() stage.Resource { return stage.CPU }
-func (s *volumeStage) Params() any              { return nil }
-func (s *volumeStage) Check(*stage.Env) error   { return nil }
+func (s *volumeStage) Name() string              { return s.name }
+func (s *volumeStage) Inputs() []stage.Artefact  { return s.in }
+func (s *volumeStage) Outputs() []stage.Artefact { return []stage.Artefact{s.out} }
+func (s *volumeStage) Resource() stage.Resource  { return stage.CPU }
+func (s *volumeStage) Params() any               { return nil }
+func (s *volumeStage) Check(*stage.Env) error    { return nil }
 
 func (s *volumeStage) Run(_ context.Context, env *stage.Env) error {
 	s.mu.Lock()
@@ -42,7 +42,7 @@ func (s *volumeStage) Run(_ context.Context, env *stage.Env) error {
 			return err
 		}
 		s.mu.Lock()
-		s.seen[s.name+"/"+in] = v
+		s.seen[s.name+"/"+string(in)] = v
 		s.mu.Unlock()
 		if sum == nil {
 			sum = v.Clone() // the store's volumes are shared: never changed
@@ -73,8 +73,8 @@ func TestStoreHandsOutWhatWasWrittenAndDropsItAfterTheLastReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
-	seen, held, written := map[string]*volume.Volume[int16]{}, map[string][]string{}, map[string]*volume.Volume[int16]{}
-	mk := func(name, out string, in ...string) *volumeStage {
+	seen, held, written := map[string]*volume.Volume[int16]{}, map[string][]string{}, map[stage.Artefact]*volume.Volume[int16]{}
+	mk := func(name string, out stage.Artefact, in ...stage.Artefact) *volumeStage {
 		return &volumeStage{name: name, in: in, out: out, mu: &mu, seen: seen, held: held, written: written}
 	}
 	stages := []stage.Stage{
@@ -85,10 +85,10 @@ func TestStoreHandsOutWhatWasWrittenAndDropsItAfterTheLastReader(t *testing.T) {
 	if err := Run(context.Background(), c, stages, Options{Program: "test", CPUSlots: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if seen["sum/"+stage.Registered("P")] != written[stage.Registered("P")] {
+	if seen["sum/"+string(stage.Registered("P"))] != written[stage.Registered("P")] {
 		t.Error("stage sum decoded registered/P again instead of reading what stage double wrote")
 	}
-	if seen["double/"+stage.Reference] != seen["sum/"+stage.Reference] {
+	if seen["double/"+string(stage.Reference)] != seen["sum/"+string(stage.Reference)] {
 		t.Error("the reference phase was decoded twice in one run")
 	}
 	registered := c.ArtefactPath("double", stage.Registered("P"))

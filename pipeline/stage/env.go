@@ -26,7 +26,7 @@ type Env struct {
 	Volumes *Store
 
 	stage    string
-	sources  map[string]string
+	sources  map[Artefact]string
 	progress func(float64)
 }
 
@@ -53,7 +53,7 @@ const (
 // NewEnv makes the environment of one stage: sources maps each of its
 // input artefacts to the file it is read from; progress receives fractions
 // in [0, 1].
-func NewEnv(c *casefile.Case, table *labels.Table, log *slog.Logger, stageName, device string, sources map[string]string, progress func(float64)) *Env {
+func NewEnv(c *casefile.Case, table *labels.Table, log *slog.Logger, stageName, device string, sources map[Artefact]string, progress func(float64)) *Env {
 	if progress == nil {
 		progress = func(float64) {}
 	}
@@ -62,7 +62,7 @@ func NewEnv(c *casefile.Case, table *labels.Table, log *slog.Logger, stageName, 
 }
 
 // Input is the file an input artefact is read from.
-func (e *Env) Input(artefact string) (string, error) {
+func (e *Env) Input(artefact Artefact) (string, error) {
 	p, ok := e.sources[artefact]
 	if !ok {
 		return "", fmt.Errorf("stage %s: input %s is not available", e.stage, artefact)
@@ -72,7 +72,9 @@ func (e *Env) Input(artefact string) (string, error) {
 
 // Output is the file (or, for meshes, the folder) an output artefact is
 // written to; the stage writes it atomically.
-func (e *Env) Output(artefact string) string { return e.Case.ArtefactPath(e.stage, artefact) }
+func (e *Env) Output(artefact Artefact) string {
+	return e.Case.ArtefactPath(e.stage, artefact)
+}
 
 // Atomic is the option every output write passes to atomicfile.Write (or
 // volume.Save): temporary files go to the case's work/.tmp.

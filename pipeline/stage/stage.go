@@ -31,9 +31,9 @@ type Stage interface {
 	// Name is the stage's name in config.yaml, the manifest and logs.
 	Name() string
 	// Inputs are the artefacts the stage reads (see Artefact names).
-	Inputs() []string
+	Inputs() []Artefact
 	// Outputs are the artefacts the stage writes.
-	Outputs() []string
+	Outputs() []Artefact
 	// Resource is the stage's resource class.
 	Resource() Resource
 	// Params are the stage's effective parameters, hashed to decide

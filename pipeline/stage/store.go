@@ -124,7 +124,7 @@ func put[T volume.Voxel](s *Store, path string, v *volume.Volume[T]) {
 // decoded copy when a stage of this run has decoded or written it, else
 // decoded from its file (volume.Load) and kept for the stages after. The
 // volume is shared: never change its voxels.
-func LoadVolume[T volume.Voxel](e *Env, artefact string) (*volume.Volume[T], error) {
+func LoadVolume[T volume.Voxel](e *Env, artefact Artefact) (*volume.Volume[T], error) {
 	path, err := e.Input(artefact)
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ func LoadVolume[T volume.Voxel](e *Env, artefact string) (*volume.Volume[T], err
 // volume.LoadBox reads it (voxels outside the grid zero): cropped from the
 // run's decoded copy when there is one, else read from the file, decoding
 // only the box. The box is the caller's own.
-func LoadVolumeBox[T volume.Voxel](e *Env, artefact string, lo, hi [3]int) (*volume.Volume[T], error) {
+func LoadVolumeBox[T volume.Voxel](e *Env, artefact Artefact, lo, hi [3]int) (*volume.Volume[T], error) {
 	path, err := e.Input(artefact)
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func LoadVolumeBox[T volume.Voxel](e *Env, artefact string, lo, hi [3]int) (*vol
 // values), so that later stages do not decode it again. v must hold the
 // file's voxels exactly as volume.Load would give them, and is shared from
 // then on.
-func KeepVolume[T volume.Voxel](e *Env, artefact string, v *volume.Volume[T]) {
+func KeepVolume[T volume.Voxel](e *Env, artefact Artefact, v *volume.Volume[T]) {
 	path, err := e.Input(artefact)
 	if err != nil || e.Volumes == nil {
 		return
@@ -169,7 +169,7 @@ func KeepVolume[T volume.Voxel](e *Env, artefact string, v *volume.Volume[T]) {
 // gzip level: volume.SaveFast) and keeps it for the later stages of the
 // run, which then read it without decoding the file. v is shared from then
 // on.
-func SaveVolume[T volume.Voxel](e *Env, artefact string, v *volume.Volume[T]) error {
+func SaveVolume[T volume.Voxel](e *Env, artefact Artefact, v *volume.Volume[T]) error {
 	path := e.Output(artefact)
 	if err := volume.SaveFast(path, v, e.Atomic()); err != nil {
 		return err

@@ -26,7 +26,7 @@ func init() {
 }
 
 // CleanupOutput names the cleaned mask of a label, work/cleanup/clean/<label>.nii.gz.
-func CleanupOutput(label string) string { return "clean/" + label }
+func CleanupOutput(label string) stage.Artefact { return stage.Artefact("clean/" + label) }
 
 // CleanupParams are the stage's parameters.
 type CleanupParams struct {
@@ -112,15 +112,15 @@ func (s *Cleanup) Name() string { return s.name }
 // Inputs are the reference phase (for the grid), the load stage's summary
 // (the masks given in input/masks have been checked) and every label's
 // mask, reconnected or as given.
-func (s *Cleanup) Inputs() []string {
-	return append([]string{stage.Reference, InputsSummary}, s.masks()...)
+func (s *Cleanup) Inputs() []stage.Artefact {
+	return append([]stage.Artefact{stage.Reference, InputsSummary}, s.masks()...)
 }
 
 // OptionalInputs are the masks: a case may have any subset.
-func (s *Cleanup) OptionalInputs() []string { return s.masks() }
+func (s *Cleanup) OptionalInputs() []stage.Artefact { return s.masks() }
 
-func (s *Cleanup) masks() []string {
-	var out []string
+func (s *Cleanup) masks() []stage.Artefact {
+	var out []stage.Artefact
 	for _, l := range s.structures() {
 		out = append(out, cleanupSources(l.Name)...)
 	}
@@ -130,12 +130,12 @@ func (s *Cleanup) masks() []string {
 // cleanupSources are the artefacts a label's mask is cleaned from, the first the
 // case has: reconnected, else as a segmentation stage or input/masks gave
 // it.
-func cleanupSources(label string) []string {
-	return []string{ReconnectOutput(label), stage.Mask(label)}
+func cleanupSources(label string) []stage.Artefact {
+	return []stage.Artefact{ReconnectOutput(label), stage.Mask(label)}
 }
 
 // cleanupSource is the artefact and file a label's mask is cleaned from.
-func cleanupSource(env *stage.Env, label string) (artefact, path string, ok bool) {
+func cleanupSource(env *stage.Env, label string) (artefact stage.Artefact, path string, ok bool) {
 	for _, a := range cleanupSources(label) {
 		if p, err := env.Input(a); err == nil {
 			return a, p, true
@@ -156,8 +156,8 @@ func (s *Cleanup) structures() []labels.Label {
 }
 
 // Outputs are every label's cleaned mask.
-func (s *Cleanup) Outputs() []string {
-	var out []string
+func (s *Cleanup) Outputs() []stage.Artefact {
+	var out []stage.Artefact
 	for _, l := range s.structures() {
 		out = append(out, CleanupOutput(l.Name))
 	}
@@ -166,7 +166,7 @@ func (s *Cleanup) Outputs() []string {
 
 // OptionalOutputs are all outputs: a mask is cleaned only where the case
 // has one.
-func (s *Cleanup) OptionalOutputs() []string { return s.Outputs() }
+func (s *Cleanup) OptionalOutputs() []stage.Artefact { return s.Outputs() }
 
 // Resource implements stage.Stage.
 func (s *Cleanup) Resource() stage.Resource { return stage.CPU }
@@ -201,7 +201,7 @@ func (s *Cleanup) Run(ctx context.Context, env *stage.Env) error {
 	grid := volume.GridOf(h)
 	var present []labels.Label
 	var paths []string
-	read := map[string]string{}
+	read := map[string]stage.Artefact{}
 	for _, l := range s.structures() {
 		if a, p, ok := cleanupSource(env, l.Name); ok {
 			present, paths = append(present, l), append(paths, p)

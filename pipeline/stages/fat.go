@@ -17,7 +17,7 @@ import (
 )
 
 // FatOutput is the stage's mask artefact, work/perirenal_fat/derived/perirenal_fat.nii.gz.
-const FatOutput = "derived/perirenal_fat"
+const FatOutput stage.Artefact = "derived/perirenal_fat"
 
 // fatLabel is the structure the stage segments; its own mask is never read.
 const fatLabel = "perirenal_fat"
@@ -57,7 +57,7 @@ type Fat struct {
 func (s *Fat) Name() string { return s.name }
 
 // ct is the artefact of the phase read.
-func (s *Fat) ct() string {
+func (s *Fat) ct() stage.Artefact {
 	if s.params.Phase == "" {
 		return stage.Reference
 	}
@@ -65,8 +65,8 @@ func (s *Fat) ct() string {
 }
 
 // Inputs implements stage.Stage.
-func (s *Fat) Inputs() []string {
-	in := []string{stage.Reference, InputsSummary}
+func (s *Fat) Inputs() []stage.Artefact {
+	in := []stage.Artefact{stage.Reference, InputsSummary}
 	if s.params.Phase != "" {
 		in = append(in, s.ct())
 	}
@@ -75,8 +75,8 @@ func (s *Fat) Inputs() []string {
 
 // OptionalInputs are the masks of every label, the fat's own included:
 // when the case gives that one, the stage leaves it be and writes nothing.
-func (s *Fat) OptionalInputs() []string {
-	var out []string
+func (s *Fat) OptionalInputs() []stage.Artefact {
+	var out []stage.Artefact
 	for _, l := range s.table.Labels {
 		if l.Value != 0 {
 			out = append(out, stage.Mask(l.Name))
@@ -86,11 +86,11 @@ func (s *Fat) OptionalInputs() []string {
 }
 
 // Outputs implements stage.Stage.
-func (s *Fat) Outputs() []string { return []string{FatOutput} }
+func (s *Fat) Outputs() []stage.Artefact { return []stage.Artefact{FatOutput} }
 
 // OptionalOutputs implements orchestrate.OptionalOutputs: there is no
 // derived fat when the case gives its own or has no kidney.
-func (s *Fat) OptionalOutputs() []string { return s.Outputs() }
+func (s *Fat) OptionalOutputs() []stage.Artefact { return s.Outputs() }
 
 // Resource implements stage.Stage.
 func (s *Fat) Resource() stage.Resource { return stage.CPU }

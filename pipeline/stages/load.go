@@ -25,7 +25,7 @@ import (
 )
 
 // InputsSummary is the stage's output artefact.
-const InputsSummary = "inputs.json"
+const InputsSummary stage.Artefact = "inputs.json"
 
 func init() {
 	stage.Register("load", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
@@ -86,7 +86,7 @@ type Load struct {
 	params LoadParams
 	// masks are the mask artefacts it may read: one per label of the
 	// run's table.
-	masks []string
+	masks []stage.Artefact
 }
 
 // Name implements stage.Stage.
@@ -96,15 +96,15 @@ func (s *Load) Name() string { return s.name }
 // (so that a file added there is checked); all are optional to the
 // orchestrator, and Check insists on a phase so that a case without one
 // is an error rather than a skip.
-func (s *Load) Inputs() []string {
+func (s *Load) Inputs() []stage.Artefact {
 	return append(append(phaseArtefacts(), s.maskArtefacts()...), stage.GivenFolder)
 }
 
 // OptionalInputs implements orchestrate.OptionalInputs.
-func (s *Load) OptionalInputs() []string { return s.Inputs() }
+func (s *Load) OptionalInputs() []stage.Artefact { return s.Inputs() }
 
 // Outputs implements stage.Stage.
-func (s *Load) Outputs() []string { return []string{InputsSummary} }
+func (s *Load) Outputs() []stage.Artefact { return []stage.Artefact{InputsSummary} }
 
 // Resource implements stage.Stage.
 func (s *Load) Resource() stage.Resource { return stage.IO }
@@ -123,15 +123,15 @@ func reference(env *stage.Env) (phase, path string, ok bool) {
 	return "", "", false
 }
 
-func phaseArtefacts() []string {
-	var out []string
+func phaseArtefacts() []stage.Artefact {
+	var out []stage.Artefact
 	for _, p := range casefile.Phases {
 		out = append(out, stage.Phase(p))
 	}
 	return out
 }
 
-func (s *Load) maskArtefacts() []string {
+func (s *Load) maskArtefacts() []stage.Artefact {
 	return s.masks
 }
 
@@ -285,11 +285,12 @@ func unknownMasks(env *stage.Env) error {
 }
 
 // givenMasks maps label names to the mask files present among inputs.
-func givenMasks(env *stage.Env, artefacts []string) map[string]string {
+func givenMasks(env *stage.Env, artefacts []stage.Artefact) map[string]string {
 	out := map[string]string{}
 	for _, a := range artefacts {
+		label, _ := stage.GivenOf(a)
 		if path, err := env.Input(a); err == nil {
-			out[strings.TrimPrefix(a, stage.Given(""))] = path
+			out[label] = path
 		}
 	}
 	return out

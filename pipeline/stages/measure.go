@@ -45,10 +45,10 @@ type Measure struct {
 func (s *Measure) Name() string { return s.name }
 
 // Inputs implements stage.Stage.
-func (s *Measure) Inputs() []string { return []string{stage.Labels} }
+func (s *Measure) Inputs() []stage.Artefact { return []stage.Artefact{stage.Labels} }
 
 // Outputs implements stage.Stage.
-func (s *Measure) Outputs() []string { return []string{stage.Report} }
+func (s *Measure) Outputs() []stage.Artefact { return []stage.Artefact{stage.Report} }
 
 // Resource implements stage.Stage.
 func (s *Measure) Resource() stage.Resource { return stage.CPU }

@@ -68,16 +68,16 @@ func (s *Merge) Name() string { return s.name }
 // Inputs are the reference phase (for the grid), the load stage's summary
 // and, for every label, its mask in each form a stage may leave it
 // (mergeSources, most finished first).
-func (s *Merge) Inputs() []string {
-	in := []string{stage.Reference, InputsSummary}
+func (s *Merge) Inputs() []stage.Artefact {
+	in := []stage.Artefact{stage.Reference, InputsSummary}
 	return append(in, s.maskInputs()...)
 }
 
 // OptionalInputs are the masks: a case may have any subset.
-func (s *Merge) OptionalInputs() []string { return s.maskInputs() }
+func (s *Merge) OptionalInputs() []stage.Artefact { return s.maskInputs() }
 
-func (s *Merge) maskInputs() []string {
-	var out []string
+func (s *Merge) maskInputs() []stage.Artefact {
+	var out []stage.Artefact
 	for _, l := range s.table.Labels {
 		if l.Value != 0 {
 			out = append(out, mergeSources(l.Name)...)
@@ -91,8 +91,8 @@ func (s *Merge) maskInputs() []string {
 // cleanup reads the reconnected mask), else reconnected (a pipeline
 // without cleanup), else derived (perirenal fat), else as a segmentation
 // stage or input/masks gave it.
-func mergeSources(label string) []string {
-	out := []string{CleanupOutput(label), ReconnectOutput(label)}
+func mergeSources(label string) []stage.Artefact {
+	out := []stage.Artefact{CleanupOutput(label), ReconnectOutput(label)}
 	if label == "perirenal_fat" {
 		out = append(out, FatOutput)
 	}
@@ -101,7 +101,7 @@ func mergeSources(label string) []string {
 
 // mergeSource is the most finished mask of a label the case has: its
 // artefact and file.
-func mergeSource(env *stage.Env, label string) (artefact, path string, ok bool) {
+func mergeSource(env *stage.Env, label string) (artefact stage.Artefact, path string, ok bool) {
 	for _, a := range mergeSources(label) {
 		if p, err := env.Input(a); err == nil {
 			return a, p, true
@@ -111,7 +111,7 @@ func mergeSource(env *stage.Env, label string) (artefact, path string, ok bool) 
 }
 
 // Outputs implements stage.Stage.
-func (s *Merge) Outputs() []string { return []string{stage.Labels} }
+func (s *Merge) Outputs() []stage.Artefact { return []stage.Artefact{stage.Labels} }
 
 // Resource implements stage.Stage.
 func (s *Merge) Resource() stage.Resource { return stage.CPU }
@@ -151,7 +151,7 @@ func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
 	grid := volume.GridOf(h)
 	var order []labels.Label
 	var paths []string
-	used := map[string]string{}
+	used := map[string]stage.Artefact{}
 	for _, l := range s.order(env.Labels) {
 		if a, path, ok := mergeSource(env, l.Name); ok && l.Value != 0 {
 			order, paths = append(order, l), append(paths, path)

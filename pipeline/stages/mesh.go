@@ -46,10 +46,10 @@ type Mesh struct {
 func (s *Mesh) Name() string { return s.name }
 
 // Inputs implements stage.Stage.
-func (s *Mesh) Inputs() []string { return []string{stage.Labels} }
+func (s *Mesh) Inputs() []stage.Artefact { return []stage.Artefact{stage.Labels} }
 
 // Outputs implements stage.Stage.
-func (s *Mesh) Outputs() []string { return []string{stage.Meshes} }
+func (s *Mesh) Outputs() []stage.Artefact { return []stage.Artefact{stage.Meshes} }
 
 // Resource implements stage.Stage.
 func (s *Mesh) Resource() stage.Resource { return stage.CPU }

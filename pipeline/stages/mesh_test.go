@@ -44,7 +44,7 @@ func meshCase(t *testing.T) (*Mesh, *stage.Env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := stage.NewEnv(c, labels.Default(), nil, "mesh", "cpu", map[string]string{stage.Labels: c.OutputLabelsPath()}, nil)
+	env := stage.NewEnv(c, labels.Default(), nil, "mesh", "cpu", map[stage.Artefact]string{stage.Labels: c.OutputLabelsPath()}, nil)
 	return s.(*Mesh), env
 }
 

@@ -115,7 +115,7 @@ func (t *tracer) follow(label, a string, reader *manifest.Entry, depth int) meas
 	for _, in := range producer.Inputs {
 		t.seen[in.Path] = in.SHA256
 	}
-	own := stage.Mask(label)
+	own := string(stage.Mask(label))
 	var read map[string]string // the artefact it read each label from, when it says
 	if recorded(producer.Record[stage.SourcesRecord], &read) == nil && read[label] != "" {
 		own = read[label]
@@ -128,7 +128,7 @@ func (t *tracer) follow(label, a string, reader *manifest.Entry, depth int) meas
 	// Made from other labels: the models behind every mask it read.
 	p := measure.Provenance{Source: measure.FromDerived, Stage: name, Steps: []measure.Step{}}
 	for _, k := range slices.Sorted(maps.Keys(producer.Inputs)) {
-		other, isMask := strings.CutPrefix(k, stage.Mask(""))
+		other, isMask := stage.MaskOf(stage.Artefact(k))
 		if !isMask {
 			continue
 		}
@@ -210,7 +210,7 @@ func unmade(e *manifest.Entry, present []string) []string {
 	var out []string
 	for _, o := range outs {
 		s, _ := o.(string)
-		if label, ok := stage.MaskOf(s); ok && !slices.Contains(present, label) && !slices.Contains(out, label) {
+		if label, ok := stage.MaskOf(stage.Artefact(s)); ok && !slices.Contains(present, label) && !slices.Contains(out, label) {
 			out = append(out, label)
 		}
 	}

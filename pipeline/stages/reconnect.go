@@ -64,10 +64,10 @@ var ReconnectPresets = map[string]ReconnectParams{
 
 // ReconnectOutput is the artefact of the reconnected mask of a label, e.g.
 // work/<stage>/reconnected/artery.nii.gz.
-func ReconnectOutput(label string) string { return "reconnected/" + label }
+func ReconnectOutput(label string) stage.Artefact { return stage.Artefact("reconnected/" + label) }
 
 // BridgesFile is the artefact listing a label's bridges (JSON).
-func BridgesFile(label string) string { return "bridges/" + label + ".json" }
+func BridgesFile(label string) stage.Artefact { return stage.Artefact("bridges/" + label + ".json") }
 
 // Reconnect is the stage "reconnect", which reconnects one structure: it
 // joins the fragments of a broken artery, vein or ureter mask to its main
@@ -86,23 +86,23 @@ type Reconnect struct {
 func (s *Reconnect) Name() string { return s.name }
 
 // hu is the artefact of the phase the structure is traced in.
-func (s *Reconnect) hu() string { return stage.Registered(s.params.Phase) }
+func (s *Reconnect) hu() stage.Artefact { return stage.Registered(s.params.Phase) }
 
 // Inputs implements stage.Stage.
-func (s *Reconnect) Inputs() []string {
-	in := []string{stage.Reference, s.hu(), stage.Mask(s.params.Label), InputsSummary}
+func (s *Reconnect) Inputs() []stage.Artefact {
+	in := []stage.Artefact{stage.Reference, s.hu(), stage.Mask(s.params.Label), InputsSummary}
 	return append(in, s.OptionalInputs()...)
 }
 
 // OptionalInputs are the parent's mask, the spine (bone) and the kidneys
 // (which side is which).
-func (s *Reconnect) OptionalInputs() []string {
-	return []string{stage.Mask(s.params.Parent), stage.Mask("spine"), stage.Mask("kidney_left"), stage.Mask("kidney_right")}
+func (s *Reconnect) OptionalInputs() []stage.Artefact {
+	return []stage.Artefact{stage.Mask(s.params.Parent), stage.Mask("spine"), stage.Mask("kidney_left"), stage.Mask("kidney_right")}
 }
 
 // Outputs implements stage.Stage.
-func (s *Reconnect) Outputs() []string {
-	return []string{ReconnectOutput(s.params.Label), BridgesFile(s.params.Label)}
+func (s *Reconnect) Outputs() []stage.Artefact {
+	return []stage.Artefact{ReconnectOutput(s.params.Label), BridgesFile(s.params.Label)}
 }
 
 // Resource implements stage.Stage.
@@ -113,7 +113,7 @@ func (s *Reconnect) Params() any { return s.params }
 
 // Check implements stage.Stage: the phase and the mask must be there.
 func (s *Reconnect) Check(env *stage.Env) error {
-	for _, in := range []string{stage.Reference, s.hu(), stage.Mask(s.params.Label)} {
+	for _, in := range []stage.Artefact{stage.Reference, s.hu(), stage.Mask(s.params.Label)} {
 		if _, err := env.Input(in); err != nil {
 			return err
 		}
@@ -254,7 +254,7 @@ func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, 
 				case n == 2 && files[n] != "":
 					spine, errs[n] = volume.LoadMaskBoxOn(files[n], grid, lo, hi)
 				case n < 2 && (n == 0 || files[n] != files[0]):
-					phases[n], errs[n] = stage.LoadVolumeBox[int16](env, []string{stage.Reference, s.hu()}[n], lo, hi)
+					phases[n], errs[n] = stage.LoadVolumeBox[int16](env, []stage.Artefact{stage.Reference, s.hu()}[n], lo, hi)
 				}
 			}
 		})

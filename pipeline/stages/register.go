@@ -60,12 +60,14 @@ type Register struct {
 func (s *Register) Name() string { return s.name }
 
 // Inputs implements stage.Stage.
-func (s *Register) Inputs() []string {
-	return []string{stage.Reference, stage.Phase(s.params.Phase), InputsSummary}
+func (s *Register) Inputs() []stage.Artefact {
+	return []stage.Artefact{stage.Reference, stage.Phase(s.params.Phase), InputsSummary}
 }
 
 // Outputs implements stage.Stage.
-func (s *Register) Outputs() []string { return []string{stage.Registered(s.params.Phase)} }
+func (s *Register) Outputs() []stage.Artefact {
+	return []stage.Artefact{stage.Registered(s.params.Phase)}
+}
 
 // Resource implements stage.Stage.
 func (s *Register) Resource() stage.Resource { return stage.CPU }

@@ -217,8 +217,8 @@ func (s *Segment) phases() []string {
 
 // Inputs implements stage.Stage: the reference phase, the load stage's
 // summary and every phase a model may read, on the reference grid.
-func (s *Segment) Inputs() []string {
-	in := []string{stage.Reference, InputsSummary}
+func (s *Segment) Inputs() []stage.Artefact {
+	in := []stage.Artefact{stage.Reference, InputsSummary}
 	for _, p := range s.phases() {
 		in = append(in, stage.Registered(p))
 	}
@@ -229,7 +229,7 @@ func (s *Segment) Inputs() []string {
 // has a choice of phases (several models, or a channel with
 // alternatives), the phases are optional and Run picks; otherwise the
 // orchestrator names the missing phase.
-func (s *Segment) OptionalInputs() []string {
+func (s *Segment) OptionalInputs() []stage.Artefact {
 	if len(s.ways) == 1 && len(s.phases()) == len(s.ways[0].pkg.InputPhases) {
 		return nil
 	}
@@ -237,8 +237,8 @@ func (s *Segment) OptionalInputs() []string {
 }
 
 // Outputs implements stage.Stage: one mask per label.
-func (s *Segment) Outputs() []string {
-	out := make([]string, len(s.params.Labels))
+func (s *Segment) Outputs() []stage.Artefact {
+	out := make([]stage.Artefact, len(s.params.Labels))
 	for i, l := range s.params.Labels {
 		out[i] = stage.Mask(l)
 	}
@@ -247,7 +247,7 @@ func (s *Segment) Outputs() []string {
 
 // OptionalOutputs implements orchestrate.OptionalOutputs: a skipped stage
 // writes nothing, and a label given in input/masks is not written.
-func (s *Segment) OptionalOutputs() []string { return s.Outputs() }
+func (s *Segment) OptionalOutputs() []stage.Artefact { return s.Outputs() }
 
 // Resource implements stage.Stage: inference takes the GPU, or every core.
 func (s *Segment) Resource() stage.Resource { return stage.GPU }

@@ -13,7 +13,7 @@ import (
 )
 
 // TemplateOutput is the stage's label map, work/template/template/labels.nii.gz.
-const TemplateOutput = "template/labels"
+const TemplateOutput stage.Artefact = "template/labels"
 
 func init() {
 	stage.Register("template", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
@@ -63,13 +63,13 @@ func (s *Template) Name() string { return s.name }
 var templateMasks = []string{"kidney_left", "kidney_right", "cyst", "tumor"}
 
 // Inputs implements stage.Stage.
-func (s *Template) Inputs() []string {
-	return append([]string{stage.Reference, InputsSummary}, s.OptionalInputs()...)
+func (s *Template) Inputs() []stage.Artefact {
+	return append([]stage.Artefact{stage.Reference, InputsSummary}, s.OptionalInputs()...)
 }
 
 // OptionalInputs are the masks; Check insists on a kidney.
-func (s *Template) OptionalInputs() []string {
-	out := make([]string, len(templateMasks))
+func (s *Template) OptionalInputs() []stage.Artefact {
+	out := make([]stage.Artefact, len(templateMasks))
 	for i, l := range templateMasks {
 		out[i] = stage.Mask(l)
 	}
@@ -77,7 +77,7 @@ func (s *Template) OptionalInputs() []string {
 }
 
 // Outputs implements stage.Stage.
-func (s *Template) Outputs() []string { return []string{TemplateOutput} }
+func (s *Template) Outputs() []stage.Artefact { return []stage.Artefact{TemplateOutput} }
 
 // Resource implements stage.Stage.
 func (s *Template) Resource() stage.Resource { return stage.CPU }
@@ -97,7 +97,7 @@ func (s *Template) Check(*stage.Env) error { return nil }
 
 // OptionalOutputs implements orchestrate.OptionalOutputs: with no kidney
 // there is nothing to fit the template onto.
-func (s *Template) OptionalOutputs() []string { return s.Outputs() }
+func (s *Template) OptionalOutputs() []stage.Artefact { return s.Outputs() }
 
 // Run implements stage.Stage.
 func (s *Template) Run(ctx context.Context, env *stage.Env) error {
