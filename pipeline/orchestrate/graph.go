@@ -8,20 +8,6 @@ import (
 	"kidney3d/pipeline/stage"
 )
 
-// OptionalInputs is implemented by stages that run without some inputs
-// (e.g. registration when a case has no delayed phase).
-type OptionalInputs interface {
-	OptionalInputs() []stage.Artefact
-}
-
-// OptionalOutputs is implemented by stages that write some outputs only
-// when the case calls for them (e.g. a cleaned mask only for the masks a
-// case has). A missing optional output is simply unavailable to the stages
-// that read it.
-type OptionalOutputs interface {
-	OptionalOutputs() []stage.Artefact
-}
-
 // optionalSet is the set of artefacts a stage lists as optional inputs or
 // outputs.
 func optionalSet(names []stage.Artefact) map[stage.Artefact]bool {
@@ -33,14 +19,14 @@ func optionalSet(names []stage.Artefact) map[stage.Artefact]bool {
 }
 
 func optionalInputs(s stage.Stage) map[stage.Artefact]bool {
-	if o, ok := s.(OptionalInputs); ok {
+	if o, ok := s.(stage.OptionalInputs); ok {
 		return optionalSet(o.OptionalInputs())
 	}
 	return map[stage.Artefact]bool{}
 }
 
 func optionalOutputs(s stage.Stage) map[stage.Artefact]bool {
-	if o, ok := s.(OptionalOutputs); ok {
+	if o, ok := s.(stage.OptionalOutputs); ok {
 		return optionalSet(o.OptionalOutputs())
 	}
 	return map[stage.Artefact]bool{}

@@ -47,6 +47,21 @@ type Stage interface {
 	Run(ctx context.Context, env *Env) error
 }
 
+// OptionalInputs is implemented by stages that run without some of their
+// inputs (e.g. registration when a case has no delayed phase); the
+// orchestrator drops those a case lacks from the stage's sources.
+type OptionalInputs interface {
+	OptionalInputs() []Artefact
+}
+
+// OptionalOutputs is implemented by stages that write some outputs only
+// when the case calls for them (e.g. a cleaned mask only for the masks a
+// case has). A missing optional output is simply unavailable to the stages
+// that read it.
+type OptionalOutputs interface {
+	OptionalOutputs() []Artefact
+}
+
 // Factory makes a stage from its config.yaml entry: the name it runs
 // under (the registered name, or the entry's own name when one kind of
 // stage is configured twice, e.g. register_P and register_D), its

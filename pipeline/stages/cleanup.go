@@ -276,3 +276,10 @@ func (s *Cleanup) clean(m *volume.Part[uint8], l labels.Label) (CleanupReport, *
 	}
 	return r, volume.CropPart(m.Grid, lo, crop)
 }
+
+// Interface guards.
+var (
+	_ stage.Stage           = (*Cleanup)(nil)
+	_ stage.OptionalInputs  = (*Cleanup)(nil)
+	_ stage.OptionalOutputs = (*Cleanup)(nil)
+)

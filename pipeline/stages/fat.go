@@ -88,7 +88,7 @@ func (s *Fat) OptionalInputs() []stage.Artefact {
 // Outputs implements stage.Stage.
 func (s *Fat) Outputs() []stage.Artefact { return []stage.Artefact{FatOutput} }
 
-// OptionalOutputs implements orchestrate.OptionalOutputs: there is no
+// OptionalOutputs implements stage.OptionalOutputs: there is no
 // derived fat when the case gives its own or has no kidney.
 func (s *Fat) OptionalOutputs() []stage.Artefact { return s.Outputs() }
 
@@ -227,3 +227,10 @@ func (s *Fat) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 	env.Progress(0.5)
 	return in, nil
 }
+
+// Interface guards.
+var (
+	_ stage.Stage           = (*Fat)(nil)
+	_ stage.OptionalInputs  = (*Fat)(nil)
+	_ stage.OptionalOutputs = (*Fat)(nil)
+)

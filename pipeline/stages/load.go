@@ -100,7 +100,7 @@ func (s *Load) Inputs() []stage.Artefact {
 	return append(append(phaseArtefacts(), s.maskArtefacts()...), stage.GivenFolder)
 }
 
-// OptionalInputs implements orchestrate.OptionalInputs.
+// OptionalInputs implements stage.OptionalInputs.
 func (s *Load) OptionalInputs() []stage.Artefact { return s.Inputs() }
 
 // Outputs implements stage.Stage.
@@ -520,3 +520,9 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Interface guards.
+var (
+	_ stage.Stage          = (*Load)(nil)
+	_ stage.OptionalInputs = (*Load)(nil)
+)

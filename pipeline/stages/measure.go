@@ -102,3 +102,8 @@ func (s *Measure) Run(ctx context.Context, env *stage.Env) error {
 		return enc.Encode(rep)
 	}, env.Atomic())
 }
+
+// Interface guards.
+var (
+	_ stage.Stage = (*Measure)(nil)
+)

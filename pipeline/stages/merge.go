@@ -234,3 +234,9 @@ func paintPart(out *volume.Volume[uint8], at [3]int, p *volume.Part[uint8], valu
 		}
 	})
 }
+
+// Interface guards.
+var (
+	_ stage.Stage          = (*Merge)(nil)
+	_ stage.OptionalInputs = (*Merge)(nil)
+)

@@ -84,3 +84,8 @@ func (s *Mesh) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["meshes"] = sum.Labels
 	return atomicfile.ReplaceDir(staging, env.Output(stage.Meshes))
 }
+
+// Interface guards.
+var (
+	_ stage.Stage = (*Mesh)(nil)
+)

@@ -273,3 +273,9 @@ func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, 
 	}
 	return in, grid, lo, nil
 }
+
+// Interface guards.
+var (
+	_ stage.Stage          = (*Reconnect)(nil)
+	_ stage.OptionalInputs = (*Reconnect)(nil)
+)

@@ -123,3 +123,8 @@ func (s *Register) Run(ctx context.Context, env *stage.Env) error {
 	}
 	return stage.SaveVolume(env, stage.Registered(s.params.Phase), out)
 }
+
+// Interface guards.
+var (
+	_ stage.Stage = (*Register)(nil)
+)

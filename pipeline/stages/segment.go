@@ -225,7 +225,7 @@ func (s *Segment) Inputs() []stage.Artefact {
 	return in
 }
 
-// OptionalInputs implements orchestrate.OptionalInputs: when the stage
+// OptionalInputs implements stage.OptionalInputs: when the stage
 // has a choice of phases (several models, or a channel with
 // alternatives), the phases are optional and Run picks; otherwise the
 // orchestrator names the missing phase.
@@ -245,7 +245,7 @@ func (s *Segment) Outputs() []stage.Artefact {
 	return out
 }
 
-// OptionalOutputs implements orchestrate.OptionalOutputs: a skipped stage
+// OptionalOutputs implements stage.OptionalOutputs: a skipped stage
 // writes nothing, and a label given in input/masks is not written.
 func (s *Segment) OptionalOutputs() []stage.Artefact { return s.Outputs() }
 
@@ -452,3 +452,10 @@ func saveMasks(env *stage.Env, masks map[string]*volume.Volume[uint8]) error {
 	env.Progress(1)
 	return errors.Join(errs...)
 }
+
+// Interface guards.
+var (
+	_ stage.Stage           = (*Segment)(nil)
+	_ stage.OptionalInputs  = (*Segment)(nil)
+	_ stage.OptionalOutputs = (*Segment)(nil)
+)

@@ -95,7 +95,7 @@ func (s *Template) Params() any {
 // kidney is skipped in Run with its reason.
 func (s *Template) Check(*stage.Env) error { return nil }
 
-// OptionalOutputs implements orchestrate.OptionalOutputs: with no kidney
+// OptionalOutputs implements stage.OptionalOutputs: with no kidney
 // there is nothing to fit the template onto.
 func (s *Template) OptionalOutputs() []stage.Artefact { return s.Outputs() }
 
@@ -186,3 +186,10 @@ func paintMask(out *volume.Volume[uint8], m *volume.Part[uint8], value uint8) {
 		}
 	}
 }
+
+// Interface guards.
+var (
+	_ stage.Stage           = (*Template)(nil)
+	_ stage.OptionalInputs  = (*Template)(nil)
+	_ stage.OptionalOutputs = (*Template)(nil)
+)
