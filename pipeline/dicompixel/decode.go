@@ -9,6 +9,7 @@ import (
 	jpeglossless "github.com/cocosip/go-dicom-codecs/jpeg/lossless"
 	"github.com/cocosip/go-dicom-codecs/jpeg2000"
 	jpegls "github.com/cocosip/go-dicom-codecs/jpegls/lossless"
+	"github.com/cocosip/go-dicom-codecs/jpegls/nearlossless"
 )
 
 // Format is how one frame's samples are laid out, from the image pixel
@@ -79,7 +80,14 @@ func Decode(s Syntax, f Format, chunks [][]byte, dst []int32) error {
 	case JPEGLossless:
 		err = decodeBytes(f, dst, "JPEG lossless", func() ([]byte, int, int, int, int, error) { return jpeglossless.Decode(data) })
 	case JPEGLS:
-		err = decodeBytes(f, dst, "JPEG-LS", func() ([]byte, int, int, int, int, error) { return jpegls.Decode(data) })
+		if s.UID == jpegLSNearLossless {
+			err = decodeBytes(f, dst, "JPEG-LS near-lossless", func() ([]byte, int, int, int, int, error) {
+				p, w, h, c, bits, _, err := nearlossless.Decode(data)
+				return p, w, h, c, bits, err
+			})
+		} else {
+			err = decodeBytes(f, dst, "JPEG-LS", func() ([]byte, int, int, int, int, error) { return jpegls.Decode(data) })
+		}
 	case JPEGBaseline:
 		if f.BitsAllocated == 8 {
 			err = decodeBytes(f, dst, "JPEG baseline", func() ([]byte, int, int, int, int, error) {
@@ -96,6 +104,10 @@ func Decode(s Syntax, f Format, chunks [][]byte, dst []int32) error {
 	}
 	return err
 }
+
+// jpegLSNearLossless is JPEG-LS lossy (near-lossless), which the lossless
+// decoder refuses.
+const jpegLSNearLossless = "1.2.840.10008.1.2.4.81"
 
 // join is the chunks as one slice, sharing the only one when there is one.
 func join(chunks [][]byte) []byte {
