@@ -6,7 +6,6 @@ import (
 
 	"github.com/cocosip/go-dicom-codecs/jpeg/baseline"
 	"github.com/cocosip/go-dicom-codecs/jpeg/extended"
-	jpeglossless "github.com/cocosip/go-dicom-codecs/jpeg/lossless"
 	"github.com/cocosip/go-dicom-codecs/jpeg2000"
 	jpegls "github.com/cocosip/go-dicom-codecs/jpegls/lossless"
 	"github.com/cocosip/go-dicom-codecs/jpegls/nearlossless"
@@ -78,7 +77,7 @@ func Decode(s Syntax, f Format, chunks [][]byte, dst []int32) error {
 	case RLE:
 		err = decodeRLE(f, data, dst)
 	case JPEGLossless:
-		err = decodeBytes(f, dst, "JPEG lossless", func() ([]byte, int, int, int, int, error) { return jpeglossless.Decode(data) })
+		err = decodeJPEGLossless(f, data, dst)
 	case JPEGLS:
 		if s.UID == jpegLSNearLossless {
 			err = decodeBytes(f, dst, "JPEG-LS near-lossless", func() ([]byte, int, int, int, int, error) {
@@ -179,6 +178,22 @@ func decodeBytes(f Format, dst []int32, name string, decode func() ([]byte, int,
 	}
 	for i := range dst {
 		dst[i] = f.stored(uint32(binary.LittleEndian.Uint16(p[2*i:])))
+	}
+	return nil
+}
+
+// decodeJPEGLossless decodes JPEG lossless process 14 (jpegll.go).
+func decodeJPEGLossless(f Format, data []byte, dst []int32) error {
+	const name = "JPEG lossless"
+	fr, err := decodeLossless(data)
+	if err != nil {
+		return &FileError{Reason: name + " stream cannot be decoded", Err: err}
+	}
+	if err := checkDecoded(f, name, fr.width, fr.height, 1); err != nil {
+		return err
+	}
+	for i := range dst {
+		dst[i] = f.stored(uint32(fr.samples[i]))
 	}
 	return nil
 }
