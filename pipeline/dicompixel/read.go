@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/suyashkumar/dicom"
 	"github.com/suyashkumar/dicom/pkg/tag"
 
 	"kidney3d/pipeline/dicomwalk"
+	"kidney3d/pipeline/limits"
 )
 
 // ReadFile parses the DICOM file at path and decodes its one frame, laid
@@ -17,7 +17,7 @@ import (
 // transfer syntax is the file meta information's; a file without one is
 // read as implicit VR little endian.
 func ReadFile(path string, f Format, dst []int32) error {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxImageBytes())
 	if err != nil {
 		return &FileError{File: path, Reason: "cannot read", Err: err}
 	}

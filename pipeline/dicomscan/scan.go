@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/suyashkumar/dicom"
 
 	"kidney3d/pipeline/dicomwalk"
+	"kidney3d/pipeline/limits"
 	"kidney3d/pipeline/parallel"
 )
 
@@ -94,9 +94,10 @@ func Scan(ctx context.Context, paths []string) (*Result, error) {
 }
 
 // ReadHeader parses the header of the DICOM file at path, skipping its
-// pixel data.
+// pixel data. A file is read whole: one over limits.MaxImageBytes is
+// refused.
 func ReadHeader(path string) (*Instance, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxImageBytes())
 	if err != nil {
 		return nil, err
 	}

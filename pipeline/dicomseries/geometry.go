@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"kidney3d/pipeline/dicomscan"
+	"kidney3d/pipeline/limits"
 	"kidney3d/pipeline/volume"
 )
 
@@ -53,6 +54,9 @@ func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
 		case in.NumberOfFrames > 1:
 			return fail(in.Path, "a multi-frame image (%d frames): enhanced multi-frame objects are not imported yet", in.NumberOfFrames)
 		}
+	}
+	if err := limits.CheckImage(int64(first.Format.Pixels())*int64(len(ins)), 4); err != nil {
+		return fail("", "%v", err)
 	}
 	row, col, normal, err := directions(first.Orientation)
 	if err != nil {
