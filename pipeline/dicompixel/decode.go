@@ -141,6 +141,11 @@ func decodeNative(f Format, data []byte, big bool, dst []int32) error {
 			dst[i] = f.stored(uint32(data[i]))
 		}
 	case 2:
+		data = data[:2*len(dst)]
+		if !big {
+			words16(f, data, dst)
+			return nil
+		}
 		for i := range dst {
 			dst[i] = f.stored(uint32(order.Uint16(data[2*i:])))
 		}
@@ -150,6 +155,28 @@ func decodeNative(f Format, data []byte, big bool, dst []int32) error {
 		}
 	}
 	return nil
+}
+
+// words16 reads little-endian 16-bit words, the common case, without a
+// call per sample.
+func words16(f Format, data []byte, dst []int32) {
+	shift := 32 - uint(f.BitsStored)
+	switch {
+	case f.Signed && f.BitsStored == 16:
+		for i := range dst {
+			dst[i] = int32(int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8))
+		}
+	case f.Signed:
+		for i := range dst {
+			w := uint32(data[2*i]) | uint32(data[2*i+1])<<8
+			dst[i] = int32(w<<shift) >> shift
+		}
+	default:
+		mask := uint32(1)<<f.BitsStored - 1
+		for i := range dst {
+			dst[i] = int32((uint32(data[2*i]) | uint32(data[2*i+1])<<8) & mask)
+		}
+	}
 }
 
 // decodeBytes runs a decoder that gives little-endian 8- or 16-bit samples

@@ -9,26 +9,58 @@ import (
 	"github.com/suyashkumar/dicom/pkg/tag"
 
 	"kidney3d/pipeline/dicomwalk"
-	"kidney3d/pipeline/limits"
 )
 
-// ReadFile parses the DICOM file at path and decodes its one frame, laid
-// out as f says (the file's own header, read beforehand), into dst. The
-// transfer syntax is the file meta information's; a file without one is
-// read as implicit VR little endian.
+// ReadFile decodes the one frame of the DICOM file at path, laid out as f
+// says (the file's own header, read beforehand), into dst. The transfer
+// syntax is the file meta information's; a file without one is read as
+// implicit VR little endian. The file is read whole into a buffer reused
+// from call to call, its element lengths checked and its pixel data found
+// by dicomwalk; a deflated file goes through the DICOM parser instead.
 func ReadFile(path string, f Format, dst []int32) error {
-	b, err := limits.ReadFile(path, limits.MaxImageBytes())
+	bp := dicomwalk.Buffer()
+	defer dicomwalk.Release(bp)
+	b, err := dicomwalk.ReadFile(path, bp)
 	if err != nil {
 		return &FileError{File: path, Reason: "cannot read", Err: err}
 	}
-	if err := dicomwalk.Check(b); err != nil {
-		return &FileError{File: path, Reason: "not a readable DICOM file", Err: err}
-	}
-	ds, err := dicom.Parse(bytes.NewReader(b), int64(len(b)), nil, dicom.SkipProcessingPixelDataValue(), dicom.AllowMissingMetaElementGroupLength(), dicom.AllowUnknownSpecificCharacterSet())
+	layout, err := dicomwalk.Walk(b)
 	if err != nil {
 		return &FileError{File: path, Reason: "not a readable DICOM file", Err: err}
 	}
-	return named(path, decodeDataset(&ds, f, dst))
+	if layout.Deflated {
+		return named(path, parseAndDecode(b, f, dst))
+	}
+	s := Lookup(layout.Syntax)
+	if layout.Syntax == "" {
+		s = Lookup(ImplicitVRLittleEndian)
+	}
+	var chunks [][]byte
+	switch {
+	case !s.Supported:
+		return &UnsupportedError{File: path, Syntax: s}
+	case !layout.HasPixels:
+		return &FileError{File: path, Reason: "no pixel data element (7FE0,0010)"}
+	case layout.Encapsulated != (s.Coding != Native && s.Coding != NativeBig):
+		return &FileError{File: path, Reason: fmt.Sprintf("pixel data encapsulated: %v, in transfer syntax %s", layout.Encapsulated, s)}
+	case layout.Encapsulated:
+		chunks = layout.Fragments
+	default:
+		chunks = [][]byte{layout.Pixels}
+	}
+	if len(chunks) == 0 {
+		return &FileError{File: path, Reason: "pixel data holds no fragment"}
+	}
+	return named(path, Decode(s, f, chunks, dst))
+}
+
+// parseAndDecode decodes a file through the DICOM parser.
+func parseAndDecode(b []byte, f Format, dst []int32) error {
+	ds, err := dicom.Parse(bytes.NewReader(b), int64(len(b)), nil, dicom.SkipProcessingPixelDataValue(), dicom.AllowMissingMetaElementGroupLength(), dicom.AllowUnknownSpecificCharacterSet())
+	if err != nil {
+		return &FileError{Reason: "not a readable DICOM file", Err: err}
+	}
+	return decodeDataset(&ds, f, dst)
 }
 
 // named puts the file's name into an error of Decode.

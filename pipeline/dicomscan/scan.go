@@ -13,7 +13,6 @@ import (
 	"github.com/suyashkumar/dicom"
 
 	"kidney3d/pipeline/dicomwalk"
-	"kidney3d/pipeline/limits"
 	"kidney3d/pipeline/parallel"
 )
 
@@ -97,7 +96,9 @@ func Scan(ctx context.Context, paths []string) (*Result, error) {
 // pixel data. A file is read whole: one over limits.MaxImageBytes is
 // refused.
 func ReadHeader(path string) (*Instance, error) {
-	b, err := limits.ReadFile(path, limits.MaxImageBytes())
+	bp := dicomwalk.Buffer()
+	defer dicomwalk.Release(bp)
+	b, err := dicomwalk.ReadFile(path, bp)
 	if err != nil {
 		return nil, err
 	}

@@ -52,14 +52,11 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 		return nil, s.Err
 	}
 	g := s.Geometry.Grid
+	plane := g.Dims[0] * g.Dims[1]
 	if integral(s) {
 		v := volume.New[int16](g)
-		fits, err := fill(ctx, s, func(k, n int, x float64) bool {
-			if x < math.MinInt16 || x > math.MaxInt16 {
-				return false
-			}
-			v.Data[k*g.Dims[0]*g.Dims[1]+n] = int16(x)
-			return true
+		fits, err := fill(ctx, s, func(k int, raw []int32, slope, inter float64) bool {
+			return putInt16(v.Data[k*plane:(k+1)*plane], raw, g.Dims[0], int32(slope), int32(inter))
 		})
 		if err != nil {
 			return nil, err
@@ -69,8 +66,8 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 		}
 	}
 	v := volume.New[float32](g)
-	if _, err := fill(ctx, s, func(k, n int, x float64) bool {
-		v.Data[k*g.Dims[0]*g.Dims[1]+n] = float32(x)
+	if _, err := fill(ctx, s, func(k int, raw []int32, slope, inter float64) bool {
+		putFloat32(v.Data[k*plane:(k+1)*plane], raw, g.Dims[0], slope, inter)
 		return true
 	}); err != nil {
 		return nil, err
@@ -78,27 +75,65 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 	return &Image{Float32: v}, nil
 }
 
+// putInt16 stores a slice's raw samples, rescaled by whole numbers, rows
+// flipped (see grid); it reports false, storing nothing, when a value
+// does not fit an int16.
+func putInt16(dst []int16, raw []int32, nx int, slope, inter int32) bool {
+	lo, hi := raw[0], raw[0]
+	for _, x := range raw {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	a, b := int64(lo)*int64(slope)+int64(inter), int64(hi)*int64(slope)+int64(inter)
+	if min(a, b) < math.MinInt16 || max(a, b) > math.MaxInt16 {
+		return false
+	}
+	ny := len(raw) / nx
+	for r := 0; r < ny; r++ {
+		src, out := raw[r*nx:(r+1)*nx], dst[(ny-1-r)*nx:(ny-r)*nx]
+		if slope == 1 {
+			for c, x := range src {
+				out[c] = int16(x + inter)
+			}
+			continue
+		}
+		for c, x := range src {
+			out[c] = int16(x*slope + inter)
+		}
+	}
+	return true
+}
+
+// putFloat32 stores a slice's raw samples rescaled, rows flipped.
+func putFloat32(dst []float32, raw []int32, nx int, slope, inter float64) {
+	ny := len(raw) / nx
+	for r := 0; r < ny; r++ {
+		src, out := raw[r*nx:(r+1)*nx], dst[(ny-1-r)*nx:(ny-r)*nx]
+		for c, x := range src {
+			out[c] = float32(float64(x)*slope + inter)
+		}
+	}
+}
+
 // integral reports whether every slice's rescale slope and intercept is a
-// whole number, so that the values are too.
+// whole number that fits an int16, so that the values may too.
 func integral(s *Series) bool {
 	for _, in := range s.Instances {
-		if in.RescaleSlope != math.Trunc(in.RescaleSlope) || in.RescaleIntercept != math.Trunc(in.RescaleIntercept) {
+		if in.RescaleSlope != math.Trunc(in.RescaleSlope) || in.RescaleIntercept != math.Trunc(in.RescaleIntercept) ||
+			math.Abs(in.RescaleSlope) > math.MaxInt16 || math.Abs(in.RescaleIntercept) > math.MaxInt16 {
 			return false
 		}
 	}
 	return true
 }
 
-// fill decodes every slice and calls set with the slice, the in-plane
-// storage index (rows flipped, see grid) and the rescaled value; it stops
-// and reports false when set does.
-func fill(ctx context.Context, s *Series, set func(k, n int, x float64) bool) (bool, error) {
+// fill decodes every slice (k along the normal) and hands its raw samples
+// and rescaling to put; it stops and reports false when put does.
+func fill(ctx context.Context, s *Series, put func(k int, raw []int32, slope, inter float64) bool) (bool, error) {
 	g := s.Geometry.Grid
-	nx, ny := g.Dims[0], g.Dims[1]
 	var failed atomic.Bool
 	errs := make([]error, len(s.Instances))
 	parallel.For(len(s.Instances), 1, func(lo, hi int) {
-		buf := make([]int32, nx*ny)
+		buf := make([]int32, g.Dims[0]*g.Dims[1])
 		for k := lo; k < hi; k++ {
 			if failed.Load() {
 				return
@@ -114,16 +149,9 @@ func fill(ctx context.Context, s *Series, set func(k, n int, x float64) bool) (b
 				failed.Store(true)
 				return
 			}
-			slope, inter := in.RescaleSlope, in.RescaleIntercept
-			for r := 0; r < ny; r++ {
-				src := buf[r*nx : (r+1)*nx]
-				base := (ny - 1 - r) * nx
-				for c, raw := range src {
-					if !set(k, base+c, float64(raw)*slope+inter) {
-						failed.Store(true)
-						return
-					}
-				}
+			if !put(k, buf, in.RescaleSlope, in.RescaleIntercept) {
+				failed.Store(true)
+				return
 			}
 		}
 	})

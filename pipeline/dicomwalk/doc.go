@@ -5,5 +5,7 @@
 // or hostile length of up to 4 GiB would stall or exhaust memory; Check
 // turns that into an error naming the element. It walks sequences and
 // encapsulated pixel data; deflated datasets are not walked (their lengths
-// are known only once inflated).
+// are known only once inflated). Walk also says where the file's pixel data
+// lies, so that pixels are decoded from the file's bytes without a parse;
+// ReadFile reads a file whole into a reused buffer.
 package dicomwalk

@@ -34,13 +34,41 @@ type walker struct {
 	b        []byte
 	explicit bool
 	order    binary.ByteOrder
+	layout   *Layout
+}
+
+// Layout is what the walk found of a file: its transfer syntax and where
+// its (top-level) pixel data lies.
+type Layout struct {
+	// Syntax is the file meta information's transfer syntax UID; "" when
+	// the file has none.
+	Syntax string
+	// Deflated is a deflated dataset, which is not walked: Pixels and
+	// Fragments are nil.
+	Deflated bool
+	// Pixels is native pixel data's value, a slice of the file.
+	Pixels []byte
+	// Fragments are encapsulated pixel data's fragments after the basic
+	// offset table, slices of the file.
+	Fragments [][]byte
+	// Encapsulated says the pixel data is encapsulated (even with no
+	// fragment).
+	Encapsulated bool
+	// HasPixels says the file has a top-level pixel data element.
+	HasPixels bool
 }
 
 // Check walks the DICOM file b (Part 10, or a bare dataset in little
 // endian) and reports the first element whose length runs past what holds
 // it.
 func Check(b []byte) error {
-	w := &walker{b: b, explicit: true, order: binary.LittleEndian}
+	_, err := Walk(b)
+	return err
+}
+
+// Walk checks b as Check does and says where its pixel data lies.
+func Walk(b []byte) (*Layout, error) {
+	w := &walker{b: b, explicit: true, order: binary.LittleEndian, layout: &Layout{}}
 	off := 0
 	if len(b) >= 132 && string(b[128:132]) == "DICM" {
 		off = 132
@@ -48,26 +76,30 @@ func Check(b []byte) error {
 		for off+8 <= len(b) && binary.LittleEndian.Uint16(b[off:]) == 0x0002 {
 			next, value, err := w.element(off, len(b), 0)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if binary.LittleEndian.Uint16(b[off+2:]) == 0x0010 {
 				syntax = strings.TrimRight(string(value), " \x00")
 			}
 			off = next
 		}
+		w.layout.Syntax = syntax
 		switch syntax {
 		case implicitLE:
 			w.explicit = false
 		case explicitBE:
 			w.order = binary.BigEndian
 		case deflated:
-			return nil
+			w.layout.Deflated = true
+			return w.layout, nil
 		}
 	} else if len(b) >= 6 && !(isUpper(b[4]) && isUpper(b[5])) {
 		w.explicit = false
 	}
-	_, err := w.elements(off, len(b), 0, false)
-	return err
+	if _, err := w.elements(off, len(b), 0, false); err != nil {
+		return nil, err
+	}
+	return w.layout, nil
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
@@ -134,16 +166,26 @@ func (w *walker) element(off, end, depth int) (int, []byte, error) {
 		}
 	}
 	start := off + head
+	top := t == 0x7FE00010 && depth == 0
+	if top {
+		w.layout.HasPixels = true
+	}
 	if length == undefined {
 		// A sequence, or encapsulated pixel data: items up to a sequence
 		// delimiter.
 		fragments := t == 0x7FE00010
+		if top {
+			w.layout.Encapsulated = true
+		}
 		return w.items(start, end, depth, fragments, t)
 	}
 	if int64(start)+int64(length) > int64(end) {
 		return 0, nil, &Error{Offset: off, Tag: tagName(t), Reason: fmt.Sprintf("its length %d runs %d bytes past the end of what holds it", length, int64(start)+int64(length)-int64(end))}
 	}
 	stop := start + int(length)
+	if top {
+		w.layout.Pixels = w.b[start:stop]
+	}
 	if vr == "SQ" || (!explicit && t>>16 != 0xFFFE && length >= 8 && w.tag(start) == 0xFFFEE000) {
 		if _, err := w.itemsIn(start, stop, depth); err != nil {
 			return 0, nil, err
@@ -155,6 +197,7 @@ func (w *walker) element(off, end, depth int) (int, []byte, error) {
 // items walks the items of an undefined-length sequence or fragment list
 // from off to its sequence delimiter.
 func (w *walker) items(off, end, depth int, fragments bool, t uint32) (int, []byte, error) {
+	first := true // the first fragment is the basic offset table
 	for {
 		if off+8 > end {
 			return 0, nil, &Error{Offset: off, Tag: tagName(t), Reason: "the data ends before the sequence's delimiter"}
@@ -187,7 +230,10 @@ func (w *walker) items(off, end, depth int, fragments bool, t uint32) (int, []by
 			if _, err := w.elements(start, start+int(length), depth+1, false); err != nil {
 				return 0, nil, err
 			}
+		} else if t == 0x7FE00010 && depth == 0 && !first {
+			w.layout.Fragments = append(w.layout.Fragments, w.b[start:start+int(length)])
 		}
+		first = false
 		off = start + int(length)
 	}
 }
