@@ -110,7 +110,12 @@ func ReadHeader(path string) (*Instance, error) {
 // checked first (dicomwalk.Check).
 func ParseBytes(b []byte, name string) (*Instance, error) {
 	if err := dicomwalk.Check(b); err != nil {
-		return nil, &FileError{File: name, Reason: "not a readable DICOM file", Err: err}
+		reason := "not a readable DICOM file"
+		var we *dicomwalk.Error
+		if errors.As(err, &we) && we.Truncated {
+			reason = "truncated (or corrupt) DICOM file"
+		}
+		return nil, &FileError{File: name, Reason: reason, Err: err}
 	}
 	return parse(bytes.NewReader(b), int64(len(b)), name)
 }

@@ -12,6 +12,9 @@ type Error struct {
 	Offset int    // where the element starts, bytes into the file
 	Tag    string // "(gggg,eeee)"
 	Reason string
+	// Truncated says the data ends before the element does: a cut file,
+	// or a corrupt length.
+	Truncated bool
 }
 
 func (e *Error) Error() string {
@@ -180,7 +183,7 @@ func (w *walker) element(off, end, depth int) (int, []byte, error) {
 		return w.items(start, end, depth, fragments, t)
 	}
 	if int64(start)+int64(length) > int64(end) {
-		return 0, nil, &Error{Offset: off, Tag: tagName(t), Reason: fmt.Sprintf("its length %d runs %d bytes past the end of what holds it", length, int64(start)+int64(length)-int64(end))}
+		return 0, nil, &Error{Offset: off, Tag: tagName(t), Reason: fmt.Sprintf("its length %d runs %d bytes past the end of what holds it", length, int64(start)+int64(length)-int64(end)), Truncated: end == len(w.b)}
 	}
 	stop := start + int(length)
 	if top {
