@@ -179,9 +179,21 @@ func choose(l *Listing, given map[string]string) (map[string]choice, error) {
 	return out, nil
 }
 
-// better reports whether a is a better candidate for its phase than b.
+// better reports whether a is a better candidate for its phase than b:
+// a surer guess, then an original (not derived) image, then more slices,
+// then thinner ones.
 func better(a, b Row) bool {
-	return cmp.Or(cmp.Compare(a.Guess.Confidence, b.Guess.Confidence), cmp.Compare(a.Slices, b.Slices), cmp.Compare(b.Spacing[2], a.Spacing[2])) > 0
+	return cmp.Or(cmp.Compare(a.Guess.Confidence, b.Guess.Confidence), cmp.Compare(original(a), original(b)),
+		cmp.Compare(a.Slices, b.Slices), cmp.Compare(b.Spacing[2], a.Spacing[2])) > 0
+}
+
+// original is 1 for an ORIGINAL image (Image Type's first value), 0 for a
+// DERIVED one (a reformat, a MIP).
+func original(r Row) int {
+	if len(r.ImageType) > 0 && r.ImageType[0] == "ORIGINAL" {
+		return 1
+	}
+	return 0
 }
 
 func ids(l *Listing) string {

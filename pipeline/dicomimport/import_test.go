@@ -127,3 +127,20 @@ func TestListText(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyCTHasAPhase(t *testing.T) {
+	dir := t.TempDir()
+	pet := dicomtest.Default()
+	pet.Modality, pet.Description = "PT", "PET WB"
+	dicomtest.WriteAll(t, dir, dicomtest.Stack(pet, 4, [3]float64{0, 0, 2}))
+	l, err := List(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := l.Series[0].Guess; g.Phase != "" || !strings.Contains(g.Reasons[0], "modality PT") {
+		t.Errorf("guess %+v", g)
+	}
+	if _, err := Import(context.Background(), Options{Sources: []string{dir}, Case: filepath.Join(t.TempDir(), "c")}); err == nil {
+		t.Error("a PET series was imported as a CT phase")
+	}
+}

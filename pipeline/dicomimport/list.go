@@ -36,6 +36,7 @@ type Row struct {
 	Number         int           `json:"number"`
 	Description    string        `json:"description"`
 	Modality       string        `json:"modality"`
+	ImageType      []string      `json:"image_type"`
 	Split          string        `json:"split,omitempty"`
 	Slices         int           `json:"slices"`
 	Dims           [3]int        `json:"dims"`
@@ -77,7 +78,7 @@ func List(ctx context.Context, sources []string) (*Listing, error) {
 		in := s.First()
 		row := Row{
 			ID: s.ID, StudyUID: s.StudyUID, SeriesUID: s.SeriesUID, Number: in.SeriesNumber,
-			Description: in.SeriesDescription, Modality: in.Modality, Split: s.Split, Slices: len(s.Instances),
+			Description: in.SeriesDescription, Modality: in.Modality, ImageType: in.ImageType, Split: s.Split, Slices: len(s.Instances),
 			Dims: [3]int{in.Format.Columns, in.Format.Rows, len(s.Instances)}, Thickness: in.SliceThickness,
 			Date: firstOf(in.SeriesDate, in.StudyDate), Time: firstOf(in.AcquisitionTime, in.SeriesTime, in.ContentTime),
 			TransferSyntax: in.Syntax.UID, Guess: guesses[i],
@@ -105,15 +106,21 @@ func guess(series []*dicomseries.Series) []ctphase.Guess {
 	}
 	for _, st := range studies {
 		var in []ctphase.Series
+		var ct []int // the study's CT series: only they have a phase
 		for _, i := range byStudy[st] {
 			f := series[i].First()
+			if f.Modality != "CT" && f.Modality != "" {
+				out[i] = ctphase.Guess{Reasons: []string{fmt.Sprintf("modality %s: only CT series have a contrast phase", f.Modality)}}
+				continue
+			}
+			ct = append(ct, i)
 			in = append(in, ctphase.Series{
 				Description: f.SeriesDescription, Protocol: f.Protocol, ContrastAgent: f.ContrastAgent,
 				ContrastStartTime: f.ContrastStartTime, AcquisitionTime: firstOf(f.AcquisitionTime, f.SeriesTime, f.ContentTime),
 			})
 		}
 		for n, g := range ctphase.Guesses(in) {
-			out[byStudy[st][n]] = g
+			out[ct[n]] = g
 		}
 	}
 	return out

@@ -33,6 +33,7 @@ type Slice struct {
 	ImageType   string // e.g. `ORIGINAL\PRIMARY\AXIAL`
 	Acquisition int
 	AcqTime     string
+	Modality    string // "" is CT
 	Contrast    string // Contrast/Bolus Agent
 	SeriesNum   int
 	Instance    int
@@ -152,7 +153,7 @@ func Encode(s Slice) []byte {
 		{0x0008, 0x0016, "UI", uid("1.2.840.10008.5.1.4.1.1.2"), "SOPClassUID"},
 		{0x0008, 0x0018, "UI", uid(s.SOPUID), "SOPInstanceUID"},
 		{0x0008, 0x0032, "TM", str(s.AcqTime), "AcquisitionTime"},
-		{0x0008, 0x0060, "CS", str("CT"), "Modality"},
+		{0x0008, 0x0060, "CS", str(cmpOr(s.Modality, "CT")), "Modality"},
 		{0x0008, 0x103E, "LO", str(s.Description), "SeriesDescription"},
 		{0x0010, 0x0010, "PN", str(s.PatientName), "PatientName"},
 		{0x0018, 0x0010, "LO", str(s.Contrast), "ContrastBolusAgent"},
@@ -235,6 +236,13 @@ func trimFloat(x float64) string {
 		return fmt.Sprint(int64(x))
 	}
 	return fmt.Sprintf("%.10g", x)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func contains(list []string, s string) bool {
