@@ -174,6 +174,9 @@ func choose(l *Listing, given map[string]string) (map[string]choice, error) {
 				problems = append(problems, r.Problem)
 			}
 		}
+		if len(problems) == 0 {
+			return nil, errors.New("no CT series has a phase guess: name the series of each phase with --phase (kidney3d import --list shows them)")
+		}
 		return nil, fmt.Errorf("no series can be imported: %s", strings.Join(problems, "; "))
 	}
 	return out, nil
