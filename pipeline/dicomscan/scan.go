@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/suyashkumar/dicom"
 
@@ -26,13 +28,19 @@ type Result struct {
 }
 
 // Scan walks paths (files or folders, recursively), sniffs every regular
-// file and parses the headers of the DICOM ones, in parallel. A path that
-// does not exist, or a DICOM file whose header cannot be read, is an
-// error naming it; nothing is returned then.
+// file and parses the headers of the DICOM ones, in parallel. A path to a
+// DICOMDIR stands for the folder that holds it (the files it indexes lie
+// below). A path that does not exist, or a DICOM file whose header cannot
+// be read, is an error naming it; nothing is returned then.
 func Scan(ctx context.Context, paths []string) (*Result, error) {
 	res := &Result{}
 	var files []string
 	for _, p := range paths {
+		if strings.EqualFold(filepath.Base(p), "DICOMDIR") {
+			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+				p = filepath.Dir(p)
+			}
+		}
 		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err

@@ -81,3 +81,13 @@ func TestMalformedNumberIsNamed(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+func TestDICOMDIRStandsForItsFolder(t *testing.T) {
+	dir := t.TempDir()
+	dicomtest.WriteAll(t, filepath.Join(dir, "IMAGES", "S1"), dicomtest.Stack(dicomtest.Default(), 2, [3]float64{0, 0, 1}))
+	os.WriteFile(filepath.Join(dir, "DICOMDIR"), []byte("an index"), 0o644)
+	res, err := dicomscan.Scan(context.Background(), []string{filepath.Join(dir, "DICOMDIR")})
+	if err != nil || len(res.Instances) != 2 {
+		t.Fatalf("%v, %+v", err, res)
+	}
+}
