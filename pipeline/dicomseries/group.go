@@ -44,11 +44,17 @@ type Dropped struct {
 // Group gathers instances into series (see the package doc); series come
 // in order of study, then Series Number, then ID.
 func Group(instances []*dicomscan.Instance) ([]*Series, []Dropped) {
-	type key struct{ study, series string }
+	type key struct {
+		study, series string
+		number        int // Series Number, for files without a Series Instance UID
+	}
 	byUID := map[key][]*dicomscan.Instance{}
 	var keys []key
 	for _, in := range instances {
-		k := key{in.StudyInstanceUID, in.SeriesInstanceUID}
+		k := key{in.StudyInstanceUID, in.SeriesInstanceUID, 0}
+		if k.series == "" {
+			k.number = in.SeriesNumber
+		}
 		if _, ok := byUID[k]; !ok {
 			keys = append(keys, k)
 		}
