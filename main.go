@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -52,7 +53,7 @@ type command struct {
 
 var commands = map[string]command{
 	"info":   {"info FILE [--json] | info CASE | info DICOMFILE|DICOMFOLDER [--json]", runInfo, false},
-	"demo":   {"demo --out DIR [--seed N] [--size small|full] [--defects]", runDemo, false},
+	"demo":   {"demo --out DIR [--seed N] [--size small|full] [--defects] [--format nifti|dicom]", runDemo, false},
 	"view":   {"view [CASE] [--screenshot OUT.png] [--size WxH]", runView, true},
 	"bench":  {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench, false},
 	"run":    {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE] [--wait]", runCase, false},
@@ -232,11 +233,18 @@ func runDemo(_ context.Context, args []string, stdout io.Writer) error {
 	seed := fs.Int64("seed", 1, "random seed")
 	size := fs.String("size", "small", "small or full")
 	defects := fs.Bool("defects", false, "also write input/masks/ from the truth, with realistic defects")
+	format := fs.String("format", "nifti", "nifti (a case folder) or dicom (a DICOM study in DIR/dicom, to import)")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if *out == "" {
 		return usageError{errors.New("--out is required")}
+	}
+	if *format != "nifti" && *format != "dicom" {
+		return usageError{fmt.Errorf("--format %q: want nifti or dicom", *format)}
+	}
+	if *format == "dicom" && *defects {
+		return usageError{errors.New("--defects writes masks into a case folder: not with --format dicom")}
 	}
 	sz, err := demo.ParseSize(*size)
 	if err != nil {
@@ -245,6 +253,14 @@ func runDemo(_ context.Context, args []string, stdout io.Writer) error {
 	c, err := demo.Generate(demo.Options{Seed: *seed, Size: sz})
 	if err != nil {
 		return err
+	}
+	if *format == "dicom" {
+		if err := demo.WriteDICOM(*out, c); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote demo DICOM study %s (seed %d, %s, %s style); kidney3d import %s --out CASE\n",
+			filepath.Join(*out, demo.DICOMDir), *seed, *size, demo.DICOMStyle(*seed), filepath.Join(*out, demo.DICOMDir))
+		return nil
 	}
 	if err := demo.Write(*out, c); err != nil {
 		return err

@@ -2,7 +2,6 @@ package dicomwrite
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -31,8 +30,10 @@ type Series struct {
 	HeadFirst bool
 }
 
-// WriteSeries writes v, in HU, into dir as one file per slice along its
-// voxel k axis, named IM0001, IM0002…, each written atomically. Slice
+// WriteSeries writes v, in HU, into the folder dir as one file per slice
+// along its voxel k axis, named IM0001, IM0002…: into a temporary folder
+// beside dir first, renamed to dir (replacing it) once every file is
+// written and synced, so that a series is there whole or not at all. Slice
 // geometry is v's: Image Position and Orientation (Patient) and Pixel
 // Spacing in LPS, rows running against voxel axis j, as dcm2niix and
 // kidney3d's import read them back to v's grid. Values in -1024…3071 are
@@ -70,9 +71,14 @@ func WriteSeries(dir string, v *volume.Volume[int16], s Series) error {
 		lo, hi = min(lo, x), max(hi, x)
 	}
 	twelveBit := lo >= -1024 && hi <= 3071
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
 	for k := 0; k < nz; k++ {
 		sl := Slice{
 			Syntax: s.Syntax, StudyUID: s.StudyUID, SeriesUID: s.SeriesUID, SOPUID: fmt.Sprintf("%s.%d", s.SeriesUID, k+1),
@@ -104,13 +110,38 @@ func WriteSeries(dir string, v *volume.Volume[int16], s Series) error {
 		if s.HeadFirst {
 			n = nz - k
 		}
-		b := Encode(sl)
-		if err := atomicfile.Write(filepath.Join(dir, fmt.Sprintf("IM%04d", n)), func(w io.Writer) error {
-			_, err := w.Write(b)
-			return err
-		}); err != nil {
+		if err := writeSynced(filepath.Join(tmp, fmt.Sprintf("IM%04d", n)), Encode(sl)); err != nil {
 			return err
 		}
 	}
-	return nil
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := atomicfile.SyncDir(tmp); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(filepath.Dir(dir))
+}
+
+// writeSynced writes b to a new file at path and syncs it.
+func writeSynced(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
