@@ -70,6 +70,15 @@ func Decode(s Syntax, f Format, chunks [][]byte, dst []int32) error {
 		return &FileError{Reason: fmt.Sprintf("%d samples asked for a %d×%d frame", len(dst), f.Columns, f.Rows)}
 	}
 	data := join(chunks)
+	if s.Coding != Native && s.Coding != NativeBig && s.Coding != RLE {
+		w, h, c, err := streamSize(s.Coding, data)
+		if err != nil {
+			return &FileError{Reason: "compressed frame has no readable frame header", Err: err}
+		}
+		if w != f.Columns || h != f.Rows || c != 1 {
+			return &FileError{Reason: fmt.Sprintf("compressed frame declares %d×%d with %d components; the header says %d×%d greyscale", w, h, c, f.Columns, f.Rows)}
+		}
+	}
 	var err error
 	switch s.Coding {
 	case Native, NativeBig:

@@ -141,3 +141,24 @@ func TestRLE(t *testing.T) {
 		t.Error("a truncated RLE frame decoded")
 	}
 }
+
+// TestStreamSizeIsCheckedFirst gives compressed frames that declare a
+// huge image in a small header: each is refused before any decoding.
+func TestStreamSizeIsCheckedFirst(t *testing.T) {
+	f := dicompixel.Format{Rows: 3, Columns: 4, SamplesPerPixel: 1, BitsAllocated: 16, BitsStored: 12}
+	siz := []byte{0xFF, 0x4F, 0xFF, 0x51, 0, 41, 0, 0}
+	siz = binary.BigEndian.AppendUint32(siz, 60000)
+	siz = binary.BigEndian.AppendUint32(siz, 60000)
+	siz = append(siz, make([]byte, 8+16)...)
+	siz = append(siz, 0, 1, 15, 1, 1)
+	sof := []byte{0xFF, 0xD8, 0xFF, 0xC3, 0, 11, 16, 0xEA, 0x60, 0xEA, 0x60, 1, 1, 0x11, 0}
+	for _, tc := range []struct {
+		uid  string
+		data []byte
+	}{{"1.2.840.10008.1.2.4.90", siz}, {"1.2.840.10008.1.2.4.70", sof}, {"1.2.840.10008.1.2.4.80", sof}} {
+		err := dicompixel.Decode(dicompixel.Lookup(tc.uid), f, [][]byte{tc.data}, make([]int32, 12))
+		if err == nil || !strings.Contains(err.Error(), "declares 60000×60000") {
+			t.Errorf("%s: %v", tc.uid, err)
+		}
+	}
+}
