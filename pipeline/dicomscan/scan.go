@@ -28,7 +28,7 @@ type Result struct {
 }
 
 // Scan walks paths (files or folders, recursively), sniffs every regular
-// file and parses the headers of the DICOM ones, in parallel. A path to a
+// file (and link to one) and parses the headers of the DICOM ones, in parallel. A path to a
 // DICOMDIR stands for the folder that holds it (the files it indexes lie
 // below). A path that does not exist, or a DICOM file whose header cannot
 // be read, is an error naming it; nothing is returned then.
@@ -41,6 +41,9 @@ func Scan(ctx context.Context, paths []string) (*Result, error) {
 				p = filepath.Dir(p)
 			}
 		}
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			p += string(filepath.Separator) // a source that is a link to a folder is walked
+		}
 		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -48,8 +51,16 @@ func Scan(ctx context.Context, paths []string) (*Result, error) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if d.Type().IsRegular() {
+			switch {
+			case d.Type().IsRegular():
 				files = append(files, path)
+			case d.Type()&fs.ModeSymlink != 0:
+				// A link to a regular file counts (exports made of links);
+				// links to folders are not followed (no loops), nor to
+				// FIFOs or devices (a read could block).
+				if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+					files = append(files, path)
+				}
 			}
 			return nil
 		})

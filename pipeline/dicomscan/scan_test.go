@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"kidney3d/pipeline/dicomscan"
@@ -89,5 +90,24 @@ func TestDICOMDIRStandsForItsFolder(t *testing.T) {
 	res, err := dicomscan.Scan(context.Background(), []string{filepath.Join(dir, "DICOMDIR")})
 	if err != nil || len(res.Instances) != 2 {
 		t.Fatalf("%v, %+v", err, res)
+	}
+}
+
+func TestLinksAndFIFOs(t *testing.T) {
+	dir := t.TempDir()
+	real := dicomtest.WriteAll(t, filepath.Join(t.TempDir(), "real"), dicomtest.Stack(dicomtest.Default(), 2, [3]float64{0, 0, 1}))
+	os.Symlink(filepath.Join(real, "s000"), filepath.Join(dir, "a"))
+	os.Symlink(filepath.Join(real, "s001"), filepath.Join(dir, "b"))
+	os.Symlink(real, filepath.Join(dir, "folder")) // not followed
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Skip(err)
+	}
+	res, err := dicomscan.Scan(context.Background(), []string{dir})
+	if err != nil || len(res.Instances) != 2 || res.Files != 2 {
+		t.Fatalf("%v, %+v", err, res)
+	}
+	res, err = dicomscan.Scan(context.Background(), []string{filepath.Join(dir, "folder")})
+	if err != nil || len(res.Instances) != 2 {
+		t.Fatalf("a source that links to a folder: %v, %+v", err, res)
 	}
 }

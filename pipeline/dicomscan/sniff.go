@@ -3,7 +3,8 @@ package dicomscan
 import (
 	"encoding/binary"
 	"io"
-	"os"
+
+	"kidney3d/pipeline/limits"
 )
 
 // SniffLen is how many bytes of a file Sniff looks at.
@@ -38,7 +39,7 @@ func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }
 
 // sniffFile reads the head of the file at path and sniffs it.
 func sniffFile(path string) (bool, error) {
-	f, err := os.Open(path)
+	f, err := limits.OpenRegular(path)
 	if err != nil {
 		return false, err
 	}
