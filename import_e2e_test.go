@@ -8,17 +8,21 @@ package main
 // leave nothing written.
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"kidney3d/pipeline/dicomimport"
+	"kidney3d/pipeline/dicomscan"
 	"kidney3d/pipeline/volume"
 )
 
@@ -289,5 +293,49 @@ func TestDemoAsDICOM(t *testing.T) {
 	if _, err := exec.LookPath("dcm2niix"); err == nil {
 		want, _ := volume.Load[float32](filepath.Join(nii, "input", "A.nii.gz"))
 		sameImage(t, "dcm2niix of the written A series vs the NIfTI demo", dcm2niix(t, filepath.Join(dcm, "dicom", "S2_A")), want, 1e-3, 0)
+	}
+}
+
+// TestImportRefusesTiltAndUnequalSpacing moves the real series' slices
+// with dcmodify (sideways by 0.5 mm per slice, as a 14° gantry tilt does;
+// or 3 mm apart in its upper half) and checks that import refuses each,
+// naming the tilt (dcm2niix estimates the same 14.04°) or the gaps.
+func TestImportRefusesTiltAndUnequalSpacing(t *testing.T) {
+	needRealDICOM(t, "dcmodify")
+	res, err := dicomscan.Scan(context.Background(), []string{realDICOM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := res.Instances
+	slices.SortFunc(ins, func(a, b *dicomscan.Instance) int { return cmp.Compare(a.Position[2], b.Position[2]) })
+	for _, tc := range []struct {
+		name string
+		move func(k int, p [3]float64) [3]float64
+		want string
+	}{
+		{"tilt", func(k int, p [3]float64) [3]float64 { return [3]float64{p[0], p[1] + 0.5*float64(k), p[2]} }, "gantry tilt of 14.04°"},
+		{"unequal", func(k int, p [3]float64) [3]float64 {
+			return [3]float64{p[0], p[1], p[2] + float64(max(0, k-9))}
+		}, "unequal slice spacing, from 2.0000 mm"},
+	} {
+		dir := filepath.Join(t.TempDir(), tc.name)
+		os.MkdirAll(dir, 0o755)
+		for k, in := range ins {
+			b, _ := os.ReadFile(in.Path)
+			f := filepath.Join(dir, filepath.Base(in.Path))
+			os.WriteFile(f, b, 0o644)
+			p := tc.move(k, in.Position)
+			if out, err := exec.Command("dcmodify", "-q", "-nb", "-m", fmt.Sprintf(`(0020,0032)=%g\%g\%g`, p[0], p[1], p[2]), f).CombinedOutput(); err != nil {
+				t.Fatalf("dcmodify: %v\n%s", err, out)
+			}
+		}
+		out := filepath.Join(t.TempDir(), "case")
+		_, stderr, code := kidney3d(t, "import", dir, "--out", out)
+		if code != 1 || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "dcm2niix") {
+			t.Errorf("%s: exit %d, %s; want exit 1 naming %q", tc.name, code, stderr, tc.want)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: wrote %s", tc.name, out)
+		}
 	}
 }

@@ -36,6 +36,9 @@ const (
 	GapFactor = 1.5
 )
 
+// noResampling says what to do with a series kidney3d does not resample.
+const noResampling = "kidney3d does not resample such series: convert it with dcm2niix (its _Tilt_ or _Eq_ output) and put that NIfTI in the case's input folder"
+
 // geometryOf sorts the instances along the slice normal and computes
 // their grid, or says why they are not one volume.
 func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
@@ -88,11 +91,18 @@ func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
 				fmtPos(ins[i].Position), fmtPos(ins[i+1].Position), g, usual)
 		}
 	}
+	lo, hi := 0, 0 // the narrowest and widest gaps
 	for i, g := range gaps {
-		if math.Abs(g-step) > SpacingTolerance*step {
-			return fail(ins[i+1].Path, "unequal slice spacing: %.4f mm between %s and %s, %.4f mm on average; resampling to equal spacing is not done",
-				g, fmtPos(ins[i].Position), fmtPos(ins[i+1].Position), step)
+		if g < gaps[lo] {
+			lo = i
 		}
+		if g > gaps[hi] {
+			hi = i
+		}
+	}
+	if gaps[hi]-gaps[lo] > SpacingTolerance*step {
+		return fail(ins[hi+1].Path, "unequal slice spacing, from %.4f mm (between %s and %s) to %.4f mm (between %s and %s); %s",
+			gaps[lo], fmtPos(ins[lo].Position), fmtPos(ins[lo+1].Position), gaps[hi], fmtPos(ins[hi].Position), fmtPos(ins[hi+1].Position), noResampling)
 	}
 	var d [3]float64 // the step from slice to slice, in LPS
 	for a := range d {
@@ -100,8 +110,8 @@ func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
 	}
 	side := math.Sqrt(math.Max(0, dot(d, d)-step*step))
 	if side > TiltTolerance*step {
-		return fail(first.Path, "gantry tilt of %.2f° (slices step %.3f mm sideways per %.3f mm): resampling tilted series is not done",
-			math.Atan2(side, step)*180/math.Pi, side, step)
+		return fail(first.Path, "gantry tilt of %.2f° (slices step %.3f mm sideways per %.3f mm); %s",
+			math.Atan2(side, step)*180/math.Pi, side, step, noResampling)
 	}
 	return Geometry{Grid: grid(first, n, row, col, normal, step), SliceSpacing: step}, nil
 }
