@@ -263,16 +263,17 @@ func TestInfoOnDICOM(t *testing.T) {
 	}
 }
 
-// TestDemoAsDICOM writes a demo case both ways, imports the DICOM study
-// with no --phase and checks that every phase equals the NIfTI case's
-// (grid and voxels), and that dcm2niix reads the written arterial series
-// to the same image.
+// TestDemoAsDICOM writes a demo case both ways (seed 3: files head first,
+// phases told by acquisition order, D one Enhanced CT multi-frame object),
+// imports the DICOM study with no --phase and checks that every phase
+// equals the NIfTI case's (grid and voxels), and that dcm2niix reads the
+// written A series and the multi-frame D to the same images.
 func TestDemoAsDICOM(t *testing.T) {
 	tmp := t.TempDir()
 	nii, dcm, imported := filepath.Join(tmp, "nifti"), filepath.Join(tmp, "dicom"), filepath.Join(tmp, "case")
 	for _, args := range [][]string{
-		{"demo", "--out", nii, "--seed", "5"},
-		{"demo", "--out", dcm, "--seed", "5", "--format", "dicom"},
+		{"demo", "--out", nii, "--seed", "3"},
+		{"demo", "--out", dcm, "--seed", "3", "--format", "dicom"},
 		{"import", filepath.Join(dcm, "dicom"), "--out", imported},
 	} {
 		if _, stderr, code := kidney3d(t, args...); code != 0 {
@@ -291,8 +292,11 @@ func TestDemoAsDICOM(t *testing.T) {
 		sameImage(t, "imported "+p+" vs the NIfTI demo", got, want, 1e-6, 0)
 	}
 	if _, err := exec.LookPath("dcm2niix"); err == nil {
-		want, _ := volume.Load[float32](filepath.Join(nii, "input", "A.nii.gz"))
-		sameImage(t, "dcm2niix of the written A series vs the NIfTI demo", dcm2niix(t, filepath.Join(dcm, "dicom", "S2_A")), want, 1e-3, 0)
+		for _, p := range []string{"A", "D"} {
+			want, _ := volume.Load[float32](filepath.Join(nii, "input", p+".nii.gz"))
+			folder := map[string]string{"A": "S2_A", "D": "S4_D"}[p]
+			sameImage(t, "dcm2niix of the written "+p+" series vs the NIfTI demo", dcm2niix(t, filepath.Join(dcm, "dicom", folder)), want, 1e-3, 0)
+		}
 	}
 }
 

@@ -47,7 +47,8 @@ func styleOf(seed int64) int {
 // series, with what a scanner records: the phases A, P and D as axial
 // series (descriptions, protocol, Contrast/Bolus Agent and, in some styles,
 // Start Time, acquisition times that follow the phases' delays; odd seeds
-// number the files head first), and a one-image scout. The truth goes to
+// number the files head first; seeds divisible by 3 write D as one
+// Enhanced CT multi-frame object), and a one-image scout. The truth goes to
 // dir/truth as Write puts it, so that an imported case can be checked.
 func WriteDICOM(dir string, c *Case) error {
 	for _, name := range phaseNames {
@@ -75,6 +76,7 @@ func WriteDICOM(dir string, c *Case) error {
 		s := base
 		s.SeriesUID, s.SeriesNumber = fmt.Sprintf("%s.%d", study, i+2), i+2
 		s.Description = st.descriptions[i]
+		s.MultiFrame = name == "D" && seed%3 == 0
 		s.AcqTime = tm(start + c.Params.Phases[name].DelayS)
 		s.SeriesTime = s.AcqTime
 		if err := dicomwrite.WriteSeries(filepath.Join(dir, DICOMDir, fmt.Sprintf("S%d_%s", i+2, name)), c.Phases[name], s); err != nil {

@@ -45,6 +45,16 @@ type Instance struct {
 	GantryTilt                     float64 // degrees
 	RescaleSlope, RescaleIntercept float64
 	Has                            Has
+	// Frame is the index of the frame this instance stands for in an
+	// enhanced multi-frame object (see Frames); 0 for a single frame.
+	Frame int
+	// Stack is a multi-frame object's Stack ID of the frame, if any.
+	Stack string
+	// FramesProblem says why a multi-frame object could not be split into
+	// its frames (no functional groups, say); it stays one instance then.
+	FramesProblem string
+
+	perFrame []frameInfo // a multi-frame object's frames
 }
 
 // Has says which optional attributes an instance's header holds.
@@ -131,6 +141,11 @@ func fromDataset(path string, ds *dicom.Dataset) (*Instance, error) {
 	in.Has.PixelData = err == nil
 	if h.bad != "" {
 		return nil, &FileError{File: path, Reason: h.bad}
+	}
+	if in.NumberOfFrames > 1 && in.Has.PixelData {
+		if in.perFrame, err = readFrames(ds, in.NumberOfFrames); err != nil {
+			in.FramesProblem = err.Error()
+		}
 	}
 	return in, nil
 }

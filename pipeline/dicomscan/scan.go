@@ -20,7 +20,7 @@ import (
 
 // Result is what Scan found.
 type Result struct {
-	Instances   []*Instance // images (DICOM files with pixel data), in path order
+	Instances   []*Instance // images (DICOM files with pixel data; one per frame of a multi-frame object), in path order
 	Files       int         // regular files looked at
 	NotDICOM    int         // files that are not DICOM, skipped
 	NotImages   int         // DICOM files without pixel data (reports, presentation states), skipped
@@ -105,7 +105,7 @@ func Scan(ctx context.Context, paths []string) (*Result, error) {
 		case !in.Has.PixelData:
 			res.NotImages++
 		default:
-			res.Instances = append(res.Instances, in)
+			res.Instances = append(res.Instances, in.Frames()...)
 		}
 	}
 	return res, nil

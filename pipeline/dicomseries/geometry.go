@@ -54,8 +54,8 @@ func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
 			return fail(in.Path, "mixed sizes: %d×%d here, %d×%d in %s", in.Format.Columns, in.Format.Rows, first.Format.Columns, first.Format.Rows, first.Path)
 		case in.PixelSpacing != first.PixelSpacing:
 			return fail(in.Path, "mixed pixel spacing: %v here, %v in %s", in.PixelSpacing, first.PixelSpacing, first.Path)
-		case in.NumberOfFrames > 1:
-			return fail(in.Path, "a multi-frame image (%d frames): enhanced multi-frame objects are not imported yet", in.NumberOfFrames)
+		case in.FramesProblem != "":
+			return fail(in.Path, "a multi-frame image of %d frames that cannot be split into slices: %s", in.NumberOfFrames, in.FramesProblem)
 		}
 	}
 	if err := limits.CheckImage(int64(first.Format.Pixels())*int64(len(ins)), 4); err != nil {

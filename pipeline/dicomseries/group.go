@@ -86,7 +86,11 @@ func Group(instances []*dicomscan.Instance) ([]*Series, []Dropped) {
 				s.ID = fmt.Sprintf("%s#%d", s.ID, n+1)
 			}
 			if len(p.ins) < 2 {
-				dropped = append(dropped, Dropped{k.series, p.ins[0].SeriesDescription, 1, "a single image, not a volume"})
+				why := "a single image, not a volume"
+				if p.ins[0].FramesProblem != "" {
+					why = fmt.Sprintf("a multi-frame image of %d frames that cannot be split into slices: %s", p.ins[0].NumberOfFrames, p.ins[0].FramesProblem)
+				}
+				dropped = append(dropped, Dropped{k.series, p.ins[0].SeriesDescription, 1, why})
 				continue
 			}
 			s.Geometry, s.Err = geometryOf(s.ID, s.Instances)
@@ -108,8 +112,9 @@ type part struct {
 }
 
 // split splits one UID's images by orientation (cosines rounded to 1e-4),
-// then Image Type, then, within a part whose positions recur, by
-// Acquisition Number.
+// then Image Type, then a multi-frame object's stack, then, within a part
+// whose positions recur, by Acquisition Number (a multi-frame object's
+// temporal position).
 func split(ins []*dicomscan.Instance) []part {
 	parts := []part{{"", ins}}
 	parts = splitBy(parts, "orientation", func(in *dicomscan.Instance) string {
@@ -120,6 +125,7 @@ func split(ins []*dicomscan.Instance) []part {
 		return b.String()
 	})
 	parts = splitBy(parts, "image type", func(in *dicomscan.Instance) string { return strings.Join(in.ImageType, `\`) })
+	parts = splitBy(parts, "stack", func(in *dicomscan.Instance) string { return in.Stack })
 	var out []part
 	for _, p := range parts {
 		if positionsRecur(p.ins) {

@@ -127,34 +127,68 @@ func integral(s *Series) bool {
 }
 
 // fill decodes every slice (k along the normal) and hands its raw samples
-// and rescaling to put; it stops and reports false when put does.
+// and rescaling to put; it stops and reports false when put does. Files
+// of one frame are read in parallel; a multi-frame file is read once and
+// its frames decoded in parallel.
 func fill(ctx context.Context, s *Series, put func(k int, raw []int32, slope, inter float64) bool) (bool, error) {
-	g := s.Geometry.Grid
+	byFile := map[string][]int{}
+	var single []int // slices whose file holds them alone
+	var multi []string
+	for k, in := range s.Instances {
+		if in.NumberOfFrames <= 1 {
+			single = append(single, k)
+			continue
+		}
+		if _, ok := byFile[in.Path]; !ok {
+			multi = append(multi, in.Path)
+		}
+		byFile[in.Path] = append(byFile[in.Path], k)
+	}
 	var failed atomic.Bool
 	errs := make([]error, len(s.Instances))
-	parallel.For(len(s.Instances), 1, func(lo, hi int) {
-		buf := make([]int32, g.Dims[0]*g.Dims[1])
-		for k := lo; k < hi; k++ {
-			if failed.Load() {
-				return
-			}
-			if err := ctx.Err(); err != nil {
-				errs[k] = err
-				failed.Store(true)
-				return
-			}
-			in := s.Instances[k]
-			if err := dicompixel.ReadFile(in.Path, in.Format, buf); err != nil {
-				errs[k] = &SeriesError{Series: s.ID, Reason: "cannot read its pixels", Err: err}
-				failed.Store(true)
-				return
-			}
-			if !put(k, buf, in.RescaleSlope, in.RescaleIntercept) {
-				failed.Store(true)
-				return
+	plane := s.Geometry.Grid.Dims[0] * s.Geometry.Grid.Dims[1]
+	// decode decodes the slices ks[lo:hi] with read.
+	decode := func(ks []int, read func(k int, buf []int32) error) func(lo, hi int) {
+		return func(lo, hi int) {
+			buf := make([]int32, plane)
+			for _, k := range ks[lo:hi] {
+				if failed.Load() {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[k] = err
+					failed.Store(true)
+					return
+				}
+				in := s.Instances[k]
+				if err := read(k, buf); err != nil {
+					errs[k] = &SeriesError{Series: s.ID, Reason: "cannot read its pixels", Err: err}
+					failed.Store(true)
+					return
+				}
+				if !put(k, buf, in.RescaleSlope, in.RescaleIntercept) {
+					failed.Store(true)
+					return
+				}
 			}
 		}
-	})
+	}
+	for _, path := range multi {
+		ks := byFile[path]
+		f, err := dicompixel.Open(path, s.Instances[ks[0]].NumberOfFrames)
+		if err != nil {
+			return false, &SeriesError{Series: s.ID, Reason: "cannot read its pixels", Err: err}
+		}
+		parallel.For(len(ks), 1, decode(ks, func(k int, buf []int32) error {
+			in := s.Instances[k]
+			return f.Decode(in.Frame, in.Format, buf)
+		}))
+		f.Close()
+	}
+	parallel.For(len(single), 1, decode(single, func(k int, buf []int32) error {
+		in := s.Instances[k]
+		return dicompixel.ReadFile(in.Path, in.Format, buf)
+	}))
 	for _, err := range errs {
 		if err != nil {
 			return false, err

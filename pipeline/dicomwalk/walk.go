@@ -54,6 +54,11 @@ type Layout struct {
 	// Fragments are encapsulated pixel data's fragments after the basic
 	// offset table, slices of the file.
 	Fragments [][]byte
+	// FragmentOffsets are where each fragment's item starts, in bytes from
+	// the first fragment's item, as the basic offset table counts.
+	FragmentOffsets []int
+	// OffsetTable is the basic offset table's value (empty when absent).
+	OffsetTable []byte
 	// Encapsulated says the pixel data is encapsulated (even with no
 	// fragment).
 	Encapsulated bool
@@ -201,6 +206,7 @@ func (w *walker) element(off, end, depth int) (int, []byte, error) {
 // from off to its sequence delimiter.
 func (w *walker) items(off, end, depth int, fragments bool, t uint32) (int, []byte, error) {
 	first := true // the first fragment is the basic offset table
+	base := 0     // where the first fragment's item starts
 	for {
 		if off+8 > end {
 			return 0, nil, &Error{Offset: off, Tag: tagName(t), Reason: "the data ends before the sequence's delimiter"}
@@ -233,8 +239,14 @@ func (w *walker) items(off, end, depth int, fragments bool, t uint32) (int, []by
 			if _, err := w.elements(start, start+int(length), depth+1, false); err != nil {
 				return 0, nil, err
 			}
-		} else if t == 0x7FE00010 && depth == 0 && !first {
-			w.layout.Fragments = append(w.layout.Fragments, w.b[start:start+int(length)])
+		} else if t == 0x7FE00010 && depth == 0 {
+			if first {
+				w.layout.OffsetTable = w.b[start : start+int(length)]
+				base = start + int(length)
+			} else {
+				w.layout.Fragments = append(w.layout.Fragments, w.b[start:start+int(length)])
+				w.layout.FragmentOffsets = append(w.layout.FragmentOffsets, off-base)
+			}
 		}
 		first = false
 		off = start + int(length)

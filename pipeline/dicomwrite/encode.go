@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -61,7 +62,25 @@ type element struct {
 // Encode is the Part 10 file of one slice (without preamble and meta
 // group when NoPreamble), its elements in tag order; empty attributes are
 // written empty (type 2), those named in Omit left out.
-func Encode(s Slice) []byte {
+func Encode(s Slice) []byte { return encode(s, nil) }
+
+// multiFrame is what turns a slice's attributes into an enhanced
+// multi-frame object's: its frame count, functional group sequences (in
+// the slice's byte order) and all frames' pixel data.
+type multiFrame struct {
+	frames int
+	groups func(explicit bool, order binary.AppendByteOrder) []element
+	pixels func(order binary.ByteOrder) []byte
+}
+
+// perFrameKeywords are the attributes an enhanced object holds in its
+// functional groups instead.
+var perFrameKeywords = []string{"ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", "SliceThickness", "RescaleIntercept", "RescaleSlope"}
+
+// enhancedCT is the Enhanced CT Image Storage SOP class.
+const enhancedCT = "1.2.840.10008.5.1.4.1.1.2.1"
+
+func encode(s Slice, mf *multiFrame) []byte {
 	if s.Syntax == "" {
 		s.Syntax = ExplicitLE
 	}
@@ -84,6 +103,9 @@ func Encode(s Slice) []byte {
 	str := func(v string) []byte { return pad(v, ' ') }
 	uid := func(v string) []byte { return pad(v, 0) }
 	px := s.PixelBytes
+	if mf != nil {
+		px = mf.pixels(order)
+	}
 	if px == nil {
 		px = make([]byte, 2*s.Rows*s.Cols)
 		for i := 0; i < s.Rows*s.Cols; i++ {
@@ -133,6 +155,22 @@ func Encode(s Slice) []byte {
 		{0x0028, 0x1053, "DS", ds(s.Slope), "RescaleSlope"},
 		{0x7FE0, 0x0010, "OW", px, "PixelData"},
 	}
+	sopClass := "1.2.840.10008.5.1.4.1.1.2"
+	if mf != nil {
+		sopClass = enhancedCT
+		elems[1].value = uid(enhancedCT)
+		var kept []element
+		for _, e := range elems {
+			if !contains(perFrameKeywords, e.keyword) {
+				kept = append(kept, e)
+			}
+		}
+		elems = append(kept, element{0x0028, 0x0008, "IS", is(mf.frames), "NumberOfFrames"})
+		elems = append(elems, mf.groups(s.Syntax != ImplicitLE, order)...)
+		sort.SliceStable(elems, func(i, j int) bool {
+			return uint32(elems[i].group)<<16|uint32(elems[i].elem) < uint32(elems[j].group)<<16|uint32(elems[j].elem)
+		})
+	}
 	var body []byte
 	for _, e := range elems {
 		if contains(s.Omit, e.keyword) {
@@ -146,7 +184,7 @@ func Encode(s Slice) []byte {
 	var meta []byte
 	for _, e := range []element{
 		{0x0002, 0x0001, "OB", []byte{0, 1}, ""},
-		{0x0002, 0x0002, "UI", uid("1.2.840.10008.5.1.4.1.1.2"), ""},
+		{0x0002, 0x0002, "UI", uid(sopClass), ""},
 		{0x0002, 0x0003, "UI", uid(s.SOPUID), ""},
 		{0x0002, 0x0010, "UI", uid(s.Syntax), ""},
 	} {

@@ -26,8 +26,12 @@ type Series struct {
 	PatientID           string
 	Syntax              string // ExplicitLE when ""
 	// HeadFirst numbers the files from the last slice along the voxel k
-	// axis to the first, as scanners that go head to feet do.
+	// axis to the first, as scanners that go head to feet do (frames, with
+	// MultiFrame).
 	HeadFirst bool
+	// MultiFrame writes one Enhanced CT object, dir/IM0001, whose frames
+	// are the slices (EncodeEnhanced).
+	MultiFrame bool
 }
 
 // WriteSeries writes v, in HU, into the folder dir as one file per slice
@@ -79,6 +83,7 @@ func WriteSeries(dir string, v *volume.Volume[int16], s Series) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	frames := make([]Slice, nz)
 	for k := 0; k < nz; k++ {
 		sl := Slice{
 			Syntax: s.Syntax, StudyUID: s.StudyUID, SeriesUID: s.SeriesUID, SOPUID: fmt.Sprintf("%s.%d", s.SeriesUID, k+1),
@@ -110,7 +115,16 @@ func WriteSeries(dir string, v *volume.Volume[int16], s Series) error {
 		if s.HeadFirst {
 			n = nz - k
 		}
+		if s.MultiFrame {
+			frames[n-1] = sl
+			continue
+		}
 		if err := writeSynced(filepath.Join(tmp, fmt.Sprintf("IM%04d", n)), Encode(sl)); err != nil {
+			return err
+		}
+	}
+	if s.MultiFrame {
+		if err := writeSynced(filepath.Join(tmp, "IM0001"), EncodeEnhanced(frames)); err != nil {
 			return err
 		}
 	}
