@@ -6,6 +6,7 @@ import (
 
 	"kidney3d/pipeline/dicomscan"
 	"kidney3d/pipeline/dicomtest"
+	"kidney3d/pipeline/dicomwrite"
 )
 
 // FuzzParse checks that a header parse never panics and that every error
@@ -18,6 +19,8 @@ func FuzzParse(f *testing.F) {
 		s.NoPreamble = true
 		f.Add(dicomtest.Encode(s))
 	}
+	frames := dicomtest.Stack(dicomtest.Default(), 3, [3]float64{0, 0, 2})
+	f.Add(dicomwrite.EncodeEnhanced(frames))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := dicomscan.ParseBytes(b, "fuzzed.dcm")
 		if err != nil {
@@ -27,6 +30,9 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		_ = in.IsLocalizer()
+		for _, fr := range in.Frames() {
+			_ = fr.Position
+		}
 		_ = dicomscan.Sniff(b)
 	})
 }
