@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -151,6 +152,13 @@ func choose(l *Listing, given map[string]string) (map[string]choice, error) {
 			}
 			out[p] = choice{i, "--phase"}
 		}
+		studies := map[string]bool{}
+		for _, ch := range out {
+			studies[l.Series[ch.index].StudyUID] = true
+		}
+		if len(studies) > 1 {
+			return nil, fmt.Errorf("--phase names series of %d studies: a case is one study", len(studies))
+		}
 		return out, nil
 	}
 	studies := map[string]bool{}
@@ -244,7 +252,8 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 		os.Remove(c.TempDir()) // when empty, as are the folders above it
 		os.Remove(filepath.Dir(c.TempDir()))
 	}()
-	first := l.first
+	phases := slices.Sorted(maps.Keys(chosen))
+	first := l.series[chosen[phases[0]].index].First() // the study's header
 	rec := &Record{
 		Imported: time.Now().UTC().Truncate(time.Second),
 		Study:    Study{UID: first.StudyInstanceUID, Description: first.StudyDescription, Date: firstOf(first.StudyDate, first.SeriesDate)},
@@ -253,13 +262,6 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 	if opts.KeepIdentity {
 		rec.Study.PatientName, rec.Study.PatientID = first.PatientName, first.PatientID
 	}
-	phases := slices.Sorted(func(yield func(string) bool) {
-		for p := range chosen {
-			if !yield(p) {
-				return
-			}
-		}
-	})
 	staged := map[string]string{}
 	for _, p := range phases {
 		ch := chosen[p]

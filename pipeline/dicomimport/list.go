@@ -25,7 +25,6 @@ type Listing struct {
 	Dropped []Dropped `json:"dropped,omitempty"`
 
 	series []*dicomseries.Series // Series' series, index for index
-	first  *dicomscan.Instance   // an instance of the listing, for the study
 }
 
 // Row is one series of the table. The JSON keys are a contract.
@@ -72,7 +71,6 @@ func List(ctx context.Context, sources []string) (*Listing, error) {
 	if len(series) == 0 {
 		return nil, &NoSeriesError{Sources: sources, Listing: l}
 	}
-	l.first = series[0].First()
 	guesses := guess(series)
 	for i, s := range series {
 		in := s.First()
