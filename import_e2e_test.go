@@ -250,6 +250,8 @@ func TestImportRefusals(t *testing.T) {
 	}
 }
 
+// TestInfoOnDICOM checks info on a DICOM folder and file, and that run
+// and render on a DICOM folder point to import.
 func TestInfoOnDICOM(t *testing.T) {
 	needRealDICOM(t)
 	stdout, stderr, code := kidney3d(t, "info", realDICOM)
@@ -260,6 +262,12 @@ func TestInfoOnDICOM(t *testing.T) {
 	stdout, stderr, code = kidney3d(t, "info", filepath.Join(realDICOM, files[0].Name()))
 	if code != 0 || !strings.Contains(stdout, "1.2.840.10008.1.2.4.90") {
 		t.Errorf("info on one file: exit %d, %s\n%s", code, stderr, stdout)
+	}
+	for _, args := range [][]string{{"run", realDICOM}, {"render", realDICOM, "--png", filepath.Join(t.TempDir(), "x.png")}} {
+		_, stderr, code := kidney3d(t, args...)
+		if code != 1 || !strings.Contains(stderr, "a DICOM folder, not a case folder: import it first") {
+			t.Errorf("%v: exit %d, %s; want exit 1 pointing to import", args, code, stderr)
+		}
 	}
 }
 

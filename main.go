@@ -292,6 +292,9 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 	runtime.GOMAXPROCS(runtime.NumCPU() + 1)
 	opts := ui.Options{Screenshot: *shot, NewFrames: renderframes.New}
 	if len(pos) == 1 {
+		if err := dicomimport.CheckCaseNotDICOM(pos[0]); err != nil {
+			return err
+		}
 		opts.Case = pos[0]
 	}
 	if *size != "" {
@@ -337,6 +340,9 @@ func runCase(ctx context.Context, args []string, stdout io.Writer) error {
 	})
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
+		return err
+	}
+	if err := dicomimport.CheckCaseNotDICOM(pos[0]); err != nil {
 		return err
 	}
 	return caserun.Run(ctx, pos[0], opts, stdout, os.Stderr)
@@ -489,6 +495,9 @@ func runRender(_ context.Context, args []string, stdout io.Writer) error {
 	w, h, err := render.ParseSize(*size)
 	if err != nil {
 		return usageError{err}
+	}
+	if err := dicomimport.CheckCaseNotDICOM(pos[0]); err != nil {
+		return err
 	}
 	if err := render.SnapshotPNG(pos[0], *out, view, w, h); err != nil {
 		return err

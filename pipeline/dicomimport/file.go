@@ -4,15 +4,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"kidney3d/pipeline/dicomscan"
+	"kidney3d/pipeline/limits"
 )
 
 // IsDICOMFile reports whether path is a regular file whose content is
 // DICOM (dicomscan.Sniff).
 func IsDICOMFile(path string) bool {
-	f, err := os.Open(path)
+	f, err := limits.OpenRegular(path)
 	if err != nil {
 		return false
 	}
@@ -20,6 +23,37 @@ func IsDICOMFile(path string) bool {
 	head := make([]byte, dicomscan.SniffLen)
 	n, _ := io.ReadFull(f, head)
 	return dicomscan.Sniff(head[:n])
+}
+
+// NotACaseError is a DICOM folder given where a case folder is wanted.
+type NotACaseError struct{ Dir string }
+
+func (e *NotACaseError) Error() string {
+	return fmt.Sprintf("%s: a DICOM folder, not a case folder: import it first (kidney3d import %s --out CASE)", e.Dir, e.Dir)
+}
+
+// CheckCaseNotDICOM returns a *NotACaseError when dir is a folder with no
+// input/ folder (so no case) whose first files (up to 64, depth first)
+// include DICOM; nil otherwise.
+func CheckCaseNotDICOM(dir string) error {
+	if st, err := os.Stat(filepath.Join(dir, "input")); err == nil && st.IsDir() {
+		return nil
+	}
+	seen, found := 0, false
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || found || seen >= 64 {
+			return filepath.SkipAll
+		}
+		if d.Type().IsRegular() {
+			seen++
+			found = IsDICOMFile(path)
+		}
+		return nil
+	})
+	if found {
+		return &NotACaseError{Dir: dir}
+	}
+	return nil
 }
 
 // FileInfo is one DICOM image's header, as `kidney3d info` prints it. The
