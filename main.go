@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -25,6 +26,7 @@ import (
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/dicomimport"
 	"kidney3d/pipeline/imageinfo"
 	"kidney3d/pipeline/infer/modelcheck"
 	"kidney3d/pipeline/infer/modelpkg"
@@ -51,8 +53,8 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"info":   {"info FILE [--json] | info CASE", runInfo, false},
-	"demo":   {"demo --out DIR [--seed N] [--size small|full] [--defects]", runDemo, false},
+	"info":   {"info FILE [--json] | info CASE | info DICOMFILE|DICOMFOLDER [--json]", runInfo, false},
+	"demo":   {"demo --out DIR [--seed N] [--size small|full] [--defects] [--format nifti|dicom]", runDemo, false},
 	"view":   {"view [CASE] [--screenshot OUT.png] [--size WxH]", runView, true},
 	"bench":  {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench, false},
 	"run":    {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE] [--wait]", runCase, false},
@@ -60,6 +62,7 @@ var commands = map[string]command{
 	"models": {"models list [--json] | models check DIR|NAME [--device auto|cpu|gpu]", runModels, false},
 	"mesh":   {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh, false},
 
+	"import":       {"import SRC... --out CASE [--phase A=SERIES_ID,...] [--keep-identity] [--json] | import --list SRC... [--json]", runImport, false},
 	"import-masks": {"import-masks SEG.nii.gz|FOLDER --from totalsegmentator --out CASE [--overwrite] [--json]", runImportMasks, false},
 }
 
@@ -169,7 +172,7 @@ func callSafely(ctx context.Context, cmd command, args []string, stdout io.Write
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage:")
-	for _, name := range []string{"view", "demo", "run", "import-masks", "mesh", "render", "info", "models", "bench"} {
+	for _, name := range []string{"view", "demo", "run", "import", "import-masks", "mesh", "render", "info", "models", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
 	fmt.Fprintln(w, "exit codes: 0 done, 1 failed or cancelled, 2 bad usage, 3 internal error (a bug)")
@@ -199,14 +202,28 @@ func parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error
 	return pos, nil
 }
 
-func runInfo(_ context.Context, args []string, stdout io.Writer) error {
+func runInfo(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("info", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	if st, err := os.Stat(pos[0]); err == nil && st.IsDir() {
+	st, statErr := os.Stat(pos[0])
+	if _, notCase := casefile.Open(pos[0]); statErr == nil && st.IsDir() && notCase != nil {
+		return listDICOM(ctx, pos, *asJSON, stdout)
+	}
+	if statErr == nil && !st.IsDir() && dicomimport.IsDICOMFile(pos[0]) {
+		info, err := dicomimport.DescribeFile(pos[0])
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return info.WriteJSON(stdout)
+		}
+		return info.WriteText(stdout)
+	}
+	if statErr == nil && st.IsDir() {
 		if *asJSON {
 			return usageError{errors.New("--json describes one NIfTI file, not a case folder")}
 		}
@@ -228,11 +245,18 @@ func runDemo(_ context.Context, args []string, stdout io.Writer) error {
 	seed := fs.Int64("seed", 1, "random seed")
 	size := fs.String("size", "small", "small or full")
 	defects := fs.Bool("defects", false, "also write input/masks/ from the truth, with realistic defects")
+	format := fs.String("format", "nifti", "nifti (a case folder) or dicom (a DICOM study in DIR/dicom, to import)")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if *out == "" {
 		return usageError{errors.New("--out is required")}
+	}
+	if *format != "nifti" && *format != "dicom" {
+		return usageError{fmt.Errorf("--format %q: want nifti or dicom", *format)}
+	}
+	if *format == "dicom" && *defects {
+		return usageError{errors.New("--defects writes masks into a case folder: not with --format dicom")}
 	}
 	sz, err := demo.ParseSize(*size)
 	if err != nil {
@@ -241,6 +265,14 @@ func runDemo(_ context.Context, args []string, stdout io.Writer) error {
 	c, err := demo.Generate(demo.Options{Seed: *seed, Size: sz})
 	if err != nil {
 		return err
+	}
+	if *format == "dicom" {
+		if err := demo.WriteDICOM(*out, c); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote demo DICOM study %s (seed %d, %s, %s style); kidney3d import %s --out CASE\n",
+			filepath.Join(*out, demo.DICOMDir), *seed, *size, demo.DICOMStyle(*seed), filepath.Join(*out, demo.DICOMDir))
+		return nil
 	}
 	if err := demo.Write(*out, c); err != nil {
 		return err
@@ -272,6 +304,9 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 	runtime.GOMAXPROCS(runtime.NumCPU() + 1)
 	opts := ui.Options{Screenshot: *shot, NewFrames: renderframes.New}
 	if len(pos) == 1 {
+		if err := dicomimport.CheckCaseNotDICOM(pos[0]); err != nil {
+			return err
+		}
 		opts.Case = pos[0]
 	}
 	if *size != "" {
@@ -317,6 +352,9 @@ func runCase(ctx context.Context, args []string, stdout io.Writer) error {
 	})
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
+		return err
+	}
+	if err := dicomimport.CheckCaseNotDICOM(pos[0]); err != nil {
 		return err
 	}
 	return caserun.Run(ctx, pos[0], opts, stdout, os.Stderr)
@@ -369,6 +407,61 @@ func runMesh(ctx context.Context, args []string, stdout io.Writer) error {
 	return sum.WriteText(stdout)
 }
 
+func runImport(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	out := fs.String("out", "", "case folder to write")
+	list := fs.Bool("list", false, "list the series and their phase guesses; write nothing")
+	phase := fs.String("phase", "", "series of each phase, PHASE=SERIES_ID[,...] (IDs as --list shows them)")
+	keepIdentity := fs.Bool("keep-identity", false, "write the patient's name and ID into case.json")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1<<20)
+	if err != nil {
+		return err
+	}
+	if *list {
+		if *out != "" || *phase != "" || *keepIdentity {
+			return usageError{errors.New("--list writes nothing: it takes no --out, --phase or --keep-identity")}
+		}
+		return listDICOM(ctx, pos, *asJSON, stdout)
+	}
+	if *out == "" {
+		return usageError{errors.New("--out is required")}
+	}
+	opts := dicomimport.Options{Sources: pos, Case: *out, KeepIdentity: *keepIdentity}
+	if *phase != "" {
+		if opts.Phases, err = dicomimport.ParsePhases(*phase); err != nil {
+			return usageError{err}
+		}
+	}
+	if !*asJSON {
+		opts.Progress = stdout
+	}
+	rec, err := dicomimport.Import(ctx, opts)
+	var option dicomimport.OptionError
+	if errors.As(err, &option) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return rec.WriteJSON(stdout)
+	}
+	return rec.WriteText(stdout)
+}
+
+// listDICOM prints the series table of DICOM sources.
+func listDICOM(ctx context.Context, sources []string, asJSON bool, stdout io.Writer) error {
+	l, err := dicomimport.List(ctx, sources)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return l.WriteJSON(stdout)
+	}
+	return l.WriteText(stdout)
+}
+
 func runImportMasks(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("import-masks", flag.ContinueOnError)
 	from := fs.String("from", "", "the tool that made the masks, as the mask alias table names it (totalsegmentator)")
@@ -414,6 +507,9 @@ func runRender(_ context.Context, args []string, stdout io.Writer) error {
 	w, h, err := render.ParseSize(*size)
 	if err != nil {
 		return usageError{err}
+	}
+	if err := dicomimport.CheckCaseNotDICOM(pos[0]); err != nil {
+		return err
 	}
 	if err := render.SnapshotPNG(pos[0], *out, view, w, h); err != nil {
 		return err

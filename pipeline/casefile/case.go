@@ -128,6 +128,10 @@ func (c *Case) WrittenBy(artefact Artefact) []string {
 	return m
 }
 
+// ImportPath is case.json, what `kidney3d import` brought in: the study
+// and series UIDs, descriptions, and which series became which phase, why.
+func (c *Case) ImportPath() string { return filepath.Join(c.Dir, "case.json") }
+
 // ManifestPath is manifest.json, the record of every stage run.
 func (c *Case) ManifestPath() string { return filepath.Join(c.Dir, "manifest.json") }
 

@@ -32,6 +32,12 @@ func Write(dir string, c *Case) error {
 			return err
 		}
 	}
+	return writeTruth(dir, c)
+}
+
+// writeTruth writes the truth's label map and, last, params.json.
+func writeTruth(dir string, c *Case) error {
+	cf := &casefile.Case{Dir: dir}
 	if err := volume.Save(cf.TruthPath(), c.Truth); err != nil {
 		return err
 	}

@@ -1,0 +1,179 @@
+package dicomseries
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"kidney3d/pipeline/dicomscan"
+	"kidney3d/pipeline/limits"
+	"kidney3d/pipeline/volume"
+)
+
+// Geometry is a series' voxel grid and how it was found.
+type Geometry struct {
+	Grid volume.Grid
+	// SliceSpacing is the distance between slice centres along the normal,
+	// in mm (which may differ from Slice Thickness).
+	SliceSpacing float64
+}
+
+// Tolerances of the geometry checks.
+const (
+	// PositionTolerance is how far, in mm, two slices may be apart along
+	// the normal and still be at the same position (a duplicate).
+	PositionTolerance = 1e-3
+	// SpacingTolerance is how much, relative to the series' step, one
+	// slice-to-slice distance may differ from it before the series counts
+	// as unequally spaced.
+	SpacingTolerance = 0.01
+	// TiltTolerance is how far, relative to the step, the slices may move
+	// sideways (across the normal) per slice before the series counts as
+	// acquired with a gantry tilt.
+	TiltTolerance = 0.01
+	// GapFactor is the distance, in steps, above which two neighbouring
+	// slices have a missing slice between them.
+	GapFactor = 1.5
+)
+
+// noResampling says what to do with a series kidney3d does not resample.
+const noResampling = "kidney3d does not resample such series: convert it with dcm2niix (its _Tilt_ or _Eq_ output) and put that NIfTI in the case's input folder"
+
+// geometryOf sorts the instances along the slice normal and computes
+// their grid, or says why they are not one volume.
+func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
+	first := ins[0]
+	fail := func(file, format string, a ...any) (Geometry, error) {
+		return Geometry{}, &SeriesError{Series: id, File: file, Reason: fmt.Sprintf(format, a...)}
+	}
+	for _, in := range ins {
+		switch {
+		case !in.Has.Position || !in.Has.Orientation || !in.Has.PixelSpacing:
+			return fail(in.Path, "no Image Position (Patient), Image Orientation (Patient) or Pixel Spacing: the geometry is unknown")
+		case in.Format.Rows != first.Format.Rows || in.Format.Columns != first.Format.Columns:
+			return fail(in.Path, "mixed sizes: %d×%d here, %d×%d in %s", in.Format.Columns, in.Format.Rows, first.Format.Columns, first.Format.Rows, first.Path)
+		case in.PixelSpacing != first.PixelSpacing:
+			return fail(in.Path, "mixed pixel spacing: %v here, %v in %s", in.PixelSpacing, first.PixelSpacing, first.Path)
+		case in.FramesProblem != "":
+			return fail(in.Path, "a multi-frame image of %d frames that cannot be split into slices: %s", in.NumberOfFrames, in.FramesProblem)
+		}
+	}
+	if err := limits.CheckImage(int64(first.Format.Pixels())*int64(len(ins)), 4); err != nil {
+		return fail("", "%v", err)
+	}
+	row, col, normal, err := directions(first.Orientation)
+	if err != nil {
+		return fail(first.Path, "%v", err)
+	}
+	if first.PixelSpacing[0] <= 0 || first.PixelSpacing[1] <= 0 {
+		return fail(first.Path, "Pixel Spacing %v is not positive", first.PixelSpacing)
+	}
+	along := func(in *dicomscan.Instance) float64 { return dot(in.Position, normal) }
+	slices.SortStableFunc(ins, func(a, b *dicomscan.Instance) int {
+		return cmpFloat(along(a), along(b))
+	})
+	first = ins[0]
+	n := len(ins)
+	for i := 1; i < n; i++ {
+		if along(ins[i])-along(ins[i-1]) < PositionTolerance {
+			return fail(ins[i].Path, "duplicate slice position %.3f mm along the normal, as %s", along(ins[i]), ins[i-1].Path)
+		}
+	}
+	step := (along(ins[n-1]) - along(ins[0])) / float64(n-1)
+	gaps := make([]float64, n-1)
+	for i := range gaps {
+		gaps[i] = along(ins[i+1]) - along(ins[i])
+	}
+	usual := median(gaps)
+	for i, g := range gaps {
+		if g > GapFactor*usual {
+			return fail(ins[i+1].Path, "missing slice(s) between %s and %s (%.3f mm apart where the series steps %.3f mm)",
+				fmtPos(ins[i].Position), fmtPos(ins[i+1].Position), g, usual)
+		}
+	}
+	lo, hi := 0, 0 // the narrowest and widest gaps
+	for i, g := range gaps {
+		if g < gaps[lo] {
+			lo = i
+		}
+		if g > gaps[hi] {
+			hi = i
+		}
+	}
+	if gaps[hi]-gaps[lo] > SpacingTolerance*step {
+		return fail(ins[hi+1].Path, "unequal slice spacing, from %.4f mm (between %s and %s) to %.4f mm (between %s and %s); %s",
+			gaps[lo], fmtPos(ins[lo].Position), fmtPos(ins[lo+1].Position), gaps[hi], fmtPos(ins[hi].Position), fmtPos(ins[hi+1].Position), noResampling)
+	}
+	var d [3]float64 // the step from slice to slice, in LPS
+	for a := range d {
+		d[a] = (ins[n-1].Position[a] - ins[0].Position[a]) / float64(n-1)
+	}
+	side := math.Sqrt(math.Max(0, dot(d, d)-step*step))
+	if side > TiltTolerance*step {
+		return fail(first.Path, "gantry tilt of %.2f° (slices step %.3f mm sideways per %.3f mm); %s",
+			math.Atan2(side, step)*180/math.Pi, side, step, noResampling)
+	}
+	return Geometry{Grid: grid(first, n, row, col, normal, step), SliceSpacing: step}, nil
+}
+
+// grid is the RAS grid of a series of slices whose first is first: voxel
+// (i, j, k) is column i, row Rows-1-j of slice k, as dcm2niix stores it
+// (rows flipped so that j runs against the column direction), and the LPS
+// axes are turned into RAS by negating x and y.
+func grid(first *dicomscan.Instance, slices int, row, col, normal [3]float64, step float64) volume.Grid {
+	rows := float64(first.Format.Rows)
+	dr, dc := first.PixelSpacing[0], first.PixelSpacing[1]
+	var a volume.Affine
+	for r := 0; r < 3; r++ {
+		a[r][0] = row[r] * dc
+		a[r][1] = -col[r] * dr
+		a[r][2] = normal[r] * step
+		a[r][3] = first.Position[r] + (rows-1)*col[r]*dr
+	}
+	a[3][3] = 1
+	for c := 0; c < 4; c++ {
+		a[0][c], a[1][c] = -a[0][c], -a[1][c]
+	}
+	return volume.Grid{Dims: [3]int{first.Format.Columns, first.Format.Rows, slices}, Affine: a}
+}
+
+// directions are the row and column direction cosines of an Image
+// Orientation (Patient), normalised, and the slice normal row × column.
+func directions(o [6]float64) (row, col, normal [3]float64, err error) {
+	row, col = [3]float64{o[0], o[1], o[2]}, [3]float64{o[3], o[4], o[5]}
+	lr, lc := math.Sqrt(dot(row, row)), math.Sqrt(dot(col, col))
+	if lr < 0.9 || lr > 1.1 || lc < 0.9 || lc > 1.1 || math.Abs(dot(row, col)) > 0.01 {
+		return row, col, normal, fmt.Errorf("Image Orientation (Patient) %v is not two unit vectors at right angles", o)
+	}
+	for a := range row {
+		row[a] /= lr
+		col[a] /= lc
+	}
+	normal = [3]float64{row[1]*col[2] - row[2]*col[1], row[2]*col[0] - row[0]*col[2], row[0]*col[1] - row[1]*col[0]}
+	ln := math.Sqrt(dot(normal, normal))
+	for a := range normal {
+		normal[a] /= ln
+	}
+	return row, col, normal, nil
+}
+
+func dot(a, b [3]float64) float64 { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func median(x []float64) float64 {
+	s := slices.Clone(x)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// fmtPos formats an Image Position (Patient) as DICOM's LPS millimetres.
+func fmtPos(p [3]float64) string { return fmt.Sprintf("(%.2f, %.2f, %.2f) mm LPS", p[0], p[1], p[2]) }

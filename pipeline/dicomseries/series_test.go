@@ -1,0 +1,228 @@
+package dicomseries
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kidney3d/pipeline/dicomscan"
+	"kidney3d/pipeline/dicomtest"
+	"kidney3d/pipeline/volume"
+)
+
+// group scans dir and groups what it finds.
+func group(t *testing.T, dir string) ([]*Series, []Dropped) {
+	t.Helper()
+	res, err := dicomscan.Scan(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Group(res.Instances)
+}
+
+func near(a, b volume.Affine, tol float64) bool {
+	for r := range a {
+		for c := range a[r] {
+			if math.Abs(a[r][c]-b[r][c]) > tol {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestAffineIsDcm2niixs checks the grid of axial, coronal, sagittal and
+// oblique stacks against the affine dcm2niix writes: columns along the
+// row direction, rows flipped (j against the column direction), slices
+// along the normal, LPS turned into RAS.
+func TestAffineIsDcm2niixs(t *testing.T) {
+	c, s := math.Cos(0.3), math.Sin(0.3)
+	for _, tc := range []struct {
+		name   string
+		orient [6]float64
+		step   [3]float64 // LPS
+		want   volume.Affine
+		codes  string
+	}{
+		{"axial, feet first in the files", [6]float64{1, 0, 0, 0, 1, 0}, [3]float64{0, 0, -2},
+			// first slice along the normal is the last written: z = 10 - 2·4 = 2
+			volume.Affine{{-0.75, 0, 0, -10}, {0, 0.5, 0, -(20 + 2*0.5)}, {0, 0, 2, 2}, {0, 0, 0, 1}}, "LAS"},
+		{"coronal", [6]float64{1, 0, 0, 0, 0, -1}, [3]float64{0, 3, 0},
+			volume.Affine{{-0.75, 0, 0, -10}, {0, 0, -3, -20}, {0, 0.5, 0, 10 - 2*0.5}, {0, 0, 0, 1}}, "LSP"},
+		{"sagittal", [6]float64{0, 1, 0, 0, 0, -1}, [3]float64{-1.5, 0, 0},
+			volume.Affine{{0, 0, 1.5, -10}, {-0.75, 0, 0, -20}, {0, 0.5, 0, 10 - 1}, {0, 0, 0, 1}}, "PSR"},
+		{"oblique about z", [6]float64{c, s, 0, -s, c, 0}, [3]float64{0, 0, 2},
+			volume.Affine{{-c * 0.75, -s * 0.5, 0, -10 + s*2*0.5}, {-s * 0.75, c * 0.5, 0, -20 - c*2*0.5}, {0, 0, 2, 10}, {0, 0, 0, 1}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := dicomtest.Default()
+			base.Orientation = tc.orient
+			base.Position = [3]float64{10, 20, 10}
+			dir := dicomtest.WriteAll(t, t.TempDir(), dicomtest.Stack(base, 5, tc.step))
+			series, _ := group(t, dir)
+			if len(series) != 1 || series[0].Err != nil {
+				t.Fatalf("series %v, err %v", len(series), series[0].Err)
+			}
+			g := series[0].Geometry.Grid
+			if g.Dims != [3]int{4, 3, 5} {
+				t.Errorf("dims %v", g.Dims)
+			}
+			if !near(g.Affine, tc.want, 1e-9) {
+				t.Errorf("affine\n%v\nwant\n%v", g.Affine, tc.want)
+			}
+			if tc.codes != "" && g.Affine.AxisCodes() != tc.codes {
+				t.Errorf("axis codes %s, want %s", g.Affine.AxisCodes(), tc.codes)
+			}
+		})
+	}
+}
+
+// TestLoadSortsFlipsAndRescales checks that voxels come out sorted along
+// the normal, rows flipped, rescaled, whatever order the files have.
+func TestLoadSortsFlipsAndRescales(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		slope      float64
+		intercept  float64
+		signed     bool
+		bitsStored int
+		words      []uint16
+		wantType   string
+		want       func(word uint16) float64
+	}{
+		{"12-bit unsigned, integral rescale", 1, -1024, false, 12, nil, "int16", func(w uint16) float64 { return float64(w) - 1024 }},
+		{"fractional slope", 0.5, -10, false, 12, nil, "float32", func(w uint16) float64 { return float64(w)*0.5 - 10 }},
+		{"16-bit signed", 1, 0, true, 16, []uint16{0xFFFF, 0x8000, 0x7FFF, 1, 2, 3, 4, 5, 6, 7, 8, 9}, "int16", func(w uint16) float64 { return float64(int16(w)) }},
+		{"12-bit signed, high bits masked", 1, 0, true, 12, []uint16{0xF800, 0x0FFF, 0x07FF, 0, 1, 2, 3, 4, 5, 6, 7, 8}, "int16",
+			func(w uint16) float64 {
+				v := int(w & 0xFFF)
+				if v >= 2048 {
+					v -= 4096
+				}
+				return float64(v)
+			}},
+		{"values beyond int16", 2, 0, false, 16, []uint16{0xFFFF, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, "float32", func(w uint16) float64 { return 2 * float64(w) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := dicomtest.Default()
+			base.Slope, base.Intercept, base.Signed, base.BitsStored, base.Words = tc.slope, tc.intercept, tc.signed, tc.bitsStored, tc.words
+			stack := dicomtest.Stack(base, 3, [3]float64{0, 0, -2}) // written head first
+			dir := dicomtest.WriteAll(t, t.TempDir(), stack)
+			series, _ := group(t, dir)
+			im, err := Load(context.Background(), series[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if im.Datatype() != tc.wantType {
+				t.Fatalf("datatype %s, want %s", im.Datatype(), tc.wantType)
+			}
+			g := im.Grid()
+			for k := 0; k < 3; k++ {
+				src := stack[2-k] // k runs up the normal: the last written slice is the lowest
+				for r := 0; r < 3; r++ {
+					for c := 0; c < 4; c++ {
+						want := tc.want(src.Words[r*4+c])
+						var got float64
+						if im.Int16 != nil {
+							got = float64(im.Int16.At(c, 2-r, k))
+						} else {
+							got = float64(im.Float32.At(c, 2-r, k))
+						}
+						if got != want {
+							t.Fatalf("voxel (%d,%d,%d) = %g, want %g", c, 2-r, k, got, want)
+						}
+					}
+				}
+			}
+			_ = g
+		})
+	}
+}
+
+// TestSeriesThatAreNotOneVolume checks each refusal names the series, the
+// file and the reason.
+func TestSeriesThatAreNotOneVolume(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func([]dicomtest.Slice) []dicomtest.Slice
+		reason string
+	}{
+		{"duplicate position", func(s []dicomtest.Slice) []dicomtest.Slice {
+			s[2].Position = s[1].Position
+			return s
+		}, "duplicate slice position"},
+		{"missing slice", func(s []dicomtest.Slice) []dicomtest.Slice { return append(s[:2], s[3:]...) }, "missing slice(s) between (0.00, 0.00, 2.00) mm LPS and (0.00, 0.00, 6.00) mm LPS"},
+		{"unequal spacing", func(s []dicomtest.Slice) []dicomtest.Slice {
+			s[4].Position[2] += 0.5
+			return s
+		}, "unequal slice spacing"},
+		{"gantry tilt", func(s []dicomtest.Slice) []dicomtest.Slice {
+			for k := range s {
+				s[k].Position[1] += 0.4 * float64(k)
+			}
+			return s
+		}, "gantry tilt of 11.31°"},
+		{"mixed sizes", func(s []dicomtest.Slice) []dicomtest.Slice {
+			s[3].Rows, s[3].Words = 2, s[3].Words[:8]
+			return s
+		}, "mixed sizes"},
+		{"no position", func(s []dicomtest.Slice) []dicomtest.Slice {
+			s[1].Omit = []string{"ImagePositionPatient"}
+			return s
+		}, "geometry is unknown"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stack := tc.change(dicomtest.Stack(dicomtest.Default(), 6, [3]float64{0, 0, 2}))
+			dir := dicomtest.WriteAll(t, t.TempDir(), stack)
+			series, _ := group(t, dir)
+			if len(series) != 1 {
+				t.Fatalf("%d series", len(series))
+			}
+			var se *SeriesError
+			if !errors.As(series[0].Err, &se) || !strings.Contains(se.Error(), tc.reason) || se.Series != "1.2.3.4" || !strings.HasPrefix(se.File, dir) {
+				t.Fatalf("error %v, want a *SeriesError of series 1.2.3.4 naming a file and %q", series[0].Err, tc.reason)
+			}
+			if _, err := Load(context.Background(), series[0]); err == nil {
+				t.Error("Load of a refused series succeeded")
+			}
+		})
+	}
+}
+
+// TestGroupSplitsAndDrops checks splitting by UID, orientation and
+// acquisition, and that scouts are dropped.
+func TestGroupSplitsAndDrops(t *testing.T) {
+	dir := t.TempDir()
+	a := dicomtest.Default()
+	dicomtest.WriteAll(t, filepath.Join(dir, "a"), dicomtest.Stack(a, 4, [3]float64{0, 0, 2}))
+	b := dicomtest.Default()
+	b.SeriesUID, b.SeriesNum = "1.2.3.5", 2
+	dicomtest.WriteAll(t, filepath.Join(dir, "b1"), dicomtest.Stack(b, 4, [3]float64{0, 0, 2}))
+	b.Acquisition = 2
+	b.SOPUID = "x"
+	dicomtest.WriteAll(t, filepath.Join(dir, "b2"), dicomtest.Stack(b, 4, [3]float64{0, 0, 2}))
+	b.Acquisition, b.Orientation = 1, [6]float64{1, 0, 0, 0, 0, -1}
+	dicomtest.WriteAll(t, filepath.Join(dir, "b3"), dicomtest.Stack(b, 3, [3]float64{0, 2, 0}))
+	scout := dicomtest.Default()
+	scout.ImageType = `ORIGINAL\PRIMARY\LOCALIZER`
+	scout.SeriesUID = "1.2.3.9"
+	dicomtest.WriteAll(t, filepath.Join(dir, "scout"), []dicomtest.Slice{scout})
+	series, dropped := group(t, dir)
+	var ids []string
+	for _, s := range series {
+		if s.Err != nil {
+			t.Errorf("%s: %v", s.ID, s.Err)
+		}
+		ids = append(ids, s.ID+"="+s.Split)
+	}
+	want := "1.2.3.4= 1.2.3.5#1=orientation, acquisition 1 1.2.3.5#2=orientation, acquisition 2 1.2.3.5#3=orientation"
+	if got := strings.Join(ids, " "); got != want {
+		t.Errorf("series %q, want %q", got, want)
+	}
+	if len(dropped) != 1 || dropped[0].Reason != "localizer (scout)" {
+		t.Errorf("dropped %+v", dropped)
+	}
+}
