@@ -38,7 +38,7 @@ GLTF_VALIDATOR_VERSION := 2.0.0-dev.3.10
 GLTF_VALIDATOR := $(DEPS)/npm/node_modules/gltf-validator/package.json
 
 DEMO_CASE := demo-case
-FUZZTIME ?= 8s
+FUZZTIME ?= 5s
 
 .PHONY: all deps deps-build deps-test deps-bench deps-gpu build cross run test vet fuzz bench demo-models clean
 

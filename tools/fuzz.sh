@@ -9,7 +9,7 @@
 # twice, fails.
 set -euo pipefail
 GO=${GO:-go}
-FUZZTIME=${FUZZTIME:-8s}
+FUZZTIME=${FUZZTIME:-5s}
 FUZZFLAGS=${FUZZFLAGS:--fuzzminimizetime=0}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
