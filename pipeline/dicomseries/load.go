@@ -35,12 +35,14 @@ func (im *Image) Datatype() string {
 	return "float32"
 }
 
-// Save writes the image as NIfTI, atomically (volume.Save).
+// Save writes the image as NIfTI, atomically, at the fastest gzip level
+// (volume.SaveFast): compressing is most of an import's time, and level 1
+// takes half as long as the default for files about 6% larger.
 func (im *Image) Save(path string, opts ...atomicfile.Option) error {
 	if im.Int16 != nil {
-		return volume.Save(path, im.Int16, opts...)
+		return volume.SaveFast(path, im.Int16, opts...)
 	}
-	return volume.Save(path, im.Float32, opts...)
+	return volume.SaveFast(path, im.Float32, opts...)
 }
 
 // Load reads the pixels of a series that has no Err, decoding slices in
