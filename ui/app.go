@@ -31,6 +31,9 @@ type Options struct {
 	// RunPipeline runs the pipeline for the Run button; nil runs it in
 	// this process (caserun.Run).
 	RunPipeline RunFunc
+	// Import writes a DICOM import's case (File → Import DICOM…); nil
+	// imports in this process (dicomimport.Import).
+	Import ImportFunc
 }
 
 // Run opens the app and returns when its window is closed (or, with
@@ -78,17 +81,18 @@ func rememberCase(p fyne.Preferences, dir string) bool {
 	return true
 }
 
-// chooseFolder asks for a case folder with the platform's native dialog
+// chooseFolder asks for a folder (a case, a DICOM study…), under title,
+// with the platform's native dialog
 // (GTK is initialised there, on first use), falling back to Fyne's own when
 // there is none. It must run on the UI goroutine (menu and button actions
 // do); the native dialog blocks it while open; chosen is not called on
 // cancel.
-func chooseFolder(w fyne.Window, chosen func(dir string)) {
+func chooseFolder(w fyne.Window, title string, chosen func(dir string)) {
 	start := ""
 	if rec := recentCases(fyne.CurrentApp().Preferences()); len(rec) > 0 {
 		start = filepath.Dir(rec[0])
 	}
-	dir, err := folderdlg.Choose("Open a case folder", start)
+	dir, err := folderdlg.Choose(title, start)
 	switch {
 	case err == nil:
 		chosen(dir)

@@ -18,7 +18,7 @@ func TestChooseFolderFallsBackToFyneDialog(t *testing.T) {
 	w := test.NewWindow(nil)
 	defer w.Close()
 	w.Resize(fyne.NewSize(800, 600))
-	chooseFolder(w, func(dir string) { t.Errorf("chose %s with no dialog answered", dir) })
+	chooseFolder(w, "Open a case folder", func(dir string) { t.Errorf("chose %s with no dialog answered", dir) })
 	if top := w.Canvas().Overlays().Top(); top == nil {
 		t.Fatal("no folder dialog shown")
 	}

@@ -26,21 +26,22 @@ import (
 // side, the structures and pipeline panels in tabs beside them, and the
 // File menu with Open and recent cases.
 type CaseWindow struct {
-	app     fyne.App
-	win     fyne.Window
-	opts    Options
-	slices  *SlicePanel
-	model   *ModelView
-	structs *StructuresPanel
-	pipe    *PipelinePanel
-	pick    *widget.Label
-	stale   *StaleBanner
-	notice  *Banner          // not for clinical use, or the truth of a demo case
-	hsplit  *container.Split // views | tabs
-	vsplit  *container.Split // slices over the 3D view
-	title   string
-	gen     int   // increments per case load; stale loads are dropped
-	err     error // what made a screenshot run fail
+	app      fyne.App
+	win      fyne.Window
+	opts     Options
+	slices   *SlicePanel
+	model    *ModelView
+	structs  *StructuresPanel
+	pipe     *PipelinePanel
+	importer *ImportPanel // the import dialog last shown
+	pick     *widget.Label
+	stale    *StaleBanner
+	notice   *Banner          // not for clinical use, or the truth of a demo case
+	hsplit   *container.Split // views | tabs
+	vsplit   *container.Split // slices over the 3D view
+	title    string
+	gen      int   // increments per case load; stale loads are dropped
+	err      error // what made a screenshot run fail
 
 	caseShown  bool // a case is opening or open, so a screenshot waits for its images
 	modelShown bool
@@ -108,9 +109,10 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	return cw
 }
 
-// menu is the File menu: Open, the recent cases and Quit.
+// menu is the File menu: Open, Import DICOM, the recent cases and Quit.
 func (cw *CaseWindow) menu() *fyne.MainMenu {
-	open := fyne.NewMenuItem("Open case…", func() { chooseFolder(cw.win, cw.Open) })
+	open := fyne.NewMenuItem("Open case…", func() { chooseFolder(cw.win, "Open a case folder", cw.Open) })
+	imp := fyne.NewMenuItem("Import DICOM…", func() { chooseFolder(cw.win, "Choose a DICOM folder to import", cw.ImportDICOM) })
 	recent := fyne.NewMenuItem("Recent cases", nil)
 	for _, dir := range recentCases(cw.app.Preferences()) {
 		recent.ChildMenu = fyne.NewMenu("", append(recentItems(recent), fyne.NewMenuItem(dir, func() { cw.Open(dir) }))...)
@@ -118,7 +120,13 @@ func (cw *CaseWindow) menu() *fyne.MainMenu {
 	if recent.ChildMenu == nil {
 		recent.Disabled = true
 	}
-	return fyne.NewMainMenu(fyne.NewMenu("File", open, recent))
+	return fyne.NewMainMenu(fyne.NewMenu("File", open, imp, recent))
+}
+
+// ImportDICOM shows the import dialog for a DICOM folder (or DICOMDIR
+// file); the case it writes opens in this window.
+func (cw *CaseWindow) ImportDICOM(source string) {
+	cw.importer = showImportDialog(cw.win, source, cw.opts.Import, cw.Open)
 }
 
 // recentItems are the items already in a submenu.

@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"kidney3d/pipeline/ctphase"
+	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/dicomimport"
+)
+
+// demoDICOM writes the small demo study of seed as DICOM (as `kidney3d
+// demo --format dicom` does) and returns its folder.
+func demoDICOM(t *testing.T, seed int64) string {
+	t.Helper()
+	start := time.Now()
+	c, err := demo.Generate(demo.Options{Seed: seed, Size: demo.Small})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := demo.WriteDICOM(dir, c); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("demo DICOM study of seed %d written in %.2f s", seed, time.Since(start).Seconds())
+	return filepath.Join(dir, demo.DICOMDir)
+}
+
+// waitIdle waits until the panel's listing or import has ended and its
+// outcome is shown.
+func waitIdle(t *testing.T, p *ImportPanel) {
+	t.Helper()
+	var done <-chan struct{}
+	fyne.DoAndWait(func() { done = p.Done() })
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the import panel was still busy after a minute")
+	}
+}
+
+// importState is what the panel shows: the phase of each series, whether
+// Import is enabled, why not, and the status line.
+func importState(p *ImportPanel) (phases []string, enabled bool, message, status string) {
+	fyne.DoAndWait(func() {
+		for _, s := range p.selects {
+			phases = append(phases, s.Selected)
+		}
+		enabled, message, status = !p.importBtn.Disabled(), p.Message(), p.status.Text
+	})
+	return
+}
+
+// TestImportDICOMOpensTheCase goes through File → Import DICOM… on the
+// small demo study: the series table with the phases guessed, a duplicate
+// phase disabling Import, a case folder inside the source refused, then
+// the import of A and P (D set to none) into the suggested sibling folder
+// and the case opened in the window.
+func TestImportDICOMOpensTheCase(t *testing.T) {
+	a := test.NewTempApp(t)
+	src := demoDICOM(t, 1)
+	var cw *CaseWindow
+	fyne.DoAndWait(func() { cw = NewCaseWindow(a, Options{Size: fyne.NewSize(1400, 900)}) })
+	start := time.Now()
+	fyne.DoAndWait(func() { cw.ImportDICOM(src) })
+	p := cw.importer
+	waitIdle(t, p)
+	t.Logf("listed in %.2f s", time.Since(start).Seconds())
+
+	phases, enabled, msg, status := importState(p)
+	if got := strings.Join(phases, ","); got != "A,P,D" || !enabled || msg != "" {
+		t.Fatalf("after listing: phases %s, Import enabled %v, message %q (status %q); want A,P,D preset from the guesses, enabled", got, enabled, msg, status)
+	}
+	rows := p.listing.Series
+	for i, want := range []string{"2", "3", "4"} {
+		if got := seriesCell(rows[i], 1); got != want {
+			t.Errorf("row %d: series number %s, want %s", i, got, want)
+		}
+		if rows[i].Slices == 0 || seriesCell(rows[i], 9) == "" || !strings.HasPrefix(seriesCell(rows[i], 8), phases[i]+" ") {
+			t.Errorf("row %d: %d slices, guess %q, why %q", i, rows[i].Slices, seriesCell(rows[i], 8), seriesCell(rows[i], 9))
+		}
+	}
+	var dropped string
+	fyne.DoAndWait(func() { dropped = p.dropped.Text })
+	if !strings.Contains(dropped, "Topogram") {
+		t.Errorf("left-out series: %q, want the scout named", dropped)
+	}
+
+	// Two series set to A: Import is disabled and the dialog says why.
+	fyne.DoAndWait(func() { p.selects[1].SetSelected("A") })
+	if _, enabled, msg, _ := importState(p); enabled || !strings.Contains(msg, "A is set for series 2 and 3") {
+		t.Errorf("A twice: Import enabled %v, message %q; want disabled, naming series 2 and 3", enabled, msg)
+	}
+	fyne.DoAndWait(func() { p.selects[1].SetSelected("P"); p.selects[2].SetSelected(noPhase) })
+	if _, enabled, msg, _ := importState(p); !enabled || msg != "" {
+		t.Fatalf("A, P, none: Import enabled %v, message %q", enabled, msg)
+	}
+
+	// A case folder inside the source is refused, and nothing is written.
+	inside := filepath.Join(src, "case")
+	fyne.DoAndWait(func() { p.out.SetText(inside); p.Import() })
+	waitIdle(t, p)
+	if _, _, _, status := importState(p); !strings.Contains(status, "inside the source") {
+		t.Errorf("case folder inside the source: status %q", status)
+	}
+	if _, err := os.Stat(inside); err == nil {
+		t.Errorf("%s was written", inside)
+	}
+
+	out := DefaultCaseFolder(src)
+	if out != filepath.Join(filepath.Dir(src), "dicom-case") {
+		t.Fatalf("suggested case folder %s", out)
+	}
+	start = time.Now()
+	fyne.DoAndWait(func() { p.out.SetText(out); p.Import() })
+	waitIdle(t, p)
+	t.Logf("imported in %.2f s", time.Since(start).Seconds())
+	if _, _, _, status := importState(p); !strings.HasPrefix(status, "imported 2 phase(s)") {
+		t.Fatalf("after Import: status %q", status)
+	}
+	waitShown(t, cw, "dicom-case")
+	for _, f := range []string{"input/A.nii.gz", "input/P.nii.gz", "case.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "input/D.nii.gz")); err == nil {
+		t.Error("D was imported though set to none")
+	}
+	var rec dicomimport.Record
+	if b, err := os.ReadFile(filepath.Join(out, "case.json")); err != nil || json.Unmarshal(b, &rec) != nil {
+		t.Fatalf("case.json: %v", err)
+	}
+	if rec.Phases["A"].SeriesID != rows[0].ID || rec.Phases["P"].SeriesID != rows[1].ID {
+		t.Errorf("case.json phases %+v, want A from %s and P from %s", rec.Phases, rows[0].ID, rows[1].ID)
+	}
+}
+
+// fakeListing is a study of four series, one of them not importable, two
+// guessed A, and a scout left out.
+func fakeListing() *dicomimport.Listing {
+	row := func(n int, desc, phase string, conf float64, why string) dicomimport.Row {
+		return dicomimport.Row{ID: "2.25.7." + string(rune('0'+n)), Number: n, Description: desc, Modality: "CT", Slices: 120,
+			Dims: [3]int{512, 512, 120}, Spacing: [3]float64{0.78, 0.78, 2.5}, Thickness: 2.5, Time: "101535",
+			Guess: ctphase.Guess{Phase: phase, Confidence: conf, Reasons: []string{why}}}
+	}
+	broken := row(5, "Delayed 5.0", "D", 0.9, `description "Delayed 5.0" says delayed`)
+	broken.Problem = "a slice is missing between z = 10.0 and z = 15.0 mm"
+	broken.Spacing = [3]float64{}
+	return &dicomimport.Listing{Files: 362, Series: []dicomimport.Row{
+		row(2, "Arterial 1.0 B30f", "A", 0.9, `description "Arterial 1.0 B30f" says arterial`),
+		row(3, "Arterial 5.0 B30f", "A", 0.9, `description "Arterial 5.0 B30f" says arterial`),
+		row(4, "Venous 1.0", "P", 0.9, `description "Venous 1.0" says portal venous`),
+		broken,
+	}, Dropped: []dicomimport.Dropped{{SeriesUID: "2.25.7.1", Description: "Topogram 0.6 T20s", Files: 1, Reason: "localizer (scout)"}}}
+}
+
+// TestImportDialog renders the dialog's panel for a study with two series
+// guessed A (both preset, so Import waits for one to be changed), a series
+// that cannot be imported and a scout, as markup and as a picture.
+func TestImportDialog(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewWindow(nil)
+	defer w.Close()
+	p := NewImportPanel(w, "/data/study", nil)
+	p.list = func(context.Context, []string) (*dicomimport.Listing, error) { return fakeListing(), nil }
+	w.SetContent(p.Content())
+	w.Resize(fyne.NewSize(1320, 560))
+	p.Start()
+	waitIdle(t, p)
+	phases, enabled, msg, _ := importState(p)
+	if strings.Join(phases, ",") != "A,A,P,none" || enabled || !strings.Contains(msg, "A is set for series 2 and 3") {
+		t.Fatalf("phases %v, Import enabled %v, message %q", phases, enabled, msg)
+	}
+	if !p.selects[3].Disabled() {
+		t.Error("the series that cannot be imported has an enabled phase selector")
+	}
+	p.status.SetText("4 series listed") // without the time it took
+	p.table.Select(widget.TableCellID{Row: 0, Col: 9})
+	test.AssertRendersToMarkup(t, "import_dialog.xml", w.Canvas())
+	test.AssertImageMatches(t, "import_dialog.png", w.Canvas().Capture())
+	p.selects[1].SetSelected(noPhase)
+	if p.Message() != "" || p.importBtn.Disabled() {
+		t.Errorf("one A: message %q, Import disabled %v", p.Message(), p.importBtn.Disabled())
+	}
+}
+
+// TestImportPanelCancel cancels an import under way: the panel says
+// nothing was written, and no case opens.
+func TestImportPanelCancel(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewWindow(nil)
+	defer w.Close()
+	started := make(chan struct{})
+	p := NewImportPanel(w, "/data/study", func(ctx context.Context, _ dicomimport.Options) (*dicomimport.Record, error) {
+		close(started)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	p.list = func(context.Context, []string) (*dicomimport.Listing, error) { return fakeListing(), nil }
+	p.OnImported = func(dir string) { t.Errorf("opened %s after a cancelled import", dir) }
+	w.SetContent(p.Content())
+	p.Start()
+	waitIdle(t, p)
+	fyne.DoAndWait(func() { p.selects[1].SetSelected(noPhase) })
+	test.Tap(p.importBtn)
+	<-started
+	fyne.DoAndWait(func() {
+		if p.cancelBtn.Disabled() {
+			t.Error("Cancel is disabled during the import")
+		}
+	})
+	test.Tap(p.cancelBtn)
+	waitIdle(t, p)
+	if _, enabled, _, status := importState(p); status != "import cancelled: nothing was written" || !enabled {
+		t.Errorf("after Cancel: status %q, Import enabled %v", status, enabled)
+	}
+}
