@@ -19,6 +19,7 @@ import (
 
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/caserun"
+	"kidney3d/pipeline/dicomimport"
 	"kidney3d/render/footer"
 )
 
@@ -92,6 +93,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	banners := container.NewVBox(cw.stale.Content(), cw.notice.Content())
 	cw.win.SetContent(container.NewBorder(banners, nil, nil, nil, cw.hsplit))
 	cw.win.SetMainMenu(cw.menu())
+	cw.win.SetOnDropped(cw.dropped)
 	cw.win.SetCloseIntercept(cw.close)
 	size := opts.Size
 	if size.IsZero() {
@@ -127,6 +129,26 @@ func (cw *CaseWindow) menu() *fyne.MainMenu {
 // file); the case it writes opens in this window.
 func (cw *CaseWindow) ImportDICOM(source string) {
 	cw.importer = showImportDialog(cw.win, source, cw.opts.Import, cw.Open)
+}
+
+// dropped opens a case folder dropped on the window, or shows the import
+// dialog for a DICOM folder, DICOMDIR or DICOM file (sniffed off the UI
+// goroutine).
+func (cw *CaseWindow) dropped(_ fyne.Position, uris []fyne.URI) {
+	if len(uris) == 0 || uris[0].Scheme() != "file" {
+		return
+	}
+	path := uris[0].Path()
+	go func() {
+		dicom := dicomimport.CheckCaseNotDICOM(path) != nil
+		fyne.Do(func() {
+			if dicom {
+				cw.ImportDICOM(path)
+				return
+			}
+			cw.Open(path)
+		})
+	}()
 }
 
 // recentItems are the items already in a submenu.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -74,7 +75,8 @@ func TestImportDICOMOpensTheCase(t *testing.T) {
 	fyne.DoAndWait(func() { cw.ImportDICOM(src) })
 	p := cw.importer
 	waitIdle(t, p)
-	t.Logf("listed in %.2f s", time.Since(start).Seconds())
+	took := time.Since(start)
+	t.Logf("listed %d series (first %s, %d slices) in %.2f s", len(p.listing.Series), seriesCell(p.listing.Series[0], 4), p.listing.Series[0].Slices, took.Seconds())
 
 	phases, enabled, msg, status := importState(p)
 	if got := strings.Join(phases, ","); got != "A,P,D" || !enabled || msg != "" {
@@ -223,5 +225,26 @@ func TestImportPanelCancel(t *testing.T) {
 	waitIdle(t, p)
 	if _, enabled, _, status := importState(p); status != "import cancelled: nothing was written" || !enabled {
 		t.Errorf("after Cancel: status %q, Import enabled %v", status, enabled)
+	}
+}
+
+// TestDropDICOMFolderShowsImport drops the demo study's folder on the case
+// window: the import dialog lists its series.
+func TestDropDICOMFolderShowsImport(t *testing.T) {
+	a := test.NewTempApp(t)
+	src := demoDICOM(t, 2)
+	var cw *CaseWindow
+	fyne.DoAndWait(func() { cw = NewCaseWindow(a, Options{Size: fyne.NewSize(1400, 900)}) })
+	cw.dropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(src)})
+	var p *ImportPanel
+	for deadline := time.Now().Add(10 * time.Second); p == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		fyne.DoAndWait(func() { p = cw.importer })
+	}
+	if p == nil {
+		t.Fatal("dropping a DICOM folder showed no import dialog")
+	}
+	waitIdle(t, p)
+	if phases, _, _, status := importState(p); strings.Join(phases, ",") != "A,P,D" {
+		t.Errorf("dropped study: phases %v (status %q), want A,P,D", phases, status)
 	}
 }
