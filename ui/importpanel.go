@@ -203,6 +203,11 @@ func (p *ImportPanel) listed(l *dicomimport.Listing, err error, took time.Durati
 		p.dropped.SetText(droppedText(l))
 		p.table.Refresh()
 	}
+	if errors.Is(err, context.Canceled) {
+		p.status.SetText("listing cancelled")
+		p.check()
+		return
+	}
 	if err != nil {
 		p.status.SetText(fmt.Sprintf("cannot list %s: %v", p.source, err))
 		p.check()
@@ -262,12 +267,12 @@ func (p *ImportPanel) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		c.Objects = []fyne.CanvasObject{l}
 		c.Refresh()
 	}
-	l.SetText(seriesCell(p.listing.Series[id.Row], id.Col))
+	l.SetText(seriesCell(p.listing.Series[id.Row], importColumns[id.Col].title))
 }
 
-// seriesCell is the text of a series' column col (from 1).
-func seriesCell(r dicomimport.Row, col int) string {
-	switch importColumns[col].title {
+// seriesCell is the text of a series' column, by its title.
+func seriesCell(r dicomimport.Row, column string) string {
+	switch column {
 	case "No":
 		return fmt.Sprint(r.Number)
 	case "Description":
@@ -313,7 +318,7 @@ func (p *ImportPanel) showDetail(id widget.TableCellID) {
 		return
 	}
 	r := p.listing.Series[id.Row]
-	p.detail.SetText(fmt.Sprintf("Series %d %q (%s), guess %s: %s", r.Number, r.Description, r.ID, seriesCell(r, 8), seriesCell(r, 9)))
+	p.detail.SetText(fmt.Sprintf("Series %d %q (%s), guess %s: %s", r.Number, r.Description, r.ID, seriesCell(r, "Guess"), seriesCell(r, "Why")))
 }
 
 // Phases maps each phase chosen to the ID of its series.

@@ -76,7 +76,7 @@ func TestImportDICOMOpensTheCase(t *testing.T) {
 	p := cw.importer
 	waitIdle(t, p)
 	took := time.Since(start)
-	t.Logf("listed %d series (first %s, %d slices) in %.2f s", len(p.listing.Series), seriesCell(p.listing.Series[0], 4), p.listing.Series[0].Slices, took.Seconds())
+	t.Logf("listed %d series (first %s, %d slices) in %.2f s", len(p.listing.Series), seriesCell(p.listing.Series[0], "Dims"), p.listing.Series[0].Slices, took.Seconds())
 
 	phases, enabled, msg, status := importState(p)
 	if got := strings.Join(phases, ","); got != "A,P,D" || !enabled || msg != "" {
@@ -84,11 +84,11 @@ func TestImportDICOMOpensTheCase(t *testing.T) {
 	}
 	rows := p.listing.Series
 	for i, want := range []string{"2", "3", "4"} {
-		if got := seriesCell(rows[i], 1); got != want {
+		if got := seriesCell(rows[i], "No"); got != want {
 			t.Errorf("row %d: series number %s, want %s", i, got, want)
 		}
-		if rows[i].Slices == 0 || seriesCell(rows[i], 9) == "" || !strings.HasPrefix(seriesCell(rows[i], 8), phases[i]+" ") {
-			t.Errorf("row %d: %d slices, guess %q, why %q", i, rows[i].Slices, seriesCell(rows[i], 8), seriesCell(rows[i], 9))
+		if rows[i].Slices == 0 || seriesCell(rows[i], "Why") == "" || !strings.HasPrefix(seriesCell(rows[i], "Guess"), phases[i]+" ") {
+			t.Errorf("row %d: %d slices, guess %q, why %q", i, rows[i].Slices, seriesCell(rows[i], "Guess"), seriesCell(rows[i], "Why"))
 		}
 	}
 	var dropped string
@@ -117,6 +117,14 @@ func TestImportDICOMOpensTheCase(t *testing.T) {
 	if _, err := os.Stat(inside); err == nil {
 		t.Errorf("%s was written", inside)
 	}
+	fyne.DoAndWait(func() {
+		// The import dialog, and over it the error's.
+		if o := cw.win.Canvas().Overlays(); len(o.List()) != 2 {
+			t.Errorf("%d overlays after the refused import, want the import dialog and an error dialog", len(o.List()))
+		} else {
+			o.Remove(o.Top())
+		}
+	})
 
 	out := DefaultCaseFolder(src)
 	if out != filepath.Join(filepath.Dir(src), "dicom-case") {
@@ -246,5 +254,29 @@ func TestDropDICOMFolderShowsImport(t *testing.T) {
 	waitIdle(t, p)
 	if phases, _, _, status := importState(p); strings.Join(phases, ",") != "A,P,D" {
 		t.Errorf("dropped study: phases %v (status %q), want A,P,D", phases, status)
+	}
+}
+
+// TestImportPanelCancelListing cancels the listing of a source: the panel
+// says so, with no error dialog, and Import stays disabled.
+func TestImportPanelCancelListing(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewWindow(nil)
+	defer w.Close()
+	w.Resize(fyne.NewSize(800, 500))
+	p := NewImportPanel(w, "/data/study", nil)
+	p.list = func(ctx context.Context, _ []string) (*dicomimport.Listing, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	w.SetContent(p.Content())
+	p.Start()
+	test.Tap(p.cancelBtn)
+	waitIdle(t, p)
+	if _, enabled, _, status := importState(p); status != "listing cancelled" || enabled {
+		t.Errorf("after Cancel: status %q, Import enabled %v", status, enabled)
+	}
+	if top := w.Canvas().Overlays().Top(); top != nil {
+		t.Error("a dialog is shown after cancelling the listing")
 	}
 }
