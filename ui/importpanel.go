@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"maps"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -36,9 +38,12 @@ var importColumns = []struct {
 	title string
 	width float32
 }{
-	{"Phase", 96}, {"No", 44}, {"Description", 210}, {"Slices", 60}, {"Dims", 124},
+	{"Phase", 96}, {"Image", thumbPx + 8}, {"No", 44}, {"Description", 210}, {"Slices", 60}, {"Dims", 124},
 	{"Spacing mm", 130}, {"Thick", 56}, {"Time", 80}, {"Guess", 70}, {"Why", 400},
 }
+
+// thumbPx is the size of a series' thumbnail in the table.
+const thumbPx = 48
 
 // ImportPanel is File → Import DICOM…: the series of a DICOM source with
 // their phase guesses, a phase selector per series, the case folder to
@@ -55,6 +60,9 @@ type ImportPanel struct {
 
 	listing *dicomimport.Listing
 	selects []*widget.Select // per series, the phase chosen
+	thumbs  []image.Image    // per series, its middle slice once read; nil before
+	// stopThumbs ends the reading of thumbnails (the panel closed).
+	stopThumbs context.CancelFunc
 
 	title     *widget.Label
 	table     *widget.Table
@@ -201,7 +209,12 @@ func (p *ImportPanel) listed(l *dicomimport.Listing, err error, took time.Durati
 			p.selects[i] = s
 		}
 		p.dropped.SetText(droppedText(l))
+		p.thumbs = make([]image.Image, len(l.Series))
+		for i := range l.Series {
+			p.table.SetRowHeight(i, thumbPx+8)
+		}
 		p.table.Refresh()
+		p.readThumbnails(l)
 	}
 	if errors.Is(err, context.Canceled) {
 		p.status.SetText("listing cancelled")
@@ -216,6 +229,32 @@ func (p *ImportPanel) listed(l *dicomimport.Listing, err error, took time.Durati
 	}
 	p.status.SetText(fmt.Sprintf("%d series listed in %.1f s: set the phase of each series to import, then Import", len(l.Series), took.Seconds()))
 	p.check()
+}
+
+// readThumbnails reads the middle slice of each series of l, one after
+// the other off the UI goroutine, and shows each as it comes; a series
+// whose slice cannot be read keeps an empty cell (its row says why it
+// cannot be imported, if that is the reason).
+func (p *ImportPanel) readThumbnails(l *dicomimport.Listing) {
+	ctx, stop := context.WithCancel(context.Background())
+	p.stopThumbs = stop
+	go func() {
+		for i := range l.Series {
+			if ctx.Err() != nil {
+				return
+			}
+			img, err := l.Thumbnail(i, thumbPx)
+			if err != nil {
+				continue
+			}
+			fyne.Do(func() {
+				if p.listing == l {
+					p.thumbs[i] = img
+					p.table.RefreshItem(widget.TableCellID{Row: i, Col: 1})
+				}
+			})
+		}
+	}()
 }
 
 // droppedText lists what the listing skipped.
@@ -258,6 +297,21 @@ func (p *ImportPanel) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		if len(c.Objects) != 1 || c.Objects[0] != p.selects[id.Row] {
 			c.Objects = []fyne.CanvasObject{p.selects[id.Row]}
 			c.Refresh()
+		}
+		return
+	}
+	if importColumns[id.Col].title == "Image" {
+		img, ok := c.Objects[0].(*canvas.Image)
+		if !ok {
+			img = canvas.NewImageFromImage(nil)
+			img.FillMode = canvas.ImageFillContain
+			img.ScaleMode = canvas.ImageScaleSmooth
+			c.Objects = []fyne.CanvasObject{img}
+			c.Refresh()
+		}
+		if img.Image != p.thumbs[id.Row] {
+			img.Image = p.thumbs[id.Row]
+			img.Refresh()
 		}
 		return
 	}
@@ -491,6 +545,9 @@ func (p *ImportPanel) Cancel() {
 // Close cancels what is under way and calls OnClose.
 func (p *ImportPanel) Close() {
 	p.Cancel()
+	if p.stopThumbs != nil {
+		p.stopThumbs()
+	}
 	if p.OnClose != nil {
 		p.OnClose()
 	}

@@ -96,6 +96,23 @@ func TestImportDICOMOpensTheCase(t *testing.T) {
 	if !strings.Contains(dropped, "Topogram") {
 		t.Errorf("left-out series: %q, want the scout named", dropped)
 	}
+	// Each series' middle slice arrives as a thumbnail in the table.
+	thumbs := func() (n int) {
+		fyne.DoAndWait(func() {
+			for _, img := range p.thumbs {
+				if img != nil && img.Bounds().Dx() == thumbPx {
+					n++
+				}
+			}
+		})
+		return n
+	}
+	for start := time.Now(); thumbs() < len(rows) && time.Since(start) < 20*time.Second; {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := thumbs(); n != len(rows) {
+		t.Errorf("%d of %d series have a %d-pixel thumbnail", n, len(rows), thumbPx)
+	}
 
 	// Two series set to A: Import is disabled and the dialog says why.
 	fyne.DoAndWait(func() { p.selects[1].SetSelected("A") })
