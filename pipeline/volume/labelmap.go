@@ -17,7 +17,9 @@ func LoadLabelMap(path string) (*Volume[uint8], error) {
 		return nil, err
 	}
 	_, isBytes := img.Data.([]uint8)
-	if _, _, scaled := img.Slope(); !isBytes || scaled {
+	// Bytes stored with no scaling, or the identity (slope 1, inter 0, as
+	// most writers store), are the labels as they are.
+	if slope, inter, scaled := img.Slope(); !isBytes || scaled && (slope != 1 || inter != 0) {
 		n := img.Header.Shape()
 		var bad atomic.Int64
 		bad.Store(-1)

@@ -20,6 +20,14 @@ func writeLabels[T Voxel](t *testing.T, scale float64) string {
 	return path
 }
 
+// scaledBytes writes writeLabels' map as bytes with scl_slope slope.
+func scaledBytes(t *testing.T, slope float64) string {
+	g := Grid{Dims: [3]int{20, 16, 12}, Affine: Identity}
+	data := make([]uint8, g.Len())
+	data[g.Index(6, 7, 6)], data[g.Index(18, 2, 10)] = 1, 200
+	return saveStored(t, g, data, slope, 0)
+}
+
 func TestLoadLabelMap(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -31,6 +39,8 @@ func TestLoadLabelMap(t *testing.T) {
 		{"values above 255", writeLabels[int16](t, 2), "not a label map"},
 		{"fractions", writeLabels[float32](t, 0.5), "not a label map"},
 		{"missing file", filepath.Join(t.TempDir(), "none.nii.gz"), "none.nii.gz"},
+		{"bytes scaled by 2", scaledBytes(t, 2), "not a label map"},
+		{"bytes scaled by the identity", scaledBytes(t, 1), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := LoadLabelMap(tc.path)
