@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/volume"
@@ -99,6 +101,22 @@ func TestAnySubsetOfPhases(t *testing.T) {
 			kidney, _ := rep.Structure("kidney_left")
 			if kidney.Provenance.Source != measure.FromModel || strings.Join(kidney.Provenance.Phases, "") != tc.kidneyFrom {
 				t.Errorf("phases %s: kidney_left provenance %+v, want a model on %s", tc.phases, kidney.Provenance, tc.kidneyFrom)
+			}
+			// The tumour's provenance carries its model's validation Dice
+			// for the phases fed, and the summary calls out a weak one.
+			tumour, _ := rep.Structure("tumor")
+			if p := tumour.Provenance; p.Model != nil {
+				pkg, err := modelpkg.Load(filepath.Join("assets", "models", p.Model.Name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, ok := pkg.Manifest.ValidationDice(p.Phases)["tumor"]
+				switch {
+				case !ok || p.ValidationDice == nil || *p.ValidationDice != want:
+					t.Errorf("phases %s: tumour validation Dice %v, want %g from %s's model.json", tc.phases, p.ValidationDice, want, p.Model.Name)
+				case want < measure.WeakDice && !strings.Contains(stdout, fmt.Sprintf("weak model: tumor: Dice %.2f", want)):
+					t.Errorf("phases %s: run's summary does not call the tumour's model weak (Dice %.2f):\n%s", tc.phases, want, stdout)
+				}
 			}
 			reasons := map[string]string{}
 			for _, s := range rep.Skipped {

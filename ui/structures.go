@@ -93,9 +93,16 @@ func (p *StructuresPanel) SetStructures(rows []Structure) {
 
 // SetNotMade lists, after the structures, what the run could not make and
 // why (measure.Report.NotMade); call it after SetStructures.
-func (p *StructuresPanel) SetNotMade(lines []string) {
+func (p *StructuresPanel) SetNotMade(lines []string) { p.addWarnings("Not made: ", lines) }
+
+// SetWeakModels lists, after the structures, those made by a model that
+// did poorly on its own validation cases (measure.Report.WeakValidation).
+func (p *StructuresPanel) SetWeakModels(lines []string) { p.addWarnings("Weak model: ", lines) }
+
+// addWarnings adds a warning line per line, after the structures.
+func (p *StructuresPanel) addWarnings(prefix string, lines []string) {
 	for _, line := range lines {
-		l := widget.NewLabel("Not made: " + line)
+		l := widget.NewLabel(prefix + line)
 		l.Importance = widget.WarningImportance
 		l.Wrapping = fyne.TextWrapWord
 		p.list.Add(l)

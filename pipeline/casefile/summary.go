@@ -96,6 +96,9 @@ func (c *Case) WriteResults(w io.Writer) error {
 		for _, line := range rep.NotMade() {
 			fmt.Fprintf(w, "  not made: %s\n", line)
 		}
+		for _, line := range rep.WeakValidation(measure.WeakDice) {
+			fmt.Fprintf(w, "  weak model: %s\n", line)
+		}
 		for _, s := range rep.Skipped {
 			if len(s.NotMade) == 0 {
 				fmt.Fprintf(w, "  skipped: stage %s: %s\n", s.Stage, s.Reason)

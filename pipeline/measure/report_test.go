@@ -3,6 +3,7 @@ package measure
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,4 +125,25 @@ func FuzzParseReport(f *testing.F) {
 		}
 		_ = r.Notice(names)
 	})
+}
+
+// TestWeakValidation names the structures whose model scored under the bar
+// on its validation cases with the phases fed, and no other.
+func TestWeakValidation(t *testing.T) {
+	dice := func(d float64) *float64 { return &d }
+	id := &modelpkg.Identity{Name: "demo-kidney", Version: "1.0.0"}
+	r := &Report{Structures: []Structure{
+		{Name: "kidney_left", Provenance: Provenance{Source: FromModel, Model: id, Phases: []string{"A"}, ValidationDice: dice(0.96)}},
+		{Name: "tumor", Provenance: Provenance{Source: FromModel, Model: id, Phases: []string{"A"}, ValidationDice: dice(0.7168)}},
+		{Name: "cyst", Provenance: Provenance{Source: FromModel, Model: id, Phases: []string{"A", "P"}, ValidationDice: dice(0)}},
+		{Name: "artery", Provenance: Provenance{Source: FromGiven}},
+	}}
+	got := r.WeakValidation(WeakDice)
+	want := []string{
+		"tumor: Dice 0.72 on the validation cases of demo-kidney 1.0.0 with phase A",
+		"cyst: Dice 0.00 on the validation cases of demo-kidney 1.0.0 with phases A+P",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("WeakValidation = %q, want %q", got, want)
+	}
 }

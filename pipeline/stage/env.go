@@ -50,6 +50,12 @@ const (
 	PhasesRecord = "input_phases"
 )
 
+// ValidationRecord is the Record key under which a segmentation stage
+// records, by label it wrote, the Dice score the model's training record
+// gives for that label on its validation cases with the phases it was fed
+// (modelpkg.Manifest.ValidationDice).
+const ValidationRecord = "validation_dice"
+
 // NewEnv makes the environment of one stage: sources maps each of its
 // input artefacts to the file it is read from; progress receives fractions
 // in [0, 1].

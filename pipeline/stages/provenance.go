@@ -110,7 +110,14 @@ func (t *tracer) follow(label, a string, reader *manifest.Entry, depth int) meas
 		return unknownProvenance(fmt.Sprintf("manifest.json chains more than %d stages behind %s", maxDepth, f.Path))
 	}
 	if id, phases := modelID(producer); id != nil {
-		return measure.Provenance{Source: measure.FromModel, Stage: name, Model: id, Phases: phases, Steps: []measure.Step{}}
+		p := measure.Provenance{Source: measure.FromModel, Stage: name, Model: id, Phases: phases, Steps: []measure.Step{}}
+		var dice map[string]float64
+		if recorded(producer.Record[stage.ValidationRecord], &dice) == nil {
+			if d, ok := dice[label]; ok {
+				p.ValidationDice = &d
+			}
+		}
+		return p
 	}
 	for _, in := range producer.Inputs {
 		t.seen[in.Path] = in.SHA256

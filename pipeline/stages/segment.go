@@ -383,6 +383,15 @@ func (s *Segment) Run(ctx context.Context, env *stage.Env) error {
 	env.Record["model"] = map[string]string{"name": pkg.Name, "version": pkg.Version, "source": pkg.Source}
 	env.Record[stage.ModelRecord] = pkg.Identity(w.onnxHash)
 	env.Record[stage.PhasesRecord] = chosen
+	if dice := pkg.Manifest.ValidationDice(chosen); dice != nil {
+		byLabel := map[string]float64{}
+		for _, l := range wanted {
+			if d, ok := dice[modelLabel(pkg.Manifest, l)]; ok {
+				byLabel[l] = d
+			}
+		}
+		env.Record[stage.ValidationRecord] = byLabel
+	}
 	env.Record["provider"] = string(sess.Provider())
 	env.Record["mirror"] = mirror
 	env.Record["timings"] = tm

@@ -44,6 +44,16 @@ func split[T volume.Voxel](classes *volume.Volume[uint8], m *modelpkg.Manifest, 
 	return out
 }
 
+// modelLabel is the model's label an output label comes from: its own
+// name, or "kidney" for either side when the model segments the kidneys
+// as one label (split).
+func modelLabel(m *modelpkg.Manifest, l string) string {
+	if _, ok := m.Labels[l]; ok || (l != "kidney_left" && l != "kidney_right") {
+		return l
+	}
+	return "kidney"
+}
+
 func binary(classes *volume.Volume[uint8], c uint8) *volume.Volume[uint8] {
 	m := volume.New[uint8](classes.Grid)
 	parallel.For(len(m.Data), 1<<16, func(lo, hi int) {

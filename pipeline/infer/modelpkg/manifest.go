@@ -112,6 +112,29 @@ func (m *Manifest) Channels() [][]string {
 	return out
 }
 
+// ValidationDice is the Dice score the model's training record gives for
+// each of its labels on its validation cases when fed phases: the scores
+// of that phase when the record has them by phase and one phase was fed,
+// else its overall scores; nil when the record has none. The record is
+// free-form (Training); the keys read are "validation_dice" and
+// "validation_dice_by_phase", as tools/models/train_demo_models.py writes
+// them.
+func (m *Manifest) ValidationDice(phases []string) map[string]float64 {
+	var t struct {
+		Dice        map[string]float64            `json:"validation_dice"`
+		DiceByPhase map[string]map[string]float64 `json:"validation_dice_by_phase"`
+	}
+	if len(m.Training) == 0 || json.Unmarshal(m.Training, &t) != nil {
+		return nil
+	}
+	if len(phases) == 1 {
+		if d, ok := t.DiceByPhase[phases[0]]; ok {
+			return d
+		}
+	}
+	return t.Dice
+}
+
 // Identity is the model's identity given its network's sha256.
 func (m *Manifest) Identity(onnxSHA256 string) Identity {
 	return Identity{Name: m.Name, Version: m.Version, ONNXSHA256: onnxSHA256,
