@@ -173,8 +173,11 @@ func maskBox(path string, r *nifti.Region) (Grid, *Volume[uint8], error) {
 		return g, nil, fmt.Errorf("%s: volume: region holds %d voxels, want %d", path, nImageVoxels(img), bg.Len())
 	}
 	if d, ok := r.Data.([]uint8); ok {
-		if _, _, scaled := img.Slope(); !scaled {
-			// The usual mask: bytes, made 0 and 1 in place.
+		// The usual mask: bytes, unscaled or scaled by a finite nonzero
+		// slope alone (slope 1, inter 0, as most writers store), so that a
+		// voxel is inside exactly where its byte is not 0: made 0 and 1 in
+		// place.
+		if slope, inter, scaled := img.Slope(); !scaled || inter == 0 && slope != 0 && !math.IsInf(slope, 0) && !math.IsNaN(slope) {
 			parallelFor(len(d), func(a, b int) {
 				for n := a; n < b; n++ {
 					d[n] = min(d[n], 1)

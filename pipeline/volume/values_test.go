@@ -43,6 +43,8 @@ func TestLoadMaskStoredValues(t *testing.T) {
 		{"float 0.3, 1.4 and a denormal", saveStored(t, g, f32, 0, 0), [][3]int{{0, 0, 0}, {5, 4, 3}, {3, 3, 3}}},
 		{"0 and 255", saveStored(t, g, u8, 0, 0), [][3]int{{2, 2, 2}, {2, 3, 2}}},
 		{"scaled to 0.001", saveStored(t, g, u8, 0.001, 0), [][3]int{{2, 2, 2}, {2, 3, 2}}},
+		{"scaled by the identity", saveStored(t, g, u8, 1, 0), [][3]int{{2, 2, 2}, {2, 3, 2}}},
+		{"scaled by -2", saveStored(t, g, u8, -2, 0), [][3]int{{2, 2, 2}, {2, 3, 2}}},
 	}
 	for _, tc := range tests {
 		m, err := LoadMask(tc.path)
