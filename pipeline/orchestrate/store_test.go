@@ -110,3 +110,50 @@ func TestStoreHandsOutWhatWasWrittenAndDropsItAfterTheLastReader(t *testing.T) {
 		}
 	}
 }
+
+// sharer is a test stage that asks the run for a value kept beside the
+// reference phase (stage.Shared) and notes the one it got.
+type sharer struct {
+	volumeStage
+	got *[]*int
+}
+
+func (s *sharer) Run(ctx context.Context, env *stage.Env) error {
+	v := stage.Shared(env, stage.Reference, "test.counter", func() *int { return new(int) })
+	s.mu.Lock()
+	*s.got = append(*s.got, v)
+	s.mu.Unlock()
+	return s.volumeStage.Run(ctx, env)
+}
+
+// TestSharedValueIsMadeOncePerRun: two stages reading the reference get
+// the one value the first made; a second run makes its own.
+func TestSharedValueIsMadeOncePerRun(t *testing.T) {
+	c := newCase(t)
+	g := volume.Grid{Dims: [3]int{4, 3, 2}, Affine: volume.Identity}
+	a := volume.New[int16](g)
+	a.Data[1] = 1
+	if err := volume.Save(c.PhasePath("A"), a); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []*int
+	mk := func(name string, out stage.Artefact) *sharer {
+		return &sharer{volumeStage: volumeStage{name: name, in: []stage.Artefact{stage.Reference}, out: out, mu: &mu,
+			seen: map[string]*volume.Volume[int16]{}, held: map[string][]string{}, written: map[stage.Artefact]*volume.Volume[int16]{}}, got: &got}
+	}
+	run := func() {
+		stages := []stage.Stage{mk("p", stage.Registered("P")), mk("d", stage.Registered("D"))}
+		if err := Run(context.Background(), c, stages, Options{Program: "test", Force: []string{"p", "d"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	if len(got) != 2 || got[0] != got[1] {
+		t.Fatalf("the two stages got %v, want one value", got)
+	}
+	run()
+	if len(got) != 4 || got[2] != got[3] || got[2] == got[0] {
+		t.Errorf("a second run got %v, want one value of its own", got[2:])
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 
 	"kidney3d/pipeline/volume"
 )
@@ -49,8 +50,10 @@ func plan(fixed, moving volume.Grid, o Options) []levelPlan {
 
 // buildLevels makes the pyramid's levels, finest first: a level whose
 // decimations are multiples of a finer level's is coarsened from that
-// level (coarsen), the others are downsampled from the images.
-func buildLevels(ctx context.Context, fixed, moving *volume.Volume[int16], plans []levelPlan, threshold float64) ([]level, error) {
+// level (coarsen), the others are downsampled from the images. The fixed
+// image's levels come from shared when another registration onto the same
+// image made them (shared may be nil).
+func buildLevels(ctx context.Context, fixed, moving *volume.Volume[int16], plans []levelPlan, threshold float64, shared *FixedLevels) ([]level, error) {
 	out := make([]level, len(plans))
 	for l := len(plans) - 1; l >= 0; l-- {
 		lp := plans[l]
@@ -63,12 +66,16 @@ func buildLevels(ctx context.Context, fixed, moving *volume.Volume[int16], plans
 		var lv level
 		var err error
 		if from < 0 {
-			lv.fixed, err = downsample(ctx, fixed, lp.fixed)
+			lv.fixed, err = shared.level(levelKey{f: lp.fixed}, func() (*volume.Volume[float32], error) {
+				return downsample(ctx, fixed, lp.fixed)
+			})
 			if err == nil {
 				lv.moving, err = downsample(ctx, moving, lp.moving)
 			}
 		} else {
-			lv.fixed, err = coarsen(ctx, out[from].fixed, plans[from].fixed, lp.fixed)
+			lv.fixed, err = shared.level(levelKey{f: lp.fixed, from: plans[from].fixed}, func() (*volume.Volume[float32], error) {
+				return coarsen(ctx, out[from].fixed, plans[from].fixed, lp.fixed)
+			})
 			if err == nil {
 				lv.moving, err = coarsen(ctx, out[from].moving, plans[from].moving, lp.moving)
 			}
@@ -87,6 +94,60 @@ func buildLevels(ctx context.Context, fixed, moving *volume.Volume[int16], plans
 		out[l] = lv
 	}
 	return out, nil
+}
+
+// FixedLevels holds the levels of one fixed image's pyramid that
+// registrations onto it have made, by how each was made, so that
+// registering several phases onto one reference smooths and decimates the
+// reference once (Options.FixedLevels). It is safe for concurrent use; a
+// nil *FixedLevels shares nothing. Use it with one fixed image only.
+type FixedLevels struct {
+	mu     sync.Mutex
+	levels map[levelKey]*sharedLevel
+}
+
+// levelKey is how a level was made: decimated by f from the image (from
+// zero) or from its level decimated by from.
+type levelKey struct{ f, from [3]int }
+
+// sharedLevel is a level being made (done open) or made.
+type sharedLevel struct {
+	done chan struct{}
+	v    *volume.Volume[float32]
+	err  error
+}
+
+// level is the level of key, made by build when no registration has made
+// it; concurrent callers wait for the first. A failed build is not kept.
+func (c *FixedLevels) level(key levelKey, build func() (*volume.Volume[float32], error)) (*volume.Volume[float32], error) {
+	if c == nil {
+		return build()
+	}
+	c.mu.Lock()
+	if c.levels == nil {
+		c.levels = map[levelKey]*sharedLevel{}
+	}
+	l, ok := c.levels[key]
+	if !ok {
+		l = &sharedLevel{done: make(chan struct{})}
+		c.levels[key] = l
+	}
+	c.mu.Unlock()
+	if ok {
+		<-l.done
+		if l.err == nil {
+			return l.v, nil
+		}
+		return build()
+	}
+	l.v, l.err = build()
+	close(l.done)
+	if l.err != nil {
+		c.mu.Lock()
+		delete(c.levels, key)
+		c.mu.Unlock()
+	}
+	return l.v, l.err
 }
 
 // divides reports whether every decimation of g divides that of f.

@@ -14,7 +14,7 @@ func testMetric(t *testing.T, shift Transform) *mattes {
 	fixed := phantom(t, g, 0, Transform{}, 5, 1)
 	moving := phantom(t, g, 1, shift, 5, 2)
 	f := shrinkFactors(g, 3)
-	levels, err := buildLevels(context.Background(), fixed, moving, []levelPlan{{shrink: 2, fixed: f, moving: f}}, -500)
+	levels, err := buildLevels(context.Background(), fixed, moving, []levelPlan{{shrink: 2, fixed: f, moving: f}}, -500, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

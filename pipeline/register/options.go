@@ -59,6 +59,9 @@ type Options struct {
 	// Progress, when set, receives the fraction done in [0, 1], never
 	// decreasing, from the calling goroutine.
 	Progress func(fraction float64) `json:"-"`
+	// FixedLevels, when set, shares the fixed image's pyramid levels
+	// between registrations onto that one image (results are the same).
+	FixedLevels *FixedLevels `json:"-"`
 }
 
 // DefaultOptions are elastix-like settings for abdominal CT phases.

@@ -83,7 +83,7 @@ func Rigid(ctx context.Context, fixed, moving *volume.Volume[int16], opts Option
 	var res Result
 	var start, p params
 	var center [3]float64
-	pyramid, err := buildLevels(ctx, fixed, moving, levels, opts.BodyThreshold)
+	pyramid, err := buildLevels(ctx, fixed, moving, levels, opts.BodyThreshold, opts.FixedLevels)
 	if err != nil {
 		return Result{}, err
 	}

@@ -186,3 +186,49 @@ func withInit(i Init) Options {
 	o.Init = i
 	return o
 }
+
+// TestFixedLevelsAreSharedWithTheSameResult registers two phases onto one
+// fixed image with the reference's levels shared, concurrently as the
+// register stages do: each result is the one registered alone, and the
+// fixed image's levels were made once.
+func TestFixedLevelsAreSharedWithTheSameResult(t *testing.T) {
+	g := phantomGrid(smallDims, smallSpacing)
+	fixed := phantom(t, g, 0, Transform{}, 8, 1)
+	moving := []*volume.Volume[int16]{
+		phantom(t, g, 1, Transform{Translation: [3]float64{2.3, -1.7, 4.1}}, 8, 2),
+		phantom(t, g, 2, Transform{Translation: [3]float64{-1.2, 0.8, -2.5}}, 8, 3),
+	}
+	alone := make([]Result, len(moving))
+	for i, m := range moving {
+		var err error
+		if alone[i], err = Rigid(context.Background(), fixed, m, DefaultOptions()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shared := &FixedLevels{}
+	together := make([]Result, len(moving))
+	errs := make([]error, len(moving))
+	done := make(chan int)
+	for i, m := range moving {
+		go func() {
+			opts := DefaultOptions()
+			opts.FixedLevels = shared
+			together[i], errs[i] = Rigid(context.Background(), fixed, m, opts)
+			done <- i
+		}()
+	}
+	for range moving {
+		<-done
+	}
+	for i := range moving {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if together[i].Transform != alone[i].Transform || together[i].MetricFinal != alone[i].MetricFinal {
+			t.Errorf("phase %d: %+v with shared levels, %+v alone", i+1, together[i].Transform, alone[i].Transform)
+		}
+	}
+	if n := len(shared.levels); n != len(plan(fixed.Grid, moving[0].Grid, DefaultOptions())) {
+		t.Errorf("%d fixed levels made, want one per level", n)
+	}
+}

@@ -22,16 +22,18 @@ type Store struct {
 	entries map[storeKey]*storeEntry
 }
 
-// storeKey is one file decoded as one voxel type.
+// storeKey is one file decoded as one voxel type, or a value kept beside
+// it under a name (Shared).
 type storeKey struct {
 	path string
 	typ  reflect.Type
+	name string
 }
 
-// storeEntry is a volume being decoded (ready open) or decoded.
+// storeEntry is a value being made (ready open) or made.
 type storeEntry struct {
 	ready chan struct{}
-	vol   any
+	val   any
 	err   error
 }
 
@@ -39,7 +41,7 @@ type storeEntry struct {
 func NewStore() *Store { return &Store{entries: map[storeKey]*storeEntry{}} }
 
 // Release drops the volumes of every file that needed says no stage will
-// read again.
+// read again, and the values kept beside them.
 func (s *Store) Release(needed func(path string) bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -50,7 +52,8 @@ func (s *Store) Release(needed func(path string) bool) {
 	}
 }
 
-// Paths are the files the store holds a volume of (for tests and logs).
+// Paths are the files the store holds a volume or value of (for tests and
+// logs).
 func (s *Store) Paths() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -62,13 +65,12 @@ func (s *Store) Paths() []string {
 }
 
 func keyOf[T volume.Voxel](path string) storeKey {
-	return storeKey{path, reflect.TypeFor[T]()}
+	return storeKey{path: path, typ: reflect.TypeFor[T]()}
 }
 
-// lookup is the file's volume of T, decoding it with decode when no one
-// has: concurrent callers wait for the first. A failed decode is not kept.
-func lookup[T volume.Voxel](s *Store, path string, decode func() (*volume.Volume[T], error)) (*volume.Volume[T], error) {
-	k := keyOf[T](path)
+// getOrMake is the value of key, made by build when no one has: concurrent
+// callers wait for the first. A failed build is not kept.
+func (s *Store) getOrMake(k storeKey, build func() (any, error)) (any, error) {
 	s.mu.Lock()
 	e, ok := s.entries[k]
 	if !ok {
@@ -79,21 +81,30 @@ func lookup[T volume.Voxel](s *Store, path string, decode func() (*volume.Volume
 	if ok {
 		<-e.ready
 		if e.err == nil {
-			return e.vol.(*volume.Volume[T]), nil
+			return e.val, nil
 		}
-		return decode()
+		return build()
 	}
-	v, err := decode()
-	e.vol, e.err = v, err
+	e.val, e.err = build()
 	close(e.ready)
-	if err != nil {
+	if e.err != nil {
 		s.mu.Lock()
 		if s.entries[k] == e {
 			delete(s.entries, k)
 		}
 		s.mu.Unlock()
 	}
-	return v, err
+	return e.val, e.err
+}
+
+// lookup is the file's volume of T, decoding it with decode when no one
+// has: concurrent callers wait for the first. A failed decode is not kept.
+func lookup[T volume.Voxel](s *Store, path string, decode func() (*volume.Volume[T], error)) (*volume.Volume[T], error) {
+	v, err := s.getOrMake(keyOf[T](path), func() (any, error) { return decode() })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*volume.Volume[T]), nil
 }
 
 // cached is the file's volume of T when the store holds it decoded.
@@ -108,12 +119,12 @@ func cached[T volume.Voxel](s *Store, path string) (*volume.Volume[T], bool) {
 	if e.err != nil {
 		return nil, false
 	}
-	return e.vol.(*volume.Volume[T]), true
+	return e.val.(*volume.Volume[T]), true
 }
 
 // put keeps v as the file's volume of T.
 func put[T volume.Voxel](s *Store, path string, v *volume.Volume[T]) {
-	e := &storeEntry{ready: make(chan struct{}), vol: v}
+	e := &storeEntry{ready: make(chan struct{}), val: v}
 	close(e.ready)
 	s.mu.Lock()
 	s.entries[keyOf[T](path)] = e
@@ -133,6 +144,21 @@ func LoadVolume[T volume.Voxel](e *Env, artefact Artefact) (*volume.Volume[T], e
 		return volume.Load[T](path)
 	}
 	return lookup(e.Volumes, path, func() (*volume.Volume[T], error) { return volume.Load[T](path) })
+}
+
+// Shared is the value the run keeps under name beside an input artefact's
+// file, made by build the first time a stage of the run asks for it
+// (concurrent callers wait for the first): what stages reading one file
+// share besides its volume, such as the registration pyramid of the
+// reference phase. It goes when the file's volumes go. A stage run without
+// a store gets a value of its own.
+func Shared[V any](e *Env, artefact Artefact, name string, build func() V) V {
+	path, err := e.Input(artefact)
+	if err != nil || e.Volumes == nil {
+		return build()
+	}
+	v, _ := e.Volumes.getOrMake(storeKey{path: path, typ: reflect.TypeFor[V](), name: name}, func() (any, error) { return build(), nil })
+	return v.(V)
 }
 
 // LoadVolumeBox is the box [lo, hi) of an input artefact's volume of T, as

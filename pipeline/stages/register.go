@@ -109,6 +109,9 @@ func (s *Register) Run(ctx context.Context, env *stage.Env) error {
 	fixed, moving = register.Canonical(fixed), register.Canonical(moving)
 	opts := register.DefaultOptions()
 	opts.Init = registerInits[s.params.Init]
+	// The reference's pyramid levels, made once for every phase registered
+	// onto it in this run.
+	opts.FixedLevels = stage.Shared(env, stage.Reference, "register.FixedLevels", func() *register.FixedLevels { return &register.FixedLevels{} })
 	opts.Progress = func(f float64) { env.Progress(0.9 * f) }
 	res, err := register.Rigid(ctx, fixed, moving, opts)
 	if err != nil {
