@@ -1,8 +1,6 @@
 package dicomwalk
 
 import (
-	"fmt"
-	"io"
 	"sync"
 
 	"kidney3d/pipeline/limits"
@@ -20,27 +18,7 @@ func Release(b *[]byte) { buffers.Put(b) }
 
 // ReadFile reads the regular file at path whole into *buf, grown as
 // needed, and returns its bytes; a file over limits.MaxImageBytes (more
-// than any one image can hold) is refused.
+// than any one image can hold) is refused (limits.ReadFileInto).
 func ReadFile(path string, buf *[]byte) ([]byte, error) {
-	f, err := limits.OpenRegular(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > limits.MaxImageBytes() {
-		return nil, fmt.Errorf("%s: %d bytes is over the limit of %d for one image", path, st.Size(), limits.MaxImageBytes())
-	}
-	n := int(st.Size())
-	if cap(*buf) < n {
-		*buf = make([]byte, n)
-	}
-	b := (*buf)[:n]
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return b, nil
+	return limits.ReadFileInto(path, limits.MaxImageBytes(), buf)
 }

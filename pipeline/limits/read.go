@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"unicode/utf8"
 )
 
@@ -33,6 +32,12 @@ var ErrTooLarge = errors.New("file too large")
 // at most max bytes. Errors are an *fs.PathError naming path, wrapping
 // ErrNotRegular or ErrTooLarge where those are the reason.
 func ReadFile(path string, max int64) ([]byte, error) {
+	return ReadFileInto(path, max, new([]byte))
+}
+
+// ReadFileInto reads the file as ReadFile does into *buf, grown as needed
+// (a caller reading many files reuses one buffer), and returns its bytes.
+func ReadFileInto(path string, max int64, buf *[]byte) ([]byte, error) {
 	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
@@ -45,14 +50,19 @@ func ReadFile(path string, max int64) ([]byte, error) {
 	if st.Size() > max {
 		return nil, tooLarge(path, fmt.Sprintf("%d bytes", st.Size()), max)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, min(max, math.MaxInt64-1)+1))
-	if err != nil {
-		return nil, err
+	n := int(st.Size())
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
 	}
-	if int64(len(data)) > max {
+	b := (*buf)[:n]
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	var more [1]byte
+	if k, _ := f.Read(more[:]); k > 0 {
 		return nil, tooLarge(path, "grown while being read", max)
 	}
-	return data, nil
+	return b, nil
 }
 
 // tooLarge is the error for the file at path, of size (said in words),

@@ -42,3 +42,18 @@ func TruthAsOutput(t testing.TB, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// Defective generates the small demo case of seed and its truth's masks
+// with the defects of `demo --defects` (demo.DefectiveMasks).
+func Defective(t testing.TB, seed int64) (*demo.Case, *demo.Masks) {
+	t.Helper()
+	c, err := demo.Generate(demo.Options{Seed: seed, Size: demo.Small})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := demo.DefectiveMasks(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, m
+}

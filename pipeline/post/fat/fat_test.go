@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/volume"
 )
@@ -29,14 +30,7 @@ func dice(m, truth *volume.Volume[uint8], value uint8) float64 {
 }
 
 func demoInput(t testing.TB, seed int64) (Input, *demo.Case) {
-	c, err := demo.Generate(demo.Options{Seed: seed, Size: demo.Small})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := demo.DefectiveMasks(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, m := demotest.Defective(t, seed)
 	in := Input{CT: c.Phases["A"], Kidneys: map[string]*volume.Volume[uint8]{"left": m.ByLabel["kidney_left"], "right": m.ByLabel["kidney_right"]}}
 	for name, v := range m.ByLabel {
 		if name != "kidney_left" && name != "kidney_right" {

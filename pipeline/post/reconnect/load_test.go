@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/volume"
 )
 
@@ -21,14 +21,7 @@ func TestLoadAndCropGiveTheSameResult(t *testing.T) {
 		seeds = 2
 	}
 	for seed := 1; seed <= seeds; seed++ {
-		c, err := demo.Generate(demo.Options{Seed: int64(seed), Size: demo.Small})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := demo.DefectiveMasks(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, m := demotest.Defective(t, int64(seed))
 		for _, tc := range []struct {
 			label, parent, phase string
 			p                    Params

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/post/midline"
 	"kidney3d/pipeline/volume"
@@ -78,14 +79,7 @@ func TestDemoSuccessRates(t *testing.T) {
 			var connected, sides, out, all int
 			var took time.Duration
 			for seed := 1; seed <= seeds; seed++ {
-				c, err := demo.Generate(demo.Options{Seed: int64(seed), Size: demo.Small})
-				if err != nil {
-					t.Fatal(err)
-				}
-				m, err := demo.DefectiveMasks(c)
-				if err != nil {
-					t.Fatal(err)
-				}
+				c, m := demotest.Defective(t, int64(seed))
 				in := demoInput(t, c, m, tc.label, tc.parent, tc.phase)
 				start := time.Now()
 				res, err := Reconnect(context.Background(), in, tc.p)

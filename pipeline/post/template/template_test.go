@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"kidney3d/assets"
-	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/post/midline"
@@ -80,14 +80,7 @@ func TestDemoAccuracy(t *testing.T) {
 	near, all := map[string]int{}, map[string]int{}
 	var took time.Duration
 	for seed := int64(1); seed <= int64(seeds); seed++ {
-		c, err := demo.Generate(demo.Options{Seed: seed, Size: demo.Small})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := demo.DefectiveMasks(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, m := demotest.Defective(t, seed)
 		start := time.Now()
 		mid := midline.X(c.Truth.Grid, m.ByLabel["kidney_left"], m.ByLabel["kidney_right"])
 		frames := map[string]Frame{}

@@ -8,6 +8,7 @@ import (
 
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/orchestrate"
 	"kidney3d/pipeline/stage"
 )
@@ -18,14 +19,7 @@ import (
 func DefectiveDemoCase(t testing.TB, seed int64) (*casefile.Case, *demo.Case) {
 	t.Helper()
 	dir := t.TempDir()
-	c, err := demo.Generate(demo.Options{Seed: seed, Size: demo.Small})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := demo.DefectiveMasks(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, m := demotest.Defective(t, seed)
 	if err := demo.Write(dir, c); err != nil {
 		t.Fatal(err)
 	}
