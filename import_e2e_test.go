@@ -308,46 +308,85 @@ func TestDemoAsDICOM(t *testing.T) {
 	}
 }
 
-// TestImportRefusesTiltAndUnequalSpacing moves the real series' slices
-// with dcmodify (sideways by 0.5 mm per slice, as a 14° gantry tilt does;
-// or 3 mm apart in its upper half) and checks that import refuses each,
-// naming the tilt (dcm2niix estimates the same 14.04°) or the gaps.
-func TestImportRefusesTiltAndUnequalSpacing(t *testing.T) {
-	needRealDICOM(t, "dcmodify")
+// TestImportTiltAndUnequalSpacing moves the real series' slices with
+// dcmodify: sideways by 0.5 mm per slice, as a 14° gantry tilt does, which
+// import refuses naming the tilt (dcm2niix estimates the same 14.04°); or
+// 1 mm further apart per slice in its upper half, which import resamples
+// to equidistant slices at the narrowest gap, recording that in case.json:
+// where a resampled slice lies on a slice of the series it is that slice,
+// as dcm2niix converts the unmoved series.
+func TestImportTiltAndUnequalSpacing(t *testing.T) {
+	needRealDICOM(t, "dcmodify", "dcm2niix")
 	res, err := dicomscan.Scan(context.Background(), []string{realDICOM})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ins := res.Instances
 	slices.SortFunc(ins, func(a, b *dicomscan.Instance) int { return cmp.Compare(a.Position[2], b.Position[2]) })
-	for _, tc := range []struct {
-		name string
-		move func(k int, p [3]float64) [3]float64
-		want string
-	}{
-		{"tilt", func(k int, p [3]float64) [3]float64 { return [3]float64{p[0], p[1] + 0.5*float64(k), p[2]} }, "gantry tilt of 14.04°"},
-		{"unequal", func(k int, p [3]float64) [3]float64 {
-			return [3]float64{p[0], p[1], p[2] + float64(max(0, k-9))}
-		}, "unequal slice spacing, from 2.0000 mm"},
-	} {
-		dir := filepath.Join(t.TempDir(), tc.name)
+	moved := func(name string, move func(k int, p [3]float64) [3]float64) string {
+		dir := filepath.Join(t.TempDir(), name)
 		os.MkdirAll(dir, 0o755)
 		for k, in := range ins {
 			b, _ := os.ReadFile(in.Path)
 			f := filepath.Join(dir, filepath.Base(in.Path))
 			os.WriteFile(f, b, 0o644)
-			p := tc.move(k, in.Position)
+			p := move(k, in.Position)
 			if out, err := exec.Command("dcmodify", "-q", "-nb", "-m", fmt.Sprintf(`(0020,0032)=%g\%g\%g`, p[0], p[1], p[2]), f).CombinedOutput(); err != nil {
 				t.Fatalf("dcmodify: %v\n%s", err, out)
 			}
 		}
-		out := filepath.Join(t.TempDir(), "case")
-		_, stderr, code := kidney3d(t, "import", dir, "--out", out)
-		if code != 1 || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "dcm2niix") {
-			t.Errorf("%s: exit %d, %s; want exit 1 naming %q", tc.name, code, stderr, tc.want)
+		return dir
+	}
+
+	tilted := moved("tilt", func(k int, p [3]float64) [3]float64 { return [3]float64{p[0], p[1] + 0.5*float64(k), p[2]} })
+	out := filepath.Join(t.TempDir(), "tilted")
+	_, stderr, code := kidney3d(t, "import", tilted, "--out", out)
+	if code != 1 || !strings.Contains(stderr, "gantry tilt of 14.04°") || !strings.Contains(stderr, "dcm2niix") {
+		t.Errorf("tilt: exit %d, %s; want exit 1 naming the tilt", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("tilt: wrote %s", out)
+	}
+
+	step := ins[1].Position[2] - ins[0].Position[2]
+	unequal := moved("unequal", func(k int, p [3]float64) [3]float64 { return [3]float64{p[0], p[1], p[2] + float64(max(0, k-9))} })
+	out = filepath.Join(t.TempDir(), "unequal")
+	if _, stderr, code := kidney3d(t, "import", unequal, "--out", out); code != 0 {
+		t.Fatalf("unequal spacing: exit %d, %s", code, stderr)
+	}
+	phases, _ := filepath.Glob(filepath.Join(out, "input", "*.nii.gz"))
+	if len(phases) != 1 {
+		t.Fatalf("unequal spacing: imported %v, want one phase", phases)
+	}
+	got, err := volume.Load[float32](phases[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	extent := float64(len(ins)-1)*step + float64(len(ins)-10)
+	if n := int(math.Floor(extent/step+0.01)) + 1; got.Dims[2] != n || math.Abs(got.Spacing()[2]-step) > 1e-3 {
+		t.Errorf("unequal spacing: %d slices %.4f mm apart, want %d of %.4f mm", got.Dims[2], got.Spacing()[2], n, step)
+	}
+	rec, _ := os.ReadFile(filepath.Join(out, "case.json"))
+	if !strings.Contains(string(rec), `"resampled": "unequal slice spacing`) {
+		t.Errorf("case.json does not say the series was resampled:\n%s", rec)
+	}
+	ref := dcm2niix(t, realDICOM)
+	g, _ := volume.Canonical(got)
+	r, _ := volume.Canonical(ref)
+	plane := g.Dims[0] * g.Dims[1]
+	same := 0
+	for k := range ins {
+		z := float64(k)*step + float64(max(0, k-9)) // the moved slice's distance from the first
+		j := int(math.Round(z / step))
+		if math.Abs(float64(j)*step-z) > 1e-3 {
+			continue // between two resampled slices
 		}
-		if _, err := os.Stat(out); !os.IsNotExist(err) {
-			t.Errorf("%s: wrote %s", tc.name, out)
+		if !slices.Equal(g.Data[j*plane:(j+1)*plane], r.Data[k*plane:(k+1)*plane]) {
+			t.Errorf("unequal spacing: resampled slice %d is not the series' slice %d", j, k)
 		}
+		same++
+	}
+	if same < 10 {
+		t.Errorf("only %d slices lie on a resampled one", same)
 	}
 }

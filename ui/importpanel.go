@@ -353,6 +353,9 @@ func seriesCell(r dicomimport.Row, column string) string {
 		if r.Problem != "" {
 			return "NOT IMPORTABLE: " + r.Problem
 		}
+		if r.Resampled != "" {
+			return strings.Join(append(r.Guess.Reasons, r.Resampled), "; ")
+		}
 		return strings.Join(r.Guess.Reasons, "; ")
 	}
 	return ""

@@ -88,6 +88,9 @@ type Phase struct {
 	ChosenBy    string   `json:"chosen_by"` // "--phase" or "guess"
 	Confidence  float64  `json:"confidence"`
 	Reasons     []string `json:"reasons"`
+	// Resampled says how the series was brought onto an equidistant grid;
+	// absent when its slices were written as they are.
+	Resampled string `json:"resampled,omitempty"`
 }
 
 // Import scans the sources, chooses a series per phase (opts.Phases, or
@@ -279,7 +282,7 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 		rec.Phases[p] = Phase{
 			File: c.Rel(c.PhasePath(p)), SeriesID: row.ID, SeriesUID: row.SeriesUID, Description: row.Description,
 			Dims: g.Dims, Datatype: im.Datatype(), Orientation: g.Affine.AxisCodes(), ChosenBy: ch.by,
-			Confidence: row.Guess.Confidence, Reasons: row.Guess.Reasons,
+			Confidence: row.Guess.Confidence, Reasons: row.Guess.Reasons, Resampled: row.Resampled,
 		}
 		if ch.by == "--phase" {
 			ph := rec.Phases[p]

@@ -46,6 +46,9 @@ type Row struct {
 	TransferSyntax string        `json:"transfer_syntax"`
 	Guess          ctphase.Guess `json:"guess"`
 	Problem        string        `json:"problem,omitempty"` // why it cannot be imported
+	// Resampled says how an import brings the series onto an equidistant
+	// grid (dicomseries.Geometry.Resampled); "" when it is one already.
+	Resampled string `json:"resampled,omitempty"`
 }
 
 // Dropped is a set of images that form no series: scouts, single images.
@@ -84,7 +87,8 @@ func List(ctx context.Context, sources []string) (*Listing, error) {
 		if s.Err != nil {
 			row.Problem = s.Err.Error()
 		} else {
-			row.Spacing = s.Geometry.Grid.Spacing()
+			row.Spacing, row.Resampled = s.Geometry.Grid.Spacing(), s.Geometry.Resampled
+			row.Dims = s.Geometry.Grid.Dims
 		}
 		l.Series = append(l.Series, row)
 	}
@@ -173,6 +177,9 @@ func (l *Listing) WriteText(w io.Writer) error {
 		spacing, why := "-", strings.Join(r.Guess.Reasons, "; ")
 		if r.Problem == "" {
 			spacing = fmt.Sprintf("%.3g×%.3g×%.3g", r.Spacing[0], r.Spacing[1], r.Spacing[2])
+			if r.Resampled != "" {
+				why += "; " + r.Resampled
+			}
 		} else {
 			why = "NOT IMPORTABLE: " + r.Problem
 		}

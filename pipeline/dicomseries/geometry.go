@@ -16,6 +16,14 @@ type Geometry struct {
 	// SliceSpacing is the distance between slice centres along the normal,
 	// in mm (which may differ from Slice Thickness).
 	SliceSpacing float64
+	// Resampled says how the series was brought onto Grid when its slices
+	// are unequally spaced ("" when Grid holds its slices as they are):
+	// Load interpolates Grid's equidistant slices linearly along the
+	// normal between the two slices around each.
+	Resampled string
+
+	stacked   volume.Grid // the slices as they are, one after the other
+	positions []float64   // each slice's distance along the normal from the first, mm
 }
 
 // Tolerances of the geometry checks.
@@ -36,8 +44,9 @@ const (
 	GapFactor = 1.5
 )
 
-// noResampling says what to do with a series kidney3d does not resample.
-const noResampling = "kidney3d does not resample such series: convert it with dcm2niix (its _Tilt_ or _Eq_ output) and put that NIfTI in the case's input folder"
+// noTiltCorrection says what to do with a series acquired with a gantry
+// tilt, which kidney3d does not correct.
+const noTiltCorrection = "kidney3d does not correct gantry tilt: convert the series with dcm2niix (its _Tilt_ output) and put that NIfTI in the case's input folder"
 
 // geometryOf sorts the instances along the slice normal and computes
 // their grid, or says why they are not one volume.
@@ -100,10 +109,6 @@ func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
 			hi = i
 		}
 	}
-	if gaps[hi]-gaps[lo] > SpacingTolerance*step {
-		return fail(ins[hi+1].Path, "unequal slice spacing, from %.4f mm (between %s and %s) to %.4f mm (between %s and %s); %s",
-			gaps[lo], fmtPos(ins[lo].Position), fmtPos(ins[lo+1].Position), gaps[hi], fmtPos(ins[hi].Position), fmtPos(ins[hi+1].Position), noResampling)
-	}
 	var d [3]float64 // the step from slice to slice, in LPS
 	for a := range d {
 		d[a] = (ins[n-1].Position[a] - ins[0].Position[a]) / float64(n-1)
@@ -111,9 +116,31 @@ func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
 	side := math.Sqrt(math.Max(0, dot(d, d)-step*step))
 	if side > TiltTolerance*step {
 		return fail(first.Path, "gantry tilt of %.2f° (slices step %.3f mm sideways per %.3f mm); %s",
-			math.Atan2(side, step)*180/math.Pi, side, step, noResampling)
+			math.Atan2(side, step)*180/math.Pi, side, step, noTiltCorrection)
 	}
-	return Geometry{Grid: grid(first, n, row, col, normal, step), SliceSpacing: step}, nil
+	stacked := grid(first, n, row, col, normal, step)
+	if gaps[hi]-gaps[lo] <= SpacingTolerance*step {
+		return Geometry{Grid: stacked, SliceSpacing: step}, nil
+	}
+	if gaps[lo] < usual/GapFactor {
+		return fail(ins[lo+1].Path, "slices %.4f mm apart (%s and %s) where the series steps %.3f mm: nearly the same position",
+			gaps[lo], fmtPos(ins[lo].Position), fmtPos(ins[lo+1].Position), usual)
+	}
+	// Unequally spaced: equidistant slices at the narrowest gap, from the
+	// first slice to the last (dcm2niix's _Eq_ output does the same).
+	extent := along(ins[n-1]) - along(ins[0])
+	eq := gaps[lo]
+	m := int(math.Floor(extent/eq+SpacingTolerance)) + 1
+	if err := limits.CheckImage(int64(first.Format.Pixels())*int64(m), 4); err != nil {
+		return fail("", "resampled to %.4f mm slices: %v", eq, err)
+	}
+	positions := make([]float64, n)
+	for k, in := range ins {
+		positions[k] = along(in) - along(ins[0])
+	}
+	note := fmt.Sprintf("unequal slice spacing, from %.4f mm (between %s and %s) to %.4f mm (between %s and %s): resampled to %d slices %.4f mm apart by linear interpolation along the normal",
+		gaps[lo], fmtPos(ins[lo].Position), fmtPos(ins[lo+1].Position), gaps[hi], fmtPos(ins[hi].Position), fmtPos(ins[hi+1].Position), m, eq)
+	return Geometry{Grid: grid(first, m, row, col, normal, eq), SliceSpacing: eq, Resampled: note, stacked: stacked, positions: positions}, nil
 }
 
 // grid is the RAS grid of a series of slices whose first is first: voxel

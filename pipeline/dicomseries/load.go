@@ -53,6 +53,9 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 	if s.Err != nil {
 		return nil, s.Err
 	}
+	if s.Geometry.Resampled != "" {
+		return loadResampled(ctx, s)
+	}
 	g := s.Geometry.Grid
 	plane := g.Dims[0] * g.Dims[1]
 	if integral(s) {
@@ -75,6 +78,62 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 		return nil, err
 	}
 	return &Image{Float32: v}, nil
+}
+
+// loadResampled loads a series of unequally spaced slices as they are and
+// interpolates its equidistant slices (Geometry.Resampled): each linearly
+// between the two slices around it, rounded to the nearest whole value when
+// the voxels are int16.
+func loadResampled(ctx context.Context, s *Series) (*Image, error) {
+	stacked := *s
+	stacked.Geometry = Geometry{Grid: s.Geometry.stacked, SliceSpacing: s.Geometry.SliceSpacing}
+	im, err := Load(ctx, &stacked)
+	if err != nil {
+		return nil, err
+	}
+	if im.Int16 != nil {
+		return &Image{Int16: interpolateSlices(im.Int16, s.Geometry.positions, s.Geometry.Grid, s.Geometry.SliceSpacing)}, nil
+	}
+	return &Image{Float32: interpolateSlices(im.Float32, s.Geometry.positions, s.Geometry.Grid, s.Geometry.SliceSpacing)}, nil
+}
+
+// interpolateSlices makes the volume on g whose slice j lies step·j along
+// the normal from v's first slice, v's slice k lying positions[k] from it:
+// linear between the two slices around it, v's slice itself where one lies
+// there.
+func interpolateSlices[T int16 | float32](v *volume.Volume[T], positions []float64, g volume.Grid, step float64) *volume.Volume[T] {
+	out := volume.New[T](g)
+	plane := g.Dims[0] * g.Dims[1]
+	last := len(positions) - 1
+	var zero T
+	_, round := any(zero).(int16)
+	parallel.For(g.Dims[2], 1, func(j0, j1 int) {
+		k := 0
+		for j := j0; j < j1; j++ {
+			z := min(step*float64(j), positions[last])
+			for k < last-1 && positions[k+1] <= z {
+				k++
+			}
+			t := (z - positions[k]) / (positions[k+1] - positions[k])
+			a, b := v.Data[k*plane:(k+1)*plane], v.Data[(k+1)*plane:(k+2)*plane]
+			dst := out.Data[j*plane : (j+1)*plane]
+			switch {
+			case t <= 1e-9:
+				copy(dst, a)
+			case t >= 1-1e-9:
+				copy(dst, b)
+			default:
+				for n := range dst {
+					x := (1-t)*float64(a[n]) + t*float64(b[n])
+					if round {
+						x = math.Round(x)
+					}
+					dst[n] = T(x)
+				}
+			}
+		}
+	})
+	return out
 }
 
 // putInt16 stores a slice's raw samples, rescaled by whole numbers, rows

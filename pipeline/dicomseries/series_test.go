@@ -155,10 +155,12 @@ func TestSeriesThatAreNotOneVolume(t *testing.T) {
 			return s
 		}, "duplicate slice position"},
 		{"missing slice", func(s []dicomtest.Slice) []dicomtest.Slice { return append(s[:2], s[3:]...) }, "missing slice(s) between (0.00, 0.00, 2.00) mm LPS and (0.00, 0.00, 6.00) mm LPS"},
-		{"unequal spacing", func(s []dicomtest.Slice) []dicomtest.Slice {
-			s[4].Position[2] += 0.5
-			return s
-		}, "unequal slice spacing"},
+		{"nearly the same position", func(s []dicomtest.Slice) []dicomtest.Slice {
+			extra := s[3]
+			extra.Position[2] += 0.2
+			extra.Instance, extra.SOPUID = 99, extra.SOPUID+".99"
+			return append(s, extra)
+		}, "slices 0.2000 mm apart"},
 		{"gantry tilt", func(s []dicomtest.Slice) []dicomtest.Slice {
 			for k := range s {
 				s[k].Position[1] += 0.4 * float64(k)
@@ -189,6 +191,38 @@ func TestSeriesThatAreNotOneVolume(t *testing.T) {
 				t.Error("Load of a refused series succeeded")
 			}
 		})
+	}
+}
+
+// TestUnequalSpacingIsResampled: slices at 0, 2, 4 and 7 mm along the
+// normal come out as equidistant slices 2 mm apart from the first to the
+// last, each interpolated linearly between the two around it (the source
+// slice itself where one lies there), and the geometry says so.
+func TestUnequalSpacingIsResampled(t *testing.T) {
+	stack := dicomtest.Stack(dicomtest.Default(), 4, [3]float64{0, 0, 2})
+	stack[3].Position[2] = 7
+	series, _ := group(t, dicomtest.WriteAll(t, t.TempDir(), stack))
+	if len(series) != 1 || series[0].Err != nil {
+		t.Fatalf("series %v", series)
+	}
+	geo := series[0].Geometry
+	if !strings.Contains(geo.Resampled, "resampled to 4 slices 2.0000 mm apart") || geo.SliceSpacing != 2 || geo.Grid.Dims[2] != 4 {
+		t.Fatalf("geometry %+v", geo)
+	}
+	if z := geo.Grid.VoxelToWorld([3]float64{0, 0, 3}); math.Abs(z[2]-6) > 1e-9 {
+		t.Errorf("slice 3 at %v, want 6 mm along the normal", z)
+	}
+	im, err := Load(context.Background(), series[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Slice k of the stack holds its words + 100·k, rescaled by -1024: the
+	// voxel (0, 2, ·), word 0, reads -1024, -924, -824, then 2/3 of the way
+	// from -824 to -724.
+	for k, want := range []int16{-1024, -924, -824, -757} {
+		if got := im.Int16.At(0, 2, k); got != want {
+			t.Errorf("slice %d: %d HU, want %d", k, got, want)
+		}
 	}
 }
 
