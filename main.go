@@ -27,6 +27,7 @@ import (
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/dicomimport"
+	"kidney3d/pipeline/dicomseries"
 	"kidney3d/pipeline/imageinfo"
 	"kidney3d/pipeline/infer/modelcheck"
 	"kidney3d/pipeline/infer/modelpkg"
@@ -62,7 +63,7 @@ var commands = map[string]command{
 	"models": {"models list [--json] | models check DIR|NAME [--device auto|cpu|gpu]", runModels, false},
 	"mesh":   {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh, false},
 
-	"import":       {"import SRC... --out CASE [--phase A=SERIES_ID,...] [--keep-identity] [--json] | import --list SRC... [--json]", runImport, false},
+	"import":       {"import SRC... --out CASE [--phase A=SERIES_ID,...] [--keep-identity] [--fill-gaps] [--json] | import --list SRC... [--fill-gaps] [--json]", runImport, false},
 	"import-masks": {"import-masks SEG.nii.gz|FOLDER --from totalsegmentator --out CASE [--overwrite] [--json]", runImportMasks, false},
 }
 
@@ -211,7 +212,7 @@ func runInfo(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	st, statErr := os.Stat(pos[0])
 	if _, notCase := casefile.Open(pos[0]); statErr == nil && st.IsDir() && notCase != nil {
-		return listDICOM(ctx, pos, *asJSON, stdout)
+		return listDICOM(ctx, pos, dicomseries.Options{}, *asJSON, stdout)
 	}
 	if statErr == nil && !st.IsDir() && dicomimport.IsDICOMFile(pos[0]) {
 		info, err := dicomimport.DescribeFile(pos[0])
@@ -413,6 +414,7 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	list := fs.Bool("list", false, "list the series and their phase guesses; write nothing")
 	phase := fs.String("phase", "", "series of each phase, PHASE=SERIES_ID[,...] (IDs as --list shows them)")
 	keepIdentity := fs.Bool("keep-identity", false, "write the patient's name and ID into case.json")
+	fillGaps := fs.Bool("fill-gaps", false, "interpolate the slices missing from a series (recorded in case.json) instead of refusing it")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args, 1, 1<<20)
 	if err != nil {
@@ -422,12 +424,12 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		if *out != "" || *phase != "" || *keepIdentity {
 			return usageError{errors.New("--list writes nothing: it takes no --out, --phase or --keep-identity")}
 		}
-		return listDICOM(ctx, pos, *asJSON, stdout)
+		return listDICOM(ctx, pos, dicomseries.Options{FillGaps: *fillGaps}, *asJSON, stdout)
 	}
 	if *out == "" {
 		return usageError{errors.New("--out is required")}
 	}
-	opts := dicomimport.Options{Sources: pos, Case: *out, KeepIdentity: *keepIdentity}
+	opts := dicomimport.Options{Sources: pos, Case: *out, KeepIdentity: *keepIdentity, FillGaps: *fillGaps}
 	if *phase != "" {
 		if opts.Phases, err = dicomimport.ParsePhases(*phase); err != nil {
 			return usageError{err}
@@ -451,8 +453,8 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // listDICOM prints the series table of DICOM sources.
-func listDICOM(ctx context.Context, sources []string, asJSON bool, stdout io.Writer) error {
-	l, err := dicomimport.List(ctx, sources)
+func listDICOM(ctx context.Context, sources []string, opts dicomseries.Options, asJSON bool, stdout io.Writer) error {
+	l, err := dicomimport.ListWith(ctx, sources, opts)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,9 @@ type Options struct {
 	KeepIdentity bool
 	// Progress, when set, is told of each phase as it is written.
 	Progress io.Writer
+	// FillGaps interpolates the slices missing from a series
+	// (dicomseries.Options.FillGaps), recorded in case.json.
+	FillGaps bool
 }
 
 // OptionError is an Options value that cannot be run: on the command line,
@@ -107,7 +110,7 @@ func Import(ctx context.Context, opts Options) (*Record, error) {
 	if err := outsideSources(opts.Case, opts.Sources); err != nil {
 		return nil, OptionError{err}
 	}
-	l, err := List(ctx, opts.Sources)
+	l, err := ListWith(ctx, opts.Sources, dicomseries.Options{FillGaps: opts.FillGaps})
 	if err != nil {
 		return nil, err
 	}

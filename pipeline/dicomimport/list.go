@@ -62,11 +62,17 @@ type Dropped struct {
 // List scans the sources and lists their series. Sources that hold no
 // image series at all are an error naming them.
 func List(ctx context.Context, sources []string) (*Listing, error) {
+	return ListWith(ctx, sources, dicomseries.Options{})
+}
+
+// ListWith is List making series into volumes as opts say (a series with
+// missing slices is importable with opts.FillGaps).
+func ListWith(ctx context.Context, sources []string, opts dicomseries.Options) (*Listing, error) {
 	res, err := dicomscan.Scan(ctx, sources)
 	if err != nil {
 		return nil, err
 	}
-	series, dropped := dicomseries.Group(res.Instances)
+	series, dropped := dicomseries.Group(res.Instances, opts)
 	l := &Listing{Files: res.Files, NotDICOM: res.NotDICOM, NotImages: res.NotImages, Directories: res.Directories, series: series}
 	for _, d := range dropped {
 		l.Dropped = append(l.Dropped, Dropped(d))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"kidney3d/pipeline/dicomscan"
 	"kidney3d/pipeline/limits"
@@ -44,13 +45,22 @@ const (
 	GapFactor = 1.5
 )
 
+// Options change how Group makes series into volumes.
+type Options struct {
+	// FillGaps interpolates the slices missing from a series (two
+	// neighbours more than GapFactor steps apart) linearly along the
+	// normal, recorded in Geometry.Resampled; without it such a series
+	// cannot be imported.
+	FillGaps bool
+}
+
 // noTiltCorrection says what to do with a series acquired with a gantry
 // tilt, which kidney3d does not correct.
 const noTiltCorrection = "kidney3d does not correct gantry tilt: convert the series with dcm2niix (its _Tilt_ output) and put that NIfTI in the case's input folder"
 
 // geometryOf sorts the instances along the slice normal and computes
 // their grid, or says why they are not one volume.
-func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
+func geometryOf(id string, ins []*dicomscan.Instance, opts Options) (Geometry, error) {
 	first := ins[0]
 	fail := func(file, format string, a ...any) (Geometry, error) {
 		return Geometry{}, &SeriesError{Series: id, File: file, Reason: fmt.Sprintf(format, a...)}
@@ -94,11 +104,17 @@ func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
 		gaps[i] = along(ins[i+1]) - along(ins[i])
 	}
 	usual := median(gaps)
+	var missing []string // the gaps filled, when opts allow
 	for i, g := range gaps {
-		if g > GapFactor*usual {
-			return fail(ins[i+1].Path, "missing slice(s) between %s and %s (%.3f mm apart where the series steps %.3f mm)",
-				fmtPos(ins[i].Position), fmtPos(ins[i+1].Position), g, usual)
+		if g <= GapFactor*usual {
+			continue
 		}
+		gap := fmt.Sprintf("missing slice(s) between %s and %s (%.3f mm apart where the series steps %.3f mm)",
+			fmtPos(ins[i].Position), fmtPos(ins[i+1].Position), g, usual)
+		if !opts.FillGaps {
+			return fail(ins[i+1].Path, "%s; import with --fill-gaps to interpolate across it", gap)
+		}
+		missing = append(missing, gap)
 	}
 	lo, hi := 0, 0 // the narrowest and widest gaps
 	for i, g := range gaps {
@@ -119,7 +135,7 @@ func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
 			math.Atan2(side, step)*180/math.Pi, side, step, noTiltCorrection)
 	}
 	stacked := grid(first, n, row, col, normal, step)
-	if gaps[hi]-gaps[lo] <= SpacingTolerance*step {
+	if gaps[hi]-gaps[lo] <= SpacingTolerance*step && len(missing) == 0 {
 		return Geometry{Grid: stacked, SliceSpacing: step}, nil
 	}
 	if gaps[lo] < usual/GapFactor {
@@ -140,6 +156,9 @@ func geometryOf(id string, ins []*dicomscan.Instance) (Geometry, error) {
 	}
 	note := fmt.Sprintf("unequal slice spacing, from %.4f mm (between %s and %s) to %.4f mm (between %s and %s): resampled to %d slices %.4f mm apart by linear interpolation along the normal",
 		gaps[lo], fmtPos(ins[lo].Position), fmtPos(ins[lo+1].Position), gaps[hi], fmtPos(ins[hi].Position), fmtPos(ins[hi+1].Position), m, eq)
+	if len(missing) > 0 {
+		note = fmt.Sprintf("%s: filled (--fill-gaps) with %d slices %.4f mm apart by linear interpolation along the normal", strings.Join(missing, "; "), m, eq)
+	}
 	return Geometry{Grid: grid(first, m, row, col, normal, eq), SliceSpacing: eq, Resampled: note, stacked: stacked, positions: positions}, nil
 }
 

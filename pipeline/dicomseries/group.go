@@ -42,8 +42,9 @@ type Dropped struct {
 }
 
 // Group gathers instances into series (see the package doc); series come
-// in order of study, then Series Number, then ID.
-func Group(instances []*dicomscan.Instance) ([]*Series, []Dropped) {
+// in order of study, then Series Number, then ID; opts say how series with
+// missing slices are made into volumes.
+func Group(instances []*dicomscan.Instance, opts Options) ([]*Series, []Dropped) {
 	type key struct {
 		study, series string
 		number        int // Series Number, for files without a Series Instance UID
@@ -93,7 +94,7 @@ func Group(instances []*dicomscan.Instance) ([]*Series, []Dropped) {
 				dropped = append(dropped, Dropped{k.series, p.ins[0].SeriesDescription, 1, why})
 				continue
 			}
-			s.Geometry, s.Err = geometryOf(s.ID, s.Instances)
+			s.Geometry, s.Err = geometryOf(s.ID, s.Instances, opts)
 			out = append(out, s)
 		}
 	}

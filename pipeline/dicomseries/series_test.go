@@ -20,7 +20,7 @@ func group(t *testing.T, dir string) ([]*Series, []Dropped) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Group(res.Instances)
+	return Group(res.Instances, Options{})
 }
 
 func near(a, b volume.Affine, tol float64) bool {
@@ -220,6 +220,39 @@ func TestUnequalSpacingIsResampled(t *testing.T) {
 	// voxel (0, 2, ·), word 0, reads -1024, -924, -824, then 2/3 of the way
 	// from -824 to -724.
 	for k, want := range []int16{-1024, -924, -824, -757} {
+		if got := im.Int16.At(0, 2, k); got != want {
+			t.Errorf("slice %d: %d HU, want %d", k, got, want)
+		}
+	}
+}
+
+// TestMissingSliceFilledOnlyWhenAsked: a series lacking its slice at 4 mm
+// is refused, saying how to import it; with FillGaps the slice is
+// interpolated halfway between its neighbours and the geometry says so.
+func TestMissingSliceFilledOnlyWhenAsked(t *testing.T) {
+	stack := dicomtest.Stack(dicomtest.Default(), 6, [3]float64{0, 0, 2})
+	dir := dicomtest.WriteAll(t, t.TempDir(), append(stack[:2:2], stack[3:]...))
+	res, err := dicomscan.Scan(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused, _ := Group(res.Instances, Options{})
+	if len(refused) != 1 || refused[0].Err == nil || !strings.Contains(refused[0].Err.Error(), "import with --fill-gaps") {
+		t.Fatalf("without FillGaps: %v", refused[0].Err)
+	}
+	filled, _ := Group(res.Instances, Options{FillGaps: true})
+	if len(filled) != 1 || filled[0].Err != nil {
+		t.Fatalf("with FillGaps: %v", filled[0].Err)
+	}
+	geo := filled[0].Geometry
+	if !strings.Contains(geo.Resampled, "filled (--fill-gaps) with 6 slices 2.0000 mm apart") || geo.Grid.Dims[2] != 6 {
+		t.Fatalf("geometry %+v", geo)
+	}
+	im, err := Load(context.Background(), filled[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range []int16{-1024, -924, -824, -724, -624, -524} {
 		if got := im.Int16.At(0, 2, k); got != want {
 			t.Errorf("slice %d: %d HU, want %d", k, got, want)
 		}

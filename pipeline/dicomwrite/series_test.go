@@ -47,7 +47,7 @@ func TestSeriesReadsBackToTheSameGrid(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				series, _ := dicomseries.Group(res.Instances)
+				series, _ := dicomseries.Group(res.Instances, dicomseries.Options{})
 				if len(series) != 1 || series[0].Err != nil {
 					t.Fatalf("%d series: %v", len(series), series[0].Err)
 				}
