@@ -55,8 +55,9 @@ type Options struct {
 }
 
 // noTiltCorrection says what to do with a series acquired with a gantry
-// tilt, which kidney3d does not correct.
-const noTiltCorrection = "kidney3d does not correct gantry tilt: convert the series with dcm2niix (its _Tilt_ output) and put that NIfTI in the case's input folder"
+// tilt whose slices are also unequally spaced or missing, which kidney3d
+// does not correct.
+const noTiltCorrection = "kidney3d corrects a tilt only when the slices are equally spaced: convert the series with dcm2niix (its _Tilt_ output) and put that NIfTI in the case's input folder"
 
 // geometryOf sorts the instances along the slice normal and computes
 // their grid, or says why they are not one volume.
@@ -130,11 +131,14 @@ func geometryOf(id string, ins []*dicomscan.Instance, opts Options) (Geometry, e
 		d[a] = (ins[n-1].Position[a] - ins[0].Position[a]) / float64(n-1)
 	}
 	side := math.Sqrt(math.Max(0, dot(d, d)-step*step))
-	if side > TiltTolerance*step {
-		return fail(first.Path, "gantry tilt of %.2f° (slices step %.3f mm sideways per %.3f mm); %s",
-			math.Atan2(side, step)*180/math.Pi, side, step, noTiltCorrection)
-	}
 	stacked := grid(first, n, row, col, normal, step)
+	if side > TiltTolerance*step {
+		tilt := fmt.Sprintf("gantry tilt of %.2f° (slices step %.3f mm sideways per %.3f mm)", math.Atan2(side, step)*180/math.Pi, side, step)
+		if gaps[hi]-gaps[lo] > SpacingTolerance*step || len(missing) > 0 {
+			return fail(first.Path, "%s and unequal or missing slices; %s", tilt, noTiltCorrection)
+		}
+		return tilted(id, first, n, row, col, normal, step, d, tilt)
+	}
 	if gaps[hi]-gaps[lo] <= SpacingTolerance*step && len(missing) == 0 {
 		return Geometry{Grid: stacked, SliceSpacing: step}, nil
 	}
@@ -160,6 +164,51 @@ func geometryOf(id string, ins []*dicomscan.Instance, opts Options) (Geometry, e
 		note = fmt.Sprintf("%s: filled (--fill-gaps) with %d slices %.4f mm apart by linear interpolation along the normal", strings.Join(missing, "; "), m, eq)
 	}
 	return Geometry{Grid: grid(first, m, row, col, normal, eq), SliceSpacing: eq, Resampled: note, stacked: stacked, positions: positions}, nil
+}
+
+// tilted is the geometry of a series acquired with a gantry tilt, its
+// slices stepping by d (LPS) rather than along their normal: its slices as
+// they lie (a sheared grid) resampled onto the orthogonal grid of the same
+// voxel size and slice step that holds all of them, widened in the slice
+// plane as far as the shear carries them (as dcm2niix's _Tilt_ output is).
+func tilted(id string, first *dicomscan.Instance, n int, row, col, normal [3]float64, step float64, d [3]float64, tilt string) (Geometry, error) {
+	stacked := grid(first, n, row, col, normal, step)
+	sheared := stacked
+	for r := 0; r < 3; r++ {
+		sheared.Affine[r][2] = d[r]
+	}
+	for r := 0; r < 2; r++ {
+		sheared.Affine[r][2] = -sheared.Affine[r][2] // LPS to RAS
+	}
+	// The sheared grid's corners in the orthogonal grid's voxels: the
+	// orthogonal grid, moved and widened to hold them.
+	inv, err := stacked.Affine.Inverse()
+	if err != nil {
+		return Geometry{}, &SeriesError{Series: id, File: first.Path, Reason: err.Error()}
+	}
+	lo, hi := [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}, [3]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
+	for _, c := range sheared.Corners() {
+		v := inv.Apply(c)
+		for a := range v {
+			lo[a], hi[a] = min(lo[a], v[a]), max(hi[a], v[a])
+		}
+	}
+	var from [3]float64
+	var dims [3]int
+	for a := range dims {
+		from[a] = math.Floor(lo[a] + 1e-6)
+		dims[a] = int(math.Ceil(hi[a]-1e-6)-from[a]) + 1
+	}
+	if err := limits.CheckImage(int64(dims[0])*int64(dims[1])*int64(dims[2]), 4); err != nil {
+		return Geometry{}, &SeriesError{Series: id, File: first.Path, Reason: fmt.Sprintf("%s, corrected to %v voxels: %v", tilt, dims, err)}
+	}
+	out := volume.Grid{Dims: dims, Affine: stacked.Affine}
+	o := stacked.Affine.Apply(from)
+	for r := 0; r < 3; r++ {
+		out.Affine[r][3] = o[r]
+	}
+	note := fmt.Sprintf("%s: resampled onto an orthogonal grid of %d×%d×%d voxels by trilinear interpolation (as dcm2niix's _Tilt_ output)", tilt, dims[0], dims[1], dims[2])
+	return Geometry{Grid: out, SliceSpacing: step, Resampled: note, stacked: sheared}, nil
 }
 
 // grid is the RAS grid of a series of slices whose first is first: voxel

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync/atomic"
 
 	"kidney3d/pipeline/atomicfile"
@@ -80,16 +81,26 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 	return &Image{Float32: v}, nil
 }
 
-// loadResampled loads a series of unequally spaced slices as they are and
-// interpolates its equidistant slices (Geometry.Resampled): each linearly
-// between the two slices around it, rounded to the nearest whole value when
-// the voxels are int16.
+// loadResampled loads a series of slices as they are and brings them onto
+// its grid (Geometry.Resampled): unequally spaced or missing slices each
+// interpolated linearly between the two slices around it, rounded to the
+// nearest whole value when the voxels are int16; a tilted series resampled
+// trilinearly from its sheared slices, the voxels outside them given the
+// series' lowest value (its padding).
 func loadResampled(ctx context.Context, s *Series) (*Image, error) {
 	stacked := *s
 	stacked.Geometry = Geometry{Grid: s.Geometry.stacked, SliceSpacing: s.Geometry.SliceSpacing}
 	im, err := Load(ctx, &stacked)
 	if err != nil {
 		return nil, err
+	}
+	if s.Geometry.positions == nil { // a gantry tilt: the sheared slices onto the orthogonal grid
+		if im.Int16 != nil {
+			v, err := volume.Resample(im.Int16, s.Geometry.Grid, volume.Linear, slices.Min(im.Int16.Data))
+			return &Image{Int16: v}, err
+		}
+		v, err := volume.Resample(im.Float32, s.Geometry.Grid, volume.Linear, slices.Min(im.Float32.Data))
+		return &Image{Float32: v}, err
 	}
 	if im.Int16 != nil {
 		return &Image{Int16: interpolateSlices(im.Int16, s.Geometry.positions, s.Geometry.Grid, s.Geometry.SliceSpacing)}, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -161,12 +162,13 @@ func TestSeriesThatAreNotOneVolume(t *testing.T) {
 			extra.Instance, extra.SOPUID = 99, extra.SOPUID+".99"
 			return append(s, extra)
 		}, "slices 0.2000 mm apart"},
-		{"gantry tilt", func(s []dicomtest.Slice) []dicomtest.Slice {
+		{"gantry tilt and unequal spacing", func(s []dicomtest.Slice) []dicomtest.Slice {
 			for k := range s {
 				s[k].Position[1] += 0.4 * float64(k)
 			}
+			s[5].Position[2] += 0.5
 			return s
-		}, "gantry tilt of 11.31°"},
+		}, "gantry tilt of 10.78° (slices step 0.400 mm sideways per 2.100 mm) and unequal or missing slices"},
 		{"mixed sizes", func(s []dicomtest.Slice) []dicomtest.Slice {
 			s[3].Rows, s[3].Words = 2, s[3].Words[:8]
 			return s
@@ -256,6 +258,61 @@ func TestMissingSliceFilledOnlyWhenAsked(t *testing.T) {
 		if got := im.Int16.At(0, 2, k); got != want {
 			t.Errorf("slice %d: %d HU, want %d", k, got, want)
 		}
+	}
+}
+
+// TestGantryTiltIsCorrected: slices that step 0.4 mm along their column
+// direction per 2 mm along the normal (an 11.31° tilt) sample a linear
+// field of HU; corrected, every voxel of the orthogonal grid the sheared
+// slices cover holds the field at its world position (trilinear
+// interpolation is exact on a linear field, up to rounding to whole HU),
+// and the others the series' padding.
+func TestGantryTiltIsCorrected(t *testing.T) {
+	field := func(p [3]float64) float64 { return 3*p[0] + 7*p[1] + 11*p[2] + 1100 } // LPS mm → stored word
+	base := dicomtest.Default()
+	base.Rows, base.Cols, base.Spacing = 8, 8, [2]float64{1, 1}
+	stack := dicomtest.Stack(base, 6, [3]float64{0, 0, 2})
+	for k := range stack {
+		stack[k].Position[1] += 0.4 * float64(k)
+		for n := range stack[k].Words {
+			r, c := n/base.Cols, n%base.Cols
+			p := stack[k].Position
+			stack[k].Words[n] = uint16(math.Round(field([3]float64{p[0] + float64(c), p[1] + float64(r), p[2]})))
+		}
+	}
+	series, _ := group(t, dicomtest.WriteAll(t, t.TempDir(), stack))
+	if len(series) != 1 || series[0].Err != nil {
+		t.Fatalf("series %v", series[0].Err)
+	}
+	geo := series[0].Geometry
+	if !strings.Contains(geo.Resampled, "gantry tilt of 11.31°") || geo.Grid.Dims != [3]int{8, 10, 6} {
+		t.Fatalf("geometry %+v", geo)
+	}
+	im, err := Load(context.Background(), series[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, _ := geo.stacked.Affine.Inverse()
+	inside, padding := 0, 0
+	for n, got := range im.Int16.Data {
+		i, j, k := geo.Grid.Coords(n)
+		w := geo.Grid.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)})
+		v := inv.Apply(w) // where it lies among the sheared slices
+		if v[0] < -1e-6 || v[1] < -1e-6 || v[0] > 7+1e-6 || v[1] > 7+1e-6 {
+			if got != slices.Min(im.Int16.Data) {
+				t.Fatalf("voxel (%d, %d, %d) outside the slices: %d, want the padding", i, j, k, got)
+			}
+			padding++
+			continue
+		}
+		want := field([3]float64{-w[0], -w[1], w[2]}) - 1024 // RAS to LPS; the series' intercept
+		if math.Abs(float64(got)-want) > 1 {
+			t.Fatalf("voxel (%d, %d, %d) = %d HU, want %.1f", i, j, k, got, want)
+		}
+		inside++
+	}
+	if inside < 8*8*6-8*6 || padding == 0 {
+		t.Errorf("%d voxels inside the slices, %d padding", inside, padding)
 	}
 }
 
