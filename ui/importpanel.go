@@ -23,6 +23,7 @@ import (
 
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/dicomimport"
+	"kidney3d/pipeline/dicomseries"
 )
 
 // ImportFunc imports DICOM studies into a case; dicomimport.Import in the
@@ -52,7 +53,7 @@ const thumbPx = 48
 type ImportPanel struct {
 	source string
 	win    fyne.Window // parent of error dialogs
-	list   func(ctx context.Context, sources []string) (*dicomimport.Listing, error)
+	list   func(ctx context.Context, sources []string, opts dicomseries.Options) (*dicomimport.Listing, error)
 	imp    ImportFunc
 	cancel context.CancelFunc // of the listing or import under way; nil when idle
 	done   chan struct{}      // closed once the listing or import under way is shown
@@ -70,6 +71,7 @@ type ImportPanel struct {
 	dropped   *widget.Label
 	message   *widget.Label // why Import is disabled
 	out       *widget.Entry
+	fillGaps  *widget.Check // interpolate missing slices (--fill-gaps)
 	outBtn    *widget.Button
 	bar       *widget.ProgressBar
 	busy      *widget.ProgressBarInfinite
@@ -92,7 +94,7 @@ func NewImportPanel(win fyne.Window, source string, imp ImportFunc) *ImportPanel
 	if imp == nil {
 		imp = dicomimport.Import
 	}
-	p := &ImportPanel{source: source, win: win, list: dicomimport.List, imp: imp}
+	p := &ImportPanel{source: source, win: win, list: dicomimport.ListWith, imp: imp}
 	p.title = widget.NewLabel("DICOM source: " + source)
 	p.title.Truncation = fyne.TextTruncateEllipsis
 	p.table = widget.NewTableWithHeaders(func() (int, int) { return p.rows(), len(importColumns) }, p.newCell, p.updateCell)
@@ -134,8 +136,14 @@ func NewImportPanel(win fyne.Window, source string, imp ImportFunc) *ImportPanel
 	p.cancelBtn = widget.NewButton("Cancel", p.Cancel)
 	p.cancelBtn.Disable()
 	p.closeBtn = widget.NewButton("Close", p.Close)
+	// Series with missing slices are listed again, importable or not.
+	p.fillGaps = widget.NewCheck("Interpolate missing slices (--fill-gaps)", func(bool) {
+		if p.cancel == nil {
+			p.Start()
+		}
+	})
 	outRow := container.NewBorder(nil, nil, widget.NewLabel("Case folder"), p.outBtn, p.out)
-	bottom := container.NewVBox(p.detail, p.dropped, p.message, outRow, container.NewStack(p.bar, p.busy), p.status,
+	bottom := container.NewVBox(p.detail, p.dropped, p.message, p.fillGaps, outRow, container.NewStack(p.bar, p.busy), p.status,
 		container.NewHBox(layout.NewSpacer(), p.closeBtn, p.cancelBtn, p.importBtn))
 	p.content = container.NewBorder(p.title, bottom, nil, nil, p.table)
 	return p
@@ -156,13 +164,16 @@ func (p *ImportPanel) Content() fyne.CanvasObject { return p.content }
 
 // Start lists the source's series in the background.
 func (p *ImportPanel) Start() {
+	if p.stopThumbs != nil {
+		p.stopThumbs() // of the listing before
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.begin(cancel, "listing the series of "+p.source+"…")
 	p.busy.Show()
 	p.busy.Start()
 	go func() {
 		start := time.Now()
-		l, err := p.list(ctx, []string{p.source})
+		l, err := p.list(ctx, []string{p.source}, dicomseries.Options{FillGaps: p.fillGaps.Checked})
 		took := time.Since(start)
 		fyne.Do(func() { p.listed(l, err, took) })
 	}()
@@ -438,7 +449,7 @@ func (p *ImportPanel) Import() {
 	if p.cancel != nil || p.problem() != "" {
 		return
 	}
-	opts := dicomimport.Options{Sources: []string{p.source}, Case: strings.TrimSpace(p.out.Text)}
+	opts := dicomimport.Options{Sources: []string{p.source}, Case: strings.TrimSpace(p.out.Text), FillGaps: p.fillGaps.Checked}
 	phases := p.Phases()
 	if !p.guessesKept() {
 		opts.Phases = phases

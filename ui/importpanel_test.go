@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	"kidney3d/pipeline/ctphase"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/dicomimport"
+	"kidney3d/pipeline/dicomseries"
+	"kidney3d/pipeline/dicomtest"
 )
 
 // demoDICOM writes the small demo study of seed as DICOM (as `kidney3d
@@ -199,7 +202,9 @@ func TestImportDialog(t *testing.T) {
 	w := test.NewWindow(nil)
 	defer w.Close()
 	p := NewImportPanel(w, "/data/study", nil)
-	p.list = func(context.Context, []string) (*dicomimport.Listing, error) { return fakeListing(), nil }
+	p.list = func(context.Context, []string, dicomseries.Options) (*dicomimport.Listing, error) {
+		return fakeListing(), nil
+	}
 	w.SetContent(p.Content())
 	w.Resize(fyne.NewSize(1320, 560))
 	p.Start()
@@ -233,7 +238,9 @@ func TestImportPanelCancel(t *testing.T) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	})
-	p.list = func(context.Context, []string) (*dicomimport.Listing, error) { return fakeListing(), nil }
+	p.list = func(context.Context, []string, dicomseries.Options) (*dicomimport.Listing, error) {
+		return fakeListing(), nil
+	}
 	p.OnImported = func(dir string) { t.Errorf("opened %s after a cancelled import", dir) }
 	w.SetContent(p.Content())
 	p.Start()
@@ -282,7 +289,7 @@ func TestImportPanelCancelListing(t *testing.T) {
 	defer w.Close()
 	w.Resize(fyne.NewSize(800, 500))
 	p := NewImportPanel(w, "/data/study", nil)
-	p.list = func(ctx context.Context, _ []string) (*dicomimport.Listing, error) {
+	p.list = func(ctx context.Context, _ []string, _ dicomseries.Options) (*dicomimport.Listing, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
@@ -295,5 +302,37 @@ func TestImportPanelCancelListing(t *testing.T) {
 	}
 	if top := w.Canvas().Overlays().Top(); top != nil {
 		t.Error("a dialog is shown after cancelling the listing")
+	}
+}
+
+// TestImportPanelFillsGapsWhenAsked: a series missing a slice cannot be
+// imported until "Interpolate missing slices" is ticked, which lists the
+// source again with the series importable and says how it is resampled.
+func TestImportPanelFillsGapsWhenAsked(t *testing.T) {
+	test.NewTempApp(t)
+	stack := dicomtest.Stack(dicomtest.Default(), 6, [3]float64{0, 0, 2})
+	src := dicomtest.WriteAll(t, filepath.Join(t.TempDir(), "study"), append(stack[:2:2], stack[3:]...))
+	var p *ImportPanel
+	fyne.DoAndWait(func() {
+		p = NewImportPanel(test.NewWindow(nil), src, nil)
+		p.Start()
+	})
+	waitIdle(t, p)
+	var problem, disabled string
+	fyne.DoAndWait(func() {
+		problem, disabled = p.listing.Series[0].Problem, fmt.Sprint(p.selects[0].Disabled())
+	})
+	if !strings.Contains(problem, "--fill-gaps") || disabled != "true" {
+		t.Fatalf("before: problem %q, selector disabled %s", problem, disabled)
+	}
+	fyne.DoAndWait(func() { p.fillGaps.SetChecked(true) })
+	waitIdle(t, p)
+	var why string
+	fyne.DoAndWait(func() {
+		r := p.listing.Series[0]
+		problem, disabled, why = r.Problem, fmt.Sprint(p.selects[0].Disabled()), seriesCell(r, "Why")
+	})
+	if problem != "" || disabled != "false" || !strings.Contains(why, "filled (--fill-gaps)") {
+		t.Errorf("after: problem %q, selector disabled %s, why %q", problem, disabled, why)
 	}
 }
