@@ -12,10 +12,15 @@ import (
 type EncodeOptions struct {
 	// Gzip compresses the output (a .nii.gz); false writes a plain .nii.
 	Gzip bool
-	// Level is the gzip level, 1 (fastest) to 9 (smallest); 0 means
-	// klauspost/compress's default, which is level 5.
+	// Level is the gzip level, 1 (fastest) to 9 (smallest), or HuffmanOnly;
+	// 0 means klauspost/compress's default, which is level 5.
 	Level int
 }
+
+// HuffmanOnly is the Level that Huffman-codes the bytes without looking for
+// repeats (deflate's -2): on CT about 2.5 times as fast as level 1, the file
+// about 6% larger, inflated as fast.
+const HuffmanOnly = flate.HuffmanOnly
 
 // Encode writes img to w as a single-file NIfTI image, NIfTI-1 ("n+1") or
 // NIfTI-2 ("n+2") after img.Header.Version, in the byte order of
@@ -47,8 +52,8 @@ func encode(w io.Writer, h Header, data any, r *Region, opts *EncodeOptions) err
 	if level == 0 {
 		level = flate.DefaultCompression
 	}
-	if opts.Gzip && (level < 1 || level > 9) && level != flate.DefaultCompression {
-		return &Error{Field: "gzip", Err: fmt.Errorf("%w: level %d, want 1 to 9", ErrUnsupported, opts.Level)}
+	if opts.Gzip && (level < 1 || level > 9) && level != flate.DefaultCompression && level != HuffmanOnly {
+		return &Error{Field: "gzip", Err: fmt.Errorf("%w: level %d, want 1 to 9 or HuffmanOnly", ErrUnsupported, opts.Level)}
 	}
 	if h.Version == 0 {
 		h.Version = 1

@@ -47,7 +47,7 @@ func putMemberHeader(b []byte, bsize uint32, total uint64, level int) {
 	switch level {
 	case 9:
 		xfl = 2
-	case 1:
+	case 1, HuffmanOnly:
 		xfl = 4
 	}
 	copy(b, []byte{0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, xfl, 255, 16, 0, 'K', '3', 12, 0})

@@ -177,7 +177,7 @@ func TestReadNonzeroFile(t *testing.T) {
 func TestZeroMembersAsCompressed(t *testing.T) {
 	withMemberSize(t, 4096)
 	img := sparseImage(Uint8, [3]int{64, 64, 16}, [3]int{10, 10, 7}, [3]int{20, 20, 9}, 1, binary.LittleEndian)
-	for _, level := range []int{1, 5, 9, 0} {
+	for _, level := range []int{1, 5, 9, 0, HuffmanOnly} {
 		got := encoded(t, img, &EncodeOptions{Gzip: true, Level: level})
 		// Every member compressed, as before zero members were copied.
 		var want bytes.Buffer

@@ -98,6 +98,7 @@ func TestRoundTrip(t *testing.T) {
 		{"raw", &EncodeOptions{}},
 		{"gzip-default", nil},
 		{"gzip-1", &EncodeOptions{Gzip: true, Level: 1}},
+		{"gzip-huffman", &EncodeOptions{Gzip: true, Level: HuffmanOnly}},
 		{"gzip-9", &EncodeOptions{Gzip: true, Level: 9}},
 	}
 	for _, dt := range allDatatypes {

@@ -36,9 +36,8 @@ func (im *Image) Datatype() string {
 	return "float32"
 }
 
-// Save writes the image as NIfTI, atomically, at the fastest gzip level
-// (volume.SaveFast): compressing is most of an import's time, and level 1
-// takes half as long as the default for files about 6% larger.
+// Save writes the image as NIfTI, atomically, Huffman-coded only
+// (volume.SaveFast): compressing is most of an import's time.
 func (im *Image) Save(path string, opts ...atomicfile.Option) error {
 	if im.Int16 != nil {
 		return volume.SaveFast(path, im.Int16, opts...)

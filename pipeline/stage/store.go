@@ -191,8 +191,8 @@ func KeepVolume[T volume.Voxel](e *Env, artefact Artefact, v *volume.Volume[T]) 
 	put(e.Volumes, path, v)
 }
 
-// SaveVolume writes v as an output artefact (atomically, at the fastest
-// gzip level: volume.SaveFast) and keeps it for the later stages of the
+// SaveVolume writes v as an output artefact (atomically, Huffman-coded
+// only: volume.SaveFast) and keeps it for the later stages of the
 // run, which then read it without decoding the file. v is shared from then
 // on.
 func SaveVolume[T volume.Voxel](e *Env, artefact Artefact, v *volume.Volume[T]) error {
