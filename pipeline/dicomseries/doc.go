@@ -5,11 +5,13 @@
 // are dropped. Each series' slices are sorted along the slice normal and
 // its geometry is checked and computed as dcm2niix computes it: the
 // affine from Image Position/Orientation (Patient) and Pixel Spacing,
-// converted from DICOM's LPS to RAS, rows stored bottom-up. A series that
-// cannot be one volume (mixed sizes, duplicate positions, a missing slice,
-// unequal slice spacing, gantry tilt) carries a *SeriesError saying why
-// and naming the files; it is listed but never imported: resampling such
-// series is not done.
+// converted from DICOM's LPS to RAS, rows stored bottom-up. Unequally
+// spaced slices, missing slices (with Options.FillGaps) and a gantry tilt
+// give a series whose Geometry.Resampled says how Load brings it onto an
+// orthogonal, equidistant grid. A series that cannot be one volume (mixed
+// sizes, duplicate or nearly coincident positions, a missing slice without
+// FillGaps, a tilt with unequal or missing slices) carries a *SeriesError
+// saying why and naming the files; it is listed but never imported.
 //
 // Load reads a series' pixels, in parallel, and rescales them to the
 // modality's units (Hounsfield units for CT): int16 when every value is
