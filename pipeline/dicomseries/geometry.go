@@ -137,7 +137,7 @@ func geometryOf(id string, ins []*dicomscan.Instance, opts Options) (Geometry, e
 		if gaps[hi]-gaps[lo] > SpacingTolerance*step || len(missing) > 0 {
 			return fail(first.Path, "%s and unequal or missing slices; %s", tilt, noTiltCorrection)
 		}
-		return tilted(id, first, n, row, col, normal, step, d, tilt)
+		return tilted(id, first.Path, stacked, step, d, tilt)
 	}
 	if gaps[hi]-gaps[lo] <= SpacingTolerance*step && len(missing) == 0 {
 		return Geometry{Grid: stacked, SliceSpacing: step}, nil
@@ -170,9 +170,9 @@ func geometryOf(id string, ins []*dicomscan.Instance, opts Options) (Geometry, e
 // slices stepping by d (LPS) rather than along their normal: its slices as
 // they lie (a sheared grid) resampled onto the orthogonal grid of the same
 // voxel size and slice step that holds all of them, widened in the slice
-// plane as far as the shear carries them (as dcm2niix's _Tilt_ output is).
-func tilted(id string, first *dicomscan.Instance, n int, row, col, normal [3]float64, step float64, d [3]float64, tilt string) (Geometry, error) {
-	stacked := grid(first, n, row, col, normal, step)
+// plane as far as the shear carries them (as dcm2niix's _Tilt_ output is);
+// stacked is the slices' grid as if they stepped along the normal.
+func tilted(id, file string, stacked volume.Grid, step float64, d [3]float64, tilt string) (Geometry, error) {
 	sheared := stacked
 	for r := 0; r < 3; r++ {
 		sheared.Affine[r][2] = d[r]
@@ -184,7 +184,7 @@ func tilted(id string, first *dicomscan.Instance, n int, row, col, normal [3]flo
 	// orthogonal grid, moved and widened to hold them.
 	inv, err := stacked.Affine.Inverse()
 	if err != nil {
-		return Geometry{}, &SeriesError{Series: id, File: first.Path, Reason: err.Error()}
+		return Geometry{}, &SeriesError{Series: id, File: file, Reason: err.Error()}
 	}
 	lo, hi := [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}, [3]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
 	for _, c := range sheared.Corners() {
@@ -200,7 +200,7 @@ func tilted(id string, first *dicomscan.Instance, n int, row, col, normal [3]flo
 		dims[a] = int(math.Ceil(hi[a]-1e-6)-from[a]) + 1
 	}
 	if err := limits.CheckImage(int64(dims[0])*int64(dims[1])*int64(dims[2]), 4); err != nil {
-		return Geometry{}, &SeriesError{Series: id, File: first.Path, Reason: fmt.Sprintf("%s, corrected to %v voxels: %v", tilt, dims, err)}
+		return Geometry{}, &SeriesError{Series: id, File: file, Reason: fmt.Sprintf("%s, corrected to %v voxels: %v", tilt, dims, err)}
 	}
 	out := volume.Grid{Dims: dims, Affine: stacked.Affine}
 	o := stacked.Affine.Apply(from)

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -213,14 +212,15 @@ func (r *runner) schedule(parent context.Context) error {
 		active--
 		slots[r.plan.stages[o.i].Resource()]++
 		// A file no stage left to run reads is not kept decoded.
-		r.volumes.Release(func(path string) bool {
-			for i, st := range state {
-				if (st == pending || st == running) && i != o.i && slices.Contains(slices.Collect(maps.Values(r.plan.sources[i])), path) {
-					return true
+		needed := map[string]bool{}
+		for i, st := range state {
+			if (st == pending || st == running) && i != o.i {
+				for _, path := range r.plan.sources[i] {
+					needed[path] = true
 				}
 			}
-			return false
-		})
+		}
+		r.volumes.Release(func(path string) bool { return needed[path] })
 		if o.err != nil {
 			state[o.i] = unavailable
 			if firstErr == nil {
