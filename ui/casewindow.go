@@ -20,7 +20,6 @@ import (
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/dicomimport"
-	"kidney3d/pipeline/measure"
 	"kidney3d/render/footer"
 )
 
@@ -202,7 +201,6 @@ func (cw *CaseWindow) show(d *caseData) {
 	cw.structs.SetStructures(rows)
 	if d.report != nil {
 		cw.structs.SetNotMade(d.report.NotMade())
-		cw.structs.SetWeakModels(d.report.WeakValidation(measure.WeakDice))
 	}
 	// The title last: it says the case is on screen (tests wait for it).
 	cw.win.SetTitle(fmt.Sprintf("%s — %s", cw.title, filepath.Base(d.dir)))

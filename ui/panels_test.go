@@ -12,41 +12,43 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/caserun"
+	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/orchestrate"
 )
 
 func TestStructuresPanel(t *testing.T) {
 	test.NewTempApp(t)
+	tumourDice := 0.7168
 	tests := []struct {
 		name    string
 		rows    []Structure
 		notMade []string
-		weak    []string
 		golden  string
 	}{
-		{"empty", nil, nil, nil, "structures_empty.xml"},
+		{"empty", nil, nil, "structures_empty.xml"},
 		{"two", []Structure{
 			{Name: "kidney_left", Color: color.RGBA{200, 90, 80, 255}, Measured: &measure.Structure{Name: "kidney_left", VolumeML: 152.25}},
 			{Name: "tumor", Color: color.RGBA{250, 200, 40, 255}},
-		}, nil, nil, "structures_two.xml"},
+		}, nil, "structures_two.xml"},
 		{"cut by the field of view", []Structure{
 			{Name: "liver", Color: color.RGBA{160, 80, 60, 255}, Measured: &measure.Structure{Name: "liver", VolumeML: 1012.66,
 				CutByFieldOfView: []measure.Cut{{Side: "superior", Face: "last slice (k = 95)", Voxels: 120}}, VolumeIsLowerBound: true}},
-		}, nil, nil, "structures_cut.xml"},
+		}, nil, "structures_cut.xml"},
 		{"what the run could not make", []Structure{
 			{Name: "liver", Color: color.RGBA{160, 80, 60, 255}, Measured: &measure.Structure{Name: "liver", VolumeML: 1012.66}},
-		}, []string{"ureter: needs phase D (no input/D.nii.gz)"}, nil, "structures_not_made.xml"},
+		}, []string{"ureter: needs phase D (no input/D.nii.gz)"}, "structures_not_made.xml"},
 		{"a weak model", []Structure{
-			{Name: "tumor", Color: color.RGBA{250, 200, 40, 255}, Measured: &measure.Structure{Name: "tumor", VolumeML: 12.5}},
-		}, nil, []string{"tumor: Dice 0.72 on the validation cases of demo-kidney 1.0.0 with phase A"}, "structures_weak_model.xml"},
+			{Name: "tumor", Color: color.RGBA{250, 200, 40, 255}, Measured: &measure.Structure{Name: "tumor", VolumeML: 12.5,
+				Provenance: measure.Provenance{Source: measure.FromModel, Model: &modelpkg.Identity{Name: "demo-kidney", Version: "1.0.0"},
+					Phases: []string{"A"}, ValidationDice: &tumourDice}}},
+		}, nil, "structures_weak_model.xml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := NewStructuresPanel()
 			p.SetStructures(tt.rows)
 			p.SetNotMade(tt.notMade)
-			p.SetWeakModels(tt.weak)
 			w := test.NewWindow(p.Content())
 			defer w.Close()
 			w.Resize(fyne.NewSize(360, 160))

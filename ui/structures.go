@@ -22,7 +22,8 @@ type Structure struct {
 
 // StructuresPanel lists the model's structures: colour, visibility,
 // opacity and volume, "≥ N mL" and "cut by the field of view" for a
-// structure the scan's edge cuts. Its changes reach OnChange as the 3D view's hidden
+// structure the scan's edge cuts, and "weak model" under one made by a
+// model that did poorly on its own validation cases. Its changes reach OnChange as the 3D view's hidden
 // set and opacities.
 type StructuresPanel struct {
 	rows    []Structure
@@ -79,30 +80,41 @@ func (p *StructuresPanel) SetStructures(rows []Structure) {
 		}
 		left := container.NewHBox(container.NewCenter(sw), check)
 		row := container.NewBorder(nil, nil, left, widget.NewLabel(vol), op)
-		if s.Measured == nil || s.Measured.FieldOfViewNote() == "" {
+		var notes []fyne.CanvasObject
+		if s.Measured != nil {
+			for _, text := range []string{s.Measured.FieldOfViewNote(), weakModelText(s.Measured)} {
+				if text != "" {
+					note := widget.NewLabel(text)
+					note.Importance = widget.WarningImportance
+					note.TextStyle = fyne.TextStyle{Italic: true}
+					note.Wrapping = fyne.TextWrapWord
+					notes = append(notes, note)
+				}
+			}
+		}
+		if len(notes) == 0 {
 			p.list.Add(row)
 			continue
 		}
-		note := widget.NewLabel(s.Measured.FieldOfViewNote())
-		note.Importance = widget.WarningImportance
-		note.TextStyle = fyne.TextStyle{Italic: true}
-		p.list.Add(container.NewVBox(row, note))
+		p.list.Add(container.NewVBox(append([]fyne.CanvasObject{row}, notes...)...))
 	}
 	p.list.Refresh()
 }
 
+// weakModelText is the row's note for a structure whose model did poorly
+// on its own validation cases (measure.Structure.WeakModelNote), or "".
+func weakModelText(s *measure.Structure) string {
+	if note := s.WeakModelNote(measure.WeakDice); note != "" {
+		return "weak model: " + note
+	}
+	return ""
+}
+
 // SetNotMade lists, after the structures, what the run could not make and
 // why (measure.Report.NotMade); call it after SetStructures.
-func (p *StructuresPanel) SetNotMade(lines []string) { p.addWarnings("Not made: ", lines) }
-
-// SetWeakModels lists, after the structures, those made by a model that
-// did poorly on its own validation cases (measure.Report.WeakValidation).
-func (p *StructuresPanel) SetWeakModels(lines []string) { p.addWarnings("Weak model: ", lines) }
-
-// addWarnings adds a warning line per line, after the structures.
-func (p *StructuresPanel) addWarnings(prefix string, lines []string) {
+func (p *StructuresPanel) SetNotMade(lines []string) {
 	for _, line := range lines {
-		l := widget.NewLabel(prefix + line)
+		l := widget.NewLabel("Not made: " + line)
 		l.Importance = widget.WarningImportance
 		l.Wrapping = fyne.TextWrapWord
 		p.list.Add(l)

@@ -42,21 +42,16 @@ func (r *Report) NotMade() []string {
 
 // WeakValidation says, a line per structure made by a model whose
 // training record gives it a validation Dice below threshold for the phases
-// it was fed, how well the model did there: "tumor: Dice 0.72 on the
-// validation cases of demo-kidney 1.0.0 with phase A". Such a structure may
-// be incomplete or wrong here (a small tumour missed, say).
+// it was fed, how well the model did there (Structure.WeakModelNote):
+// "tumor: Dice 0.72 on the validation cases of demo-kidney 1.0.0 with phase
+// A". Such a structure may be incomplete or wrong here (a small tumour
+// missed, say).
 func (r *Report) WeakValidation(threshold float64) []string {
 	var out []string
 	for _, s := range r.Structures {
-		p := s.Provenance
-		if p.ValidationDice == nil || *p.ValidationDice >= threshold || p.Model == nil {
-			continue
+		if note := s.WeakModelNote(threshold); note != "" {
+			out = append(out, s.Name+": "+note)
 		}
-		phases := "phases " + strings.Join(p.Phases, "+")
-		if len(p.Phases) == 1 {
-			phases = "phase " + p.Phases[0]
-		}
-		out = append(out, fmt.Sprintf("%s: Dice %.2f on the validation cases of %s %s with %s", s.Name, *p.ValidationDice, p.Model.Name, p.Model.Version, phases))
 	}
 	return out
 }
@@ -269,6 +264,22 @@ func (s Structure) FieldOfViewNote() string {
 		}
 	}
 	return "cut by the field of view (" + strings.Join(sides, ", ") + ")"
+}
+
+// WeakModelNote is "Dice 0.72 on the validation cases of demo-kidney 1.0.0
+// with phase A" for a structure made by a model whose training record
+// gives it a validation Dice below threshold for the phases it was fed,
+// else "".
+func (s Structure) WeakModelNote(threshold float64) string {
+	p := s.Provenance
+	if p.ValidationDice == nil || *p.ValidationDice >= threshold || p.Model == nil {
+		return ""
+	}
+	phases := "phases " + strings.Join(p.Phases, "+")
+	if len(p.Phases) == 1 {
+		phases = "phase " + p.Phases[0]
+	}
+	return fmt.Sprintf("Dice %.2f on the validation cases of %s %s with %s", *p.ValidationDice, p.Model.Name, p.Model.Version, phases)
 }
 
 // Measure lists the structures of a label map, by value: voxel count,
