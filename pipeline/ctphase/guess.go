@@ -15,6 +15,9 @@ type Series struct {
 	ContrastAgent     string // Contrast/Bolus Agent; "" when absent
 	ContrastStartTime string // Contrast/Bolus Start Time, DICOM TM
 	AcquisitionTime   string // Acquisition Time (or Series Time), DICOM TM
+	// Aorta is what the series' axial images say (ReadAorta); nil when
+	// they were not read (a series that is not axial, say).
+	Aorta *AortaReading
 }
 
 // Guess is one series' phase guess.
@@ -59,6 +62,7 @@ var agentAbsent = []string{"", "none", "no", "nil", "n/a", "-"}
 // Guesses guesses the phase of every series of one study.
 func Guesses(series []Series) []Guess {
 	out := make([]Guess, len(series))
+	image := imageEvidence(series)
 	var undecided []int // enhanced series with no phase yet
 	for i, s := range series {
 		g := &out[i]
@@ -87,12 +91,57 @@ func Guesses(series []Series) []Guess {
 		case s.ContrastStartTime == "":
 			agree(g, "N", MissingAgentConfidence, noAgentReason(agent))
 		}
+		if e := image[i]; e.phase != "" {
+			agree(g, e.phase, e.confidence, e.reason)
+		}
 		if g.Phase == "" && given {
 			undecided = append(undecided, i)
 		}
 	}
 	byOrder(series, out, undecided)
 	return out
+}
+
+// evidence is one series' image evidence.
+type evidence struct {
+	phase      string
+	confidence float64
+	reason     string
+}
+
+// imageEvidence is each series' image evidence (AortaReading.Evidence),
+// with each enhanced phase kept for the one series of the study that
+// reads it in the most slices (then the clearest): one study holds one
+// arterial and one portal venous series, and the others that read so (a
+// structure taken for the aorta in fewer slices, a late arterial next to
+// an early one) say nothing.
+func imageEvidence(series []Series) []evidence {
+	out := make([]evidence, len(series))
+	clearest := map[string]int{}
+	for i, s := range series {
+		if s.Aorta == nil {
+			continue
+		}
+		p, c, why := s.Aorta.Evidence()
+		out[i] = evidence{p, c, why}
+		if p == "A" || p == "P" {
+			if j, ok := clearest[p]; !ok || clearer(*s.Aorta, *series[j].Aorta) {
+				clearest[p] = i
+			}
+		}
+	}
+	for i, e := range out {
+		if j, ok := clearest[e.phase]; ok && j != i {
+			out[i] = evidence{}
+		}
+	}
+	return out
+}
+
+// clearer says whether reading a found the aorta in more slices than b,
+// or as many and brighter.
+func clearer(a, b AortaReading) bool {
+	return a.Found > b.Found || a.Found == b.Found && a.HU > b.HU
 }
 
 // noAgentReason says why a series looks unenhanced.

@@ -65,10 +65,11 @@ func TestSeconds(t *testing.T) {
 // FuzzGuesses checks that no description or time panics the guesser and
 // that every guess is a phase with a confidence in [0, 1].
 func FuzzGuesses(f *testing.F) {
-	f.Add("ART 1.0", "proto", "APPLIED", "101500", "101530.25")
-	f.Add("w/o", "", "NONE", ":", "99")
-	f.Fuzz(func(t *testing.T, desc, proto, agent, start, acq string) {
-		for _, g := range Guesses([]Series{{desc, proto, agent, start, acq}, {proto, desc, agent, acq, start}}) {
+	f.Add("ART 1.0", "proto", "APPLIED", "101500", "101530.25", 250.0)
+	f.Add("w/o", "", "NONE", ":", "99", -1e300)
+	f.Fuzz(func(t *testing.T, desc, proto, agent, start, acq string, aortaHU float64) {
+		image := &AortaReading{Slices: 4, Found: 3, HU: aortaHU}
+		for _, g := range Guesses([]Series{{desc, proto, agent, start, acq, image}, {proto, desc, agent, acq, start, nil}}) {
 			if !strings.Contains("NAPD", g.Phase) || len(g.Phase) > 1 || g.Confidence < 0 || g.Confidence > 1 {
 				t.Fatalf("guess %+v", g)
 			}

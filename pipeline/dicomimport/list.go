@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 
 	"kidney3d/pipeline/ctphase"
 	"kidney3d/pipeline/dicomscan"
 	"kidney3d/pipeline/dicomseries"
+	"kidney3d/pipeline/parallel"
 )
 
 // Listing is what the sources hold: every series with its phase guess, and
@@ -112,6 +114,15 @@ func guess(series []*dicomseries.Series) []ctphase.Guess {
 		}
 		byStudy[s.StudyUID] = append(byStudy[s.StudyUID], i)
 	}
+	// Each CT series' aorta, read from its images on every core.
+	aortas := make([]*ctphase.AortaReading, len(series))
+	parallel.For(len(series), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if m := series[i].First().Modality; m == "CT" || m == "" {
+				aortas[i] = readAorta(series[i])
+			}
+		}
+	})
 	for _, st := range studies {
 		var in []ctphase.Series
 		var ct []int // the study's CT series: only they have a phase
@@ -125,6 +136,7 @@ func guess(series []*dicomseries.Series) []ctphase.Guess {
 			in = append(in, ctphase.Series{
 				Description: f.SeriesDescription, Protocol: f.Protocol, ContrastAgent: f.ContrastAgent,
 				ContrastStartTime: f.ContrastStartTime, AcquisitionTime: firstOf(f.AcquisitionTime, f.SeriesTime, f.ContentTime),
+				Aorta: aortas[i],
 			})
 		}
 		for n, g := range ctphase.Guesses(in) {
@@ -132,6 +144,38 @@ func guess(series []*dicomseries.Series) []ctphase.Guess {
 		}
 	}
 	return out
+}
+
+// aortaSlices is how many axial slices, spread over the middle 80% of a
+// series, the phase guess reads for the aorta.
+const aortaSlices = 16
+
+// axialWithin is the largest angle between an axial series' slice normal
+// and the patient's long axis.
+const axialWithin = 30 * math.Pi / 180
+
+// readAorta reads the aorta's HU in a series' axial slices
+// (ctphase.ReadAorta); nil when the series is not axial or a slice cannot
+// be read.
+func readAorta(s *dicomseries.Series) *ctphase.AortaReading {
+	o := s.First().Orientation
+	if normalZ := o[0]*o[4] - o[1]*o[3]; math.Abs(normalZ) < math.Cos(axialWithin) {
+		return nil
+	}
+	n := len(s.Instances)
+	m := min(aortaSlices, n)
+	axial := make([]ctphase.Slice, 0, m)
+	for i := range m {
+		k := n/10 + i*(n-1-2*(n/10))/max(1, m-1)
+		hu, w, h, err := s.ReadSlice(k)
+		if err != nil {
+			return nil
+		}
+		sp := s.Instances[k].PixelSpacing
+		axial = append(axial, ctphase.Slice{HU: hu, Width: w, Height: h, ColumnMM: sp[1], RowMM: sp[0]})
+	}
+	r := ctphase.ReadAorta(axial)
+	return &r
 }
 
 func firstOf(s ...string) string {
