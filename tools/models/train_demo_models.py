@@ -118,10 +118,11 @@ def prepare_case(binary, cache, seed):
     out = os.path.join(cache, f"s{seed}.npz")
     if os.path.exists(out):
         return out
-    import nibabel as nib
     case = os.path.join(cache, f"case-{seed}")
     shutil.rmtree(case, ignore_errors=True)
     q = dict(stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # One core per case: cases are prepared in parallel (--prepare-jobs).
+    q["env"] = dict(os.environ, GOMAXPROCS="1")
     r = subprocess.run([binary, "demo", "--out", case, "--seed", str(seed)], **q)
     if r.returncode:
         raise SystemExit(f"demo seed {seed} failed: {r.stderr.decode()[-2000:]}")
@@ -139,18 +140,52 @@ def prepare_case(binary, cache, seed):
     }
     arrs, ref = {}, None
     for k, p in paths.items():
-        img = nib.load(p)
+        a, zooms, affine = read_nifti_zyx(p)
         if ref is None:
-            ref = img
-        elif img.shape != ref.shape or not np.allclose(img.affine, ref.affine, atol=1e-3):
+            ref = (a.shape, affine, zooms)
+        elif a.shape != ref[0] or not np.allclose(affine, ref[1], atol=1e-3):
             raise SystemExit(f"{p}: grid differs from the A grid")
-        a = np.asarray(img.dataobj).astype(np.uint8 if k == "labels" else np.int16)
-        arrs[k] = np.ascontiguousarray(np.transpose(a, (2, 1, 0)))
-    arrs["spacing"] = np.array([float(z) for z in ref.header.get_zooms()[:3][::-1]])
+        arrs[k] = np.ascontiguousarray(a.astype(np.uint8 if k == "labels" else np.int16))
+    arrs["spacing"] = np.array(ref[2][::-1], float)
     np.savez(out + ".tmp.npz", **arrs)
     os.replace(out + ".tmp.npz", out)
     shutil.rmtree(case, ignore_errors=True)
     return out
+
+
+def read_nifti_zyx(path):
+    """A NIfTI-1 file's voxels as [Z, Y, X] (np.transpose of nibabel's array),
+    its (x, y, z) zooms and its sform affine. nibabel where it is installed;
+    else a reader of the single-file NIfTI-1 layouts kidney3d writes (the
+    training can run on a machine with numpy and torch alone)."""
+    try:
+        import nibabel as nib
+    except ImportError:
+        nib = None
+    if nib is not None:
+        img = nib.load(path)
+        a = np.transpose(np.asarray(img.dataobj), (2, 1, 0))
+        return a, tuple(float(z) for z in img.header.get_zooms()[:3]), img.affine
+    import gzip
+    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+        raw = f.read()
+    if int(np.frombuffer(raw[:4], "<i4")[0]) != 348:
+        raise SystemExit(f"{path}: not a little-endian NIfTI-1 file")
+    dim = np.frombuffer(raw[40:56], "<i2")
+    dtypes = {2: np.uint8, 4: "<i2", 8: "<i4", 16: "<f4", 64: "<f8", 256: np.int8, 512: "<u2"}
+    code = int(np.frombuffer(raw[70:72], "<i2")[0])
+    if code not in dtypes:
+        raise SystemExit(f"{path}: datatype {code} not read here")
+    pixdim = np.frombuffer(raw[76:108], "<f4")
+    off = int(np.frombuffer(raw[108:112], "<f4")[0])
+    slope, inter = np.frombuffer(raw[112:120], "<f4")
+    nx, ny, nz = int(dim[1]), int(dim[2]), int(dim[3])
+    a = np.frombuffer(raw, dtypes[code], nx * ny * nz, off).reshape(nz, ny, nx)
+    if slope not in (0, 1) or inter != 0:
+        a = a * slope + inter
+    srow = np.frombuffer(raw[280:328], "<f4").reshape(3, 4)
+    affine = np.vstack([srow, [0, 0, 0, 1]]).astype(float)
+    return a, tuple(float(z) for z in pixdim[1:4]), affine
 
 
 def parse_seeds(s):
@@ -322,7 +357,8 @@ def sliding_window(model, img, patch, step=0.5, batch=2):
         for i in range(0, len(boxes), batch):
             bb = boxes[i:i + batch]
             xs = np.stack([img[:, z:z + patch[0], y:y + patch[1], x:x + patch[2]] for z, y, x in bb])
-            pr = model(torch.from_numpy(xs)).softmax(1).numpy()
+            dev = next(model.parameters()).device
+            pr = model(torch.from_numpy(xs).to(dev)).softmax(1).cpu().numpy()
             for (z, y, x), p in zip(bb, pr):
                 acc[:, z:z + patch[0], y:y + patch[1], x:x + patch[2]] += p * g
                 wsum[z:z + patch[0], y:y + patch[1], x:x + patch[2]] += g
@@ -356,8 +392,6 @@ def train_model(name, spec, args, train_seeds, val_seeds):
     import torch
     from unet3d import UNet3D, export_onnx
     torch.set_num_threads(args.threads)
-    if args.override:
-        spec = dict(spec, **json.loads(args.override))
     lr = spec.get("lr", args.lr)
     seed = 1000 + ORDER.index(name)
     torch.manual_seed(seed)
@@ -377,57 +411,67 @@ def train_model(name, spec, args, train_seeds, val_seeds):
         f"normalization {json.dumps(props)}")
 
     patch = tuple(args.patch)
-    model = UNet3D(len(spec["phases"]), K, FEATURES)
+    features = tuple(spec.get("features", FEATURES))
+    dev = torch.device(args.device)
+    model = UNet3D(len(spec["phases"]), K, features)
     if spec.get("init_from"):
         # Continue from an earlier training of the same network (fine-tuning with other settings).
-        model.load_state_dict(torch.load(os.path.join(args.cache, spec["init_from"])))
+        model.load_state_dict(torch.load(os.path.join(args.cache, spec["init_from"]), map_location="cpu"))
         log(f"{name}: weights initialised from {spec['init_from']}")
+    model.to(dev)
     iters = args.iters or (8 if args.quick else spec["iters"])
     mirror_axes = spec.get("mirror_axes", MIRROR_AXES)
     sampler = Sampler(train, K, patch, rng, spec.get("fg", 1 / 3), spec.get("fg_class_weights"),
                       flip_x=2 in mirror_axes)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-5)
     warm = min(50, iters // 10)
+    total = [iters]  # --time-budget may fit it to the measured speed
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda i: min(1.0, (i + 1) / max(1, warm)) * (1 - i / iters) ** 0.9)
+        opt, lambda i: min(1.0, (i + 1) / max(1, warm)) * max(0.0, 1 - i / total[0]) ** 0.9)
     w = spec.get("ce_weights")
-    weights = torch.tensor(w, dtype=torch.float32) if w else None
+    weights = torch.tensor(w, dtype=torch.float32, device=dev) if w else None
     # Resumable: every 50 iterations the whole training state goes to a checkpoint in the
     # cache, keyed by the settings, so an interrupted run continues where it stopped (and
     # ends with the same weights as an uninterrupted one).
     import hashlib
     key = hashlib.sha1(json.dumps([name, {k: v for k, v in spec.items() if k != "description"}, iters,
-                                   patch, args.batch, lr, args.train_seeds, FEATURES],
+                                   patch, args.batch, lr, args.train_seeds, features, args.time_budget],
                                   sort_keys=True, default=str).encode()).hexdigest()[:12]
     ckpt = os.path.join(args.cache, f"ckpt-{name}-{key}.pt")
     start, spent, run = 0, 0.0, 0.0
     if os.path.exists(ckpt) and not args.quick:
-        st = torch.load(ckpt)
+        st = torch.load(ckpt, map_location=dev)
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         sched.load_state_dict(st["sched"])
         rng.bit_generator.state = st["np_rng"]
         torch.set_rng_state(st["torch_rng"])
         start, spent, run = st["it"], st["seconds"], st["run"]
+        total[0] = iters = st.get("iters", iters)
         log(f"{name}: resuming at iteration {start} from {ckpt}")
     t1 = time.time() - spent
     model.train()
-    for it in range(start, iters):
+    it = start
+    while it < iters:
         x, y = sampler.batch(args.batch)
-        logits = model(torch.from_numpy(x))
-        loss = dice_ce_loss(logits, torch.from_numpy(y).long(), K, weights)
+        logits = model(torch.from_numpy(x).to(dev))
+        loss = dice_ce_loss(logits, torch.from_numpy(y).to(dev).long(), K, weights)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 12)
         opt.step()
         sched.step()
         run = loss.item() if it == 0 else 0.98 * run + 0.02 * loss.item()
+        if args.time_budget and it + 1 == 50 and start == 0:
+            per = (time.time() - t1) / 50
+            total[0] = iters = max(100, int(args.time_budget * 60 / per))
+            log(f"{name}: {per:.3f}s/iter: {iters} iterations fit {args.time_budget} min")
         if (it + 1) % 50 == 0 or it + 1 == iters:
             el = time.time() - t1
             log(f"{name}: iter {it+1}/{iters} loss {run:.4f} lr {sched.get_last_lr()[0]:.2e} "
                 f"{el/(it+1):.2f}s/iter eta {el/(it+1)*(iters-it-1)/60:.1f}min")
             if not args.quick and it + 1 < iters:
-                torch.save({"it": it + 1, "model": model.state_dict(), "opt": opt.state_dict(),
+                torch.save({"it": it + 1, "iters": iters, "model": model.state_dict(), "opt": opt.state_dict(),
                             "sched": sched.state_dict(), "np_rng": rng.bit_generator.state,
                             "torch_rng": torch.get_rng_state(), "seconds": el, "run": run}, ckpt + ".tmp")
                 os.replace(ckpt + ".tmp", ckpt)
@@ -435,6 +479,7 @@ def train_model(name, spec, args, train_seeds, val_seeds):
             res, _ = evaluate(model, val[:3], names, patch)
             log(f"{name}: iter {it+1} val(3 cases) dice {res}")
             model.train()
+        it += 1
     train_s = time.time() - t1
     if os.path.exists(ckpt):
         os.remove(ckpt)
@@ -452,7 +497,7 @@ def train_model(name, spec, args, train_seeds, val_seeds):
 
     out = os.path.join(args.out, name)
     os.makedirs(out, exist_ok=True)
-    model.eval()
+    model.eval().cpu()
     export_onnx(model, os.path.join(out, "model.onnx"), len(spec["phases"]),
                 example_shape=(1, 0) + patch)
     torch.save(model.state_dict(), os.path.join(args.cache, f"{name}.pt"))
@@ -487,8 +532,8 @@ def train_model(name, spec, args, train_seeds, val_seeds):
             "seeds": args.train_seeds,
             "validation_seeds": args.val_seeds,
             "truth_labels": {n: v for n, v in spec["labels"]},
-            "network": {"class": "tools/models/unet3d.py:UNet3D", "features": list(FEATURES),
-                        "strides": [[2, 2, 2]] * (len(FEATURES) - 1),
+            "network": {"class": "tools/models/unet3d.py:UNet3D", "features": list(features),
+                        "strides": [[2, 2, 2]] * (len(features) - 1),
                         "conv": "3x3x3, InstanceNorm(affine), LeakyReLU(0.01)"},
             "iterations": iters,
             **({"initialised_from": spec["init_from"] + " (an earlier run's weights: "
@@ -519,8 +564,10 @@ def train_stages(name, args, train_seeds, val_seeds):
     """Train a model, then, when its spec says `then`, train on from those
     weights with the settings given there; the package is the last stage's."""
     spec = MODELS[name]
+    if args.override:
+        spec = dict(spec, **json.loads(args.override))
     res = train_model(name, spec, args, train_seeds, val_seeds)
-    if "then" in spec:
+    if spec.get("then"):
         shutil.copy(os.path.join(args.cache, f"{name}.pt"), os.path.join(args.cache, f"{name}-stage1.pt"))
         spec2 = {k: v for k, v in spec.items() if k != "then"}
         spec2.update(spec["then"], init_from=f"{name}-stage1.pt")
@@ -549,6 +596,10 @@ def main():
     ap.add_argument("--override", default="", metavar="JSON",
                     help='experiments: JSON merged into each trained model\'s settings, e.g. \'{"iters": 800}\'')
     ap.add_argument("--prepare-only", action="store_true")
+    ap.add_argument("--prepare-jobs", type=int, default=1, help="cases prepared in parallel")
+    ap.add_argument("--device", default="cpu", help="torch device to train on (cpu, cuda)")
+    ap.add_argument("--time-budget", type=float, default=0, metavar="MIN",
+                    help="fit the iterations to this many minutes, measured over the first 50 (0: as set)")
     args = ap.parse_args()
     if args.quick:
         args.train_seeds = "100-103"
@@ -560,8 +611,14 @@ def main():
         raise SystemExit("training and validation seeds overlap")
     os.makedirs(args.cache, exist_ok=True)
     t = time.time()
-    for s in val_seeds + train_seeds:
-        prepare_case(args.bin, args.cache, s)
+    seeds = val_seeds + train_seeds
+    if args.prepare_jobs > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(args.prepare_jobs) as pool:
+            list(pool.map(lambda s: prepare_case(args.bin, args.cache, s), seeds))
+    else:
+        for s in seeds:
+            prepare_case(args.bin, args.cache, s)
     log(f"{len(val_seeds) + len(train_seeds)} cases ready in {args.cache} ({time.time()-t:.0f}s)")
     if args.prepare_only:
         return

@@ -9,6 +9,8 @@ convolution head that produces raw logits.
 Tensor layout is [N, C, Z, Y, X] (X = NIfTI i axis, fastest; Z = k axis).
 Spatial sizes must be divisible by prod(strides) per axis.
 """
+import inspect
+
 import torch
 import torch.nn as nn
 
@@ -94,6 +96,8 @@ def export_onnx(model, path, in_channels, example_shape=(1, 0, 16, 32, 32), dyna
         input_names=["input"], output_names=["logits"],
         dynamic_axes={"input": dict(axes), "logits": dict(axes)},
         opset_version=17, do_constant_folding=False,
+        # torch >= 2.5 defaults to the dynamo exporter; the graphs here are the TorchScript one's
+        **({"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}),
     )
     import onnx
     m = onnx.load(path)
