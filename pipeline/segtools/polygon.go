@@ -17,6 +17,8 @@ type polygon struct {
 	y0    int       // the first bucket's row: floor of the lowest y
 	rows  [][]int32 // per row floor(y) - y0, the edges that span it
 	edges [][4]float64
+	// lo and hi are the corners of the vertices' bounding box.
+	lo, hi [2]float64
 }
 
 // newPolygon builds the test for vertices (x, y); it needs at least three
@@ -25,20 +27,20 @@ func newPolygon(vertices [][2]float64) (*polygon, error) {
 	if len(vertices) < 3 {
 		return nil, fmt.Errorf("segtools: a polygon needs at least 3 vertices, got %d", len(vertices))
 	}
-	lo, hi := math.Inf(1), math.Inf(-1)
+	pg := &polygon{lo: [2]float64{math.Inf(1), math.Inf(1)}, hi: [2]float64{math.Inf(-1), math.Inf(-1)}}
 	for n, p := range vertices {
-		for _, c := range p {
+		for a, c := range p {
 			if math.IsNaN(c) || math.IsInf(c, 0) {
 				return nil, fmt.Errorf("segtools: polygon vertex %d is (%g, %g)", n, p[0], p[1])
 			}
+			pg.lo[a], pg.hi[a] = math.Min(pg.lo[a], c), math.Max(pg.hi[a], c)
 		}
-		lo, hi = math.Min(lo, p[1]), math.Max(hi, p[1])
 	}
-	if hi-lo > 1<<24 {
-		return nil, fmt.Errorf("segtools: polygon spans %g in y, too far", hi-lo)
+	if pg.hi[1]-pg.lo[1] > 1<<24 {
+		return nil, fmt.Errorf("segtools: polygon spans %g in y, too far", pg.hi[1]-pg.lo[1])
 	}
-	pg := &polygon{y0: int(math.Floor(lo))}
-	pg.rows = make([][]int32, int(math.Floor(hi))-pg.y0+1)
+	pg.y0 = int(math.Floor(pg.lo[1]))
+	pg.rows = make([][]int32, int(math.Floor(pg.hi[1]))-pg.y0+1)
 	for n, a := range vertices {
 		b := vertices[(n+1)%len(vertices)]
 		if a[1] == b[1] {

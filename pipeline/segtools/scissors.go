@@ -62,6 +62,9 @@ func Scissors(ctx context.Context, g volume.Grid, view View, polygonPx [][2]floa
 	}
 	out := volume.New[uint8](g)
 	nx, ny := g.Dims[0], g.Dims[1]
+	toScreen := func(x, y, w float64) (float64, float64) {
+		return vx + (x/w+1)/2*vw, vy + (1-y/w)/2*vh
+	}
 	parallel.For(g.Dims[2], 1, func(k0, k1 int) {
 		for k := k0; k < k1; k++ {
 			if ctx.Err() != nil {
@@ -73,18 +76,22 @@ func Scissors(ctx context.Context, g volume.Grid, view View, polygonPx [][2]floa
 					p[r] = m[r][1]*float64(j) + m[r][2]*float64(k) + m[r][3]
 				}
 				row := out.Data[(k*ny+j)*nx : (k*ny+j+1)*nx]
+				// i0..i1 may hold centres inside the polygon; the rest
+				// of the row projects outside its bounding box
+				i0, i1 := pg.rowSpan(p, m, nx-1, toScreen)
 				for i := range row {
+					span := i >= i0 && i <= i1
+					if !span && !c.Outside {
+						continue
+					}
 					x, y, z, w := p[0]+m[0][0]*float64(i), p[1]+m[1][0]*float64(i), p[2]+m[2][0]*float64(i), p[3]+m[3][0]*float64(i)
 					if w <= 0 {
 						continue
 					}
-					depth := (z/w + 1) / 2
-					if depth < zlo || depth > zhi {
+					if depth := (z/w + 1) / 2; depth < zlo || depth > zhi {
 						continue
 					}
-					sx := vx + (x/w+1)/2*vw
-					sy := vy + (1-y/w)/2*vh
-					if pg.inside(sx, sy) != c.Outside {
+					if (span && pg.inside(toScreen(x, y, w))) != c.Outside {
 						row[i] = 1
 					}
 				}
@@ -95,4 +102,41 @@ func Scissors(ctx context.Context, g volume.Grid, view View, polygonPx [][2]floa
 		return nil, err
 	}
 	return out, nil
+}
+
+// rowSpan bounds the voxels 0..n of a row whose centres may project inside
+// the polygon's bounding box: the row starts at clip coordinates p and
+// steps by column 0 of m. When w stays positive along the row, its image
+// on the screen is the segment between its ends' images; that segment is
+// clipped to the box (Liang and Barsky) and the clipped ends mapped back
+// to voxels by perspective-correct interpolation, widened by a voxel.
+// Otherwise (the row crosses the eye's plane) the span is the whole row.
+func (pg *polygon) rowSpan(p [4]float64, m volume.Affine, n int, toScreen func(x, y, w float64) (float64, float64)) (i0, i1 int) {
+	w0, wn := p[3], p[3]+m[3][0]*float64(n)
+	if w0 <= 0 || wn <= 0 || n == 0 {
+		return 0, n
+	}
+	x0, y0 := toScreen(p[0], p[1], w0)
+	x1, y1 := toScreen(p[0]+m[0][0]*float64(n), p[1]+m[1][0]*float64(n), wn)
+	u0, u1 := 0.0, 1.0
+	dx, dy := x1-x0, y1-y0
+	for _, e := range [4][2]float64{{-dx, x0 - pg.lo[0]}, {dx, pg.hi[0] - x0}, {-dy, y0 - pg.lo[1]}, {dy, pg.hi[1] - y0}} {
+		if e[0] == 0 {
+			if e[1] < 0 {
+				return 1, 0 // parallel to the box and outside it
+			}
+			continue
+		}
+		u := e[1] / e[0]
+		if e[0] < 0 {
+			u0 = math.Max(u0, u)
+		} else {
+			u1 = math.Min(u1, u)
+		}
+	}
+	if u0 > u1 {
+		return 1, 0
+	}
+	at := func(u float64) float64 { return u * float64(n) * w0 / (wn - u*(wn-w0)) }
+	return max(int(math.Floor(at(u0)))-1, 0), min(int(math.Ceil(at(u1)))+1, n)
 }
