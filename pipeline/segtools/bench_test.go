@@ -6,6 +6,7 @@ import (
 	"math"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -211,6 +212,7 @@ func BenchmarkGrowCutFullKidney(b *testing.B) {
 		base, _ := NewGrowCut(c.Phases["A"], lo, hi)
 		base.Update(ctx, two)
 		gc := *base
+		gc.seeds, gc.dist, gc.label = slices.Clone(base.seeds), slices.Clone(base.dist), slices.Clone(base.label)
 		var p *volume.Part[uint8]
 		for b.Loop() {
 			b.StopTimer()

@@ -107,20 +107,26 @@ func TestGrowCutIncremental(t *testing.T) {
 	}
 }
 
-// kidneyStrokes draws, as a user would on the slices through the centre
-// of the truth kidney, 3 strokes per slice direction (axial, coronal,
-// sagittal): two short lines (up to 8 voxels either side of the centre,
-// 3 mm inside the kidney's outline) along the slice's two in-plane axes,
+// kidneyStrokes draws, as a user would on the slices through the truth
+// kidney's deepest voxel, 3 strokes per slice direction (axial, coronal,
+// sagittal): two short lines (up to 20 mm either side of that voxel, 3 mm
+// inside the kidney's outline) along the slice's two in-plane axes,
 // labelled 1, and the outline of the region on that slice outside the
 // kidney, labelled 2 (background). It returns the strokes of each
 // direction on the truth's grid.
 func kidneyStrokes(t testing.TB, kidney *volume.Volume[uint8], roiLo, roiHi [3]int) []*volume.Volume[uint8] {
 	inner := labelops.Erode(kidney, 3)
-	lo, hi, _ := volume.BoundingBox(kidney)
-	var c [3]int
-	for a := range 3 {
-		c[a] = (lo[a] + hi[a]) / 2
+	// the centre: the kidney's deepest voxel (its outline curves round
+	// the hilum, so the middle of its box may lie outside it)
+	depth := labelops.DistanceMM(kidney)
+	deepest := 0
+	for n, d := range depth.Data {
+		if d > depth.Data[deepest] {
+			deepest = n
+		}
 	}
+	i, j, k := kidney.Coords(deepest)
+	c := [3]int{i, j, k}
 	var out []*volume.Volume[uint8]
 	for _, plane := range []string{"axial", "coronal", "sagittal"} {
 		axis, err := PlaneAxis(kidney.Grid, plane)
@@ -131,7 +137,8 @@ func kidneyStrokes(t testing.TB, kidney *volume.Volume[uint8], roiLo, roiHi [3]i
 		u, v := s.inPlane()
 		strokes := volume.New[uint8](kidney.Grid)
 		for _, along := range []int{u, v} {
-			for d := -8; d <= 8; d++ {
+			reach := int(20 / kidney.Spacing()[along])
+			for d := -reach; d <= reach; d++ {
 				p := c
 				p[along] += d
 				if kidney.Contains(p[0], p[1], p[2]) && inner.At(p[0], p[1], p[2]) != 0 {
@@ -148,8 +155,8 @@ func kidneyStrokes(t testing.TB, kidney *volume.Volume[uint8], roiLo, roiHi [3]i
 				strokes.Data[n] = 2
 			}
 		})
-		if labelops.Count(strokes) == 0 {
-			t.Fatalf("no stroke on the %s slice", plane)
+		if slices.Index(strokes.Data, 1) < 0 {
+			t.Fatalf("no kidney stroke on the %s slice", plane)
 		}
 		out = append(out, strokes)
 	}
