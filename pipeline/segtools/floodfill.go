@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"kidney3d/pipeline/labelops"
+	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/volume"
 )
 
@@ -45,21 +46,29 @@ func FloodFill[T volume.Voxel](ctx context.Context, img *volume.Volume[T], seedV
 			return nil, err
 		}
 	}
-	normal := -1
-	if o.Slice != nil {
-		if err := o.Slice.check(img.Grid); err != nil {
-			return nil, err
-		}
-		if seedVoxel[o.Slice.Axis] != o.Slice.Index {
-			return nil, fmt.Errorf("segtools: flood fill: seed voxel %v is not on slice %d along voxel axis %d", seedVoxel, o.Slice.Index, o.Slice.Axis)
-		}
-		normal = o.Slice.Axis
+	seed := img.Index(seedVoxel[0], seedVoxel[1], seedVoxel[2])
+	if o.Slice == nil {
+		out := volume.New[uint8](img.Grid)
+		err := floodInto(ctx, out, inRange(img, o.Lo, o.Hi, o.Within), seed, neighbours(o.Conn, -1))
+		return out, err
 	}
-	ok := func(n int) bool {
-		x := float64(img.Data[n])
-		return x >= o.Lo && x <= o.Hi && (o.Within == nil || o.Within.Data[n] != 0)
+	s := *o.Slice
+	if err := s.check(img.Grid); err != nil {
+		return nil, err
 	}
-	return flood(ctx, img.Grid, img.Index(seedVoxel[0], seedVoxel[1], seedVoxel[2]), neighbours(o.Conn, normal), ok)
+	if seedVoxel[s.Axis] != s.Index {
+		return nil, fmt.Errorf("segtools: flood fill: seed voxel %v is not on slice %d along voxel axis %d", seedVoxel, s.Index, s.Axis)
+	}
+	flat := sliceOf(img, s)
+	var within *volume.Volume[uint8]
+	if o.Within != nil {
+		within = sliceOf(o.Within, s)
+	}
+	region := volume.New[uint8](flat.Grid)
+	if err := floodInto(ctx, region, inRange(flat, o.Lo, o.Hi, within), flatIndex(flat, seedVoxel, s), neighbours(o.Conn, 2)); err != nil {
+		return nil, err
+	}
+	return onSlice(img.Grid, s, region), nil
 }
 
 // LevelTrace is Slicer's level tracing on one slice: the region enclosed by
@@ -72,53 +81,58 @@ func LevelTrace[T volume.Voxel](ctx context.Context, img *volume.Volume[T], seed
 	if !img.Contains(seedVoxel[0], seedVoxel[1], seedVoxel[2]) {
 		return nil, fmt.Errorf("segtools: level tracing: seed voxel %v is outside the image %v", seedVoxel, img.Dims)
 	}
+	if err := s.check(img.Grid); err != nil {
+		return nil, err
+	}
+	if seedVoxel[s.Axis] != s.Index {
+		return nil, fmt.Errorf("segtools: level tracing: seed voxel %v is not on slice %d along voxel axis %d", seedVoxel, s.Index, s.Axis)
+	}
+	flat := sliceOf(img, s)
 	level := float64(img.At(seedVoxel[0], seedVoxel[1], seedVoxel[2]))
-	m, err := FloodFill(ctx, img, seedVoxel, FillOptions{Lo: level, Hi: math.Inf(1), Conn: labelops.Full, Slice: &s})
-	if err != nil {
+	region := volume.New[uint8](flat.Grid)
+	if err := floodInto(ctx, region, inRange(flat, level, math.Inf(1), nil), flatIndex(flat, seedVoxel, s), neighbours(labelops.Full, 2)); err != nil {
 		return nil, err
 	}
-	return fillSliceHoles(ctx, m, s)
-}
-
-// fillSliceHoles fills the holes of m's region on slice s: the voxels of
-// the slice outside the region that no 4-connected path reaches from the
-// slice's edge.
-func fillSliceHoles(ctx context.Context, m *volume.Volume[uint8], s Slice) (*volume.Volume[uint8], error) {
-	u, v := s.inPlane()
-	reached := volume.New[uint8](m.Grid)
-	outside := func(n int) bool { return m.Data[n] == 0 && reached.Data[n] == 0 }
-	steps := neighbours(labelops.Face, s.Axis)
-	var err error
-	forSlice(m.Grid, s, func(n int) {
-		i, j, k := m.Coords(n)
-		at := [3]int{i, j, k}
-		if err == nil && (at[u] == 0 || at[v] == 0 || at[u] == m.Dims[u]-1 || at[v] == m.Dims[v]-1) {
-			err = floodInto(ctx, reached, n, steps, outside)
-		}
-	})
-	if err != nil {
-		return nil, err
+	// the holes: what no 4-connected path outside the region reaches from
+	// the slice's edge
+	outside := volume.New[uint8](flat.Grid)
+	for n, x := range region.Data {
+		outside.Data[n] = 1 - x
 	}
-	out := volume.New[uint8](m.Grid)
-	forSlice(m.Grid, s, func(n int) {
-		if reached.Data[n] == 0 {
-			out.Data[n] = 1
-		}
-	})
-	return out, nil
-}
-
-// forSlice calls f with the storage index of every voxel of slice s.
-func forSlice(g volume.Grid, s Slice, f func(n int)) {
-	u, v := s.inPlane()
-	var at [3]int
-	at[s.Axis] = s.Index
-	for b := 0; b < g.Dims[v]; b++ {
-		for a := 0; a < g.Dims[u]; a++ {
-			at[u], at[v] = a, b
-			f(g.Index(at[0], at[1], at[2]))
+	reached := volume.New[uint8](flat.Grid)
+	steps := neighbours(labelops.Face, 2)
+	nu, nv := flat.Dims[0], flat.Dims[1]
+	for n := range reached.Data {
+		if a, b := n%nu, n/nu; a == 0 || b == 0 || a == nu-1 || b == nv-1 {
+			if err := floodInto(ctx, reached, outside, n, steps); err != nil {
+				return nil, err
+			}
 		}
 	}
+	for n, x := range reached.Data {
+		region.Data[n] = 1 - x
+	}
+	return onSlice(img.Grid, s, region), nil
+}
+
+// inRange is the mask of img's voxels with a value in [lo, hi] and, when
+// within is not nil, nonzero in within.
+func inRange[T volume.Voxel](img *volume.Volume[T], lo, hi float64, within *volume.Volume[uint8]) *volume.Volume[uint8] {
+	out := volume.New[uint8](img.Grid)
+	parallel.For(len(img.Data), 1<<16, func(a, b int) {
+		for n := a; n < b; n++ {
+			if x := float64(img.Data[n]); x >= lo && x <= hi && (within == nil || within.Data[n] != 0) {
+				out.Data[n] = 1
+			}
+		}
+	})
+	return out
+}
+
+// flatIndex is the storage index on sliceOf(·, s) of voxel p of slice s.
+func flatIndex[T volume.Voxel](flat *volume.Volume[T], p [3]int, s Slice) int {
+	u, v := s.inPlane()
+	return flat.Index(p[u], p[v], 0)
 }
 
 // step is a move to a neighbouring voxel.
@@ -143,28 +157,23 @@ func neighbours(c labelops.Connectivity, normal int) []step {
 	return out
 }
 
-// flood is the mask of the voxels reached from voxel seed through voxels
-// for which ok holds (the seed included), moving by steps.
-func flood(ctx context.Context, g volume.Grid, seed int, steps []step, ok func(n int) bool) (*volume.Volume[uint8], error) {
-	out := volume.New[uint8](g)
-	if err := floodInto(ctx, out, seed, steps, func(n int) bool { return out.Data[n] == 0 && ok(n) }); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// floodInto sets to 1 the voxels of out reached from seed through voxels
-// for which open holds, breadth first; open must be false for voxels
-// already set.
-func floodInto(ctx context.Context, out *volume.Volume[uint8], seed int, steps []step, open func(n int) bool) error {
-	if !open(seed) {
-		return nil
-	}
-	out.Data[seed] = 1
-	queue := []int32{int32(seed)}
+// floodInto sets to 1 the voxels of out reached from voxel seed through
+// voxels nonzero in allowed, moving by steps, breadth first; voxels already
+// set in out are not entered again.
+func floodInto(ctx context.Context, out, allowed *volume.Volume[uint8], seed int, steps []step) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if allowed.Data[seed] == 0 || out.Data[seed] != 0 {
+		return nil
+	}
+	offsets := make([]int, len(steps))
+	for s, d := range steps {
+		offsets[s] = out.Index(d[0], d[1], d[2])
+	}
+	nx, ny, nz := out.Dims[0], out.Dims[1], out.Dims[2]
+	out.Data[seed] = 1
+	queue := []int32{int32(seed)}
 	for head := 0; head < len(queue); {
 		if head == checkEvery { // look at ctx, drop what was popped
 			if err := ctx.Err(); err != nil {
@@ -175,13 +184,13 @@ func floodInto(ctx context.Context, out *volume.Volume[uint8], seed int, steps [
 		}
 		n := int(queue[head])
 		head++
-		i, j, k := out.Coords(n)
-		for _, d := range steps {
-			ii, jj, kk := i+d[0], j+d[1], k+d[2]
-			if !out.Contains(ii, jj, kk) {
+		i, j, k := n%nx, n/nx%ny, n/(nx*ny)
+		interior := i > 0 && j > 0 && k > 0 && i < nx-1 && j < ny-1 && k < nz-1
+		for s, d := range steps {
+			if !interior && !out.Contains(i+d[0], j+d[1], k+d[2]) {
 				continue
 			}
-			if m := out.Index(ii, jj, kk); open(m) {
+			if m := n + offsets[s]; allowed.Data[m] != 0 && out.Data[m] == 0 {
 				out.Data[m] = 1
 				queue = append(queue, int32(m))
 			}

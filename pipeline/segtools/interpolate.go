@@ -50,6 +50,9 @@ func InterpolateSlices(ctx context.Context, m *volume.Volume[uint8], axis int) (
 		if labelops.Count(s) > 0 {
 			drawn = append(drawn, k)
 		}
+		for n, x := range s.Data {
+			s.Data[n] = min(x, 1)
+		}
 		putSlice(box, Slice{axis, k}, s)
 	}
 	if len(drawn) < 2 {
@@ -116,33 +119,6 @@ func interpolatePair(a, b *volume.Volume[uint8], gap int) []*volume.Volume[uint8
 		out[k] = shifted(s, [2]int{int(math.Round(t * float64(shift[0]))), int(math.Round(t * float64(shift[1])))})
 	}
 	return out
-}
-
-// sliceOf copies slice s of m into a 2D mask (dims [nu, nv, 1], 0/1) whose
-// grid has the slice's in-plane spacing, so distances on it are in mm.
-func sliceOf(m *volume.Volume[uint8], s Slice) *volume.Volume[uint8] {
-	u, v := s.inPlane()
-	sp := m.Spacing()
-	aff := volume.Identity
-	aff[0][0], aff[1][1] = sp[u], sp[v]
-	out := volume.New[uint8](volume.Grid{Dims: [3]int{m.Dims[u], m.Dims[v], 1}, Affine: aff})
-	n := 0
-	forSlice(m.Grid, s, func(at int) {
-		if m.Data[at] != 0 {
-			out.Data[n] = 1
-		}
-		n++
-	})
-	return out
-}
-
-// putSlice writes the 2D mask p (as sliceOf makes it) into slice s of m.
-func putSlice(m *volume.Volume[uint8], s Slice, p *volume.Volume[uint8]) {
-	n := 0
-	forSlice(m.Grid, s, func(at int) {
-		m.Data[at] = p.Data[n]
-		n++
-	})
 }
 
 // overlap reports whether 2D masks a and b share a voxel.

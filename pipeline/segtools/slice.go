@@ -93,3 +93,50 @@ func sameDims(what string, g, other volume.Grid) error {
 	}
 	return nil
 }
+
+// sliceOf copies slice s of v into a flat volume (dims [nu, nv, 1], u < v
+// the in-plane voxel axes) whose grid has the slice's in-plane spacing, so
+// that distances on it are in millimetres.
+func sliceOf[T volume.Voxel](v *volume.Volume[T], s Slice) *volume.Volume[T] {
+	a, b := s.inPlane()
+	sp := v.Spacing()
+	aff := volume.Identity
+	aff[0][0], aff[1][1] = sp[a], sp[b]
+	out := volume.New[T](volume.Grid{Dims: [3]int{v.Dims[a], v.Dims[b], 1}, Affine: aff})
+	n := 0
+	forSlice(v.Grid, s, func(at int) {
+		out.Data[n] = v.Data[at]
+		n++
+	})
+	return out
+}
+
+// putSlice writes the flat volume p (as sliceOf makes it) into slice s of v.
+func putSlice[T volume.Voxel](v *volume.Volume[T], s Slice, p *volume.Volume[T]) {
+	n := 0
+	forSlice(v.Grid, s, func(at int) {
+		v.Data[at] = p.Data[n]
+		n++
+	})
+}
+
+// onSlice is the mask on g that holds the flat mask p on slice s.
+func onSlice(g volume.Grid, s Slice, p *volume.Volume[uint8]) *volume.Volume[uint8] {
+	out := volume.New[uint8](g)
+	putSlice(out, s, p)
+	return out
+}
+
+// forSlice calls f with the storage index of every voxel of slice s, the
+// lower in-plane axis fastest.
+func forSlice(g volume.Grid, s Slice, f func(n int)) {
+	u, v := s.inPlane()
+	var at [3]int
+	at[s.Axis] = s.Index
+	for b := 0; b < g.Dims[v]; b++ {
+		for a := 0; a < g.Dims[u]; a++ {
+			at[u], at[v] = a, b
+			f(g.Index(at[0], at[1], at[2]))
+		}
+	}
+}
