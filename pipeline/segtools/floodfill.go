@@ -49,15 +49,14 @@ func FloodFill[T volume.Voxel](ctx context.Context, img *volume.Volume[T], seedV
 	seed := img.Index(seedVoxel[0], seedVoxel[1], seedVoxel[2])
 	if o.Slice == nil {
 		out := volume.New[uint8](img.Grid)
-		err := floodInto(ctx, out, inRange(img, o.Lo, o.Hi, o.Within), seed, neighbours(o.Conn, -1))
-		return out, err
+		if err := floodInto(ctx, out, inRange(img, o.Lo, o.Hi, o.Within), seed, neighbours(o.Conn, -1)); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
 	s := *o.Slice
-	if err := s.check(img.Grid); err != nil {
+	if err := s.checkSeed(img.Grid, seedVoxel, "flood fill"); err != nil {
 		return nil, err
-	}
-	if seedVoxel[s.Axis] != s.Index {
-		return nil, fmt.Errorf("segtools: flood fill: seed voxel %v is not on slice %d along voxel axis %d", seedVoxel, s.Index, s.Axis)
 	}
 	flat := sliceOf(img, s)
 	var within *volume.Volume[uint8]
@@ -81,11 +80,8 @@ func LevelTrace[T volume.Voxel](ctx context.Context, img *volume.Volume[T], seed
 	if !img.Contains(seedVoxel[0], seedVoxel[1], seedVoxel[2]) {
 		return nil, fmt.Errorf("segtools: level tracing: seed voxel %v is outside the image %v", seedVoxel, img.Dims)
 	}
-	if err := s.check(img.Grid); err != nil {
+	if err := s.checkSeed(img.Grid, seedVoxel, "level tracing"); err != nil {
 		return nil, err
-	}
-	if seedVoxel[s.Axis] != s.Index {
-		return nil, fmt.Errorf("segtools: level tracing: seed voxel %v is not on slice %d along voxel axis %d", seedVoxel, s.Index, s.Axis)
 	}
 	flat := sliceOf(img, s)
 	level := float64(img.At(seedVoxel[0], seedVoxel[1], seedVoxel[2]))

@@ -63,7 +63,8 @@ func Scissors(ctx context.Context, g volume.Grid, view View, polygonPx [][2]floa
 	out := volume.New[uint8](g)
 	nx, ny := g.Dims[0], g.Dims[1]
 	toScreen := func(x, y, w float64) (float64, float64) {
-		return vx + (x/w+1)/2*vw, vy + (1-y/w)/2*vh
+		inv := 1 / w
+		return vx + (x*inv+1)/2*vw, vy + (1-y*inv)/2*vh
 	}
 	parallel.For(g.Dims[2], 1, func(k0, k1 int) {
 		for k := k0; k < k1; k++ {
@@ -88,8 +89,10 @@ func Scissors(ctx context.Context, g volume.Grid, view View, polygonPx [][2]floa
 					if w <= 0 {
 						continue
 					}
-					if depth := (z/w + 1) / 2; depth < zlo || depth > zhi {
-						continue
+					if c.Slab != nil {
+						if depth := (z/w + 1) / 2; depth < zlo || depth > zhi {
+							continue
+						}
 					}
 					if (span && pg.inside(toScreen(x, y, w))) != c.Outside {
 						row[i] = 1

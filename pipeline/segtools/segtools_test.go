@@ -147,6 +147,9 @@ func TestLevelTrace(t *testing.T) {
 	if m, _ := LevelTrace(ctx, img, [3]int{6, 6, 1}, Slice{2, 1}); labelops.Count(m) != 1 {
 		t.Errorf("level trace at the patch: %d voxels, want 1", labelops.Count(m))
 	}
+	if _, err := LevelTrace(ctx, img, [3]int{2, 4, 1}, Slice{2, 0}); err == nil {
+		t.Error("a seed off the slice was accepted")
+	}
 	// a ramp along i: the region at the seed's level is every column from
 	// the seed's on
 	ramp := volume.New[float32](grid1mm([3]int{10, 10, 1}, [3]float64{}))

@@ -25,6 +25,18 @@ func (s Slice) check(g volume.Grid) error {
 	return nil
 }
 
+// checkSeed reports a slice that is not on g or does not hold the seed
+// voxel of tool.
+func (s Slice) checkSeed(g volume.Grid, seedVoxel [3]int, tool string) error {
+	if err := s.check(g); err != nil {
+		return err
+	}
+	if seedVoxel[s.Axis] != s.Index {
+		return fmt.Errorf("segtools: %s: seed voxel %v is not on slice %d along voxel axis %d", tool, seedVoxel, s.Index, s.Axis)
+	}
+	return nil
+}
+
 // inPlane are the two voxel axes of the slice, in increasing order.
 func (s Slice) inPlane() (u, v int) {
 	switch s.Axis {
