@@ -131,4 +131,10 @@ func TestInterpolateErrors(t *testing.T) {
 	if _, err := InterpolateSlices(ctx, m, -1); err == nil {
 		t.Error("axis -1 was accepted")
 	}
+	m.Set(2, 2, 4, 1)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := InterpolateSlices(cancelled, m, 2); err != context.Canceled {
+		t.Errorf("cancelled fill between slices: %v", err)
+	}
 }

@@ -88,6 +88,11 @@ func TestScissorsOrthographic(t *testing.T) {
 	if m.At(10, 10, 0) != 1 || m.At(14, 14, 19) != 1 || m.At(15, 10, 3) != 0 || m.At(9, 10, 3) != 0 {
 		t.Error("orthographic scissors selected the wrong columns")
 	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := Scissors(cancelled, g, view, poly, Cut{}); err != context.Canceled {
+		t.Errorf("cancelled scissors: %v", err)
+	}
 	if _, err := Scissors(ctx, g, View{ViewProj: view.ViewProj}, poly, Cut{}); err == nil {
 		t.Error("an empty viewport was accepted")
 	}
