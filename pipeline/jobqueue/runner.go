@@ -45,6 +45,9 @@ type Runner struct {
 	UntilEmpty bool
 	// Log receives one line per job started and ended (nil: none).
 	Log io.Writer
+	// Finished, when set, is called with each job whose run ended, once
+	// its state is recorded (the case library reads the case again).
+	Finished func(Job)
 
 	// run runs one job; childrun.Run unless a test sets it.
 	run func(ctx context.Context, j Job, device string, gpu int, events func(orchestrate.Event)) error
@@ -232,6 +235,9 @@ func (r *Runner) finish(res result) error {
 	state, retryAt, err := r.Queue.finish(context.Background(), res.job.ID, res.err, transient(res.err), attempts, backoff)
 	if err != nil {
 		return err
+	}
+	if r.Finished != nil {
+		r.Finished(res.job)
 	}
 	switch {
 	case state == Queued:
