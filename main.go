@@ -623,6 +623,9 @@ func runLibrary(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%d case(s) indexed from their folders\n", n)
 		return nil
 	case "list":
+		if _, err := lib.Sync(ctx); err != nil {
+			return err
+		}
 		es, err := lib.List(ctx, st)
 		if err != nil {
 			return err

@@ -52,6 +52,9 @@ type Entry struct {
 	SignedOff   *Mark     `json:"signed_off,omitempty"`
 	SignoffNote string    `json:"signoff_note,omitempty"` // a sign-off that an edit cleared
 	Changed     time.Time `json:"changed"`
+	// fingerprint is the sizes and modification times of the files the
+	// entry was read from (Sync reads it again when they change).
+	fingerprint string
 }
 
 // SignedLabels is the label map a reviewer signs off: the case's current
@@ -103,7 +106,7 @@ func Describe(dir string) (Entry, error) {
 			return Entry{}, err
 		}
 	}
-	e.Changed = lastChange(c)
+	e.Changed, e.fingerprint = lastChange(c)
 	return e, nil
 }
 
@@ -174,15 +177,24 @@ func applyReview(c *casefile.Case, r Review, e *Entry) error {
 }
 
 // lastChange is the newest modification time of the files that say what
-// happened to the case, else of its folder.
-func lastChange(c *casefile.Case) time.Time {
+// happened to the case (else of its folder), and their fingerprint: the
+// size and time of each, which changes with any write even within the
+// file system's clock tick.
+func lastChange(c *casefile.Case) (time.Time, string) {
 	var t time.Time
+	var fp strings.Builder
 	for _, p := range []string{c.Dir, c.ImportPath(), c.ManifestPath(), c.ReviewPath(), c.CurrentLabelsPath()} {
-		if st, err := os.Stat(p); err == nil && st.ModTime().After(t) {
+		st, err := os.Stat(p)
+		if err != nil {
+			fp.WriteString("-;")
+			continue
+		}
+		fmt.Fprintf(&fp, "%d:%d;", st.Size(), st.ModTime().UnixNano())
+		if st.ModTime().After(t) {
 			t = st.ModTime()
 		}
 	}
-	return t.UTC().Truncate(time.Second)
+	return t.UTC(), fp.String()
 }
 
 // searchText is what search looks through: names, IDs, description, tags,

@@ -203,13 +203,13 @@ func (l *Library) store(ctx context.Context, entries []Entry, roots []string, op
 	}
 	up, err := tx.PrepareContext(ctx, `INSERT INTO cases(dir, name, study_uid, description, study_date, patient_name,
 		patient_id, phases, status, reason, assignee, tags, notes, versions, signed_by, signed_at, signed_sha256,
-		signoff_note, changed, search_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		signoff_note, changed, fingerprint, search_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(dir) DO UPDATE SET name=excluded.name, study_uid=excluded.study_uid,
 		description=excluded.description, study_date=excluded.study_date, patient_name=excluded.patient_name,
 		patient_id=excluded.patient_id, phases=excluded.phases, status=excluded.status, reason=excluded.reason,
 		assignee=excluded.assignee, tags=excluded.tags, notes=excluded.notes, versions=excluded.versions,
 		signed_by=excluded.signed_by, signed_at=excluded.signed_at, signed_sha256=excluded.signed_sha256,
-		signoff_note=excluded.signoff_note, changed=excluded.changed, search_text=excluded.search_text`)
+		signoff_note=excluded.signoff_note, changed=excluded.changed, fingerprint=excluded.fingerprint, search_text=excluded.search_text`)
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func (l *Library) store(ctx context.Context, entries []Entry, roots []string, op
 		}
 		if _, err := up.ExecContext(ctx, e.Dir, e.Name, e.StudyUID, e.Description, e.StudyDate, e.PatientName,
 			e.PatientID, strings.Join(e.Phases, ","), e.Status, e.Reason, e.Assignee, strings.Join(e.Tags, ","),
-			e.Notes, e.Versions, by, at, sum, e.SignoffNote, e.Changed.Unix(), e.searchText()); err != nil {
+			e.Notes, e.Versions, by, at, sum, e.SignoffNote, e.Changed.UnixNano(), e.fingerprint, e.searchText()); err != nil {
 			return fmt.Errorf("%s: %w", e.Dir, err)
 		}
 	}
@@ -254,4 +254,55 @@ func (l *Library) Refresh(ctx context.Context, dir string) (Entry, error) {
 		return Entry{}, err
 	}
 	return l.Get(ctx, e.Dir)
+}
+
+// Sync reads again the indexed cases whose folders changed since they
+// were indexed (the newest modification time of case.json, manifest.json,
+// review.json and the current label map), so that a run or an edit made
+// outside the library shows, and drops the cases whose folders are gone.
+// It returns how many cases it read again.
+func (l *Library) Sync(ctx context.Context) (int, error) {
+	rows, err := l.db.QueryContext(ctx, "SELECT dir, fingerprint FROM cases")
+	if err != nil {
+		return 0, err
+	}
+	indexed := map[string]string{}
+	for rows.Next() {
+		var dir, changed string
+		if err := rows.Scan(&dir, &changed); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		indexed[dir] = changed
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	var changed []Entry
+	var gone []string
+	for dir, t := range indexed {
+		c, err := casefile.Open(dir)
+		if err != nil {
+			gone = append(gone, dir)
+			continue
+		}
+		if _, fp := lastChange(c); fp == t {
+			continue
+		}
+		e, err := Describe(dir)
+		if err != nil {
+			return 0, err
+		}
+		changed = append(changed, e)
+	}
+	if err := l.store(ctx, changed, nil); err != nil {
+		return 0, err
+	}
+	for _, d := range gone {
+		if _, err := l.db.ExecContext(ctx, "DELETE FROM cases WHERE dir = ?", d); err != nil {
+			return 0, err
+		}
+	}
+	return len(changed), nil
 }

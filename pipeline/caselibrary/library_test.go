@@ -182,7 +182,10 @@ func TestStatusSignOffAndEditAfterIt(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(done, "output", "labels.nii.gz"), []byte("labels v2"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if e, err = l.Refresh(ctx, done); err != nil {
+	if n, err := l.Sync(ctx); err != nil || n != 1 {
+		t.Fatalf("Sync = %d, %v; want the edited case read again", n, err)
+	}
+	if e, err = l.Get(ctx, done); err != nil {
 		t.Fatal(err)
 	}
 	if e.Status != NeedsReview || !strings.Contains(e.SignoffNote, "sign-off by Dr Novak") || !strings.Contains(e.SignoffNote, "edited since") {

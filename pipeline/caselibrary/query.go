@@ -53,7 +53,7 @@ func scanEntries(rows *sql.Rows) ([]Entry, []string, error) {
 			t, _ := time.Parse(time.RFC3339, at)
 			e.SignedOff = &Mark{By: by, At: t, SHA256: sum, Labels: ""}
 		}
-		e.Changed = time.Unix(changed, 0).UTC()
+		e.Changed = time.Unix(0, changed).UTC()
 		out = append(out, e)
 		texts = append(texts, text)
 	}

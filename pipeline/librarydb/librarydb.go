@@ -95,7 +95,8 @@ var migrations = []string{
 		signed_at     TEXT NOT NULL DEFAULT '',
 		signed_sha256 TEXT NOT NULL DEFAULT '',
 		signoff_note  TEXT NOT NULL DEFAULT '',
-		changed       INTEGER NOT NULL,
+		changed       INTEGER NOT NULL, -- Unix nanoseconds
+		fingerprint   TEXT NOT NULL DEFAULT '', -- sizes and times of the files the row was read from
 		search_text   TEXT NOT NULL
 	);
 	CREATE VIRTUAL TABLE case_text USING fts5(body, content='cases', content_rowid='id', tokenize='trigram');
