@@ -566,11 +566,18 @@ func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", "", "library database (default $"+librarydb.EnvPath+", else library.db in the user's config folder)")
 }
 
-func dbPath(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
+// openLibrary opens the library database that --db names (flagValue),
+// else the default one, and returns its path.
+func openLibrary(flagValue string) (*caselibrary.Library, string, error) {
+	path := flagValue
+	if path == "" {
+		var err error
+		if path, err = librarydb.DefaultPath(); err != nil {
+			return nil, "", err
+		}
 	}
-	return librarydb.DefaultPath()
+	lib, err := caselibrary.Open(path)
+	return lib, path, err
 }
 
 func runLibrary(ctx context.Context, args []string, stdout io.Writer) error {
@@ -596,11 +603,7 @@ func runLibrary(ctx context.Context, args []string, stdout io.Writer) error {
 	if (verb == "signoff" || verb == "review") && *by == "" {
 		return usageError{errors.New("--by NAME is required")}
 	}
-	path, err := dbPath(*db)
-	if err != nil {
-		return err
-	}
-	lib, err := caselibrary.Open(path)
+	lib, _, err := openLibrary(*db)
 	if err != nil {
 		return err
 	}
@@ -678,20 +681,16 @@ func runQueue(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	path, err := dbPath(*db)
+	lib, path, err := openLibrary(*db)
 	if err != nil {
 		return err
 	}
+	defer lib.Close()
 	q, err := jobqueue.Open(path)
 	if err != nil {
 		return err
 	}
 	defer q.Close()
-	lib, err := caselibrary.Open(path)
-	if err != nil {
-		return err
-	}
-	defer lib.Close()
 	switch verb {
 	case "add":
 		for _, dir := range pos {

@@ -5,7 +5,6 @@ package main
 // byte-identical to uninterrupted runs, and the library follows.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -156,7 +155,7 @@ func listJSON(t *testing.T, v any, args ...string) {
 	if code != 0 {
 		t.Fatalf("%v: %s", args, stderr)
 	}
-	if err := json.NewDecoder(bufio.NewReader(strings.NewReader(out))).Decode(v); err != nil {
+	if err := json.Unmarshal([]byte(out), v); err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, out)
 	}
 }

@@ -23,23 +23,22 @@ var entries = fmt.Sprintf(`WITH v AS (SELECT c.*,
 	SELECT id, dir, name, study_uid, description, study_date, patient_name, patient_id, phases,
 		CASE WHEN job_state IN ('%s', '%s') THEN '%s' WHEN job_state = '%s' THEN '%s' ELSE status END AS shown,
 		reason, job_priority, assignee, tags, notes, versions, signed_by, signed_at, signed_sha256,
-		signoff_note, changed, search_text FROM v`,
+		signoff_note, changed FROM v`,
 	jobqueue.Queued, jobqueue.Paused, Queued, jobqueue.Running, Running)
 
 // scanEntries reads the rows of an entries query.
-func scanEntries(rows *sql.Rows) ([]Entry, []string, error) {
+func scanEntries(rows *sql.Rows) ([]Entry, error) {
 	defer rows.Close()
 	var out []Entry
-	var texts []string
 	for rows.Next() {
 		var e Entry
-		var phases, tags, by, at, sum, text string
+		var phases, tags, by, at, sum string
 		var prio sql.NullInt64
 		var changed int64
 		if err := rows.Scan(&e.ID, &e.Dir, &e.Name, &e.StudyUID, &e.Description, &e.StudyDate, &e.PatientName,
 			&e.PatientID, &phases, &e.Status, &e.Reason, &prio, &e.Assignee, &tags, &e.Notes, &e.Versions,
-			&by, &at, &sum, &e.SignoffNote, &changed, &text); err != nil {
-			return nil, nil, err
+			&by, &at, &sum, &e.SignoffNote, &changed); err != nil {
+			return nil, err
 		}
 		e.Phases = split(phases)
 		e.Tags = split(tags)
@@ -55,9 +54,8 @@ func scanEntries(rows *sql.Rows) ([]Entry, []string, error) {
 		}
 		e.Changed = time.Unix(0, changed).UTC()
 		out = append(out, e)
-		texts = append(texts, text)
 	}
-	return out, texts, rows.Err()
+	return out, rows.Err()
 }
 
 func split(s string) []string {
@@ -74,7 +72,7 @@ func (l *Library) List(ctx context.Context, status string) ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := scanEntries(rows)
+	out, err := scanEntries(rows)
 	return out, err
 }
 
@@ -84,7 +82,7 @@ func (l *Library) Get(ctx context.Context, dir string) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	out, _, err := scanEntries(rows)
+	out, err := scanEntries(rows)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -117,37 +115,49 @@ const goodMatch = 0.75
 // candidate matches well, every case is ranked.
 func (l *Library) Search(ctx context.Context, query string, limit int) ([]Hit, error) {
 	words := typomatch.Words(query)
-	if len(words) == 0 {
+	if len(words) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	var hits []Hit
+	var ranked []scored
 	if match := trigramQuery(words); match != "" {
-		rows, err := l.db.QueryContext(ctx, `SELECT * FROM (`+entries+`) WHERE id IN
+		var err error
+		ranked, err = l.rank(ctx, words, `SELECT id, status, changed, search_text FROM cases WHERE id IN
 			(SELECT rowid FROM case_text WHERE case_text MATCH ? ORDER BY rank LIMIT ?)`, match, candidates)
 		if err != nil {
 			return nil, err
 		}
-		if hits, err = rank(rows, words); err != nil {
+	}
+	if len(ranked) == 0 || ranked[0].score < goodMatch {
+		var err error
+		if ranked, err = l.rank(ctx, words, `SELECT id, status, changed, search_text FROM cases`); err != nil {
 			return nil, err
 		}
 	}
-	if len(hits) == 0 || hits[0].Score < goodMatch {
-		rows, err := l.db.QueryContext(ctx, entries)
-		if err != nil {
-			return nil, err
-		}
-		var err2 error
-		if hits, err2 = rank(rows, words); err2 != nil {
-			return nil, err2
-		}
-	}
-	var out []Hit
-	for _, h := range hits {
-		if len(out) == limit || h.Score < minScore {
+	var ids []any
+	score := map[int64]float64{}
+	for _, r := range ranked {
+		if len(ids) == limit || r.score < minScore {
 			break
 		}
-		out = append(out, h)
+		ids = append(ids, r.id)
+		score[r.id] = r.score
 	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := l.db.QueryContext(ctx, `SELECT * FROM (`+entries+`) WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	es, err := scanEntries(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Hit, len(es))
+	for i, e := range es {
+		out[i] = Hit{Entry: e, Score: score[e.ID]}
+	}
+	sort.Slice(out, func(i, j int) bool { return better(out[i].Score, out[i].ID, out[j].Score, out[j].ID) })
 	return out, nil
 }
 
@@ -155,28 +165,45 @@ func (l *Library) Search(ctx context.Context, query string, limit int) ([]Hit, e
 // matched with a typo each.
 const minScore = 0.375
 
-// rank scores the cases of rows against the query words, best first.
-func rank(rows *sql.Rows, words []string) ([]Hit, error) {
-	es, texts, err := scanEntries(rows)
+// scored is a case's score.
+type scored struct {
+	id    int64
+	score float64
+}
+
+// better orders scores high to low, then cases by ID.
+func better(s1 float64, id1 int64, s2 float64, id2 int64) bool {
+	if s1 != s2 {
+		return s1 > s2
+	}
+	return id1 < id2
+}
+
+// rank scores the cases a query (id, status, changed, search_text) gives,
+// best first.
+func (l *Library) rank(ctx context.Context, words []string, query string, args ...any) ([]scored, error) {
+	rows, err := l.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	now := time.Now()
-	hits := make([]Hit, len(es))
-	for i, e := range es {
-		s := typomatch.Score(words, typomatch.Words(texts[i]))
-		if s > 0 {
-			s += boost(e, now)
+	var out []scored
+	for rows.Next() {
+		var id, changed int64
+		var status, text string
+		if err := rows.Scan(&id, &status, &changed, &text); err != nil {
+			return nil, err
 		}
-		hits[i] = Hit{Entry: e, Score: s}
+		if s := typomatch.Score(words, typomatch.Words(text)); s > 0 {
+			out = append(out, scored{id, s + boost(status, time.Unix(0, changed), now)})
+		}
 	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
-		}
-		return hits[i].ID < hits[j].ID
-	})
-	return hits, nil
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return better(out[i].score, out[i].id, out[j].score, out[j].id) })
+	return out, nil
 }
 
 // statusBoost is how much a status asks for attention, in [0, 1].
@@ -186,12 +213,12 @@ var statusBoost = map[string]float64{
 
 // boost is at most 0.05, a fifth of one typo's cost: 0.03 for the status,
 // 0.02 for a change today, halving every 30 days.
-func boost(e Entry, now time.Time) float64 {
-	days := now.Sub(e.Changed).Hours() / 24
+func boost(status string, changed, now time.Time) float64 {
+	days := now.Sub(changed).Hours() / 24
 	if days < 0 {
 		days = 0
 	}
-	return 0.03*statusBoost[e.Status] + 0.02*math.Exp2(-days/30)
+	return 0.03*statusBoost[status] + 0.02*math.Exp2(-days/30)
 }
 
 // trigramQuery is the FTS5 query matching any three-letter piece of the

@@ -22,28 +22,48 @@ func Words(text string) []string {
 // characters that turn one into the other. It stops early and returns
 // limit+1 once the distance is known to exceed limit.
 func Distance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d > limit || -d > limit {
+	if isASCII(a) && isASCII(b) {
+		return distance([]byte(a), []byte(b), limit)
+	}
+	return distance([]rune(a), []rune(b), limit)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// distance is Distance over bytes or runes, with three rows: the one
+// before the previous (for swaps), the previous and the current, on the
+// stack for words up to 31 characters.
+func distance[C byte | rune](a, b []C, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
 		return limit + 1
 	}
-	// Three rows: the one before the previous (for swaps), the previous
-	// and the current.
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	var buf [3 * 32]int
+	rows := buf[:]
+	if len(b)+1 > 32 {
+		rows = make([]int, 3*(len(b)+1))
+	}
+	n := len(b) + 1
+	prev2, prev, cur := rows[:n], rows[n:2*n], rows[2*n:3*n]
 	for j := range prev {
 		prev[j] = j
 	}
-	for i := 1; i <= len(ra); i++ {
+	for i := 1; i <= len(a); i++ {
 		cur[0] = i
 		rowMin := cur[0]
-		for j := 1; j <= len(rb); j++ {
+		for j := 1; j <= len(b); j++ {
 			cost := 1
-			if ra[i-1] == rb[j-1] {
+			if a[i-1] == b[j-1] {
 				cost = 0
 			}
 			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
 				d = min(d, prev2[j-2]+1)
 			}
 			cur[j] = d
@@ -54,7 +74,7 @@ func Distance(a, b string, limit int) int {
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(rb)]
+	return prev[len(b)]
 }
 
 // Allowed is how many typos a query word of n characters may hold: none up
