@@ -159,3 +159,27 @@ func listJSON(t *testing.T, v any, args ...string) {
 		t.Fatalf("%v: %v\n%s", args, err, out)
 	}
 }
+
+func TestLibraryAndQueueUsageErrorsExitTwo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "library.db")
+	for _, args := range [][]string{
+		{"library"},
+		{"library", "frob"},
+		{"library", "list", "--status", "lost", "--db", db},
+		{"library", "signoff", t.TempDir(), "--db", db},
+		{"library", "search", "--db", db},
+		{"queue", "add", "--db", db},
+		{"queue", "add", t.TempDir(), "--priority", "asap", "--db", db},
+		{"queue", "cancel", "seven", "--db", db},
+	} {
+		_, stderr, code := kidney3d(t, args...)
+		if code != 2 || !strings.Contains(stderr, "kidney3d") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 with a message", args, code, stderr)
+		}
+	}
+	// A folder that is no case is refused naming it (exit 1).
+	dir := t.TempDir()
+	if _, stderr, code := kidney3d(t, "queue", "add", dir, "--db", db); code != 1 || !strings.Contains(stderr, dir+": not a case folder") {
+		t.Errorf("queue add of a plain folder: exit %d, %s", code, stderr)
+	}
+}
