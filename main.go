@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"kidney3d/assets"
 	"kidney3d/pipeline/bench"
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/caselibrary"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/dicomimport"
@@ -32,7 +34,9 @@ import (
 	"kidney3d/pipeline/infer/modelcheck"
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
+	"kidney3d/pipeline/jobqueue"
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/librarydb"
 	"kidney3d/pipeline/maskimport"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/export"
@@ -64,6 +68,8 @@ var commands = map[string]command{
 	"mesh":   {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh, false},
 
 	"import":       {"import SRC... --out CASE [--phase A=SERIES_ID,...] [--keep-identity] [--fill-gaps] [--json] | import --list SRC... [--fill-gaps] [--json]", runImport, false},
+	"library":      {"library add ROOT|CASE... | list [--status S] [--json] | search QUERY [--json] [--limit N] | rebuild | signoff CASE --by NAME | review CASE --by NAME [--db FILE]", runLibrary, false},
+	"queue":        {"queue add CASE... [--priority urgent|normal|batch] [--device auto|cpu|gpu] | list [--all] [--json] | cancel|pause|resume ID | run [--gpus N] [--cpu-jobs N] [--until-empty] [--db FILE]", runQueue, false},
 	"import-masks": {"import-masks SEG.nii.gz|FOLDER --from totalsegmentator --out CASE [--overwrite] [--json]", runImportMasks, false},
 }
 
@@ -173,7 +179,7 @@ func callSafely(ctx context.Context, cmd command, args []string, stdout io.Write
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage:")
-	for _, name := range []string{"view", "demo", "run", "import", "import-masks", "mesh", "render", "info", "models", "bench"} {
+	for _, name := range []string{"view", "demo", "run", "import", "import-masks", "library", "queue", "mesh", "render", "info", "models", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
 	fmt.Fprintln(w, "exit codes: 0 done, 1 failed or cancelled, 2 bad usage, 3 internal error (a bug)")
@@ -544,4 +550,186 @@ func runModels(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return modelcheck.Check(ctx, stdout, pos[0], cat, provider, log)
+}
+
+// subcommand splits "library add …" into its verb and the rest, checking
+// the verb is one of verbs.
+func subcommand(args []string, verbs ...string) (string, []string, error) {
+	if len(args) == 0 || !slices.Contains(verbs, args[0]) {
+		return "", nil, usageError{fmt.Errorf("want %s", strings.Join(verbs, ", "))}
+	}
+	return args[0], args[1:], nil
+}
+
+// dbFlag adds --db, the library database (default librarydb.DefaultPath).
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", "", "library database (default $"+librarydb.EnvPath+", else library.db in the user's config folder)")
+}
+
+// openLibrary opens the library database that --db names (flagValue),
+// else the default one, and returns its path.
+func openLibrary(flagValue string) (*caselibrary.Library, string, error) {
+	path := flagValue
+	if path == "" {
+		var err error
+		if path, err = librarydb.DefaultPath(); err != nil {
+			return nil, "", err
+		}
+	}
+	lib, err := caselibrary.Open(path)
+	return lib, path, err
+}
+
+func runLibrary(ctx context.Context, args []string, stdout io.Writer) error {
+	verb, args, err := subcommand(args, "add", "list", "search", "rebuild", "signoff", "review")
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("library "+verb, flag.ContinueOnError)
+	db := dbFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON (list, search)")
+	status := fs.String("status", "", "only cases with this status (list): "+strings.Join(caselibrary.Statuses, ", "))
+	limit := fs.Int("limit", 10, "most results (search)")
+	by := fs.String("by", "", "the reviewer's name (signoff, review)")
+	arity := map[string][2]int{"add": {1, 1 << 20}, "search": {1, 1 << 20}, "signoff": {1, 1}, "review": {1, 1}}[verb]
+	pos, err := parse(fs, args, arity[0], arity[1])
+	if err != nil {
+		return err
+	}
+	st := strings.ReplaceAll(*status, "-", " ")
+	if st != "" && !slices.Contains(caselibrary.Statuses, st) {
+		return usageError{fmt.Errorf("--status %q: want one of %s", *status, strings.Join(caselibrary.Statuses, ", "))}
+	}
+	if (verb == "signoff" || verb == "review") && *by == "" {
+		return usageError{errors.New("--by NAME is required")}
+	}
+	lib, _, err := openLibrary(*db)
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	switch verb {
+	case "add":
+		for _, p := range pos {
+			n, err := lib.Add(ctx, p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s: %d case(s) indexed\n", p, n)
+		}
+		return nil
+	case "rebuild":
+		n, err := lib.Rebuild(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d case(s) indexed from their folders\n", n)
+		return nil
+	case "list":
+		if _, err := lib.Sync(ctx); err != nil {
+			return err
+		}
+		es, err := lib.List(ctx, st)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return caselibrary.WriteJSON(stdout, es)
+		}
+		return caselibrary.WriteList(stdout, es)
+	case "search":
+		hits, err := lib.Search(ctx, strings.Join(pos, " "), *limit)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return caselibrary.WriteJSON(stdout, hits)
+		}
+		return caselibrary.WriteHits(stdout, hits)
+	}
+	mark := lib.SignOff
+	if verb == "review" {
+		mark = lib.MarkReviewed
+	}
+	e, err := mark(ctx, pos[0], *by)
+	if err != nil {
+		return err
+	}
+	return caselibrary.WriteList(stdout, []caselibrary.Entry{e})
+}
+
+func runQueue(ctx context.Context, args []string, stdout io.Writer) error {
+	verb, args, err := subcommand(args, "add", "list", "cancel", "pause", "resume", "run")
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("queue "+verb, flag.ContinueOnError)
+	db := dbFlag(fs)
+	prio := fs.String("priority", "normal", "urgent, normal or batch (add)")
+	device := fs.String("device", "auto", "auto, cpu or gpu (add)")
+	asJSON := fs.Bool("json", false, "print JSON (list)")
+	all := fs.Bool("all", false, "also the finished jobs (list)")
+	gpus := fs.Int("gpus", 0, "GPU devices, one job on each at a time (run)")
+	cpuJobs := fs.Int("cpu-jobs", 1, "jobs at a time on the CPU (run)")
+	untilEmpty := fs.Bool("until-empty", false, "end once no job is queued or running (run)")
+	arity := map[string][2]int{"add": {1, 1 << 20}, "cancel": {1, 1}, "pause": {1, 1}, "resume": {1, 1}}[verb]
+	pos, err := parse(fs, args, arity[0], arity[1])
+	if err != nil {
+		return err
+	}
+	p, err := jobqueue.ParsePriority(*prio)
+	if err != nil {
+		return usageError{err}
+	}
+	lib, path, err := openLibrary(*db)
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	q, err := jobqueue.Open(path)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	switch verb {
+	case "add":
+		for _, dir := range pos {
+			j, err := q.Add(ctx, dir, p, *device)
+			if err != nil {
+				return err
+			}
+			if _, err := lib.Refresh(ctx, j.Dir); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "job %d: %s (%s)\n", j.ID, j.Dir, j.Priority)
+		}
+		return nil
+	case "list":
+		js, err := q.List(ctx, *all)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return caselibrary.WriteJSON(stdout, js)
+		}
+		return jobqueue.WriteList(stdout, js)
+	case "run":
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		r := &jobqueue.Runner{Queue: q, Exe: exe, GPUs: *gpus, CPUJobs: *cpuJobs, UntilEmpty: *untilEmpty, Log: stdout,
+			Finished: func(j jobqueue.Job) { _, _ = lib.Refresh(context.Background(), j.Dir) }}
+		return r.Run(ctx)
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return usageError{fmt.Errorf("job ID %q: not a number", pos[0])}
+	}
+	change := map[string]func(context.Context, int64) error{"cancel": q.Cancel, "pause": q.Pause, "resume": q.Resume}[verb]
+	if err := change(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "job %d: %s\n", id, map[string]string{"cancel": jobqueue.Cancelled, "pause": jobqueue.Paused, "resume": jobqueue.Queued}[verb])
+	return nil
 }

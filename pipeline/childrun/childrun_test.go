@@ -1,4 +1,4 @@
-package ui
+package childrun
 
 import (
 	"context"
@@ -36,7 +36,7 @@ exit 1
 `)
 	var events []orchestrate.Event
 	opts := caserun.Options{Device: "cpu", Force: []string{"mesh", "measure"}, Events: func(e orchestrate.Event) { events = append(events, e) }}
-	err := ChildRun(exe)(context.Background(), "/cases/c1", opts, nil, nil)
+	err := Run(context.Background(), exe, "/cases/c1", opts, Nicer())
 	if err == nil || err.Error() != "load: input/A.nii.gz: not a NIfTI file" {
 		t.Errorf("error %v, want the child's reason", err)
 	}
@@ -59,7 +59,7 @@ echo 'goroutine 7 [running]:' >&2
 echo '	/usr/local/go/src/internal/runtime/maps/runtime_faststr.go:263 +0x1bc' >&2
 exit 2
 `)
-	err := ChildRun(exe)(context.Background(), "/c", caserun.Options{}, nil, nil)
+	err := Run(context.Background(), exe, "/c", caserun.Options{}, Nicer())
 	if err == nil || !strings.Contains(err.Error(), "internal error") || !strings.Contains(err.Error(), "fatal error: concurrent map writes") {
 		t.Errorf("got %v, want an internal error naming the runtime's fatal error", err)
 	}
@@ -72,7 +72,7 @@ while :; do sleep 0.05; done
 `)
 	ctx, cancel := context.WithCancel(context.Background())
 	opts := caserun.Options{Events: func(orchestrate.Event) { cancel() }}
-	err := ChildRun(exe)(ctx, "/cases/c2", opts, nil, nil)
+	err := Run(ctx, exe, "/cases/c2", opts, Nicer())
 	if err == nil || !strings.Contains(err.Error(), "cancelled") {
 		t.Errorf("after cancelling: %v, want the child's cancelled error", err)
 	}
@@ -81,7 +81,7 @@ while :; do sleep 0.05; done
 func TestChildRunSuccess(t *testing.T) {
 	exe := fakeKidney3d(t, "echo '{\"stage\":\"mesh\",\"state\":\"reused\"}'\n")
 	n := 0
-	err := ChildRun(exe)(context.Background(), "/c", caserun.Options{Events: func(orchestrate.Event) { n++ }}, nil, nil)
+	err := Run(context.Background(), exe, "/c", caserun.Options{Events: func(orchestrate.Event) { n++ }}, Nicer())
 	if err != nil || n != 1 {
 		t.Errorf("got %v after %d events, want success after 1", err, n)
 	}
@@ -92,7 +92,7 @@ func TestChildRunIsNicer(t *testing.T) {
 		t.Skip("the child's priority is lowered on Linux only")
 	}
 	exe := fakeKidney3d(t, `sleep 0.2; echo "nice $(cut -d' ' -f19 /proc/$$/stat)" >&2; exit 1`+"\n")
-	err := ChildRun(exe)(context.Background(), "/c", caserun.Options{}, nil, nil)
+	err := Run(context.Background(), exe, "/c", caserun.Options{}, Nicer())
 	own, _ := os.ReadFile("/proc/self/stat")
 	fields := strings.Fields(string(own[strings.LastIndexByte(string(own), ')')+2:]))
 	want := "nice " + strconv.Itoa(min(19, atoi(fields[16])+childNice))

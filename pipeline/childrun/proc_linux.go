@@ -1,8 +1,11 @@
-package ui
+package childrun
 
-import "syscall"
+import (
+	"os/exec"
+	"syscall"
+)
 
-// childNice is how much lower than the app's the pipeline child's CPU
+// childNice is how much lower than this process's the Nicer child's CPU
 // priority is: under load, the interactive UI goes first.
 const childNice = 5
 
@@ -14,4 +17,10 @@ func lowerPriority(pid int) {
 		return
 	}
 	_ = syscall.Setpriority(syscall.PRIO_PROCESS, pid, min(19, 20-p+childNice))
+}
+
+// dieWithParent has the kernel kill the child when this process ends,
+// even by SIGKILL.
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
