@@ -51,7 +51,18 @@ const fovDegrees = 30
 // StandardView is the camera that shows all of s from view v. An unknown
 // view is treated as Anterior.
 func StandardView(v View, s *Scene) Camera {
-	c := Camera{Target: s.center, Distance: s.radius / math.Sin(fovDegrees/2*math.Pi/180) * 1.05}
+	return FramedView(v, s, nil)
+}
+
+// FramedView is the camera of view v that frames the objects of s named in
+// focus (e.g. labels.Focus: the kidneys and tumour), or all of s when none
+// of them is in it. The rest of the scene stays drawn around them.
+func FramedView(v View, s *Scene, focus []string) Camera {
+	center, radius := s.center, s.radius
+	if lo, hi, ok := s.box(focus); ok {
+		center, radius = scale(add(lo, hi), 0.5), math.Max(dist(lo, hi)/2, 1)
+	}
+	c := Camera{Target: center, Distance: radius / math.Sin(fovDegrees/2*math.Pi/180) * 1.05}
 	switch v {
 	case Posterior:
 		c.Yaw = 180

@@ -46,6 +46,10 @@ func (l Label) DisplayName() string {
 // and what grows in them.
 var Focus = []string{"kidney_left", "kidney_right", "tumor", "cyst"}
 
+// Lesions name the structures a surgeon's view shows even inside or behind
+// others: the tumour and cysts.
+var Lesions = []string{"tumor", "cyst"}
+
 // Table is a validated label table, looked up by name or value.
 type Table struct {
 	Labels  []Label
