@@ -52,7 +52,7 @@ void main() {
 	float specular = pow(max(dot(n, normalize(l + v)), 0.0), 40.0);
 	vec3 c = uColor.rgb * (0.25 + 0.75 * diffuse) + vec3(0.2 * specular);
 	float rim = pow(1.0 - max(dot(n, v), 0.0), 2.0);
-	c = mix(c, uHighlight, uSelected * (0.15 + 0.7 * rim));
+	c = mix(c, uHighlight, uSelected * (0.4 + 0.6 * rim));
 	fragColor = vec4(c, uColor.a);
 }
 `

@@ -249,12 +249,13 @@ func regrid[T volume.Voxel](v *volume.Volume[T], g volume.Grid, m volume.Interpo
 	return volume.Resample(v, g, m, fill)
 }
 
-// colors are the label table's colours by value.
+// colors are the label table's colours by value, with their alpha (the
+// 3D opacity; the slices' overlay takes its own).
 func (d *caseData) colors() *[256]color.RGBA {
 	var out [256]color.RGBA
 	for _, l := range d.table.Labels {
 		if l.Value > 0 && l.Value < 256 {
-			out[l.Value] = color.RGBA{l.Color[0], l.Color[1], l.Color[2], 255}
+			out[l.Value] = color.RGBA{l.Color[0], l.Color[1], l.Color[2], l.Color[3]}
 		}
 	}
 	return &out

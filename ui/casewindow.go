@@ -66,7 +66,10 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	cw.model = NewModelView(src, reason)
 	cw.model.OnFrame = func() { cw.modelShown = true; cw.checkScreenshot() }
 	cw.structs = NewStructuresPanel()
-	cw.structs.OnChange = cw.model.SetVisibility
+	cw.structs.OnChange = func(v Visibility) {
+		cw.model.SetVisibility(v.Hidden3D, v.Opacity)
+		cw.slices.SetHidden(v.Hidden2D)
+	}
 	cw.pick = widget.NewLabel("tap the model to pick a structure")
 	cw.model.OnPick = func(label string, world [3]float64) {
 		cw.pick.SetText(describePick(label, cw.structs.Measured(label)))
@@ -196,7 +199,8 @@ func (cw *CaseWindow) show(d *caseData) {
 	var rows []Structure
 	for _, v := range d.present {
 		name := d.table.Name(v)
-		rows = append(rows, Structure{Name: name, Color: cols[v], Measured: d.measured(name)})
+		l, _ := d.table.ByValue(v)
+		rows = append(rows, Structure{Name: name, Display: d.table.DisplayName(name), Color: cols[v], Context: l.Context, Measured: d.measured(name)})
 	}
 	cw.structs.SetStructures(rows)
 	if d.report != nil {

@@ -3,6 +3,7 @@ package ui
 import (
 	"image"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -131,7 +132,8 @@ func (m *ModelView) SetUnavailable(reason string) {
 	}
 }
 
-// SetScene shows a new model, from the anterior view. The FrameSource
+// SetScene shows a new model, from the anterior view (framed as the
+// FrameSource frames it: the kidneys and tumour). The FrameSource
 // prepares it (levels of detail: about a second for a full-size case) on
 // a goroutine, never on the UI goroutine; the view says so meanwhile.
 func (m *ModelView) SetScene(objs []meshio.Object) {
@@ -281,7 +283,7 @@ func (m *ModelView) Tapped(ev *fyne.PointEvent) {
 func (m *ModelView) CreateRenderer() fyne.WidgetRenderer {
 	bar := container.NewHBox()
 	for _, v := range StandardViews {
-		bar.Add(widget.NewButton(v[:3], func() { m.ShowView(v) }))
+		bar.Add(widget.NewButton(strings.ToUpper(v[:1])+v[1:], func() { m.ShowView(v) }))
 	}
 	return &modelViewRenderer{m: m, bar: bar}
 }

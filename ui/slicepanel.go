@@ -24,6 +24,7 @@ type SlicePanel struct {
 	outline bool
 	cross   [3]int
 	colors  *[256]color.RGBA
+	hidden  map[string]bool // structures left out of the overlay
 
 	views   []*sliceView
 	phases  *widget.RadioGroup
@@ -130,6 +131,28 @@ func (p *SlicePanel) SetPhase(ph string) {
 	}()
 }
 
+// SetHidden sets the structures, by label name, left out of the overlay.
+func (p *SlicePanel) SetHidden(hidden map[string]bool) {
+	p.hidden = hidden
+	p.redraw()
+}
+
+// overlayColors are the overlay's colours by value: opaque, the hidden
+// structures transparent.
+func (p *SlicePanel) overlayColors() *[256]color.RGBA {
+	out := *p.colors
+	for v := range out {
+		if out[v].A == 0 {
+			continue
+		}
+		out[v].A = 255
+		if p.hidden[p.data.table.Name(v)] {
+			out[v].A = 0
+		}
+	}
+	return &out
+}
+
 // SetWindow sets the grey window.
 func (p *SlicePanel) SetWindow(w sliceimg.Window) {
 	p.window = w
@@ -176,7 +199,7 @@ func (p *SlicePanel) sliceIndex(pl sliceimg.Plane) int {
 
 // layers is the snapshot of what the views draw.
 func (p *SlicePanel) layers() sliceimg.Layers {
-	l := sliceimg.Layers{CT: p.data.decoded(p.phase).Data, Window: p.window, Colors: p.colors, Opacity: p.opacity, Outline: p.outline, Cross: p.cross}
+	l := sliceimg.Layers{CT: p.data.decoded(p.phase).Data, Window: p.window, Colors: p.overlayColors(), Opacity: p.opacity, Outline: p.outline, Cross: p.cross}
 	if p.data.labels != nil {
 		l.Labels = p.data.labels.Data
 	}
