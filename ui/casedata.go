@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -247,6 +248,23 @@ func regrid[T volume.Voxel](v *volume.Volume[T], g volume.Grid, m volume.Interpo
 		return v, nil
 	}
 	return volume.Resample(v, g, m, fill)
+}
+
+// axes are the world (RAS) unit directions of the case grid's voxel
+// axes, for the slices' orientation letters.
+func (d *caseData) axes() [3][3]float64 {
+	o := d.grid.VoxelToWorld([3]float64{})
+	var out [3][3]float64
+	for a := range 3 {
+		var e [3]float64
+		e[a] = 1
+		w := d.grid.VoxelToWorld(e)
+		n := math.Sqrt((w[0]-o[0])*(w[0]-o[0]) + (w[1]-o[1])*(w[1]-o[1]) + (w[2]-o[2])*(w[2]-o[2]))
+		for i := range 3 {
+			out[a][i] = (w[i] - o[i]) / n
+		}
+	}
+	return out
 }
 
 // colors are the label table's colours by value, with their alpha (the

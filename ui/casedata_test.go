@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"image"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,8 @@ import (
 	"kidney3d/pipeline/mesh/meshio"
 	_ "kidney3d/pipeline/stages"
 	"kidney3d/pipeline/stages/stagetest"
+	"kidney3d/pipeline/volume"
+	"kidney3d/ui/sliceimg"
 )
 
 // TestCaseWithoutTheArterialPhase opens a demo case of P and D only: P is
@@ -114,5 +117,44 @@ func TestModelShowsTheCaseMeshes(t *testing.T) {
 		if o.Name != shown[i].Name || o.Mesh.NumTriangles() != shown[i].Mesh.NumTriangles() {
 			t.Errorf("%s: %d triangles, the mesh stage made %s with %d", o.Name, o.Mesh.NumTriangles(), shown[i].Name, shown[i].Mesh.NumTriangles())
 		}
+	}
+}
+
+// TestSliceLettersFollowTheWorld opens a case whose phase is stored LPS
+// (voxel axis 0 toward the patient's left) with bright voxels on the
+// patient's right (x > 0): the axial view labels its left edge R, and
+// that is where the bright half is drawn.
+func TestSliceLettersFollowTheWorld(t *testing.T) {
+	test.NewTempApp(t)
+	dir := t.TempDir()
+	g := volume.Grid{Dims: [3]int{8, 6, 4}, Affine: volume.Affine{{-2, 0, 0, 7}, {0, -2, 0, 5}, {0, 0, 3, 0}, {0, 0, 0, 1}}}
+	a := volume.New[int16](g)
+	for n := range a.Data {
+		i, j, k := g.Coords(n)
+		a.Data[n] = -1000
+		if g.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)})[0] > 0 {
+			a.Data[n] = 1000
+		}
+	}
+	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), a); err != nil {
+		t.Fatal(err)
+	}
+	d, err := loadCase(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := sliceimg.Axial.Letters(d.axes())
+	if e != (sliceimg.Edges{Left: "R", Right: "L", Top: "A", Bottom: "P"}) {
+		t.Fatalf("axial letters %+v, want R left, L right, A top, P bottom", e)
+	}
+	p := NewSlicePanel()
+	p.setCase(d)
+	f := sliceimg.NewFrame(sliceimg.Axial, d.grid.Dims, d.grid.Spacing(), 80, 60)
+	img := image.NewRGBA(image.Rect(0, 0, 80, 60))
+	l := p.layers()
+	l.NoCross = true
+	sliceimg.Render(img, f, 2, l)
+	if left, right := img.RGBAAt(25, 30).R, img.RGBAAt(55, 30).R; left < 200 || right > 50 {
+		t.Errorf("grey %d on the left (R), %d on the right (L): want the bright right side of the patient on the left", left, right)
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"sync"
 
@@ -25,15 +26,18 @@ type sliceView struct {
 	panel *SlicePanel
 	plane sliceimg.Plane
 
-	img    *canvas.Image
-	title  *canvas.Text
-	zoom   float64
-	center [2]float64
-	placed bool // center set for the current case
-	button desktop.MouseButton
-	last   fyne.Position
-	frame  sliceimg.Frame // of the image shown, in image pixels
-	scale  float32        // image pixels per Fyne unit
+	img   *canvas.Image
+	title *canvas.Text
+	// letters are the anatomical directions at the left, right, top and
+	// bottom edges (sliceimg.Plane.Letters), from the case's world axes.
+	letters [4]*canvas.Text
+	zoom    float64
+	center  [2]float64
+	placed  bool // center set for the current case
+	button  desktop.MouseButton
+	last    fyne.Position
+	frame   sliceimg.Frame // of the image shown, in image pixels
+	scale   float32        // image pixels per Fyne unit
 
 	mu      sync.Mutex
 	pending *sliceJob
@@ -55,6 +59,10 @@ func newSliceView(p *SlicePanel, plane sliceimg.Plane) *sliceView {
 	v.img.ScaleMode = canvas.ImageScalePixels
 	v.title = canvas.NewText(plane.String(), theme.Color(theme.ColorNameForeground))
 	v.title.TextSize = theme.CaptionTextSize()
+	for i := range v.letters {
+		v.letters[i] = canvas.NewText("", color.RGBA{R: 255, G: 215, B: 0, A: 255})
+		v.letters[i].TextStyle = fyne.TextStyle{Bold: true}
+	}
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -251,6 +259,7 @@ func (r *sliceViewRenderer) Layout(size fyne.Size) {
 	r.v.img.Resize(size)
 	r.v.title.Move(fyne.NewPos(4, 2))
 	r.v.title.Resize(r.v.title.MinSize())
+	r.layoutLetters(size)
 	if size != r.size {
 		r.size = size
 		r.v.redraw()
@@ -259,14 +268,42 @@ func (r *sliceViewRenderer) Layout(size fyne.Size) {
 
 func (r *sliceViewRenderer) MinSize() fyne.Size { return r.v.MinSize() }
 
+// layoutLetters puts the orientation letters at the middle of each edge.
+func (r *sliceViewRenderer) layoutLetters(size fyne.Size) {
+	const pad = 4
+	for i, l := range r.v.letters {
+		ms := l.MinSize()
+		l.Resize(ms)
+		switch i {
+		case 0:
+			l.Move(fyne.NewPos(pad, (size.Height-ms.Height)/2))
+		case 1:
+			l.Move(fyne.NewPos(size.Width-ms.Width-pad, (size.Height-ms.Height)/2))
+		case 2:
+			l.Move(fyne.NewPos((size.Width-ms.Width)/2, pad))
+		case 3:
+			l.Move(fyne.NewPos((size.Width-ms.Width)/2, size.Height-ms.Height-pad))
+		}
+	}
+}
+
 func (r *sliceViewRenderer) Refresh() {
 	r.v.title.Text = fmt.Sprintf("%s %d", r.v.plane, r.v.panel.sliceIndex(r.v.plane))
 	r.v.title.Refresh()
+	var e sliceimg.Edges
+	if d := r.v.panel.data; d != nil {
+		e = r.v.plane.Letters(d.axes())
+	}
+	for i, text := range []string{e.Left, e.Right, e.Top, e.Bottom} {
+		r.v.letters[i].Text = text
+		r.v.letters[i].Refresh()
+	}
+	r.layoutLetters(r.v.Size())
 	r.v.img.Refresh()
 }
 
 func (r *sliceViewRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.v.img, r.v.title}
+	return []fyne.CanvasObject{r.v.img, r.v.title, r.v.letters[0], r.v.letters[1], r.v.letters[2], r.v.letters[3]}
 }
 
 func (r *sliceViewRenderer) Destroy() {}

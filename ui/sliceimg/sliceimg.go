@@ -231,3 +231,36 @@ func drawCross(dst *image.RGBA, f Frame, l Layers) {
 		}
 	}
 }
+
+// Edges are the anatomical directions at a view's four edges, as letters
+// (R, L, A, P, S, I).
+type Edges struct{ Left, Right, Top, Bottom string }
+
+// Letters are the directions toward the edges of plane p's picture, for a
+// volume whose voxel axes point along axes (world RAS unit vectors, the
+// grid's direction columns): each edge gets the letter of the world axis
+// nearest to it. They follow the world, not the storage: a volume stored
+// LPS and shown as stored reads L on the left.
+func (p Plane) Letters(axes [3][3]float64) Edges {
+	a, b, _ := p.Axes()
+	// The screen's x runs against voxel axis a, its y against b.
+	right, down := scaled(axes[a], -1), scaled(axes[b], -1)
+	return Edges{Left: letter(scaled(right, -1)), Right: letter(right), Top: letter(scaled(down, -1)), Bottom: letter(down)}
+}
+
+func scaled(v [3]float64, k float64) [3]float64 { return [3]float64{v[0] * k, v[1] * k, v[2] * k} }
+
+// letter is the anatomical letter of the world axis nearest to d.
+func letter(d [3]float64) string {
+	best := 0
+	for i := range 3 {
+		if math.Abs(d[i]) > math.Abs(d[best]) {
+			best = i
+		}
+	}
+	pos, neg := [3]string{"R", "A", "S"}[best], [3]string{"L", "P", "I"}[best]
+	if d[best] < 0 {
+		return neg
+	}
+	return pos
+}
