@@ -16,6 +16,10 @@ import (
 	"kidney3d/ui/sliceimg"
 )
 
+// letterColor is the orientation letters' colour: an orange no label and
+// not the crosshair's yellow.
+var letterColor = color.RGBA{R: 255, G: 120, B: 0, A: 255}
+
 // sliceView is one plane of the slice viewer: a raster the panel's state
 // is drawn into off the UI goroutine. Wheel and Up/Down or PageUp/PageDown
 // move through slices, +/- zoom, left-drag pans, middle-drag zooms,
@@ -60,7 +64,7 @@ func newSliceView(p *SlicePanel, plane sliceimg.Plane) *sliceView {
 	v.title = canvas.NewText(plane.String(), theme.Color(theme.ColorNameForeground))
 	v.title.TextSize = theme.CaptionTextSize()
 	for i := range v.letters {
-		v.letters[i] = canvas.NewText("", color.RGBA{R: 255, G: 215, B: 0, A: 255})
+		v.letters[i] = canvas.NewText("", letterColor)
 		v.letters[i].TextStyle = fyne.TextStyle{Bold: true}
 	}
 	v.ExtendBaseWidget(v)
