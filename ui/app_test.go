@@ -23,3 +23,20 @@ func TestChooseFolderFallsBackToFyneDialog(t *testing.T) {
 		t.Fatal("no folder dialog shown")
 	}
 }
+
+// TestChooseFolderSurvivesAPanickingDialog: a native dialog that panics
+// while starting (as sqweek/dialog's GTK part does where GTK cannot start)
+// falls back to Fyne's dialog too.
+func TestChooseFolderSurvivesAPanickingDialog(t *testing.T) {
+	test.NewTempApp(t)
+	old := nativeFolder
+	nativeFolder = func(string, string) (string, error) { panic("gtk_init: cannot open display") }
+	defer func() { nativeFolder = old }()
+	w := test.NewWindow(nil)
+	defer w.Close()
+	w.Resize(fyne.NewSize(800, 600))
+	chooseFolder(w, "Open a case folder", func(dir string) { t.Errorf("chose %s with no dialog answered", dir) })
+	if top := w.Canvas().Overlays().Top(); top == nil {
+		t.Fatal("no folder dialog shown")
+	}
+}
