@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image/color"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,5 +166,31 @@ func TestFormatLogLine(t *testing.T) {
 		if got := formatLogLine(tt.in); got != tt.want {
 			t.Errorf("formatLogLine(%s)\n got %q\nwant %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestPipelinePanelCancelled: a run the user cancels is reported as
+// cancelled, not failed, whatever error the run ends with (a child
+// process killed by the cancel exits with a status, not context.Canceled).
+func TestPipelinePanelCancelled(t *testing.T) {
+	test.NewTempApp(t)
+	started := make(chan struct{})
+	run := func(ctx context.Context, dir string, o caserun.Options, _, _ io.Writer) error {
+		close(started)
+		<-ctx.Done()
+		return errors.New("kidney3d run: exit status 1")
+	}
+	p := NewPipelinePanel(run)
+	finished := make(chan error, 1)
+	p.OnFinished = func(err error) { finished <- err }
+	p.SetCase(t.TempDir())
+	w := test.NewWindow(p.Content())
+	defer w.Close()
+	p.Run()
+	<-started
+	p.Cancel()
+	<-finished
+	if s := p.status.Text; !strings.HasPrefix(s, "cancelled after") || strings.Contains(s, "failed") {
+		t.Errorf("status %q, want cancelled", s)
 	}
 }
