@@ -158,3 +158,37 @@ func TestSliceLettersFollowTheWorld(t *testing.T) {
 		t.Errorf("grey %d on the left (R), %d on the right (L): want the bright right side of the patient on the left", left, right)
 	}
 }
+
+// TestSliceZoomKeepsThePointStill: zooming about a point of the view
+// keeps the voxel under it under it.
+func TestSliceZoomKeepsThePointStill(t *testing.T) {
+	test.NewTempApp(t)
+	p := NewSlicePanel()
+	w := test.NewWindow(p.Content())
+	defer w.Close()
+	w.Resize(fyne.NewSize(900, 500))
+	p.setCase(testCaseData(t))
+	v := p.views[0]
+	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(5 * time.Millisecond) {
+		var ok bool
+		fyne.DoAndWait(func() { ok = v.frame.W > 0 })
+		if ok {
+			break
+		}
+	}
+	at := fyne.NewPos(v.Size().Width*0.7, v.Size().Height*0.3)
+	fyne.DoAndWait(func() {
+		x, y := float64(at.X*v.scale), float64(at.Y*v.scale)
+		f := v.frame
+		if f.W == 0 {
+			t.Fatal("no slice was drawn")
+		}
+		bx, by, _ := f.ToVoxel(x, y)
+		v.setZoom(3, at)
+		f.Zoom, f.Center = v.zoom, v.center
+		ax, ay, _ := f.ToVoxel(x, y)
+		if ax != bx || ay != by || v.zoom != 3 {
+			t.Errorf("voxel under the point (%d, %d) before, (%d, %d) after zooming to %g", bx, by, ax, ay, v.zoom)
+		}
+	})
+}

@@ -22,7 +22,8 @@ var letterColor = color.RGBA{R: 255, G: 120, B: 0, A: 255}
 
 // sliceView is one plane of the slice viewer: a raster the panel's state
 // is drawn into off the UI goroutine. Wheel and Up/Down or PageUp/PageDown
-// move through slices, +/- zoom, left-drag pans, middle-drag zooms,
+// move through slices, +/- zoom about the pointer, left-drag pans,
+// middle-drag zooms about where it started,
 // right-drag adjusts the window (width across, level up and down), a tap
 // moves the crosshair and a double tap resets zoom and pan.
 type sliceView struct {
@@ -40,8 +41,11 @@ type sliceView struct {
 	placed  bool // center set for the current case
 	button  desktop.MouseButton
 	last    fyne.Position
-	frame   sliceimg.Frame // of the image shown, in image pixels
-	scale   float32        // image pixels per Fyne unit
+	// pointer is where the pointer was last seen over the view, and
+	// anchor where the middle button went down: zoom keeps them still.
+	pointer, anchor fyne.Position
+	frame           sliceimg.Frame // of the image shown, in image pixels
+	scale           float32        // image pixels per Fyne unit
 
 	mu      sync.Mutex
 	pending *sliceJob
@@ -150,9 +154,21 @@ func (v *sliceView) step(n int) {
 	v.panel.moveCross(ax, n)
 }
 
-// setZoom zooms by factor f, clamped to 0.5–20.
-func (v *sliceView) setZoom(f float64) {
-	v.zoom = math.Max(0.5, math.Min(20, v.zoom*f))
+// setZoom zooms by factor f, clamped to 0.5–20, about the widget point
+// at: what is under it stays under it.
+func (v *sliceView) setZoom(f float64, at fyne.Position) {
+	ppm := v.frame.PixelsPerMM()
+	zoom := math.Max(0.5, math.Min(20, v.zoom*f))
+	if ppm > 0 && v.zoom > 0 {
+		// The in-plane offset of at from the centre, in mm, shrinks by the
+		// zoom's ratio; the centre moves toward at by the rest.
+		dx := (float64(at.X*v.scale) - float64(v.frame.W)/2) / ppm
+		dy := (float64(at.Y*v.scale) - float64(v.frame.H)/2) / ppm
+		k := 1 - v.zoom/zoom
+		v.center[0] += dx * k
+		v.center[1] += dy * k
+	}
+	v.zoom = zoom
 	v.redraw()
 }
 
@@ -183,7 +199,9 @@ func (v *sliceView) DoubleTapped(*fyne.PointEvent) {
 }
 
 // MouseDown implements desktop.Mouseable.
-func (v *sliceView) MouseDown(ev *desktop.MouseEvent) { v.button, v.last = ev.Button, ev.Position }
+func (v *sliceView) MouseDown(ev *desktop.MouseEvent) {
+	v.button, v.last, v.anchor = ev.Button, ev.Position, ev.Position
+}
 
 // MouseUp implements desktop.Mouseable.
 func (v *sliceView) MouseUp(*desktop.MouseEvent) { v.button = 0 }
@@ -197,6 +215,7 @@ func (v *sliceView) MouseOut() { v.button = 0 }
 // MouseMoved implements desktop.Hoverable: it updates the read-out and,
 // with the right button held, the window.
 func (v *sliceView) MouseMoved(ev *desktop.MouseEvent) {
+	v.pointer = ev.Position
 	if v.button == desktop.MouseButtonSecondary && ev.Button == desktop.MouseButtonSecondary {
 		d := ev.Position.Subtract(v.last)
 		v.last = ev.Position
@@ -211,7 +230,7 @@ func (v *sliceView) MouseMoved(ev *desktop.MouseEvent) {
 // Dragged implements fyne.Draggable: pan (left) or zoom (middle).
 func (v *sliceView) Dragged(ev *fyne.DragEvent) {
 	if v.button == desktop.MouseButtonTertiary {
-		v.setZoom(math.Pow(1.01, float64(-ev.Dragged.DY)))
+		v.setZoom(math.Pow(1.01, float64(-ev.Dragged.DY)), v.anchor)
 		return
 	}
 	if ppm := v.frame.PixelsPerMM(); ppm > 0 {
@@ -234,9 +253,9 @@ func (v *sliceView) FocusLost() {}
 func (v *sliceView) TypedRune(r rune) {
 	switch r {
 	case '+', '=':
-		v.setZoom(1.25)
+		v.setZoom(1.25, v.pointer)
 	case '-':
-		v.setZoom(0.8)
+		v.setZoom(0.8, v.pointer)
 	}
 }
 

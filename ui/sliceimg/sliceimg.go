@@ -114,7 +114,7 @@ type Layers struct {
 	// Colors are the overlay colours by label value; alpha 0 hides a label.
 	Colors  *[256]color.RGBA
 	Opacity float64 // overlay opacity, 0 to 1
-	Outline bool    // draw only the labels' borders
+	Outline bool    // draw only the labels' borders, solid (any Opacity above 0)
 	// Cross is the crosshair voxel; its plane coordinates draw two lines.
 	Cross    [3]int
 	NoCross  bool
@@ -151,6 +151,9 @@ func Render(dst *image.RGBA, f Frame, slice int, l Layers) {
 	alpha := [256]uint32{}
 	for v, c := range colors {
 		alpha[v] = uint32(math.Round(l.Opacity * float64(c.A)))
+		if l.Outline && alpha[v] != 0 {
+			alpha[v] = uint32(c.A) // a one-voxel border must be seen: drawn solid
+		}
 	}
 	for y := 0; y < f.H; y++ {
 		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*f.W]

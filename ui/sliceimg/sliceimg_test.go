@@ -134,3 +134,16 @@ func TestLetters(t *testing.T) {
 		}
 	}
 }
+
+// TestOutlineIsSolid: at the default overlay opacity (0.4) a border voxel
+// in outline mode takes the label's colour itself, not a faint tint.
+func TestOutlineIsSolid(t *testing.T) {
+	dims, ct, lab := tiny()
+	colors := [256]color.RGBA{1: {0, 255, 0, 255}}
+	f := NewFrame(Axial, dims, [3]float64{1, 1, 1}, 4, 3)
+	dst := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	Render(dst, f, 0, Layers{CT: ct, Labels: lab, Colors: &colors, Opacity: 0.4, Outline: true, Window: Window{Width: 510, Level: 255}, NoCross: true})
+	if got := dst.RGBAAt(2, 1); got != (color.RGBA{0, 255, 0, 255}) {
+		t.Errorf("border voxel %v, want the label's green", got)
+	}
+}
