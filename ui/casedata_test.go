@@ -192,3 +192,26 @@ func TestSliceZoomKeepsThePointStill(t *testing.T) {
 		}
 	})
 }
+
+// TestWindowNumbersAreShownAndEditable: the width and level fields show
+// the preset's window, a typed window is applied, and nonsense is undone.
+func TestWindowNumbersAreShownAndEditable(t *testing.T) {
+	test.NewTempApp(t)
+	p := NewSlicePanel()
+	w := test.NewWindow(p.Content())
+	defer w.Close()
+	if p.width.Text != "400" || p.level.Text != "40" {
+		t.Fatalf("fields W %q L %q, want the abdomen preset's 400 and 40", p.width.Text, p.level.Text)
+	}
+	p.width.SetText("350")
+	p.level.SetText("-20")
+	p.level.OnSubmitted(p.level.Text)
+	if p.window != (sliceimg.Window{Width: 350, Level: -20}) {
+		t.Errorf("window %+v after typing 350 and -20", p.window)
+	}
+	p.width.SetText("wide")
+	p.width.OnSubmitted(p.width.Text)
+	if p.window != (sliceimg.Window{Width: 350, Level: -20}) || p.width.Text != "350" {
+		t.Errorf("after typing nonsense: window %+v, field %q; want both unchanged", p.window, p.width.Text)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -29,8 +31,10 @@ type SlicePanel struct {
 	views   []*sliceView
 	phases  *widget.RadioGroup
 	presets *widget.Select
-	readout *widget.Label
-	content fyne.CanvasObject
+	// width and level show the grey window in HU and take typed values.
+	width, level *widget.Entry
+	readout      *widget.Label
+	content      fyne.CanvasObject
 	// OnShown is called on the UI goroutine each time a view shows a new
 	// image.
 	OnShown func()
@@ -62,6 +66,10 @@ func NewSlicePanel() *SlicePanel {
 			}
 		}
 	})
+	p.width, p.level = widget.NewEntry(), widget.NewEntry()
+	for _, e := range []*widget.Entry{p.width, p.level} {
+		e.OnSubmitted = func(string) { p.windowTyped() }
+	}
 	p.presets.SetSelectedIndex(0)
 	opacity := widget.NewSlider(0, 1)
 	opacity.Step = 0.05
@@ -70,7 +78,8 @@ func NewSlicePanel() *SlicePanel {
 	outline := widget.NewCheck("outline", func(b bool) { p.outline = b; p.redraw() })
 	p.readout = widget.NewLabel("no case open")
 	bar := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel("phase"), p.phases, p.presets, widget.NewLabel("overlay")), outline, opacity)
+		container.NewHBox(widget.NewLabel("phase"), p.phases, p.presets,
+			widget.NewLabel("W"), sized(p.width), widget.NewLabel("L"), sized(p.level), widget.NewLabel("overlay")), outline, opacity)
 	p.content = container.NewBorder(bar, p.readout, nil, nil, grid)
 	return p
 }
@@ -153,10 +162,28 @@ func (p *SlicePanel) overlayColors() *[256]color.RGBA {
 	return &out
 }
 
-// SetWindow sets the grey window.
+// SetWindow sets the grey window, and shows its width and level.
 func (p *SlicePanel) SetWindow(w sliceimg.Window) {
 	p.window = w
+	p.width.SetText(strconv.FormatFloat(math.Round(w.Width), 'f', -1, 64))
+	p.level.SetText(strconv.FormatFloat(math.Round(w.Level), 'f', -1, 64))
 	p.redraw()
+}
+
+// windowTyped applies the width and level typed in their fields; a value
+// that is not a number, or a width below 1, puts the fields back.
+func (p *SlicePanel) windowTyped() {
+	w, errW := strconv.ParseFloat(strings.TrimSpace(p.width.Text), 64)
+	l, errL := strconv.ParseFloat(strings.TrimSpace(p.level.Text), 64)
+	if errW != nil || errL != nil || w < 1 || math.IsInf(w, 0) || math.IsInf(l, 0) {
+		w, l = p.window.Width, p.window.Level
+	}
+	p.SetWindow(sliceimg.Window{Width: w, Level: l})
+}
+
+// sized gives an entry room for a five-digit number.
+func sized(e *widget.Entry) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(70, e.MinSize().Height), e)
 }
 
 // SetCrossWorld moves the crosshair to a world point (RAS mm), e.g. one
