@@ -20,6 +20,7 @@ import (
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/dicomimport"
+	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/render/footer"
 )
 
@@ -36,6 +37,7 @@ type CaseWindow struct {
 	pipe     *PipelinePanel
 	importer *ImportPanel // the import dialog last shown
 	pick     *widget.Label
+	objs     []meshio.Object // the meshes the 3D view shows, which Export model writes
 	stale    *StaleBanner
 	notice   *Banner          // not for clinical use, or the truth of a demo case
 	hsplit   *container.Split // views | tabs
@@ -114,7 +116,8 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	return cw
 }
 
-// menu is the File menu: Open, Import DICOM, the recent cases and Quit.
+// menu is the File menu (Open, Import DICOM, the recent cases, Export
+// model and picture, and Fyne's Quit) and the Help menu.
 func (cw *CaseWindow) menu() *fyne.MainMenu {
 	open := fyne.NewMenuItem("Open case…", func() { chooseFolder(cw.win, "Open a case folder", cw.Open) })
 	imp := fyne.NewMenuItem("Import DICOM…", func() { chooseFolder(cw.win, "Choose a DICOM folder to import", cw.ImportDICOM) })
@@ -125,7 +128,10 @@ func (cw *CaseWindow) menu() *fyne.MainMenu {
 	if recent.ChildMenu == nil {
 		recent.Disabled = true
 	}
-	return fyne.NewMainMenu(fyne.NewMenu("File", open, imp, recent))
+	exportModel := fyne.NewMenuItem("Export model…", cw.showExportModel)
+	exportPicture := fyne.NewMenuItem("Export picture…", cw.showExportPicture)
+	file := fyne.NewMenu("File", open, imp, recent, fyne.NewMenuItemSeparator(), exportModel, exportPicture)
+	return fyne.NewMainMenu(file, helpMenu(cw.win))
 }
 
 // ImportDICOM shows the import dialog for a DICOM folder (or DICOMDIR
@@ -188,6 +194,7 @@ func (cw *CaseWindow) Open(dir string) {
 
 // show puts a loaded case on screen and meshes its labels for the 3D view.
 func (cw *CaseWindow) show(d *caseData) {
+	cw.objs = nil
 	if cw.opts.Screenshot == "" && rememberCase(cw.app.Preferences(), d.dir) {
 		cw.win.SetMainMenu(cw.menu())
 	}
@@ -225,6 +232,7 @@ func (cw *CaseWindow) show(d *caseData) {
 				cw.model.SetUnavailable(err.Error())
 				return
 			}
+			cw.objs = objs
 			cw.model.SetScene(objs)
 		})
 	}()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"image"
 	"math"
 	"strings"
@@ -211,6 +212,20 @@ func (m *ModelView) redraw(draft bool) {
 			}
 		})
 	})
+}
+
+// Picture draws the view as it is (camera, visibility, selection) at
+// w×h pixels and calls done, on any goroutine, with it. A frame the view
+// asks for meanwhile may replace it (FrameSource.Render: newest wins),
+// and then done is not called.
+func (m *ModelView) Picture(w, h int, done func(*image.RGBA, error)) {
+	if m.src == nil || !m.ready {
+		done(nil, errors.New("no 3D model is shown"))
+		return
+	}
+	req := m.request(false)
+	req.Width, req.Height = w, h
+	m.src.Render(req, done)
 }
 
 // Select highlights a structure.

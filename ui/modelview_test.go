@@ -267,3 +267,31 @@ func TestModelViewErrorThenFrame(t *testing.T) {
 		t.Errorf("status %q after a good frame, want none", m.status.Text)
 	}
 }
+
+// TestModelViewPicture: Export picture asks for the view as it is, at the
+// size chosen, at full quality.
+func TestModelViewPicture(t *testing.T) {
+	test.NewTempApp(t)
+	src := &fakeFrames{}
+	m := NewModelView(src, "")
+	frames, onFrame := signal()
+	m.OnFrame = onFrame
+	w := test.NewWindow(m)
+	defer w.Close()
+	w.Resize(fyne.NewSize(400, 300))
+	m.SetScene([]meshio.Object{{Name: "tumor"}})
+	await(t, frames, "the first frame")
+	m.SetVisibility(map[string]bool{"liver": true}, map[string]float64{"perirenal_fat": 0.2})
+	var got *image.RGBA
+	m.Picture(1920, 1080, func(img *image.RGBA, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		got = img
+	})
+	reqs := src.requests()
+	last := reqs[len(reqs)-1]
+	if got == nil || got.Bounds().Dx() != 1920 || last.Draft || !last.Hidden["liver"] || last.Opacity["perirenal_fat"] != 0.2 || last.Camera != m.cam {
+		t.Errorf("picture request %+v", last)
+	}
+}

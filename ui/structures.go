@@ -187,6 +187,16 @@ func (p *StructuresPanel) SetNotMade(lines []string) {
 	p.list.Refresh()
 }
 
+// displayName is the name a structure's row reads, or name itself.
+func (p *StructuresPanel) displayName(name string) string {
+	for _, s := range p.rows {
+		if s.Name == name && s.Display != "" {
+			return s.Display
+		}
+	}
+	return name
+}
+
 // Measured is the report's line for a structure, or nil.
 func (p *StructuresPanel) Measured(name string) *measure.Structure {
 	for _, s := range p.rows {
