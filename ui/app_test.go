@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -38,5 +40,18 @@ func TestChooseFolderSurvivesAPanickingDialog(t *testing.T) {
 	chooseFolder(w, "Open a case folder", func(dir string) { t.Errorf("chose %s with no dialog answered", dir) })
 	if top := w.Canvas().Overlays().Top(); top == nil {
 		t.Fatal("no folder dialog shown")
+	}
+}
+
+// TestOpenErrorSaysWhatToDo: a case that cannot be opened is reported
+// with the cause and what to do next.
+func TestOpenErrorSaysWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	_, err := loadCase(dir)
+	msg := openError(dir, err).Error()
+	for _, want := range []string{filepath.Base(dir) + " could not be opened", "no phase", "File → Import DICOM…"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not say %q", msg, want)
+		}
 	}
 }

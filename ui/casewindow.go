@@ -184,7 +184,7 @@ func (cw *CaseWindow) Open(dir string) {
 				return
 			}
 			if err != nil {
-				cw.fail(err)
+				cw.fail(openError(dir, err))
 				return
 			}
 			cw.show(d)
@@ -236,6 +236,13 @@ func (cw *CaseWindow) show(d *caseData) {
 			cw.model.SetScene(objs)
 		})
 	}()
+}
+
+// openError is what the user reads when a case cannot be opened: what
+// happened, and what to do about it.
+func openError(dir string, err error) error {
+	return fmt.Errorf("%s could not be opened: %w.\n\nA case folder holds its CT phases in input/ (A.nii.gz, P.nii.gz, D.nii.gz or N.nii.gz). "+
+		"Choose such a folder with File → Open case…, or make one from DICOM files with File → Import DICOM…", filepath.Base(dir), err)
 }
 
 // fail reports an error: a dialog, or in screenshot mode the exit status.
