@@ -49,7 +49,7 @@ func TestOpenErrorSaysWhatToDo(t *testing.T) {
 	dir := t.TempDir()
 	_, err := loadCase(dir)
 	msg := openError(dir, err).Error()
-	for _, want := range []string{filepath.Base(dir) + " could not be opened", "no phase", "File → Import DICOM…"} {
+	for _, want := range []string{filepath.Base(dir) + " could not be opened", "not a case folder", "File → Import DICOM…"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q does not say %q", msg, want)
 		}
