@@ -5,6 +5,7 @@ package main
 // default presentation.
 
 import (
+	"image"
 	"image/png"
 	"math"
 	"os"
@@ -35,15 +36,7 @@ func TestRenderShowsTheTumourThroughTheFat(t *testing.T) {
 	if _, stderr, code := kidney3d(t, "render", dir, "--png", out, "--view", "anterior", "--size", "320x240"); code != 0 {
 		t.Fatalf("render: exit %d: %s", code, stderr)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, out)
 	b := img.Bounds()
 	tumour := 0
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -61,4 +54,19 @@ func TestRenderShowsTheTumourThroughTheFat(t *testing.T) {
 	if tumour < 30 {
 		t.Errorf("%d tumour-coloured pixels, want ≥ 30: the tumour is not visible through the fat", tumour)
 	}
+}
+
+// readPNG decodes the PNG at path, failing the test when it cannot.
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
 }

@@ -16,6 +16,13 @@ func TestChooseFolderFallsBackToFyneDialog(t *testing.T) {
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "wayland-kidney3d-none")
 	t.Setenv("GDK_BACKEND", "wayland")
+	assertFyneFolderDialog(t)
+}
+
+// assertFyneFolderDialog checks that asking for a folder shows Fyne's
+// dialog over the window.
+func assertFyneFolderDialog(t *testing.T) {
+	t.Helper()
 	test.NewTempApp(t)
 	w := test.NewWindow(nil)
 	defer w.Close()
@@ -30,17 +37,10 @@ func TestChooseFolderFallsBackToFyneDialog(t *testing.T) {
 // while starting (as sqweek/dialog's GTK part does where GTK cannot start)
 // falls back to Fyne's dialog too.
 func TestChooseFolderSurvivesAPanickingDialog(t *testing.T) {
-	test.NewTempApp(t)
 	old := nativeFolder
 	nativeFolder = func(string, string) (string, error) { panic("gtk_init: cannot open display") }
 	defer func() { nativeFolder = old }()
-	w := test.NewWindow(nil)
-	defer w.Close()
-	w.Resize(fyne.NewSize(800, 600))
-	chooseFolder(w, "Open a case folder", func(dir string) { t.Errorf("chose %s with no dialog answered", dir) })
-	if top := w.Canvas().Overlays().Top(); top == nil {
-		t.Fatal("no folder dialog shown")
-	}
+	assertFyneFolderDialog(t)
 }
 
 // TestOpenErrorSaysWhatToDo: a case that cannot be opened is reported

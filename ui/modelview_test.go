@@ -85,16 +85,8 @@ func signal() (chan struct{}, func()) {
 }
 
 func TestModelViewDragOrbitsAndPans(t *testing.T) {
-	test.NewTempApp(t)
-	src := &fakeFrames{}
-	m := NewModelView(src, "")
-	frames, onFrame := signal()
-	m.OnFrame = onFrame
-	w := test.NewWindow(m)
-	defer w.Close()
-	w.Resize(fyne.NewSize(400, 300))
-	m.SetScene([]meshio.Object{{Name: "tumor"}})
-	await(t, frames, "the first frame")
+	m, src, _ := shownModelView(t)
+	cv := fyne.CurrentApp().Driver().CanvasForObject(m)
 	size := m.Size()
 	first := src.requests()
 	if len(first) != 1 || first[0].Draft || first[0].Width != int(math.Ceil(float64(size.Width))) {
@@ -102,7 +94,7 @@ func TestModelViewDragOrbitsAndPans(t *testing.T) {
 	}
 
 	// A left drag orbits with draft frames; its end asks for a full frame.
-	test.Drag(w.Canvas(), fyne.NewPos(200, 150), 40, 10)
+	test.Drag(cv, fyne.NewPos(200, 150), 40, 10)
 	reqs := src.requests()[1:]
 	if len(reqs) != 2 || !reqs[0].Draft || reqs[1].Draft {
 		t.Fatalf("drag: requests %+v, want a draft then a full frame", reqs)
@@ -119,7 +111,7 @@ func TestModelViewDragOrbitsAndPans(t *testing.T) {
 
 	// A middle drag pans: the target moves, the direction stays.
 	m.MouseDown(&desktop.MouseEvent{Button: desktop.MouseButtonTertiary})
-	test.Drag(w.Canvas(), fyne.NewPos(200, 150), 50, 0)
+	test.Drag(cv, fyne.NewPos(200, 150), 50, 0)
 	m.MouseUp(&desktop.MouseEvent{Button: desktop.MouseButtonTertiary})
 	last := src.requests()
 	c := last[len(last)-1].Camera
@@ -128,7 +120,7 @@ func TestModelViewDragOrbitsAndPans(t *testing.T) {
 	}
 
 	// The wheel zooms in.
-	test.Scroll(w.Canvas(), fyne.NewPos(200, 150), 0, 10)
+	test.Scroll(cv, fyne.NewPos(200, 150), 0, 10)
 	last = src.requests()
 	if d := last[len(last)-1].Camera.Distance; d >= 400 {
 		t.Errorf("after scrolling in, distance %g, want < 400", d)
@@ -271,16 +263,7 @@ func TestModelViewErrorThenFrame(t *testing.T) {
 // TestModelViewPicture: Export picture asks for the view as it is, at the
 // size chosen, at full quality.
 func TestModelViewPicture(t *testing.T) {
-	test.NewTempApp(t)
-	src := &fakeFrames{}
-	m := NewModelView(src, "")
-	frames, onFrame := signal()
-	m.OnFrame = onFrame
-	w := test.NewWindow(m)
-	defer w.Close()
-	w.Resize(fyne.NewSize(400, 300))
-	m.SetScene([]meshio.Object{{Name: "tumor"}})
-	await(t, frames, "the first frame")
+	m, src, _ := shownModelView(t)
 	m.SetVisibility(map[string]bool{"liver": true}, map[string]float64{"perirenal_fat": 0.2})
 	var got *image.RGBA
 	m.Picture(1920, 1080, func(img *image.RGBA, err error) {
@@ -294,4 +277,20 @@ func TestModelViewPicture(t *testing.T) {
 	if got == nil || got.Bounds().Dx() != 1920 || last.Draft || !last.Hidden["liver"] || last.Opacity["perirenal_fat"] != 0.2 || last.Camera != m.cam {
 		t.Errorf("picture request %+v", last)
 	}
+}
+
+// shownModelView is a model view of a fakeFrames scene in a 400×300 test
+// window, its first frame shown, and the channel its frames signal on.
+func shownModelView(t *testing.T) (*ModelView, *fakeFrames, chan struct{}) {
+	test.NewTempApp(t)
+	src := &fakeFrames{}
+	m := NewModelView(src, "")
+	frames, onFrame := signal()
+	m.OnFrame = onFrame
+	w := test.NewWindow(m)
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(400, 300))
+	m.SetScene([]meshio.Object{{Name: "tumor"}})
+	await(t, frames, "the first frame")
+	return m, src, frames
 }

@@ -132,13 +132,7 @@ func TestPipelinePanelRun(t *testing.T) {
 				o.Events(orchestrate.Event{Stage: "register_P", State: orchestrate.Running, Fraction: 0.5, Elapsed: 2})
 				return tt.err
 			}
-			p := NewPipelinePanel(run)
-			finished := make(chan error, 1)
-			p.OnFinished = func(err error) { finished <- err }
-			p.SetCase(t.TempDir())
-			w := test.NewWindow(p.Content())
-			defer w.Close()
-			w.Resize(fyne.NewSize(480, 320))
+			p, w, finished := pipelinePanelIn(t, run)
 			p.Run()
 			if err := <-finished; !errors.Is(err, tt.err) {
 				t.Fatalf("finished with %v, want %v", err, tt.err)
@@ -180,12 +174,7 @@ func TestPipelinePanelCancelled(t *testing.T) {
 		<-ctx.Done()
 		return errors.New("kidney3d run: exit status 1")
 	}
-	p := NewPipelinePanel(run)
-	finished := make(chan error, 1)
-	p.OnFinished = func(err error) { finished <- err }
-	p.SetCase(t.TempDir())
-	w := test.NewWindow(p.Content())
-	defer w.Close()
+	p, _, finished := pipelinePanelIn(t, run)
 	p.Run()
 	<-started
 	p.Cancel()
@@ -193,4 +182,17 @@ func TestPipelinePanelCancelled(t *testing.T) {
 	if s := p.status.Text; !strings.HasPrefix(s, "cancelled after") || strings.Contains(s, "failed") {
 		t.Errorf("status %q, want cancelled", s)
 	}
+}
+
+// pipelinePanelIn is a pipeline panel running run on an empty case, shown
+// in a 480×320 test window, and the channel its runs' ends arrive on.
+func pipelinePanelIn(t *testing.T, run RunFunc) (*PipelinePanel, fyne.Window, chan error) {
+	p := NewPipelinePanel(run)
+	finished := make(chan error, 1)
+	p.OnFinished = func(err error) { finished <- err }
+	p.SetCase(t.TempDir())
+	w := test.NewWindow(p.Content())
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(480, 320))
+	return p, w, finished
 }
