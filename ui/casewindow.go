@@ -74,7 +74,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	}
 	cw.pick = widget.NewLabel("tap the model to pick a structure")
 	cw.model.OnPick = func(label string, world [3]float64) {
-		cw.pick.SetText(describePick(label, cw.structs.Measured(label)))
+		cw.pick.SetText(describePick(cw.structs.displayName(label), cw.structs.Measured(label)))
 		cw.slices.SetCrossWorld(world)
 	}
 	run := opts.RunPipeline

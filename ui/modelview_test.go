@@ -197,7 +197,7 @@ func TestCaseWindowTapPicks(t *testing.T) {
 	if tapped != [2]int{120, 80} {
 		t.Errorf("picked at pixel %v, want (120, 80)", tapped)
 	}
-	if got, want := cw.pick.Text, "tumor: 0.8 mL"; got != want {
+	if got, want := cw.pick.Text, "Tumour: 0.8 mL"; got != want {
 		t.Errorf("pick caption %q, want %q", got, want)
 	}
 	if got, want := cw.slices.cross, [3]int{7, 6, 5}; got != want {
@@ -293,4 +293,31 @@ func shownModelView(t *testing.T) (*ModelView, *fakeFrames, chan struct{}) {
 	m.SetScene([]meshio.Object{{Name: "tumor"}})
 	await(t, frames, "the first frame")
 	return m, src, frames
+}
+
+// TestCaseWindowSettingsArePerCase: what was hidden in one case is not
+// hidden in the next, in 3D or in the slices.
+func TestCaseWindowSettingsArePerCase(t *testing.T) {
+	a := test.NewTempApp(t)
+	src := &fakeFrames{}
+	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return src, nil }})
+	defer cw.win.Close()
+	frames, onFrame := signal()
+	shown := cw.model.OnFrame
+	cw.model.OnFrame = func() { shown(); onFrame() }
+	cw.show(testCaseData(t))
+	await(t, frames, "the model's first frame")
+	settleSlices(t, cw)
+	test.Tap(cw.structs.checks["tumor"])
+	test.Tap(cw.structs.checks2["tumor"])
+	settleSlices(t, cw)
+	if reqs := src.requests(); !reqs[len(reqs)-1].Hidden["tumor"] || !cw.slices.hidden["tumor"] {
+		t.Fatalf("unticking the tumour: 3D hidden %v, slices hidden %v", reqs[len(reqs)-1].Hidden, cw.slices.hidden)
+	}
+	cw.show(testCaseData(t))
+	await(t, frames, "the second case's frame")
+	settleSlices(t, cw)
+	if reqs := src.requests(); reqs[len(reqs)-1].Hidden["tumor"] || cw.slices.hidden["tumor"] {
+		t.Errorf("next case: 3D hidden %v, slices hidden %v; want the tumour shown", reqs[len(reqs)-1].Hidden, cw.slices.hidden)
+	}
 }
