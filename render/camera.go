@@ -127,3 +127,22 @@ func (c Camera) projection(s *Scene, w, h int) mat4 {
 	m[14] = float32(-2 * far * near / (far - near))
 	return m
 }
+
+// ZoomAt is c moved toward its target so that Distance is multiplied by
+// factor, with the target moved so that the point of the target's plane
+// under pixel (x, y) of a w×h picture stays under it: zoom about the
+// pointer.
+func (c Camera) ZoomAt(w, h int, x, y, factor float64) Camera {
+	if w <= 0 || h <= 0 || factor <= 0 {
+		return c
+	}
+	_, _, up, right := c.frame()
+	tx, ty := halfExtents(w, h)
+	nx := 2*x/float64(w) - 1
+	ny := 1 - 2*y/float64(h)
+	// The pixel's point on the target's plane, relative to the target.
+	off := add(scale(right, nx*tx*c.Distance), scale(up, ny*ty*c.Distance))
+	c.Target = add(c.Target, scale(off, 1-factor))
+	c.Distance *= factor
+	return c
+}

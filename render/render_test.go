@@ -558,3 +558,25 @@ func TestSeeThroughShowsAHiddenStructure(t *testing.T) {
 		t.Errorf("ball in view at (32, 4): %v, was %v: what is in view changed", b, a)
 	}
 }
+
+// TestZoomAtKeepsThePointStill: the point of the target's plane under the
+// pixel projects to the same pixel after zooming about it.
+func TestZoomAtKeepsThePointStill(t *testing.T) {
+	c := Camera{Yaw: 30, Pitch: 20, Distance: 400, Target: [3]float64{10, -5, 3}}
+	const w, h, x, y = 200, 100, 150.0, 30.0
+	_, _, up, right := c.frame()
+	tx, ty := halfExtents(w, h)
+	p := add(c.Target, add(scale(right, (2*x/w-1)*tx*c.Distance), scale(up, (1-2*y/h)*ty*c.Distance)))
+	z := c.ZoomAt(w, h, x, y, 0.5)
+	if z.Distance != 200 {
+		t.Errorf("distance %g, want 200", z.Distance)
+	}
+	// Project p with the new camera.
+	eye, fwd, up2, right2 := z.frame()
+	d := sub(p, eye)
+	px := (dot(d, right2)/dot(d, fwd)/tx + 1) * w / 2
+	py := (1 - dot(d, up2)/dot(d, fwd)/ty) * h / 2
+	if math.Abs(px-x) > 1e-6 || math.Abs(py-y) > 1e-6 {
+		t.Errorf("point now at pixel (%.3f, %.3f), want (%g, %g)", px, py, x, y)
+	}
+}

@@ -54,13 +54,16 @@ type FrameSource interface {
 	// Pick is the structure and world point (RAS mm) under pixel (x, y);
 	// it may block and must not be called on the UI goroutine.
 	Pick(req FrameRequest, x, y int) (label string, world [3]float64, ok bool)
+	// ZoomAt is c with its distance multiplied by factor, keeping the
+	// point under pixel (x, y) of a w×h picture under it.
+	ZoomAt(c Camera, w, h int, x, y, factor float64) Camera
 	// Close releases the source.
 	Close()
 }
 
 // ModelView is the 3D pane: frames from a FrameSource, orbit on left-drag
-// (draft frames while dragging), pan on middle- or shift-drag, zoom on the
-// wheel, standard-view buttons, and a tap that picks a structure.
+// (draft frames while dragging), pan on middle- or shift-drag, zoom about
+// the pointer on the wheel, standard-view buttons, and a tap that picks a structure.
 type ModelView struct {
 	widget.BaseWidget
 	src     FrameSource
@@ -267,9 +270,17 @@ func (m *ModelView) DragEnd() {
 	m.redraw(false)
 }
 
-// Scrolled implements fyne.Scrollable: zoom.
+// Scrolled implements fyne.Scrollable: zoom about the pointer.
 func (m *ModelView) Scrolled(ev *fyne.ScrollEvent) {
-	m.cam.Distance = math.Max(10, m.cam.Distance*math.Pow(0.9, float64(ev.Scrolled.DY)/10))
+	if m.src == nil || !m.ready {
+		return
+	}
+	factor := math.Pow(0.9, float64(ev.Scrolled.DY)/10)
+	if m.cam.Distance*factor < 10 {
+		factor = 10 / m.cam.Distance
+	}
+	req := m.request(false)
+	m.cam = m.src.ZoomAt(m.cam, req.Width, req.Height, float64(ev.Position.X*m.scale), float64(ev.Position.Y*m.scale), factor)
 	m.redraw(false)
 }
 

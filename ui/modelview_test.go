@@ -56,6 +56,13 @@ func (f *fakeFrames) Pick(req FrameRequest, x, y int) (string, [3]float64, bool)
 
 func (f *fakeFrames) Close() {}
 
+// ZoomAt scales the distance and records where it zoomed in Target.
+func (f *fakeFrames) ZoomAt(c Camera, w, h int, x, y, factor float64) Camera {
+	c.Distance *= factor
+	c.Target = [3]float64{x, y, float64(w*10000 + h)}
+	return c
+}
+
 // requests is a copy of the requests so far.
 func (f *fakeFrames) requests() []FrameRequest {
 	f.mu.Lock()
@@ -119,11 +126,13 @@ func TestModelViewDragOrbitsAndPans(t *testing.T) {
 		t.Errorf("pan camera %+v, want the target moved and yaw 20, pitch 5", c)
 	}
 
-	// The wheel zooms in.
-	test.Scroll(cv, fyne.NewPos(200, 150), 0, 10)
+	// The wheel zooms in, about the pointer (fakeFrames.ZoomAt records
+	// the pixel and picture size in Target).
+	m.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(300, 50)}, Scrolled: fyne.Delta{DY: 10}})
 	last = src.requests()
-	if d := last[len(last)-1].Camera.Distance; d >= 400 {
-		t.Errorf("after scrolling in, distance %g, want < 400", d)
+	r := last[len(last)-1]
+	if c := r.Camera; c.Distance >= 400 || c.Target != [3]float64{300, 50, float64(r.Width*10000 + r.Height)} {
+		t.Errorf("after scrolling in at (300, 50), camera %+v, want closer, zoomed about that pixel of the %dx%d picture", c, r.Width, r.Height)
 	}
 	if m.status.Text != "" {
 		t.Errorf("status %q over the model, want none", m.status.Text)

@@ -47,7 +47,19 @@ func (s *Source) StandardView(view string) ui.Camera {
 	if sc == nil {
 		return ui.Camera{}
 	}
-	c := render.FramedView(render.View(view), sc, labels.Focus)
+	return fromRender(render.FramedView(render.View(view), sc, labels.Focus))
+}
+
+// ZoomAt implements ui.FrameSource (render.Camera.ZoomAt).
+func (s *Source) ZoomAt(c ui.Camera, w, h int, x, y, factor float64) ui.Camera {
+	return fromRender(toRender(c).ZoomAt(w, h, x, y, factor))
+}
+
+func toRender(c ui.Camera) render.Camera {
+	return render.Camera{Yaw: c.Yaw, Pitch: c.Pitch, Distance: c.Distance, Target: c.Target}
+}
+
+func fromRender(c render.Camera) ui.Camera {
 	return ui.Camera{Yaw: c.Yaw, Pitch: c.Pitch, Distance: c.Distance, Target: c.Target}
 }
 
@@ -73,10 +85,8 @@ func (s *Source) Close() { s.r.Close() }
 // request is req for the renderer, with the surgeon's cues
 // (render.Surgical: orientation marker, lesions seen through the kidney).
 func request(req ui.FrameRequest) render.Request {
-	c := req.Camera
 	return render.Surgical(render.Request{
-		Width: req.Width, Height: req.Height,
-		Camera: render.Camera{Yaw: c.Yaw, Pitch: c.Pitch, Distance: c.Distance, Target: c.Target},
+		Width: req.Width, Height: req.Height, Camera: toRender(req.Camera),
 		Hidden: req.Hidden, Opacity: req.Opacity, Selected: req.Selected, Draft: req.Draft,
 	})
 }
