@@ -3,7 +3,9 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/demo/demotest"
@@ -213,5 +216,41 @@ func TestWindowNumbersAreShownAndEditable(t *testing.T) {
 	p.width.OnSubmitted(p.width.Text)
 	if p.window != (sliceimg.Window{Width: 350, Level: -20}) || p.width.Text != "350" {
 		t.Errorf("after typing nonsense: window %+v, field %q; want both unchanged", p.window, p.width.Text)
+	}
+}
+
+// TestSliceRuler: with the ruler on, a left-drag measures the in-plane
+// distance in millimetres and shows it; the next case clears it.
+func TestSliceRuler(t *testing.T) {
+	test.NewTempApp(t)
+	p := NewSlicePanel()
+	w := test.NewWindow(p.Content())
+	defer w.Close()
+	w.Resize(fyne.NewSize(900, 500))
+	p.setCase(testCaseData(t))
+	v := p.views[0]
+	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(5 * time.Millisecond) {
+		var ok bool
+		fyne.DoAndWait(func() { ok = v.frame.W > 0 })
+		if ok {
+			break
+		}
+	}
+	p.ruler = true
+	fyne.DoAndWait(func() {
+		from, to := fyne.NewPos(40, 60), fyne.NewPos(100, 140)
+		v.MouseDown(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: from}, Button: desktop.MouseButtonPrimary})
+		v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: to}, Dragged: fyne.NewDelta(60, 80)})
+		want := 100 * float64(v.scale) / v.frame.PixelsPerMM() // a 60-80-100 triangle
+		if got := v.ruler.length(); math.Abs(got-want) > 1e-6 {
+			t.Errorf("ruler %.3f mm, want %.3f", got, want)
+		}
+		if v.rulerText.Text != fmt.Sprintf("%.1f mm", want) || !v.rulerLine.Visible() {
+			t.Errorf("ruler shows %q, line visible %v", v.rulerText.Text, v.rulerLine.Visible())
+		}
+	})
+	p.setCase(testCaseData(t))
+	if v.ruler.set {
+		t.Error("the ruler stayed after opening another case")
 	}
 }

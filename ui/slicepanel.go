@@ -24,6 +24,7 @@ type SlicePanel struct {
 	window  sliceimg.Window
 	opacity float64
 	outline bool
+	ruler   bool // left-drag measures instead of panning
 	cross   [3]int
 	colors  *[256]color.RGBA
 	hidden  map[string]bool // structures left out of the overlay
@@ -76,10 +77,11 @@ func NewSlicePanel() *SlicePanel {
 	opacity.SetValue(p.opacity)
 	opacity.OnChanged = func(x float64) { p.opacity = x; p.redraw() }
 	outline := widget.NewCheck("outline", func(b bool) { p.outline = b; p.redraw() })
+	ruler := widget.NewCheck("ruler", func(b bool) { p.ruler = b })
 	p.readout = widget.NewLabel("no case open")
 	bar := container.NewBorder(nil, nil,
 		container.NewHBox(widget.NewLabel("phase"), p.phases, p.presets,
-			widget.NewLabel("W"), sized(p.width), widget.NewLabel("L"), sized(p.level), widget.NewLabel("overlay")), outline, opacity)
+			widget.NewLabel("W"), sized(p.width), widget.NewLabel("L"), sized(p.level), widget.NewLabel("overlay")), container.NewHBox(outline, ruler), opacity)
 	p.content = container.NewBorder(bar, p.readout, nil, nil, grid)
 	return p
 }
@@ -97,7 +99,7 @@ func (p *SlicePanel) setCase(d *caseData) {
 	p.phase = d.reference
 	p.phases.Refresh()
 	for _, v := range p.views {
-		v.placed, v.zoom = false, 1
+		v.placed, v.zoom, v.ruler = false, 1, ruler{}
 	}
 	p.showReadout(p.cross)
 	p.redraw()

@@ -20,12 +20,16 @@ import (
 // not the crosshair's yellow.
 var letterColor = color.RGBA{R: 255, G: 120, B: 0, A: 255}
 
+// rulerColor is the slice ruler's colour: cyan, no label's.
+var rulerColor = color.RGBA{R: 0, G: 230, B: 255, A: 255}
+
 // sliceView is one plane of the slice viewer: a raster the panel's state
-// is drawn into off the UI goroutine. Wheel and Up/Down or PageUp/PageDown
-// move through slices, +/- zoom about the pointer, left-drag pans,
-// middle-drag zooms about where it started,
-// right-drag adjusts the window (width across, level up and down), a tap
-// moves the crosshair and a double tap resets zoom and pan.
+// is drawn into off the UI goroutine, with orientation letters and a
+// ruler. Wheel and Up/Down or PageUp/PageDown move through slices, +/-
+// zoom about the pointer, left-drag pans (or measures, with the panel's
+// ruler on), middle-drag zooms about where it started, right-drag adjusts
+// the window (width across, level up and down), a tap moves the crosshair
+// and a double tap resets zoom and pan.
 type sliceView struct {
 	widget.BaseWidget
 	panel *SlicePanel
@@ -44,13 +48,29 @@ type sliceView struct {
 	// pointer is where the pointer was last seen over the view, and
 	// anchor where the middle button went down: zoom keeps them still.
 	pointer, anchor fyne.Position
-	frame           sliceimg.Frame // of the image shown, in image pixels
-	scale           float32        // image pixels per Fyne unit
+	// ruler is the distance measured on this view (in-plane mm, on one
+	// slice), drawn as rulerLine with rulerText.
+	ruler     ruler
+	rulerLine *canvas.Line
+	rulerText *canvas.Text
+	frame     sliceimg.Frame // of the image shown, in image pixels
+	scale     float32        // image pixels per Fyne unit
 
 	mu      sync.Mutex
 	pending *sliceJob
 	busy    bool
 }
+
+// ruler is a measured segment: its ends in in-plane millimetres
+// (sliceimg.Frame.ToPlane) on slice slice.
+type ruler struct {
+	a, b  [2]float64
+	slice int
+	set   bool
+}
+
+// length is the ruler's length in millimetres.
+func (r ruler) length() float64 { return math.Hypot(r.b[0]-r.a[0], r.b[1]-r.a[1]) }
 
 // sliceJob is one render request: a snapshot of what to draw.
 type sliceJob struct {
@@ -67,6 +87,12 @@ func newSliceView(p *SlicePanel, plane sliceimg.Plane) *sliceView {
 	v.img.ScaleMode = canvas.ImageScalePixels
 	v.title = canvas.NewText(plane.String(), theme.Color(theme.ColorNameForeground))
 	v.title.TextSize = theme.CaptionTextSize()
+	v.rulerLine = canvas.NewLine(rulerColor)
+	v.rulerLine.StrokeWidth = 2
+	v.rulerText = canvas.NewText("", rulerColor)
+	v.rulerText.TextStyle = fyne.TextStyle{Bold: true}
+	v.rulerLine.Hide()
+	v.rulerText.Hide()
 	for i := range v.letters {
 		v.letters[i] = canvas.NewText("", letterColor)
 		v.letters[i].TextStyle = fyne.TextStyle{Bold: true}
@@ -227,8 +253,18 @@ func (v *sliceView) MouseMoved(ev *desktop.MouseEvent) {
 	}
 }
 
-// Dragged implements fyne.Draggable: pan (left) or zoom (middle).
+// Dragged implements fyne.Draggable: pan (left) or zoom (middle); with
+// the panel's ruler on, left-drag measures from where it started.
 func (v *sliceView) Dragged(ev *fyne.DragEvent) {
+	if v.panel.ruler && v.button != desktop.MouseButtonTertiary && v.frame.W > 0 {
+		_, _, n := v.plane.Axes()
+		r := ruler{slice: v.panel.cross[n], set: true}
+		r.a[0], r.a[1] = v.frame.ToPlane(float64(v.anchor.X*v.scale), float64(v.anchor.Y*v.scale))
+		r.b[0], r.b[1] = v.frame.ToPlane(float64(ev.Position.X*v.scale), float64(ev.Position.Y*v.scale))
+		v.ruler = r
+		v.Refresh()
+		return
+	}
 	if v.button == desktop.MouseButtonTertiary {
 		v.setZoom(math.Pow(1.01, float64(-ev.Dragged.DY)), v.anchor)
 		return
@@ -310,7 +346,32 @@ func (r *sliceViewRenderer) layoutLetters(size fyne.Size) {
 	}
 }
 
+// layoutRuler places the ruler's line and length on the image, or hides
+// them when there is none on the slice shown.
+func (r *sliceViewRenderer) layoutRuler() {
+	v := r.v
+	_, _, n := v.plane.Axes()
+	if !v.ruler.set || v.ruler.slice != v.panel.cross[n] || v.scale == 0 || v.frame.W == 0 {
+		v.rulerLine.Hide()
+		v.rulerText.Hide()
+		return
+	}
+	ax, ay := v.frame.FromPlane(v.ruler.a[0], v.ruler.a[1])
+	bx, by := v.frame.FromPlane(v.ruler.b[0], v.ruler.b[1])
+	s := float64(v.scale)
+	v.rulerLine.Position1 = fyne.NewPos(float32(ax/s), float32(ay/s))
+	v.rulerLine.Position2 = fyne.NewPos(float32(bx/s), float32(by/s))
+	v.rulerText.Text = fmt.Sprintf("%.1f mm", v.ruler.length())
+	v.rulerText.Move(fyne.NewPos(float32(bx/s)+6, float32(by/s)-v.rulerText.MinSize().Height/2))
+	v.rulerText.Resize(v.rulerText.MinSize())
+	v.rulerLine.Show()
+	v.rulerText.Show()
+	v.rulerLine.Refresh()
+	v.rulerText.Refresh()
+}
+
 func (r *sliceViewRenderer) Refresh() {
+	r.layoutRuler()
 	r.v.title.Text = fmt.Sprintf("%s %d", r.v.plane, r.v.panel.sliceIndex(r.v.plane))
 	r.v.title.Refresh()
 	var e sliceimg.Edges
@@ -326,7 +387,7 @@ func (r *sliceViewRenderer) Refresh() {
 }
 
 func (r *sliceViewRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.v.img, r.v.title, r.v.letters[0], r.v.letters[1], r.v.letters[2], r.v.letters[3]}
+	return []fyne.CanvasObject{r.v.img, r.v.title, r.v.letters[0], r.v.letters[1], r.v.letters[2], r.v.letters[3], r.v.rulerLine, r.v.rulerText}
 }
 
 func (r *sliceViewRenderer) Destroy() {}

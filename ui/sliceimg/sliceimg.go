@@ -89,9 +89,7 @@ func (f Frame) PixelsPerMM() float64 {
 // screen point (x, y); ok is false outside the volume.
 func (f Frame) ToVoxel(x, y float64) (vx, vy int, ok bool) {
 	a, b, _ := f.Plane.Axes()
-	ppm := f.PixelsPerMM()
-	u := f.Center[0] + (x-float64(f.W)/2)/ppm
-	v := f.Center[1] + (y-float64(f.H)/2)/ppm
+	u, v := f.ToPlane(x, y)
 	vx = f.Dims[a] - 1 - int(math.Floor(u/f.Spacing[a]+0.5))
 	vy = f.Dims[b] - 1 - int(math.Floor(v/f.Spacing[b]+0.5))
 	return vx, vy, vx >= 0 && vy >= 0 && vx < f.Dims[a] && vy < f.Dims[b]
@@ -100,10 +98,7 @@ func (f Frame) ToVoxel(x, y float64) (vx, vy int, ok bool) {
 // ToScreen is the screen point at the centre of in-plane voxel (vx, vy).
 func (f Frame) ToScreen(vx, vy int) (x, y float64) {
 	a, b, _ := f.Plane.Axes()
-	ppm := f.PixelsPerMM()
-	u := float64(f.Dims[a]-1-vx) * f.Spacing[a]
-	v := float64(f.Dims[b]-1-vy) * f.Spacing[b]
-	return (u-f.Center[0])*ppm + float64(f.W)/2, (v-f.Center[1])*ppm + float64(f.H)/2
+	return f.FromPlane(float64(f.Dims[a]-1-vx)*f.Spacing[a], float64(f.Dims[b]-1-vy)*f.Spacing[b])
 }
 
 // Layers are what a slice shows.
@@ -266,4 +261,18 @@ func letter(d [3]float64) string {
 		return neg
 	}
 	return pos
+}
+
+// ToPlane is the in-plane point, in millimetres from the top-left voxel
+// centre along the plane's axes (as Center), under the screen point (x, y).
+func (f Frame) ToPlane(x, y float64) (u, v float64) {
+	ppm := f.PixelsPerMM()
+	return f.Center[0] + (x-float64(f.W)/2)/ppm, f.Center[1] + (y-float64(f.H)/2)/ppm
+}
+
+// FromPlane is the screen point of the in-plane point (u, v) (ToPlane's
+// inverse).
+func (f Frame) FromPlane(u, v float64) (x, y float64) {
+	ppm := f.PixelsPerMM()
+	return (u-f.Center[0])*ppm + float64(f.W)/2, (v-f.Center[1])*ppm + float64(f.H)/2
 }
