@@ -18,7 +18,7 @@ const shortcutsText = `Slices (axial, coronal, sagittal)
   Page Up/Page Down       10 slices
   + / -                   zoom about the pointer
   Middle-drag             zoom about where the drag started
-  Left-drag               pan
+  Left-drag               pan; with "ruler" ticked, measure (mm)
   Right-drag              window: width across, level up and down
   Tap                     move the crosshair
   Double tap              reset zoom and pan
@@ -27,7 +27,7 @@ const shortcutsText = `Slices (axial, coronal, sagittal)
 3D view
   Left-drag               orbit
   Middle- or Shift-drag   pan
-  Wheel                   zoom
+  Wheel                   zoom about the pointer
   Tap                     pick a structure (it glows; the slices go there)
   Buttons                 Anterior, Posterior, Left, Right, Superior, Inferior
 
