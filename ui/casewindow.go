@@ -37,14 +37,18 @@ type CaseWindow struct {
 	pipe     *PipelinePanel
 	importer *ImportPanel // the import dialog last shown
 	pick     *widget.Label
-	objs     []meshio.Object // the meshes the 3D view shows, which Export model writes
-	stale    *StaleBanner
-	notice   *Banner          // not for clinical use, or the truth of a demo case
-	hsplit   *container.Split // views | tabs
-	vsplit   *container.Split // slices over the 3D view
-	title    string
-	gen      int   // increments per case load; stale loads are dropped
-	err      error // what made a screenshot run fail
+	ruler3D  *widget.Check // taps measure between surface points
+	// rulerFrom is the 3D ruler's first point and its structure, nil
+	// before it.
+	rulerFrom *rulerEnd
+	objs      []meshio.Object // the meshes the 3D view shows, which Export model writes
+	stale     *StaleBanner
+	notice    *Banner          // not for clinical use, or the truth of a demo case
+	hsplit    *container.Split // views | tabs
+	vsplit    *container.Split // slices over the 3D view
+	title     string
+	gen       int   // increments per case load; stale loads are dropped
+	err       error // what made a screenshot run fail
 
 	caseShown  bool // a case is opening or open, so a screenshot waits for its images
 	modelShown bool
@@ -73,9 +77,15 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 		cw.slices.SetHidden(v.Hidden2D)
 	}
 	cw.pick = widget.NewLabel("tap the model to pick a structure")
+	cw.ruler3D = widget.NewCheck("ruler", func(bool) { cw.rulerFrom = nil })
 	cw.model.OnPick = func(label string, world [3]float64) {
-		cw.pick.SetText(describePick(cw.structs.displayName(label), cw.structs.Measured(label)))
+		name := cw.structs.displayName(label)
 		cw.slices.SetCrossWorld(world)
+		if !cw.ruler3D.Checked {
+			cw.pick.SetText(describePick(name, cw.structs.Measured(label)))
+			return
+		}
+		cw.pick.SetText(cw.measure3D(name, world))
 	}
 	run := opts.RunPipeline
 	if run == nil {
@@ -89,7 +99,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 		container.NewTabItem("Structures", cw.structs.Content()),
 		container.NewTabItem("Pipeline", cw.pipe.Content()),
 	)
-	right := container.NewBorder(nil, cw.pick, nil, nil, cw.model)
+	right := container.NewBorder(nil, container.NewBorder(nil, nil, nil, cw.ruler3D, cw.pick), nil, nil, cw.model)
 	cw.vsplit = container.NewVSplit(cw.slices.Content(), right)
 	cw.hsplit = container.NewHSplit(cw.vsplit, tabs)
 	cw.hsplit.Offset = 0.72
@@ -194,7 +204,7 @@ func (cw *CaseWindow) Open(dir string) {
 
 // show puts a loaded case on screen and meshes its labels for the 3D view.
 func (cw *CaseWindow) show(d *caseData) {
-	cw.objs = nil
+	cw.objs, cw.rulerFrom = nil, nil
 	if cw.opts.Screenshot == "" && rememberCase(cw.app.Preferences(), d.dir) {
 		cw.win.SetMainMenu(cw.menu())
 	}
@@ -360,4 +370,24 @@ func writeShot(path string, img image.Image, notice string) error {
 		return err
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, rgba) })
+}
+
+// rulerEnd is a picked surface point and the structure it lies on.
+type rulerEnd struct {
+	name  string
+	world [3]float64
+}
+
+// measure3D takes one tap of the 3D ruler: the first gives its start, the
+// second the straight distance between the two surface points; the next
+// starts again. It returns the caption.
+func (cw *CaseWindow) measure3D(name string, world [3]float64) string {
+	if cw.rulerFrom == nil {
+		cw.rulerFrom = &rulerEnd{name: name, world: world}
+		return "ruler: from " + name + "; tap the second point"
+	}
+	a := cw.rulerFrom
+	cw.rulerFrom = nil
+	d := math.Sqrt((world[0]-a.world[0])*(world[0]-a.world[0]) + (world[1]-a.world[1])*(world[1]-a.world[1]) + (world[2]-a.world[2])*(world[2]-a.world[2]))
+	return fmt.Sprintf("ruler: %.1f mm from %s to %s", d, a.name, name)
 }

@@ -29,6 +29,7 @@ const shortcutsText = `Slices (axial, coronal, sagittal)
   Middle- or Shift-drag   pan
   Wheel                   zoom about the pointer
   Tap                     pick a structure (it glows; the slices go there)
+  "ruler" ticked, 2 taps  straight distance between two surface points (mm)
   Buttons                 Anterior, Posterior, Left, Right, Superior, Inferior
 
 Structures

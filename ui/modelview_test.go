@@ -330,3 +330,26 @@ func TestCaseWindowSettingsArePerCase(t *testing.T) {
 		t.Errorf("next case: 3D hidden %v, slices hidden %v; want the tumour shown", reqs[len(reqs)-1].Hidden, cw.slices.hidden)
 	}
 }
+
+// TestCaseWindowRuler3D: with the 3D ruler ticked, two picks give the
+// straight distance between the surface points, by display name.
+func TestCaseWindowRuler3D(t *testing.T) {
+	a := test.NewTempApp(t)
+	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return &fakeFrames{}, nil }})
+	defer cw.win.Close()
+	cw.structs.SetStructures([]Structure{{Name: "tumor", Display: "Tumour"}, {Name: "vein", Display: "Renal vein"}})
+	cw.ruler3D.SetChecked(true)
+	cw.model.OnPick("tumor", [3]float64{10, 0, 0})
+	if got := cw.pick.Text; got != "ruler: from Tumour; tap the second point" {
+		t.Errorf("after the first point: %q", got)
+	}
+	cw.model.OnPick("vein", [3]float64{13, 4, 0})
+	if got := cw.pick.Text; got != "ruler: 5.0 mm from Tumour to Renal vein" {
+		t.Errorf("after the second point: %q", got)
+	}
+	cw.ruler3D.SetChecked(false)
+	cw.model.OnPick("vein", [3]float64{13, 4, 0})
+	if got := cw.pick.Text; got != "Renal vein" {
+		t.Errorf("ruler off: %q, want the plain pick", got)
+	}
+}
