@@ -165,20 +165,7 @@ func TestSliceLettersFollowTheWorld(t *testing.T) {
 // TestSliceZoomKeepsThePointStill: zooming about a point of the view
 // keeps the voxel under it under it.
 func TestSliceZoomKeepsThePointStill(t *testing.T) {
-	test.NewTempApp(t)
-	p := NewSlicePanel()
-	w := test.NewWindow(p.Content())
-	defer w.Close()
-	w.Resize(fyne.NewSize(900, 500))
-	p.setCase(testCaseData(t))
-	v := p.views[0]
-	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(5 * time.Millisecond) {
-		var ok bool
-		fyne.DoAndWait(func() { ok = v.frame.W > 0 })
-		if ok {
-			break
-		}
-	}
+	_, v := axialShown(t)
 	at := fyne.NewPos(v.Size().Width*0.7, v.Size().Height*0.3)
 	fyne.DoAndWait(func() {
 		x, y := float64(at.X*v.scale), float64(at.Y*v.scale)
@@ -222,20 +209,7 @@ func TestWindowNumbersAreShownAndEditable(t *testing.T) {
 // TestSliceRuler: with the ruler on, a left-drag measures the in-plane
 // distance in millimetres and shows it; the next case clears it.
 func TestSliceRuler(t *testing.T) {
-	test.NewTempApp(t)
-	p := NewSlicePanel()
-	w := test.NewWindow(p.Content())
-	defer w.Close()
-	w.Resize(fyne.NewSize(900, 500))
-	p.setCase(testCaseData(t))
-	v := p.views[0]
-	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(5 * time.Millisecond) {
-		var ok bool
-		fyne.DoAndWait(func() { ok = v.frame.W > 0 })
-		if ok {
-			break
-		}
-	}
+	p, v := axialShown(t)
 	p.ruler = true
 	fyne.DoAndWait(func() {
 		from, to := fyne.NewPos(40, 60), fyne.NewPos(100, 140)
@@ -253,4 +227,24 @@ func TestSliceRuler(t *testing.T) {
 	if v.ruler.set {
 		t.Error("the ruler stayed after opening another case")
 	}
+}
+
+// axialShown is a slice panel of testCaseData in a 900×500 test window,
+// and its axial view once it has drawn its first image.
+func axialShown(t *testing.T) (*SlicePanel, *sliceView) {
+	test.NewTempApp(t)
+	p := NewSlicePanel()
+	w := test.NewWindow(p.Content())
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(900, 500))
+	p.setCase(testCaseData(t))
+	v := p.views[0]
+	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(5 * time.Millisecond) {
+		var ok bool
+		fyne.DoAndWait(func() { ok = v.frame.W > 0 })
+		if ok {
+			break
+		}
+	}
+	return p, v
 }

@@ -179,7 +179,6 @@ func settleSlices(t *testing.T, cw *CaseWindow) {
 }
 
 func TestCaseWindowTapPicks(t *testing.T) {
-	a := test.NewTempApp(t)
 	src := &fakeFrames{}
 	world := [3]float64{-2, -4, -3} // voxel (7, 6, 5)
 	var tapped [2]int
@@ -187,14 +186,7 @@ func TestCaseWindowTapPicks(t *testing.T) {
 		tapped = [2]int{x, y}
 		return "tumor", world, true
 	}
-	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return src, nil }})
-	defer cw.win.Close()
-	frames, onFrame := signal()
-	shown := cw.model.OnFrame
-	cw.model.OnFrame = func() { shown(); onFrame() }
-	cw.show(testCaseData(t))
-	await(t, frames, "the model's first frame")
-	settleSlices(t, cw)
+	cw, frames := caseWindowShown(t, src)
 
 	picked, onPicked := signal()
 	pick := cw.model.OnPick
@@ -307,16 +299,8 @@ func shownModelView(t *testing.T) (*ModelView, *fakeFrames, chan struct{}) {
 // TestCaseWindowSettingsArePerCase: what was hidden in one case is not
 // hidden in the next, in 3D or in the slices.
 func TestCaseWindowSettingsArePerCase(t *testing.T) {
-	a := test.NewTempApp(t)
 	src := &fakeFrames{}
-	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return src, nil }})
-	defer cw.win.Close()
-	frames, onFrame := signal()
-	shown := cw.model.OnFrame
-	cw.model.OnFrame = func() { shown(); onFrame() }
-	cw.show(testCaseData(t))
-	await(t, frames, "the model's first frame")
-	settleSlices(t, cw)
+	cw, frames := caseWindowShown(t, src)
 	test.Tap(cw.structs.checks["tumor"])
 	test.Tap(cw.structs.checks2["tumor"])
 	settleSlices(t, cw)
@@ -352,4 +336,20 @@ func TestCaseWindowRuler3D(t *testing.T) {
 	if got := cw.pick.Text; got != "Renal vein" {
 		t.Errorf("ruler off: %q, want the plain pick", got)
 	}
+}
+
+// caseWindowShown is a case window drawing with src, showing testCaseData
+// with its first frame drawn and its slices settled, and the channel its
+// frames signal on.
+func caseWindowShown(t *testing.T, src FrameSource) (*CaseWindow, chan struct{}) {
+	a := test.NewTempApp(t)
+	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return src, nil }})
+	t.Cleanup(cw.win.Close)
+	frames, onFrame := signal()
+	shown := cw.model.OnFrame
+	cw.model.OnFrame = func() { shown(); onFrame() }
+	cw.show(testCaseData(t))
+	await(t, frames, "the model's first frame")
+	settleSlices(t, cw)
+	return cw, frames
 }
