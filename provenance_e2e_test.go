@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"image/color"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,15 +59,7 @@ func provenanceReport(t *testing.T, dir string) *measure.Report {
 // (most of it; the rest is text) with white text in the rows above it.
 func hasFooter(t *testing.T, path string) bool {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	img := readPNG(t, path)
 	b := img.Bounds()
 	strip, white := 0, 0
 	for x := b.Min.X; x < b.Max.X; x++ {

@@ -51,7 +51,18 @@ const fovDegrees = 30
 // StandardView is the camera that shows all of s from view v. An unknown
 // view is treated as Anterior.
 func StandardView(v View, s *Scene) Camera {
-	c := Camera{Target: s.center, Distance: s.radius / math.Sin(fovDegrees/2*math.Pi/180) * 1.05}
+	return FramedView(v, s, nil)
+}
+
+// FramedView is the camera of view v that frames the objects of s named in
+// focus (e.g. labels.Focus: the kidneys and tumour), or all of s when none
+// of them is in it. The rest of the scene stays drawn around them.
+func FramedView(v View, s *Scene, focus []string) Camera {
+	center, radius := s.center, s.radius
+	if lo, hi, ok := s.box(focus); ok {
+		center, radius = scale(add(lo, hi), 0.5), math.Max(dist(lo, hi)/2, 1)
+	}
+	c := Camera{Target: center, Distance: radius / math.Sin(fovDegrees/2*math.Pi/180) * 1.05}
 	switch v {
 	case Posterior:
 		c.Yaw = 180
@@ -115,4 +126,23 @@ func (c Camera) projection(s *Scene, w, h int) mat4 {
 	m[11] = -1
 	m[14] = float32(-2 * far * near / (far - near))
 	return m
+}
+
+// ZoomAt is c moved toward its target so that Distance is multiplied by
+// factor, with the target moved so that the point of the target's plane
+// under pixel (x, y) of a w×h picture stays under it: zoom about the
+// pointer.
+func (c Camera) ZoomAt(w, h int, x, y, factor float64) Camera {
+	if w <= 0 || h <= 0 || factor <= 0 {
+		return c
+	}
+	_, _, up, right := c.frame()
+	tx, ty := halfExtents(w, h)
+	nx := 2*x/float64(w) - 1
+	ny := 1 - 2*y/float64(h)
+	// The pixel's point on the target's plane, relative to the target.
+	off := add(scale(right, nx*tx*c.Distance), scale(up, ny*ty*c.Distance))
+	c.Target = add(c.Target, scale(off, 1-factor))
+	c.Distance *= factor
+	return c
 }

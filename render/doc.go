@@ -19,6 +19,11 @@
 // where its cells stay within a few pixels, so that software rendering
 // keeps up while the user orbits.
 //
+// A request may add the orientation marker (R, A and S arms in the
+// top-right corner) and see-through structures, drawn blended where opaque
+// ones hide them; Surgical asks for both, and FramedView frames the
+// kidneys and tumour (labels.Focus) rather than the whole scene.
+//
 // Snapshot draws the case's notice (casefile.Case.Notice, e.g. "NOT FOR
 // CLINICAL USE — labels from demo-vessels 1.0.0: …") into the bottom of
 // its picture with subpackage footer, which the UI's screenshots use too.

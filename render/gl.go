@@ -52,7 +52,7 @@ void main() {
 	float specular = pow(max(dot(n, normalize(l + v)), 0.0), 40.0);
 	vec3 c = uColor.rgb * (0.25 + 0.75 * diffuse) + vec3(0.2 * specular);
 	float rim = pow(1.0 - max(dot(n, v), 0.0), 2.0);
-	c = mix(c, uHighlight, uSelected * (0.15 + 0.7 * rim));
+	c = mix(c, uHighlight, uSelected * (0.4 + 0.6 * rim));
 	fragColor = vec4(c, uColor.a);
 }
 `
@@ -264,7 +264,39 @@ func (st *glState) draw(s *Scene, req Request, w, h int) (*image.RGBA, error) {
 		}
 		gs.DepthMask(true)
 	}
-	return st.readPixels(w, h), nil
+	st.drawSeeThrough(s, req, level)
+	img := st.readPixels(w, h)
+	if req.Marker {
+		if err := drawMarker(img, req.Camera); err != nil {
+			return nil, err
+		}
+	}
+	return img, nil
+}
+
+// seeThroughAlpha is how strongly a see-through structure shows where an
+// opaque one hides it.
+const seeThroughAlpha = 0.65
+
+// drawSeeThrough draws the parts of req.SeeThrough's structures that
+// opaque surfaces hide, blended over them: an endophytic tumour shows
+// inside its kidney. Only the hidden parts are drawn (depth test
+// GREATER against the opaque surfaces), so what is in view is unchanged.
+func (st *glState) drawSeeThrough(s *Scene, req Request, level func(object) int) {
+	if len(req.SeeThrough) == 0 {
+		return
+	}
+	gs := st.gs
+	gs.Enable(gls.BLEND)
+	gs.DepthMask(false)
+	gs.DepthFunc(gls.GREATER)
+	for i, o := range s.objects {
+		if a := req.alpha(o); req.SeeThrough[o.name] && a > 0 {
+			st.drawObject(st.buffers[i][level(o)], o, seeThroughAlpha*a, req.Selected == o.name)
+		}
+	}
+	gs.DepthFunc(gls.LEQUAL)
+	gs.DepthMask(true)
 }
 
 // drawObject draws one level of detail of o.

@@ -468,3 +468,115 @@ func TestLevelsHalveAndPick(t *testing.T) {
 		}
 	}
 }
+
+// TestFramedViewAimsAtTheFocus: the camera frames the named objects, not
+// the whole scene, and falls back to the scene without them.
+func TestFramedViewAimsAtTheFocus(t *testing.T) {
+	s := testScene()
+	c := FramedView(Anterior, s, []string{"marker"})
+	if c.Target != [3]float64{45, 0, 0} {
+		t.Errorf("target %v, want the marker's centre (45, 0, 0)", c.Target)
+	}
+	if whole := StandardView(Anterior, s); c.Distance >= whole.Distance/4 {
+		t.Errorf("distance %.1f framing a 10 mm cube, whole scene %.1f", c.Distance, whole.Distance)
+	}
+	if c := FramedView(Anterior, s, []string{"absent"}); c != StandardView(Anterior, s) {
+		t.Errorf("no focus object: %+v, want the whole scene's view", c)
+	}
+}
+
+// TestTableAlphaIsSeeThrough: a structure whose colour has alpha 64 (the
+// perirenal fat's) shows the one behind it, with no Opacity asked.
+func TestTableAlphaIsSeeThrough(t *testing.T) {
+	r := newTestRenderer(t)
+	s := NewScene([]meshio.Object{
+		{Name: "fat", Color: [4]uint8{255, 250, 225, 64}, Mesh: cube([3]float32{0, 30, 0}, 10)},
+		{Name: "ball", Color: [4]uint8{0, 0, 255, 255}, Mesh: sphere([3]float32{0, -30, 0}, 25, 24)},
+	})
+	r.SetScene(s)
+	img := render(t, r, Request{Width: 64, Height: 64, Camera: view(Anterior, s)})
+	if p := img.RGBAAt(32, 32); !dominant(p, blue) {
+		t.Errorf("centre %v, want the blue ball through the translucent cube", p)
+	}
+}
+
+// TestOrientationMarker: seen from the front the marker's R arm (red)
+// points to the picture's left and its S arm (blue) up; from the right
+// side the A arm (green) points to the picture's right.
+func TestOrientationMarker(t *testing.T) {
+	r := newTestRenderer(t)
+	s := testScene()
+	r.SetScene(s)
+	armEnd := func(img *image.RGBA, c color.RGBA) (dx, dy float64) {
+		cx, cy := float64(img.Bounds().Dx()-MarkerSize/2), float64(MarkerSize/2)
+		n := 0
+		for y := range MarkerSize {
+			for x := img.Bounds().Dx() - MarkerSize; x < img.Bounds().Dx(); x++ {
+				if img.RGBAAt(x, y) == c {
+					dx += float64(x) - cx
+					dy += float64(y) - cy
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			t.Fatalf("no pixel of colour %v in the marker", c)
+		}
+		return dx / float64(n), dy / float64(n)
+	}
+	img := render(t, r, Request{Width: 160, Height: 160, Camera: StandardView(Anterior, s), Marker: true})
+	if dx, _ := armEnd(img, markerAxes[0].color); dx > -5 {
+		t.Errorf("anterior: R arm at dx %.1f, want to the left", dx)
+	}
+	if _, dy := armEnd(img, markerAxes[2].color); dy > -5 {
+		t.Errorf("anterior: S arm at dy %.1f, want up", dy)
+	}
+	img = render(t, r, Request{Width: 160, Height: 160, Camera: StandardView(Right, s), Marker: true})
+	if dx, _ := armEnd(img, markerAxes[1].color); dx < 5 {
+		t.Errorf("right view: A arm at dx %.1f, want to the right", dx)
+	}
+	small := render(t, r, Request{Width: 64, Height: 64, Camera: StandardView(Anterior, s), Marker: true})
+	if p := small.RGBAAt(63, 0); p != Background {
+		t.Errorf("64×64 picture: corner %v, want no marker", p)
+	}
+}
+
+// TestSeeThroughShowsAHiddenStructure: the blue ball behind the opaque red
+// cube shows through it when asked, and the picture around is unchanged.
+func TestSeeThroughShowsAHiddenStructure(t *testing.T) {
+	r := newTestRenderer(t)
+	s := testScene()
+	r.SetScene(s)
+	req := Request{Width: 64, Height: 64, Camera: view(Anterior, s)}
+	plain := render(t, r, req)
+	req.SeeThrough = map[string]bool{"ball": true}
+	seen := render(t, r, req)
+	if a, b := plain.RGBAAt(32, 32), seen.RGBAAt(32, 32); b.B < a.B+80 || b.R >= a.R {
+		t.Errorf("centre %v, want the ball's blue over the cube's red %v", b, a)
+	}
+	if a, b := plain.RGBAAt(32, 4), seen.RGBAAt(32, 4); a != b {
+		t.Errorf("ball in view at (32, 4): %v, was %v: what is in view changed", b, a)
+	}
+}
+
+// TestZoomAtKeepsThePointStill: the point of the target's plane under the
+// pixel projects to the same pixel after zooming about it.
+func TestZoomAtKeepsThePointStill(t *testing.T) {
+	c := Camera{Yaw: 30, Pitch: 20, Distance: 400, Target: [3]float64{10, -5, 3}}
+	const w, h, x, y = 200, 100, 150.0, 30.0
+	_, _, up, right := c.frame()
+	tx, ty := halfExtents(w, h)
+	p := add(c.Target, add(scale(right, (2*x/w-1)*tx*c.Distance), scale(up, (1-2*y/h)*ty*c.Distance)))
+	z := c.ZoomAt(w, h, x, y, 0.5)
+	if z.Distance != 200 {
+		t.Errorf("distance %g, want 200", z.Distance)
+	}
+	// Project p with the new camera.
+	eye, fwd, up2, right2 := z.frame()
+	d := sub(p, eye)
+	px := (dot(d, right2)/dot(d, fwd)/tx + 1) * w / 2
+	py := (1 - dot(d, up2)/dot(d, fwd)/ty) * h / 2
+	if math.Abs(px-x) > 1e-6 || math.Abs(py-y) > 1e-6 {
+		t.Errorf("point now at pixel (%.3f, %.3f), want (%g, %g)", px, py, x, y)
+	}
+}

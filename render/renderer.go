@@ -22,6 +22,12 @@ type Request struct {
 	// user drags: the image is smaller than asked and the caller stretches
 	// it.
 	Draft bool
+	// Marker draws the orientation marker (R, A and S arms as the camera
+	// sees them) into the picture's top-right corner.
+	Marker bool
+	// SeeThrough are structures, by label name, also drawn where opaque
+	// ones hide them, blended over those (e.g. a tumour inside its kidney).
+	SeeThrough map[string]bool
 }
 
 // size is the picture size req asks for, halved when drafting.

@@ -2,6 +2,7 @@ package render
 
 import (
 	"math"
+	"slices"
 
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio"
@@ -70,6 +71,26 @@ func (s *Scene) Bounds() (lo, hi [3]float64) { return s.lo, s.hi }
 
 // Center is the centre of Bounds.
 func (s *Scene) Center() [3]float64 { return s.center }
+
+// box is the box around the objects named in names; ok is false when
+// none of them is in the scene.
+func (s *Scene) box(names []string) (lo, hi [3]float64, ok bool) {
+	for _, o := range s.objects {
+		if !slices.Contains(names, o.name) {
+			continue
+		}
+		for i := range 3 {
+			if !ok || o.lo[i] < lo[i] {
+				lo[i] = o.lo[i]
+			}
+			if !ok || o.hi[i] > hi[i] {
+				hi[i] = o.hi[i]
+			}
+		}
+		ok = true
+	}
+	return lo, hi, ok
+}
 
 // Names lists the objects in the order NewScene was given them.
 func (s *Scene) Names() []string {

@@ -10,11 +10,13 @@ import (
 
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/labels"
 	"kidney3d/render/footer"
 )
 
-// Snapshot renders one w×h picture of a case's meshes from a standard view,
-// with a renderer of its own, and draws into its bottom the case's notice
+// Snapshot renders one w×h picture of a case's meshes from a standard view
+// framed on the kidneys and tumour (FramedView, labels.Focus), each
+// structure at its colour's opacity, with Surgical's cues, with a renderer of its own, and draws into its bottom the case's notice
 // for the structures shown (casefile.Case.Notice; footer.Draw), such as
 // "NOT FOR CLINICAL USE". It fails when the case has no meshes
 // (ErrNoMeshes) or there is no OpenGL.
@@ -42,11 +44,22 @@ func Snapshot(caseDir string, view View, w, h int) (*image.RGBA, error) {
 	defer r.Close()
 	s := NewScene(objs)
 	r.SetScene(s)
-	img, err := r.RenderSync(Request{Width: w, Height: h, Camera: StandardView(view, s)})
+	img, err := r.RenderSync(Surgical(Request{Width: w, Height: h, Camera: FramedView(view, s, labels.Focus)}))
 	if err != nil {
 		return nil, err
 	}
 	return img, footer.Draw(img, notice)
+}
+
+// Surgical is req with the surgeon's cues: the orientation marker, and
+// the lesions (labels.Lesions) shown through what hides them.
+func Surgical(req Request) Request {
+	req.Marker = true
+	req.SeeThrough = map[string]bool{}
+	for _, name := range labels.Lesions {
+		req.SeeThrough[name] = true
+	}
+	return req
 }
 
 // SnapshotPNG renders Snapshot's picture and writes it to path as PNG,

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -81,6 +82,21 @@ func rememberCase(p fyne.Preferences, dir string) bool {
 	return true
 }
 
+// nativeFolder is the native folder dialog; tests replace it.
+var nativeFolder = folderdlg.Choose
+
+// chooseNative runs nativeFolder, turning a panic inside it (a toolkit
+// that cannot start) into folderdlg.ErrUnavailable, so File → Open falls
+// back to Fyne's dialog instead of ending the app.
+func chooseNative(title, start string) (dir string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			dir, err = "", fmt.Errorf("%w: %v", folderdlg.ErrUnavailable, p)
+		}
+	}()
+	return nativeFolder(title, start)
+}
+
 // chooseFolder asks for a folder (a case, a DICOM study…), under title,
 // with the platform's native dialog
 // (GTK is initialised there, on first use), falling back to Fyne's own when
@@ -92,7 +108,7 @@ func chooseFolder(w fyne.Window, title string, chosen func(dir string)) {
 	if rec := recentCases(fyne.CurrentApp().Preferences()); len(rec) > 0 {
 		start = filepath.Dir(rec[0])
 	}
-	dir, err := folderdlg.Choose(title, start)
+	dir, err := chooseNative(title, start)
 	switch {
 	case err == nil:
 		chosen(dir)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -249,12 +250,30 @@ func regrid[T volume.Voxel](v *volume.Volume[T], g volume.Grid, m volume.Interpo
 	return volume.Resample(v, g, m, fill)
 }
 
-// colors are the label table's colours by value.
+// axes are the world (RAS) unit directions of the case grid's voxel
+// axes, for the slices' orientation letters.
+func (d *caseData) axes() [3][3]float64 {
+	o := d.grid.VoxelToWorld([3]float64{})
+	var out [3][3]float64
+	for a := range 3 {
+		var e [3]float64
+		e[a] = 1
+		w := d.grid.VoxelToWorld(e)
+		n := math.Sqrt((w[0]-o[0])*(w[0]-o[0]) + (w[1]-o[1])*(w[1]-o[1]) + (w[2]-o[2])*(w[2]-o[2]))
+		for i := range 3 {
+			out[a][i] = (w[i] - o[i]) / n
+		}
+	}
+	return out
+}
+
+// colors are the label table's colours by value, with their alpha (the
+// 3D opacity; the slices' overlay takes its own).
 func (d *caseData) colors() *[256]color.RGBA {
 	var out [256]color.RGBA
 	for _, l := range d.table.Labels {
 		if l.Value > 0 && l.Value < 256 {
-			out[l.Value] = color.RGBA{l.Color[0], l.Color[1], l.Color[2], 255}
+			out[l.Value] = color.RGBA{l.Color[0], l.Color[1], l.Color[2], l.Color[3]}
 		}
 	}
 	return &out

@@ -3,6 +3,9 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,12 +14,15 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/mesh/meshio"
 	_ "kidney3d/pipeline/stages"
 	"kidney3d/pipeline/stages/stagetest"
+	"kidney3d/pipeline/volume"
+	"kidney3d/ui/sliceimg"
 )
 
 // TestCaseWithoutTheArterialPhase opens a demo case of P and D only: P is
@@ -115,4 +121,130 @@ func TestModelShowsTheCaseMeshes(t *testing.T) {
 			t.Errorf("%s: %d triangles, the mesh stage made %s with %d", o.Name, o.Mesh.NumTriangles(), shown[i].Name, shown[i].Mesh.NumTriangles())
 		}
 	}
+}
+
+// TestSliceLettersFollowTheWorld opens a case whose phase is stored LPS
+// (voxel axis 0 toward the patient's left) with bright voxels on the
+// patient's right (x > 0): the axial view labels its left edge R, and
+// that is where the bright half is drawn.
+func TestSliceLettersFollowTheWorld(t *testing.T) {
+	test.NewTempApp(t)
+	dir := t.TempDir()
+	g := volume.Grid{Dims: [3]int{8, 6, 4}, Affine: volume.Affine{{-2, 0, 0, 7}, {0, -2, 0, 5}, {0, 0, 3, 0}, {0, 0, 0, 1}}}
+	a := volume.New[int16](g)
+	for n := range a.Data {
+		i, j, k := g.Coords(n)
+		a.Data[n] = -1000
+		if g.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)})[0] > 0 {
+			a.Data[n] = 1000
+		}
+	}
+	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), a); err != nil {
+		t.Fatal(err)
+	}
+	d, err := loadCase(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := sliceimg.Axial.Letters(d.axes())
+	if e != (sliceimg.Edges{Left: "R", Right: "L", Top: "A", Bottom: "P"}) {
+		t.Fatalf("axial letters %+v, want R left, L right, A top, P bottom", e)
+	}
+	p := NewSlicePanel()
+	p.setCase(d)
+	f := sliceimg.NewFrame(sliceimg.Axial, d.grid.Dims, d.grid.Spacing(), 80, 60)
+	img := image.NewRGBA(image.Rect(0, 0, 80, 60))
+	l := p.layers()
+	l.NoCross = true
+	sliceimg.Render(img, f, 2, l)
+	if left, right := img.RGBAAt(25, 30).R, img.RGBAAt(55, 30).R; left < 200 || right > 50 {
+		t.Errorf("grey %d on the left (R), %d on the right (L): want the bright right side of the patient on the left", left, right)
+	}
+}
+
+// TestSliceZoomKeepsThePointStill: zooming about a point of the view
+// keeps the voxel under it under it.
+func TestSliceZoomKeepsThePointStill(t *testing.T) {
+	_, v := axialShown(t)
+	at := fyne.NewPos(v.Size().Width*0.7, v.Size().Height*0.3)
+	fyne.DoAndWait(func() {
+		x, y := float64(at.X*v.scale), float64(at.Y*v.scale)
+		f := v.frame
+		if f.W == 0 {
+			t.Fatal("no slice was drawn")
+		}
+		bx, by, _ := f.ToVoxel(x, y)
+		v.setZoom(3, at)
+		f.Zoom, f.Center = v.zoom, v.center
+		ax, ay, _ := f.ToVoxel(x, y)
+		if ax != bx || ay != by || v.zoom != 3 {
+			t.Errorf("voxel under the point (%d, %d) before, (%d, %d) after zooming to %g", bx, by, ax, ay, v.zoom)
+		}
+	})
+}
+
+// TestWindowNumbersAreShownAndEditable: the width and level fields show
+// the preset's window, a typed window is applied, and nonsense is undone.
+func TestWindowNumbersAreShownAndEditable(t *testing.T) {
+	test.NewTempApp(t)
+	p := NewSlicePanel()
+	w := test.NewWindow(p.Content())
+	defer w.Close()
+	if p.width.Text != "400" || p.level.Text != "40" {
+		t.Fatalf("fields W %q L %q, want the abdomen preset's 400 and 40", p.width.Text, p.level.Text)
+	}
+	p.width.SetText("350")
+	p.level.SetText("-20")
+	p.level.OnSubmitted(p.level.Text)
+	if p.window != (sliceimg.Window{Width: 350, Level: -20}) {
+		t.Errorf("window %+v after typing 350 and -20", p.window)
+	}
+	p.width.SetText("wide")
+	p.width.OnSubmitted(p.width.Text)
+	if p.window != (sliceimg.Window{Width: 350, Level: -20}) || p.width.Text != "350" {
+		t.Errorf("after typing nonsense: window %+v, field %q; want both unchanged", p.window, p.width.Text)
+	}
+}
+
+// TestSliceRuler: with the ruler on, a left-drag measures the in-plane
+// distance in millimetres and shows it; the next case clears it.
+func TestSliceRuler(t *testing.T) {
+	p, v := axialShown(t)
+	p.ruler = true
+	fyne.DoAndWait(func() {
+		from, to := fyne.NewPos(40, 60), fyne.NewPos(100, 140)
+		v.MouseDown(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: from}, Button: desktop.MouseButtonPrimary})
+		v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: to}, Dragged: fyne.NewDelta(60, 80)})
+		want := 100 * float64(v.scale) / v.frame.PixelsPerMM() // a 60-80-100 triangle
+		if got := v.ruler.length(); math.Abs(got-want) > 1e-6 {
+			t.Errorf("ruler %.3f mm, want %.3f", got, want)
+		}
+		if v.rulerText.Text != fmt.Sprintf("%.1f mm", want) || !v.rulerLine.Visible() {
+			t.Errorf("ruler shows %q, line visible %v", v.rulerText.Text, v.rulerLine.Visible())
+		}
+	})
+	p.setCase(testCaseData(t))
+	if v.ruler.set {
+		t.Error("the ruler stayed after opening another case")
+	}
+}
+
+// axialShown is a slice panel of testCaseData in a 900×500 test window,
+// and its axial view once it has drawn its first image.
+func axialShown(t *testing.T) (*SlicePanel, *sliceView) {
+	test.NewTempApp(t)
+	p := NewSlicePanel()
+	w := test.NewWindow(p.Content())
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(900, 500))
+	p.setCase(testCaseData(t))
+	v := p.views[0]
+	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(5 * time.Millisecond) {
+		var ok bool
+		fyne.DoAndWait(func() { ok = v.frame.W > 0 })
+		if ok {
+			break
+		}
+	}
+	return p, v
 }

@@ -20,6 +20,7 @@ import (
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/dicomimport"
+	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/render/footer"
 )
 
@@ -36,13 +37,18 @@ type CaseWindow struct {
 	pipe     *PipelinePanel
 	importer *ImportPanel // the import dialog last shown
 	pick     *widget.Label
-	stale    *StaleBanner
-	notice   *Banner          // not for clinical use, or the truth of a demo case
-	hsplit   *container.Split // views | tabs
-	vsplit   *container.Split // slices over the 3D view
-	title    string
-	gen      int   // increments per case load; stale loads are dropped
-	err      error // what made a screenshot run fail
+	ruler3D  *widget.Check // taps measure between surface points
+	// rulerFrom is the 3D ruler's first point and its structure, nil
+	// before it.
+	rulerFrom *rulerEnd
+	objs      []meshio.Object // the meshes the 3D view shows, which Export model writes
+	stale     *StaleBanner
+	notice    *Banner          // not for clinical use, or the truth of a demo case
+	hsplit    *container.Split // views | tabs
+	vsplit    *container.Split // slices over the 3D view
+	title     string
+	gen       int   // increments per case load; stale loads are dropped
+	err       error // what made a screenshot run fail
 
 	caseShown  bool // a case is opening or open, so a screenshot waits for its images
 	modelShown bool
@@ -66,11 +72,20 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	cw.model = NewModelView(src, reason)
 	cw.model.OnFrame = func() { cw.modelShown = true; cw.checkScreenshot() }
 	cw.structs = NewStructuresPanel()
-	cw.structs.OnChange = cw.model.SetVisibility
+	cw.structs.OnChange = func(v Visibility) {
+		cw.model.SetVisibility(v.Hidden3D, v.Opacity)
+		cw.slices.SetHidden(v.Hidden2D)
+	}
 	cw.pick = widget.NewLabel("tap the model to pick a structure")
+	cw.ruler3D = widget.NewCheck("ruler", func(bool) { cw.rulerFrom = nil })
 	cw.model.OnPick = func(label string, world [3]float64) {
-		cw.pick.SetText(describePick(label, cw.structs.Measured(label)))
+		name := cw.structs.displayName(label)
 		cw.slices.SetCrossWorld(world)
+		if !cw.ruler3D.Checked {
+			cw.pick.SetText(describePick(name, cw.structs.Measured(label)))
+			return
+		}
+		cw.pick.SetText(cw.measure3D(name, world))
 	}
 	run := opts.RunPipeline
 	if run == nil {
@@ -84,7 +99,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 		container.NewTabItem("Structures", cw.structs.Content()),
 		container.NewTabItem("Pipeline", cw.pipe.Content()),
 	)
-	right := container.NewBorder(nil, cw.pick, nil, nil, cw.model)
+	right := container.NewBorder(nil, container.NewBorder(nil, nil, nil, cw.ruler3D, cw.pick), nil, nil, cw.model)
 	cw.vsplit = container.NewVSplit(cw.slices.Content(), right)
 	cw.hsplit = container.NewHSplit(cw.vsplit, tabs)
 	cw.hsplit.Offset = 0.72
@@ -111,7 +126,8 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	return cw
 }
 
-// menu is the File menu: Open, Import DICOM, the recent cases and Quit.
+// menu is the File menu (Open, Import DICOM, the recent cases, Export
+// model and picture, and Fyne's Quit) and the Help menu.
 func (cw *CaseWindow) menu() *fyne.MainMenu {
 	open := fyne.NewMenuItem("Open case…", func() { chooseFolder(cw.win, "Open a case folder", cw.Open) })
 	imp := fyne.NewMenuItem("Import DICOM…", func() { chooseFolder(cw.win, "Choose a DICOM folder to import", cw.ImportDICOM) })
@@ -122,7 +138,10 @@ func (cw *CaseWindow) menu() *fyne.MainMenu {
 	if recent.ChildMenu == nil {
 		recent.Disabled = true
 	}
-	return fyne.NewMainMenu(fyne.NewMenu("File", open, imp, recent))
+	exportModel := fyne.NewMenuItem("Export model…", cw.showExportModel)
+	exportPicture := fyne.NewMenuItem("Export picture…", cw.showExportPicture)
+	file := fyne.NewMenu("File", open, imp, recent, fyne.NewMenuItemSeparator(), exportModel, exportPicture)
+	return fyne.NewMainMenu(file, helpMenu(cw.win))
 }
 
 // ImportDICOM shows the import dialog for a DICOM folder (or DICOMDIR
@@ -175,7 +194,7 @@ func (cw *CaseWindow) Open(dir string) {
 				return
 			}
 			if err != nil {
-				cw.fail(err)
+				cw.fail(openError(dir, err))
 				return
 			}
 			cw.show(d)
@@ -185,6 +204,7 @@ func (cw *CaseWindow) Open(dir string) {
 
 // show puts a loaded case on screen and meshes its labels for the 3D view.
 func (cw *CaseWindow) show(d *caseData) {
+	cw.objs, cw.rulerFrom = nil, nil
 	if cw.opts.Screenshot == "" && rememberCase(cw.app.Preferences(), d.dir) {
 		cw.win.SetMainMenu(cw.menu())
 	}
@@ -196,7 +216,8 @@ func (cw *CaseWindow) show(d *caseData) {
 	var rows []Structure
 	for _, v := range d.present {
 		name := d.table.Name(v)
-		rows = append(rows, Structure{Name: name, Color: cols[v], Measured: d.measured(name)})
+		l, _ := d.table.ByValue(v)
+		rows = append(rows, Structure{Name: name, Display: d.table.DisplayName(name), Color: cols[v], Context: l.Context, Measured: d.measured(name)})
 	}
 	cw.structs.SetStructures(rows)
 	if d.report != nil {
@@ -221,9 +242,17 @@ func (cw *CaseWindow) show(d *caseData) {
 				cw.model.SetUnavailable(err.Error())
 				return
 			}
+			cw.objs = objs
 			cw.model.SetScene(objs)
 		})
 	}()
+}
+
+// openError is what the user reads when a case cannot be opened: what
+// happened, and what to do about it.
+func openError(dir string, err error) error {
+	return fmt.Errorf("%s could not be opened: %w.\n\nA case folder holds its CT phases in input/ (A.nii.gz, P.nii.gz, D.nii.gz or N.nii.gz). "+
+		"Choose such a folder with File → Open case…, or make one from DICOM files with File → Import DICOM…", filepath.Base(dir), err)
 }
 
 // fail reports an error: a dialog, or in screenshot mode the exit status.
@@ -341,4 +370,24 @@ func writeShot(path string, img image.Image, notice string) error {
 		return err
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, rgba) })
+}
+
+// rulerEnd is a picked surface point and the structure it lies on.
+type rulerEnd struct {
+	name  string
+	world [3]float64
+}
+
+// measure3D takes one tap of the 3D ruler: the first gives its start, the
+// second the straight distance between the two surface points; the next
+// starts again. It returns the caption.
+func (cw *CaseWindow) measure3D(name string, world [3]float64) string {
+	if cw.rulerFrom == nil {
+		cw.rulerFrom = &rulerEnd{name: name, world: world}
+		return "ruler: from " + name + "; tap the second point"
+	}
+	a := cw.rulerFrom
+	cw.rulerFrom = nil
+	d := math.Sqrt((world[0]-a.world[0])*(world[0]-a.world[0]) + (world[1]-a.world[1])*(world[1]-a.world[1]) + (world[2]-a.world[2])*(world[2]-a.world[2]))
+	return fmt.Sprintf("ruler: %.1f mm from %s to %s", d, a.name, name)
 }

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"errors"
 	"image"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -52,13 +54,16 @@ type FrameSource interface {
 	// Pick is the structure and world point (RAS mm) under pixel (x, y);
 	// it may block and must not be called on the UI goroutine.
 	Pick(req FrameRequest, x, y int) (label string, world [3]float64, ok bool)
+	// ZoomAt is c with its distance multiplied by factor, keeping the
+	// point under pixel (x, y) of a w×h picture under it.
+	ZoomAt(c Camera, w, h int, x, y, factor float64) Camera
 	// Close releases the source.
 	Close()
 }
 
 // ModelView is the 3D pane: frames from a FrameSource, orbit on left-drag
-// (draft frames while dragging), pan on middle- or shift-drag, zoom on the
-// wheel, standard-view buttons, and a tap that picks a structure.
+// (draft frames while dragging), pan on middle- or shift-drag, zoom about
+// the pointer on the wheel, standard-view buttons, and a tap that picks a structure.
 type ModelView struct {
 	widget.BaseWidget
 	src     FrameSource
@@ -131,7 +136,8 @@ func (m *ModelView) SetUnavailable(reason string) {
 	}
 }
 
-// SetScene shows a new model, from the anterior view. The FrameSource
+// SetScene shows a new model, from the anterior view (framed as the
+// FrameSource frames it: the kidneys and tumour). The FrameSource
 // prepares it (levels of detail: about a second for a full-size case) on
 // a goroutine, never on the UI goroutine; the view says so meanwhile.
 func (m *ModelView) SetScene(objs []meshio.Object) {
@@ -211,6 +217,20 @@ func (m *ModelView) redraw(draft bool) {
 	})
 }
 
+// Picture draws the view as it is (camera, visibility, selection) at
+// w×h pixels and calls done, on any goroutine, with it. A frame the view
+// asks for meanwhile may replace it (FrameSource.Render: newest wins),
+// and then done is not called.
+func (m *ModelView) Picture(w, h int, done func(*image.RGBA, error)) {
+	if m.src == nil || !m.ready {
+		done(nil, errors.New("no 3D model is shown"))
+		return
+	}
+	req := m.request(false)
+	req.Width, req.Height = w, h
+	m.src.Render(req, done)
+}
+
 // Select highlights a structure.
 func (m *ModelView) Select(label string) {
 	m.sel = label
@@ -250,9 +270,17 @@ func (m *ModelView) DragEnd() {
 	m.redraw(false)
 }
 
-// Scrolled implements fyne.Scrollable: zoom.
+// Scrolled implements fyne.Scrollable: zoom about the pointer.
 func (m *ModelView) Scrolled(ev *fyne.ScrollEvent) {
-	m.cam.Distance = math.Max(10, m.cam.Distance*math.Pow(0.9, float64(ev.Scrolled.DY)/10))
+	if m.src == nil || !m.ready {
+		return
+	}
+	factor := math.Pow(0.9, float64(ev.Scrolled.DY)/10)
+	if m.cam.Distance*factor < 10 {
+		factor = 10 / m.cam.Distance
+	}
+	req := m.request(false)
+	m.cam = m.src.ZoomAt(m.cam, req.Width, req.Height, float64(ev.Position.X*m.scale), float64(ev.Position.Y*m.scale), factor)
 	m.redraw(false)
 }
 
@@ -281,7 +309,7 @@ func (m *ModelView) Tapped(ev *fyne.PointEvent) {
 func (m *ModelView) CreateRenderer() fyne.WidgetRenderer {
 	bar := container.NewHBox()
 	for _, v := range StandardViews {
-		bar.Add(widget.NewButton(v[:3], func() { m.ShowView(v) }))
+		bar.Add(widget.NewButton(strings.ToUpper(v[:1])+v[1:], func() { m.ShowView(v) }))
 	}
 	return &modelViewRenderer{m: m, bar: bar}
 }

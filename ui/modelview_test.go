@@ -56,6 +56,13 @@ func (f *fakeFrames) Pick(req FrameRequest, x, y int) (string, [3]float64, bool)
 
 func (f *fakeFrames) Close() {}
 
+// ZoomAt scales the distance and records where it zoomed in Target.
+func (f *fakeFrames) ZoomAt(c Camera, w, h int, x, y, factor float64) Camera {
+	c.Distance *= factor
+	c.Target = [3]float64{x, y, float64(w*10000 + h)}
+	return c
+}
+
 // requests is a copy of the requests so far.
 func (f *fakeFrames) requests() []FrameRequest {
 	f.mu.Lock()
@@ -85,16 +92,8 @@ func signal() (chan struct{}, func()) {
 }
 
 func TestModelViewDragOrbitsAndPans(t *testing.T) {
-	test.NewTempApp(t)
-	src := &fakeFrames{}
-	m := NewModelView(src, "")
-	frames, onFrame := signal()
-	m.OnFrame = onFrame
-	w := test.NewWindow(m)
-	defer w.Close()
-	w.Resize(fyne.NewSize(400, 300))
-	m.SetScene([]meshio.Object{{Name: "tumor"}})
-	await(t, frames, "the first frame")
+	m, src, _ := shownModelView(t)
+	cv := fyne.CurrentApp().Driver().CanvasForObject(m)
 	size := m.Size()
 	first := src.requests()
 	if len(first) != 1 || first[0].Draft || first[0].Width != int(math.Ceil(float64(size.Width))) {
@@ -102,7 +101,7 @@ func TestModelViewDragOrbitsAndPans(t *testing.T) {
 	}
 
 	// A left drag orbits with draft frames; its end asks for a full frame.
-	test.Drag(w.Canvas(), fyne.NewPos(200, 150), 40, 10)
+	test.Drag(cv, fyne.NewPos(200, 150), 40, 10)
 	reqs := src.requests()[1:]
 	if len(reqs) != 2 || !reqs[0].Draft || reqs[1].Draft {
 		t.Fatalf("drag: requests %+v, want a draft then a full frame", reqs)
@@ -119,7 +118,7 @@ func TestModelViewDragOrbitsAndPans(t *testing.T) {
 
 	// A middle drag pans: the target moves, the direction stays.
 	m.MouseDown(&desktop.MouseEvent{Button: desktop.MouseButtonTertiary})
-	test.Drag(w.Canvas(), fyne.NewPos(200, 150), 50, 0)
+	test.Drag(cv, fyne.NewPos(200, 150), 50, 0)
 	m.MouseUp(&desktop.MouseEvent{Button: desktop.MouseButtonTertiary})
 	last := src.requests()
 	c := last[len(last)-1].Camera
@@ -127,11 +126,13 @@ func TestModelViewDragOrbitsAndPans(t *testing.T) {
 		t.Errorf("pan camera %+v, want the target moved and yaw 20, pitch 5", c)
 	}
 
-	// The wheel zooms in.
-	test.Scroll(w.Canvas(), fyne.NewPos(200, 150), 0, 10)
+	// The wheel zooms in, about the pointer (fakeFrames.ZoomAt records
+	// the pixel and picture size in Target).
+	m.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(300, 50)}, Scrolled: fyne.Delta{DY: 10}})
 	last = src.requests()
-	if d := last[len(last)-1].Camera.Distance; d >= 400 {
-		t.Errorf("after scrolling in, distance %g, want < 400", d)
+	r := last[len(last)-1]
+	if c := r.Camera; c.Distance >= 400 || c.Target != [3]float64{300, 50, float64(r.Width*10000 + r.Height)} {
+		t.Errorf("after scrolling in at (300, 50), camera %+v, want closer, zoomed about that pixel of the %dx%d picture", c, r.Width, r.Height)
 	}
 	if m.status.Text != "" {
 		t.Errorf("status %q over the model, want none", m.status.Text)
@@ -178,7 +179,6 @@ func settleSlices(t *testing.T, cw *CaseWindow) {
 }
 
 func TestCaseWindowTapPicks(t *testing.T) {
-	a := test.NewTempApp(t)
 	src := &fakeFrames{}
 	world := [3]float64{-2, -4, -3} // voxel (7, 6, 5)
 	var tapped [2]int
@@ -186,14 +186,7 @@ func TestCaseWindowTapPicks(t *testing.T) {
 		tapped = [2]int{x, y}
 		return "tumor", world, true
 	}
-	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return src, nil }})
-	defer cw.win.Close()
-	frames, onFrame := signal()
-	shown := cw.model.OnFrame
-	cw.model.OnFrame = func() { shown(); onFrame() }
-	cw.show(testCaseData(t))
-	await(t, frames, "the model's first frame")
-	settleSlices(t, cw)
+	cw, frames := caseWindowShown(t, src)
 
 	picked, onPicked := signal()
 	pick := cw.model.OnPick
@@ -205,7 +198,7 @@ func TestCaseWindowTapPicks(t *testing.T) {
 	if tapped != [2]int{120, 80} {
 		t.Errorf("picked at pixel %v, want (120, 80)", tapped)
 	}
-	if got, want := cw.pick.Text, "tumor: 0.8 mL"; got != want {
+	if got, want := cw.pick.Text, "Tumour: 0.8 mL"; got != want {
 		t.Errorf("pick caption %q, want %q", got, want)
 	}
 	if got, want := cw.slices.cross, [3]int{7, 6, 5}; got != want {
@@ -266,4 +259,97 @@ func TestModelViewErrorThenFrame(t *testing.T) {
 	if m.status.Text != "" {
 		t.Errorf("status %q after a good frame, want none", m.status.Text)
 	}
+}
+
+// TestModelViewPicture: Export picture asks for the view as it is, at the
+// size chosen, at full quality.
+func TestModelViewPicture(t *testing.T) {
+	m, src, _ := shownModelView(t)
+	m.SetVisibility(map[string]bool{"liver": true}, map[string]float64{"perirenal_fat": 0.2})
+	var got *image.RGBA
+	m.Picture(1920, 1080, func(img *image.RGBA, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		got = img
+	})
+	reqs := src.requests()
+	last := reqs[len(reqs)-1]
+	if got == nil || got.Bounds().Dx() != 1920 || last.Draft || !last.Hidden["liver"] || last.Opacity["perirenal_fat"] != 0.2 || last.Camera != m.cam {
+		t.Errorf("picture request %+v", last)
+	}
+}
+
+// shownModelView is a model view of a fakeFrames scene in a 400×300 test
+// window, its first frame shown, and the channel its frames signal on.
+func shownModelView(t *testing.T) (*ModelView, *fakeFrames, chan struct{}) {
+	test.NewTempApp(t)
+	src := &fakeFrames{}
+	m := NewModelView(src, "")
+	frames, onFrame := signal()
+	m.OnFrame = onFrame
+	w := test.NewWindow(m)
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(400, 300))
+	m.SetScene([]meshio.Object{{Name: "tumor"}})
+	await(t, frames, "the first frame")
+	return m, src, frames
+}
+
+// TestCaseWindowSettingsArePerCase: what was hidden in one case is not
+// hidden in the next, in 3D or in the slices.
+func TestCaseWindowSettingsArePerCase(t *testing.T) {
+	src := &fakeFrames{}
+	cw, frames := caseWindowShown(t, src)
+	test.Tap(cw.structs.checks["tumor"])
+	test.Tap(cw.structs.checks2["tumor"])
+	settleSlices(t, cw)
+	if reqs := src.requests(); !reqs[len(reqs)-1].Hidden["tumor"] || !cw.slices.hidden["tumor"] {
+		t.Fatalf("unticking the tumour: 3D hidden %v, slices hidden %v", reqs[len(reqs)-1].Hidden, cw.slices.hidden)
+	}
+	cw.show(testCaseData(t))
+	await(t, frames, "the second case's frame")
+	settleSlices(t, cw)
+	if reqs := src.requests(); reqs[len(reqs)-1].Hidden["tumor"] || cw.slices.hidden["tumor"] {
+		t.Errorf("next case: 3D hidden %v, slices hidden %v; want the tumour shown", reqs[len(reqs)-1].Hidden, cw.slices.hidden)
+	}
+}
+
+// TestCaseWindowRuler3D: with the 3D ruler ticked, two picks give the
+// straight distance between the surface points, by display name.
+func TestCaseWindowRuler3D(t *testing.T) {
+	a := test.NewTempApp(t)
+	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return &fakeFrames{}, nil }})
+	defer cw.win.Close()
+	cw.structs.SetStructures([]Structure{{Name: "tumor", Display: "Tumour"}, {Name: "vein", Display: "Renal vein"}})
+	cw.ruler3D.SetChecked(true)
+	cw.model.OnPick("tumor", [3]float64{10, 0, 0})
+	if got := cw.pick.Text; got != "ruler: from Tumour; tap the second point" {
+		t.Errorf("after the first point: %q", got)
+	}
+	cw.model.OnPick("vein", [3]float64{13, 4, 0})
+	if got := cw.pick.Text; got != "ruler: 5.0 mm from Tumour to Renal vein" {
+		t.Errorf("after the second point: %q", got)
+	}
+	cw.ruler3D.SetChecked(false)
+	cw.model.OnPick("vein", [3]float64{13, 4, 0})
+	if got := cw.pick.Text; got != "Renal vein" {
+		t.Errorf("ruler off: %q, want the plain pick", got)
+	}
+}
+
+// caseWindowShown is a case window drawing with src, showing testCaseData
+// with its first frame drawn and its slices settled, and the channel its
+// frames signal on.
+func caseWindowShown(t *testing.T, src FrameSource) (*CaseWindow, chan struct{}) {
+	a := test.NewTempApp(t)
+	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return src, nil }})
+	t.Cleanup(cw.win.Close)
+	frames, onFrame := signal()
+	shown := cw.model.OnFrame
+	cw.model.OnFrame = func() { shown(); onFrame() }
+	cw.show(testCaseData(t))
+	await(t, frames, "the model's first frame")
+	settleSlices(t, cw)
+	return cw, frames
 }

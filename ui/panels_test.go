@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image/color"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestStructuresPanel(t *testing.T) {
 	}{
 		{"empty", nil, nil, "structures_empty.xml"},
 		{"two", []Structure{
-			{Name: "kidney_left", Color: color.RGBA{200, 90, 80, 255}, Measured: &measure.Structure{Name: "kidney_left", VolumeML: 152.25}},
+			{Name: "kidney_left", Display: "Left kidney", Color: color.RGBA{200, 90, 80, 255}, Measured: &measure.Structure{Name: "kidney_left", VolumeML: 152.25}},
 			{Name: "tumor", Color: color.RGBA{250, 200, 40, 255}},
 		}, nil, "structures_two.xml"},
 		{"cut by the field of view", []Structure{
@@ -57,17 +58,60 @@ func TestStructuresPanel(t *testing.T) {
 	}
 }
 
+// TestStructuresPanelDrivesVisibility: the 2D and 3D ticks hide a
+// structure in the slices or in 3D only, the slider sets its 3D opacity,
+// and the presets hide and show the context organs.
 func TestStructuresPanelDrivesVisibility(t *testing.T) {
 	test.NewTempApp(t)
 	p := NewStructuresPanel()
-	var hidden map[string]bool
-	p.OnChange = func(h map[string]bool, _ map[string]float64) { hidden = h }
-	p.SetStructures([]Structure{{Name: "tumor", Color: color.RGBA{250, 200, 40, 255}}})
+	var got Visibility
+	p.OnChange = func(v Visibility) { got = v }
+	p.SetStructures([]Structure{
+		{Name: "tumor", Color: color.RGBA{0, 190, 120, 255}},
+		{Name: "perirenal_fat", Color: color.RGBA{255, 250, 225, 64}},
+		{Name: "liver", Color: color.RGBA{150, 120, 100, 90}, Context: true},
+	})
+	w := test.NewWindow(p.Content())
+	defer w.Close()
+	if !got.Hidden3D["liver"] || got.Hidden3D["tumor"] || len(got.Hidden2D) != 0 || got.Opacity["perirenal_fat"] != 64.0/255 {
+		t.Fatalf("defaults: %+v, want the liver hidden in 3D (Surgical) and the fat at its table opacity", got)
+	}
+	test.Tap(p.checks2["tumor"])
+	if !got.Hidden2D["tumor"] || got.Hidden3D["tumor"] {
+		t.Errorf("unticking tumor's 2D: %+v, want hidden in the slices only", got)
+	}
+	test.Tap(p.checks["tumor"])
+	if !got.Hidden3D["tumor"] || !got.Hidden2D["tumor"] {
+		t.Errorf("unticking tumor's 3D too: %+v", got)
+	}
+	p.sliders["perirenal_fat"].SetValue(0.5)
+	if got.Opacity["perirenal_fat"] != 0.5 {
+		t.Errorf("fat slider at 0.5: opacity %v", got.Opacity["perirenal_fat"])
+	}
+	p.preset.SetSelected(PresetAll)
+	if got.Hidden3D["liver"] || got.Hidden3D["tumor"] || got.Opacity["liver"] != 90.0/255 || !p.checks["liver"].Checked {
+		t.Errorf("All structures: %+v, want everything shown at table opacity", got)
+	}
+}
+
+// TestStructuresPanelSettingsArePerCase: a second case starts from its own
+// defaults, and the views are told so (the 3D view kept the first case's
+// hidden set and opacities while the panel showed defaults).
+func TestStructuresPanelSettingsArePerCase(t *testing.T) {
+	test.NewTempApp(t)
+	p := NewStructuresPanel()
+	var got Visibility
+	p.OnChange = func(v Visibility) { got = v }
+	rows := []Structure{{Name: "tumor", Color: color.RGBA{0, 190, 120, 255}}, {Name: "kidney_left", Color: color.RGBA{140, 60, 70, 255}}}
+	p.SetStructures(rows)
 	w := test.NewWindow(p.Content())
 	defer w.Close()
 	test.Tap(p.checks["tumor"])
-	if !hidden["tumor"] {
-		t.Fatalf("unticking tumor: hidden = %v", hidden)
+	p.sliders["kidney_left"].SetValue(0.2)
+	p.SetStructures(rows)
+	if got.Hidden3D["tumor"] || got.Opacity["kidney_left"] != 1 || !p.checks["tumor"].Checked || p.sliders["kidney_left"].Value != 1 {
+		t.Errorf("after opening another case: views told %+v, tumour ticked %v, kidney slider %v; want defaults everywhere",
+			got, p.checks["tumor"].Checked, p.sliders["kidney_left"].Value)
 	}
 }
 
@@ -88,13 +132,7 @@ func TestPipelinePanelRun(t *testing.T) {
 				o.Events(orchestrate.Event{Stage: "register_P", State: orchestrate.Running, Fraction: 0.5, Elapsed: 2})
 				return tt.err
 			}
-			p := NewPipelinePanel(run)
-			finished := make(chan error, 1)
-			p.OnFinished = func(err error) { finished <- err }
-			p.SetCase(t.TempDir())
-			w := test.NewWindow(p.Content())
-			defer w.Close()
-			w.Resize(fyne.NewSize(480, 320))
+			p, w, finished := pipelinePanelIn(t, run)
 			p.Run()
 			if err := <-finished; !errors.Is(err, tt.err) {
 				t.Fatalf("finished with %v, want %v", err, tt.err)
@@ -123,4 +161,38 @@ func TestFormatLogLine(t *testing.T) {
 			t.Errorf("formatLogLine(%s)\n got %q\nwant %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// TestPipelinePanelCancelled: a run the user cancels is reported as
+// cancelled, not failed, whatever error the run ends with (a child
+// process killed by the cancel exits with a status, not context.Canceled).
+func TestPipelinePanelCancelled(t *testing.T) {
+	test.NewTempApp(t)
+	started := make(chan struct{})
+	run := func(ctx context.Context, dir string, o caserun.Options, _, _ io.Writer) error {
+		close(started)
+		<-ctx.Done()
+		return errors.New("kidney3d run: exit status 1")
+	}
+	p, _, finished := pipelinePanelIn(t, run)
+	p.Run()
+	<-started
+	p.Cancel()
+	<-finished
+	if s := p.status.Text; !strings.HasPrefix(s, "cancelled after") || strings.Contains(s, "failed") {
+		t.Errorf("status %q, want cancelled", s)
+	}
+}
+
+// pipelinePanelIn is a pipeline panel running run on an empty case, shown
+// in a 480×320 test window, and the channel its runs' ends arrive on.
+func pipelinePanelIn(t *testing.T, run RunFunc) (*PipelinePanel, fyne.Window, chan error) {
+	p := NewPipelinePanel(run)
+	finished := make(chan error, 1)
+	p.OnFinished = func(err error) { finished <- err }
+	p.SetCase(t.TempDir())
+	w := test.NewWindow(p.Content())
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(480, 320))
+	return p, w, finished
 }

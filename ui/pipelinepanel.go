@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,8 +31,10 @@ type PipelinePanel struct {
 	dir    string
 	run    RunFunc
 	cancel context.CancelFunc
-	done   chan struct{} // closed when the current run ends
-	start  time.Time
+	// cancelled is set when the user cancelled the running run.
+	cancelled bool
+	done      chan struct{} // closed when the current run ends
+	start     time.Time
 
 	stages  map[string]*stageRow
 	order   []string
@@ -103,7 +106,7 @@ func (p *PipelinePanel) Run() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p.cancel, p.done, p.start = cancel, make(chan struct{}), time.Now()
+	p.cancel, p.done, p.start, p.cancelled = cancel, make(chan struct{}), time.Now(), false
 	p.stages, p.order = map[string]*stageRow{}, nil
 	p.rows.RemoveAll()
 	p.runBtn.Disable()
@@ -124,6 +127,7 @@ func (p *PipelinePanel) Run() {
 func (p *PipelinePanel) Cancel() {
 	if p.cancel != nil {
 		p.cancel()
+		p.cancelled = true
 		p.status.SetText("cancelling…")
 		p.stopBtn.Disable()
 	}
@@ -149,6 +153,7 @@ func (p *PipelinePanel) event(e orchestrate.Event) {
 	r, ok := p.stages[e.Stage]
 	if !ok {
 		r = &stageRow{state: widget.NewLabel(""), bar: widget.NewProgressBar(), time: widget.NewLabel("")}
+		r.bar.TextFormatter = func() string { return "" } // the state and time say it beside the bar
 		p.stages[e.Stage] = r
 		p.order = append(p.order, e.Stage)
 		name := widget.NewLabel(e.Stage)
@@ -180,9 +185,12 @@ func (p *PipelinePanel) finished(err error) {
 	p.runBtn.Enable()
 	p.stopBtn.Disable()
 	took := time.Since(p.start).Round(100 * time.Millisecond)
-	if err != nil {
-		p.status.SetText(fmt.Sprintf("failed after %s: %v", took, err))
-	} else {
+	switch {
+	case err != nil && (p.cancelled || errors.Is(err, context.Canceled)):
+		p.status.SetText(fmt.Sprintf("cancelled after %s: the stages that finished are kept; Run goes on from there", took))
+	case err != nil:
+		p.status.SetText(fmt.Sprintf("failed after %s: %v. The case log below says more; fix the cause and press Run again (finished stages are kept)", took, err))
+	default:
 		p.status.SetText(fmt.Sprintf("finished in %s", took))
 	}
 	p.refreshLog()

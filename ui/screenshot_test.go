@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"os/exec"
@@ -11,7 +12,8 @@ import (
 )
 
 // TestScreenshotUnderXvfb builds kidney3d, writes a demo case and takes a
-// --screenshot of it under Xvfb: a PNG of exactly --size pixels. It runs
+// --screenshot of it under Xvfb: a PNG of exactly --size pixels, with the
+// slice views' orientation letters and the 3D view's orientation marker. It runs
 // them under the C.UTF-8 locale, where Fyne used to complain on stderr.
 func TestScreenshotUnderXvfb(t *testing.T) {
 	if _, err := exec.LookPath("xvfb-run"); err != nil {
@@ -58,5 +60,22 @@ func TestScreenshotUnderXvfb(t *testing.T) {
 	}
 	if got := img.Bounds().Size(); got != image.Pt(1200, 790) {
 		t.Errorf("%s is %v, want the --size 1200x790", shot, got)
+	}
+	counts := map[color.RGBA]int{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			counts[color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 255}]++
+		}
+	}
+	letters, marker := counts[letterColor], counts[color.RGBA{240, 70, 70, 255}]
+	t.Logf("%d pixels of the slice letters' colour, %d of the marker's R arm", letters, marker)
+	// 12 letters (4 per view) in bold; the R arm is 2 pixels wide, about 20 long.
+	if letters < 12*10 {
+		t.Errorf("%d pixels of the slice letters' colour: the letters are missing", letters)
+	}
+	if marker < 20 {
+		t.Errorf("%d pixels of the marker's R arm: no orientation marker in the 3D view", marker)
 	}
 }

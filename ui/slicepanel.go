@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -22,14 +24,18 @@ type SlicePanel struct {
 	window  sliceimg.Window
 	opacity float64
 	outline bool
+	ruler   bool // left-drag measures instead of panning
 	cross   [3]int
 	colors  *[256]color.RGBA
+	hidden  map[string]bool // structures left out of the overlay
 
 	views   []*sliceView
 	phases  *widget.RadioGroup
 	presets *widget.Select
-	readout *widget.Label
-	content fyne.CanvasObject
+	// width and level show the grey window in HU and take typed values.
+	width, level *widget.Entry
+	readout      *widget.Label
+	content      fyne.CanvasObject
 	// OnShown is called on the UI goroutine each time a view shows a new
 	// image.
 	OnShown func()
@@ -61,15 +67,21 @@ func NewSlicePanel() *SlicePanel {
 			}
 		}
 	})
+	p.width, p.level = widget.NewEntry(), widget.NewEntry()
+	for _, e := range []*widget.Entry{p.width, p.level} {
+		e.OnSubmitted = func(string) { p.windowTyped() }
+	}
 	p.presets.SetSelectedIndex(0)
 	opacity := widget.NewSlider(0, 1)
 	opacity.Step = 0.05
 	opacity.SetValue(p.opacity)
 	opacity.OnChanged = func(x float64) { p.opacity = x; p.redraw() }
 	outline := widget.NewCheck("outline", func(b bool) { p.outline = b; p.redraw() })
+	ruler := widget.NewCheck("ruler", func(b bool) { p.ruler = b })
 	p.readout = widget.NewLabel("no case open")
 	bar := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel("phase"), p.phases, p.presets, widget.NewLabel("overlay")), outline, opacity)
+		container.NewHBox(widget.NewLabel("phase"), p.phases, p.presets,
+			widget.NewLabel("W"), sized(p.width), widget.NewLabel("L"), sized(p.level), widget.NewLabel("overlay")), container.NewHBox(outline, ruler), opacity)
 	p.content = container.NewBorder(bar, p.readout, nil, nil, grid)
 	return p
 }
@@ -87,7 +99,7 @@ func (p *SlicePanel) setCase(d *caseData) {
 	p.phase = d.reference
 	p.phases.Refresh()
 	for _, v := range p.views {
-		v.placed, v.zoom = false, 1
+		v.placed, v.zoom, v.ruler = false, 1, ruler{}
 	}
 	p.showReadout(p.cross)
 	p.redraw()
@@ -130,10 +142,50 @@ func (p *SlicePanel) SetPhase(ph string) {
 	}()
 }
 
-// SetWindow sets the grey window.
+// SetHidden sets the structures, by label name, left out of the overlay.
+func (p *SlicePanel) SetHidden(hidden map[string]bool) {
+	p.hidden = hidden
+	p.redraw()
+}
+
+// overlayColors are the overlay's colours by value: opaque, the hidden
+// structures transparent.
+func (p *SlicePanel) overlayColors() *[256]color.RGBA {
+	out := *p.colors
+	for v := range out {
+		if out[v].A == 0 {
+			continue
+		}
+		out[v].A = 255
+		if p.hidden[p.data.table.Name(v)] {
+			out[v].A = 0
+		}
+	}
+	return &out
+}
+
+// SetWindow sets the grey window, and shows its width and level.
 func (p *SlicePanel) SetWindow(w sliceimg.Window) {
 	p.window = w
+	p.width.SetText(strconv.FormatFloat(math.Round(w.Width), 'f', -1, 64))
+	p.level.SetText(strconv.FormatFloat(math.Round(w.Level), 'f', -1, 64))
 	p.redraw()
+}
+
+// windowTyped applies the width and level typed in their fields; a value
+// that is not a number, or a width below 1, puts the fields back.
+func (p *SlicePanel) windowTyped() {
+	w, errW := strconv.ParseFloat(strings.TrimSpace(p.width.Text), 64)
+	l, errL := strconv.ParseFloat(strings.TrimSpace(p.level.Text), 64)
+	if errW != nil || errL != nil || w < 1 || math.IsInf(w, 0) || math.IsInf(l, 0) {
+		w, l = p.window.Width, p.window.Level
+	}
+	p.SetWindow(sliceimg.Window{Width: w, Level: l})
+}
+
+// sized gives an entry room for a five-digit number.
+func sized(e *widget.Entry) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(70, e.MinSize().Height), e)
 }
 
 // SetCrossWorld moves the crosshair to a world point (RAS mm), e.g. one
@@ -176,7 +228,7 @@ func (p *SlicePanel) sliceIndex(pl sliceimg.Plane) int {
 
 // layers is the snapshot of what the views draw.
 func (p *SlicePanel) layers() sliceimg.Layers {
-	l := sliceimg.Layers{CT: p.data.decoded(p.phase).Data, Window: p.window, Colors: p.colors, Opacity: p.opacity, Outline: p.outline, Cross: p.cross}
+	l := sliceimg.Layers{CT: p.data.decoded(p.phase).Data, Window: p.window, Colors: p.overlayColors(), Opacity: p.opacity, Outline: p.outline, Cross: p.cross}
 	if p.data.labels != nil {
 		l.Labels = p.data.labels.Data
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"sync"
 
@@ -15,30 +16,61 @@ import (
 	"kidney3d/ui/sliceimg"
 )
 
+// letterColor is the orientation letters' colour: an orange no label and
+// not the crosshair's yellow.
+var letterColor = color.RGBA{R: 255, G: 120, B: 0, A: 255}
+
+// rulerColor is the slice ruler's colour: cyan, no label's.
+var rulerColor = color.RGBA{R: 0, G: 230, B: 255, A: 255}
+
 // sliceView is one plane of the slice viewer: a raster the panel's state
-// is drawn into off the UI goroutine. Wheel and Up/Down or PageUp/PageDown
-// move through slices, +/- zoom, left-drag pans, middle-drag zooms,
-// right-drag adjusts the window (width across, level up and down), a tap
-// moves the crosshair and a double tap resets zoom and pan.
+// is drawn into off the UI goroutine, with orientation letters and a
+// ruler. Wheel and Up/Down or PageUp/PageDown move through slices, +/-
+// zoom about the pointer, left-drag pans (or measures, with the panel's
+// ruler on), middle-drag zooms about where it started, right-drag adjusts
+// the window (width across, level up and down), a tap moves the crosshair
+// and a double tap resets zoom and pan.
 type sliceView struct {
 	widget.BaseWidget
 	panel *SlicePanel
 	plane sliceimg.Plane
 
-	img    *canvas.Image
-	title  *canvas.Text
-	zoom   float64
-	center [2]float64
-	placed bool // center set for the current case
-	button desktop.MouseButton
-	last   fyne.Position
-	frame  sliceimg.Frame // of the image shown, in image pixels
-	scale  float32        // image pixels per Fyne unit
+	img   *canvas.Image
+	title *canvas.Text
+	// letters are the anatomical directions at the left, right, top and
+	// bottom edges (sliceimg.Plane.Letters), from the case's world axes.
+	letters [4]*canvas.Text
+	zoom    float64
+	center  [2]float64
+	placed  bool // center set for the current case
+	button  desktop.MouseButton
+	last    fyne.Position
+	// pointer is where the pointer was last seen over the view, and
+	// anchor where the middle button went down: zoom keeps them still.
+	pointer, anchor fyne.Position
+	// ruler is the distance measured on this view (in-plane mm, on one
+	// slice), drawn as rulerLine with rulerText.
+	ruler     ruler
+	rulerLine *canvas.Line
+	rulerText *canvas.Text
+	frame     sliceimg.Frame // of the image shown, in image pixels
+	scale     float32        // image pixels per Fyne unit
 
 	mu      sync.Mutex
 	pending *sliceJob
 	busy    bool
 }
+
+// ruler is a measured segment: its ends in in-plane millimetres
+// (sliceimg.Frame.ToPlane) on slice slice.
+type ruler struct {
+	a, b  [2]float64
+	slice int
+	set   bool
+}
+
+// length is the ruler's length in millimetres.
+func (r ruler) length() float64 { return math.Hypot(r.b[0]-r.a[0], r.b[1]-r.a[1]) }
 
 // sliceJob is one render request: a snapshot of what to draw.
 type sliceJob struct {
@@ -55,6 +87,16 @@ func newSliceView(p *SlicePanel, plane sliceimg.Plane) *sliceView {
 	v.img.ScaleMode = canvas.ImageScalePixels
 	v.title = canvas.NewText(plane.String(), theme.Color(theme.ColorNameForeground))
 	v.title.TextSize = theme.CaptionTextSize()
+	v.rulerLine = canvas.NewLine(rulerColor)
+	v.rulerLine.StrokeWidth = 2
+	v.rulerText = canvas.NewText("", rulerColor)
+	v.rulerText.TextStyle = fyne.TextStyle{Bold: true}
+	v.rulerLine.Hide()
+	v.rulerText.Hide()
+	for i := range v.letters {
+		v.letters[i] = canvas.NewText("", letterColor)
+		v.letters[i].TextStyle = fyne.TextStyle{Bold: true}
+	}
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -138,9 +180,21 @@ func (v *sliceView) step(n int) {
 	v.panel.moveCross(ax, n)
 }
 
-// setZoom zooms by factor f, clamped to 0.5–20.
-func (v *sliceView) setZoom(f float64) {
-	v.zoom = math.Max(0.5, math.Min(20, v.zoom*f))
+// setZoom zooms by factor f, clamped to 0.5–20, about the widget point
+// at: what is under it stays under it.
+func (v *sliceView) setZoom(f float64, at fyne.Position) {
+	ppm := v.frame.PixelsPerMM()
+	zoom := math.Max(0.5, math.Min(20, v.zoom*f))
+	if ppm > 0 && v.zoom > 0 {
+		// The in-plane offset of at from the centre, in mm, shrinks by the
+		// zoom's ratio; the centre moves toward at by the rest.
+		dx := (float64(at.X*v.scale) - float64(v.frame.W)/2) / ppm
+		dy := (float64(at.Y*v.scale) - float64(v.frame.H)/2) / ppm
+		k := 1 - v.zoom/zoom
+		v.center[0] += dx * k
+		v.center[1] += dy * k
+	}
+	v.zoom = zoom
 	v.redraw()
 }
 
@@ -171,7 +225,9 @@ func (v *sliceView) DoubleTapped(*fyne.PointEvent) {
 }
 
 // MouseDown implements desktop.Mouseable.
-func (v *sliceView) MouseDown(ev *desktop.MouseEvent) { v.button, v.last = ev.Button, ev.Position }
+func (v *sliceView) MouseDown(ev *desktop.MouseEvent) {
+	v.button, v.last, v.anchor = ev.Button, ev.Position, ev.Position
+}
 
 // MouseUp implements desktop.Mouseable.
 func (v *sliceView) MouseUp(*desktop.MouseEvent) { v.button = 0 }
@@ -185,6 +241,7 @@ func (v *sliceView) MouseOut() { v.button = 0 }
 // MouseMoved implements desktop.Hoverable: it updates the read-out and,
 // with the right button held, the window.
 func (v *sliceView) MouseMoved(ev *desktop.MouseEvent) {
+	v.pointer = ev.Position
 	if v.button == desktop.MouseButtonSecondary && ev.Button == desktop.MouseButtonSecondary {
 		d := ev.Position.Subtract(v.last)
 		v.last = ev.Position
@@ -196,10 +253,20 @@ func (v *sliceView) MouseMoved(ev *desktop.MouseEvent) {
 	}
 }
 
-// Dragged implements fyne.Draggable: pan (left) or zoom (middle).
+// Dragged implements fyne.Draggable: pan (left) or zoom (middle); with
+// the panel's ruler on, left-drag measures from where it started.
 func (v *sliceView) Dragged(ev *fyne.DragEvent) {
+	if v.panel.ruler && v.button != desktop.MouseButtonTertiary && v.frame.W > 0 {
+		_, _, n := v.plane.Axes()
+		r := ruler{slice: v.panel.cross[n], set: true}
+		r.a[0], r.a[1] = v.frame.ToPlane(float64(v.anchor.X*v.scale), float64(v.anchor.Y*v.scale))
+		r.b[0], r.b[1] = v.frame.ToPlane(float64(ev.Position.X*v.scale), float64(ev.Position.Y*v.scale))
+		v.ruler = r
+		v.Refresh()
+		return
+	}
 	if v.button == desktop.MouseButtonTertiary {
-		v.setZoom(math.Pow(1.01, float64(-ev.Dragged.DY)))
+		v.setZoom(math.Pow(1.01, float64(-ev.Dragged.DY)), v.anchor)
 		return
 	}
 	if ppm := v.frame.PixelsPerMM(); ppm > 0 {
@@ -222,9 +289,9 @@ func (v *sliceView) FocusLost() {}
 func (v *sliceView) TypedRune(r rune) {
 	switch r {
 	case '+', '=':
-		v.setZoom(1.25)
+		v.setZoom(1.25, v.pointer)
 	case '-':
-		v.setZoom(0.8)
+		v.setZoom(0.8, v.pointer)
 	}
 }
 
@@ -251,6 +318,7 @@ func (r *sliceViewRenderer) Layout(size fyne.Size) {
 	r.v.img.Resize(size)
 	r.v.title.Move(fyne.NewPos(4, 2))
 	r.v.title.Resize(r.v.title.MinSize())
+	r.layoutLetters(size)
 	if size != r.size {
 		r.size = size
 		r.v.redraw()
@@ -259,14 +327,67 @@ func (r *sliceViewRenderer) Layout(size fyne.Size) {
 
 func (r *sliceViewRenderer) MinSize() fyne.Size { return r.v.MinSize() }
 
+// layoutLetters puts the orientation letters at the middle of each edge.
+func (r *sliceViewRenderer) layoutLetters(size fyne.Size) {
+	const pad = 4
+	for i, l := range r.v.letters {
+		ms := l.MinSize()
+		l.Resize(ms)
+		switch i {
+		case 0:
+			l.Move(fyne.NewPos(pad, (size.Height-ms.Height)/2))
+		case 1:
+			l.Move(fyne.NewPos(size.Width-ms.Width-pad, (size.Height-ms.Height)/2))
+		case 2:
+			l.Move(fyne.NewPos((size.Width-ms.Width)/2, pad))
+		case 3:
+			l.Move(fyne.NewPos((size.Width-ms.Width)/2, size.Height-ms.Height-pad))
+		}
+	}
+}
+
+// layoutRuler places the ruler's line and length on the image, or hides
+// them when there is none on the slice shown.
+func (r *sliceViewRenderer) layoutRuler() {
+	v := r.v
+	_, _, n := v.plane.Axes()
+	if !v.ruler.set || v.ruler.slice != v.panel.cross[n] || v.scale == 0 || v.frame.W == 0 {
+		v.rulerLine.Hide()
+		v.rulerText.Hide()
+		return
+	}
+	ax, ay := v.frame.FromPlane(v.ruler.a[0], v.ruler.a[1])
+	bx, by := v.frame.FromPlane(v.ruler.b[0], v.ruler.b[1])
+	s := float64(v.scale)
+	v.rulerLine.Position1 = fyne.NewPos(float32(ax/s), float32(ay/s))
+	v.rulerLine.Position2 = fyne.NewPos(float32(bx/s), float32(by/s))
+	v.rulerText.Text = fmt.Sprintf("%.1f mm", v.ruler.length())
+	v.rulerText.Move(fyne.NewPos(float32(bx/s)+6, float32(by/s)-v.rulerText.MinSize().Height/2))
+	v.rulerText.Resize(v.rulerText.MinSize())
+	v.rulerLine.Show()
+	v.rulerText.Show()
+	v.rulerLine.Refresh()
+	v.rulerText.Refresh()
+}
+
 func (r *sliceViewRenderer) Refresh() {
+	r.layoutRuler()
 	r.v.title.Text = fmt.Sprintf("%s %d", r.v.plane, r.v.panel.sliceIndex(r.v.plane))
 	r.v.title.Refresh()
+	var e sliceimg.Edges
+	if d := r.v.panel.data; d != nil {
+		e = r.v.plane.Letters(d.axes())
+	}
+	for i, text := range []string{e.Left, e.Right, e.Top, e.Bottom} {
+		r.v.letters[i].Text = text
+		r.v.letters[i].Refresh()
+	}
+	r.layoutLetters(r.v.Size())
 	r.v.img.Refresh()
 }
 
 func (r *sliceViewRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.v.img, r.v.title}
+	return []fyne.CanvasObject{r.v.img, r.v.title, r.v.letters[0], r.v.letters[1], r.v.letters[2], r.v.letters[3], r.v.rulerLine, r.v.rulerText}
 }
 
 func (r *sliceViewRenderer) Destroy() {}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"maps"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -13,92 +14,156 @@ import (
 
 // Structure is one row of the structures panel.
 type Structure struct {
-	Name  string
+	Name    string // label name, the key of every setting
+	Display string // what the row reads ("Left kidney"); "" shows Name
+	// Color is the label table's colour; its alpha is the structure's
+	// starting opacity in 3D.
 	Color color.RGBA
+	// Context marks an organ shown for orientation only: the Surgical
+	// preset hides it in 3D.
+	Context bool
 	// Measured is the report's line for the structure (volume, whether the
 	// field of view cuts it); nil when the report gives none.
 	Measured *measure.Structure
 }
 
-// StructuresPanel lists the model's structures: colour, visibility,
-// opacity and volume, "≥ N mL" and "cut by the field of view" for a
-// structure the scan's edge cuts, and "weak model" under one made by a
-// model that did poorly on its own validation cases. Its changes reach OnChange as the 3D view's hidden
-// set and opacities.
+// Visibility is what the structures panel asks the views to show: the
+// structures hidden in the slices' overlay and in 3D, separately, and the
+// 3D opacities by label name.
+type Visibility struct {
+	Hidden2D, Hidden3D map[string]bool
+	Opacity            map[string]float64
+}
+
+// The presets of the structures panel.
+const (
+	PresetSurgical = "Surgical"       // context organs hidden in 3D
+	PresetAll      = "All structures" // everything at its table opacity
+)
+
+// StructuresPanel lists the model's structures: colour, display name,
+// visibility in the slices (2D) and in 3D, 3D opacity and volume, "≥ N mL"
+// and "cut by the field of view" for a structure the scan's edge cuts, and
+// "weak model" under one made by a model that did poorly on its own
+// validation cases. A preset sets them all at once: Surgical (the default:
+// context organs hidden in 3D) or All structures. Every case starts from
+// its own defaults, and each change reaches OnChange.
 type StructuresPanel struct {
 	rows    []Structure
-	hidden  map[string]bool
-	opacity map[string]float64
-	checks  map[string]*widget.Check
+	vis     Visibility
+	checks  map[string]*widget.Check // 3D visibility by name
+	checks2 map[string]*widget.Check // 2D visibility by name
+	sliders map[string]*widget.Slider
+	preset  *widget.RadioGroup
 	list    *fyne.Container
 	content fyne.CanvasObject
-	// OnChange is called on the UI goroutine after any change.
-	OnChange func(hidden map[string]bool, opacity map[string]float64)
+	// OnChange is called on the UI goroutine after any change, and after
+	// SetStructures with the new case's defaults.
+	OnChange func(Visibility)
 }
 
 // NewStructuresPanel makes an empty panel.
 func NewStructuresPanel() *StructuresPanel {
-	p := &StructuresPanel{hidden: map[string]bool{}, opacity: map[string]float64{}}
+	p := &StructuresPanel{vis: Visibility{Hidden2D: map[string]bool{}, Hidden3D: map[string]bool{}, Opacity: map[string]float64{}}}
 	p.list = container.NewVBox(widget.NewLabel("no structures yet"))
-	p.content = container.NewVScroll(p.list)
+	p.preset = widget.NewRadioGroup([]string{PresetSurgical, PresetAll}, func(s string) {
+		if s != "" {
+			p.applyPreset(s)
+		}
+	})
+	p.preset.Horizontal = true
+	p.preset.Selected = PresetSurgical
+	p.content = container.NewBorder(p.preset, nil, nil, nil, container.NewVScroll(p.list))
 	return p
 }
 
 // Content is the panel's canvas object.
 func (p *StructuresPanel) Content() fyne.CanvasObject { return p.content }
 
-// SetStructures replaces the rows; every structure starts visible and
-// opaque.
+// SetStructures replaces the rows with a case's structures, each at its
+// defaults under the Surgical preset: shown in the slices, in 3D unless a
+// context organ, at its colour's opacity. OnChange gets those defaults,
+// so nothing of the previous case's settings stays in the views.
 func (p *StructuresPanel) SetStructures(rows []Structure) {
 	p.rows = rows
-	p.hidden, p.opacity, p.checks = map[string]bool{}, map[string]float64{}, map[string]*widget.Check{}
+	p.checks, p.checks2, p.sliders = map[string]*widget.Check{}, map[string]*widget.Check{}, map[string]*widget.Slider{}
 	p.list.RemoveAll()
 	if len(rows) == 0 {
 		p.list.Add(widget.NewLabel("no structures yet"))
 	}
 	for _, s := range rows {
-		name := s.Name
-		sw := canvas.NewRectangle(s.Color)
-		sw.SetMinSize(fyne.NewSize(16, 16))
-		sw.CornerRadius = 3
-		check := widget.NewCheck(name, func(on bool) {
-			p.hidden[name] = !on
-			p.changed()
-		})
-		check.Checked = true
-		p.checks[name] = check
-		op := widget.NewSlider(0, 1)
-		op.Step = 0.05
-		op.Value = 1
-		op.OnChanged = func(x float64) {
-			p.opacity[name] = x
-			p.changed()
-		}
-		vol := "–"
-		if s.Measured != nil {
-			vol = s.Measured.VolumeText()
-		}
-		left := container.NewHBox(container.NewCenter(sw), check)
-		row := container.NewBorder(nil, nil, left, widget.NewLabel(vol), op)
-		var notes []fyne.CanvasObject
-		if s.Measured != nil {
-			for _, text := range []string{s.Measured.FieldOfViewNote(), weakModelText(s.Measured)} {
-				if text != "" {
-					note := widget.NewLabel(text)
-					note.Importance = widget.WarningImportance
-					note.TextStyle = fyne.TextStyle{Italic: true}
-					note.Wrapping = fyne.TextWrapWord
-					notes = append(notes, note)
-				}
+		p.addRow(s)
+	}
+	p.preset.Selected = PresetSurgical
+	p.preset.Refresh()
+	p.applyPreset(PresetSurgical)
+}
+
+// addRow adds a structure's row: swatch, name, 2D and 3D ticks, opacity
+// and volume, with its notes under it.
+func (p *StructuresPanel) addRow(s Structure) {
+	name := s.Name
+	sw := canvas.NewRectangle(color.RGBA{s.Color.R, s.Color.G, s.Color.B, 255})
+	sw.SetMinSize(fyne.NewSize(16, 16))
+	sw.CornerRadius = 3
+	title := s.Display
+	if title == "" {
+		title = name
+	}
+	in2D := widget.NewCheck("2D", func(on bool) {
+		p.vis.Hidden2D[name] = !on
+		p.changed()
+	})
+	in3D := widget.NewCheck("3D", func(on bool) {
+		p.vis.Hidden3D[name] = !on
+		p.changed()
+	})
+	p.checks2[name], p.checks[name] = in2D, in3D
+	op := widget.NewSlider(0, 1)
+	op.Step = 0.05
+	op.OnChanged = func(x float64) {
+		p.vis.Opacity[name] = x
+		p.changed()
+	}
+	p.sliders[name] = op
+	vol := "–"
+	if s.Measured != nil {
+		vol = s.Measured.VolumeText()
+	}
+	head := container.NewBorder(nil, nil, container.NewHBox(container.NewCenter(sw), widget.NewLabel(title)), widget.NewLabel(vol))
+	row := container.NewBorder(nil, nil, container.NewHBox(in2D, in3D), nil, op)
+	items := []fyne.CanvasObject{head, row}
+	if s.Measured != nil {
+		for _, text := range []string{s.Measured.FieldOfViewNote(), weakModelText(s.Measured)} {
+			if text != "" {
+				note := widget.NewLabel(text)
+				note.Importance = widget.WarningImportance
+				note.TextStyle = fyne.TextStyle{Italic: true}
+				note.Wrapping = fyne.TextWrapWord
+				items = append(items, note)
 			}
 		}
-		if len(notes) == 0 {
-			p.list.Add(row)
-			continue
-		}
-		p.list.Add(container.NewVBox(append([]fyne.CanvasObject{row}, notes...)...))
+	}
+	p.list.Add(container.NewVBox(items...))
+}
+
+// applyPreset sets every structure to preset's settings and tells
+// OnChange once.
+func (p *StructuresPanel) applyPreset(preset string) {
+	p.vis = Visibility{Hidden2D: map[string]bool{}, Hidden3D: map[string]bool{}, Opacity: map[string]float64{}}
+	for _, s := range p.rows {
+		hide := preset == PresetSurgical && s.Context
+		p.vis.Hidden3D[s.Name] = hide
+		p.vis.Opacity[s.Name] = float64(s.Color.A) / 255
+		// Set the widgets without their callbacks: one OnChange at the end.
+		c3, c2, sl := p.checks[s.Name], p.checks2[s.Name], p.sliders[s.Name]
+		c3.Checked, c2.Checked, sl.Value = !hide, true, p.vis.Opacity[s.Name]
+		c3.Refresh()
+		c2.Refresh()
+		sl.Refresh()
 	}
 	p.list.Refresh()
+	p.changed()
 }
 
 // weakModelText is the row's note for a structure whose model did poorly
@@ -122,6 +187,16 @@ func (p *StructuresPanel) SetNotMade(lines []string) {
 	p.list.Refresh()
 }
 
+// displayName is the name a structure's row reads, or name itself.
+func (p *StructuresPanel) displayName(name string) string {
+	for _, s := range p.rows {
+		if s.Name == name && s.Display != "" {
+			return s.Display
+		}
+	}
+	return name
+}
+
 // Measured is the report's line for a structure, or nil.
 func (p *StructuresPanel) Measured(name string) *measure.Structure {
 	for _, s := range p.rows {
@@ -136,14 +211,16 @@ func (p *StructuresPanel) changed() {
 	if p.OnChange == nil {
 		return
 	}
-	h, o := map[string]bool{}, map[string]float64{}
-	for k, v := range p.hidden {
-		if v {
-			h[k] = true
+	v := Visibility{Hidden2D: map[string]bool{}, Hidden3D: map[string]bool{}, Opacity: maps.Clone(p.vis.Opacity)}
+	for k, h := range p.vis.Hidden2D {
+		if h {
+			v.Hidden2D[k] = true
 		}
 	}
-	for k, v := range p.opacity {
-		o[k] = v
+	for k, h := range p.vis.Hidden3D {
+		if h {
+			v.Hidden3D[k] = true
+		}
 	}
-	p.OnChange(h, o)
+	p.OnChange(v)
 }

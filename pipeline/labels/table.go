@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"kidney3d/assets"
 	"kidney3d/pipeline/limits"
@@ -15,11 +16,39 @@ import (
 
 // Label is one entry of the table.
 type Label struct {
-	Value int          `yaml:"value"`
-	Name  string       `yaml:"name"`
-	Color [4]uint8     `yaml:"color"` // RGBA, 0-255
-	Mesh  MeshSettings `yaml:"mesh"`
+	Value int      `yaml:"value"`
+	Name  string   `yaml:"name"`
+	Color [4]uint8 `yaml:"color"` // RGBA, 0-255; alpha is the 3D view's opacity
+	// Display is the name people read ("Left kidney"); "" shows Name
+	// (DisplayName).
+	Display string `yaml:"display"`
+	// Context marks an organ shown for orientation only (liver, spine…):
+	// the Surgical presentation hides it.
+	Context bool         `yaml:"context"`
+	Mesh    MeshSettings `yaml:"mesh"`
 }
+
+// DisplayName is the name shown to people: Display, else Name with
+// spaces for underscores and a capital first letter ("label_12" gives
+// "Label 12").
+func (l Label) DisplayName() string {
+	if l.Display != "" {
+		return l.Display
+	}
+	s := strings.ReplaceAll(l.Name, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Focus names the structures a surgeon's view is framed on: the kidneys
+// and what grows in them.
+var Focus = []string{"kidney_left", "kidney_right", "tumor", "cyst"}
+
+// Lesions name the structures a surgeon's view shows even inside or behind
+// others: the tumour and cysts.
+var Lesions = []string{"tumor", "cyst"}
 
 // Table is a validated label table, looked up by name or value.
 type Table struct {
@@ -119,6 +148,15 @@ func (t *Table) ByName(name string) (Label, bool) {
 		return Label{}, false
 	}
 	return t.Labels[i], true
+}
+
+// DisplayName is the shown name of a label name: its entry's DisplayName,
+// or, for a name the table lacks, the name made readable the same way.
+func (t *Table) DisplayName(name string) string {
+	if l, ok := t.ByName(name); ok {
+		return l.DisplayName()
+	}
+	return Label{Name: name}.DisplayName()
 }
 
 // ByValue finds a label by voxel value.

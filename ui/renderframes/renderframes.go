@@ -7,6 +7,7 @@ import (
 	"image"
 	"sync"
 
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/render"
 	"kidney3d/ui"
@@ -37,7 +38,8 @@ func (s *Source) SetScene(objs []meshio.Object) {
 	s.r.SetScene(sc)
 }
 
-// StandardView implements ui.FrameSource.
+// StandardView implements ui.FrameSource: the view framed on the kidneys
+// and tumour (labels.Focus).
 func (s *Source) StandardView(view string) ui.Camera {
 	s.mu.Lock()
 	sc := s.scene
@@ -45,7 +47,19 @@ func (s *Source) StandardView(view string) ui.Camera {
 	if sc == nil {
 		return ui.Camera{}
 	}
-	c := render.StandardView(render.View(view), sc)
+	return fromRender(render.FramedView(render.View(view), sc, labels.Focus))
+}
+
+// ZoomAt implements ui.FrameSource (render.Camera.ZoomAt).
+func (s *Source) ZoomAt(c ui.Camera, w, h int, x, y, factor float64) ui.Camera {
+	return fromRender(toRender(c).ZoomAt(w, h, x, y, factor))
+}
+
+func toRender(c ui.Camera) render.Camera {
+	return render.Camera{Yaw: c.Yaw, Pitch: c.Pitch, Distance: c.Distance, Target: c.Target}
+}
+
+func fromRender(c render.Camera) ui.Camera {
 	return ui.Camera{Yaw: c.Yaw, Pitch: c.Pitch, Distance: c.Distance, Target: c.Target}
 }
 
@@ -68,13 +82,13 @@ func (s *Source) Pick(req ui.FrameRequest, x, y int) (string, [3]float64, bool) 
 // Close implements ui.FrameSource.
 func (s *Source) Close() { s.r.Close() }
 
+// request is req for the renderer, with the surgeon's cues
+// (render.Surgical: orientation marker, lesions seen through the kidney).
 func request(req ui.FrameRequest) render.Request {
-	c := req.Camera
-	return render.Request{
-		Width: req.Width, Height: req.Height,
-		Camera: render.Camera{Yaw: c.Yaw, Pitch: c.Pitch, Distance: c.Distance, Target: c.Target},
+	return render.Surgical(render.Request{
+		Width: req.Width, Height: req.Height, Camera: toRender(req.Camera),
 		Hidden: req.Hidden, Opacity: req.Opacity, Selected: req.Selected, Draft: req.Draft,
-	}
+	})
 }
 
 var _ ui.FrameSource = (*Source)(nil)

@@ -89,9 +89,7 @@ func (f Frame) PixelsPerMM() float64 {
 // screen point (x, y); ok is false outside the volume.
 func (f Frame) ToVoxel(x, y float64) (vx, vy int, ok bool) {
 	a, b, _ := f.Plane.Axes()
-	ppm := f.PixelsPerMM()
-	u := f.Center[0] + (x-float64(f.W)/2)/ppm
-	v := f.Center[1] + (y-float64(f.H)/2)/ppm
+	u, v := f.ToPlane(x, y)
 	vx = f.Dims[a] - 1 - int(math.Floor(u/f.Spacing[a]+0.5))
 	vy = f.Dims[b] - 1 - int(math.Floor(v/f.Spacing[b]+0.5))
 	return vx, vy, vx >= 0 && vy >= 0 && vx < f.Dims[a] && vy < f.Dims[b]
@@ -100,10 +98,7 @@ func (f Frame) ToVoxel(x, y float64) (vx, vy int, ok bool) {
 // ToScreen is the screen point at the centre of in-plane voxel (vx, vy).
 func (f Frame) ToScreen(vx, vy int) (x, y float64) {
 	a, b, _ := f.Plane.Axes()
-	ppm := f.PixelsPerMM()
-	u := float64(f.Dims[a]-1-vx) * f.Spacing[a]
-	v := float64(f.Dims[b]-1-vy) * f.Spacing[b]
-	return (u-f.Center[0])*ppm + float64(f.W)/2, (v-f.Center[1])*ppm + float64(f.H)/2
+	return f.FromPlane(float64(f.Dims[a]-1-vx)*f.Spacing[a], float64(f.Dims[b]-1-vy)*f.Spacing[b])
 }
 
 // Layers are what a slice shows.
@@ -114,7 +109,7 @@ type Layers struct {
 	// Colors are the overlay colours by label value; alpha 0 hides a label.
 	Colors  *[256]color.RGBA
 	Opacity float64 // overlay opacity, 0 to 1
-	Outline bool    // draw only the labels' borders
+	Outline bool    // draw only the labels' borders, solid (any Opacity above 0)
 	// Cross is the crosshair voxel; its plane coordinates draw two lines.
 	Cross    [3]int
 	NoCross  bool
@@ -151,6 +146,9 @@ func Render(dst *image.RGBA, f Frame, slice int, l Layers) {
 	alpha := [256]uint32{}
 	for v, c := range colors {
 		alpha[v] = uint32(math.Round(l.Opacity * float64(c.A)))
+		if l.Outline && alpha[v] != 0 {
+			alpha[v] = uint32(c.A) // a one-voxel border must be seen: drawn solid
+		}
 	}
 	for y := 0; y < f.H; y++ {
 		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*f.W]
@@ -230,4 +228,51 @@ func drawCross(dst *image.RGBA, f Frame, l Layers) {
 			}
 		}
 	}
+}
+
+// Edges are the anatomical directions at a view's four edges, as letters
+// (R, L, A, P, S, I).
+type Edges struct{ Left, Right, Top, Bottom string }
+
+// Letters are the directions toward the edges of plane p's picture, for a
+// volume whose voxel axes point along axes (world RAS unit vectors, the
+// grid's direction columns): each edge gets the letter of the world axis
+// nearest to it. They follow the world, not the storage: a volume stored
+// LPS and shown as stored reads L on the left.
+func (p Plane) Letters(axes [3][3]float64) Edges {
+	a, b, _ := p.Axes()
+	// The screen's x runs against voxel axis a, its y against b.
+	right, down := scaled(axes[a], -1), scaled(axes[b], -1)
+	return Edges{Left: letter(scaled(right, -1)), Right: letter(right), Top: letter(scaled(down, -1)), Bottom: letter(down)}
+}
+
+func scaled(v [3]float64, k float64) [3]float64 { return [3]float64{v[0] * k, v[1] * k, v[2] * k} }
+
+// letter is the anatomical letter of the world axis nearest to d.
+func letter(d [3]float64) string {
+	best := 0
+	for i := range 3 {
+		if math.Abs(d[i]) > math.Abs(d[best]) {
+			best = i
+		}
+	}
+	pos, neg := [3]string{"R", "A", "S"}[best], [3]string{"L", "P", "I"}[best]
+	if d[best] < 0 {
+		return neg
+	}
+	return pos
+}
+
+// ToPlane is the in-plane point, in millimetres from the top-left voxel
+// centre along the plane's axes (as Center), under the screen point (x, y).
+func (f Frame) ToPlane(x, y float64) (u, v float64) {
+	ppm := f.PixelsPerMM()
+	return f.Center[0] + (x-float64(f.W)/2)/ppm, f.Center[1] + (y-float64(f.H)/2)/ppm
+}
+
+// FromPlane is the screen point of the in-plane point (u, v) (ToPlane's
+// inverse).
+func (f Frame) FromPlane(u, v float64) (x, y float64) {
+	ppm := f.PixelsPerMM()
+	return (u-f.Center[0])*ppm + float64(f.W)/2, (v-f.Center[1])*ppm + float64(f.H)/2
 }

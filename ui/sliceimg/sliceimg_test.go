@@ -3,6 +3,7 @@ package sliceimg
 import (
 	"image"
 	"image/color"
+	"math"
 	"testing"
 )
 
@@ -106,5 +107,43 @@ func BenchmarkRender512(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		Render(dst, f, i%dims[2], Layers{CT: ct, Labels: lab, Colors: &colors, Opacity: 0.4, Outline: i%2 == 1, Window: Presets[0].Window})
+	}
+}
+
+func TestLetters(t *testing.T) {
+	ras := [3][3]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}
+	lps := [3][3]float64{{-1, 0, 0}, {0, -1, 0}, {0, 0, 1}}
+	// An axial stack tilted 20° about R: axis 1 still nearest A.
+	c, s := math.Cos(20*math.Pi/180), math.Sin(20*math.Pi/180)
+	tilted := [3][3]float64{{1, 0, 0}, {0, c, s}, {0, -s, c}}
+	for _, tc := range []struct {
+		name  string
+		plane Plane
+		axes  [3][3]float64
+		want  Edges
+	}{
+		{"axial RAS", Axial, ras, Edges{"R", "L", "A", "P"}},
+		{"coronal RAS", Coronal, ras, Edges{"R", "L", "S", "I"}},
+		{"sagittal RAS", Sagittal, ras, Edges{"A", "P", "S", "I"}},
+		{"axial LPS as stored", Axial, lps, Edges{"L", "R", "P", "A"}},
+		{"sagittal LPS as stored", Sagittal, lps, Edges{"P", "A", "S", "I"}},
+		{"axial tilted", Axial, tilted, Edges{"R", "L", "A", "P"}},
+	} {
+		if got := tc.plane.Letters(tc.axes); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestOutlineIsSolid: at the default overlay opacity (0.4) a border voxel
+// in outline mode takes the label's colour itself, not a faint tint.
+func TestOutlineIsSolid(t *testing.T) {
+	dims, ct, lab := tiny()
+	colors := [256]color.RGBA{1: {0, 255, 0, 255}}
+	f := NewFrame(Axial, dims, [3]float64{1, 1, 1}, 4, 3)
+	dst := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	Render(dst, f, 0, Layers{CT: ct, Labels: lab, Colors: &colors, Opacity: 0.4, Outline: true, Window: Window{Width: 510, Level: 255}, NoCross: true})
+	if got := dst.RGBAAt(2, 1); got != (color.RGBA{0, 255, 0, 255}) {
+		t.Errorf("border voxel %v, want the label's green", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -254,4 +255,19 @@ func TestGLBValidates(t *testing.T) {
 		}
 	}
 	glbtest.Validate(t, filepath.Join("..", "..", ".."), filepath.Join(dir, GLBName))
+}
+
+func TestMerge(t *testing.T) {
+	a := Object{Name: "a", Color: [4]uint8{1, 2, 3, 255}, Mesh: &mesh.Mesh{
+		Positions: [][3]float32{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}}, Triangles: [][3]uint32{{0, 1, 2}}}}
+	b := Object{Name: "b", Color: [4]uint8{9, 9, 9, 255}, Mesh: &mesh.Mesh{
+		Positions: [][3]float32{{5, 5, 5}, {6, 5, 5}, {5, 6, 5}, {5, 5, 6}}, Triangles: [][3]uint32{{0, 1, 2}, {0, 2, 3}}}}
+	m := Merge("model", []Object{a, b})
+	if m.Name != "model" || m.Color != a.Color || len(m.Mesh.Positions) != 7 || len(m.Mesh.Normals) != 0 {
+		t.Fatalf("merged %s %v, %d positions, %d normals", m.Name, m.Color, len(m.Mesh.Positions), len(m.Mesh.Normals))
+	}
+	want := [][3]uint32{{0, 1, 2}, {3, 4, 5}, {3, 5, 6}}
+	if !reflect.DeepEqual(m.Mesh.Triangles, want) || m.Mesh.Positions[3] != [3]float32{5, 5, 5} {
+		t.Errorf("triangles %v, want %v", m.Mesh.Triangles, want)
+	}
 }

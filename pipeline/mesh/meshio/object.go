@@ -96,3 +96,28 @@ func WriteFiles(dir string, objs []Object, f Format, opts ...atomicfile.Option) 
 	}
 	return written, nil
 }
+
+// Merge joins objs into one object named name, in objs' order, with the
+// first object's colour: the merged STL of a 3D print. Normals are kept
+// only when every object has them.
+func Merge(name string, objs []Object) Object {
+	out := Object{Name: name, Mesh: &mesh.Mesh{}}
+	if len(objs) > 0 {
+		out.Color = objs[0].Color
+	}
+	normals := true
+	for _, o := range objs {
+		normals = normals && len(o.Mesh.Normals) == len(o.Mesh.Positions)
+	}
+	for _, o := range objs {
+		base := uint32(len(out.Mesh.Positions))
+		out.Mesh.Positions = append(out.Mesh.Positions, o.Mesh.Positions...)
+		if normals {
+			out.Mesh.Normals = append(out.Mesh.Normals, o.Mesh.Normals...)
+		}
+		for _, t := range o.Mesh.Triangles {
+			out.Mesh.Triangles = append(out.Mesh.Triangles, [3]uint32{t[0] + base, t[1] + base, t[2] + base})
+		}
+	}
+	return out
+}
