@@ -64,7 +64,42 @@ const DiameterMethod = "largest distance between the centres of the structure's 
 // a span allows. The exact distances between the points of all the bands
 // give the diameter.
 func MaxDiameter(lab *volume.Volume[uint8], v uint8) float64 {
-	pts := hullCandidates(lab, v)
+	return farthest(hullCandidates(lab, v))
+}
+
+// SurfaceMethod says in words how SurfaceDiameter measures, for reports.
+const SurfaceMethod = "largest distance between two points of the structure's voxelised surface (voxel corners, world mm); 3D Slicer's Feret diameter (ITK) is measured between voxel centres, like max_diameter_mm"
+
+// SurfaceDiameter is the largest distance in mm between two points of the
+// surface of the voxels of value v (their corners: the convex hull of the
+// cubes is the hull of the corners of the cubes of hullCandidates), or 0
+// when there are none. It exceeds MaxDiameter by up to a voxel's diagonal.
+func SurfaceDiameter(lab *volume.Volume[uint8], v uint8) float64 {
+	centres := hullCandidates(lab, v)
+	var half [3][3]float64 // half of each voxel axis, in world
+	for c := range half {
+		col := lab.Affine.Column(c)
+		half[c] = [3]float64{col[0] / 2, col[1] / 2, col[2] / 2}
+	}
+	pts := make([][3]float64, 0, 8*len(centres))
+	for _, p := range centres {
+		for corner := range 8 {
+			q := p
+			for c := range 3 {
+				s := float64(corner>>c&1)*2 - 1
+				for a := range 3 {
+					q[a] += s * half[c][a]
+				}
+			}
+			pts = append(pts, q)
+		}
+	}
+	return farthest(pts)
+}
+
+// farthest is the largest distance between two of pts (0 for fewer than
+// two), by the band search MaxDiameter describes.
+func farthest(pts [][3]float64) float64 {
 	if len(pts) < 2 {
 		return 0
 	}
