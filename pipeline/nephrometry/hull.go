@@ -1,6 +1,7 @@
 package nephrometry
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -37,9 +38,9 @@ func axialHull(m *volume.Volume[uint8]) *volume.Volume[uint8] {
 func convexHull(pts [][2]float64) [][2]float64 {
 	slices.SortFunc(pts, func(a, b [2]float64) int {
 		if a[0] != b[0] {
-			return cmpFloat(a[0], b[0])
+			return cmp.Compare(a[0], b[0])
 		}
-		return cmpFloat(a[1], b[1])
+		return cmp.Compare(a[1], b[1])
 	})
 	pts = slices.Compact(pts)
 	if len(pts) < 3 {
@@ -64,16 +65,6 @@ func convexHull(pts [][2]float64) [][2]float64 {
 		hull = append(hull, p)
 	}
 	return hull[:len(hull)-1]
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // fillPolygon sets to 1 the voxels of slice k whose centres lie in the
