@@ -71,19 +71,11 @@ func Assess(ctx context.Context, lab *volume.Volume[uint8], table *labels.Table,
 		return 0
 	}
 	tv := value(tumorName)
-	comps, sizes := components(lab, tv)
-	order := make([]int, len(sizes)) // component ids, largest first
-	for i := range order {
-		order[i] = i + 1
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return sizes[b-1] - sizes[a-1] })
-	index := make([]int, len(sizes)+1) // component id → report index
-	for n, id := range order {
-		index[id] = n + 1
-	}
-	tumors := make([]measure.Tumor, len(order))
+	comps, sizes := TumorComponents(lab, tv)
+	boxes := componentBoxes(comps, len(sizes))
+	tumors := make([]measure.Tumor, len(sizes))
 	owner := kidneyOfComponents(lab, comps, len(sizes), table)
-	var vessels [2]*volume.Volume[int32]
+	var vessels [2]*volume.Part[int32]
 	for n, name := range []string{arteryName, veinName} {
 		if v := value(name); v != 0 {
 			vessels[n], _ = components(lab, v)
@@ -104,41 +96,89 @@ func Assess(ctx context.Context, lab *volume.Volume[uint8], table *labels.Table,
 				mine = append(mine, id)
 			}
 		}
-		s := newSide(lab, comps, vessels, mine, kv, kd.Side, value)
+		s := newSide(lab, comps, vessels, mine, boxes, kv, kd.Side, value)
 		if s == nil {
 			continue
 		}
 		kidneys = append(kidneys, s.measureKidney(kd.Name, marginMM))
 		for _, id := range mine {
 			t := s.tumor(int32(id))
-			t.Index, t.Kidney = index[id], kd.Name
-			tumors[index[id]-1] = t
+			t.Index, t.Kidney = id, kd.Name
+			tumors[id-1] = t
 		}
 	}
 	for id := 1; id <= len(sizes); id++ {
 		if owner[id] == 0 {
-			tumors[index[id]-1] = loneTumor(lab, comps, int32(id), index[id])
+			tumors[id-1] = loneTumor(lab, comps, int32(id))
 		}
 	}
 	return tumors, kidneys, nil
 }
 
-// components labels the 26-connected components of value v.
-func components(lab *volume.Volume[uint8], v uint8) (*volume.Volume[int32], []int) {
-	m := volume.New[uint8](lab.Grid)
-	if v != 0 {
-		for i, x := range lab.Data {
-			if x == v {
-				m.Data[i] = 1
-			}
+// TumorComponents labels the 26-connected components of the tumour (value
+// tv) inside the box of its voxels, numbered as report.json numbers the
+// tumours: 1 for the largest, 2, … (equal sizes in storage order);
+// sizes[id-1] is component id's voxel count.
+func TumorComponents(lab *volume.Volume[uint8], tv uint8) (*volume.Part[int32], []int) {
+	comps, sizes := components(lab, tv)
+	order := make([]int, len(sizes)) // component ids, largest first
+	for i := range order {
+		order[i] = i + 1
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return sizes[b-1] - sizes[a-1] })
+	index := make([]int32, len(sizes)+1) // component id → report index
+	sorted := make([]int, len(sizes))
+	for n, id := range order {
+		index[id] = int32(n + 1)
+		sorted[n] = sizes[id-1]
+	}
+	for i, c := range comps.Box.Data {
+		comps.Box.Data[i] = index[c]
+	}
+	return comps, sorted
+}
+
+// components labels the 26-connected components of value v inside the
+// box of its voxels (an empty box when there are none or v is 0).
+func components(lab *volume.Volume[uint8], v uint8) (*volume.Part[int32], []int) {
+	lo, hi, ok := volume.ValueBox(lab, v)
+	if v == 0 || !ok {
+		lo, hi = [3]int{}, [3]int{}
+	}
+	m := volume.Crop(lab, lo, hi)
+	for i, x := range m.Data {
+		m.Data[i] = 0
+		if x == v {
+			m.Data[i] = 1
 		}
 	}
-	return labelops.Components(m, labelops.Full)
+	c, sizes := labelops.Components(m, labelops.Full)
+	return volume.CropPart(lab.Grid, lo, c), sizes
+}
+
+// componentBoxes are the boxes [lo, hi) of components 1..n on the whole
+// grid, by id - 1.
+func componentBoxes(comps *volume.Part[int32], n int) [][2][3]int {
+	boxes := make([][2][3]int, n)
+	for i := range boxes {
+		boxes[i] = [2][3]int{{math.MaxInt, math.MaxInt, math.MaxInt}, {}}
+	}
+	for idx, c := range comps.Box.Data {
+		if c == 0 {
+			continue
+		}
+		i, j, k := comps.Box.Coords(idx)
+		b := &boxes[c-1]
+		for a, x := range [3]int{i + comps.Lo[0], j + comps.Lo[1], k + comps.Lo[2]} {
+			b[0][a], b[1][a] = min(b[0][a], x), max(b[1][a], x+1)
+		}
+	}
+	return boxes
 }
 
 // kidneyOfComponents is, per component id, the kidney label value its
 // voxels touch most (26-neighbours), 0 for none.
-func kidneyOfComponents(lab *volume.Volume[uint8], comps *volume.Volume[int32], n int, table *labels.Table) []uint8 {
+func kidneyOfComponents(lab *volume.Volume[uint8], comps *volume.Part[int32], n int, table *labels.Table) []uint8 {
 	isKidney := [256]bool{}
 	for _, kd := range Kidneys {
 		if l, ok := table.ByName(kd.Name); ok {
@@ -147,11 +187,12 @@ func kidneyOfComponents(lab *volume.Volume[uint8], comps *volume.Volume[int32], 
 	}
 	touch := make([][256]int, n+1)
 	nx, ny, nz := lab.Dims[0], lab.Dims[1], lab.Dims[2]
-	for idx, c := range comps.Data {
+	for idx, c := range comps.Box.Data {
 		if c == 0 {
 			continue
 		}
-		i, j, k := lab.Coords(idx)
+		i, j, k := comps.Box.Coords(idx)
+		i, j, k = i+comps.Lo[0], j+comps.Lo[1], k+comps.Lo[2]
 		for dk := -1; dk <= 1; dk++ {
 			for dj := -1; dj <= 1; dj++ {
 				for di := -1; di <= 1; di++ {
@@ -179,15 +220,16 @@ func kidneyOfComponents(lab *volume.Volume[uint8], comps *volume.Volume[int32], 
 }
 
 // loneTumor measures a tumour that touches no kidney: its size only.
-func loneTumor(lab *volume.Volume[uint8], comps *volume.Volume[int32], id int32, index int) measure.Tumor {
+func loneTumor(lab *volume.Volume[uint8], comps *volume.Part[int32], id int32) measure.Tumor {
 	m := volume.New[uint8](lab.Grid)
-	for i, c := range comps.Data {
+	for idx, c := range comps.Box.Data {
 		if c == id {
-			m.Data[i] = 1
+			i, j, k := comps.Box.Coords(idx)
+			m.Set(i+comps.Lo[0], j+comps.Lo[1], k+comps.Lo[2], 1)
 		}
 	}
 	t := sizeOf(m)
-	t.Index = index
+	t.Index = int(id)
 	return t
 }
 

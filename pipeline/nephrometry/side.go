@@ -33,21 +33,24 @@ type side struct {
 
 // newSide crops the label map around the kidney of value kv and its
 // tumours (component ids mine), nil when the map has none of them.
-func newSide(lab *volume.Volume[uint8], comps *volume.Volume[int32], vesselComps [2]*volume.Volume[int32], mine []int, kv uint8, sideName string, value func(string) uint8) *side {
-	m := volume.New[uint8](lab.Grid)
-	for i, x := range lab.Data {
-		if x == kv || (comps.Data[i] != 0 && slices.Contains(mine, int(comps.Data[i]))) {
-			m.Data[i] = 1
+func newSide(lab *volume.Volume[uint8], comps *volume.Part[int32], vesselComps [2]*volume.Part[int32], mine []int, boxes [][2][3]int, kv uint8, sideName string, value func(string) uint8) *side {
+	lo, hi, ok := volume.ValueBox(lab, kv)
+	if !ok {
+		lo, hi = lab.Dims, [3]int{}
+	}
+	for _, id := range mine {
+		b := boxes[id-1]
+		for a := range 3 {
+			lo[a], hi[a] = min(lo[a], b[0][a]), max(hi[a], b[1][a])
 		}
 	}
-	lo, hi, ok := volume.BoundingBox(m)
-	if !ok {
+	if hi[0] <= lo[0] {
 		return nil
 	}
 	lo, hi = volume.GrowBox(lab.Grid, lo, hi, labelops.Margin(lab.Grid, vesselReachMM))
 	o := volume.CanonicalOrientation(volume.CropGrid(lab.Grid, lo, hi))
 	cl := volume.ReorientBox(lab, lo, hi, o)
-	s := &side{g: cl.Grid, comps: volume.ReorientBox(comps, lo, hi, o), medialDir: 1}
+	s := &side{g: cl.Grid, comps: reorientPart(comps, lo, hi, o), medialDir: 1}
 	if sideName == "right" {
 		s.medialDir = -1 // RAS: the right kidney lies at +x, the midline towards -x
 	}
@@ -77,7 +80,7 @@ func newSide(lab *volume.Volume[uint8], comps *volume.Volume[int32], vesselComps
 		if vc == nil {
 			continue
 		}
-		crop := volume.ReorientBox(vc, lo, hi, o)
+		crop := reorientPart(vc, lo, hi, o)
 		var ids []int32
 		for i, c := range crop.Data {
 			if c != 0 && s.hullKT.Data[i] != 0 && !slices.Contains(ids, c) {
@@ -89,6 +92,11 @@ func newSide(lab *volume.Volume[uint8], comps *volume.Volume[int32], vesselComps
 	s.findPolarLines()
 	s.findCentres(kt)
 	return s
+}
+
+// reorientPart is ReorientBox of the part's whole volume, from its box.
+func reorientPart(p *volume.Part[int32], lo, hi [3]int, o volume.Orientation) *volume.Volume[int32] {
+	return volume.ReorientBox(p.Crop(lo, hi), [3]int{}, [3]int{hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]}, o)
 }
 
 // findSinus is the renal sinus: the voxels of the kidney's own axial hull
