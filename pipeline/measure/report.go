@@ -28,7 +28,10 @@ type Report struct {
 	// Methods say, a line each, how both were measured.
 	Tumors  []Tumor  `json:"tumors,omitempty"`
 	Kidneys []Kidney `json:"kidneys,omitempty"`
-	Methods []string `json:"methods,omitempty"`
+	// Territories are the renal arteries and their branches' territories
+	// (package territory), when the territories stage ran.
+	Territories *Territories `json:"territories,omitempty"`
+	Methods     []string     `json:"methods,omitempty"`
 	// Skipped are the stages of the run that made nothing, with the reason
 	// they recorded: what could not be produced, and why.
 	Skipped []Skipped `json:"skipped,omitempty"`
