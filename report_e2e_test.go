@@ -104,22 +104,29 @@ func naiveRN(lab *volume.Volume[uint8]) (r, n int, diameter, distance float64) {
 }
 
 // rnSeeds are the demo seeds of TestReportRAndNAgreeWithTruth:
-// KIDNEY3D_RN_SEEDS=N (seeds 1..N), 2 by default.
-func rnSeeds(t *testing.T) int {
-	if s := os.Getenv("KIDNEY3D_RN_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			t.Fatalf("KIDNEY3D_RN_SEEDS=%q: want a number", s)
-		}
-		return n
+// KIDNEY3D_RN_SEEDS=N (seeds 1..N) or A-B (seeds A..B), 1-2 by default.
+func rnSeeds(t *testing.T) (first, last int) {
+	s := os.Getenv("KIDNEY3D_RN_SEEDS")
+	if s == "" {
+		return 1, 2
 	}
-	return 2
+	a, b, isRange := strings.Cut(s, "-")
+	if !isRange {
+		a, b = "1", s
+	}
+	first, err1 := strconv.Atoi(a)
+	last, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || first < 1 || last < first {
+		t.Fatalf("KIDNEY3D_RN_SEEDS=%q: want N or A-B", s)
+	}
+	return first, last
 }
 
 func TestReportRAndNAgreeWithTruth(t *testing.T) {
-	seeds := rnSeeds(t)
+	first, last := rnSeeds(t)
+	seeds := last - first + 1
 	agree := 0
-	for seed := 1; seed <= seeds; seed++ {
+	for seed := first; seed <= last; seed++ {
 		dir := reportCase(t, seed)
 		stdout, stderr, code := kidney3d(t, "report", dir, "--json")
 		if code != 0 {
@@ -177,6 +184,7 @@ func TestReportPDFCarriesScoresDiametersAndNotice(t *testing.T) {
 		strconv.FormatFloat(tu.MaxDiameterMM, 'f', 1, 64) + " mm",
 		"NOT FOR CLINICAL USE",
 		"demo-tumour",
+		"Arterial territories",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF's text lacks %q:\n%s", want, text)

@@ -88,6 +88,7 @@ func Render(w io.Writer, p *Plan) error {
 		d.line("The label map holds no tumour.")
 	}
 	d.kidneys(r.Kidneys)
+	d.territories(r.Territories)
 	d.provenance(r)
 	if len(p.Views)+len(p.Slices) > 0 {
 		d.pdf.AddPage()
@@ -212,6 +213,43 @@ func (d *doc) tumor(t measure.Tumor) {
 		d.pdf.Ln(2)
 		d.line(fmt.Sprintf("C-index: %.2f (tumour centre %.1f mm from the kidney's centre, radius %.1f mm)", *t.CIndexScore, t.CIndex.CentreDistanceMM, t.CIndex.RadiusMM))
 	}
+	if len(t.Territories) > 0 {
+		d.line(fmt.Sprintf("Fed by arterial branches: %s (see Arterial territories)", strings.Trim(fmt.Sprint(t.Territories), "[]")))
+	}
+}
+
+// territories prints the renal arteries and each terminal branch's
+// territory: the parenchyma at risk when it is clamped, the tumour in it.
+func (d *doc) territories(t *measure.Territories) {
+	if t == nil {
+		return
+	}
+	d.heading("Arterial territories (estimate; see Methods)")
+	for _, a := range t.Arteries {
+		from := "from the aorta"
+		if !a.FromAorta {
+			from = "not reaching the aorta label"
+		}
+		first := "no branching"
+		if a.FirstBranchMM != nil {
+			first = fmt.Sprintf("first branch %.1f mm from its start", *a.FirstBranchMM)
+		}
+		d.line(fmt.Sprintf("%s, renal artery %d (%s): %s, %d terminal branches", strings.ReplaceAll(a.Kidney, "_", " "), a.Index, from, first, a.Branches))
+	}
+	if len(t.Branches) == 0 {
+		d.line("No artery branch reaches a kidney in the label map.")
+		return
+	}
+	rows := [][]string{{"Branch", "Kidney", "Artery", "Length", "At risk if clamped", "Tumour in it"}}
+	for _, b := range t.Branches {
+		tum := "none"
+		if len(b.Tumors) > 0 {
+			tum = fmt.Sprintf("%.1f mL (tumour %s)", b.TumorML, strings.Trim(fmt.Sprint(b.Tumors), "[]"))
+		}
+		rows = append(rows, []string{fmt.Sprint(b.Index), strings.ReplaceAll(b.Kidney, "_", " "), fmt.Sprint(b.Artery),
+			fmt.Sprintf("%.0f mm", b.LengthMM), fmt.Sprintf("%.1f mL parenchyma", b.ParenchymaML), tum})
+	}
+	d.table([]float64{18, 30, 16, 20, 46, 50}, rows)
 }
 
 func (d *doc) kidneys(ks []measure.Kidney) {
@@ -219,15 +257,19 @@ func (d *doc) kidneys(ks []measure.Kidney) {
 		return
 	}
 	d.heading("Kidneys")
-	rows := [][]string{{"Kidney", "Volume", "Left after resection", "Renal arteries", "Renal veins"}}
+	rows := [][]string{{"Kidney", "Volume", "Left after resection", "Renal arteries", "Renal veins", "Aorta to 1st branch"}}
 	for _, k := range ks {
+		first := "-"
+		if k.AortaToFirstBranchMM != nil {
+			first = fmt.Sprintf("%.1f mm", *k.AortaToFirstBranchMM)
+		}
 		rows = append(rows, []string{
 			strings.ReplaceAll(k.Name, "_", " "), fmt.Sprintf("%.1f mL", k.VolumeML),
 			fmt.Sprintf("%.1f mL (margin %.0f mm)", k.RemainingML, k.ResectionMarginMM),
-			fmt.Sprint(k.Arteries), fmt.Sprint(k.Veins),
+			fmt.Sprint(k.Arteries), fmt.Sprint(k.Veins), first,
 		})
 	}
-	d.table([]float64{35, 30, 55, 30, 30}, rows)
+	d.table([]float64{28, 24, 46, 26, 24, 32}, rows)
 }
 
 func (d *doc) provenance(r *measure.Report) {

@@ -3,7 +3,9 @@ package stages
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"os"
 
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/labels"
@@ -11,6 +13,7 @@ import (
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/nephrometry"
 	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/territory"
 	"kidney3d/pipeline/volume"
 )
 
@@ -54,7 +57,15 @@ type Measure struct {
 func (s *Measure) Name() string { return s.name }
 
 // Inputs implements stage.Stage.
-func (s *Measure) Inputs() []stage.Artefact { return []stage.Artefact{stage.Labels} }
+func (s *Measure) Inputs() []stage.Artefact {
+	return []stage.Artefact{stage.Labels, stage.TerritoryReport}
+}
+
+// OptionalInputs implements stage.OptionalInputs: the territories are
+// reported when the territories stage ran.
+func (s *Measure) OptionalInputs() []stage.Artefact {
+	return []stage.Artefact{stage.TerritoryReport}
+}
 
 // Outputs implements stage.Stage.
 func (s *Measure) Outputs() []stage.Artefact { return []stage.Artefact{stage.Report} }
@@ -102,6 +113,13 @@ func (s *Measure) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	rep.Methods = nephrometry.ReportMethods()
+	if tpath, err := env.Input(stage.TerritoryReport); err == nil {
+		t, err := readTerritories(tpath)
+		if err != nil {
+			return err
+		}
+		territory.Apply(&rep, t)
+	}
 	prov := trace(man, rel, env.Case.Rel(env.Case.MasksDir()))
 	present := make([]string, len(rep.Structures))
 	for i, st := range rep.Structures {
@@ -116,7 +134,21 @@ func (s *Measure) Run(ctx context.Context, env *stage.Env) error {
 	}, env.Atomic())
 }
 
+// readTerritories reads the territories stage's report.
+func readTerritories(path string) (*measure.Territories, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var t measure.Territories
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &t, nil
+}
+
 // Interface guards.
 var (
-	_ stage.Stage = (*Measure)(nil)
+	_ stage.Stage          = (*Measure)(nil)
+	_ stage.OptionalInputs = (*Measure)(nil)
 )

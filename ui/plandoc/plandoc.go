@@ -24,6 +24,7 @@ import (
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/nephrometry"
 	"kidney3d/pipeline/planreport"
+	"kidney3d/pipeline/territory"
 	"kidney3d/pipeline/volume"
 	"kidney3d/render"
 	"kidney3d/ui/sliceimg"
@@ -67,6 +68,9 @@ func Measure(ctx context.Context, c *casefile.Case, marginMM float64) (*measure.
 		return nil, nil, err
 	}
 	rep.Methods = nephrometry.ReportMethods()
+	if t := rep.Territories; t != nil {
+		territory.Apply(rep, t)
+	}
 	return rep, lab, nil
 }
 
