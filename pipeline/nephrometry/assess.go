@@ -78,7 +78,7 @@ func Assess(ctx context.Context, lab *volume.Volume[uint8], table *labels.Table,
 	var vessels [2]*volume.Part[int32]
 	for n, name := range []string{arteryName, veinName} {
 		if v := value(name); v != 0 {
-			vessels[n], _ = components(lab, v)
+			vessels[n], _ = labelops.ValueComponents(lab, v)
 		}
 	}
 	var kidneys []measure.Kidney
@@ -120,7 +120,7 @@ func Assess(ctx context.Context, lab *volume.Volume[uint8], table *labels.Table,
 // tumours: 1 for the largest, 2, … (equal sizes in storage order);
 // sizes[id-1] is component id's voxel count.
 func TumorComponents(lab *volume.Volume[uint8], tv uint8) (*volume.Part[int32], []int) {
-	comps, sizes := components(lab, tv)
+	comps, sizes := labelops.ValueComponents(lab, tv)
 	order := make([]int, len(sizes)) // component ids, largest first
 	for i := range order {
 		order[i] = i + 1
@@ -136,24 +136,6 @@ func TumorComponents(lab *volume.Volume[uint8], tv uint8) (*volume.Part[int32], 
 		comps.Box.Data[i] = index[c]
 	}
 	return comps, sorted
-}
-
-// components labels the 26-connected components of value v inside the
-// box of its voxels (an empty box when there are none or v is 0).
-func components(lab *volume.Volume[uint8], v uint8) (*volume.Part[int32], []int) {
-	lo, hi, ok := volume.ValueBox(lab, v)
-	if v == 0 || !ok {
-		lo, hi = [3]int{}, [3]int{}
-	}
-	m := volume.Crop(lab, lo, hi)
-	for i, x := range m.Data {
-		m.Data[i] = 0
-		if x == v {
-			m.Data[i] = 1
-		}
-	}
-	c, sizes := labelops.Components(m, labelops.Full)
-	return volume.CropPart(lab.Grid, lo, c), sizes
 }
 
 // componentBoxes are the boxes [lo, hi) of components 1..n on the whole

@@ -44,19 +44,8 @@ func renalArteries(ctx context.Context, lab *volume.Volume[uint8], av, aorta uin
 	if av == 0 || len(kids) == 0 {
 		return nil, nil
 	}
-	lo, hi, ok := volume.ValueBox(lab, av)
-	if !ok {
-		return nil, nil
-	}
-	lo, hi = volume.GrowBox(lab.Grid, lo, hi, [3]int{1, 1, 1})
-	m := volume.Crop(lab, lo, hi)
-	for n, x := range m.Data {
-		m.Data[n] = 0
-		if x == av {
-			m.Data[n] = 1
-		}
-	}
-	comps, sizes := labelops.Components(m, labelops.Full)
+	part, sizes := labelops.ValueComponents(lab, av)
+	comps, lo := part.Box, part.Lo
 	inside := make([][]int, len(sizes)+1) // per component, voxels in each kidney's domain
 	boxes := make([][2][3]int, len(sizes)+1)
 	for c := range boxes {
