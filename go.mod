@@ -3,6 +3,7 @@ module kidney3d
 go 1.26.0
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	fyne.io/fyne/v2 v2.7.1
 	github.com/cocosip/go-dicom-codecs v0.0.0
 	github.com/g3n/engine v0.2.1-0.20260801162305-83026d7a1228
@@ -13,8 +14,9 @@ require (
 	github.com/suyashkumar/dicom v1.1.0
 	github.com/yalue/onnxruntime_go v1.27.0
 	go.yaml.in/yaml/v3 v3.0.4
-	golang.org/x/image v0.24.0
+	golang.org/x/image v0.40.0
 	golang.org/x/sys v0.49.0
+	modernc.org/sqlite v1.62.0
 )
 
 require (
@@ -58,7 +60,6 @@ require (
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
-	modernc.org/sqlite v1.62.0 // indirect
 )
 
 replace github.com/cocosip/go-dicom-codecs => github.com/cocosip/go-dicom-codec v0.6.0

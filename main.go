@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,8 +43,11 @@ import (
 	"kidney3d/pipeline/mesh/export"
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/pipeline/panics"
+	"kidney3d/pipeline/planreport"
+	"kidney3d/pipeline/stages"
 	"kidney3d/render"
 	"kidney3d/ui"
+	"kidney3d/ui/plandoc"
 	"kidney3d/ui/renderframes"
 )
 
@@ -65,6 +69,7 @@ var commands = map[string]command{
 	"run":    {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE] [--wait]", runCase, false},
 	"render": {"render CASE --png OUT.png [--view anterior|posterior|left|right|superior|inferior] [--size WxH]", runRender, false},
 	"models": {"models list [--json] | models check DIR|NAME [--device auto|cpu|gpu]", runModels, false},
+	"report": {"report CASE [--pdf OUT.pdf] [--json] [--margin MM] [--no-views]", runReport, false},
 	"mesh":   {"mesh LABELS.nii.gz --out DIR [--format obj,stl,glb] [--labels NAMES] [--smooth auto|organ|vessel|raw] [--decimate RATIO|ERRORmm] [--no-normals] [--table FILE|none]", runMesh, false},
 
 	"import":       {"import SRC... --out CASE [--phase A=SERIES_ID,...] [--keep-identity] [--fill-gaps] [--json] | import --list SRC... [--fill-gaps] [--json]", runImport, false},
@@ -179,7 +184,7 @@ func callSafely(ctx context.Context, cmd command, args []string, stdout io.Write
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage:")
-	for _, name := range []string{"view", "demo", "run", "import", "import-masks", "library", "queue", "mesh", "render", "info", "models", "bench"} {
+	for _, name := range []string{"view", "demo", "run", "import", "import-masks", "library", "queue", "mesh", "render", "report", "info", "models", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
 	fmt.Fprintln(w, "exit codes: 0 done, 1 failed or cancelled, 2 bad usage, 3 internal error (a bug)")
@@ -524,6 +529,78 @@ func runRender(_ context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s (%dx%d, %s view)\n", *out, w, h, view)
 	return nil
+}
+
+func runReport(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	pdfOut := fs.String("pdf", "", "write the printable plan to this PDF file")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	margin := fs.Float64("margin", stages.DefaultResectionMarginMM, "resection margin in mm for the remaining parenchyma")
+	noViews := fs.Bool("no-views", false, "leave the 3D views out of the PDF (no OpenGL needed)")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if !(*margin >= 0) || *margin > 100 {
+		return usageError{fmt.Errorf("--margin %g: want 0 to 100 mm", *margin)}
+	}
+	c, err := casefile.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	opts := plandoc.Options{MarginMM: *margin, NoViews: *noViews, Software: "kidney3d " + buildVersion()}
+	if *pdfOut != "" {
+		plan, err := plandoc.Make(ctx, c, opts)
+		if err != nil {
+			return err
+		}
+		if err := planreport.Write(*pdfOut, plan); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", *pdfOut)
+		return nil
+	}
+	rep, _, err := plandoc.Measure(ctx, c, *margin)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	for _, t := range rep.Tumors {
+		fmt.Fprintf(stdout, "tumour %d (%s): %.1f mL, max diameter %.1f mm (%.1f × %.1f × %.1f)\n", t.Index, t.Kidney, t.VolumeML, t.MaxDiameterMM, t.DiametersMM[0], t.DiametersMM[1], t.DiametersMM[2])
+		if t.Renal != nil {
+			fmt.Fprintf(stdout, "  R.E.N.A.L. %s  PADUA %s  C-index %.2f\n", t.Renal.Text, t.Padua.Text, *t.CIndexScore)
+		}
+	}
+	for _, k := range rep.Kidneys {
+		fmt.Fprintf(stdout, "%s: %.1f mL, %.1f mL left after resection (margin %g mm), %d renal arteries, %d veins\n", k.Name, k.VolumeML, k.RemainingML, k.ResectionMarginMM, k.Arteries, k.Veins)
+	}
+	var shown []string
+	for _, s := range rep.Structures {
+		shown = append(shown, s.Name)
+	}
+	if n := rep.Notice(shown); n != "" {
+		fmt.Fprintln(stdout, n)
+	}
+	return nil
+}
+
+// buildVersion is the module version and VCS revision of the binary.
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown version)"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 7 {
+			v += " " + s.Value[:7]
+		}
+	}
+	return v
 }
 
 func runModels(ctx context.Context, args []string, stdout io.Writer) error {

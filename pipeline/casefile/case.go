@@ -92,7 +92,7 @@ func (c *Case) MaskPath(label string) string {
 type Artefact string
 
 // ArtefactPath is where the artefact written by the named stage lives:
-// the final label map, meshes and report under output/, everything else
+// the final label map, meshes, report and territory map under output/, everything else
 // under work/<stage>/ (NIfTI, or as named when the name has an extension
 // such as inputs.json).
 func (c *Case) ArtefactPath(stageName string, a Artefact) string {
@@ -104,6 +104,8 @@ func (c *Case) ArtefactPath(stageName string, a Artefact) string {
 		return filepath.Join(c.Dir, "output", "meshes")
 	case "report":
 		return filepath.Join(c.Dir, "output", "report.json")
+	case "territories":
+		return filepath.Join(c.Dir, "output", "territories.nii.gz")
 	}
 	if path.Ext(artefact) != "" {
 		return filepath.Join(c.Dir, "work", stageName, filepath.FromSlash(artefact))

@@ -291,3 +291,22 @@ func RemoveSmall(m *volume.Volume[uint8], c Connectivity, minMM3 float64) (*volu
 	}
 	return cs.mask(m.Grid, keep), removed
 }
+
+// ValueComponents labels the 26-connected components of the voxels of
+// value v of a label map inside the box of those voxels (an empty box
+// when there are none or v is 0), as Components numbers them.
+func ValueComponents(lab *volume.Volume[uint8], v uint8) (*volume.Part[int32], []int) {
+	lo, hi, ok := volume.ValueBox(lab, v)
+	if v == 0 || !ok {
+		lo, hi = [3]int{}, [3]int{}
+	}
+	m := volume.Crop(lab, lo, hi)
+	for i, x := range m.Data {
+		m.Data[i] = 0
+		if x == v {
+			m.Data[i] = 1
+		}
+	}
+	c, sizes := Components(m, Full)
+	return volume.CropPart(lab.Grid, lo, c), sizes
+}

@@ -391,3 +391,72 @@ func TestMinimalPathRejectsBadInput(t *testing.T) {
 		t.Errorf("empty source: %v, want ErrUnreachable", err)
 	}
 }
+
+func TestShortestPathsMatchBellmanFord(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	tg := testGrids[1]
+	cost := volume.New[float32](tg.grid)
+	for n := range cost.Data {
+		cost.Data[n] = float32(0.1 + rng.Float64()*3)
+		if rng.Float64() < 0.2 {
+			cost.Data[n] = float32(math.Inf(1))
+		}
+	}
+	from := volume.New[uint8](tg.grid)
+	from.Data[rng.IntN(len(from.Data))] = 1
+	dist, prev, err := ShortestPaths(cost, from, Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for trial := 0; trial < 12; trial++ {
+		n := rng.IntN(len(cost.Data))
+		to := volume.New[uint8](tg.grid)
+		to.Data[n] = 1
+		if want := bellmanFord(cost, from, to, Full); dist[n] != want && math.Abs(dist[n]-want) > 1e-9*math.Max(1, want) {
+			t.Fatalf("voxel %d: distance %g, want %g", n, dist[n], want)
+		}
+		if math.IsInf(dist[n], 1) != (prev[n] < 0 && from.Data[n] == 0) {
+			t.Fatalf("voxel %d: distance %g but previous voxel %d", n, dist[n], prev[n])
+		}
+	}
+}
+
+func TestNearestSourceGoesAroundWalls(t *testing.T) {
+	// 7×7×1, a wall at i = 3 for j = 0..5: the voxels right of the wall
+	// belong to source 2 at (6, 6), though source 1 at (2, 0) is nearer
+	// through the wall; those left of it to source 1.
+	g := volume.Grid{Dims: [3]int{7, 7, 1}, Affine: volume.Identity}
+	domain, sources := volume.New[uint8](g), volume.New[uint8](g)
+	for n := range domain.Data {
+		domain.Data[n] = 1
+	}
+	for j := 0; j <= 5; j++ {
+		domain.Set(3, j, 0, 0)
+	}
+	sources.Set(2, 0, 0, 1)
+	sources.Set(6, 6, 0, 2)
+	got, err := NearestSource(domain, sources, Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := 0; j < 7; j++ {
+		for i := 0; i < 7; i++ {
+			want := uint8(0)
+			switch {
+			case i == 3 && j <= 5:
+			case i > 3:
+				want = 2
+			case i < 3 && j <= 4:
+				want = 1
+			default:
+				continue // near the gap, either may win
+			}
+			if x := got.At(i, j, 0); x != want {
+				t.Errorf("(%d, %d): source %d, want %d", i, j, x, want)
+			}
+		}
+	}
+	if _, err := NearestSource(domain, volume.New[uint8](volume.Grid{Dims: [3]int{2, 2, 2}, Affine: volume.Identity}), Full); err == nil {
+		t.Error("accepted sources of another size")
+	}
+}

@@ -22,20 +22,95 @@ func MinimalPath(cost *volume.Volume[float32], from, to *volume.Volume[uint8], c
 	if from.Dims != cost.Dims || to.Dims != cost.Dims {
 		return nil, 0, fmt.Errorf("labelops: minimal path: cost %v, from %v and to %v differ in size", cost.Dims, from.Dims, to.Dims)
 	}
+	if err := checkCost(cost); err != nil {
+		return nil, 0, err
+	}
+	reached := -1
+	_, prev := search(cost, from, c, func(u int, d float64) bool {
+		if to.Data[u] != 0 {
+			reached, total = u, d
+			return true
+		}
+		return false
+	}, nil)
+	if reached < 0 {
+		return nil, 0, ErrUnreachable
+	}
+	return tracePath(cost.Grid, prev, reached), total, nil
+}
+
+// ShortestPaths is, for every voxel, the cost of the cheapest path to it
+// from any voxel of from through cost (+Inf where none reaches), and the
+// voxel (storage index) each path comes through, -1 at its start and where
+// none reaches: Dijkstra's algorithm with MinimalPath's costs and ties.
+func ShortestPaths(cost *volume.Volume[float32], from *volume.Volume[uint8], c Connectivity) (dist []float64, prev []int32, err error) {
+	if from.Dims != cost.Dims {
+		return nil, nil, fmt.Errorf("labelops: shortest paths: cost %v and from %v differ in size", cost.Dims, from.Dims)
+	}
+	if err := checkCost(cost); err != nil {
+		return nil, nil, err
+	}
+	dist, prev = search(cost, from, c, nil, nil)
+	return dist, prev, nil
+}
+
+// NearestSource gives each voxel of domain the value of the source voxel
+// nearest to it along paths inside domain (steps between c-neighbours,
+// in millimetres): a geodesic Voronoi partition of domain by the nonzero
+// values of sources. Sources outside domain still start paths; voxels
+// outside domain, and those no source reaches, get 0. Ties go to the
+// path settled first, the same on every run.
+func NearestSource(domain, sources *volume.Volume[uint8], c Connectivity) (*volume.Volume[uint8], error) {
+	if domain.Dims != sources.Dims {
+		return nil, fmt.Errorf("labelops: nearest source: domain %v and sources %v differ in size", domain.Dims, sources.Dims)
+	}
+	cost := volume.New[float32](domain.Grid)
+	inf := float32(math.Inf(1))
+	for n, x := range domain.Data {
+		if x == 0 && sources.Data[n] == 0 {
+			cost.Data[n] = inf
+		} else {
+			cost.Data[n] = 1
+		}
+	}
+	out := volume.New[uint8](domain.Grid)
+	copy(out.Data, sources.Data)
+	search(cost, sources, c, nil, func(u, v int) { out.Data[v] = out.Data[u] })
+	for n, x := range domain.Data {
+		if x == 0 {
+			out.Data[n] = 0
+		}
+	}
+	return out, nil
+}
+
+// checkCost refuses a negative or NaN cost.
+func checkCost(cost *volume.Volume[float32]) error {
 	for n, x := range cost.Data {
 		if x < 0 || x != x {
 			i, j, k := cost.Coords(n)
-			return nil, 0, fmt.Errorf("labelops: minimal path: cost %g at voxel (%d, %d, %d) is not a non-negative number", x, i, j, k)
+			return fmt.Errorf("labelops: minimal path: cost %g at voxel (%d, %d, %d) is not a non-negative number", x, i, j, k)
 		}
 	}
+	return nil
+}
+
+// search is Dijkstra's algorithm from the voxels of from through cost: a
+// step between neighbours (c) costs the mean of their two voxel costs
+// times its length in mm, and a voxel of cost +Inf cannot be entered.
+// settle, when given, sees each voxel as its distance becomes final and
+// stops the search by returning true; moved, when given, sees each
+// improvement of v's path through u. Ties are broken by voxel index.
+func search(cost *volume.Volume[float32], from *volume.Volume[uint8], c Connectivity, settle func(u int, d float64) bool, moved func(u, v int)) ([]float64, []int32) {
 	steps := neighbourSteps(cost.Grid, c)
 	dist := make([]float64, len(cost.Data))
 	fill(dist, math.Inf(1))
 	prev := make([]int32, len(cost.Data))
+	fill(prev, -1)
 	var h pathHeap
 	for n, v := range from.Data {
 		if v != 0 && !math.IsInf(float64(cost.Data[n]), 1) {
-			dist[n], prev[n] = 0, -1
+			dist[n] = 0
 			h.push(pathItem{0, int32(n)})
 		}
 	}
@@ -45,14 +120,13 @@ func MinimalPath(cost *volume.Volume[float32], from, to *volume.Volume[uint8], c
 		if it.d > dist[u] {
 			continue
 		}
-		if to.Data[u] != 0 {
-			return tracePath(cost.Grid, prev, u), it.d, nil
+		if settle != nil && settle(u, it.d) {
+			break
 		}
 		i, j, k := cost.Coords(u)
 		cu := float64(cost.Data[u])
 		for _, s := range steps {
-			ii, jj, kk := i+s.d[0], j+s.d[1], k+s.d[2]
-			if !cost.Contains(ii, jj, kk) {
+			if !cost.Contains(i+s.d[0], j+s.d[1], k+s.d[2]) {
 				continue
 			}
 			v := u + s.offset
@@ -62,11 +136,14 @@ func MinimalPath(cost *volume.Volume[float32], from, to *volume.Volume[uint8], c
 			}
 			if d := it.d + 0.5*(cu+cv)*s.length; d < dist[v] {
 				dist[v], prev[v] = d, int32(u)
+				if moved != nil {
+					moved(u, v)
+				}
 				h.push(pathItem{d, int32(v)})
 			}
 		}
 	}
-	return nil, 0, ErrUnreachable
+	return dist, prev
 }
 
 // step is a move to a neighbouring voxel.

@@ -64,9 +64,55 @@ const DiameterMethod = "largest distance between the centres of the structure's 
 // a span allows. The exact distances between the points of all the bands
 // give the diameter.
 func MaxDiameter(lab *volume.Volume[uint8], v uint8) float64 {
-	pts := hullCandidates(lab, v)
-	if len(pts) < 2 {
+	return farthest(hullCandidates(lab, v), nil)
+}
+
+// SurfaceMethod says in words how SurfaceDiameter measures, for reports.
+const SurfaceMethod = "largest distance between two points of the structure's voxelised surface (voxel corners, world mm); 3D Slicer's Feret diameter (ITK) is measured between voxel centres, like max_diameter_mm"
+
+// SurfaceDiameter is the largest distance in mm between two points of the
+// surface of the voxels of value v (their corners: the convex hull of the
+// cubes is the hull of the corners of the cubes of hullCandidates), or 0
+// when there are none. It exceeds MaxDiameter by up to a voxel's diagonal.
+func SurfaceDiameter(lab *volume.Volume[uint8], v uint8) float64 {
+	var half [3][3]float64 // half of each voxel axis, in world
+	for c := range half {
+		col := lab.Affine.Column(c)
+		half[c] = [3]float64{col[0] / 2, col[1] / 2, col[2] / 2}
+	}
+	return farthest(hullCandidates(lab, v), &half)
+}
+
+// farthest is the largest distance between two of pts (0 for fewer than
+// two), by the band search MaxDiameter describes; with half, between two
+// corners of the voxels centred at pts whose half axes half gives (the
+// search runs on the centres, each direction's extent widened by the
+// voxel's, and only the centres in a band give their corners).
+func farthest(pts [][3]float64, half *[3][3]float64) float64 {
+	if len(pts) < 2 && (half == nil || len(pts) == 0) {
 		return 0
+	}
+	// corner is p's voxel corner farthest along s·u; reach how far it lies.
+	corner := func(p [3]float64, u [3]float64, s float64) [3]float64 {
+		if half != nil {
+			for _, h := range half {
+				sign := s
+				if dot(u, h) < 0 {
+					sign = -s
+				}
+				p = [3]float64{p[0] + sign*h[0], p[1] + sign*h[1], p[2] + sign*h[2]}
+			}
+		}
+		return p
+	}
+	reach := func(u [3]float64) float64 {
+		var r float64
+		if half != nil {
+			for _, h := range half {
+				r += math.Abs(dot(u, h))
+			}
+		}
+		return r
 	}
 	lo := make([]float64, len(directions))
 	hi := make([]float64, len(directions))
@@ -85,7 +131,9 @@ func MaxDiameter(lab *volume.Volume[uint8], v uint8) float64 {
 					hi[d], b = x, n
 				}
 			}
-			first[d] = dist(pts[a], pts[b])
+			r := reach(u)
+			lo[d], hi[d] = lo[d]-r, hi[d]+r
+			first[d] = dist(corner(pts[a], u, -1), corner(pts[b], u, 1))
 		}
 	})
 	var longest float64
@@ -103,8 +151,9 @@ func MaxDiameter(lab *volume.Volume[uint8], v uint8) float64 {
 				continue
 			}
 			u := directions[d]
+			r := reach(u)
 			for n, p := range pts {
-				if x := dot(u, p); x <= lo[d]+slack || x >= hi[d]-slack {
+				if x := dot(u, p); x-r <= lo[d]+slack || x+r >= hi[d]-slack {
 					mine = append(mine, n)
 				}
 			}
@@ -117,15 +166,25 @@ func MaxDiameter(lab *volume.Volume[uint8], v uint8) float64 {
 	})
 	var cand [][3]float64
 	for n, in := range inBand {
-		if in {
+		if !in {
+			continue
+		}
+		if half == nil {
 			cand = append(cand, pts[n])
+			continue
+		}
+		for c := range 8 {
+			q := pts[n]
+			for a, h := range half {
+				sign := float64(c>>a&1)*2 - 1
+				q = [3]float64{q[0] + sign*h[0], q[1] + sign*h[1], q[2] + sign*h[2]}
+			}
+			cand = append(cand, q)
 		}
 	}
 	return math.Max(longest, farthestPair(cand))
 }
 
-// farthestPair is the largest distance between two of the points, by
-// comparing every pair.
 func farthestPair(pts [][3]float64) float64 {
 	best := make([]float64, len(pts))
 	parallel.For(len(pts), 64, func(i0, i1 int) {

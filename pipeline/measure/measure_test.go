@@ -183,3 +183,33 @@ print(repr(float(pdist(hull).max())))
 	}
 	t.Logf("bean: %.4f mm, numpy/scipy %.4f mm", got, want)
 }
+
+func TestSurfaceAndPrincipalDiametersOfABox(t *testing.T) {
+	// A box of 10×20×8 voxels of 0.8×0.8×1.5 mm, stored flipped in x:
+	// its surface spans 8×16×12 mm.
+	g := volume.Grid{Dims: [3]int{30, 30, 20}, Affine: volume.Affine{{-0.8, 0, 0, 10}, {0, 0.8, 0, -5}, {0, 0, 1.5, 3}, {0, 0, 0, 1}}}
+	lab := volume.New[uint8](g)
+	for k := 5; k < 13; k++ {
+		for j := 5; j < 25; j++ {
+			for i := 3; i < 13; i++ {
+				lab.Set(i, j, k, 3)
+			}
+		}
+	}
+	want := math.Sqrt(8*8 + 16*16 + 12*12)
+	if got := SurfaceDiameter(lab, 3); math.Abs(got-want) > 1e-9 {
+		t.Errorf("surface diameter %.6f, want %.6f", got, want)
+	}
+	if got, centre := SurfaceDiameter(lab, 3), MaxDiameter(lab, 3); got <= centre {
+		t.Errorf("surface diameter %.3f not above the centres' %.3f", got, centre)
+	}
+	got := PrincipalDiameters(lab, 3)
+	for a, w := range [3]float64{16, 12, 8} {
+		if math.Abs(got[a]-w) > 1e-6 {
+			t.Errorf("principal diameters %v, want [16 12 8]", got)
+		}
+	}
+	if got := PrincipalDiameters(lab, 9); got != [3]float64{} {
+		t.Errorf("absent label: %v", got)
+	}
+}

@@ -23,6 +23,15 @@ type Report struct {
 	// DiameterMethod says how max_diameter_mm is measured.
 	DiameterMethod string      `json:"diameter_method"`
 	Structures     []Structure `json:"structures"`
+	// Tumors are the tumour's connected components, measured and scored
+	// (package nephrometry); Kidneys the kidneys' volumes and vessels;
+	// Methods say, a line each, how both were measured.
+	Tumors  []Tumor  `json:"tumors,omitempty"`
+	Kidneys []Kidney `json:"kidneys,omitempty"`
+	// Territories are the renal arteries and their branches' territories
+	// (package territory), when the territories stage ran.
+	Territories *Territories `json:"territories,omitempty"`
+	Methods     []string     `json:"methods,omitempty"`
 	// Skipped are the stages of the run that made nothing, with the reason
 	// they recorded: what could not be produced, and why.
 	Skipped []Skipped `json:"skipped,omitempty"`

@@ -20,6 +20,11 @@ const (
 	Meshes Artefact = "meshes"
 	// Report is output/report.json.
 	Report Artefact = "report"
+	// Territories is the arterial territory map, output/territories.nii.gz.
+	Territories Artefact = "territories"
+	// TerritoryReport is what the report says of the territories
+	// (measure.Territories), work/<stage>/territories.json.
+	TerritoryReport Artefact = "territories.json"
 	// Reference is the reference phase's input file: the first of A, P, D
 	// and N the case has (casefile.Case.ReferencePhase). Its grid is the
 	// grid of every mask and of the label map.

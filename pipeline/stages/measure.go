@@ -3,19 +3,23 @@ package stages
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"os"
 
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/measure"
+	"kidney3d/pipeline/nephrometry"
 	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/territory"
 	"kidney3d/pipeline/volume"
 )
 
 func init() {
 	stage.Register("measure", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Measure{name: name, params: MeasureParams{Diameters: []string{"tumor", "cyst", "kidney_left", "kidney_right"}}}
+		s := &Measure{name: name, params: MeasureParams{Diameters: []string{"tumor", "cyst", "kidney_left", "kidney_right"}, ResectionMarginMM: DefaultResectionMarginMM}}
 		return s, p.Decode(&s.params)
 	})
 }
@@ -24,10 +28,18 @@ func init() {
 type MeasureParams struct {
 	// Diameters names the structures whose maximal diameter is reported.
 	Diameters []string `yaml:"diameters" json:"diameters"`
+	// ResectionMarginMM is the parenchyma removed around each tumour for the
+	// kidneys' remaining volume.
+	ResectionMarginMM float64 `yaml:"resection_margin_mm" json:"resection_margin_mm"`
 }
 
+// DefaultResectionMarginMM is the resection margin the report assumes
+// unless the configuration says otherwise.
+const DefaultResectionMarginMM = 5
+
 // Measure is the stage "measure": it measures the label map and writes
-// output/report.json: each structure's volume in mL, the maximal diameters
+// output/report.json: each tumour measured and scored, and each kidney's
+// volumes and vessels (nephrometry.Assess); each structure's volume in mL, the maximal diameters
 // of the tumour, cysts and kidneys (between voxel centres, as the report
 // says), and which structures the scan's field of view cuts, whose volume
 // and diameter are then lower bounds; and where each label came from (a
@@ -45,7 +57,15 @@ type Measure struct {
 func (s *Measure) Name() string { return s.name }
 
 // Inputs implements stage.Stage.
-func (s *Measure) Inputs() []stage.Artefact { return []stage.Artefact{stage.Labels} }
+func (s *Measure) Inputs() []stage.Artefact {
+	return []stage.Artefact{stage.Labels, stage.TerritoryReport}
+}
+
+// OptionalInputs implements stage.OptionalInputs: the territories are
+// reported when the territories stage ran.
+func (s *Measure) OptionalInputs() []stage.Artefact {
+	return []stage.Artefact{stage.TerritoryReport}
+}
 
 // Outputs implements stage.Stage.
 func (s *Measure) Outputs() []stage.Artefact { return []stage.Artefact{stage.Report} }
@@ -89,6 +109,17 @@ func (s *Measure) Run(ctx context.Context, env *stage.Env) error {
 	if rep.Structures, err = measure.Measure(ctx, lab, env.Labels, s.params.Diameters, env.Progress); err != nil {
 		return err
 	}
+	if rep.Tumors, rep.Kidneys, err = nephrometry.Assess(ctx, lab, env.Labels, s.params.ResectionMarginMM); err != nil {
+		return err
+	}
+	rep.Methods = nephrometry.ReportMethods()
+	if tpath, err := env.Input(stage.TerritoryReport); err == nil {
+		t, err := readTerritories(tpath)
+		if err != nil {
+			return err
+		}
+		territory.Apply(&rep, t)
+	}
 	prov := trace(man, rel, env.Case.Rel(env.Case.MasksDir()))
 	present := make([]string, len(rep.Structures))
 	for i, st := range rep.Structures {
@@ -103,7 +134,21 @@ func (s *Measure) Run(ctx context.Context, env *stage.Env) error {
 	}, env.Atomic())
 }
 
+// readTerritories reads the territories stage's report.
+func readTerritories(path string) (*measure.Territories, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var t measure.Territories
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &t, nil
+}
+
 // Interface guards.
 var (
-	_ stage.Stage = (*Measure)(nil)
+	_ stage.Stage          = (*Measure)(nil)
+	_ stage.OptionalInputs = (*Measure)(nil)
 )

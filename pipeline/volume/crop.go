@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"bytes"
 	"encoding/binary"
 	"sync"
 
@@ -11,6 +12,19 @@ import (
 // nonzero voxel of m; ok is false when m has none. It scans slices in
 // parallel, eight voxels at a time.
 func BoundingBox(m *Volume[uint8]) (lo, hi [3]int, ok bool) {
+	return rowBox(m, firstNonzero, lastNonzero)
+}
+
+// ValueBox is the smallest box [lo, hi) that holds every voxel of m equal
+// to x (x may be 0); ok is false when m has none, e.g. one label's box in
+// a label map without a mask of it.
+func ValueBox(m *Volume[uint8], x uint8) (lo, hi [3]int, ok bool) {
+	return rowBox(m, func(row []uint8) int { return bytes.IndexByte(row, x) }, func(row []uint8) int { return bytes.LastIndexByte(row, x) })
+}
+
+// rowBox is the box of the voxels found by first and last, which give the
+// first and last index of a row's wanted voxels, or -1 for none.
+func rowBox(m *Volume[uint8], firstOf, lastOf func([]uint8) int) (lo, hi [3]int, ok bool) {
 	nx, ny, nz := m.Dims[0], m.Dims[1], m.Dims[2]
 	lo = [3]int{nx, ny, nz}
 	var mu sync.Mutex
@@ -19,11 +33,11 @@ func BoundingBox(m *Volume[uint8]) (lo, hi [3]int, ok bool) {
 		for k := k0; k < k1; k++ {
 			for j := 0; j < ny; j++ {
 				row := m.Data[(k*ny+j)*nx : (k*ny+j+1)*nx]
-				first := firstNonzero(row)
+				first := firstOf(row)
 				if first < 0 {
 					continue
 				}
-				last := lastNonzero(row)
+				last := lastOf(row)
 				blo = [3]int{min(blo[0], first), min(blo[1], j), min(blo[2], k)}
 				bhi = [3]int{max(bhi[0], last), max(bhi[1], j), max(bhi[2], k)}
 			}

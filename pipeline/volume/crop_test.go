@@ -28,6 +28,21 @@ func TestBoundingBoxCropPaste(t *testing.T) {
 			t.Errorf("%s: box %v–%v ok=%v, want %v–%v ok=%v", tc.name, lo, hi, ok, tc.lo, tc.hi, tc.ok)
 			continue
 		}
+		// The same voxels as value 4 among voxels of value 9: ValueBox
+		// finds them, and value 9's box is the whole grid.
+		v := New[uint8](g)
+		for n := range v.Data {
+			v.Data[n] = 9
+		}
+		for _, p := range tc.set {
+			v.Set(p[0], p[1], p[2], 4)
+		}
+		if vlo, vhi, vok := ValueBox(v, 4); vok != ok || vlo != lo || vhi != hi {
+			t.Errorf("%s: value box %v–%v ok=%v, want %v–%v ok=%v", tc.name, vlo, vhi, vok, lo, hi, ok)
+		}
+		if vlo, vhi, _ := ValueBox(v, 9); vlo != [3]int{} || vhi != g.Dims {
+			t.Errorf("%s: value 9's box %v–%v, want the grid", tc.name, vlo, vhi)
+		}
 		if !ok {
 			continue
 		}

@@ -41,6 +41,16 @@ func (p *Part[T]) Crop(lo, hi [3]int) *Volume[T] {
 	return out
 }
 
+// At is the voxel (i, j, k) of the whole grid: the box's, or zero outside it.
+func (p *Part[T]) At(i, j, k int) T {
+	i, j, k = i-p.Lo[0], j-p.Lo[1], k-p.Lo[2]
+	if p.Box == nil || !p.Box.Contains(i, j, k) {
+		var zero T
+		return zero
+	}
+	return p.Box.At(i, j, k)
+}
+
 // empty reports whether the box holds no voxel.
 func (p *Part[T]) empty() bool { return p.Box == nil || p.Box.Len() == 0 }
 
