@@ -72,10 +72,16 @@ func VoxelOf(g volume.Grid, p [3]float64) ([3]int, error) {
 	return v, nil
 }
 
-// checkRadius refuses a radius that is negative, zero or not a number.
+// MaxRadiusMM bounds every radius, thickness and margin of a tool: half a
+// metre is more than any body spans, and a bound keeps a mistyped value
+// from running for hours.
+const MaxRadiusMM = 500
+
+// checkRadius refuses a radius that is negative, zero, not a number or
+// over MaxRadiusMM.
 func checkRadius(r float64) error {
-	if !(r > 0) || math.IsInf(r, 0) {
-		return fmt.Errorf("radius %g mm: must be a positive number", r)
+	if !(r > 0) || r > MaxRadiusMM {
+		return fmt.Errorf("radius %g mm: must be a positive number up to %d", r, MaxRadiusMM)
 	}
 	return nil
 }

@@ -168,8 +168,8 @@ func Islands(lm *volume.Volume[uint8], label uint8, mode IslandMode, minMM3 floa
 // Margin grows label by mm millimetres, or shrinks it when mm is
 // negative (the margin tool).
 func Margin(lm *volume.Volume[uint8], label uint8, mm float64) (*Change, error) {
-	if math.IsNaN(mm) || math.IsInf(mm, 0) {
-		return nil, fmt.Errorf("margin %g mm: not a number", mm)
+	if !(math.Abs(mm) <= MaxRadiusMM) {
+		return nil, fmt.Errorf("margin %g mm: must be a number from -%d to %d", mm, MaxRadiusMM, MaxRadiusMM)
 	}
 	part, ok := labelPart(lm, label, labelops.Margin(lm.Grid, math.Abs(mm)))
 	if !ok {
