@@ -183,10 +183,10 @@ func (l *Listing) WriteText(w io.Writer) error {
 	if len(l.Versions) == 0 {
 		fmt.Fprintln(w, "no saved version: the case shows the pipeline's output")
 	} else {
-		fmt.Fprintf(w, "%-4s %-20s %-14s %-30s %s\n", "V", "TIME", "AUTHOR", "CHANGED", "COMMENT")
+		fmt.Fprintf(w, "%-4s %-20s %-14s %-30s %s\n", "V", "TIME", "AUTHOR", "COMMENT", "CHANGED")
 	}
 	for _, v := range l.Versions {
-		fmt.Fprintf(w, "%-4d %-20s %-14s %-30s %s\n", v.Version, v.Time.Format(time.DateTime), v.Author, list(v.Changed), v.Comment)
+		fmt.Fprintf(w, "%-4d %-20s %-14s %-30s %s\n", v.Version, v.Time.Format(time.DateTime), v.Author, v.Comment, list(v.Changed))
 	}
 	if l.Cut != "" {
 		fmt.Fprintf(w, "warning: %s\n", l.Cut)
