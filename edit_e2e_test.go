@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,15 +25,28 @@ import (
 	"kidney3d/pipeline/volume"
 )
 
-// ranDemo makes a small demo case and runs the pipeline on it.
-func ranDemo(t *testing.T, seed string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "case")
-	if _, stderr, code := kidney3d(t, "demo", "--out", dir, "--seed", seed); code != 0 {
-		t.Fatalf("demo: exit %d: %s", code, stderr)
+// ranTemplate is a small demo case (seed 3) the pipeline has run on, made
+// once for the tests of this file, which edit copies of it.
+var ranTemplate = sync.OnceValues(func() (string, error) {
+	dir := filepath.Join(filepath.Dir(binary), "edit-template")
+	for _, args := range [][]string{{"demo", "--out", dir, "--seed", "3"}, {"run", dir}} {
+		if out, err := exec.Command(binary, args...).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("%s: %v\n%s", args[0], err, out)
+		}
 	}
-	if _, stderr, code := kidney3d(t, "run", dir); code != 0 {
-		t.Fatalf("run: exit %d: %s", code, stderr)
+	return dir, nil
+})
+
+// ranDemo is a copy of ranTemplate for one test.
+func ranDemo(t *testing.T) string {
+	t.Helper()
+	template, err := ranTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "case")
+	if out, err := exec.Command("cp", "-a", template, dir).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
 	}
 	return dir
 }
@@ -73,7 +87,7 @@ func versionsOf(t *testing.T, dir string) caseedit.Listing {
 }
 
 func TestEditSurvivesRunAndRevertRestores(t *testing.T) {
-	dir := ranDemo(t, "3")
+	dir := ranDemo(t)
 	out := filepath.Join(dir, "output", "labels.nii.gz")
 	orig, err := os.ReadFile(out)
 	if err != nil {
@@ -173,7 +187,7 @@ func lineHas(s, name, word string) bool {
 // message naming the file, the op and the reason; the saved versions and
 // their list are untouched and the journal holds no unsaved stroke.
 func TestEditBadOpsSaveNothing(t *testing.T) {
-	dir := ranDemo(t, "3")
+	dir := ranDemo(t)
 	c := labelCentre(t, filepath.Join(dir, "output", "labels.nii.gz"), 1)
 	good := fmt.Sprintf(`{"op":"paint","label":"tumor","center_mm":[%g,%g,%g],"radius_mm":5}`, c[0], c[1], c[2])
 	ops := writeFile(t, filepath.Join(t.TempDir(), "ok.json"), []byte("["+good+"]"))
@@ -220,11 +234,8 @@ func TestEditBadOpsSaveNothing(t *testing.T) {
 // edit until told, and `edit --recover` saves exactly the strokes the
 // journal committed: the same map as an edit of only those ops.
 func TestEditKilledRestoresEveryCommittedStroke(t *testing.T) {
-	dir := ranDemo(t, "3")
-	clone := filepath.Join(t.TempDir(), "clone")
-	if out, err := exec.Command("cp", "-a", dir, clone).CombinedOutput(); err != nil {
-		t.Fatalf("cp: %v %s", err, out)
-	}
+	dir := ranDemo(t)
+	clone := ranDemo(t)
 	c := labelCentre(t, filepath.Join(dir, "output", "labels.nii.gz"), 1)
 	var ops []string
 	for n := range 400 {
