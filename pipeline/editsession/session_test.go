@@ -1,0 +1,142 @@
+package editsession
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/editops"
+	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/volume"
+)
+
+func testCase(t *testing.T) *casefile.Case {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "input"), 0o755)
+	c, _ := casefile.Open(dir)
+	lm := volume.New[uint8](volume.Grid{Dims: [3]int{16, 16, 16}, Affine: volume.Identity})
+	if err := volume.Save(c.OutputLabelsPath(), lm); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func paint(label string, x float64) *editops.Op {
+	r := 3.0
+	return &editops.Op{Op: "paint", Label: label, CenterMM: &[3]float64{x, 8, 8}, RadiusMM: &r}
+}
+
+// TestCrashRecovery: strokes, an undo and a redo are journaled; a session
+// that ends without saving leaves them, Open refuses until told, and
+// Recover rebuilds the same map and history.
+func TestCrashRecovery(t *testing.T) {
+	c := testCase(t)
+	table := labels.Default()
+	s, err := Open(c, table, Refuse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []*editops.Op{paint("tumor", 5), paint("cyst", 8), paint("artery", 11)} {
+		if _, err := s.Do(op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Undo()
+	s.Undo()
+	s.Redo()
+	want := s.Labels.Clone()
+	s.Close() // as a crash: nothing saved
+
+	var unsaved *UnsavedError
+	if _, err := Open(c, table, Refuse); !errors.As(err, &unsaved) || unsaved.Strokes != 6 || unsaved.Base != 0 {
+		t.Fatalf("reopen: %v, want 6 unsaved strokes on version 0", err)
+	}
+	s, err = Open(c, table, Recover)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(s.Labels.Data, want.Data) || s.Recovered != 6 {
+		t.Fatalf("recovered %d strokes; map restored %v", s.Recovered, bytes.Equal(s.Labels.Data, want.Data))
+	}
+	// The recovered strokes undo like any others, back to the pipeline's map.
+	for range 6 {
+		s.Undo()
+	}
+	for _, v := range s.Labels.Data {
+		if v != 0 {
+			t.Fatal("undoing every recovered stroke did not give back the pipeline's map")
+		}
+	}
+	for range 6 {
+		s.Redo()
+	}
+	v, err := s.Save(editversions.Saver{Author: "t", Time: time.Now()})
+	if err != nil || v.Version != 1 {
+		t.Fatalf("save: %v %+v", err, v)
+	}
+	s.Close()
+	s, err = Open(c, table, Refuse)
+	if err != nil || !bytes.Equal(s.Labels.Data, want.Data) || s.Base != 1 {
+		t.Fatalf("after save, reopen: %v, base %d", err, s.Base)
+	}
+	s.Close()
+}
+
+// TestCutJournalKeepsGoodStrokes: a record cut mid-write is reported and
+// dropped; the strokes before it are recovered.
+func TestCutJournalKeepsGoodStrokes(t *testing.T) {
+	c := testCase(t)
+	table := labels.Default()
+	s, _ := Open(c, table, Refuse)
+	s.Do(paint("tumor", 5))
+	after1 := s.Labels.Clone()
+	s.Do(paint("cyst", 10))
+	s.Close()
+	data, _ := os.ReadFile(c.JournalPath())
+	os.WriteFile(c.JournalPath(), data[:len(data)-3], 0o644)
+	s, err := Open(c, table, Recover)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Cut == nil || s.Recovered != 1 || !bytes.Equal(s.Labels.Data, after1.Data) {
+		t.Fatalf("cut %v, recovered %d", s.Cut, s.Recovered)
+	}
+	if !strings.Contains(s.Cut.Error(), "cut short") {
+		t.Errorf("cut reported as %q", s.Cut)
+	}
+}
+
+func TestDiscardAndNoOutput(t *testing.T) {
+	c := testCase(t)
+	table := labels.Default()
+	s, _ := Open(c, table, Refuse)
+	s.Do(paint("tumor", 5))
+	s.Close()
+	s, err := Open(c, table, Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(c, table, Refuse)
+	if err != nil || s.Recovered != 0 {
+		t.Fatalf("after discard: %v", err)
+	}
+	for _, v := range s.Labels.Data {
+		if v != 0 {
+			t.Fatal("a discarded stroke came back")
+		}
+	}
+	s.Close()
+	os.Remove(c.OutputLabelsPath())
+	if _, err := Open(c, table, Refuse); err == nil || !strings.Contains(err.Error(), "run `kidney3d run") {
+		t.Errorf("no label map: %v", err)
+	}
+}
