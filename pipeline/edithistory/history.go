@@ -39,26 +39,25 @@ func (h *History) Push(e Entry) {
 // Undo reverts the last stroke done in lm and returns it; ok is false when
 // there is none.
 func (h *History) Undo(lm *volume.Volume[uint8]) (e Entry, ok bool) {
-	if len(h.done) == 0 {
-		return Entry{}, false
-	}
-	e = h.done[len(h.done)-1]
-	h.done = h.done[:len(h.done)-1]
-	e.Delta.Undo(lm)
-	h.undone = append(h.undone, e)
-	return e, true
+	return move(&h.done, &h.undone, func(d *labeledit.Delta) { d.Undo(lm) })
 }
 
 // Redo applies again the last stroke undone and returns it; ok is false
 // when there is none.
 func (h *History) Redo(lm *volume.Volume[uint8]) (e Entry, ok bool) {
-	if len(h.undone) == 0 {
+	return move(&h.undone, &h.done, func(d *labeledit.Delta) { d.Redo(lm) })
+}
+
+// move takes the last stroke of from, applies its delta and puts it at
+// the end of to.
+func move(from, to *[]Entry, apply func(*labeledit.Delta)) (Entry, bool) {
+	if len(*from) == 0 {
 		return Entry{}, false
 	}
-	e = h.undone[len(h.undone)-1]
-	h.undone = h.undone[:len(h.undone)-1]
-	e.Delta.Redo(lm)
-	h.done = append(h.done, e)
+	e := (*from)[len(*from)-1]
+	*from = (*from)[:len(*from)-1]
+	apply(e.Delta)
+	*to = append(*to, e)
 	return e, true
 }
 

@@ -324,39 +324,13 @@ var registry = map[string]opFunc{
 		}
 		return labeledit.Islands(env.Labels, v, mode, o.MinMM3, at, to)
 	},
-	"margin": func(o *Op, env *Env) (*labeledit.Change, error) {
-		v, err := o.label(env)
-		if err != nil {
-			return nil, err
-		}
-		d, err := mm("mm", o.MM)
-		if err != nil {
-			return nil, err
-		}
-		return labeledit.Margin(env.Labels, v, d)
-	},
+	"margin": byMM(labeledit.Margin),
 	"smooth": func(o *Op, env *Env) (*labeledit.Change, error) {
-		v, err := o.label(env)
-		if err != nil {
-			return nil, err
-		}
-		d, err := mm("mm", o.MM)
-		if err != nil {
-			return nil, err
-		}
-		return labeledit.Smooth(env.Labels, v, labeledit.SmoothMethod(o.Method), d)
+		return byMM(func(lm *volume.Volume[uint8], v uint8, d float64) (*labeledit.Change, error) {
+			return labeledit.Smooth(lm, v, labeledit.SmoothMethod(o.Method), d)
+		})(o, env)
 	},
-	"hollow": func(o *Op, env *Env) (*labeledit.Change, error) {
-		v, err := o.label(env)
-		if err != nil {
-			return nil, err
-		}
-		d, err := mm("mm", o.MM)
-		if err != nil {
-			return nil, err
-		}
-		return labeledit.Hollow(env.Labels, v, d)
-	},
+	"hollow": byMM(labeledit.Hollow),
 	"logical": func(o *Op, env *Env) (*labeledit.Change, error) {
 		b, err := o.label(env)
 		if err != nil {
@@ -390,6 +364,22 @@ var registry = map[string]opFunc{
 		}
 		return labeledit.Relabel(env.Labels, from, to)
 	},
+}
+
+// byMM is the op of a tool that works on the op's label by a distance
+// in millimetres, the field mm.
+func byMM(tool func(lm *volume.Volume[uint8], label uint8, mm float64) (*labeledit.Change, error)) opFunc {
+	return func(o *Op, env *Env) (*labeledit.Change, error) {
+		v, err := o.label(env)
+		if err != nil {
+			return nil, err
+		}
+		d, err := mm("mm", o.MM)
+		if err != nil {
+			return nil, err
+		}
+		return tool(env.Labels, v, d)
+	}
 }
 
 // Names lists the ops, sorted.
