@@ -132,7 +132,8 @@ func (r *Result) WriteText(w io.Writer) error {
 	for n, op := range r.Ops {
 		fmt.Fprintf(w, "op %d %s %s: %d voxels changed\n", n, op.Op, op.Label, op.Voxels)
 	}
-	_, err := fmt.Fprintf(w, "saved version %d (%s): changed %s; edited since the pipeline: %s\n",
+	_, err := fmt.Fprintf(w, "saved version %d (%s): changed %s; edited since the pipeline: %s\n"+
+		"`kidney3d run CASE` brings output/ up to date (the stages from the merge on rerun)\n",
 		r.Saved.Version, r.Saved.File, list(r.Saved.Changed), list(r.Saved.Edited))
 	return err
 }

@@ -153,6 +153,10 @@ func (o *Op) Change(env *Env) (*labeledit.Change, labeledit.Mask, *volume.Volume
 		return nil, m, nil, err
 	}
 	c, err := f(o, env)
+	var no *labeledit.NoLabelError
+	if errors.As(err, &no) {
+		err = fmt.Errorf("the label map holds no voxel of %s", env.Table.Name(int(no.Label)))
+	}
 	return c, m, hu, err
 }
 

@@ -122,19 +122,18 @@ func Apply(lm *volume.Volume[uint8], c *Change, m Mask, intensity *volume.Volume
 		}
 	}
 	var b deltaBuilder
+	row := make([]int16, hi[0]-lo[0]) // per voxel of a row: the value wanted, or -1
 	for k := lo[2]; k < hi[2]; k++ {
 		for j := lo[1]; j < hi[1]; j++ {
-			for i := lo[0]; i < hi[0]; i++ {
-				v, ok := c.target(i, j, k)
-				if !ok {
-					continue
+			if !c.targets(row, lo[0], j, k) {
+				continue
+			}
+			at := lm.Index(lo[0], j, k)
+			for x, t := range row {
+				n := at + x
+				if cur, v := lm.Data[n], uint8(t); t >= 0 && cur != v && m.allows(cur, v, intensity, n) {
+					b.add(uint32(n), cur, v)
 				}
-				n := lm.Index(i, j, k)
-				cur := lm.Data[n]
-				if cur == v || !m.allows(cur, v, intensity, n) {
-					continue
-				}
-				b.add(uint32(n), cur, v)
 			}
 		}
 	}
@@ -160,14 +159,28 @@ func (c *Change) box() (lo, hi [3]int, ok bool) {
 	return lo, hi, ok
 }
 
-// target is the value the last step covering (i, j, k) wants there.
-func (c *Change) target(i, j, k int) (uint8, bool) {
-	for s := len(c.Steps) - 1; s >= 0; s-- {
-		r := c.Steps[s].Region
-		x, y, z := i-r.Lo[0], j-r.Lo[1], k-r.Lo[2]
-		if r.Box.Contains(x, y, z) && r.Box.At(x, y, z) != 0 {
-			return c.Steps[s].Value, true
+// targets fills row, the voxels of row (j, k) from x0 on, with the value
+// the last step covering each wants there, or -1; it reports whether any
+// step covers one.
+func (c *Change) targets(row []int16, x0, j, k int) bool {
+	for x := range row {
+		row[x] = -1
+	}
+	any := false
+	for _, s := range c.Steps {
+		r := s.Region
+		y, z := j-r.Lo[1], k-r.Lo[2]
+		if y < 0 || z < 0 || y >= r.Box.Dims[1] || z >= r.Box.Dims[2] {
+			continue
+		}
+		at := r.Box.Index(0, y, z)
+		off := r.Lo[0] - x0
+		for x, v := range r.Box.Data[at : at+r.Box.Dims[0]] {
+			if v != 0 {
+				row[off+x] = int16(s.Value)
+				any = true
+			}
 		}
 	}
-	return 0, false
+	return any
 }

@@ -41,20 +41,24 @@ func Threshold(intensity *volume.Volume[int16], lo, hi float64, label uint8, reg
 	if !(lo <= hi) {
 		return nil, fmt.Errorf("threshold range [%g, %g] is empty", lo, hi)
 	}
-	if region == nil {
-		region = volume.WholePart(volume.New[uint8](intensity.Grid))
-		fill(region.Box.Data, 1)
+	g := intensity.Grid
+	first, box := [3]int{}, g
+	if region != nil {
+		first, box = region.Lo, region.Box.Grid
 	}
-	out := volume.New[uint8](region.Box.Grid)
-	for n := range out.Data {
-		i, j, k := out.Coords(n)
-		x := float64(intensity.At(region.Lo[0]+i, region.Lo[1]+j, region.Lo[2]+k))
-		if region.Box.Data[n] != 0 && x >= lo && x <= hi {
-			out.Data[n] = 1
+	out := volume.New[uint8](box)
+	for k := range box.Dims[2] {
+		for j := range box.Dims[1] {
+			at, src := out.Index(0, j, k), intensity.Index(first[0], first[1]+j, first[2]+k)
+			for i, x := range intensity.Data[src : src+box.Dims[0]] {
+				if inside := region == nil || region.Box.Data[at+i] != 0; inside && float64(x) >= lo && float64(x) <= hi {
+					out.Data[at+i] = 1
+				}
+			}
 		}
 	}
 	var c Change
-	c.set(volume.CropPart(intensity.Grid, region.Lo, out), label)
+	c.set(volume.CropPart(g, first, out), label)
 	return &c, nil
 }
 
@@ -62,24 +66,26 @@ func Threshold(intensity *volume.Volume[int16], lo, hi float64, label uint8, reg
 // bounding box grown by margin voxels per axis; ok is false when lm holds
 // no voxel of label.
 func labelPart(lm *volume.Volume[uint8], label uint8, margin [3]int) (*volume.Part[uint8], bool) {
-	lo, hi := [3]int{math.MaxInt, math.MaxInt, math.MaxInt}, [3]int{-1, -1, -1}
-	for n, v := range lm.Data {
-		if v == label {
-			p := [3]int{}
-			p[0], p[1], p[2] = lm.Coords(n)
-			for a := range 3 {
-				lo[a], hi[a] = min(lo[a], p[a]), max(hi[a], p[a]+1)
+	lo, hi := lm.Dims, [3]int{}
+	for k := range lm.Dims[2] {
+		for j := range lm.Dims[1] {
+			at := lm.Index(0, j, k)
+			for i, v := range lm.Data[at : at+lm.Dims[0]] {
+				if v == label {
+					lo = [3]int{min(lo[0], i), min(lo[1], j), min(lo[2], k)}
+					hi = [3]int{max(hi[0], i+1), max(hi[1], j+1), max(hi[2], k+1)}
+				}
 			}
 		}
 	}
-	if hi[0] < 0 {
+	if hi[0] == 0 {
 		return nil, false
 	}
 	lo, hi = volume.GrowBox(lm.Grid, lo, hi, margin)
-	box := volume.New[uint8](volume.CropGrid(lm.Grid, lo, hi))
-	for n := range box.Data {
-		i, j, k := box.Coords(n)
-		if lm.At(lo[0]+i, lo[1]+j, lo[2]+k) == label {
+	box := volume.Crop(lm, lo, hi)
+	for n, v := range box.Data {
+		box.Data[n] = 0
+		if v == label {
 			box.Data[n] = 1
 		}
 	}
