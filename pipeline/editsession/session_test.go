@@ -140,3 +140,38 @@ func TestDiscardAndNoOutput(t *testing.T) {
 		t.Errorf("no label map: %v", err)
 	}
 }
+
+// TestIntensityAndThreshold: the threshold op reads the reference phase on
+// the label map's grid; a phase the pipeline has not registered is refused
+// by name, and a phase on another grid too.
+func TestIntensityAndThreshold(t *testing.T) {
+	c := testCase(t)
+	g := volume.Grid{Dims: [3]int{16, 16, 16}, Affine: volume.Identity}
+	a := volume.New[int16](g)
+	for n := range a.Data {
+		i, _, _ := a.Coords(n)
+		a.Data[n] = int16(100 * i)
+	}
+	if err := volume.Save(c.PhasePath("A"), a); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(c, labels.Default(), Refuse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hu := [2]float64{250, 450}
+	e, err := s.Do(&editops.Op{Op: "threshold", Label: "artery", HU: &hu})
+	if err != nil || e.Voxels() != 2*16*16 {
+		t.Fatalf("threshold 250–450 on x·100: %v, %d voxels; want 512 (x = 3, 4)", err, e.Voxels())
+	}
+	if _, err := s.Do(&editops.Op{Op: "threshold", Label: "artery", HU: &hu, Phase: "D"}); err == nil || !strings.Contains(err.Error(), `phase "D": no registered image`) {
+		t.Errorf("unregistered phase: %v", err)
+	}
+	moved := volume.New[int16](volume.Grid{Dims: g.Dims, Affine: g.Affine.Translated([3]float64{5, 0, 0})})
+	os.MkdirAll(filepath.Join(c.Dir, "work", "register_P"), 0o755)
+	volume.Save(c.ArtefactPath("register_P", "registered/P"), moved)
+	if _, err := s.Intensity("P"); err == nil || !strings.Contains(err.Error(), "not on the label map's grid") {
+		t.Errorf("phase on another grid: %v", err)
+	}
+}
