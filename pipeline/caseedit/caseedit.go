@@ -62,7 +62,9 @@ func lock(ctx context.Context, dir, purpose string) (*casefile.Case, *casefile.L
 // Edit applies the ops file to the case's newest version, each op one
 // journaled stroke, and saves the result as a new version. When an op
 // fails, its error names the file and the op; no version is saved and the
-// strokes of the ops before it are dropped from the journal.
+// strokes of the ops before it are dropped from the journal. When ctx ends
+// between ops, nothing is saved and the strokes done stay in the journal,
+// as after a crash.
 func Edit(ctx context.Context, o Options) (*Result, error) {
 	table := labels.Default()
 	var ops []editops.Op
@@ -91,7 +93,9 @@ func Edit(ctx context.Context, o Options) (*Result, error) {
 	}
 	for n := range ops {
 		if err := ctx.Err(); err != nil {
-			return nil, errors.Join(err, s.Discard())
+			// Interrupted: the strokes done stay in the journal, as after a
+			// crash, for --recover or --discard.
+			return nil, fmt.Errorf("%w after op %d of %d: the strokes done wait in %s (`kidney3d edit CASE --recover` keeps them, --discard drops them)", err, n, len(ops), c.JournalPath())
 		}
 		e, err := s.Do(&ops[n])
 		if err != nil {
