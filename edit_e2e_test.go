@@ -227,6 +227,33 @@ func TestEditBadOpsSaveNothing(t *testing.T) {
 			t.Errorf("%s: %d versions, %d unsaved strokes; want 2 and 0", tc.name, len(l.Versions), l.Unsaved)
 		}
 	}
+
+	// A journal whose last record was cut mid-write (a record header
+	// promising 64 bytes, then 3): reported by file and byte, the good
+	// records kept, and the next edit goes on after dropping it.
+	journal := filepath.Join(dir, "edits", "journal")
+	kept, _ := os.ReadFile(journal)
+	f, err := os.OpenFile(journal, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{64, 0, 0, 0, 1, 2, 3, 4, 1, 2, 3})
+	f.Close()
+	cut := fmt.Sprintf("%s: record at byte %d is cut short (3 of 64 bytes)", journal, len(kept))
+	stdout, stderr, code := kidney3d(t, "versions", dir)
+	if code != 0 || !strings.Contains(stdout, "warning: "+cut) {
+		t.Errorf("versions on a cut journal: exit %d, %q %q; want a warning %q", code, stdout, stderr, cut)
+	}
+	stdout, stderr, code = kidney3d(t, "edit", dir, "--ops", ops)
+	if code != 0 || !strings.Contains(stdout, "warning: "+cut) {
+		t.Errorf("edit on a cut journal: exit %d, %q %q", code, stdout, stderr)
+	}
+	if l := versionsOf(t, dir); l.Cut != "" || len(l.Versions) != 3 {
+		t.Errorf("after the edit: %d versions, cut %q; want 3 and none", len(l.Versions), l.Cut)
+	}
+	if _, stderr, code := kidney3d(t, "edit", dir, "--recover"); code != 1 || !strings.Contains(stderr, "nothing to save") {
+		t.Errorf("--recover with nothing to recover: exit %d, %q", code, stderr)
+	}
 }
 
 // TestEditKilledRestoresEveryCommittedStroke kills `kidney3d edit` with

@@ -92,9 +92,10 @@ func Open(c *casefile.Case, table *labels.Table, rec Recovery) (*Session, error)
 		return nil, err
 	}
 	s.journal = j
-	base, strokes := edithistory.Unsaved(recs)
-	if len(strokes) > 0 {
+	if base, strokes := edithistory.Unsaved(recs); len(strokes) > 0 {
 		err = s.recover(base, strokes, rec)
+	} else {
+		err = nil // a cut record alone is reported in s.Cut
 	}
 	if err != nil {
 		j.Close()

@@ -114,6 +114,22 @@ func TestCutJournalKeepsGoodStrokes(t *testing.T) {
 	}
 }
 
+// TestCutJournalWithNoStroke: a journal whose only record is cut opens,
+// with the cut reported.
+func TestCutJournalWithNoStroke(t *testing.T) {
+	c := testCase(t)
+	s, _ := Open(c, labels.Default(), Refuse)
+	s.Close()
+	f, _ := os.OpenFile(c.JournalPath(), os.O_APPEND|os.O_WRONLY, 0)
+	f.Write([]byte{9, 0, 0})
+	f.Close()
+	s, err := Open(c, labels.Default(), Refuse)
+	if err != nil || s.Cut == nil || s.Cut.Offset != 8 {
+		t.Fatalf("open: %v, cut %v", err, s.Cut)
+	}
+	s.Close()
+}
+
 func TestDiscardAndNoOutput(t *testing.T) {
 	c := testCase(t)
 	table := labels.Default()
