@@ -82,7 +82,7 @@ func Edit(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer l.Unlock()
-	s, err := editsession.Open(c, table, o.Recovery)
+	s, err := open(c, table, o.Recovery)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +112,17 @@ func Edit(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Saved, err = s.Save(editversions.Saver{Author: author(o.Author), Comment: msg, Time: time.Now()})
 	return res, err
+}
+
+// open opens an editing session on the case, saying how to go on when
+// unsaved strokes wait in its journal.
+func open(c *casefile.Case, table *labels.Table, rec editsession.Recovery) (*editsession.Session, error) {
+	s, err := editsession.Open(c, table, rec)
+	var unsaved *editsession.UnsavedError
+	if errors.As(err, &unsaved) {
+		return nil, fmt.Errorf("%w: `kidney3d edit %s --recover` keeps them, `--discard` drops them", err, c.Dir)
+	}
+	return s, err
 }
 
 // author is the name a version records: the one given, else the user's.
@@ -210,7 +221,7 @@ func Revert(ctx context.Context, dir string, to int, by string) (editversions.Ve
 		return editversions.Version{}, err
 	}
 	defer l.Unlock()
-	s, err := editsession.Open(c, labels.Default(), editsession.Refuse)
+	s, err := open(c, labels.Default(), editsession.Refuse)
 	if err != nil {
 		return editversions.Version{}, err
 	}
