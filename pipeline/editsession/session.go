@@ -92,9 +92,14 @@ func Open(c *casefile.Case, table *labels.Table, rec Recovery) (*Session, error)
 		return nil, err
 	}
 	s.journal = j
-	if base, strokes := edithistory.Unsaved(recs); len(strokes) > 0 {
+	switch base, strokes := edithistory.Unsaved(recs); {
+	case len(strokes) > 0 && base < s.Base:
+		// Saved in a newer version, by a session that stopped between
+		// writing versions.json and journaling the save.
+		err = s.Discard()
+	case len(strokes) > 0:
 		err = s.recover(base, strokes, rec)
-	} else {
+	default:
 		err = nil // a cut record alone is reported in s.Cut
 	}
 	if err != nil {

@@ -130,6 +130,25 @@ func TestCutJournalWithNoStroke(t *testing.T) {
 	s.Close()
 }
 
+// TestSavedButNotJournaled: strokes whose version was saved by a session
+// stopped before it journaled the save are not offered again.
+func TestSavedButNotJournaled(t *testing.T) {
+	c := testCase(t)
+	table := labels.Default()
+	s, _ := Open(c, table, Refuse)
+	s.Do(paint("tumor", 5))
+	if _, err := editversions.Save(c, s.Labels, table, editversions.Saver{Author: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	want := s.Labels.Clone()
+	s.Close()
+	s, err := Open(c, table, Refuse)
+	if err != nil || s.Base != 1 || !bytes.Equal(s.Labels.Data, want.Data) {
+		t.Fatalf("reopen: %v, base %d", err, s.Base)
+	}
+	s.Close()
+}
+
 func TestDiscardAndNoOutput(t *testing.T) {
 	c := testCase(t)
 	table := labels.Default()
