@@ -69,7 +69,7 @@ func Edit(ctx context.Context, o Options) (*Result, error) {
 	table := labels.Default()
 	var ops []editops.Op
 	if o.Ops != "" {
-		data, err := limits.ReadFile(o.Ops, limits.MaxConfigBytes)
+		data, err := limits.ReadFile(o.Ops, editops.MaxBytes)
 		if err != nil {
 			return nil, err
 		}

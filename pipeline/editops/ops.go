@@ -26,23 +26,23 @@ type Op struct {
 	Op    string `json:"op"`
 	Label string `json:"label,omitempty"`
 	// Brushes (paint, erase) and draw.
-	Shape    string       `json:"shape,omitempty"` // sphere (default) or disc
-	Plane    string       `json:"plane,omitempty"` // axial, coronal or sagittal
-	CenterMM *[3]float64  `json:"center_mm,omitempty"`
-	RadiusMM *float64     `json:"radius_mm,omitempty"`
-	PointsMM [][3]float64 `json:"points_mm,omitempty"`
-	HU       *[2]float64  `json:"hu,omitempty"`    // threshold's range
-	Phase    string       `json:"phase,omitempty"` // the shown phase of threshold and masking (default: the reference)
-	Mode     string       `json:"mode,omitempty"`
-	MinMM3   float64      `json:"min_mm3,omitempty"`
-	PointMM  *[3]float64  `json:"point_mm,omitempty"`
-	To       string       `json:"to,omitempty"`
-	MM       *float64     `json:"mm,omitempty"`
-	Method   string       `json:"method,omitempty"`
-	Operator string       `json:"operator,omitempty"`
-	Operand  string       `json:"operand,omitempty"`
-	Version  *int         `json:"from_version,omitempty"`
-	Mask     *MaskSpec    `json:"mask,omitempty"`
+	Shape       string       `json:"shape,omitempty"` // sphere (default) or disc
+	Plane       string       `json:"plane,omitempty"` // axial, coronal or sagittal
+	CenterMM    *[3]float64  `json:"center_mm,omitempty"`
+	RadiusMM    *float64     `json:"radius_mm,omitempty"`
+	PointsMM    [][3]float64 `json:"points_mm,omitempty"`
+	HU          *[2]float64  `json:"hu,omitempty"`    // threshold's range
+	Phase       string       `json:"phase,omitempty"` // the shown phase of threshold and masking (default: the reference)
+	Mode        string       `json:"mode,omitempty"`
+	MinMM3      float64      `json:"min_mm3,omitempty"`
+	PointMM     *[3]float64  `json:"point_mm,omitempty"`
+	To          string       `json:"to,omitempty"`
+	MM          *float64     `json:"mm,omitempty"`
+	Method      string       `json:"method,omitempty"`
+	Operator    string       `json:"operator,omitempty"`
+	Operand     string       `json:"operand,omitempty"`
+	FromVersion *int         `json:"from_version,omitempty"`
+	Mask        *MaskSpec    `json:"mask,omitempty"`
 }
 
 // MaskSpec is an op's masking (labeledit.Mask) by label names.
@@ -54,15 +54,15 @@ type MaskSpec struct {
 	Overwritable []string    `json:"overwritable,omitempty"`
 }
 
-// maxOps bounds an ops file's length.
-const maxOps = 1 << 20
+// MaxBytes bounds an ops file's size (a million ops of a brush dab).
+const MaxBytes = 64 << 20
 
 // Parse reads an ops file: a JSON list of ops. path names the file in
 // errors, which also give the index of the op at fault. Each op's name and
 // labels are checked against table here; its geometry when it runs.
 func Parse(data []byte, path string, table *labels.Table) ([]Op, error) {
-	if len(data) > maxOps*64 {
-		return nil, fmt.Errorf("%s: %d bytes, over the limit of %d", path, len(data), maxOps*64)
+	if len(data) > MaxBytes {
+		return nil, fmt.Errorf("%s: %d bytes, over the limit of %d", path, len(data), MaxBytes)
 	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -170,7 +170,7 @@ func (o *Op) mask(env *Env) (labeledit.Mask, *volume.Volume[int16], error) {
 	switch s.Editable {
 	case "", "everywhere":
 	case "inside":
-		v, err := o.need(env, "mask.inside_label", s.InsideLabel)
+		v, err := need(env, "mask.inside_label", s.InsideLabel)
 		if err != nil {
 			return m, nil, err
 		}
@@ -204,8 +204,8 @@ func (o *Op) mask(env *Env) (labeledit.Mask, *volume.Volume[int16], error) {
 	return m, hu, err
 }
 
-// need is the value of a label field that the op requires.
-func (o *Op) need(env *Env, field, name string) (uint8, error) {
+// need is the value of a label field that an op requires.
+func need(env *Env, field, name string) (uint8, error) {
 	if name == "" {
 		return 0, fmt.Errorf("%s is missing", field)
 	}
@@ -213,7 +213,7 @@ func (o *Op) need(env *Env, field, name string) (uint8, error) {
 }
 
 // label is the value of the op's label field, which it requires.
-func (o *Op) label(env *Env) (uint8, error) { return o.need(env, "label", o.Label) }
+func (o *Op) label(env *Env) (uint8, error) { return need(env, "label", o.Label) }
 
 // mm is a required millimetre field.
 func mm(field string, v *float64) (float64, error) {
@@ -322,7 +322,7 @@ var registry = map[string]opFunc{
 			}
 		}
 		if mode == labeledit.Split {
-			if to, err = o.need(env, "to", o.To); err != nil {
+			if to, err = need(env, "to", o.To); err != nil {
 				return nil, err
 			}
 		}
@@ -342,16 +342,16 @@ var registry = map[string]opFunc{
 		}
 		var a uint8
 		if o.Operator != string(labeledit.Invert) {
-			if a, err = o.need(env, "operand", o.Operand); err != nil {
+			if a, err = need(env, "operand", o.Operand); err != nil {
 				return nil, err
 			}
 		}
 		operand := env.Labels
-		if o.Version != nil {
+		if o.FromVersion != nil {
 			if env.Version == nil {
 				return nil, errors.New("from_version: saved versions are not available here")
 			}
-			if operand, err = env.Version(*o.Version); err != nil {
+			if operand, err = env.Version(*o.FromVersion); err != nil {
 				return nil, err
 			}
 		}
@@ -362,7 +362,7 @@ var registry = map[string]opFunc{
 		if err != nil {
 			return nil, err
 		}
-		to, err := o.need(env, "to", o.To)
+		to, err := need(env, "to", o.To)
 		if err != nil {
 			return nil, err
 		}
