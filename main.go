@@ -25,12 +25,14 @@ import (
 
 	"kidney3d/assets"
 	"kidney3d/pipeline/bench"
+	"kidney3d/pipeline/caseedit"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselibrary"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/dicomimport"
 	"kidney3d/pipeline/dicomseries"
+	"kidney3d/pipeline/editsession"
 	"kidney3d/pipeline/imageinfo"
 	"kidney3d/pipeline/infer/modelcheck"
 	"kidney3d/pipeline/infer/modelpkg"
@@ -76,6 +78,10 @@ var commands = map[string]command{
 	"library":      {"library add ROOT|CASE... | list [--status S] [--json] | search QUERY [--json] [--limit N] | rebuild | signoff CASE --by NAME | review CASE --by NAME [--db FILE]", runLibrary, false},
 	"queue":        {"queue add CASE... [--priority urgent|normal|batch] [--device auto|cpu|gpu] | list [--all] [--json] | cancel|pause|resume ID | run [--gpus N] [--cpu-jobs N] [--until-empty] [--db FILE]", runQueue, false},
 	"import-masks": {"import-masks SEG.nii.gz|FOLDER --from totalsegmentator --out CASE [--overwrite] [--json]", runImportMasks, false},
+
+	"edit":     {"edit CASE --ops OPS.json [--message TEXT] [--author NAME] [--json] | edit CASE --recover|--discard [--ops OPS.json]", runEdit, false},
+	"versions": {"versions CASE [--json]", runVersions, false},
+	"revert":   {"revert CASE --to N [--author NAME]", runRevert, false},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -499,6 +505,75 @@ func runImportMasks(ctx context.Context, args []string, stdout io.Writer) error 
 		return res.WriteJSON(stdout)
 	}
 	return res.WriteText(stdout)
+}
+
+func runEdit(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("edit", flag.ContinueOnError)
+	ops := fs.String("ops", "", "JSON list of edit operations (README \"Editing\")")
+	msg := fs.String("message", "", "comment saved with the version")
+	author := fs.String("author", "", "author saved with the version (default $USER)")
+	recover := fs.Bool("recover", false, "first replay the unsaved strokes of a session that did not end")
+	discard := fs.Bool("discard", false, "first drop the unsaved strokes of a session that did not end")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	o := caseedit.Options{Case: pos[0], Ops: *ops, Message: *msg, Author: *author}
+	switch {
+	case *recover && *discard:
+		return usageError{errors.New("--recover and --discard exclude each other")}
+	case *recover:
+		o.Recovery = editsession.Recover
+	case *discard:
+		o.Recovery = editsession.Discard
+	case *ops == "":
+		return usageError{errors.New("--ops is required")}
+	}
+	res, err := caseedit.Edit(ctx, o)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return res.WriteJSON(stdout)
+	}
+	return res.WriteText(stdout)
+}
+
+func runVersions(_ context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("versions", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	l, err := caseedit.Versions(pos[0])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return l.WriteJSON(stdout)
+	}
+	return l.WriteText(stdout)
+}
+
+func runRevert(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("revert", flag.ContinueOnError)
+	to := fs.Int("to", -1, "the version to restore (0: the pipeline's output)")
+	author := fs.String("author", "", "author saved with the version (default $USER)")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if *to < 0 {
+		return usageError{errors.New("--to N is required (N ≥ 0)")}
+	}
+	v, err := caseedit.Revert(ctx, pos[0], *to, *author)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "saved version %d (%s), a copy of version %d\n", v.Version, v.File, *to)
+	return err
 }
 
 func runRender(_ context.Context, args []string, stdout io.Writer) error {

@@ -116,6 +116,8 @@ const (
 	// FromDerived: a stage made it from other labels and the image, such
 	// as the perirenal fat from the kidneys (Provenance.BasedOn).
 	FromDerived = "derived"
+	// FromEdit: a saved version of the segment editor (Provenance.Edit).
+	FromEdit = "edit"
 	// FromUnknown: the manifest does not say (Provenance.Note says why).
 	FromUnknown = "unknown"
 )
@@ -138,6 +140,8 @@ type Provenance struct {
 	// a measure of this result; absent when the record has none.
 	ValidationDice *float64   `json:"validation_dice,omitempty"`
 	Given          *GivenMask `json:"given,omitempty"`
+	// Edit is the saved version the label was taken from (FromEdit).
+	Edit *EditSource `json:"edit,omitempty"`
 	// BasedOn are the models behind the masks a derived label was made
 	// from.
 	BasedOn []modelpkg.Identity `json:"based_on_models,omitempty"`
@@ -145,7 +149,7 @@ type Provenance struct {
 	// last (e.g. reconnect, cleanup).
 	Steps []Step `json:"steps"`
 	// Edited is set when a saved version of the segment editor changed the
-	// label; the pipeline never sets it.
+	// label (Source is then FromEdit).
 	Edited bool `json:"edited"`
 	// Note says why the source, or that of a label a derived one was made
 	// from, is unknown.
@@ -156,6 +160,13 @@ type Provenance struct {
 type GivenMask struct {
 	File   string `json:"file"`
 	SHA256 string `json:"sha256"`
+}
+
+// EditSource is a saved version of the segment editor, as a run read it.
+type EditSource struct {
+	Version int    `json:"version"`
+	File    string `json:"file"`   // its label map, relative to the case folder
+	SHA256  string `json:"sha256"` // of File
 }
 
 // Step is one stage a label passed through. Changed: the stage's output

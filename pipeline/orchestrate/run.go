@@ -122,8 +122,8 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 	return r.schedule(ctx)
 }
 
-// givenArtefacts are the phases and masks present in input/, and the
-// reference phase: as stage.Reference and as itself on its own grid
+// givenArtefacts are the phases and masks present in input/, the segment
+// editor's saved versions (stage.Edits), and the reference phase: as stage.Reference and as itself on its own grid
 // (stage.Registered), so that no stage registers it.
 func givenArtefacts(c *casefile.Case) (map[stage.Artefact]string, error) {
 	given := map[stage.Artefact]string{}
@@ -144,6 +144,9 @@ func givenArtefacts(c *casefile.Case) (map[stage.Artefact]string, error) {
 	}
 	if st, err := os.Stat(c.MasksDir()); err == nil && st.IsDir() {
 		given[stage.GivenFolder] = c.MasksDir()
+	}
+	if _, err := os.Stat(c.VersionsPath()); err == nil {
+		given[stage.Edits] = c.VersionsPath()
 	}
 	return given, nil
 }

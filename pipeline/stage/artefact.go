@@ -58,6 +58,16 @@ func Given(label string) Artefact { return Artefact("given/" + label) }
 // GivenOf is the label an artefact names as given (Given), if it does.
 func GivenOf(a Artefact) (string, bool) { return strings.CutPrefix(string(a), "given/") }
 
+// Edits names edits/versions.json, the segment editor's saved versions,
+// present once a version is saved: the labels the newest version edited
+// count as given (the merge stage takes them from it), so a run never
+// overwrites an edited label.
+const Edits Artefact = "edits"
+
+// EditRecord is the Record key under which the merge stage says which
+// saved version it took edited labels from (measure.EditSource).
+const EditRecord = "edit"
+
 // GivenFolder names input/masks as a whole (its file names and contents),
 // present when the folder is: a stage that reads it runs again whenever a
 // file there is added, renamed or removed, as the load stage must to report

@@ -9,7 +9,10 @@ import (
 	"sync"
 
 	"kidney3d/nifti"
+	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/limits"
+	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
@@ -65,16 +68,18 @@ func (s *Merge) validate(t *labels.Table) error {
 // Name implements stage.Stage.
 func (s *Merge) Name() string { return s.name }
 
-// Inputs are the reference phase (for the grid), the load stage's summary
-// and, for every label, its mask in each form a stage may leave it
-// (mergeSources, most finished first).
+// Inputs are the reference phase (for the grid), the load stage's summary,
+// the segment editor's saved versions (stage.Edits) and, for every label,
+// its mask in each form a stage may leave it (mergeSources, most finished
+// first).
 func (s *Merge) Inputs() []stage.Artefact {
-	in := []stage.Artefact{stage.Reference, InputsSummary}
+	in := []stage.Artefact{stage.Reference, InputsSummary, stage.Edits}
 	return append(in, s.maskInputs()...)
 }
 
-// OptionalInputs are the masks: a case may have any subset.
-func (s *Merge) OptionalInputs() []stage.Artefact { return s.maskInputs() }
+// OptionalInputs are the masks and the saved versions: a case may have
+// any subset.
+func (s *Merge) OptionalInputs() []stage.Artefact { return append(s.maskInputs(), stage.Edits) }
 
 func (s *Merge) maskInputs() []stage.Artefact {
 	var out []stage.Artefact
@@ -194,6 +199,11 @@ func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
 	for n, p := range parts {
 		paintPart(out, lo, p, uint8(order[n].Value))
 	}
+	if full, err := applyEdits(env, grid, volume.CropPart(grid, lo, out), used); err != nil {
+		return err
+	} else if full != nil {
+		out, lo = full, [3]int{}
+	}
 	var byValue [256]int
 	for _, v := range out.Data {
 		byValue[v]++
@@ -209,6 +219,55 @@ func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
 	}
 	env.Record["voxels"] = counts
 	return volume.SavePart(env.Output(stage.Labels), volume.CropPart(grid, lo, out), env.Atomic())
+}
+
+// applyEdits overlays the labels that the newest saved version of the
+// segment editor edited (editversions.Version.Edited) on the merged map
+// p: where either holds an edited label, the version's voxel wins, so each
+// edited label comes out exactly as saved. It returns the whole map, or
+// nil when no label is edited; used learns where each edited label came
+// from.
+func applyEdits(env *stage.Env, grid volume.Grid, p *volume.Part[uint8], used map[string]stage.Artefact) (*volume.Volume[uint8], error) {
+	path, err := env.Input(stage.Edits)
+	if err != nil {
+		return nil, nil
+	}
+	data, err := limits.ReadFile(path, limits.MaxManifestBytes)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := editversions.Parse(data, path)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := vs.Latest()
+	if !ok || len(v.Edited) == 0 {
+		return nil, nil
+	}
+	var edited [256]bool
+	for _, name := range v.Edited {
+		l, ok := env.Labels.ByName(name)
+		if !ok {
+			return nil, fmt.Errorf("%s: version %d edited label %q, which the run's label table lacks", path, v.Version, name)
+		}
+		edited[l.Value] = true
+		used[name] = stage.Edits
+	}
+	ver, err := editversions.LoadLabels(env.Case, v)
+	if err != nil {
+		return nil, err
+	}
+	if err := volume.SameGrid(grid, ver.Grid, volume.GridTolerance); err != nil {
+		return nil, fmt.Errorf("%s: not on the reference phase's grid: %w", env.Case.VersionPath(v.Version), err)
+	}
+	full := p.Full()
+	for n, e := range ver.Data {
+		if edited[e] || edited[full.Data[n]] {
+			full.Data[n] = e
+		}
+	}
+	env.Record[stage.EditRecord] = measure.EditSource{Version: v.Version, File: v.File, SHA256: v.SHA256}
+	return full, nil
 }
 
 // paintPart sets to value the voxels of out, a box whose first voxel is at,

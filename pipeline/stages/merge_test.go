@@ -3,17 +3,22 @@ package stages
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/labelops"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
 
-func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
+// precedenceCase is an 8³ case with masks given for kidney_left (x < 6),
+// tumor (x ≥ 4) and perirenal_fat (everywhere).
+func precedenceCase(t *testing.T) *casefile.Case {
 	dir := t.TempDir()
 	g := volume.Grid{Dims: [3]int{8, 8, 8}, Affine: volume.Identity}
 	if err := volume.Save(filepath.Join(dir, "input", "A.nii.gz"), &volume.Volume[int16]{Grid: g, Data: append(make([]int16, g.Len()-1), 100)}); err != nil { // not constant: load refuses a constant image
@@ -37,6 +42,11 @@ func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
 		}
 	}
 	c, _ := casefile.Open(dir)
+	return c
+}
+
+func TestTumourWinsOverKidneyAndFatLosesToAll(t *testing.T) {
+	c := precedenceCase(t)
 	stagetest.Run(t, c, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "merge"})
 	lab, err := volume.Load[uint8](c.OutputLabelsPath())
 	if err != nil {
@@ -104,5 +114,48 @@ func TestVesselsAreReconnectedThenCleaned(t *testing.T) {
 		if float64(n) < minVoxels {
 			t.Errorf("artery island %d: %d voxels, under cleanup's minimum of %.1f", i, n, minVoxels)
 		}
+	}
+}
+
+// TestEditedLabelsWin: once a saved version has edited the tumour (erased
+// at x = 4, 5), a later merge takes the tumour from it voxel for voxel,
+// where the version or the masks hold it, leaves the other labels to the
+// masks, and records the version as the tumour's source.
+func TestEditedLabelsWin(t *testing.T) {
+	c := precedenceCase(t)
+	stagetest.Run(t, c, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "merge"})
+	lab, err := volume.LoadLabelMap(c.OutputLabelsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range lab.Data {
+		if i, j, _ := lab.Coords(n); (i == 4 || i == 5) && j > 0 {
+			lab.Data[n] = 0
+		}
+	}
+	v, err := editversions.Save(c, lab, labels.Default(), editversions.Saver{Author: "t"})
+	if err != nil || !slices.Equal(v.Edited, []string{"tumor"}) {
+		t.Fatalf("save: %v, edited %v", err, v.Edited)
+	}
+	stagetest.Run(t, c, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "merge"})
+	out, err := volume.LoadLabelMap(c.OutputLabelsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []uint8{1, 1, 1, 1, 0, 0, 3, 3} {
+		if got := out.At(i, 2, 2); got != want {
+			t.Errorf("x=%d, y=2: label %d, want %d", i, got, want)
+		}
+		if got := out.At(i, 0, 2); got != []uint8{1, 1, 1, 1, 3, 3, 3, 3}[i] {
+			t.Errorf("x=%d, y=0 (not edited): label %d", i, got)
+		}
+	}
+	man, _ := manifest.Load(c.ManifestPath())
+	got, _ := json.Marshal(man.Stages["merge"].Record[stage.SourcesRecord])
+	if want := `{"kidney_left":"mask/kidney_left","perirenal_fat":"mask/perirenal_fat","tumor":"edits"}`; string(got) != want {
+		t.Errorf("sources recorded %s, want %s", got, want)
+	}
+	if _, ok := man.Stages["merge"].Inputs["edits"]; !ok {
+		t.Error("the merge's inputs lack edits/versions.json")
 	}
 }

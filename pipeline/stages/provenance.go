@@ -102,6 +102,13 @@ func (t *tracer) follow(label, a string, reader *manifest.Entry, depth int) meas
 	t.seen[f.Path] = f.SHA256
 	name, producer := t.producer(f)
 	switch {
+	case producer == nil && a == string(stage.Edits):
+		var src measure.EditSource
+		if err := recorded(reader.Record[stage.EditRecord], &src); err != nil || src.File == "" {
+			return unknownProvenance(fmt.Sprintf("the run that read %s did not record the version it took %s from", f.Path, label))
+		}
+		t.seen[src.File] = src.SHA256
+		return measure.Provenance{Source: measure.FromEdit, Edit: &src, Edited: true, Steps: []measure.Step{}}
 	case producer == nil && strings.HasPrefix(f.Path, t.given):
 		return measure.Provenance{Source: measure.FromGiven, Given: &measure.GivenMask{File: f.Path, SHA256: f.SHA256}, Steps: []measure.Step{}}
 	case producer == nil:

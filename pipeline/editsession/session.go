@@ -1,0 +1,276 @@
+// Package editsession is one editing session on a case: the label map of
+// its newest saved version (or of the pipeline's output), the strokes
+// applied to it with their undo history, each journaled before it counts
+// as done, and saving. The desktop app's Edit panel and `kidney3d edit`
+// both edit through it.
+package editsession
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/edithistory"
+	"kidney3d/pipeline/editops"
+	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/labeledit"
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/volume"
+)
+
+// Recovery says what Open does with strokes that the journal holds but no
+// saved version does (a session that crashed or was killed).
+type Recovery int
+
+// The ways to open a case with unsaved strokes.
+const (
+	// Refuse returns an *UnsavedError naming them.
+	Refuse Recovery = iota
+	// Recover replays them onto the map, exactly, into the history.
+	Recover
+	// Discard drops them (the journal records that they were dropped).
+	Discard
+)
+
+// UnsavedError is the error of Open with Refuse on a case whose journal
+// holds unsaved strokes.
+type UnsavedError struct {
+	Journal string
+	Strokes int
+	Base    int // the version they apply on
+}
+
+func (e *UnsavedError) Error() string {
+	return fmt.Sprintf("%s: %d unsaved stroke(s) on version %d from a session that did not end (a crash or a kill): recover them or discard them", e.Journal, e.Strokes, e.Base)
+}
+
+// Session is an open editing session.
+type Session struct {
+	Case   *casefile.Case
+	Table  *labels.Table
+	Labels *volume.Volume[uint8] // the map being edited
+	// Base is the saved version the session started from (0: the
+	// pipeline's output).
+	Base int
+	// Recovered is how many unsaved strokes Open replayed; Cut, when not
+	// nil, says what a record cut by a crash lost.
+	Recovered int
+	Cut       *edithistory.CutError
+
+	history   edithistory.History
+	journal   *edithistory.Journal
+	intensity map[string]*volume.Volume[int16]
+}
+
+// Open starts a session on the case: its newest saved version's label map,
+// or output/labels.nii.gz when none is saved. The caller holds the case's
+// lock for the session's life.
+func Open(c *casefile.Case, table *labels.Table, rec Recovery) (*Session, error) {
+	vs, err := editversions.Load(c)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{Case: c, Table: table, intensity: map[string]*volume.Volume[int16]{}}
+	if v, ok := vs.Latest(); ok {
+		s.Base = v.Version
+		s.Labels, err = editversions.LoadLabels(c, v)
+	} else if _, serr := os.Stat(c.OutputLabelsPath()); serr != nil {
+		return nil, fmt.Errorf("%s: no label map to edit: run `kidney3d run %s` first", c.OutputLabelsPath(), c.Dir)
+	} else {
+		s.Labels, err = volume.LoadLabelMap(c.OutputLabelsPath())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(c.EditsDir(), 0o755); err != nil {
+		return nil, err
+	}
+	j, recs, err := edithistory.Open(c.JournalPath())
+	if err != nil && !errors.As(err, &s.Cut) {
+		return nil, err
+	}
+	s.journal = j
+	switch base, strokes := edithistory.Unsaved(recs); {
+	case len(strokes) > 0 && base < s.Base:
+		// Saved in a newer version, by a session that stopped between
+		// writing versions.json and journaling the save.
+		err = s.Discard()
+	case len(strokes) > 0:
+		err = s.recover(base, strokes, rec)
+	default:
+		err = nil // a cut record alone is reported in s.Cut
+	}
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// recover applies Open's recovery policy to the unsaved strokes.
+func (s *Session) recover(base int, strokes []edithistory.Record, rec Recovery) error {
+	switch rec {
+	case Refuse:
+		return &UnsavedError{Journal: s.Case.JournalPath(), Strokes: len(strokes), Base: base}
+	case Discard:
+		return s.Discard()
+	}
+	if base != s.Base {
+		return fmt.Errorf("%s: the unsaved strokes apply on version %d, but the newest version is %d: discard them", s.Case.JournalPath(), base, s.Base)
+	}
+	for n, r := range strokes {
+		if !r.Delta.Valid(s.Labels.Len()) || !r.Delta.Matches(s.Labels, true) {
+			return fmt.Errorf("%s: unsaved stroke %d (%s) does not apply to version %d: its voxels hold other values", s.Case.JournalPath(), n, r.Tool, base)
+		}
+		r.Delta.Redo(s.Labels)
+		s.history.Push(edithistory.Entry{Tool: r.Tool, Label: r.Label, Delta: r.Delta})
+	}
+	s.Recovered = len(strokes)
+	return nil
+}
+
+// Env is what ops run against in this session (editops.Env).
+func (s *Session) Env() *editops.Env {
+	return &editops.Env{Labels: s.Labels, Table: s.Table, Intensity: s.Intensity, Version: s.Version}
+}
+
+// Do applies an op as one stroke: the change is written into the map,
+// journaled and pushed onto the history. It returns the stroke.
+func (s *Session) Do(op *editops.Op) (edithistory.Entry, error) {
+	c, m, hu, err := op.Change(s.Env())
+	if err != nil {
+		return edithistory.Entry{}, err
+	}
+	d, err := labeledit.Apply(s.Labels, c, m, hu)
+	if err != nil {
+		return edithistory.Entry{}, err
+	}
+	var label uint8
+	if op.Label != "" {
+		if l, ok := s.Table.ByName(op.Label); ok {
+			label = uint8(l.Value)
+		}
+	}
+	e := edithistory.Entry{Tool: op.Op, Label: label, Delta: d}
+	return e, s.Commit(e)
+}
+
+// Commit journals a stroke already applied to the map and pushes it onto
+// the history; when the journal cannot take it, the stroke is undone and
+// the error returned.
+func (s *Session) Commit(e edithistory.Entry) error {
+	if err := s.journal.Append(edithistory.Record{Kind: edithistory.Stroke, Tool: e.Tool, Label: e.Label, Delta: e.Delta}); err != nil {
+		e.Delta.Undo(s.Labels)
+		return err
+	}
+	s.history.Push(e)
+	return nil
+}
+
+// Undo reverts the last stroke, journaled as the stroke "undo TOOL";
+// ok is false when there is nothing to undo.
+func (s *Session) Undo() (e edithistory.Entry, ok bool, err error) {
+	if e, ok = s.history.Undo(s.Labels); !ok {
+		return e, false, nil
+	}
+	if err = s.journal.Append(edithistory.Record{Kind: edithistory.Stroke, Tool: "undo " + e.Tool, Label: e.Label, Delta: e.Delta.Inverse()}); err != nil {
+		s.history.Redo(s.Labels)
+	}
+	return e, true, err
+}
+
+// Redo applies the last stroke undone again, journaled as "redo TOOL".
+func (s *Session) Redo() (e edithistory.Entry, ok bool, err error) {
+	if e, ok = s.history.Redo(s.Labels); !ok {
+		return e, false, nil
+	}
+	if err = s.journal.Append(edithistory.Record{Kind: edithistory.Stroke, Tool: "redo " + e.Tool, Label: e.Label, Delta: e.Delta}); err != nil {
+		s.history.Undo(s.Labels)
+	}
+	return e, true, err
+}
+
+// History is the session's undo history.
+func (s *Session) History() *edithistory.History { return &s.history }
+
+// Save writes the map as a new version and marks the journal's strokes as
+// saved.
+func (s *Session) Save(by editversions.Saver) (editversions.Version, error) {
+	v, err := editversions.Save(s.Case, s.Labels, s.Table, by)
+	if err != nil {
+		return v, err
+	}
+	s.Base = v.Version
+	return v, s.journal.Append(edithistory.Record{Kind: edithistory.Saved, Version: v.Version})
+}
+
+// Revert saves version to again as a new version (editversions.Revert) and
+// makes it the session's map; the session's unsaved strokes are dropped.
+func (s *Session) Revert(to int, by editversions.Saver) (editversions.Version, error) {
+	v, err := editversions.Revert(s.Case, to, s.Table, by)
+	if err != nil {
+		return v, err
+	}
+	if s.Labels, err = editversions.LoadLabels(s.Case, v); err != nil {
+		return v, err
+	}
+	s.Base, s.history = v.Version, edithistory.History{}
+	return v, s.journal.Append(edithistory.Record{Kind: edithistory.Saved, Version: v.Version})
+}
+
+// Version is the label map of saved version n.
+func (s *Session) Version(n int) (*volume.Volume[uint8], error) {
+	vs, err := editversions.Load(s.Case)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := vs.Get(n)
+	if !ok {
+		return nil, fmt.Errorf("%s: no version %d", s.Case.VersionsPath(), n)
+	}
+	return editversions.LoadLabels(s.Case, v)
+}
+
+// Intensity is the phase's CT numbers on the label map's grid: the
+// reference phase's input, another phase as registered onto it by the
+// pipeline. "" is the reference phase.
+func (s *Session) Intensity(phase string) (*volume.Volume[int16], error) {
+	ref, ok := s.Case.ReferencePhase()
+	if !ok {
+		return nil, fmt.Errorf("%s: the case has no phase", s.Case.Dir)
+	}
+	if phase == "" {
+		phase = ref
+	}
+	if v, ok := s.intensity[phase]; ok {
+		return v, nil
+	}
+	path := s.Case.PhasePath(phase)
+	if phase != ref {
+		files := s.Case.WrittenBy(stage.Registered(phase))
+		if len(files) == 0 {
+			return nil, fmt.Errorf("phase %q: no registered image of it on the reference grid (the case's phases: %v; run the pipeline)", phase, s.Case.PresentPhases())
+		}
+		path = files[0]
+	}
+	v, err := volume.Load[int16](path)
+	if err != nil {
+		return nil, err
+	}
+	if err := volume.SameGrid(s.Labels.Grid, v.Grid, volume.GridTolerance); err != nil {
+		return nil, fmt.Errorf("%s: not on the label map's grid: %w", path, err)
+	}
+	s.intensity[phase] = v
+	return v, nil
+}
+
+// Discard drops the session's unsaved strokes from the journal (they
+// will not be offered again); the map in memory keeps them.
+func (s *Session) Discard() error {
+	return s.journal.Append(edithistory.Record{Kind: edithistory.Saved, Version: s.Base})
+}
+
+// Close ends the session; strokes not saved stay in the journal.
+func (s *Session) Close() error { return s.journal.Close() }
