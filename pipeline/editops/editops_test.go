@@ -14,8 +14,8 @@ func TestParseErrors(t *testing.T) {
 	cases := []struct{ json, want string }{
 		{`{"op":"paint"}`, "ops.json: not a JSON list of ops"},
 		{`[{"op":"paint","label":"tumor"},{"op":"paint","label":"tumour"}]`, `ops.json: op 1 (paint): unknown label "tumour" (labels: kidney_left,`},
-		{`[{"op":"spray"}]`, `ops.json: op 0 (spray): unknown op "spray" (known: draw, erase, hollow, islands, logical, margin, paint, relabel, smooth, threshold)`},
-		{`[{"op":"flood","label":"tumor"}]`, `op "flood" comes from package segtools`},
+		{`[{"op":"spray"}]`, `ops.json: op 0 (spray): unknown op "spray" (known: draw, erase, flood, grow_seeds, hollow, interpolate, islands, level_trace, logical, margin, paint, relabel, scissors, smooth, threshold)`},
+		{`[{"op":"grow_seeds","labels":["tumor","nope"]}]`, `ops.json: op 0 (grow_seeds): unknown label "nope"`},
 		{`[{"op":"paint","label":"tumor","radius":3}]`, `ops.json: op 0: json: unknown field "radius"`},
 		{`[{"op":"paint","label":"tumor","mask":{"overwritable":["liverr"]}}]`, `unknown label "liverr"`},
 	}

@@ -8,6 +8,7 @@ package editops
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,16 @@ type Op struct {
 	Operand     string       `json:"operand,omitempty"`
 	FromVersion *int         `json:"from_version,omitempty"`
 	Mask        *MaskSpec    `json:"mask,omitempty"`
+	// grow_seeds' competing labels.
+	Labels []string `json:"labels,omitempty"`
+	// scissors: the 3D view's projection (row-major world → clip) and
+	// viewport (x, y, width, height in pixels), the polygon drawn over it
+	// (pixels, y down), which side is cut, and a window-depth slab.
+	ViewProj  *[16]float64 `json:"view_proj,omitempty"`
+	Viewport  *[4]float64  `json:"viewport,omitempty"`
+	PolygonPx [][2]float64 `json:"polygon_px,omitempty"`
+	Outside   bool         `json:"outside,omitempty"`
+	Slab      *[2]float64  `json:"slab,omitempty"`
 }
 
 // MaskSpec is an op's masking (labeledit.Mask) by label names.
@@ -88,12 +99,9 @@ func Parse(data []byte, path string, table *labels.Table) ([]Op, error) {
 // check validates the op's name and the labels it names.
 func (o *Op) check(table *labels.Table) error {
 	if _, ok := registry[o.Op]; !ok {
-		if slices.Contains(Pending, o.Op) {
-			return fmt.Errorf("op %q comes from package segtools and is not wired in this build", o.Op)
-		}
 		return fmt.Errorf("unknown op %q (known: %s)", o.Op, strings.Join(Names(), ", "))
 	}
-	names := []string{o.Label, o.To, o.Operand}
+	names := append([]string{o.Label, o.To, o.Operand}, o.Labels...)
 	if o.Mask != nil {
 		names = append(append(names, o.Mask.InsideLabel), o.Mask.Overwritable...)
 	}
@@ -125,8 +133,10 @@ func value(table *labels.Table, name string) (uint8, error) {
 
 // Env is what ops run against: the label map, the label table, and, read
 // only when an op needs them, the intensities of a phase on the map's grid
-// and the label map of a saved version.
+// and the label map of a saved version; Ctx (nil: none) cancels the long
+// ones.
 type Env struct {
+	Ctx       context.Context
 	Labels    *volume.Volume[uint8]
 	Table     *labels.Table
 	Intensity func(phase string) (*volume.Volume[int16], error)
@@ -242,11 +252,6 @@ func (o *Op) brush(env *Env) (*volume.Part[uint8], error) {
 	return nil, fmt.Errorf("shape %q: want sphere or disc", o.Shape)
 }
 
-// Pending are the op names of the tools package segtools brings (flood
-// fill and level tracing, fill between slices, grow from seeds, 3D
-// scissors), refused with that reason until they are wired here.
-var Pending = []string{"flood", "interpolate", "grow_seeds", "scissors"}
-
 // opFunc turns an op into its tool's change.
 type opFunc func(o *Op, env *Env) (*labeledit.Change, error)
 
@@ -317,7 +322,7 @@ var registry = map[string]opFunc{
 			if o.PointMM == nil {
 				return nil, fmt.Errorf("point_mm is missing (mode %s)", mode)
 			}
-			if at, err = labeledit.VoxelOf(env.Labels.Grid, *o.PointMM); err != nil {
+			if at, err = env.Labels.Grid.NearestVoxel(*o.PointMM); err != nil {
 				return nil, err
 			}
 		}
@@ -357,6 +362,11 @@ var registry = map[string]opFunc{
 		}
 		return labeledit.Logical(env.Labels, operand, labeledit.LogicalOp(o.Operator), a, b)
 	},
+	"flood":       flood,
+	"level_trace": levelTrace,
+	"interpolate": interpolate,
+	"grow_seeds":  growSeeds,
+	"scissors":    scissors,
 	"relabel": func(o *Op, env *Env) (*labeledit.Change, error) {
 		from, err := o.label(env)
 		if err != nil {

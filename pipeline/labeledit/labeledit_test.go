@@ -85,7 +85,7 @@ func TestDisc(t *testing.T) {
 
 func TestShapeErrors(t *testing.T) {
 	g := grid(10)
-	var out *OutsideError
+	var out *volume.OutsideError
 	if _, err := Sphere(g, [3]float64{20, 0, 0}, 3); !errors.As(err, &out) {
 		t.Errorf("centre outside: %v, want an *OutsideError", err)
 	}

@@ -3,7 +3,6 @@ package labeledit
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"kidney3d/pipeline/volume"
 )
@@ -19,58 +18,9 @@ const (
 	Sagittal Plane = "sagittal"
 )
 
-// normalAxis is the voxel axis of g closest to the plane's normal: the
-// slices of that view are the voxel planes across it, whatever the
-// storage orientation.
-func (p Plane) normalAxis(g volume.Grid) (int, error) {
-	var world string
-	switch p {
-	case Axial:
-		world = "SI"
-	case Coronal:
-		world = "AP"
-	case Sagittal:
-		world = "RL"
-	default:
-		return 0, fmt.Errorf("plane %q: want axial, coronal or sagittal", p)
-	}
-	codes := g.Affine.AxisCodes()
-	for a := range 3 {
-		if strings.IndexByte(world, codes[a]) >= 0 {
-			return a, nil
-		}
-	}
-	return 0, fmt.Errorf("plane %q: no voxel axis of %s points that way", p, codes)
-}
-
-// OutsideError is the error of a point outside the image.
-type OutsideError struct {
-	Point [3]float64 // RAS mm
-	Voxel [3]float64 // continuous voxel coordinates
-	Dims  [3]int
-}
-
-func (e *OutsideError) Error() string {
-	return fmt.Sprintf("point (%.1f, %.1f, %.1f) mm RAS is outside the image (voxel (%.1f, %.1f, %.1f) of %v)",
-		e.Point[0], e.Point[1], e.Point[2], e.Voxel[0], e.Voxel[1], e.Voxel[2], e.Dims)
-}
-
-// VoxelOf is the voxel whose centre is nearest to the world point p, or an
-// *OutsideError when p lies outside the grid's voxels.
-func VoxelOf(g volume.Grid, p [3]float64) ([3]int, error) {
-	c, err := g.WorldToVoxel(p)
-	if err != nil {
-		return [3]int{}, err
-	}
-	var v [3]int
-	for a := range 3 {
-		v[a] = int(math.Round(c[a]))
-		if math.IsNaN(c[a]) || c[a] < -0.5 || c[a] >= float64(g.Dims[a])-0.5 {
-			return v, &OutsideError{Point: p, Voxel: c, Dims: g.Dims}
-		}
-	}
-	return v, nil
-}
+// normalAxis is the voxel axis of g closest to the plane's normal
+// (volume.Grid.PlaneAxis).
+func (p Plane) normalAxis(g volume.Grid) (int, error) { return g.PlaneAxis(string(p)) }
 
 // MaxRadiusMM bounds every radius, thickness and margin of a tool: half a
 // metre is more than any body spans, and a bound keeps a mistyped value
@@ -110,7 +60,7 @@ func ball(g volume.Grid, centre [3]float64, r float64, flat int) (*volume.Part[u
 	if err := checkRadius(r); err != nil {
 		return nil, err
 	}
-	v, err := VoxelOf(g, centre)
+	v, err := g.NearestVoxel(centre)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +107,7 @@ func Polygon(g volume.Grid, vertices [][3]float64, plane Plane) (*volume.Part[ui
 	if len(vertices) < 3 {
 		return nil, fmt.Errorf("polygon of %d vertices: needs at least 3", len(vertices))
 	}
-	first, err := VoxelOf(g, vertices[0])
+	first, err := g.NearestVoxel(vertices[0])
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func organImage() *volume.Volume[int16] {
 
 func BenchmarkFloodFill3D(b *testing.B) {
 	img := organImage()
-	seed, _ := VoxelOf(img.Grid, [3]float64{})
+	seed, _ := img.Grid.NearestVoxel([3]float64{})
 	var m *volume.Volume[uint8]
 	measure(b, func() {
 		m, _ = FloodFill(context.Background(), img, seed, FillOptions{Lo: 50, Hi: 150, Conn: labelops.Face})
@@ -76,7 +76,7 @@ func BenchmarkFloodFill3D(b *testing.B) {
 
 func BenchmarkLevelTraceAxial(b *testing.B) {
 	img := organImage()
-	seed, _ := VoxelOf(img.Grid, [3]float64{})
+	seed, _ := img.Grid.NearestVoxel([3]float64{})
 	measure(b, func() { LevelTrace(context.Background(), img, seed, Slice{2, seed[2]}) })
 }
 
@@ -88,15 +88,6 @@ func circle(c [2]float64, r float64, n int) [][2]float64 {
 		out[i] = [2]float64{c[0] + r*math.Cos(a), c[1] + r*math.Sin(a)}
 	}
 	return out
-}
-
-func BenchmarkFillPolygonAxial(b *testing.B) {
-	g := fullGrid()
-	var mm [][3]float64
-	for _, p := range circle([2]float64{10, -20}, 90, 64) {
-		mm = append(mm, [3]float64{p[0], p[1], 0})
-	}
-	measure(b, func() { FillPolygon(g, Slice{2, 150}, mm) })
 }
 
 // BenchmarkScissorsPerspective cuts the full grid with a 64-vertex circle

@@ -129,7 +129,7 @@ func kidneyStrokes(t testing.TB, kidney *volume.Volume[uint8], roiLo, roiHi [3]i
 	c := [3]int{i, j, k}
 	var out []*volume.Volume[uint8]
 	for _, plane := range []string{"axial", "coronal", "sagittal"} {
-		axis, err := PlaneAxis(kidney.Grid, plane)
+		axis, err := kidney.Grid.PlaneAxis(plane)
 		if err != nil {
 			t.Fatal(err)
 		}

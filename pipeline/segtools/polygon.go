@@ -3,8 +3,6 @@ package segtools
 import (
 	"fmt"
 	"math"
-
-	"kidney3d/pipeline/volume"
 )
 
 // polygon answers the even-odd point-in-polygon test (a point is inside
@@ -72,38 +70,4 @@ func (pg *polygon) inside(x, y float64) bool {
 		}
 	}
 	return in
-}
-
-// FillPolygon is the mask of the voxels of slice s whose centres lie inside
-// the polygon verticesMM (world RAS millimetres, closed from the last vertex
-// to the first, even-odd rule): the draw tool's fill. Each vertex is
-// projected onto the slice along the slice's voxel axis, so vertices picked
-// on the slice as shown may lie a little off its plane.
-func FillPolygon(g volume.Grid, s Slice, verticesMM [][3]float64) (*volume.Volume[uint8], error) {
-	if err := s.check(g); err != nil {
-		return nil, err
-	}
-	inv, err := g.Affine.Inverse()
-	if err != nil {
-		return nil, err
-	}
-	u, v := s.inPlane()
-	flat := make([][2]float64, len(verticesMM))
-	for n, p := range verticesMM {
-		q := inv.Apply(p)
-		flat[n] = [2]float64{q[u], q[v]}
-	}
-	pg, err := newPolygon(flat)
-	if err != nil {
-		return nil, err
-	}
-	out := volume.New[uint8](g)
-	forSlice(g, s, func(n int) {
-		i, j, k := g.Coords(n)
-		at := [3]int{i, j, k}
-		if pg.inside(float64(at[u]), float64(at[v])) {
-			out.Data[n] = 1
-		}
-	})
-	return out, nil
 }

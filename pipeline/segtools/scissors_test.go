@@ -8,46 +8,6 @@ import (
 	"kidney3d/pipeline/volume"
 )
 
-func TestFillPolygon(t *testing.T) {
-	// 2 mm voxels, origin (10, 20, 30): voxel (i, j, k) is at
-	// (10+2i, 20+2j, 30+2k).
-	aff := volume.Affine{{2, 0, 0, 10}, {0, 2, 0, 20}, {0, 0, 2, 30}, {0, 0, 0, 1}}
-	g := volume.Grid{Dims: [3]int{10, 10, 5}, Affine: aff}
-	mm := func(i, j, k float64) [3]float64 { return [3]float64{10 + 2*i, 20 + 2*j, 30 + 2*k} }
-	// the rectangle (1.5, 1.5)–(5.5, 4.5) in voxels, drawn 0.3 voxel off
-	// slice 2: voxels i 2..5, j 2..4
-	rect := [][3]float64{mm(1.5, 1.5, 2.3), mm(5.5, 1.5, 2.3), mm(5.5, 4.5, 1.8), mm(1.5, 4.5, 2)}
-	m, err := FillPolygon(g, Slice{2, 2}, rect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := labelops.Count(m); got != 12 || m.At(2, 2, 2) != 1 || m.At(5, 4, 2) != 1 || m.At(6, 4, 2) != 0 {
-		t.Errorf("rectangle: %d voxels, want 12 at i 2..5, j 2..4", got)
-	}
-	// a triangle on a sagittal slice (axis 0): (j, k) (0.5, 0.5), (8.5,
-	// 0.5), (0.5, 4.5) holds the centres with j-0.5 + 2(k-0.5) < 8
-	tri := [][3]float64{mm(7, 0.5, 0.5), mm(7, 8.5, 0.5), mm(7, 0.5, 4.5)}
-	m, err = FillPolygon(g, Slice{0, 7}, tri)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// k=1: j 1..7 (7); k=2: j 1..5 (5); k=3: j 1..3 (3); k=4: j 1 (1)
-	if got := labelops.Count(m); got != 16 {
-		t.Errorf("triangle: %d voxels, want 16", got)
-	}
-	// a bow tie (self-crossing): even-odd keeps both wings
-	bow := [][3]float64{mm(0.5, 0.5, 0), mm(8.5, 4.5, 0), mm(8.5, 0.5, 0), mm(0.5, 4.5, 0)}
-	if m, _ = FillPolygon(g, Slice{2, 0}, bow); m.At(1, 2, 0) != 1 || m.At(8, 2, 0) != 1 || m.At(4, 1, 0) != 0 {
-		t.Error("bow tie: wings not filled or waist filled")
-	}
-	if _, err := FillPolygon(g, Slice{2, 2}, rect[:2]); err == nil {
-		t.Error("a two-vertex polygon was accepted")
-	}
-	if _, err := FillPolygon(g, Slice{3, 0}, rect); err == nil {
-		t.Error("axis 3 was accepted")
-	}
-}
-
 // screenRect is the polygon of the screen rectangle [x0, x1]×[y0, y1].
 func screenRect(x0, y0, x1, y1 float64) [][2]float64 {
 	return [][2]float64{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}

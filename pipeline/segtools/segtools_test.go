@@ -44,26 +44,11 @@ func box[T volume.Voxel](m *volume.Volume[T], lo, hi [3]int, x T) {
 	}
 }
 
-func TestPlaneAxisAndVoxelOf(t *testing.T) {
-	// LPS-stored voxels with the slice axis first: i → S, j → L, k → P.
+func TestSliceAt(t *testing.T) {
+	// LPS-stored voxels with the slice axis first: i → S, j → L, k → P;
+	// voxel (3, 4, 5) is at (2, 5, -0.5).
 	aff := volume.Affine{{0, -2, 0, 10}, {0, 0, -3, 20}, {1.5, 0, 0, -5}, {0, 0, 0, 1}}
 	g := volume.Grid{Dims: [3]int{8, 9, 10}, Affine: aff}
-	for plane, want := range map[string]int{"axial": 0, "sagittal": 1, "coronal": 2} {
-		if got, err := PlaneAxis(g, plane); err != nil || got != want {
-			t.Errorf("PlaneAxis(%s) = %d, %v; want %d", plane, got, err, want)
-		}
-	}
-	if _, err := PlaneAxis(g, "oblique"); err == nil {
-		t.Error("an unknown plane was accepted")
-	}
-	// voxel (3, 4, 5) is at (10-8, 20-15, -5+4.5) = (2, 5, -0.5)
-	v, err := VoxelOf(g, [3]float64{2.4, 5.3, -0.2})
-	if err != nil || v != [3]int{3, 4, 5} {
-		t.Errorf("VoxelOf = %v, %v; want [3 4 5]", v, err)
-	}
-	if _, err := VoxelOf(g, [3]float64{100, 0, 0}); err == nil {
-		t.Error("a point outside the image was accepted")
-	}
 	s, err := SliceAt(g, 2, [3]float64{2.4, 5.3, -0.2})
 	if err != nil || s != (Slice{2, 5}) {
 		t.Errorf("SliceAt = %v, %v", s, err)

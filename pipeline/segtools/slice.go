@@ -2,8 +2,6 @@ package segtools
 
 import (
 	"fmt"
-	"math"
-	"strings"
 
 	"kidney3d/pipeline/volume"
 )
@@ -48,28 +46,11 @@ func (s Slice) inPlane() (u, v int) {
 	return 0, 1
 }
 
-// planeNormals names the anatomical planes by the world axis normal to
-// them, as in AxisCodes: axial slices stack along S–I, coronal along A–P,
-// sagittal along R–L.
-var planeNormals = map[string]string{"axial": "SI", "coronal": "AP", "sagittal": "RL"}
-
-// PlaneAxis is the voxel axis normal to an anatomical plane ("axial",
-// "coronal" or "sagittal") on g: the voxel axis closest to the plane's
-// normal, as volume.Affine.AxisCodes assigns them.
-func PlaneAxis(g volume.Grid, plane string) (int, error) {
-	normal, ok := planeNormals[plane]
-	if !ok {
-		return 0, fmt.Errorf("segtools: unknown plane %q (want axial, coronal or sagittal)", plane)
-	}
-	codes := g.Affine.AxisCodes()
-	return strings.IndexAny(codes, normal), nil
-}
-
 // SliceAt is the slice normal to voxel axis that holds the world point
 // pointMM (RAS millimetres), or an error when the point lies outside the
 // grid.
 func SliceAt(g volume.Grid, axis int, pointMM [3]float64) (Slice, error) {
-	v, err := VoxelOf(g, pointMM)
+	v, err := g.NearestVoxel(pointMM)
 	if err != nil {
 		return Slice{}, err
 	}
@@ -78,24 +59,6 @@ func SliceAt(g volume.Grid, axis int, pointMM [3]float64) (Slice, error) {
 		s.Index = v[axis]
 	}
 	return s, s.check(g)
-}
-
-// VoxelOf is the voxel whose centre is nearest to the world point pointMM
-// (RAS millimetres), or an error naming the point when it lies outside the
-// grid (more than half a voxel beyond an edge voxel's centre).
-func VoxelOf(g volume.Grid, pointMM [3]float64) ([3]int, error) {
-	p, err := g.WorldToVoxel(pointMM)
-	if err != nil {
-		return [3]int{}, err
-	}
-	var v [3]int
-	for a := range 3 {
-		v[a] = int(math.Floor(p[a] + 0.5))
-	}
-	if !g.Contains(v[0], v[1], v[2]) {
-		return v, fmt.Errorf("segtools: point (%.6g, %.6g, %.6g) mm is outside the image (voxel (%.1f, %.1f, %.1f) of %v)", pointMM[0], pointMM[1], pointMM[2], p[0], p[1], p[2], g.Dims)
-	}
-	return v, nil
 }
 
 // sameDims reports a volume whose dims differ from g's.

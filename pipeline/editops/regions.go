@@ -1,0 +1,230 @@
+package editops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"kidney3d/pipeline/labeledit"
+	"kidney3d/pipeline/labelops"
+	"kidney3d/pipeline/segtools"
+	"kidney3d/pipeline/volume"
+)
+
+// The ops of the region tools of package segtools: flood fill and level
+// tracing, fill between slices, grow from seeds and the 3D scissors. Each
+// turns segtools' mask into a labeledit.Change, so masking, undo and the
+// journal treat them as every other tool.
+
+// SeedMarginMM is how far around its seeds grow_seeds works when the op
+// gives no mm.
+const SeedMarginMM = 20
+
+// ctx is the context the op runs under.
+func (env *Env) ctx() context.Context {
+	if env.Ctx == nil {
+		return context.Background()
+	}
+	return env.Ctx
+}
+
+// region is the bounding box of a whole-grid mask's nonzero voxels as a
+// part of its grid (nil when it has none).
+func region(m *volume.Volume[uint8]) *volume.Part[uint8] {
+	lo, hi, ok := volume.BoundingBox(m)
+	if !ok {
+		return nil
+	}
+	return volume.CropPart(m.Grid, lo, volume.Crop(m, lo, hi))
+}
+
+// paintMask is the change that paints the op's label on a mask.
+func (o *Op) paintMask(env *Env, m *volume.Volume[uint8], err error) (*labeledit.Change, error) {
+	if err != nil {
+		return nil, err
+	}
+	v, err := o.label(env)
+	if err != nil {
+		return nil, err
+	}
+	r := region(m)
+	if r == nil {
+		return &labeledit.Change{}, nil
+	}
+	return labeledit.Paint(r, v), nil
+}
+
+// seedAndSlice are a flood's seed voxel (point_mm) and, when the op names a
+// plane, the slice through it.
+func (o *Op) seedAndSlice(env *Env) ([3]int, *segtools.Slice, error) {
+	if o.PointMM == nil {
+		return [3]int{}, nil, errors.New("point_mm is missing")
+	}
+	g := env.Labels.Grid
+	seed, err := g.NearestVoxel(*o.PointMM)
+	if err != nil || o.Plane == "" {
+		return seed, nil, err
+	}
+	axis, err := g.PlaneAxis(o.Plane)
+	if err != nil {
+		return seed, nil, err
+	}
+	return seed, &segtools.Slice{Axis: axis, Index: seed[axis]}, nil
+}
+
+// flood paints the region connected to point_mm whose intensities lie in
+// hu, in 3D or on the slice of plane.
+func flood(o *Op, env *Env) (*labeledit.Change, error) {
+	if o.HU == nil {
+		return nil, errors.New("hu is missing")
+	}
+	seed, slice, err := o.seedAndSlice(env)
+	if err != nil {
+		return nil, err
+	}
+	img, err := env.intensity(o.Phase)
+	if err != nil {
+		return nil, err
+	}
+	m, err := segtools.FloodFill(env.ctx(), img, seed, segtools.FillOptions{Lo: o.HU[0], Hi: o.HU[1], Conn: labelops.Face, Slice: slice})
+	return o.paintMask(env, m, err)
+}
+
+// levelTrace paints the level-tracing region at point_mm on the slice of
+// plane.
+func levelTrace(o *Op, env *Env) (*labeledit.Change, error) {
+	if o.Plane == "" {
+		return nil, errors.New("plane is missing")
+	}
+	seed, slice, err := o.seedAndSlice(env)
+	if err != nil {
+		return nil, err
+	}
+	img, err := env.intensity(o.Phase)
+	if err != nil {
+		return nil, err
+	}
+	m, err := segtools.LevelTrace(env.ctx(), img, seed, *slice)
+	return o.paintMask(env, m, err)
+}
+
+// interpolate fills the label between the slices of plane (default axial)
+// that hold it.
+func interpolate(o *Op, env *Env) (*labeledit.Change, error) {
+	v, err := o.label(env)
+	if err != nil {
+		return nil, err
+	}
+	plane := o.Plane
+	if plane == "" {
+		plane = "axial"
+	}
+	axis, err := env.Labels.Grid.PlaneAxis(plane)
+	if err != nil {
+		return nil, err
+	}
+	m := volume.New[uint8](env.Labels.Grid)
+	for n, x := range env.Labels.Data {
+		if x == v {
+			m.Data[n] = 1
+		}
+	}
+	if _, _, ok := volume.BoundingBox(m); !ok {
+		return nil, &labeledit.NoLabelError{Label: v}
+	}
+	filled, err := segtools.InterpolateSlices(env.ctx(), m, axis)
+	return o.paintMask(env, filled, err)
+}
+
+// growSeeds lets the voxels of labels (two or more) compete for the box
+// around them, mm (default SeedMarginMM) wider on every side: each voxel of
+// the box takes the label of its nearest seed in intensity distance.
+func growSeeds(o *Op, env *Env) (*labeledit.Change, error) {
+	if len(o.Labels) < 2 {
+		return nil, fmt.Errorf("labels: %d given; grow from seeds needs two or more (one of them the surroundings)", len(o.Labels))
+	}
+	lm := env.Labels
+	is := map[uint8]bool{}
+	for _, n := range o.Labels {
+		v, err := value(env.Table, n)
+		if err != nil {
+			return nil, err
+		}
+		is[v] = true
+	}
+	seeds := volume.New[uint8](lm.Grid)
+	for n, x := range lm.Data {
+		if is[x] {
+			seeds.Data[n] = x
+		}
+	}
+	lo, hi, ok := volume.BoundingBox(seeds)
+	if !ok {
+		return nil, errors.New("labels: the label map holds no voxel of them")
+	}
+	margin := float64(SeedMarginMM)
+	if o.MM != nil {
+		if margin = *o.MM; !(margin >= 0) || margin > labeledit.MaxRadiusMM {
+			return nil, fmt.Errorf("mm %g: must be from 0 to %d", margin, labeledit.MaxRadiusMM)
+		}
+	}
+	sp := lm.Spacing()
+	for a := range 3 {
+		d := int(math.Ceil(margin / sp[a]))
+		lo[a], hi[a] = max(lo[a]-d, 0), min(hi[a]+d, lm.Dims[a])
+	}
+	img, err := env.intensity(o.Phase)
+	if err != nil {
+		return nil, err
+	}
+	gc, err := segtools.NewGrowCut(img, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	grown, err := gc.Update(env.ctx(), seeds)
+	if err != nil {
+		return nil, err
+	}
+	var c labeledit.Change
+	for v := range is {
+		m := volume.New[uint8](grown.Box.Grid)
+		for n, x := range grown.Box.Data {
+			if x == v {
+				m.Data[n] = 1
+			}
+		}
+		c.Steps = append(c.Steps, labeledit.Step{Region: volume.CropPart(lm.Grid, grown.Lo, m), Value: v})
+	}
+	return &c, nil
+}
+
+// scissors erases, along the lines of sight of a 3D view, what projects
+// inside (or outside) a polygon drawn over it: the label's voxels, or
+// every label's when the op names none.
+func scissors(o *Op, env *Env) (*labeledit.Change, error) {
+	if o.ViewProj == nil || o.Viewport == nil {
+		return nil, errors.New("view_proj and viewport are needed")
+	}
+	if len(o.PolygonPx) < 3 {
+		return nil, fmt.Errorf("polygon_px of %d points: needs at least 3", len(o.PolygonPx))
+	}
+	var view segtools.View
+	for r := range 4 {
+		copy(view.ViewProj[r][:], o.ViewProj[4*r:4*r+4])
+	}
+	view.Viewport = *o.Viewport
+	m, err := segtools.Scissors(env.ctx(), env.Labels.Grid, view, o.PolygonPx, segtools.Cut{Outside: o.Outside, Slab: o.Slab})
+	if err != nil {
+		return nil, err
+	}
+	var v uint8
+	if o.Label != "" {
+		v, _ = value(env.Table, o.Label)
+	}
+	r := region(m)
+	if r == nil {
+		return &labeledit.Change{}, nil
+	}
+	return labeledit.Erase(env.Labels, r, v), nil
+}
