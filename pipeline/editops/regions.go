@@ -55,22 +55,26 @@ func (o *Op) paintMask(env *Env, m *volume.Volume[uint8], err error) (*labeledit
 	return labeledit.Paint(r, v), nil
 }
 
-// seedAndSlice are a flood's seed voxel (point_mm) and, when the op names a
-// plane, the slice through it.
-func (o *Op) seedAndSlice(env *Env) ([3]int, *segtools.Slice, error) {
+// seeded is what a flood starts from: the seed voxel (point_mm), the
+// slice through it when the op names a plane, and the phase's
+// intensities.
+func (o *Op) seeded(env *Env) (seed [3]int, slice *segtools.Slice, img *volume.Volume[int16], err error) {
 	if o.PointMM == nil {
-		return [3]int{}, nil, errors.New("point_mm is missing")
+		return seed, nil, nil, errors.New("point_mm is missing")
 	}
 	g := env.Labels.Grid
-	seed, err := g.NearestVoxel(*o.PointMM)
-	if err != nil || o.Plane == "" {
-		return seed, nil, err
+	if seed, err = g.NearestVoxel(*o.PointMM); err != nil {
+		return seed, nil, nil, err
 	}
-	axis, err := g.PlaneAxis(o.Plane)
-	if err != nil {
-		return seed, nil, err
+	if o.Plane != "" {
+		axis, err := g.PlaneAxis(o.Plane)
+		if err != nil {
+			return seed, nil, nil, err
+		}
+		slice = &segtools.Slice{Axis: axis, Index: seed[axis]}
 	}
-	return seed, &segtools.Slice{Axis: axis, Index: seed[axis]}, nil
+	img, err = env.intensity(o.Phase)
+	return seed, slice, img, err
 }
 
 // flood paints the region connected to point_mm whose intensities lie in
@@ -79,11 +83,7 @@ func flood(o *Op, env *Env) (*labeledit.Change, error) {
 	if o.HU == nil {
 		return nil, errors.New("hu is missing")
 	}
-	seed, slice, err := o.seedAndSlice(env)
-	if err != nil {
-		return nil, err
-	}
-	img, err := env.intensity(o.Phase)
+	seed, slice, img, err := o.seeded(env)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +97,7 @@ func levelTrace(o *Op, env *Env) (*labeledit.Change, error) {
 	if o.Plane == "" {
 		return nil, errors.New("plane is missing")
 	}
-	seed, slice, err := o.seedAndSlice(env)
-	if err != nil {
-		return nil, err
-	}
-	img, err := env.intensity(o.Phase)
+	seed, slice, img, err := o.seeded(env)
 	if err != nil {
 		return nil, err
 	}
