@@ -36,7 +36,7 @@ type CaseWindow struct {
 	structs  *StructuresPanel
 	pipe     *PipelinePanel
 	edit     *EditPanel
-	live     *liveEdit // the editing session's live state; nil when none
+	live     *liveEdit    // the editing session's live state; nil when none
 	importer *ImportPanel // the import dialog last shown
 	pick     *widget.Label
 	ruler3D  *widget.Check // taps measure between surface points

@@ -28,7 +28,7 @@ func editWindow(t *testing.T) (*CaseWindow, *caseData, *fakeFrames) {
 	d := testCaseData(t)
 	c := &casefile.Case{Dir: d.dir}
 	for path, save := range map[string]func(string) error{
-		c.PhasePath("A"):      func(p string) error { return volume.Save(p, d.phases["A"]) },
+		c.PhasePath("A"):     func(p string) error { return volume.Save(p, d.phases["A"]) },
 		c.OutputLabelsPath(): func(p string) error { return volume.Save(p, d.labels) },
 	} {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
