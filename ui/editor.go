@@ -13,6 +13,7 @@ import (
 	"kidney3d/pipeline/editsession"
 	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/labeledit"
+	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/segtools"
 	"kidney3d/pipeline/volume"
 )
@@ -32,6 +33,9 @@ type editor struct {
 	counts [256]int
 	lo, hi [256][3]int // each label's box on shown's grid, [lo, hi); it only grows
 	drag   *edithistory.Entry
+	// grow is grow from seeds' competition on the box [growLo, growHi).
+	grow           *segtools.GrowCut
+	growLo, growHi [3]int
 }
 
 // block is a box of voxels on the shown grid, [lo, hi), that a stroke
@@ -76,14 +80,14 @@ func beginEditing(d *caseData, rec editsession.Recovery) (*editor, error) {
 		e.counts[v]++
 		if v != 0 {
 			i, j, k := shown.Coords(n)
-			e.grow(v, i, j, k)
+			e.extend(v, i, j, k)
 		}
 	}
 	return e, nil
 }
 
-// grow extends label v's box to hold voxel p.
-func (e *editor) grow(v uint8, i, j, k int) {
+// extend extends label v's box to hold voxel p.
+func (e *editor) extend(v uint8, i, j, k int) {
 	lo, hi := &e.lo[v], &e.hi[v]
 	lo[0], lo[1], lo[2] = min(lo[0], i), min(lo[1], j), min(lo[2], k)
 	hi[0], hi[1], hi[2] = max(hi[0], i+1), max(hi[1], j+1), max(hi[2], k+1)
@@ -125,7 +129,7 @@ func (e *editor) show(d *labeledit.Delta, forward bool) block {
 			b.lo = [3]int{min(b.lo[0], i), min(b.lo[1], j), min(b.lo[2], k)}
 			b.hi = [3]int{max(b.hi[0], i+1), max(b.hi[1], j+1), max(b.hi[2], k+1)}
 			if v := src.Data[n]; v != 0 {
-				e.grow(v, i, j, k)
+				e.extend(v, i, j, k)
 			}
 		}
 	}
@@ -194,20 +198,26 @@ func (e *editor) do(op *editops.Op) (edithistory.Entry, block, error) {
 	return s, b, err
 }
 
-// region paints the mask a segtools tool made (on the session's grid) with
-// label as one stroke, under the masking of the panel's op (a paint op
-// that the masking is read from).
-func (e *editor) region(tool string, label uint8, mask *volume.Volume[uint8], masking *editops.Op) (edithistory.Entry, block, error) {
+// fill paints the mask a segtools tool made (on the session's grid) with
+// label as one stroke (region).
+func (e *editor) fill(tool string, label uint8, mask *volume.Volume[uint8], masking *editops.Op) (edithistory.Entry, block, error) {
 	lo, hi, ok := volume.BoundingBox(mask)
 	if !ok {
 		return edithistory.Entry{}, block{}, fmt.Errorf("%s: nothing to fill there", tool)
 	}
+	return e.region(tool, label, volume.CropPart(mask.Grid, lo, volume.Crop(mask, lo, hi)), masking)
+}
+
+// region paints the region (nonzero voxels of a part of the session's
+// grid) with label as one stroke, under the masking of the panel's op (a
+// paint op that the masking is read from).
+func (e *editor) region(tool string, label uint8, part *volume.Part[uint8], masking *editops.Op) (edithistory.Entry, block, error) {
 	// The masking of the op, as editops reads it (its own change unused).
 	_, m, hu, err := masking.Change(e.session.Env())
 	if err != nil {
 		return edithistory.Entry{}, block{}, err
 	}
-	c := labeledit.Paint(volume.CropPart(mask.Grid, lo, volume.Crop(mask, lo, hi)), label)
+	c := labeledit.Paint(part, label)
 	d, err := labeledit.Apply(e.session.Labels, c, m, hu)
 	if err != nil {
 		return edithistory.Entry{}, block{}, err
@@ -246,7 +256,7 @@ func (e *editor) flood(seedMM [3]float64, lo, hi float64, plane string, label ui
 	if err != nil {
 		return edithistory.Entry{}, block{}, err
 	}
-	return e.region("flood", label, mask, masking)
+	return e.fill("flood", label, mask, masking)
 }
 
 // interpolate fills the slices of label between those drawn on, across
@@ -267,7 +277,70 @@ func (e *editor) interpolate(label uint8, plane string, masking *editops.Op) (ed
 	if err != nil {
 		return edithistory.Entry{}, block{}, err
 	}
-	return e.region("interpolate", label, filled, masking)
+	return e.fill("interpolate", label, filled, masking)
+}
+
+// growBackground is the seed value grow from seeds gives the background:
+// no label of the table uses it.
+const growBackground = 255
+
+// growSeeds is grow from seeds (segtools.GrowCut) in the box of label's
+// voxels grown by marginMM: every labelled voxel of the box is a seed of
+// its label, the box's unlabelled faces seeds of the background, and the
+// voxels that label wins are painted with it. The competition of the last
+// box is kept, so seeds added within the same box update it
+// incrementally.
+func (e *editor) growSeeds(label uint8, marginMM float64, masking *editops.Op) (edithistory.Entry, block, error) {
+	lm := e.session.Labels
+	img, err := e.session.Intensity("")
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	lo, hi, ok := lm.Dims, [3]int{}, false
+	for n, v := range lm.Data {
+		if v == label {
+			i, j, k := lm.Coords(n)
+			lo = [3]int{min(lo[0], i), min(lo[1], j), min(lo[2], k)}
+			hi = [3]int{max(hi[0], i+1), max(hi[1], j+1), max(hi[2], k+1)}
+			ok = true
+		}
+	}
+	if !ok {
+		return edithistory.Entry{}, block{}, fmt.Errorf("grow from seeds: paint seeds of %s first", e.session.Table.Name(int(label)))
+	}
+	lo, hi = volume.GrowBox(lm.Grid, lo, hi, labelops.Margin(lm.Grid, marginMM))
+	if e.grow == nil || e.growLo != lo || e.growHi != hi {
+		if e.grow, err = segtools.NewGrowCut(img, lo, hi); err != nil {
+			return edithistory.Entry{}, block{}, err
+		}
+		e.growLo, e.growHi = lo, hi
+	}
+	seeds := volume.New[uint8](lm.Grid)
+	for k := lo[2]; k < hi[2]; k++ {
+		for j := lo[1]; j < hi[1]; j++ {
+			for i := lo[0]; i < hi[0]; i++ {
+				n := lm.Index(i, j, k)
+				face := i == lo[0] || j == lo[1] || k == lo[2] || i == hi[0]-1 || j == hi[1]-1 || k == hi[2]-1
+				switch v := lm.Data[n]; {
+				case v != 0:
+					seeds.Data[n] = v
+				case face:
+					seeds.Data[n] = growBackground
+				}
+			}
+		}
+	}
+	won, err := e.grow.Update(context.Background(), seeds)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	for n, v := range won.Box.Data {
+		won.Box.Data[n] = 0
+		if v == label {
+			won.Box.Data[n] = 1
+		}
+	}
+	return e.region("grow_seeds", label, won, masking)
 }
 
 // planeSlice is the slice of plane's view through the world point p.

@@ -37,11 +37,12 @@ var tools = []tool{
 	{"draw", "Draw", theme.DocumentCreateIcon(), '2', false, false},
 	{"erase", "Erase", theme.ContentRemoveIcon(), '3', true, false},
 	{"flood", "Level trace / flood", theme.ColorChromaticIcon(), '4', false, true},
-	{"threshold", "Threshold paint", theme.ColorPaletteIcon(), '5', true, false},
+	{"grow_seeds", "Grow from seeds", theme.ViewFullScreenIcon(), '5', false, false},
 	{"interpolate", "Fill between slices", theme.MenuIcon(), '6', false, false},
 	{"margin", "Margin", theme.ZoomInIcon(), '7', false, false},
 	{"islands", "Islands", theme.GridIcon(), '8', false, true},
 	{"smooth", "Smoothing", theme.ViewRefreshIcon(), '9', false, false},
+	{"threshold", "Threshold paint", theme.ColorPaletteIcon(), 't', true, false},
 }
 
 // EditPanel is the segment editor's panel: the tools with their shortcuts,
@@ -473,7 +474,8 @@ func (p *EditPanel) labelValue() (uint8, bool) {
 
 // Apply runs the tool that works on the whole label: margin and
 // smoothing by the millimetres typed (islands: keep the largest or remove
-// those under that many mm³), fill between slices across the plane chosen.
+// those under that many mm³), fill between slices across the plane chosen,
+// grow from seeds in the label's box grown by the millimetres typed.
 func (p *EditPanel) Apply() {
 	if p.ed == nil {
 		return
@@ -502,7 +504,7 @@ func (p *EditPanel) Apply() {
 			}
 		}
 		p.report(p.ed.do(o))
-	case "interpolate":
+	case "interpolate", "grow_seeds":
 		v, ok := p.labelValue()
 		if !ok {
 			return
@@ -510,6 +512,10 @@ func (p *EditPanel) Apply() {
 		masking, err := p.maskingOp(p.ed.session.Labels.VoxelToWorld([3]float64{}))
 		if err != nil {
 			p.status.SetText(err.Error())
+			return
+		}
+		if p.tool.name == "grow_seeds" {
+			p.report(p.ed.growSeeds(v, mm, masking))
 			return
 		}
 		p.report(p.ed.interpolate(v, p.plane.Selected, masking))

@@ -24,8 +24,12 @@ import (
 // folder (its phase in input/, its labels as the pipeline's output), with
 // an editing session begun, and its 3D source.
 func editWindow(t *testing.T) (*CaseWindow, *caseData, *fakeFrames) {
+	return editWindowOf(t, testCaseData(t))
+}
+
+// editWindowOf is editWindow of the case d.
+func editWindowOf(t *testing.T, d *caseData) (*CaseWindow, *caseData, *fakeFrames) {
 	a := test.NewTempApp(t)
-	d := testCaseData(t)
 	c := &casefile.Case{Dir: d.dir}
 	for path, save := range map[string]func(string) error{
 		c.PhasePath("A"):     func(p string) error { return volume.Save(p, d.phases["A"]) },
@@ -207,5 +211,97 @@ func TestEditRecoversUnsavedStrokes(t *testing.T) {
 	ed.Begin(editsession.Recover)
 	if ed.ed == nil || ed.ed.session.Recovered != 1 || !slices.Equal(ed.ed.shown.Data, want.Data) {
 		t.Fatalf("recovery: session %v, status %q", ed.ed != nil, ed.status.Text)
+	}
+}
+
+// TestEditRegionTools drives the tools that act on a region through the
+// panel: level trace / flood (2D, background only), islands (keep the one
+// tapped), fill between slices and grow from seeds, each one stroke with
+// exact voxels.
+func TestEditRegionTools(t *testing.T) {
+	d := testCaseData(t)
+	ct := d.phases["A"]
+	for k := 4; k < 8; k++ { // a bright 4×4×4 block for grow from seeds
+		for j := 2; j < 6; j++ {
+			for i := 2; i < 6; i++ {
+				ct.Set(i, j, k, 200)
+			}
+		}
+	}
+	cw, d, _ := editWindowOf(t, d)
+	ed, lab, v := cw.edit, d.labels, cw.slices.views[0]
+	k := cw.slices.cross[2] // 6
+	ed.label.SetSelected("cyst")
+	l, _ := d.table.ByName("cyst")
+	cyst := uint8(l.Value)
+	count := func() int {
+		n := 0
+		for _, x := range lab.Data {
+			if x == cyst {
+				n++
+			}
+		}
+		return n
+	}
+
+	// Flood in 2D from (0, 0) over -100..100 HU, background only: the
+	// slice's 256 voxels but the 16 bright ones and label 3's 16.
+	ed.SetTool("flood")
+	ed.huLo.SetText("-100")
+	ed.huHi.SetText("100")
+	ed.overwrite.SetSelected("none")
+	test.TapAt(v, at(v, 0, 0))
+	if n := count(); n != 256-16-16 || lab.At(7, 6, k) != 3 {
+		t.Fatalf("flood: %d cyst voxels (want 224), label 3 kept: %v; %s", n, lab.At(7, 6, k) == 3, ed.status.Text)
+	}
+	ed.Undo()
+	ed.overwrite.SetSelected("all")
+
+	// Two dabs, then keep the island tapped.
+	ed.SetTool("paint")
+	ed.radius = 0.5
+	test.TapAt(v, at(v, 0, 0))
+	test.TapAt(v, at(v, 15, 15))
+	ed.SetTool("islands")
+	test.TapAt(v, at(v, 0, 0))
+	if lab.At(0, 0, k) != cyst || lab.At(15, 15, k) == cyst || count() != 1 {
+		t.Fatalf("islands keep_clicked: (0,0) %d, (15,15) %d, %d cyst voxels; %s", lab.At(0, 0, k), lab.At(15, 15, k), count(), ed.status.Text)
+	}
+
+	// Fill between slices: (0, 0) on slices 6 and 10 fills 7, 8, 9.
+	cw.slices.setCross([3]int{0, 0, 10})
+	settleSlices(t, cw)
+	ed.SetTool("paint")
+	test.TapAt(v, at(v, 0, 0))
+	ed.SetTool("interpolate")
+	ed.plane.SetSelected("axial")
+	ed.Apply()
+	for z := 6; z <= 10; z++ {
+		if lab.At(0, 0, z) != cyst {
+			t.Errorf("fill between slices: (0, 0, %d) holds %d, want cyst; %s", z, lab.At(0, 0, z), ed.status.Text)
+		}
+	}
+	for range 3 {
+		ed.Undo() // the fill, the second dab, the islands
+	}
+	ed.Undo() // the first dabs
+	ed.Undo()
+	if count() != 0 {
+		t.Fatalf("%d cyst voxels left after undoing everything", count())
+	}
+
+	// Grow from seeds: one seed voxel at (3, 3, 6) in the bright block;
+	// the box it grows in, 9 mm around it, is (0..8, 0..8, 3..9), its
+	// faces (all dark) seeding the background. The cyst wins the whole
+	// block, 64 voxels, at no cost; the background everything dark.
+	cw.slices.setCross([3]int{3, 3, 6})
+	settleSlices(t, cw)
+	ed.SetTool("paint")
+	test.TapAt(v, at(v, 3, 3))
+	ed.SetTool("grow_seeds")
+	ed.mm.SetText("9")
+	ed.Apply()
+	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst {
+		t.Errorf("grow from seeds: %d cyst voxels, want 64 (the bright block); %s", n, ed.status.Text)
 	}
 }
