@@ -268,11 +268,15 @@ func TestEditRegionTools(t *testing.T) {
 		t.Fatalf("islands keep_clicked: (0,0) %d, (15,15) %d, %d cyst voxels; %s", lab.At(0, 0, k), lab.At(15, 15, k), count(), ed.status.Text)
 	}
 
+	// dabAt paints one voxel, (i, j) of axial slice k, with a tap.
+	dabAt := func(i, j, k int) {
+		cw.slices.setCross([3]int{i, j, k})
+		settleSlices(t, cw)
+		ed.SetTool("paint")
+		test.TapAt(v, at(v, i, j))
+	}
 	// Fill between slices: (0, 0) on slices 6 and 10 fills 7, 8, 9.
-	cw.slices.setCross([3]int{0, 0, 10})
-	settleSlices(t, cw)
-	ed.SetTool("paint")
-	test.TapAt(v, at(v, 0, 0))
+	dabAt(0, 0, 10)
 	ed.SetTool("interpolate")
 	ed.plane.SetSelected("axial")
 	ed.Apply()
@@ -281,11 +285,9 @@ func TestEditRegionTools(t *testing.T) {
 			t.Errorf("fill between slices: (0, 0, %d) holds %d, want cyst; %s", z, lab.At(0, 0, z), ed.status.Text)
 		}
 	}
-	for range 3 {
-		ed.Undo() // the fill, the second dab, the islands
+	for range 5 { // the fill, the dab, the islands, the two dabs
+		ed.Undo()
 	}
-	ed.Undo() // the first dabs
-	ed.Undo()
 	if count() != 0 {
 		t.Fatalf("%d cyst voxels left after undoing everything", count())
 	}
@@ -294,10 +296,7 @@ func TestEditRegionTools(t *testing.T) {
 	// the box it grows in, 9 mm around it, is (0..8, 0..8, 3..9), its
 	// faces (all dark) seeding the background. The cyst wins the whole
 	// block, 64 voxels, at no cost; the background everything dark.
-	cw.slices.setCross([3]int{3, 3, 6})
-	settleSlices(t, cw)
-	ed.SetTool("paint")
-	test.TapAt(v, at(v, 3, 3))
+	dabAt(3, 3, 6)
 	ed.SetTool("grow_seeds")
 	ed.mm.SetText("9")
 	ed.Apply()
