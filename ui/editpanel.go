@@ -61,6 +61,7 @@ type EditPanel struct {
 	sphere  bool    // the brush is a 3D sphere, else a disc in the view
 	last    [3]float64
 	started bool // a drag's first dab is done
+	dirty   bool // strokes done since the last save
 
 	start       *widget.Button
 	toolButtons map[string]*widget.Button
@@ -91,7 +92,13 @@ type EditPanel struct {
 // NewEditPanel makes the panel for the window win (its dialogs).
 func NewEditPanel(win fyne.Window) *EditPanel {
 	p := &EditPanel{win: win, tool: tools[0], radius: 5, toolButtons: map[string]*widget.Button{}}
-	p.start = widget.NewButtonWithIcon("Start editing", theme.DocumentCreateIcon(), func() { p.Begin(editsession.Refuse) })
+	p.start = widget.NewButtonWithIcon("Start editing", theme.DocumentCreateIcon(), func() {
+		if p.ed != nil {
+			p.End()
+			return
+		}
+		p.Begin(editsession.Refuse)
+	})
 	grid := container.NewGridWithColumns(3)
 	for _, t := range tools {
 		b := widget.NewButtonWithIcon(fmt.Sprintf("%s (%c)", t.text, t.key), t.icon, func() { p.SetTool(t.name) })
@@ -197,7 +204,8 @@ func (p *EditPanel) Begin(rec editsession.Recovery) {
 		return
 	}
 	p.ed = ed
-	p.start.Disable()
+	p.dirty = ed.session.Recovered > 0
+	p.start.SetText("Stop editing")
 	msg := "editing: strokes are journaled as they end; Save makes a version"
 	if ed.session.Recovered > 0 {
 		msg = fmt.Sprintf("recovered %d unsaved stroke(s); %s", ed.session.Recovered, msg)
@@ -209,7 +217,8 @@ func (p *EditPanel) Begin(rec editsession.Recovery) {
 	}
 }
 
-// End closes the session, if any; unsaved strokes stay in the journal.
+// End closes the session, if any, and gives back the case's lock;
+// unsaved strokes stay in the journal.
 func (p *EditPanel) End() {
 	if p.ed == nil {
 		return
@@ -218,7 +227,10 @@ func (p *EditPanel) End() {
 		p.status.SetText(err.Error())
 	}
 	p.ed = nil
-	p.start.Enable()
+	p.start.SetText("Start editing")
+	if p.dirty {
+		p.status.SetText("editing stopped; strokes not saved wait in the case's journal (offered when the case is next opened)")
+	}
 	if p.OnEditing != nil {
 		p.OnEditing(nil)
 	}
@@ -542,6 +554,7 @@ func (p *EditPanel) done(s edithistory.Entry, b block, err error) {
 		p.status.SetText("nothing changed: no voxel there that the tool and the masking may change")
 		return
 	}
+	p.dirty = true
 	p.status.SetText(fmt.Sprintf("%s %s: %d voxels changed (journaled)", s.Tool, p.data.table.Name(int(s.Label)), s.Voxels()))
 	p.history.Refresh()
 	p.changed(b, true)
@@ -571,6 +584,7 @@ func (p *EditPanel) move(f func() (edithistory.Entry, block, bool, error), verb 
 	case !ok:
 		p.status.SetText("nothing to " + strings.TrimSuffix(verb, "id") + "o")
 	default:
+		p.dirty = true
 		p.status.SetText(fmt.Sprintf("%s %s %s: %d voxels", verb, s.Tool, p.data.table.Name(int(s.Label)), s.Voxels()))
 		p.history.Refresh()
 		p.changed(b, false)
@@ -589,6 +603,7 @@ func (p *EditPanel) Save() {
 		return
 	}
 	p.comment.SetText("")
+	p.dirty = false
 	p.status.SetText(fmt.Sprintf("saved version %d (%s); `kidney3d run` brings output/ up to date", v.Version, v.File))
 }
 

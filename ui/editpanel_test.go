@@ -118,6 +118,10 @@ func TestEditStrokes(t *testing.T) {
 	}
 	ed.SetTool("paint")
 	ed.radius = 2 // mm: voxels within one voxel (2 mm) of the dab
+	v.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: at(v, 2, 2)}})
+	if want := float32(2 * 2 * v.frame.PixelsPerMM() / float64(v.scale)); !v.brush.Visible() || v.brush.Size().Width != want {
+		t.Errorf("brush outline shown %v, %v wide; want %v (4 mm)", v.brush.Visible(), v.brush.Size().Width, want)
+	}
 	for _, ij := range [][2]int{{2, 2}, {2, 8}, {2, 12}} {
 		v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: at(v, ij[0], ij[1])}})
 	}
