@@ -3,11 +3,14 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"image/color"
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -20,8 +23,9 @@ import (
 )
 
 // tool is one of the Edit panel's tools: its name (the op of
-// pipeline/editops, or of the segtools tools), button text, icon and
-// shortcut key, as 3D Slicer's Segment Editor numbers them.
+// pipeline/editops, or of the segtools tools), short button text (README
+// "Editing" names them in full), icon and shortcut key, as 3D Slicer's
+// Segment Editor numbers them.
 type tool struct {
 	name, text string
 	icon       fyne.Resource
@@ -36,13 +40,13 @@ var tools = []tool{
 	{"paint", "Paint", theme.ContentAddIcon(), '1', true, false},
 	{"draw", "Draw", theme.DocumentCreateIcon(), '2', false, false},
 	{"erase", "Erase", theme.ContentRemoveIcon(), '3', true, false},
-	{"flood", "Level trace / flood", theme.ColorChromaticIcon(), '4', false, true},
-	{"grow_seeds", "Grow from seeds", theme.ViewFullScreenIcon(), '5', false, false},
-	{"interpolate", "Fill between slices", theme.MenuIcon(), '6', false, false},
+	{"flood", "Flood", theme.ColorChromaticIcon(), '4', false, true},
+	{"grow_seeds", "Grow", theme.ViewFullScreenIcon(), '5', false, false},
+	{"interpolate", "Fill", theme.MenuIcon(), '6', false, false},
 	{"margin", "Margin", theme.ZoomInIcon(), '7', false, false},
 	{"islands", "Islands", theme.GridIcon(), '8', false, true},
-	{"smooth", "Smoothing", theme.ViewRefreshIcon(), '9', false, false},
-	{"threshold", "Threshold paint", theme.ColorPaletteIcon(), 't', true, false},
+	{"smooth", "Smooth", theme.ViewRefreshIcon(), '9', false, false},
+	{"threshold", "Thresh", theme.ColorPaletteIcon(), 't', true, false},
 }
 
 // EditPanel is the segment editor's panel: the tools with their shortcuts,
@@ -101,7 +105,7 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	})
 	grid := container.NewGridWithColumns(3)
 	for _, t := range tools {
-		b := widget.NewButtonWithIcon(fmt.Sprintf("%s (%c)", t.text, t.key), t.icon, func() { p.SetTool(t.name) })
+		b := widget.NewButtonWithIcon(fmt.Sprintf("%s %c", t.text, unicode.ToUpper(t.key)), t.icon, func() { p.SetTool(t.name) })
 		p.toolButtons[t.name] = b
 		grid.Add(b)
 	}
@@ -117,7 +121,7 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	p.area = widget.NewSelect([]string{"everywhere", "inside", "outside_all"}, nil)
 	p.area.SetSelected("everywhere")
 	p.inside = widget.NewSelect(nil, nil)
-	p.huOn = widget.NewCheck("HU range", nil)
+	p.huOn = widget.NewCheck("only in the HU range", nil)
 	p.huLo, p.huHi = widget.NewEntry(), widget.NewEntry()
 	p.huLo.SetText("-100")
 	p.huHi.SetText("300")
@@ -142,15 +146,23 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	})
 	form := widget.NewForm(
 		widget.NewFormItem("label", p.label),
-		widget.NewFormItem("brush", container.NewBorder(nil, nil, shape, p.radiusText, radius)),
-		widget.NewFormItem("editable", container.NewGridWithColumns(2, p.area, p.inside)),
-		widget.NewFormItem("intensity", container.NewGridWithColumns(3, p.huOn, p.huLo, p.huHi)),
+		widget.NewFormItem("brush", container.NewBorder(nil, nil, shape, p.radiusText)),
+		widget.NewFormItem("", radius),
+		widget.NewFormItem("editable", p.area),
+		widget.NewFormItem("inside", p.inside),
+		widget.NewFormItem("intensity", p.huOn),
+		widget.NewFormItem("HU", container.NewGridWithColumns(2, p.huLo, p.huHi)),
 		widget.NewFormItem("overwrite", p.overwrite),
-		widget.NewFormItem("tool", container.NewGridWithColumns(4, p.mm, p.method, p.plane, apply)),
+		widget.NewFormItem("mm", container.NewGridWithColumns(2, p.mm, p.method)),
+		widget.NewFormItem("across", container.NewGridWithColumns(2, p.plane, apply)),
 	)
 	top := container.NewVBox(p.start, grid, form, container.NewGridWithColumns(2, undo, redo),
 		container.NewBorder(nil, nil, nil, save, p.comment), p.status)
-	p.content = container.NewBorder(top, nil, nil, nil, p.history)
+	// The history at least 200 high; the panel scrolls, so that it never
+	// makes the window taller.
+	tall := canvas.NewRectangle(color.Transparent)
+	tall.SetMinSize(fyne.NewSize(0, 200))
+	p.content = container.NewVScroll(container.NewVBox(top, container.NewStack(tall, p.history)))
 	p.SetTool("paint")
 	return p
 }
@@ -254,7 +266,7 @@ func (p *EditPanel) SetTool(name string) {
 // is one.
 func (p *EditPanel) toolKey(r rune) bool {
 	for _, t := range tools {
-		if t.key == r {
+		if t.key == unicode.ToLower(r) {
 			p.SetTool(t.name)
 			return true
 		}
