@@ -15,18 +15,20 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/mesh/export"
 	"kidney3d/pipeline/volume"
+	"kidney3d/render"
 	"kidney3d/ui/sliceimg"
 )
 
 // fullEditor is an editing session on a synthetic full-size case
 // (512×512×300 voxels of 0.78×0.78×1 mm, as `kidney3d demo --size full`)
-// holding a left kidney, an ellipsoid of 60×50×110 mm, and the case as
-// the window holds it.
+// holding a left kidney, an ellipsoid of 60×50×110 mm, and a liver, one of
+// 160×140×150 mm, and the case as the window holds it.
 func fullEditor(b *testing.B) (*editor, *caseData) {
 	b.Helper()
 	g := volume.Grid{Dims: [3]int{512, 512, 300}, Affine: volume.Affine{{0.78, 0, 0, -200}, {0, 0.78, 0, -200}, {0, 0, 1, -150}, {0, 0, 0, 1}}}
 	table := labels.Default()
 	kidney, _ := table.ByName("kidney_left")
+	liver, _ := table.ByName("liver")
 	lab := volume.New[uint8](g)
 	for n := range lab.Data {
 		i, j, k := lab.Coords(n)
@@ -34,6 +36,9 @@ func fullEditor(b *testing.B) (*editor, *caseData) {
 		x, y, z := (p[0]-60)/30, p[1]/25, p[2]/55
 		if x*x+y*y+z*z <= 1 {
 			lab.Data[n] = uint8(kidney.Value)
+		}
+		if x, y, z := (p[0]+70)/80, p[1]/70, (p[2]-20)/75; x*x+y*y+z*z <= 1 {
+			lab.Data[n] = uint8(liver.Value)
 		}
 	}
 	ct := volume.New[int16](g)
@@ -132,7 +137,10 @@ func BenchmarkEditDab(b *testing.B) {
 // meshed by export.Objects): "live" without smoothing, right after the
 // stroke; "final" with the kidney's own smoothing, when idle; and, as the
 // baseline in the same run, "whole-map": export.Objects of the kidney
-// from the whole label map, as the mesh stage does.
+// from the whole label map, as the mesh stage does. Then the 3D view's
+// scene with the liver and the new kidney: "scene-new" prepares every
+// mesh (render.NewScene), "scene-update" only the kidney's
+// (render.UpdateScene, as the app's 3D source does).
 func BenchmarkEditMesh(b *testing.B) {
 	ed, d := fullEditor(b)
 	r := 10.0
@@ -155,6 +163,32 @@ func BenchmarkEditMesh(b *testing.B) {
 			cpuPerOp(b, start, ok)
 		})
 	}
+	lo, hi, _ := ed.labelBox(v)
+	kidneys, err := meshLabel(context.Background(), volume.Crop(ed.shown, lo, hi), d.table, "kidney_left", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	livers, err := meshLabel(context.Background(), ed.shown, d.table, "liver", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("scene: liver %d triangles, kidney %d", livers[0].Mesh.NumTriangles(), kidneys[0].Mesh.NumTriangles())
+	prev := render.NewScene(livers)
+	objs := append(livers, kidneys...)
+	b.Run("scene-new", func(b *testing.B) {
+		start, ok := cputime.Used()
+		for b.Loop() {
+			render.NewScene(objs)
+		}
+		cpuPerOp(b, start, ok)
+	})
+	b.Run("scene-update", func(b *testing.B) {
+		start, ok := cputime.Used()
+		for b.Loop() {
+			render.UpdateScene(prev, objs)
+		}
+		cpuPerOp(b, start, ok)
+	})
 	b.Run("whole-map", func(b *testing.B) {
 		start, ok := cputime.Used()
 		for b.Loop() {
