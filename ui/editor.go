@@ -232,10 +232,10 @@ func (e *editor) region(tool string, label uint8, part *volume.Part[uint8], mask
 }
 
 // flood fills with label the region connected to the seed (RAS mm) within
-// the intensity range [lo, hi] of the reference phase: in the slice of
+// the intensity range [lo, hi] of the masking op's phase: in the slice of
 // plane when plane is not "", else in 3D.
 func (e *editor) flood(seedMM [3]float64, lo, hi float64, plane string, label uint8, masking *editops.Op) (edithistory.Entry, block, error) {
-	img, err := e.session.Intensity("")
+	img, err := e.session.Intensity(masking.Phase)
 	if err != nil {
 		return edithistory.Entry{}, block{}, err
 	}
@@ -284,7 +284,8 @@ func (e *editor) interpolate(label uint8, plane string, masking *editops.Op) (ed
 // no label of the table uses it.
 const growBackground = 255
 
-// growSeeds is grow from seeds (segtools.GrowCut) in the box of label's
+// growSeeds is grow from seeds (segtools.GrowCut), on the masking op's
+// phase, in the box of label's
 // voxels grown by marginMM: every labelled voxel of the box is a seed of
 // its label, the box's unlabelled faces seeds of the background, and the
 // voxels that label wins are painted with it. The competition of the last
@@ -292,7 +293,7 @@ const growBackground = 255
 // incrementally.
 func (e *editor) growSeeds(label uint8, marginMM float64, masking *editops.Op) (edithistory.Entry, block, error) {
 	lm := e.session.Labels
-	img, err := e.session.Intensity("")
+	img, err := e.session.Intensity(masking.Phase)
 	if err != nil {
 		return edithistory.Entry{}, block{}, err
 	}

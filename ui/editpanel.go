@@ -91,6 +91,9 @@ type EditPanel struct {
 	// OnEditing is called when a session starts (with its editor) or ends
 	// (nil).
 	OnEditing func(*editor)
+	// Phase is the phase shown, whose intensities the HU range, threshold
+	// paint, flood and grow from seeds read; nil: the reference phase.
+	Phase func() string
 }
 
 // NewEditPanel makes the panel for the window win (its dialogs).
@@ -301,13 +304,18 @@ func (p *EditPanel) huRange() ([2]float64, error) {
 	return [2]float64{lo, hi}, nil
 }
 
-// op is an op of the panel's tool with its label and masking.
+// op is an op of the panel's tool with its label, masking and the phase
+// shown.
 func (p *EditPanel) op(name string) (*editops.Op, error) {
 	m, err := p.masking()
 	if err != nil {
 		return nil, err
 	}
-	return &editops.Op{Op: name, Label: p.label.Selected, Mask: m}, nil
+	o := &editops.Op{Op: name, Label: p.label.Selected, Mask: m}
+	if p.Phase != nil {
+		o.Phase = p.Phase()
+	}
+	return o, nil
 }
 
 // brushOp is the dab of the brush tool at the world point on the view of

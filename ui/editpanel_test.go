@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -159,6 +160,21 @@ func TestEditStrokes(t *testing.T) {
 	}
 	if got := ed.historyLen(); got != 2 {
 		t.Errorf("history lists %d strokes, want 2", got)
+	}
+	ml := func(v uint8) string {
+		n := 0
+		for _, x := range lab.Data {
+			if x == v {
+				n++
+			}
+		}
+		return fmt.Sprintf("%.1f mL (edited)", float64(n)*lab.VoxelVolume()/1000)
+	}
+	for _, v := range []uint8{cyst, 3} {
+		name := d.table.Name(int(v))
+		if l := cw.structs.volumes[name]; l == nil || l.Text != ml(v) {
+			t.Errorf("structures panel: %s row %v, want volume %q", name, l != nil, ml(v))
+		}
 	}
 	ed.comment.SetText("cyst drawn, one tumour voxel off")
 	shortcut(cw, fyne.KeyS, 0)
