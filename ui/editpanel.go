@@ -437,6 +437,16 @@ func (p *EditPanel) DragEnd(plane sliceimg.Plane, polygon [][3]float64) {
 	p.done(s, block{}, err)
 }
 
+// endDrag makes a brush drag still in progress (a key typed before the
+// button is released) a done stroke, so that undo, redo and save follow
+// it.
+func (p *EditPanel) endDrag() {
+	if s, ok, err := p.ed.endStroke(); ok || err != nil {
+		p.started = false
+		p.done(s, block{}, err)
+	}
+}
+
 // Tap acts at a world point of the view of plane: one dab of a brush, a
 // flood fill from the point, or the island there kept.
 func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
@@ -597,6 +607,7 @@ func (p *EditPanel) move(f func() (edithistory.Entry, block, bool, error), verb 
 	if p.ed == nil {
 		return
 	}
+	p.endDrag()
 	s, b, ok, err := f()
 	switch {
 	case err != nil:
@@ -617,6 +628,7 @@ func (p *EditPanel) Save() {
 	if p.ed == nil {
 		return
 	}
+	p.endDrag()
 	v, err := p.ed.save(p.comment.Text)
 	if err != nil {
 		p.status.SetText("not saved: " + err.Error())

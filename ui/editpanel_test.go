@@ -147,19 +147,28 @@ func TestEditStrokes(t *testing.T) {
 	if lab.At(7, 6, k) != 0 || lab.At(8, 6, k) != 3 {
 		t.Errorf("erase tap: (7,6) holds %d (want 0), (8,6) %d (want 3); %s", lab.At(7, 6, k), lab.At(8, 6, k), ed.status.Text)
 	}
+	// Ctrl+Z during a drag: the drag becomes a stroke, and is undone.
+	ed.SetTool("paint")
+	ed.label.SetSelected("cyst")
+	v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: at(v, 12, 12)}})
+	shortcut(cw, fyne.KeyZ, 0)
+	v.DragEnd()
+	if lab.At(12, 12, k) != 0 {
+		t.Error("Ctrl+Z during a drag did not undo it")
+	}
 	shortcut(cw, fyne.KeyZ, 0)
 	if !slices.Equal(lab.Data, painted.Data) {
 		t.Error("Ctrl+Z did not restore the map before the erase")
 	}
 	shortcut(cw, fyne.KeyZ, fyne.KeyModifierShift)
-	if lab.At(7, 6, k) != 0 {
+	if lab.At(7, 6, k) != 0 || lab.At(12, 12, k) != 0 {
 		t.Error("Ctrl+Shift+Z did not erase again")
 	}
-	if want := []int{1, 2, 3, 4}; !slices.Equal(inJournal, want) {
+	if want := []int{1, 2, 3, 4, 5, 6}; !slices.Equal(inJournal, want) {
 		t.Errorf("journal's strokes when each was done: %v, want %v", inJournal, want)
 	}
-	if got := ed.historyLen(); got != 2 {
-		t.Errorf("history lists %d strokes, want 2", got)
+	if got := ed.historyLen(); got != 3 {
+		t.Errorf("history lists %d strokes, want 3 (one undone)", got)
 	}
 	ml := func(v uint8) string {
 		n := 0
