@@ -72,8 +72,8 @@ func shortcut(cw *CaseWindow, k fyne.KeyName, m fyne.KeyModifier) {
 }
 
 // TestEditStrokes drives the editor through the slice views: a painted
-// drag (a 2D disc brush, one stroke), an erasing tap, Ctrl+Z, Ctrl+Shift+Z
-// and Ctrl+S, checking the label map's voxels, the journal, the lock and
+// drag (a 2D disc brush, one stroke), an erasing tap, Ctrl+Z (also during
+// a drag), Ctrl+Shift+Z and Ctrl+S, checking the label map's voxels, the journal, the lock and
 // the saved version; every stroke is in the journal before the panel
 // says it is done.
 func TestEditStrokes(t *testing.T) {
@@ -245,8 +245,8 @@ func TestEditRecoversUnsavedStrokes(t *testing.T) {
 
 // TestEditRegionTools drives the tools that act on a region through the
 // panel: level trace / flood (2D, background only), islands (keep the one
-// tapped), fill between slices and grow from seeds, each one stroke with
-// exact voxels.
+// tapped), fill between slices, grow from seeds and draw, each one stroke
+// with exact voxels.
 func TestEditRegionTools(t *testing.T) {
 	d := testCaseData(t)
 	ct := d.phases["A"]
@@ -331,5 +331,16 @@ func TestEditRegionTools(t *testing.T) {
 	ed.Apply()
 	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst {
 		t.Errorf("grow from seeds: %d cyst voxels, want 64 (the bright block); %s", n, ed.status.Text)
+	}
+
+	// Draw: a square traced through (10..14, 10..14) on slice 6 is filled.
+	ed.SetTool("draw")
+	ed.label.SetSelected("cyst")
+	for _, ij := range [][2]int{{10, 10}, {14, 10}, {14, 14}, {10, 14}} {
+		v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: at(v, ij[0], ij[1])}})
+	}
+	v.DragEnd()
+	if lab.At(12, 12, 6) != cyst || lab.At(11, 13, 6) != cyst || lab.At(8, 12, 6) == cyst || lab.At(12, 12, 7) == cyst {
+		t.Errorf("draw: (12,12) %d, (11,13) %d inside; (8,12) %d, (12,12,7) %d outside; %s", lab.At(12, 12, 6), lab.At(11, 13, 6), lab.At(8, 12, 6), lab.At(12, 12, 7), ed.status.Text)
 	}
 }
