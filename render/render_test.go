@@ -580,3 +580,24 @@ func TestZoomAtKeepsThePointStill(t *testing.T) {
 		t.Errorf("point now at pixel (%.3f, %.3f), want (%g, %g)", px, py, x, y)
 	}
 }
+
+// TestUpdateSceneReusesLevels: a scene made again after one mesh changed
+// keeps what the unchanged mesh had (normals, levels of detail), takes
+// the objects' new names and colours, and is the scene NewScene makes.
+func TestUpdateSceneReusesLevels(t *testing.T) {
+	a, b, c := sphere([3]float32{0, 0, 0}, 20, 24), cube([3]float32{50, 0, 0}, 10), cube([3]float32{60, 0, 0}, 12)
+	prev := NewScene([]meshio.Object{{Name: "a", Mesh: a}, {Name: "b", Mesh: b}})
+	objs := []meshio.Object{{Name: "kidney", Color: [4]uint8{200, 0, 0, 255}, Mesh: a}, {Name: "b", Mesh: c}}
+	next := UpdateScene(prev, objs)
+	if &next.objects[0].levels[0] != &prev.objects[0].levels[0] || &next.objects[0].normals[0] != &prev.objects[0].normals[0] {
+		t.Error("the unchanged mesh's levels of detail were made again")
+	}
+	if next.objects[0].name != "kidney" || next.objects[0].color != objs[0].Color {
+		t.Errorf("object 0 is %q %v, want the new name and colour", next.objects[0].name, next.objects[0].color)
+	}
+	fresh := NewScene(objs)
+	if next.lo != fresh.lo || next.hi != fresh.hi || next.radius != fresh.radius || next.objects[1].lo != fresh.objects[1].lo ||
+		len(next.objects[1].levels) != len(fresh.objects[1].levels) {
+		t.Errorf("updated scene bounds %v–%v, want NewScene's %v–%v", next.lo, next.hi, fresh.lo, fresh.hi)
+	}
+}

@@ -34,19 +34,34 @@ type object struct {
 // gets coarser levels of detail for distant or draft frames (about a
 // second for a full-size case's million triangles). The meshes are shared,
 // not copied: do not change them afterwards.
-func NewScene(objs []meshio.Object) *Scene {
+func NewScene(objs []meshio.Object) *Scene { return UpdateScene(nil, objs) }
+
+// UpdateScene is NewScene of objs reusing what prev (nil: none) prepared
+// for the meshes it shares with them (the same *mesh.Mesh): after an edit
+// only the edited labels' new meshes get normals and levels of detail.
+func UpdateScene(prev *Scene, objs []meshio.Object) *Scene {
+	done := map[*mesh.Mesh]object{}
+	if prev != nil {
+		for _, ob := range prev.objects {
+			done[ob.mesh] = ob
+		}
+	}
 	s := &Scene{}
 	first := true
 	for _, o := range objs {
 		if o.Mesh == nil || len(o.Mesh.Triangles) == 0 {
 			continue
 		}
-		ob := object{name: o.Name, color: o.Color, mesh: o.Mesh, normals: o.Mesh.Normals}
-		if len(ob.normals) != len(o.Mesh.Positions) {
-			ob.normals = vertexNormals(o.Mesh)
+		ob, ok := done[o.Mesh]
+		if !ok {
+			ob = object{mesh: o.Mesh, normals: o.Mesh.Normals}
+			if len(ob.normals) != len(o.Mesh.Positions) {
+				ob.normals = vertexNormals(o.Mesh)
+			}
+			ob.levels = levels(o.Mesh, ob.normals)
+			ob.lo, ob.hi = o.Mesh.Bounds()
 		}
-		ob.levels = levels(o.Mesh, ob.normals)
-		ob.lo, ob.hi = o.Mesh.Bounds()
+		ob.name, ob.color = o.Name, o.Color
 		for i := range 3 {
 			ob.center[i] = (ob.lo[i] + ob.hi[i]) / 2
 			if first || ob.lo[i] < s.lo[i] {

@@ -35,6 +35,8 @@ type CaseWindow struct {
 	model    *ModelView
 	structs  *StructuresPanel
 	pipe     *PipelinePanel
+	edit     *EditPanel
+	live     *liveEdit    // the editing session's live state; nil when none
 	importer *ImportPanel // the import dialog last shown
 	pick     *widget.Label
 	ruler3D  *widget.Check // taps measure between surface points
@@ -91,6 +93,12 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	if run == nil {
 		run = caserun.Run
 	}
+	cw.edit = NewEditPanel(cw.win)
+	cw.edit.OnEditing = cw.editing
+	cw.edit.OnChanged = cw.edited
+	cw.slices.edit = cw.edit
+	cw.edit.Phase = func() string { return cw.slices.phase }
+	cw.structs.OnAdd = func(name string) { cw.edit.label.SetSelected(name) }
 	cw.pipe = NewPipelinePanel(run)
 	// After every run, also a failed or cancelled one, the case is read
 	// again: what it shows, or the out-of-date banner, follows the manifest.
@@ -98,6 +106,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Structures", cw.structs.Content()),
 		container.NewTabItem("Pipeline", cw.pipe.Content()),
+		container.NewTabItem("Edit", cw.edit.Content()),
 	)
 	right := container.NewBorder(nil, container.NewBorder(nil, nil, nil, cw.ruler3D, cw.pick), nil, nil, cw.model)
 	cw.vsplit = container.NewVSplit(cw.slices.Content(), right)
@@ -108,6 +117,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	banners := container.NewVBox(cw.stale.Content(), cw.notice.Content())
 	cw.win.SetContent(container.NewBorder(banners, nil, nil, nil, cw.hsplit))
 	cw.win.SetMainMenu(cw.menu())
+	cw.editShortcuts()
 	cw.win.SetOnDropped(cw.dropped)
 	cw.win.SetCloseIntercept(cw.close)
 	size := opts.Size
@@ -223,6 +233,15 @@ func (cw *CaseWindow) show(d *caseData) {
 	if d.report != nil {
 		cw.structs.SetNotMade(d.report.NotMade())
 	}
+	var all []Structure
+	for _, l := range d.table.Labels {
+		if l.Value > 0 && l.Value < 256 {
+			all = append(all, Structure{Name: l.Name, Display: d.table.DisplayName(l.Name), Color: cols[l.Value], Context: l.Context})
+		}
+	}
+	cw.structs.SetAddable(all)
+	cw.edit.setCase(d)
+	cw.offerRecovery(d)
 	// The title last: it says the case is on screen (tests wait for it).
 	cw.win.SetTitle(fmt.Sprintf("%s — %s", cw.title, filepath.Base(d.dir)))
 	if !cw.model.Available() {
@@ -281,6 +300,7 @@ func (cw *CaseWindow) close() {
 }
 
 func (cw *CaseWindow) quit() {
+	cw.edit.End()
 	if cw.model.src != nil {
 		cw.model.src.Close()
 	}

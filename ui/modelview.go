@@ -140,7 +140,13 @@ func (m *ModelView) SetUnavailable(reason string) {
 // FrameSource frames it: the kidneys and tumour). The FrameSource
 // prepares it (levels of detail: about a second for a full-size case) on
 // a goroutine, never on the UI goroutine; the view says so meanwhile.
-func (m *ModelView) SetScene(objs []meshio.Object) {
+func (m *ModelView) SetScene(objs []meshio.Object) { m.setScene(objs, false) }
+
+// UpdateScene replaces the scene's meshes, as SetScene, keeping the
+// camera where it is: a mesh updated after an edit.
+func (m *ModelView) UpdateScene(objs []meshio.Object) { m.setScene(objs, true) }
+
+func (m *ModelView) setScene(objs []meshio.Object, keepCamera bool) {
 	if m.src == nil {
 		return
 	}
@@ -158,8 +164,10 @@ func (m *ModelView) SetScene(objs []meshio.Object) {
 			if m.sceneGen.Load() != gen {
 				return
 			}
+			if !m.ready || !keepCamera {
+				m.cam = cam
+			}
 			m.ready = true
-			m.cam = cam
 			m.SetStatus("")
 			m.redraw(false)
 		})

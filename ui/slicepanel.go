@@ -28,6 +28,8 @@ type SlicePanel struct {
 	cross   [3]int
 	colors  *[256]color.RGBA
 	hidden  map[string]bool // structures left out of the overlay
+	// edit is the Edit panel the views send strokes to; nil: no editing.
+	edit *EditPanel
 
 	views   []*sliceView
 	phases  *widget.RadioGroup
@@ -233,6 +235,14 @@ func (p *SlicePanel) layers() sliceimg.Layers {
 		l.Labels = p.data.labels.Data
 	}
 	return l
+}
+
+// redrawBlock draws again what a stroke changed, in each view whose slice
+// crosses it.
+func (p *SlicePanel) redrawBlock(b block) {
+	for _, v := range p.views {
+		v.redrawBlock(b)
+	}
 }
 
 func (p *SlicePanel) redraw() {

@@ -55,6 +55,12 @@ type sliceView struct {
 	rulerText *canvas.Text
 	frame     sliceimg.Frame // of the image shown, in image pixels
 	scale     float32        // image pixels per Fyne unit
+	// brush is the Edit panel's brush outline under the pointer; polygon
+	// the vertices of a polygon being drawn; editing that a left drag
+	// goes to the Edit panel.
+	brush   *canvas.Circle
+	polygon [][3]float64
+	editing bool
 
 	mu      sync.Mutex
 	pending *sliceJob
@@ -93,6 +99,10 @@ func newSliceView(p *SlicePanel, plane sliceimg.Plane) *sliceView {
 	v.rulerText.TextStyle = fyne.TextStyle{Bold: true}
 	v.rulerLine.Hide()
 	v.rulerText.Hide()
+	v.brush = canvas.NewCircle(color.Transparent)
+	v.brush.StrokeColor = rulerColor
+	v.brush.StrokeWidth = 1.5
+	v.brush.Hide()
 	for i := range v.letters {
 		v.letters[i] = canvas.NewText("", letterColor)
 		v.letters[i].TextStyle = fyne.TextStyle{Bold: true}
@@ -162,6 +172,62 @@ func (v *sliceView) renderLoop() {
 	}
 }
 
+// redrawBlock draws again the part of the image shown that the block of
+// voxels (on the case's grid) covers, when the slice shown crosses it;
+// while a whole image is being drawn, that is redrawn instead.
+func (v *sliceView) redrawBlock(b block) {
+	a, bb, n := v.plane.Axes()
+	slice := v.panel.cross[n]
+	if b.empty() || slice < b.lo[n] || slice >= b.hi[n] {
+		return
+	}
+	v.mu.Lock()
+	busy := v.busy
+	v.mu.Unlock()
+	img, ok := v.img.Image.(*image.RGBA)
+	if busy || !ok || v.frame.W == 0 || img.Bounds() != image.Rect(0, 0, v.frame.W, v.frame.H) {
+		v.redraw()
+		return
+	}
+	x0, y0 := v.frame.ToScreen(b.lo[a], b.lo[bb])
+	x1, y1 := v.frame.ToScreen(b.hi[a]-1, b.hi[bb]-1)
+	// A voxel and a half around: the voxels' own extent and the outline
+	// of their neighbours.
+	pad := 1.5 * v.frame.PixelsPerMM() * max(v.frame.Spacing[a], v.frame.Spacing[bb])
+	r := image.Rect(int(math.Floor(min(x0, x1)-pad)), int(math.Floor(min(y0, y1)-pad)), int(math.Ceil(max(x0, x1)+pad)), int(math.Ceil(max(y0, y1)+pad)))
+	sliceimg.RenderRect(img, v.frame, slice, v.panel.layers(), r)
+	v.img.Refresh()
+}
+
+// worldAt is the world point (RAS mm) of the voxel under a widget
+// position, if any.
+func (v *sliceView) worldAt(pos fyne.Position) ([3]float64, bool) {
+	p, ok := v.voxelAt(pos)
+	if !ok {
+		return [3]float64{}, false
+	}
+	return v.panel.data.grid.VoxelToWorld([3]float64{float64(p[0]), float64(p[1]), float64(p[2])}), true
+}
+
+// showBrush puts the brush outline at pos, or hides it where there is no
+// brush.
+func (v *sliceView) showBrush(pos fyne.Position) {
+	e := v.panel.edit
+	r := 0.0
+	if e != nil {
+		r = e.BrushRadius()
+	}
+	if r == 0 || v.scale == 0 {
+		v.brush.Hide()
+		return
+	}
+	ru := float32(r * v.frame.PixelsPerMM() / float64(v.scale))
+	v.brush.Move(fyne.NewPos(pos.X-ru, pos.Y-ru))
+	v.brush.Resize(fyne.NewSize(2*ru, 2*ru))
+	v.brush.Show()
+	v.brush.Refresh()
+}
+
 // voxelAt is the voxel under a widget position, if any.
 func (v *sliceView) voxelAt(pos fyne.Position) ([3]int, bool) {
 	if v.scale == 0 || v.panel.data == nil {
@@ -213,6 +279,12 @@ func (v *sliceView) Tapped(ev *fyne.PointEvent) {
 	if c := fyne.CurrentApp().Driver().CanvasForObject(v); c != nil {
 		c.Focus(v)
 	}
+	if e := v.panel.edit; e != nil && e.Editing() {
+		if w, ok := v.worldAt(ev.Position); ok {
+			e.Tap(v.plane, w)
+		}
+		return
+	}
 	if p, ok := v.voxelAt(ev.Position); ok {
 		v.panel.setCross(p)
 	}
@@ -236,12 +308,13 @@ func (v *sliceView) MouseUp(*desktop.MouseEvent) { v.button = 0 }
 func (v *sliceView) MouseIn(ev *desktop.MouseEvent) { v.MouseMoved(ev) }
 
 // MouseOut implements desktop.Hoverable.
-func (v *sliceView) MouseOut() { v.button = 0 }
+func (v *sliceView) MouseOut() { v.button = 0; v.brush.Hide() }
 
 // MouseMoved implements desktop.Hoverable: it updates the read-out and,
 // with the right button held, the window.
 func (v *sliceView) MouseMoved(ev *desktop.MouseEvent) {
 	v.pointer = ev.Position
+	v.showBrush(ev.Position)
 	if v.button == desktop.MouseButtonSecondary && ev.Button == desktop.MouseButtonSecondary {
 		d := ev.Position.Subtract(v.last)
 		v.last = ev.Position
@@ -256,6 +329,14 @@ func (v *sliceView) MouseMoved(ev *desktop.MouseEvent) {
 // Dragged implements fyne.Draggable: pan (left) or zoom (middle); with
 // the panel's ruler on, left-drag measures from where it started.
 func (v *sliceView) Dragged(ev *fyne.DragEvent) {
+	if e := v.panel.edit; e != nil && e.Editing() && v.button != desktop.MouseButtonSecondary && v.button != desktop.MouseButtonTertiary {
+		v.editing = true
+		v.showBrush(ev.Position)
+		if w, ok := v.worldAt(ev.Position); ok {
+			e.Drag(v.plane, w, &v.polygon)
+		}
+		return
+	}
 	if v.panel.ruler && v.button != desktop.MouseButtonTertiary && v.frame.W > 0 {
 		_, _, n := v.plane.Axes()
 		r := ruler{slice: v.panel.cross[n], set: true}
@@ -276,8 +357,15 @@ func (v *sliceView) Dragged(ev *fyne.DragEvent) {
 	}
 }
 
-// DragEnd implements fyne.Draggable.
-func (v *sliceView) DragEnd() {}
+// DragEnd implements fyne.Draggable: it ends an edit stroke.
+func (v *sliceView) DragEnd() {
+	if v.editing {
+		v.editing = false
+		poly := v.polygon
+		v.polygon = nil
+		v.panel.edit.DragEnd(v.plane, poly)
+	}
+}
 
 // FocusGained implements fyne.Focusable.
 func (v *sliceView) FocusGained() {}
@@ -287,6 +375,10 @@ func (v *sliceView) FocusLost() {}
 
 // TypedRune implements fyne.Focusable: + and - zoom.
 func (v *sliceView) TypedRune(r rune) {
+	if e := v.panel.edit; e != nil && e.toolKey(r) {
+		v.showBrush(v.pointer)
+		return
+	}
 	switch r {
 	case '+', '=':
 		v.setZoom(1.25, v.pointer)
@@ -387,7 +479,7 @@ func (r *sliceViewRenderer) Refresh() {
 }
 
 func (r *sliceViewRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.v.img, r.v.title, r.v.letters[0], r.v.letters[1], r.v.letters[2], r.v.letters[3], r.v.rulerLine, r.v.rulerText}
+	return []fyne.CanvasObject{r.v.img, r.v.title, r.v.letters[0], r.v.letters[1], r.v.letters[2], r.v.letters[3], r.v.rulerLine, r.v.rulerText, r.v.brush}
 }
 
 func (r *sliceViewRenderer) Destroy() {}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
 	"maps"
 
@@ -54,12 +55,20 @@ type StructuresPanel struct {
 	checks  map[string]*widget.Check // 3D visibility by name
 	checks2 map[string]*widget.Check // 2D visibility by name
 	sliders map[string]*widget.Slider
+	volumes map[string]*widget.Label // the volume shown, by name
+	// add offers the label table's structures the case lacks (Addable).
+	add *widget.Select
+	// addable are the rows add offers, by name.
+	addable map[string]Structure
 	preset  *widget.RadioGroup
 	list    *fyne.Container
 	content fyne.CanvasObject
 	// OnChange is called on the UI goroutine after any change, and after
 	// SetStructures with the new case's defaults.
 	OnChange func(Visibility)
+	// OnAdd is called with the name of a structure added from the label
+	// table (to edit: the Edit panel's active label).
+	OnAdd func(name string)
 }
 
 // NewStructuresPanel makes an empty panel.
@@ -73,7 +82,13 @@ func NewStructuresPanel() *StructuresPanel {
 	})
 	p.preset.Horizontal = true
 	p.preset.Selected = PresetSurgical
-	p.content = container.NewBorder(p.preset, nil, nil, nil, container.NewVScroll(p.list))
+	p.add = widget.NewSelect(nil, func(name string) {
+		if name != "" {
+			p.Add(name)
+		}
+	})
+	p.add.PlaceHolder = "add a structure from the label table…"
+	p.content = container.NewBorder(p.preset, p.add, nil, nil, container.NewVScroll(p.list))
 	return p
 }
 
@@ -87,6 +102,7 @@ func (p *StructuresPanel) Content() fyne.CanvasObject { return p.content }
 func (p *StructuresPanel) SetStructures(rows []Structure) {
 	p.rows = rows
 	p.checks, p.checks2, p.sliders = map[string]*widget.Check{}, map[string]*widget.Check{}, map[string]*widget.Slider{}
+	p.volumes = map[string]*widget.Label{}
 	p.list.RemoveAll()
 	if len(rows) == 0 {
 		p.list.Add(widget.NewLabel("no structures yet"))
@@ -130,7 +146,8 @@ func (p *StructuresPanel) addRow(s Structure) {
 	if s.Measured != nil {
 		vol = s.Measured.VolumeText()
 	}
-	head := container.NewBorder(nil, nil, container.NewHBox(container.NewCenter(sw), widget.NewLabel(title)), widget.NewLabel(vol))
+	p.volumes[name] = widget.NewLabel(vol)
+	head := container.NewBorder(nil, nil, container.NewHBox(container.NewCenter(sw), widget.NewLabel(title)), p.volumes[name])
 	row := container.NewBorder(nil, nil, container.NewHBox(in2D, in3D), nil, op)
 	items := []fyne.CanvasObject{head, row}
 	if s.Measured != nil {
@@ -145,6 +162,49 @@ func (p *StructuresPanel) addRow(s Structure) {
 		}
 	}
 	p.list.Add(container.NewVBox(items...))
+}
+
+// SetAddable sets the structures of the label table that Add may add
+// (those the case lacks are offered).
+func (p *StructuresPanel) SetAddable(rows []Structure) {
+	p.addable = map[string]Structure{}
+	var names []string
+	for _, s := range rows {
+		if _, ok := p.checks[s.Name]; !ok {
+			p.addable[s.Name] = s
+			names = append(names, s.Name)
+		}
+	}
+	p.add.Options = names
+	p.add.ClearSelected()
+	p.add.Refresh()
+}
+
+// Add adds the row of an addable structure, shown everywhere at its
+// table opacity, and tells OnAdd. A structure already listed is only told.
+func (p *StructuresPanel) Add(name string) {
+	s, ok := p.addable[name]
+	if _, listed := p.checks[name]; ok && !listed {
+		if len(p.rows) == 0 {
+			p.list.RemoveAll()
+		}
+		p.rows = append(p.rows, s)
+		p.addRow(s)
+		p.vis.Opacity[name] = float64(s.Color.A) / 255
+		p.checks[name].Checked, p.checks2[name].Checked, p.sliders[name].Value = true, true, p.vis.Opacity[name]
+		p.list.Refresh()
+		p.changed()
+	}
+	if p.OnAdd != nil {
+		p.OnAdd(name)
+	}
+}
+
+// SetVolume shows a structure's volume as edited, in millilitres.
+func (p *StructuresPanel) SetVolume(name string, ml float64) {
+	if l, ok := p.volumes[name]; ok {
+		l.SetText(fmt.Sprintf("%.1f mL (edited)", ml))
+	}
 }
 
 // applyPreset sets every structure to preset's settings and tells

@@ -110,7 +110,7 @@ func Edit(ctx context.Context, o Options) (*Result, error) {
 	if msg == "" && o.Ops == "" {
 		msg = fmt.Sprintf("%d stroke(s) recovered from the journal", s.Recovered)
 	}
-	res.Saved, err = s.Save(editversions.Saver{Author: author(o.Author), Comment: msg, Time: time.Now()})
+	res.Saved, err = s.Save(editversions.Saver{Author: Author(o.Author), Comment: msg, Time: time.Now()})
 	return res, err
 }
 
@@ -125,8 +125,8 @@ func open(c *casefile.Case, table *labels.Table, rec editsession.Recovery) (*edi
 	return s, err
 }
 
-// author is the name a version records: the one given, else the user's.
-func author(name string) string {
+// Author is the name a version records: the one given, else the user's.
+func Author(name string) string {
 	if name != "" {
 		return name
 	}
@@ -226,7 +226,7 @@ func Revert(ctx context.Context, dir string, to int, by string) (editversions.Ve
 		return editversions.Version{}, err
 	}
 	defer s.Close()
-	return s.Revert(to, editversions.Saver{Author: author(by), Time: time.Now()})
+	return s.Revert(to, editversions.Saver{Author: Author(by), Time: time.Now()})
 }
 
 // WriteJSON prints the result as indented JSON.

@@ -5,11 +5,11 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
 	"kidney3d/pipeline/caselibrary/casegen"
+	"kidney3d/pipeline/cputime"
 )
 
 // BenchmarkLibrary10k indexes a generated library of 10,000 case folders
@@ -46,7 +46,7 @@ func BenchmarkLibrary10k(b *testing.B) {
 	}
 	rng := rand.New(rand.NewPCG(12, 13))
 	var took []time.Duration
-	cpu0 := cpuTime()
+	cpu0, _ := cputime.Used()
 	b.ResetTimer()
 	for b.Loop() {
 		c := cases[rng.IntN(len(cases))]
@@ -57,7 +57,8 @@ func BenchmarkLibrary10k(b *testing.B) {
 		}
 		took = append(took, time.Since(t))
 	}
-	cpu := cpuTime() - cpu0
+	cpu1, _ := cputime.Used()
+	cpu := cpu1 - cpu0
 	slices.Sort(took)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	b.ReportMetric(index.Seconds(), "index-s")
@@ -70,13 +71,4 @@ func BenchmarkLibrary10k(b *testing.B) {
 	// The machine may be shared: the processor time per query does not
 	// count the waits for a core.
 	b.ReportMetric(ms(cpu)/float64(len(took)), "cpu-ms/query")
-}
-
-// cpuTime is the processor time this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

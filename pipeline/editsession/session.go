@@ -139,6 +139,17 @@ func (s *Session) Env() *editops.Env {
 // Do applies an op as one stroke: the change is written into the map,
 // journaled and pushed onto the history. It returns the stroke.
 func (s *Session) Do(op *editops.Op) (edithistory.Entry, error) {
+	e, err := s.Apply(op)
+	if err != nil {
+		return e, err
+	}
+	return e, s.Commit(e)
+}
+
+// Apply writes an op's change into the map without journaling it: a part
+// of a stroke still in progress (a dab of a brush drag), which Commit
+// makes done once the stroke ends (labeledit.Merge joins the parts).
+func (s *Session) Apply(op *editops.Op) (edithistory.Entry, error) {
 	c, m, hu, err := op.Change(s.Env())
 	if err != nil {
 		return edithistory.Entry{}, err
@@ -153,8 +164,7 @@ func (s *Session) Do(op *editops.Op) (edithistory.Entry, error) {
 			label = uint8(l.Value)
 		}
 	}
-	e := edithistory.Entry{Tool: op.Op, Label: label, Delta: d}
-	return e, s.Commit(e)
+	return edithistory.Entry{Tool: op.Op, Label: label, Delta: d}, nil
 }
 
 // Commit journals a stroke already applied to the map and pushes it onto

@@ -162,3 +162,38 @@ func fill(s []uint8, v uint8) {
 		s[i] = v
 	}
 }
+
+// Merge is the one delta of a then b, two strokes applied one after the
+// other (the dabs of one brush drag): each voxel either changed keeps a's
+// old value where a changed it and takes b's new value where b changed
+// it; a voxel that ends as it began is left out.
+func Merge(a, b *Delta) *Delta {
+	type change struct {
+		n        uint32
+		old, new uint8
+	}
+	var ca, cb []change
+	a.each(func(n uint32, old, nw uint8) { ca = append(ca, change{n, old, nw}) })
+	b.each(func(n uint32, old, nw uint8) { cb = append(cb, change{n, old, nw}) })
+	var out deltaBuilder
+	add := func(c change) {
+		if c.old != c.new {
+			out.add(c.n, c.old, c.new)
+		}
+	}
+	i, j := 0, 0
+	for i < len(ca) || j < len(cb) {
+		switch {
+		case j == len(cb) || i < len(ca) && ca[i].n < cb[j].n:
+			add(ca[i])
+			i++
+		case i == len(ca) || cb[j].n < ca[i].n:
+			add(cb[j])
+			j++
+		default:
+			add(change{ca[i].n, ca[i].old, cb[j].new})
+			i, j = i+1, j+1
+		}
+	}
+	return out.delta()
+}

@@ -3,6 +3,7 @@ package labeledit
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"kidney3d/pipeline/volume"
@@ -372,5 +373,47 @@ func TestThreshold(t *testing.T) {
 	}
 	if _, err := Threshold(hu, 5, 1, 6, nil); err == nil {
 		t.Error("empty range: no error")
+	}
+}
+
+// TestMerge: two overlapping strokes merge into one delta that undoes
+// both and redoes both exactly; a voxel painted then erased drops out.
+func TestMerge(t *testing.T) {
+	lm := volume.New[uint8](grid(4))
+	lm.Data[5] = 2
+	orig := lm.Clone()
+	region := func(lo, hi int) *volume.Part[uint8] {
+		box := volume.New[uint8](volume.CropGrid(lm.Grid, [3]int{lo, 0, 0}, [3]int{hi, 2, 1}))
+		for n := range box.Data {
+			box.Data[n] = 1
+		}
+		return volume.CropPart(lm.Grid, [3]int{lo, 0, 0}, box)
+	}
+	a, err := Apply(lm, Paint(region(0, 3), 7), Mask{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Apply(lm, Paint(region(2, 4), 0), Mask{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := lm.Clone()
+	m := Merge(a, b)
+	// a paints voxels 0,1,2,4,5,6 with 7; b sets 2,3,6,7 to 0. Voxel 2 and 6
+	// end as 0, their start: left out. Changed: 0,1,4,5 (to 7).
+	want := []Run{{Start: 0, Len: 2, New: 7}, {Start: 4, Len: 2, New: 7}}
+	if len(m.Runs) != 2 || m.Runs[0] != want[0] || m.Runs[1] != want[1] || m.Voxels() != 4 {
+		t.Fatalf("merged runs %v, want %v", m.Runs, want)
+	}
+	if !m.Valid(lm.Len()) {
+		t.Fatal("merged delta is not valid")
+	}
+	m.Undo(lm)
+	if !slices.Equal(lm.Data, orig.Data) {
+		t.Errorf("undo of the merge: %v, want %v", lm.Data[:8], orig.Data[:8])
+	}
+	m.Redo(lm)
+	if !slices.Equal(lm.Data, final.Data) {
+		t.Errorf("redo of the merge: %v, want %v", lm.Data[:8], final.Data[:8])
 	}
 }

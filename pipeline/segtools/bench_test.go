@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"kidney3d/pipeline/cputime"
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/volume"
@@ -19,11 +20,11 @@ import (
 // process's CPU seconds per run ("cpu-s/op"; on 2 cores at most twice the
 // wall time of an idle machine).
 func measure(b *testing.B, body func()) {
-	start, ok := cpuTime()
+	start, ok := cputime.Used()
 	for b.Loop() {
 		body()
 	}
-	if end, _ := cpuTime(); ok {
+	if end, _ := cputime.Used(); ok {
 		b.ReportMetric((end-start).Seconds()/float64(b.N), "cpu-s/op")
 	}
 }

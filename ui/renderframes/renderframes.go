@@ -29,9 +29,13 @@ func New() (ui.FrameSource, error) {
 	return &Source{r: r}, nil
 }
 
-// SetScene implements ui.FrameSource.
+// SetScene implements ui.FrameSource: what the scene shown prepared for
+// meshes the new one keeps is reused (render.UpdateScene).
 func (s *Source) SetScene(objs []meshio.Object) {
-	sc := render.NewScene(objs)
+	s.mu.Lock()
+	prev := s.scene
+	s.mu.Unlock()
+	sc := render.UpdateScene(prev, objs)
 	s.mu.Lock()
 	s.scene = sc
 	s.mu.Unlock()

@@ -119,6 +119,13 @@ type Layers struct {
 // Render draws slice index slice of the frame's plane into dst, which
 // must be f.W×f.H. Pixels outside the volume are black.
 func Render(dst *image.RGBA, f Frame, slice int, l Layers) {
+	RenderRect(dst, f, slice, l, image.Rect(0, 0, f.W, f.H))
+}
+
+// RenderRect is Render of only the pixels in r (and the crosshair): what
+// a brush dab changed, drawn into the image already shown.
+func RenderRect(dst *image.RGBA, f Frame, slice int, l Layers, r image.Rectangle) {
+	r = r.Intersect(image.Rect(0, 0, f.W, f.H))
 	a, b, n := f.Plane.Axes()
 	stride := [3]int{1, f.Dims[0], f.Dims[0] * f.Dims[1]}
 	xs := make([]int, f.W) // voxel index along a, or -1
@@ -150,8 +157,8 @@ func Render(dst *image.RGBA, f Frame, slice int, l Layers) {
 			alpha[v] = uint32(c.A) // a one-voxel border must be seen: drawn solid
 		}
 	}
-	for y := 0; y < f.H; y++ {
-		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*f.W]
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := dst.Pix[y*dst.Stride+4*r.Min.X : y*dst.Stride+4*r.Max.X]
 		vy := ys[y]
 		if vy < 0 || !inSlice {
 			clear(row)
@@ -161,7 +168,7 @@ func Render(dst *image.RGBA, f Frame, slice int, l Layers) {
 			continue
 		}
 		rowBase := base + vy*sb
-		for x, vx := range xs {
+		for x, vx := range xs[r.Min.X:r.Max.X] {
 			p := row[4*x : 4*x+4 : 4*x+4]
 			if vx < 0 {
 				p[0], p[1], p[2], p[3] = 0, 0, 0, 255

@@ -147,3 +147,33 @@ func TestOutlineIsSolid(t *testing.T) {
 		t.Errorf("border voxel %v, want the label's green", got)
 	}
 }
+
+// TestRenderRect: a label changed, then only its pixels drawn again, gives
+// the image a whole render gives; pixels outside the rectangle are kept.
+func TestRenderRect(t *testing.T) {
+	dims, ct, lab := tiny()
+	colors := [256]color.RGBA{1: {255, 0, 0, 255}, 2: {0, 0, 255, 255}}
+	f := NewFrame(Axial, dims, [3]float64{1, 1, 1}, 8, 6) // 2×2 pixels per voxel
+	l := Layers{CT: ct, Labels: lab, Colors: &colors, Opacity: 1, Window: Window{Width: 510, Level: 255}, Cross: [3]int{0, 0, 0}}
+	got := image.NewRGBA(image.Rect(0, 0, 8, 6))
+	Render(got, f, 0, l)
+	lab[2+4*1] = 2                        // voxel (2,1,0): screen x 2–3, y 2–3
+	got.Set(0, 0, color.RGBA{1, 2, 3, 4}) // outside the rectangle and the cross: kept
+	RenderRect(got, f, 0, l, image.Rect(2, 2, 4, 4))
+	want := image.NewRGBA(image.Rect(0, 0, 8, 6))
+	Render(want, f, 0, l)
+	for y := range 6 {
+		for x := range 8 {
+			w := want.RGBAAt(x, y)
+			if x == 0 && y == 0 {
+				w = color.RGBA{1, 2, 3, 4}
+			}
+			if g := got.RGBAAt(x, y); g != w {
+				t.Errorf("pixel (%d, %d) = %v, want %v", x, y, g, w)
+			}
+		}
+	}
+	if got.RGBAAt(2, 2) != (color.RGBA{0, 0, 255, 255}) {
+		t.Errorf("the changed voxel is %v, want label 2's blue", got.RGBAAt(2, 2))
+	}
+}

@@ -1,15 +1,15 @@
 //go:build unix
 
-package segtools
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time (user and system, all threads) this process has
-// used, which a loaded machine does not inflate as it does wall time.
-func cpuTime() (time.Duration, bool) {
+// Used is the CPU time (user and system, all threads) this process has
+// used so far; ok is false where it cannot be read.
+func Used() (d time.Duration, ok bool) {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0, false

@@ -1,0 +1,390 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"kidney3d/pipeline/caseedit"
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/edithistory"
+	"kidney3d/pipeline/editops"
+	"kidney3d/pipeline/editsession"
+	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/labeledit"
+	"kidney3d/pipeline/labelops"
+	"kidney3d/pipeline/segtools"
+	"kidney3d/pipeline/volume"
+)
+
+// editor is one editing session of the case shown (pipeline/editsession)
+// under the case's lock, held from Begin to close: the label map the slice
+// views show is kept equal to the session's map after every dab, undo and
+// redo, with each label's voxel count and bounding box for the structures
+// panel and the live 3D. Its methods run on the UI goroutine.
+type editor struct {
+	session *editsession.Session
+	lock    *casefile.Lock
+	// shown is the session's map on the case window's (RAS) grid: the same
+	// volume when the file is stored so, else a reoriented copy.
+	shown  *volume.Volume[uint8]
+	orient volume.Orientation // the session's grid to shown's
+	counts [256]int
+	lo, hi [256][3]int // each label's box on shown's grid, [lo, hi); it only grows
+	drag   *edithistory.Entry
+	// grow is grow from seeds' competition on the box [growLo, growHi).
+	grow           *segtools.GrowCut
+	growLo, growHi [3]int
+}
+
+// block is a box of voxels on the shown grid, [lo, hi), that a stroke
+// changed, and the labels it changed.
+type block struct {
+	lo, hi [3]int
+	labels []uint8
+}
+
+// empty reports whether the block holds no voxel.
+func (b block) empty() bool { return b.hi[0] <= b.lo[0] }
+
+// beginEditing takes the case's lock and opens an editing session on the
+// case shown; the session's map must reorient onto the window's grid. A
+// *editsession.UnsavedError means the journal holds unsaved strokes: begin
+// again with Recover or Discard.
+func beginEditing(d *caseData, rec editsession.Recovery) (*editor, error) {
+	c, err := casefile.Open(d.dir)
+	if err != nil {
+		return nil, err
+	}
+	l, err := c.Lock(context.Background(), "kidney3d desktop app: editing", nil)
+	if err != nil {
+		return nil, err
+	}
+	s, err := editsession.Open(c, d.table, rec)
+	if err != nil {
+		l.Unlock()
+		return nil, err
+	}
+	shown, o := volume.Canonical(s.Labels)
+	if err := volume.SameGrid(shown.Grid, d.grid, volume.GridTolerance); err != nil {
+		s.Close()
+		l.Unlock()
+		return nil, fmt.Errorf("%s: the label map to edit is not on the image's grid: %w", c.EditsDir(), err)
+	}
+	e := &editor{session: s, lock: l, shown: shown, orient: o}
+	for l := range e.lo {
+		e.lo[l], e.hi[l] = shown.Dims, [3]int{}
+	}
+	for n, v := range shown.Data {
+		e.counts[v]++
+		if v != 0 {
+			i, j, k := shown.Coords(n)
+			e.extend(v, i, j, k)
+		}
+	}
+	return e, nil
+}
+
+// extend extends label v's box to hold voxel p.
+func (e *editor) extend(v uint8, i, j, k int) {
+	lo, hi := &e.lo[v], &e.hi[v]
+	lo[0], lo[1], lo[2] = min(lo[0], i), min(lo[1], j), min(lo[2], k)
+	hi[0], hi[1], hi[2] = max(hi[0], i+1), max(hi[1], j+1), max(hi[2], k+1)
+}
+
+// close ends the session (unsaved strokes stay in the journal) and
+// releases the case's lock.
+func (e *editor) close() error {
+	return errors.Join(e.session.Close(), e.lock.Unlock())
+}
+
+// show writes the voxels a delta changed into the shown map, counts them
+// to their labels (forward: the delta was redone, else undone) and returns
+// the block they span.
+func (e *editor) show(d *labeledit.Delta, forward bool) block {
+	sign := 1
+	if !forward {
+		sign = -1
+	}
+	var seen [256]bool
+	for _, r := range d.Runs {
+		e.counts[r.New] += sign * int(r.Len)
+		seen[r.New] = true
+	}
+	for _, o := range d.Old {
+		e.counts[o.Value] -= sign * int(o.Len)
+		seen[o.Value] = true
+	}
+	b := block{lo: e.shown.Dims}
+	src := e.session.Labels
+	same := src == e.shown
+	for _, r := range d.Runs {
+		for n := r.Start; n < r.Start+r.Len; n++ {
+			i, j, k := src.Coords(int(n))
+			if !same {
+				i, j, k = e.toShown(i, j, k)
+				e.shown.Set(i, j, k, src.Data[n])
+			}
+			b.lo = [3]int{min(b.lo[0], i), min(b.lo[1], j), min(b.lo[2], k)}
+			b.hi = [3]int{max(b.hi[0], i+1), max(b.hi[1], j+1), max(b.hi[2], k+1)}
+			if v := src.Data[n]; v != 0 {
+				e.extend(v, i, j, k)
+			}
+		}
+	}
+	for v, ok := range seen {
+		if ok && v != 0 {
+			b.labels = append(b.labels, uint8(v))
+		}
+	}
+	return b
+}
+
+// toShown is the shown grid's voxel of the session grid's voxel (i, j, k).
+func (e *editor) toShown(i, j, k int) (int, int, int) {
+	q := [3]int{i, j, k}
+	dims := e.session.Labels.Dims
+	var p [3]int
+	for a := range 3 {
+		in := e.orient.Perm[a]
+		p[a] = q[in]
+		if e.orient.Flip[a] {
+			p[a] = dims[in] - 1 - q[in]
+		}
+	}
+	return p[0], p[1], p[2]
+}
+
+// dab applies an op as a part of the stroke in progress (a brush drag),
+// which endStroke commits.
+func (e *editor) dab(op *editops.Op) (block, error) {
+	part, err := e.session.Apply(op)
+	if err != nil {
+		return block{}, err
+	}
+	if e.drag == nil {
+		e.drag = &part
+	} else {
+		e.drag.Delta = labeledit.Merge(e.drag.Delta, part.Delta)
+	}
+	return e.show(part.Delta, true), nil
+}
+
+// endStroke journals the stroke in progress (fsync'd) and pushes it onto
+// the history: only then is it done. ok is false when none was in
+// progress, or it changed nothing. When the journal fails, the stroke is
+// undone on screen too.
+func (e *editor) endStroke() (s edithistory.Entry, ok bool, err error) {
+	if e.drag == nil || e.drag.Delta.Voxels() == 0 {
+		e.drag = nil
+		return s, false, nil
+	}
+	s, e.drag = *e.drag, nil
+	if err := e.session.Commit(s); err != nil {
+		e.show(s.Delta, false)
+		return s, true, err
+	}
+	return s, true, nil
+}
+
+// do applies an op as one whole stroke.
+func (e *editor) do(op *editops.Op) (edithistory.Entry, block, error) {
+	b, err := e.dab(op)
+	if err != nil {
+		return edithistory.Entry{}, b, err
+	}
+	s, _, err := e.endStroke()
+	return s, b, err
+}
+
+// fill paints the mask a segtools tool made (on the session's grid) with
+// label as one stroke (region).
+func (e *editor) fill(tool string, label uint8, mask *volume.Volume[uint8], masking *editops.Op) (edithistory.Entry, block, error) {
+	lo, hi, ok := volume.BoundingBox(mask)
+	if !ok {
+		return edithistory.Entry{}, block{}, fmt.Errorf("%s: nothing to fill there", tool)
+	}
+	return e.region(tool, label, volume.CropPart(mask.Grid, lo, volume.Crop(mask, lo, hi)), masking)
+}
+
+// region paints the region (nonzero voxels of a part of the session's
+// grid) with label as one stroke, under the masking of the panel's op (a
+// paint op that the masking is read from).
+func (e *editor) region(tool string, label uint8, part *volume.Part[uint8], masking *editops.Op) (edithistory.Entry, block, error) {
+	// The masking of the op, as editops reads it (its own change unused).
+	_, m, hu, err := masking.Change(e.session.Env())
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	c := labeledit.Paint(part, label)
+	d, err := labeledit.Apply(e.session.Labels, c, m, hu)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	s := edithistory.Entry{Tool: tool, Label: label, Delta: d}
+	b := e.show(d, true)
+	if err := e.session.Commit(s); err != nil {
+		e.show(d, false)
+		return s, b, err
+	}
+	return s, b, nil
+}
+
+// flood fills with label the region connected to the seed (RAS mm) within
+// the intensity range [lo, hi] of the masking op's phase: in the slice of
+// plane when plane is not "", else in 3D.
+func (e *editor) flood(seedMM [3]float64, lo, hi float64, plane string, label uint8, masking *editops.Op) (edithistory.Entry, block, error) {
+	img, err := e.session.Intensity(masking.Phase)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	g := e.session.Labels.Grid
+	seed, err := segtools.VoxelOf(g, seedMM)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	o := segtools.FillOptions{Lo: lo, Hi: hi}
+	if plane != "" {
+		s, err := planeSlice(g, plane, seedMM)
+		if err != nil {
+			return edithistory.Entry{}, block{}, err
+		}
+		o.Slice = &s
+	}
+	mask, err := segtools.FloodFill(context.Background(), img, seed, o)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	return e.fill("flood", label, mask, masking)
+}
+
+// interpolate fills the slices of label between those drawn on, across
+// the view of plane (fill between slices).
+func (e *editor) interpolate(label uint8, plane string, masking *editops.Op) (edithistory.Entry, block, error) {
+	lm := e.session.Labels
+	axis, err := segtools.PlaneAxis(lm.Grid, plane)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	m := volume.New[uint8](lm.Grid)
+	for n, v := range lm.Data {
+		if v == label {
+			m.Data[n] = 1
+		}
+	}
+	filled, err := segtools.InterpolateSlices(context.Background(), m, axis)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	return e.fill("interpolate", label, filled, masking)
+}
+
+// growBackground is the seed value grow from seeds gives the background:
+// no label of the table uses it.
+const growBackground = 255
+
+// growSeeds is grow from seeds (segtools.GrowCut), on the masking op's
+// phase, in the box of label's
+// voxels grown by marginMM: every labelled voxel of the box is a seed of
+// its label, the box's unlabelled faces seeds of the background, and the
+// voxels that label wins are painted with it. The competition of the last
+// box is kept, so seeds added within the same box update it
+// incrementally.
+func (e *editor) growSeeds(label uint8, marginMM float64, masking *editops.Op) (edithistory.Entry, block, error) {
+	lm := e.session.Labels
+	img, err := e.session.Intensity(masking.Phase)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	lo, hi, ok := lm.Dims, [3]int{}, false
+	for n, v := range lm.Data {
+		if v == label {
+			i, j, k := lm.Coords(n)
+			lo = [3]int{min(lo[0], i), min(lo[1], j), min(lo[2], k)}
+			hi = [3]int{max(hi[0], i+1), max(hi[1], j+1), max(hi[2], k+1)}
+			ok = true
+		}
+	}
+	if !ok {
+		return edithistory.Entry{}, block{}, fmt.Errorf("grow from seeds: paint seeds of %s first", e.session.Table.Name(int(label)))
+	}
+	lo, hi = volume.GrowBox(lm.Grid, lo, hi, labelops.Margin(lm.Grid, marginMM))
+	if e.grow == nil || e.growLo != lo || e.growHi != hi {
+		if e.grow, err = segtools.NewGrowCut(img, lo, hi); err != nil {
+			return edithistory.Entry{}, block{}, err
+		}
+		e.growLo, e.growHi = lo, hi
+	}
+	seeds := volume.New[uint8](lm.Grid)
+	for k := lo[2]; k < hi[2]; k++ {
+		for j := lo[1]; j < hi[1]; j++ {
+			for i := lo[0]; i < hi[0]; i++ {
+				n := lm.Index(i, j, k)
+				face := i == lo[0] || j == lo[1] || k == lo[2] || i == hi[0]-1 || j == hi[1]-1 || k == hi[2]-1
+				switch v := lm.Data[n]; {
+				case v != 0:
+					seeds.Data[n] = v
+				case face:
+					seeds.Data[n] = growBackground
+				}
+			}
+		}
+	}
+	won, err := e.grow.Update(context.Background(), seeds)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	for n, v := range won.Box.Data {
+		won.Box.Data[n] = 0
+		if v == label {
+			won.Box.Data[n] = 1
+		}
+	}
+	return e.region("grow_seeds", label, won, masking)
+}
+
+// planeSlice is the slice of plane's view through the world point p.
+func planeSlice(g volume.Grid, plane string, p [3]float64) (segtools.Slice, error) {
+	axis, err := segtools.PlaneAxis(g, plane)
+	if err != nil {
+		return segtools.Slice{}, err
+	}
+	return segtools.SliceAt(g, axis, p)
+}
+
+// undo reverts the last stroke; ok is false when there is none.
+func (e *editor) undo() (s edithistory.Entry, b block, ok bool, err error) {
+	if s, ok, err = e.session.Undo(); ok && err == nil {
+		b = e.show(s.Delta, false)
+	}
+	return s, b, ok, err
+}
+
+// redo applies the last stroke undone again.
+func (e *editor) redo() (s edithistory.Entry, b block, ok bool, err error) {
+	if s, ok, err = e.session.Redo(); ok && err == nil {
+		b = e.show(s.Delta, true)
+	}
+	return s, b, ok, err
+}
+
+// save writes the map as a new version with the comment.
+func (e *editor) save(comment string) (editversions.Version, error) {
+	return e.session.Save(editversions.Saver{Author: caseedit.Author(""), Comment: comment, Time: time.Now()})
+}
+
+// volumeML is label v's volume in millilitres.
+func (e *editor) volumeML(v uint8) float64 {
+	return float64(e.counts[v]) * e.shown.VoxelVolume() / 1000
+}
+
+// labelBox is label v's box grown by one voxel, clipped to the grid; ok
+// is false when the label has never had a voxel.
+func (e *editor) labelBox(v uint8) (lo, hi [3]int, ok bool) {
+	if e.hi[v][0] == 0 {
+		return lo, hi, false
+	}
+	lo, hi = volume.GrowBox(e.shown.Grid, e.lo[v], e.hi[v], [3]int{1, 1, 1})
+	return lo, hi, true
+}

@@ -1,0 +1,663 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kidney3d/pipeline/edithistory"
+	"kidney3d/pipeline/editops"
+	"kidney3d/pipeline/editsession"
+	"kidney3d/ui/sliceimg"
+)
+
+// tool is one of the Edit panel's tools: its name (the op of
+// pipeline/editops, or of the segtools tools), short button text (README
+// "Editing" names them in full), icon and shortcut key, as 3D Slicer's
+// Segment Editor numbers them.
+type tool struct {
+	name, text string
+	icon       fyne.Resource
+	key        rune
+	// brush tools paint dabs along a drag; click tools act on a tap;
+	// the others act on the panel's Apply.
+	brush, click bool
+}
+
+// tools are the Edit panel's tools in button order.
+var tools = []tool{
+	{"paint", "Paint", theme.ContentAddIcon(), '1', true, false},
+	{"draw", "Draw", theme.DocumentCreateIcon(), '2', false, false},
+	{"erase", "Erase", theme.ContentRemoveIcon(), '3', true, false},
+	{"flood", "Flood", theme.ColorChromaticIcon(), '4', false, true},
+	{"grow_seeds", "Grow", theme.ViewFullScreenIcon(), '5', false, false},
+	{"interpolate", "Fill", theme.MenuIcon(), '6', false, false},
+	{"margin", "Margin", theme.ZoomInIcon(), '7', false, false},
+	{"islands", "Islands", theme.GridIcon(), '8', false, true},
+	{"smooth", "Smooth", theme.ViewRefreshIcon(), '9', false, false},
+	{"threshold", "Thresh", theme.ColorPaletteIcon(), 't', true, false},
+}
+
+// EditPanel is the segment editor's panel: the tools with their shortcuts,
+// brush radius in millimetres (a 2D disc in the view drawn on, or a 3D
+// sphere), the active label, the masking (editable area, intensity range,
+// labels that may be overwritten), Undo, Redo, Save with a comment, and
+// the history of the session's strokes. Start editing takes the case's
+// lock and opens the session; strokes on the slice views go through it,
+// each journaled before it shows as done.
+type EditPanel struct {
+	win     fyne.Window
+	data    *caseData
+	ed      *editor
+	tool    tool
+	radius  float64 // mm
+	sphere  bool    // the brush is a 3D sphere, else a disc in the view
+	last    [3]float64
+	started bool // a drag's first dab is done
+	dirty   bool // strokes done since the last save
+
+	start       *widget.Button
+	toolButtons map[string]*widget.Button
+	label       *widget.Select
+	radiusText  *widget.Label
+	area        *widget.Select
+	inside      *widget.Select
+	huOn        *widget.Check
+	huLo, huHi  *widget.Entry
+	overwrite   *widget.Select
+	mm          *widget.Entry
+	method      *widget.Select
+	plane       *widget.Select
+	comment     *widget.Entry
+	status      *widget.Label
+	history     *widget.List
+	content     fyne.CanvasObject
+
+	// OnChanged is called on the UI goroutine after every change of the
+	// map with the block it changed; done is true once the stroke is
+	// journaled (a drag's dabs come with false).
+	OnChanged func(b block, done bool)
+	// OnEditing is called when a session starts (with its editor) or ends
+	// (nil).
+	OnEditing func(*editor)
+	// Phase is the phase shown, whose intensities the HU range, threshold
+	// paint, flood and grow from seeds read; nil: the reference phase.
+	Phase func() string
+}
+
+// NewEditPanel makes the panel for the window win (its dialogs).
+func NewEditPanel(win fyne.Window) *EditPanel {
+	p := &EditPanel{win: win, tool: tools[0], radius: 5, toolButtons: map[string]*widget.Button{}}
+	p.start = widget.NewButtonWithIcon("Start editing", theme.DocumentCreateIcon(), func() {
+		if p.ed != nil {
+			p.End()
+			return
+		}
+		p.Begin(editsession.Refuse)
+	})
+	grid := container.NewGridWithColumns(3)
+	for _, t := range tools {
+		b := widget.NewButtonWithIcon(fmt.Sprintf("%s %c", t.text, unicode.ToUpper(t.key)), t.icon, func() { p.SetTool(t.name) })
+		p.toolButtons[t.name] = b
+		grid.Add(b)
+	}
+	p.label = widget.NewSelect(nil, nil)
+	p.radiusText = widget.NewLabel("")
+	radius := widget.NewSlider(0.5, 50)
+	radius.Step = 0.5
+	radius.OnChanged = func(x float64) { p.radius = x; p.radiusText.SetText(fmt.Sprintf("radius %.1f mm", x)) }
+	radius.SetValue(p.radius)
+	shape := widget.NewRadioGroup([]string{"2D", "3D"}, func(s string) { p.sphere = s == "3D" })
+	shape.Horizontal = true
+	shape.SetSelected("2D")
+	p.area = widget.NewSelect([]string{"everywhere", "inside", "outside_all"}, nil)
+	p.area.SetSelected("everywhere")
+	p.inside = widget.NewSelect(nil, nil)
+	p.huOn = widget.NewCheck("only in the HU range", nil)
+	p.huLo, p.huHi = widget.NewEntry(), widget.NewEntry()
+	p.huLo.SetText("-100")
+	p.huHi.SetText("300")
+	p.overwrite = widget.NewSelect([]string{"all", "none"}, nil)
+	p.overwrite.SetSelected("all")
+	p.mm = widget.NewEntry()
+	p.mm.SetText("2")
+	p.method = widget.NewSelect([]string{"median", "opening", "closing", "keep_largest", "remove_small"}, nil)
+	p.method.SetSelected("median")
+	p.plane = widget.NewSelect([]string{"axial", "coronal", "sagittal"}, nil)
+	p.plane.SetSelected("axial")
+	apply := widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), p.Apply)
+	undo := widget.NewButtonWithIcon("Undo", theme.ContentUndoIcon(), p.Undo)
+	redo := widget.NewButtonWithIcon("Redo", theme.ContentRedoIcon(), p.Redo)
+	p.comment = widget.NewEntry()
+	p.comment.SetPlaceHolder("what this version changes")
+	save := widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), p.Save)
+	p.status = widget.NewLabel("open a case, then Start editing")
+	p.status.Wrapping = fyne.TextWrapWord
+	p.history = widget.NewList(p.historyLen, func() fyne.CanvasObject { return widget.NewLabel("") }, func(i widget.ListItemID, o fyne.CanvasObject) {
+		o.(*widget.Label).SetText(p.historyText(i))
+	})
+	form := widget.NewForm(
+		widget.NewFormItem("label", p.label),
+		widget.NewFormItem("brush", container.NewBorder(nil, nil, shape, p.radiusText)),
+		widget.NewFormItem("", radius),
+		widget.NewFormItem("editable", p.area),
+		widget.NewFormItem("inside", p.inside),
+		widget.NewFormItem("intensity", p.huOn),
+		widget.NewFormItem("HU", container.NewGridWithColumns(2, p.huLo, p.huHi)),
+		widget.NewFormItem("overwrite", p.overwrite),
+		widget.NewFormItem("mm", container.NewGridWithColumns(2, p.mm, p.method)),
+		widget.NewFormItem("across", container.NewGridWithColumns(2, p.plane, apply)),
+	)
+	top := container.NewVBox(p.start, grid, form, container.NewGridWithColumns(2, undo, redo),
+		container.NewBorder(nil, nil, nil, save, p.comment), p.status)
+	// The history at least 200 high; the panel scrolls, so that it never
+	// makes the window taller.
+	tall := canvas.NewRectangle(color.Transparent)
+	tall.SetMinSize(fyne.NewSize(0, 200))
+	p.content = container.NewVScroll(container.NewVBox(top, container.NewStack(tall, p.history)))
+	p.SetTool("paint")
+	return p
+}
+
+// Content is the panel's canvas object.
+func (p *EditPanel) Content() fyne.CanvasObject { return p.content }
+
+// setCase ends any session and offers the case's labels.
+func (p *EditPanel) setCase(d *caseData) {
+	p.End()
+	p.data = d
+	var names []string
+	for _, l := range d.table.Labels {
+		if l.Value > 0 && l.Value < 256 {
+			names = append(names, l.Name)
+		}
+	}
+	p.label.Options, p.inside.Options = names, names
+	p.label.Refresh()
+	p.inside.Refresh()
+	if len(d.present) > 0 {
+		p.label.SetSelected(d.table.Name(d.present[0]))
+	}
+	p.status.SetText("Start editing takes the case for this window until it closes")
+}
+
+// Begin opens an editing session on the case shown. With Refuse, a case
+// whose journal holds unsaved strokes asks whether to recover or discard
+// them.
+func (p *EditPanel) Begin(rec editsession.Recovery) {
+	if p.data == nil || p.ed != nil {
+		return
+	}
+	ed, err := beginEditing(p.data, rec)
+	var unsaved *editsession.UnsavedError
+	if errors.As(err, &unsaved) {
+		d := dialog.NewConfirm("Unsaved edits", fmt.Sprintf("This case has %d stroke(s) that were not saved: the app was closed or stopped while editing.\n\nRecover them?", unsaved.Strokes), func(ok bool) {
+			if ok {
+				p.Begin(editsession.Recover)
+			} else {
+				p.Begin(editsession.Discard)
+			}
+		}, p.win)
+		d.SetConfirmText("Recover")
+		d.SetDismissText("Discard")
+		d.Show()
+		return
+	}
+	if err != nil {
+		p.status.SetText("cannot edit: " + err.Error())
+		return
+	}
+	p.ed = ed
+	p.dirty = ed.session.Recovered > 0
+	p.start.SetText("Stop editing")
+	msg := "editing: strokes are journaled as they end; Save makes a version"
+	if ed.session.Recovered > 0 {
+		msg = fmt.Sprintf("recovered %d unsaved stroke(s); %s", ed.session.Recovered, msg)
+	}
+	p.status.SetText(msg)
+	p.history.Refresh()
+	if p.OnEditing != nil {
+		p.OnEditing(ed)
+	}
+}
+
+// End closes the session, if any, and gives back the case's lock;
+// unsaved strokes stay in the journal.
+func (p *EditPanel) End() {
+	if p.ed == nil {
+		return
+	}
+	if err := p.ed.close(); err != nil {
+		p.status.SetText(err.Error())
+	}
+	p.ed = nil
+	p.start.SetText("Start editing")
+	if p.dirty {
+		p.status.SetText("editing stopped; strokes not saved wait in the case's journal (offered when the case is next opened)")
+	}
+	if p.OnEditing != nil {
+		p.OnEditing(nil)
+	}
+}
+
+// SetTool chooses a tool by name.
+func (p *EditPanel) SetTool(name string) {
+	for _, t := range tools {
+		if t.name == name {
+			p.tool = t
+		}
+		p.toolButtons[t.name].Importance = widget.MediumImportance
+		if t.name == name {
+			p.toolButtons[t.name].Importance = widget.HighImportance
+		}
+		p.toolButtons[t.name].Refresh()
+	}
+}
+
+// toolKey chooses the tool of a shortcut key; it reports whether the key
+// is one.
+func (p *EditPanel) toolKey(r rune) bool {
+	for _, t := range tools {
+		if t.key == unicode.ToLower(r) {
+			p.SetTool(t.name)
+			return true
+		}
+	}
+	return false
+}
+
+// masking is the panel's masking as an ops file states it, and the error
+// of a range that is not two numbers.
+func (p *EditPanel) masking() (*editops.MaskSpec, error) {
+	m := &editops.MaskSpec{Editable: p.area.Selected, Overwrite: p.overwrite.Selected}
+	if m.Editable == "inside" {
+		m.InsideLabel = p.inside.Selected
+	}
+	if p.huOn.Checked {
+		r, err := p.huRange()
+		if err != nil {
+			return nil, err
+		}
+		m.HU = &r
+	}
+	return m, nil
+}
+
+// huRange is the intensity range typed.
+func (p *EditPanel) huRange() ([2]float64, error) {
+	lo, err1 := strconv.ParseFloat(strings.TrimSpace(p.huLo.Text), 64)
+	hi, err2 := strconv.ParseFloat(strings.TrimSpace(p.huHi.Text), 64)
+	if err1 != nil || err2 != nil || !(lo <= hi) {
+		return [2]float64{}, fmt.Errorf("intensity range %q to %q: want two numbers, the first not above the second", p.huLo.Text, p.huHi.Text)
+	}
+	return [2]float64{lo, hi}, nil
+}
+
+// op is an op of the panel's tool with its label, masking and the phase
+// shown.
+func (p *EditPanel) op(name string) (*editops.Op, error) {
+	m, err := p.masking()
+	if err != nil {
+		return nil, err
+	}
+	o := &editops.Op{Op: name, Label: p.label.Selected, Mask: m}
+	if p.Phase != nil {
+		o.Phase = p.Phase()
+	}
+	return o, nil
+}
+
+// brushOp is the dab of the brush tool at the world point on the view of
+// plane.
+func (p *EditPanel) brushOp(plane sliceimg.Plane, world [3]float64) (*editops.Op, error) {
+	o, err := p.op(p.tool.name)
+	if err != nil {
+		return nil, err
+	}
+	r := p.radius
+	c := world
+	o.CenterMM, o.RadiusMM = &c, &r
+	o.Shape, o.Plane = "disc", plane.String()
+	if p.sphere {
+		o.Shape, o.Plane = "sphere", ""
+	}
+	if o.Op == "threshold" {
+		hu, err := p.huRange()
+		if err != nil {
+			return nil, err
+		}
+		o.HU = &hu
+	}
+	if o.Op == "erase" && p.label.Selected == "" {
+		o.Label = ""
+	}
+	return o, nil
+}
+
+// Editing reports whether a session is open and the tool acts on the
+// slice views (rather than the views panning and moving the crosshair).
+func (p *EditPanel) Editing() bool {
+	return p.ed != nil && (p.tool.brush || p.tool.click || p.tool.name == "draw")
+}
+
+// BrushRadius is the brush outline's radius in mm, 0 for a tool without
+// one.
+func (p *EditPanel) BrushRadius() float64 {
+	if p.ed == nil || !p.tool.brush {
+		return 0
+	}
+	return p.radius
+}
+
+// Drag paints the brush's dabs from the last point of the drag to world,
+// at most half a radius apart, or adds a vertex to a drawn polygon.
+func (p *EditPanel) Drag(plane sliceimg.Plane, world [3]float64, polygon *[][3]float64) {
+	if p.ed == nil {
+		return
+	}
+	if p.tool.name == "draw" {
+		*polygon = append(*polygon, world)
+		return
+	}
+	if !p.tool.brush {
+		return
+	}
+	from := world
+	if p.started {
+		from = p.last
+	}
+	d := math.Sqrt((world[0]-from[0])*(world[0]-from[0]) + (world[1]-from[1])*(world[1]-from[1]) + (world[2]-from[2])*(world[2]-from[2]))
+	n := max(1, int(math.Ceil(d/(p.radius/2))))
+	if !p.started {
+		n = 0
+	}
+	for s := 0; s <= n; s++ {
+		if p.started && s == 0 {
+			continue
+		}
+		t := 1.0
+		if n > 0 {
+			t = float64(s) / float64(n)
+		}
+		at := [3]float64{from[0] + t*(world[0]-from[0]), from[1] + t*(world[1]-from[1]), from[2] + t*(world[2]-from[2])}
+		if !p.dab(plane, at) {
+			return
+		}
+		p.started = true
+	}
+	p.last = world
+}
+
+// dab paints one dab of the brush; false on an error (shown).
+func (p *EditPanel) dab(plane sliceimg.Plane, at [3]float64) bool {
+	o, err := p.brushOp(plane, at)
+	if err == nil {
+		var b block
+		if b, err = p.ed.dab(o); err == nil {
+			p.changed(b, false)
+			return true
+		}
+	}
+	p.status.SetText(err.Error())
+	return false
+}
+
+// DragEnd ends a drag: the brush's stroke, or the drawn polygon filled,
+// is journaled and becomes done.
+func (p *EditPanel) DragEnd(plane sliceimg.Plane, polygon [][3]float64) {
+	if p.ed == nil {
+		return
+	}
+	p.started = false
+	if p.tool.name == "draw" {
+		if len(polygon) < 3 {
+			return
+		}
+		o, err := p.op("draw")
+		if err != nil {
+			p.status.SetText(err.Error())
+			return
+		}
+		o.PointsMM, o.Plane = polygon, plane.String()
+		p.report(p.ed.do(o))
+		return
+	}
+	s, _, err := p.ed.endStroke()
+	p.done(s, block{}, err)
+}
+
+// endDrag makes a brush drag still in progress (a key typed before the
+// button is released) a done stroke, so that undo, redo and save follow
+// it.
+func (p *EditPanel) endDrag() {
+	if s, ok, err := p.ed.endStroke(); ok || err != nil {
+		p.started = false
+		p.done(s, block{}, err)
+	}
+}
+
+// Tap acts at a world point of the view of plane: one dab of a brush, a
+// flood fill from the point, or the island there kept.
+func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
+	if p.ed == nil {
+		return
+	}
+	switch {
+	case p.tool.brush:
+		p.started = false
+		if p.dab(plane, world) {
+			s, _, err := p.ed.endStroke()
+			p.done(s, block{}, err)
+		}
+	case p.tool.name == "flood":
+		r, err := p.huRange()
+		if err != nil {
+			p.status.SetText(err.Error())
+			return
+		}
+		v, ok := p.labelValue()
+		if !ok {
+			return
+		}
+		in := plane.String()
+		if p.sphere {
+			in = ""
+		}
+		masking, err := p.maskingOp(world)
+		if err != nil {
+			p.status.SetText(err.Error())
+			return
+		}
+		p.report(p.ed.flood(world, r[0], r[1], in, v, masking))
+	case p.tool.name == "islands":
+		o, err := p.op("islands")
+		if err != nil {
+			p.status.SetText(err.Error())
+			return
+		}
+		c := world
+		o.Mode, o.PointMM = "keep_clicked", &c
+		p.report(p.ed.do(o))
+	}
+}
+
+// maskingOp is a paint op that carries the panel's masking for the
+// segtools tools (editsession reads the masking from an op).
+func (p *EditPanel) maskingOp(at [3]float64) (*editops.Op, error) {
+	o, err := p.op("paint")
+	if err != nil {
+		return nil, err
+	}
+	r := 0.5
+	o.CenterMM, o.RadiusMM = &at, &r
+	return o, nil
+}
+
+// labelValue is the active label's value; false (said) when none is set.
+func (p *EditPanel) labelValue() (uint8, bool) {
+	l, ok := p.data.table.ByName(p.label.Selected)
+	if !ok || l.Value <= 0 || l.Value > 255 {
+		p.status.SetText("choose the label to edit")
+		return 0, false
+	}
+	return uint8(l.Value), true
+}
+
+// Apply runs the tool that works on the whole label: margin and
+// smoothing by the millimetres typed (islands: keep the largest or remove
+// those under that many mm³), fill between slices across the plane chosen,
+// grow from seeds in the label's box grown by the millimetres typed.
+func (p *EditPanel) Apply() {
+	if p.ed == nil {
+		return
+	}
+	mm, err := strconv.ParseFloat(strings.TrimSpace(p.mm.Text), 64)
+	if err != nil {
+		p.status.SetText(fmt.Sprintf("%q: not a number of millimetres", p.mm.Text))
+		return
+	}
+	switch p.tool.name {
+	case "margin", "smooth", "islands":
+		o, err := p.op(p.tool.name)
+		if err != nil {
+			p.status.SetText(err.Error())
+			return
+		}
+		switch p.tool.name {
+		case "margin":
+			o.MM = &mm
+		case "smooth":
+			o.MM, o.Method = &mm, p.method.Selected
+		default:
+			o.Mode, o.MinMM3 = "keep_largest", 0
+			if p.method.Selected == "remove_small" {
+				o.Mode, o.MinMM3 = "remove_small", mm
+			}
+		}
+		p.report(p.ed.do(o))
+	case "interpolate", "grow_seeds":
+		v, ok := p.labelValue()
+		if !ok {
+			return
+		}
+		masking, err := p.maskingOp(p.ed.session.Labels.VoxelToWorld([3]float64{}))
+		if err != nil {
+			p.status.SetText(err.Error())
+			return
+		}
+		if p.tool.name == "grow_seeds" {
+			p.report(p.ed.growSeeds(v, mm, masking))
+			return
+		}
+		p.report(p.ed.interpolate(v, p.plane.Selected, masking))
+	default:
+		p.status.SetText(p.tool.text + " works on the slices: tap or drag there")
+	}
+}
+
+// report shows a whole stroke's result.
+func (p *EditPanel) report(s edithistory.Entry, b block, err error) {
+	if err == nil || b.labels != nil {
+		p.changed(b, false)
+	}
+	p.done(s, b, err)
+}
+
+// done says a stroke is done (journaled) or why it failed.
+func (p *EditPanel) done(s edithistory.Entry, b block, err error) {
+	if err != nil {
+		p.status.SetText(err.Error())
+		return
+	}
+	if s.Delta == nil {
+		p.status.SetText("nothing changed: no voxel there that the tool and the masking may change")
+		return
+	}
+	p.dirty = true
+	p.status.SetText(fmt.Sprintf("%s %s: %d voxels changed (journaled)", s.Tool, p.data.table.Name(int(s.Label)), s.Voxels()))
+	p.history.Refresh()
+	p.changed(b, true)
+}
+
+// changed tells the window what changed.
+func (p *EditPanel) changed(b block, done bool) {
+	if p.OnChanged != nil {
+		p.OnChanged(b, done)
+	}
+}
+
+// Undo reverts the last stroke (Ctrl+Z).
+func (p *EditPanel) Undo() { p.move(p.ed.undo, "undid") }
+
+// Redo applies the last stroke undone again (Ctrl+Shift+Z).
+func (p *EditPanel) Redo() { p.move(p.ed.redo, "redid") }
+
+func (p *EditPanel) move(f func() (edithistory.Entry, block, bool, error), verb string) {
+	if p.ed == nil {
+		return
+	}
+	p.endDrag()
+	s, b, ok, err := f()
+	switch {
+	case err != nil:
+		p.status.SetText(err.Error())
+	case !ok:
+		p.status.SetText("nothing to " + strings.TrimSuffix(verb, "id") + "o")
+	default:
+		p.dirty = true
+		p.status.SetText(fmt.Sprintf("%s %s %s: %d voxels", verb, s.Tool, p.data.table.Name(int(s.Label)), s.Voxels()))
+		p.history.Refresh()
+		p.changed(b, false)
+		p.changed(block{}, true)
+	}
+}
+
+// Save writes the map as a new version with the comment typed (Ctrl+S).
+func (p *EditPanel) Save() {
+	if p.ed == nil {
+		return
+	}
+	p.endDrag()
+	v, err := p.ed.save(p.comment.Text)
+	if err != nil {
+		p.status.SetText("not saved: " + err.Error())
+		return
+	}
+	p.comment.SetText("")
+	p.dirty = false
+	p.status.SetText(fmt.Sprintf("saved version %d (%s); `kidney3d run` brings output/ up to date", v.Version, v.File))
+}
+
+func (p *EditPanel) historyLen() int {
+	if p.ed == nil {
+		return 0
+	}
+	h := p.ed.session.History()
+	return len(h.Done()) + len(h.Undone())
+}
+
+// historyText is row i of the history: the strokes done, oldest first,
+// then those undone (marked), the next to redo first.
+func (p *EditPanel) historyText(i int) string {
+	h := p.ed.session.History()
+	done, undone := h.Done(), h.Undone()
+	mark := ""
+	var s edithistory.Entry
+	if i < len(done) {
+		s = done[i]
+	} else {
+		s, mark = undone[len(undone)-1-(i-len(done))], " (undone)"
+	}
+	return fmt.Sprintf("%d. %s %s: %d voxels%s", i+1, s.Tool, p.data.table.Name(int(s.Label)), s.Voxels(), mark)
+}

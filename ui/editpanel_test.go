@@ -1,0 +1,346 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/edithistory"
+	"kidney3d/pipeline/editsession"
+	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/mesh/meshio"
+	"kidney3d/pipeline/volume"
+)
+
+// editWindow is a case window showing testCaseData written as a case
+// folder (its phase in input/, its labels as the pipeline's output), with
+// an editing session begun, and its 3D source.
+func editWindow(t *testing.T) (*CaseWindow, *caseData, *fakeFrames) {
+	return editWindowOf(t, testCaseData(t))
+}
+
+// editWindowOf is editWindow of the case d.
+func editWindowOf(t *testing.T, d *caseData) (*CaseWindow, *caseData, *fakeFrames) {
+	a := test.NewTempApp(t)
+	c := &casefile.Case{Dir: d.dir}
+	for path, save := range map[string]func(string) error{
+		c.PhasePath("A"):     func(p string) error { return volume.Save(p, d.phases["A"]) },
+		c.OutputLabelsPath(): func(p string) error { return volume.Save(p, d.labels) },
+	} {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := save(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := &fakeFrames{}
+	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return src, nil }})
+	t.Cleanup(func() { cw.edit.End(); cw.win.Close() })
+	frames, onFrame := signal()
+	shown := cw.model.OnFrame
+	cw.model.OnFrame = func() { shown(); onFrame() }
+	cw.show(d)
+	await(t, frames, "the model's first frame")
+	settleSlices(t, cw)
+	cw.edit.Begin(editsession.Refuse)
+	if cw.edit.ed == nil {
+		t.Fatalf("editing did not start: %s", cw.edit.status.Text)
+	}
+	settleSlices(t, cw)
+	return cw, d, src
+}
+
+// at is the widget position of voxel (i, j) of view v's slice.
+func at(v *sliceView, i, j int) fyne.Position {
+	x, y := v.frame.ToScreen(i, j)
+	return fyne.NewPos(float32(x)/v.scale, float32(y)/v.scale)
+}
+
+// shortcut types a Ctrl (+Shift) shortcut on the window.
+func shortcut(cw *CaseWindow, k fyne.KeyName, m fyne.KeyModifier) {
+	cw.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault | m})
+}
+
+// TestEditStrokes drives the editor through the slice views: a painted
+// drag (a 2D disc brush, one stroke), an erasing tap, Ctrl+Z (also during
+// a drag), Ctrl+Shift+Z and Ctrl+S, checking the label map's voxels, the journal, the lock and
+// the saved version; every stroke is in the journal before the panel
+// says it is done.
+func TestEditStrokes(t *testing.T) {
+	cw, d, _ := editWindow(t)
+	c := &casefile.Case{Dir: d.dir}
+	var busy *casefile.BusyError
+	if l, err := c.Lock(t.Context(), "test", nil); !errors.As(err, &busy) {
+		if l != nil {
+			l.Unlock()
+		}
+		t.Fatalf("lock while editing: %v, want the case held by the session", err)
+	}
+	journaled := func() int {
+		recs, err := edithistory.Read(c.JournalPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, strokes := edithistory.Unsaved(recs)
+		return len(strokes)
+	}
+	// Every "done" must find its stroke journaled: strokes done so far =
+	// the journal's unsaved strokes (an undo or redo is journaled too).
+	dones, inJournal := 0, []int{}
+	changed := cw.edit.OnChanged
+	cw.edit.OnChanged = func(b block, done bool) {
+		if done {
+			dones++
+			inJournal = append(inJournal, journaled())
+		}
+		changed(b, done)
+	}
+	lab := d.labels // the session's map, shown
+	if cw.slices.data.labels != cw.edit.ed.shown || lab != cw.edit.ed.shown {
+		t.Fatal("the views do not show the session's map")
+	}
+	v := cw.slices.views[0] // axial, slice k = 6
+	k := cw.slices.cross[2]
+	ed := cw.edit
+	ed.label.SetSelected("cyst")
+	cyst := uint8(0)
+	if l, ok := d.table.ByName("cyst"); ok {
+		cyst = uint8(l.Value)
+	}
+	ed.SetTool("paint")
+	ed.radius = 2 // mm: voxels within one voxel (2 mm) of the dab
+	v.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: at(v, 2, 2)}})
+	if want := float32(2 * 2 * v.frame.PixelsPerMM() / float64(v.scale)); !v.brush.Visible() || v.brush.Size().Width != want {
+		t.Errorf("brush outline shown %v, %v wide; want %v (4 mm)", v.brush.Visible(), v.brush.Size().Width, want)
+	}
+	for _, ij := range [][2]int{{2, 2}, {2, 8}, {2, 12}} {
+		v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: at(v, ij[0], ij[1])}})
+	}
+	v.DragEnd()
+	for j := 1; j <= 13; j++ {
+		if got := lab.At(2, j, k); got != cyst {
+			t.Errorf("after the drag voxel (2, %d, %d) holds %d, want %d (cyst)", j, k, got, cyst)
+		}
+	}
+	if lab.At(2, 8, k+1) != 0 || lab.At(5, 8, k) != 0 {
+		t.Error("the 2D brush painted beyond its disc")
+	}
+	painted := lab.Clone()
+	if n := len(ed.ed.session.History().Done()); n != 1 {
+		t.Fatalf("the drag made %d strokes, want 1", n)
+	}
+	// Erase with a tap on (7, 6): a voxel of label 3 becomes 0.
+	ed.SetTool("erase")
+	ed.label.SetSelected(d.table.Name(3))
+	ed.radius = 0.5
+	test.TapAt(v, at(v, 7, 6))
+	if lab.At(7, 6, k) != 0 || lab.At(8, 6, k) != 3 {
+		t.Errorf("erase tap: (7,6) holds %d (want 0), (8,6) %d (want 3); %s", lab.At(7, 6, k), lab.At(8, 6, k), ed.status.Text)
+	}
+	// Ctrl+Z during a drag: the drag becomes a stroke, and is undone.
+	ed.SetTool("paint")
+	ed.label.SetSelected("cyst")
+	v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: at(v, 12, 12)}})
+	shortcut(cw, fyne.KeyZ, 0)
+	v.DragEnd()
+	if lab.At(12, 12, k) != 0 {
+		t.Error("Ctrl+Z during a drag did not undo it")
+	}
+	shortcut(cw, fyne.KeyZ, 0)
+	if !slices.Equal(lab.Data, painted.Data) {
+		t.Error("Ctrl+Z did not restore the map before the erase")
+	}
+	shortcut(cw, fyne.KeyZ, fyne.KeyModifierShift)
+	if lab.At(7, 6, k) != 0 || lab.At(12, 12, k) != 0 {
+		t.Error("Ctrl+Shift+Z did not erase again")
+	}
+	if want := []int{1, 2, 3, 4, 5, 6}; !slices.Equal(inJournal, want) {
+		t.Errorf("journal's strokes when each was done: %v, want %v", inJournal, want)
+	}
+	if got := ed.historyLen(); got != 3 {
+		t.Errorf("history lists %d strokes, want 3 (one undone)", got)
+	}
+	ml := func(v uint8) string {
+		n := 0
+		for _, x := range lab.Data {
+			if x == v {
+				n++
+			}
+		}
+		return fmt.Sprintf("%.1f mL (edited)", float64(n)*lab.VoxelVolume()/1000)
+	}
+	for _, v := range []uint8{cyst, 3} {
+		name := d.table.Name(int(v))
+		if l := cw.structs.volumes[name]; l == nil || l.Text != ml(v) {
+			t.Errorf("structures panel: %s row %v, want volume %q", name, l != nil, ml(v))
+		}
+	}
+	ed.comment.SetText("cyst drawn, one tumour voxel off")
+	shortcut(cw, fyne.KeyS, 0)
+	vs, err := editversions.Load(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, ok := vs.Latest()
+	if !ok || saved.Version != 1 || saved.Comment != "cyst drawn, one tumour voxel off" {
+		t.Fatalf("versions %+v, want version 1 with the comment", vs.Versions)
+	}
+	got, err := editversions.LoadLabels(c, saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Data, lab.Data) {
+		t.Error("the saved version differs from the map edited")
+	}
+	if journaled() != 0 {
+		t.Error("strokes still unsaved after Save")
+	}
+}
+
+// TestEditRecoversUnsavedStrokes: a session that ends without saving
+// leaves its stroke in the journal; showing the case again offers it, and
+// recovering restores the map.
+func TestEditRecoversUnsavedStrokes(t *testing.T) {
+	cw, d, src := editWindow(t)
+	ed := cw.edit
+	ed.label.SetSelected("cyst")
+	ed.SetTool("paint")
+	ed.radius = 3
+	v := cw.slices.views[0]
+	test.TapAt(v, at(v, 4, 4))
+	want := d.labels.Clone()
+	scenes := func() int { src.mu.Lock(); defer src.mu.Unlock(); return src.scenes }
+	for start := time.Now(); scenes() < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the 3D view's meshes were not updated after the stroke")
+		}
+	}
+	if !slices.ContainsFunc(cw.objs, func(o meshio.Object) bool { return o.Name == "cyst" }) {
+		t.Error("no cyst mesh in the 3D view after painting it")
+	}
+	ed.End() // as a crash: nothing saved
+
+	d2 := testCaseData(t)
+	d2.dir = d.dir
+	cw.show(d2)
+	if cw.win.Canvas().Overlays().Top() == nil {
+		t.Fatal("showing a case with unsaved strokes offered nothing")
+	}
+	cw.win.Canvas().Overlays().Top().Hide()
+	ed.Begin(editsession.Recover)
+	if ed.ed == nil || ed.ed.session.Recovered != 1 || !slices.Equal(ed.ed.shown.Data, want.Data) {
+		t.Fatalf("recovery: session %v, status %q", ed.ed != nil, ed.status.Text)
+	}
+}
+
+// TestEditRegionTools drives the tools that act on a region through the
+// panel: level trace / flood (2D, background only), islands (keep the one
+// tapped), fill between slices, grow from seeds and draw, each one stroke
+// with exact voxels.
+func TestEditRegionTools(t *testing.T) {
+	d := testCaseData(t)
+	ct := d.phases["A"]
+	for k := 4; k < 8; k++ { // a bright 4×4×4 block for grow from seeds
+		for j := 2; j < 6; j++ {
+			for i := 2; i < 6; i++ {
+				ct.Set(i, j, k, 200)
+			}
+		}
+	}
+	cw, d, _ := editWindowOf(t, d)
+	ed, lab, v := cw.edit, d.labels, cw.slices.views[0]
+	k := cw.slices.cross[2] // 6
+	ed.label.SetSelected("cyst")
+	l, _ := d.table.ByName("cyst")
+	cyst := uint8(l.Value)
+	count := func() int {
+		n := 0
+		for _, x := range lab.Data {
+			if x == cyst {
+				n++
+			}
+		}
+		return n
+	}
+
+	// Flood in 2D from (0, 0) over -100..100 HU, background only: the
+	// slice's 256 voxels but the 16 bright ones and label 3's 16.
+	ed.SetTool("flood")
+	ed.huLo.SetText("-100")
+	ed.huHi.SetText("100")
+	ed.overwrite.SetSelected("none")
+	test.TapAt(v, at(v, 0, 0))
+	if n := count(); n != 256-16-16 || lab.At(7, 6, k) != 3 {
+		t.Fatalf("flood: %d cyst voxels (want 224), label 3 kept: %v; %s", n, lab.At(7, 6, k) == 3, ed.status.Text)
+	}
+	ed.Undo()
+	ed.overwrite.SetSelected("all")
+
+	// Two dabs, then keep the island tapped.
+	ed.SetTool("paint")
+	ed.radius = 0.5
+	test.TapAt(v, at(v, 0, 0))
+	test.TapAt(v, at(v, 15, 15))
+	ed.SetTool("islands")
+	test.TapAt(v, at(v, 0, 0))
+	if lab.At(0, 0, k) != cyst || lab.At(15, 15, k) == cyst || count() != 1 {
+		t.Fatalf("islands keep_clicked: (0,0) %d, (15,15) %d, %d cyst voxels; %s", lab.At(0, 0, k), lab.At(15, 15, k), count(), ed.status.Text)
+	}
+
+	// dabAt paints one voxel, (i, j) of axial slice k, with a tap.
+	dabAt := func(i, j, k int) {
+		cw.slices.setCross([3]int{i, j, k})
+		settleSlices(t, cw)
+		ed.SetTool("paint")
+		test.TapAt(v, at(v, i, j))
+	}
+	// Fill between slices: (0, 0) on slices 6 and 10 fills 7, 8, 9.
+	dabAt(0, 0, 10)
+	ed.SetTool("interpolate")
+	ed.plane.SetSelected("axial")
+	ed.Apply()
+	for z := 6; z <= 10; z++ {
+		if lab.At(0, 0, z) != cyst {
+			t.Errorf("fill between slices: (0, 0, %d) holds %d, want cyst; %s", z, lab.At(0, 0, z), ed.status.Text)
+		}
+	}
+	for range 5 { // the fill, the dab, the islands, the two dabs
+		ed.Undo()
+	}
+	if count() != 0 {
+		t.Fatalf("%d cyst voxels left after undoing everything", count())
+	}
+
+	// Grow from seeds: one seed voxel at (3, 3, 6) in the bright block;
+	// the box it grows in, 9 mm around it, is (0..8, 0..8, 3..9), its
+	// faces (all dark) seeding the background. The cyst wins the whole
+	// block, 64 voxels, at no cost; the background everything dark.
+	dabAt(3, 3, 6)
+	ed.SetTool("grow_seeds")
+	ed.mm.SetText("9")
+	ed.Apply()
+	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst {
+		t.Errorf("grow from seeds: %d cyst voxels, want 64 (the bright block); %s", n, ed.status.Text)
+	}
+
+	// Draw: a square traced through (10..14, 10..14) on slice 6 is filled.
+	ed.SetTool("draw")
+	ed.label.SetSelected("cyst")
+	for _, ij := range [][2]int{{10, 10}, {14, 10}, {14, 14}, {10, 14}} {
+		v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: at(v, ij[0], ij[1])}})
+	}
+	v.DragEnd()
+	if lab.At(12, 12, 6) != cyst || lab.At(11, 13, 6) != cyst || lab.At(8, 12, 6) == cyst || lab.At(12, 12, 7) == cyst {
+		t.Errorf("draw: (12,12) %d, (11,13) %d inside; (8,12) %d, (12,12,7) %d outside; %s", lab.At(12, 12, 6), lab.At(11, 13, 6), lab.At(8, 12, 6), lab.At(12, 12, 7), ed.status.Text)
+	}
+}
