@@ -198,16 +198,6 @@ func (e *editor) do(op *editops.Op) (edithistory.Entry, block, error) {
 	return s, b, err
 }
 
-// fill paints the mask a segtools tool made (on the session's grid) with
-// label as one stroke (region).
-func (e *editor) fill(tool string, label uint8, mask *volume.Volume[uint8], masking *editops.Op) (edithistory.Entry, block, error) {
-	lo, hi, ok := volume.BoundingBox(mask)
-	if !ok {
-		return edithistory.Entry{}, block{}, fmt.Errorf("%s: nothing to fill there", tool)
-	}
-	return e.region(tool, label, volume.CropPart(mask.Grid, lo, volume.Crop(mask, lo, hi)), masking)
-}
-
 // region paints the region (nonzero voxels of a part of the session's
 // grid) with label as one stroke, under the masking of the panel's op (a
 // paint op that the masking is read from).
@@ -229,55 +219,6 @@ func (e *editor) region(tool string, label uint8, part *volume.Part[uint8], mask
 		return s, b, err
 	}
 	return s, b, nil
-}
-
-// flood fills with label the region connected to the seed (RAS mm) within
-// the intensity range [lo, hi] of the masking op's phase: in the slice of
-// plane when plane is not "", else in 3D.
-func (e *editor) flood(seedMM [3]float64, lo, hi float64, plane string, label uint8, masking *editops.Op) (edithistory.Entry, block, error) {
-	img, err := e.session.Intensity(masking.Phase)
-	if err != nil {
-		return edithistory.Entry{}, block{}, err
-	}
-	g := e.session.Labels.Grid
-	seed, err := segtools.VoxelOf(g, seedMM)
-	if err != nil {
-		return edithistory.Entry{}, block{}, err
-	}
-	o := segtools.FillOptions{Lo: lo, Hi: hi}
-	if plane != "" {
-		s, err := planeSlice(g, plane, seedMM)
-		if err != nil {
-			return edithistory.Entry{}, block{}, err
-		}
-		o.Slice = &s
-	}
-	mask, err := segtools.FloodFill(context.Background(), img, seed, o)
-	if err != nil {
-		return edithistory.Entry{}, block{}, err
-	}
-	return e.fill("flood", label, mask, masking)
-}
-
-// interpolate fills the slices of label between those drawn on, across
-// the view of plane (fill between slices).
-func (e *editor) interpolate(label uint8, plane string, masking *editops.Op) (edithistory.Entry, block, error) {
-	lm := e.session.Labels
-	axis, err := segtools.PlaneAxis(lm.Grid, plane)
-	if err != nil {
-		return edithistory.Entry{}, block{}, err
-	}
-	m := volume.New[uint8](lm.Grid)
-	for n, v := range lm.Data {
-		if v == label {
-			m.Data[n] = 1
-		}
-	}
-	filled, err := segtools.InterpolateSlices(context.Background(), m, axis)
-	if err != nil {
-		return edithistory.Entry{}, block{}, err
-	}
-	return e.fill("interpolate", label, filled, masking)
 }
 
 // growBackground is the seed value grow from seeds gives the background:
@@ -342,15 +283,6 @@ func (e *editor) growSeeds(label uint8, marginMM float64, masking *editops.Op) (
 		}
 	}
 	return e.region("grow_seeds", label, won, masking)
-}
-
-// planeSlice is the slice of plane's view through the world point p.
-func planeSlice(g volume.Grid, plane string, p [3]float64) (segtools.Slice, error) {
-	axis, err := segtools.PlaneAxis(g, plane)
-	if err != nil {
-		return segtools.Slice{}, err
-	}
-	return segtools.SliceAt(g, axis, p)
 }
 
 // undo reverts the last stroke; ok is false when there is none.

@@ -466,20 +466,20 @@ func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
 			p.status.SetText(err.Error())
 			return
 		}
-		v, ok := p.labelValue()
-		if !ok {
+		if _, ok := p.labelValue(); !ok {
 			return
 		}
-		in := plane.String()
-		if p.sphere {
-			in = ""
-		}
-		masking, err := p.maskingOp(world)
+		o, err := p.op("flood")
 		if err != nil {
 			p.status.SetText(err.Error())
 			return
 		}
-		p.report(p.ed.flood(world, r[0], r[1], in, v, masking))
+		c := world
+		o.PointMM, o.HU = &c, &r
+		if !p.sphere {
+			o.Plane = plane.String()
+		}
+		p.report(p.ed.do(o))
 	case p.tool.name == "islands":
 		o, err := p.op("islands")
 		if err != nil {
@@ -492,8 +492,9 @@ func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
 	}
 }
 
-// maskingOp is a paint op that carries the panel's masking for the
-// segtools tools (editsession reads the masking from an op).
+// maskingOp is a paint op that carries the panel's masking for grow from
+// seeds, which keeps its competition between strokes (editsession reads
+// the masking from an op).
 func (p *EditPanel) maskingOp(at [3]float64) (*editops.Op, error) {
 	o, err := p.op("paint")
 	if err != nil {
@@ -546,7 +547,18 @@ func (p *EditPanel) Apply() {
 			}
 		}
 		p.report(p.ed.do(o))
-	case "interpolate", "grow_seeds":
+	case "interpolate":
+		if _, ok := p.labelValue(); !ok {
+			return
+		}
+		o, err := p.op("interpolate")
+		if err != nil {
+			p.status.SetText(err.Error())
+			return
+		}
+		o.Plane = p.plane.Selected
+		p.report(p.ed.do(o))
+	case "grow_seeds":
 		v, ok := p.labelValue()
 		if !ok {
 			return
@@ -556,11 +568,7 @@ func (p *EditPanel) Apply() {
 			p.status.SetText(err.Error())
 			return
 		}
-		if p.tool.name == "grow_seeds" {
-			p.report(p.ed.growSeeds(v, mm, masking))
-			return
-		}
-		p.report(p.ed.interpolate(v, p.plane.Selected, masking))
+		p.report(p.ed.growSeeds(v, mm, masking))
 	default:
 		p.status.SetText(p.tool.text + " works on the slices: tap or drag there")
 	}
