@@ -164,3 +164,23 @@ func TestGuessesFromImage(t *testing.T) {
 		}
 	}
 }
+
+// The image names the arterial and portal venous series of a study whose
+// tags say only that contrast was given; the third, whose aorta says
+// nothing, takes the phase left: delayed, not the lone series' portal
+// venous.
+func TestOrderAfterTheImage(t *testing.T) {
+	got := Guesses([]Series{
+		{Description: "Body 2.0", ContrastAgent: "IV", Aorta: &AortaReading{Slices: 16, Found: 10, HU: 320}},
+		{Description: "Body 2.0", ContrastAgent: "IV", Aorta: &AortaReading{Slices: 16, Found: 9, HU: 165}},
+		{Description: "Body 2.0", ContrastAgent: "IV", Aorta: &AortaReading{Slices: 16}},
+	})
+	for i, want := range []string{"A", "P", "D"} {
+		if got[i].Phase != want {
+			t.Errorf("series %d: %+v, want %s", i, got[i], want)
+		}
+	}
+	if r := got[2].Reasons[0]; !strings.Contains(r, "after the phases the study's other series show") {
+		t.Errorf("reason %q", r)
+	}
+}

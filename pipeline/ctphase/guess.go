@@ -171,26 +171,46 @@ func agree(g *Guess, p string, confidence float64, reason string) {
 }
 
 // byOrder guesses the undecided enhanced series from their acquisition
-// order: first arterial, then portal venous, then delayed, counting the
-// phases already taken.
+// order: the enhanced phases no other series of the study shows (first
+// arterial, then portal venous, then delayed), in that order, the later
+// series delayed when they run out. A lone undecided series in a study
+// where no series shows an enhanced phase is portal venous.
 func byOrder(series []Series, out []Guess, undecided []int) {
 	if len(undecided) == 0 {
 		return
 	}
-	if len(undecided) == 1 {
+	taken := map[string]bool{}
+	for i, g := range out {
+		if g.Phase != "" && g.Phase != "N" && !slices.Contains(undecided, i) {
+			taken[g.Phase] = true
+		}
+	}
+	if len(undecided) == 1 && len(taken) == 0 {
 		i := undecided[0]
 		out[i] = Guess{"P", SingleConfidence, []string{"the only contrast-enhanced series without other evidence; most abdominal CTs are portal venous"}}
 		return
+	}
+	var free []string
+	for _, p := range []string{"A", "P", "D"} {
+		if !taken[p] {
+			free = append(free, p)
+		}
 	}
 	slices.SortStableFunc(undecided, func(a, b int) int {
 		ta, _ := seconds(series[a].AcquisitionTime)
 		tb, _ := seconds(series[b].AcquisitionTime)
 		return int(ta - tb)
 	})
-	order := []string{"A", "P", "D"}
+	after := ""
+	if len(taken) > 0 {
+		after = ", after the phases the study's other series show"
+	}
 	for n, i := range undecided {
-		p := order[min(n, 2)]
-		out[i] = Guess{p, OrderConfidence, []string{fmt.Sprintf("enhanced series number %d of %d in acquisition time", n+1, len(undecided))}}
+		p := "D"
+		if len(free) > 0 {
+			p = free[min(n, len(free)-1)]
+		}
+		out[i] = Guess{p, OrderConfidence, []string{fmt.Sprintf("enhanced series number %d of %d in acquisition time%s", n+1, len(undecided), after)}}
 	}
 }
 
