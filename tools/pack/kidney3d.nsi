@@ -1,6 +1,6 @@
 ; kidney3d's Windows installer (NSIS 3). tools/pack/package.sh runs
 ;   makensis -DVERSION=… -DSRC=folder -DOUTFILE=…-setup.exe kidney3d.nsi
-; SRC holds kidney3d.exe, onnxruntime.dll, DirectML.dll, kidney3d.ico and
+; (with -DSIGN=tools/pack/sign.sh when it signs). SRC holds kidney3d.exe, onnxruntime.dll, DirectML.dll, kidney3d.ico and
 ; LICENSE.txt. It installs per user (no administrator rights, in
 ; %LOCALAPPDATA%\Programs\kidney3d) or per machine (Program Files), chosen on
 ; a page or with /CurrentUser or /AllUsers; /S installs silently and
@@ -8,6 +8,7 @@
 ; every file, shortcut and registry key it made.
 
 Unicode true
+Target amd64-unicode
 SetCompressor /SOLID lzma
 ManifestDPIAware true
 
@@ -25,6 +26,12 @@ ManifestDPIAware true
 !include MultiUser.nsh
 !include MUI2.nsh
 !include x64.nsh
+
+; The uninstaller is written at install time: makensis signs it (with
+; -DSIGN=sign.sh) before it packs it.
+!ifdef SIGN
+	!uninstfinalize '"${SIGN}" "%1"' = 0
+!endif
 
 Name "${APP} ${VERSION}"
 OutFile "${OUTFILE}"

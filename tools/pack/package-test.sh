@@ -114,6 +114,7 @@ if [[ " ${PACKAGE_TEST_SKIP:-} " != *" wine "* ]]; then
 	/usr/lib/wine/wineserver -w
 	inst=$WINEPREFIX/drive_c/kidney3d
 	for f in kidney3d.exe onnxruntime.dll DirectML.dll uninstall.exe; do [ -f "$inst/$f" ] || fail "not installed: $f"; done
+	osslsigncode verify -CAfile "$KIDNEY3D_SIGN_CERT" -in "$inst/uninstall.exe" >/dev/null || fail "the uninstaller's signature"
 	$wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\kidney3d' | grep -q DisplayVersion || fail "no uninstall entry"
 	$wine reg query 'HKLM\Software\Classes\.nii\OpenWithProgids' | grep -q kidney3d.nifti || fail "no .nii association"
 	ls "$WINEPREFIX/drive_c/ProgramData/Microsoft/Windows/Start Menu/Programs/kidney3d.lnk" >/dev/null || fail "no Start-menu entry"

@@ -35,14 +35,8 @@ eval "CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $GO buil
 (cd $here && GOWORK=off $GO build -trimpath -buildvcs=false -o "$OLDPWD/$build/pack" .)
 pack=$build/pack
 
-# sign FILE: Authenticode, at the commit's time so that the bytes repeat.
-sign() {
-	[ -n "${KIDNEY3D_SIGN_CERT:-}" ] || return 0
-	osslsigncode sign -certs "$KIDNEY3D_SIGN_CERT" -key "$KIDNEY3D_SIGN_KEY" ${KIDNEY3D_SIGN_PASS:+-pass "$KIDNEY3D_SIGN_PASS"} \
-		-n kidney3d -i https://example.invalid/kidney3d -h sha256 -time "$SOURCE_DATE_EPOCH" \
-		-in "$1" -out "$1.signed" >/dev/null
-	mv "$1.signed" "$1"
-}
+# sign FILE: Authenticode, when a certificate is given.
+sign() { [ -z "${KIDNEY3D_SIGN_CERT:-}" ] || "$here/sign.sh" "$1"; }
 
 step "staging the Linux tree"
 tree=$build/tree
@@ -97,7 +91,7 @@ cp "$build/windows/kidney3d.exe" "$ORT_DIR/win32-x64/onnxruntime.dll" "$ORT_DIR/
 sed 's/$/\r/' "$here/copyright" >"$win/LICENSE.txt"
 sign "$win/kidney3d.exe"
 find "$win" -exec touch -d "@$SOURCE_DATE_EPOCH" {} +
-makensis -V2 -INPUTCHARSET UTF8 -DVERSION="$VERSION" -DSRC="$(realpath "$win")" -DOUTFILE="$(realpath "$DIST")/$(basename "$setup")" "$here/kidney3d.nsi"
+makensis -V2 -INPUTCHARSET UTF8 ${KIDNEY3D_SIGN_CERT:+-DSIGN="$(realpath "$here/sign.sh")"} -DVERSION="$VERSION" -DSRC="$(realpath "$win")" -DOUTFILE="$(realpath "$DIST")/$(basename "$setup")" "$here/kidney3d.nsi"
 sign "$setup"
 
 (cd "$DIST" && sha256sum -- kidney3d* >SHA256SUMS)
