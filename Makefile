@@ -61,7 +61,7 @@ DIST := dist
 DEMO_CASE := demo-case
 FUZZTIME ?= 5s
 
-.PHONY: all deps deps-build deps-test deps-bench deps-gpu build cross run test vet fuzz bench demo-models clean package package-test
+.PHONY: all deps deps-build deps-test deps-bench deps-gpu build cross run test vet fuzz bench demo-models clean package package-check package-test
 
 all: build
 
@@ -145,6 +145,13 @@ cross: deps-build
 package: deps-build $(ORT_LIB) $(ORT_WIN_LIB)
 	@$(call apt_install,$(APT_PACKAGE))
 	GO=$(GO) VERSION=$(VERSION) DIST=$(DIST) ORT_DIR=$(ORT_DIR) RELEASE_FLAGS='$(RELEASE_FLAGS)' ./tools/pack/package.sh
+
+## package-check: the .deb of bin/kidney3d (no release build, no Windows), lintian, and
+## the extracted tree run in place (--version, demo, run); part of make test
+package-check: build
+	@$(call apt_install,dpkg-dev lintian)
+	GO=$(GO) VERSION=$(VERSION) DIST=$(DIST)/check ORT_DIR=$(ORT_DIR) RELEASE_FLAGS=unused PACKAGE_BIN=$(BIN) ./tools/pack/package.sh
+	./tools/pack/check-tree.sh $(DIST)/check/kidney3d_$(VERSION)_amd64.deb
 
 ## package-test: make package twice and compare, lintian, signatures, then install the .deb
 ## into a clean Debian 12 root and the installer into Wine, run them and uninstall

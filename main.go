@@ -22,8 +22,8 @@ import (
 	"fyne.io/fyne/v2"
 
 	"kidney3d/assets"
+	"kidney3d/pipeline/about"
 	"kidney3d/pipeline/bench"
-	"kidney3d/pipeline/buildinfo"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/demo"
@@ -97,7 +97,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		name, args = args[0], args[1:]
 	}
 	if name == "view" && len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
-		printVersion(stdout)
+		fmt.Fprint(stdout, about.Text())
 		return exitOK
 	}
 	if name == "help" || (len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
@@ -183,23 +183,6 @@ func printUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "  kidney3d --version")
 	fmt.Fprintln(w, "exit codes: 0 done, 1 failed or cancelled, 2 bad usage, 3 internal error (a bug)")
-}
-
-// printVersion writes what `kidney3d --version` says: the build, the
-// ONNX Runtime it loads (or why none loads) and its installed providers.
-func printVersion(w io.Writer) {
-	fmt.Fprintln(w, buildinfo.Get())
-	if err := ort.Init(slog.New(slog.DiscardHandler)); err != nil {
-		first, _, _ := strings.Cut(err.Error(), "\n")
-		fmt.Fprintf(w, "ONNX Runtime %s expected, none loaded: %s\n", ort.ExpectedVersion, first)
-		return
-	}
-	fmt.Fprintf(w, "ONNX Runtime %s (%s)\n", ort.Version(), ort.LibraryPath())
-	var names []string
-	for _, p := range ort.Installed() {
-		names = append(names, string(p))
-	}
-	fmt.Fprintf(w, "providers: %s\n", strings.Join(names, ", "))
 }
 
 // usageError marks a command line that cannot be run (exit code 2).

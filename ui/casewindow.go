@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/widget"
 
+	"kidney3d/pipeline/about"
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/dicomimport"
@@ -111,7 +112,8 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	return cw
 }
 
-// menu is the File menu: Open, Import DICOM, the recent cases and Quit.
+// menu is the File menu (Open, Import DICOM, the recent cases and Quit)
+// and the Help menu (About).
 func (cw *CaseWindow) menu() *fyne.MainMenu {
 	open := fyne.NewMenuItem("Open case…", func() { chooseFolder(cw.win, "Open a case folder", cw.Open) })
 	imp := fyne.NewMenuItem("Import DICOM…", func() { chooseFolder(cw.win, "Choose a DICOM folder to import", cw.ImportDICOM) })
@@ -122,7 +124,17 @@ func (cw *CaseWindow) menu() *fyne.MainMenu {
 	if recent.ChildMenu == nil {
 		recent.Disabled = true
 	}
-	return fyne.NewMainMenu(fyne.NewMenu("File", open, imp, recent))
+	about := fyne.NewMenuItem("About kidney3d", cw.showAbout)
+	return fyne.NewMainMenu(fyne.NewMenu("File", open, imp, recent), fyne.NewMenu("Help", about))
+}
+
+// showAbout shows what `kidney3d --version` prints; ONNX Runtime is
+// loaded off the UI goroutine.
+func (cw *CaseWindow) showAbout() {
+	go func() {
+		text := about.Text()
+		fyne.Do(func() { dialog.ShowInformation("About kidney3d", text, cw.win) })
+	}()
 }
 
 // ImportDICOM shows the import dialog for a DICOM folder (or DICOMDIR

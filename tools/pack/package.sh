@@ -10,6 +10,8 @@
 #                                          and key for kidney3d.exe and setup.exe
 #   KIDNEY3D_SIGN_PASS                     the key's password, if any
 #   KIDNEY3D_GPG_KEY                       GnuPG key that signs SHA256SUMS (SHA256SUMS.asc)
+# PACKAGE_BIN=FILE packs that Linux binary instead of building one, and
+# only the .deb (`make package-check`).
 # Optional: KIDNEY3D_PACKAGE_CUDA=1 also packs kidney3d-cuda_VERSION_amd64.deb
 # from ONNX Runtime's CUDA/TensorRT providers in ORT_DIR (make deps-gpu).
 set -euo pipefail
@@ -28,10 +30,14 @@ step() { printf '%s %s\n' "$(date -u +%T)" "$*"; }
 rm -rf "$build/tree" "$build/win" "$build/cuda" "$DIST"/kidney3d* "$DIST"/SHA256SUMS*
 mkdir -p "$build/linux" "$build/windows"
 
-step "building kidney3d $VERSION for Linux"
-eval "$GO build $RELEASE_FLAGS -o $build/linux/kidney3d ."
-step "building kidney3d.exe for Windows (mingw-w64)"
-eval "CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $GO build $RELEASE_FLAGS -o $build/windows/kidney3d.exe ."
+if [ -n "${PACKAGE_BIN:-}" ]; then
+	strip -o "$build/linux/kidney3d" "$PACKAGE_BIN" # as -ldflags -s -w would
+else
+	step "building kidney3d $VERSION for Linux"
+	eval "$GO build $RELEASE_FLAGS -o $build/linux/kidney3d ."
+	step "building kidney3d.exe for Windows (mingw-w64)"
+	eval "CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $GO build $RELEASE_FLAGS -o $build/windows/kidney3d.exe ."
+fi
 (cd $here && GOWORK=off $GO build -trimpath -buildvcs=false -o "$OLDPWD/$build/pack" .)
 pack=$build/pack
 
@@ -66,6 +72,9 @@ step "Depends: $depends"
 find "$tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 step "packing $deb"
 "$pack" deb -tree "$tree" -app FyneApp.toml -version "$VERSION" -depends "$depends" -maintainer "$maintainer" -out "$deb"
+if [ -n "${PACKAGE_BIN:-}" ]; then
+	exit 0
+fi
 step "packing $tarxz"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=gnu \
 	-C "$tree/usr" --transform "s,^\.,kidney3d-$VERSION," -cf - . | xz -T1 -6 >"$tarxz"
