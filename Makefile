@@ -166,10 +166,11 @@ run: deps build
 	./$(BIN) run $(DEMO_CASE)
 	./$(BIN) view $(DEMO_CASE)
 
-## test: vet, formatting, unit and end-to-end tests, short fuzz runs
+## test: vet, formatting, unit and end-to-end tests, short fuzz runs, the .deb's lintian and tree check
 test: deps-test $(ORT_LIB) $(GLTF_VALIDATOR) vet
 	KIDNEY3D_ONNXRUNTIME=$(abspath $(ORT_LIB)) $(GO) test -timeout 30m ./...
 	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory package-check
 
 vet: go-check
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

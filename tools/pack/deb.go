@@ -44,7 +44,7 @@ func runDeb(args []string) error {
 	name := fs.String("name", "", "package name (default: the app's name)")
 	version := fs.String("version", "", "package version")
 	depends := fs.String("depends", "", "Depends, comma-separated")
-	description := fs.String("description", "", "the long description (default: the app's comment)")
+	description := fs.String("description", about, "the long description")
 	maintainer := fs.String("maintainer", "", "Name <email>")
 	out := fs.String("out", "", "the .deb to write")
 	if err := fs.Parse(args); err != nil {
@@ -56,9 +56,6 @@ func runDeb(args []string) error {
 	}
 	if *name == "" {
 		*name = app.Details.Name
-	}
-	if *description == "" {
-		*description = app.LinuxAndBSD.Comment + "."
 	}
 	contents, err := treeContents(*tree)
 	if err != nil {
@@ -80,7 +77,7 @@ func runDeb(args []string) error {
 		Priority:      "optional",
 		Maintainer:    *maintainer,
 		Homepage:      app.Website,
-		Description:   app.LinuxAndBSD.GenericName + "\n" + *description,
+		Description:   app.LinuxAndBSD.GenericName + "\n" + wrap(*description, 72),
 		Overridables:  nfpm.Overridables{Depends: deps, Contents: contents},
 	})
 	if err := info.Validate(); err != nil {
@@ -138,4 +135,21 @@ func treeContents(tree string) (files.Contents, error) {
 		return nil
 	})
 	return out, err
+}
+
+// wrap breaks text into lines of at most width bytes at spaces.
+func wrap(text string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
 }

@@ -118,7 +118,7 @@ func runChangelog(args []string) error {
 		return err
 	}
 	text := fmt.Sprintf("kidney3d (%s) unstable; urgency=medium\n\n"+
-		"  * Release %s; see /usr/share/doc/kidney3d/ and kidney3d --version.\n\n"+
+		"  * Release %s (kidney3d --version names its commit).\n\n"+
 		" -- %s  %s\n", *version, *version, *maintainer, *date)
 	gz, err := gzipBytes([]byte(text))
 	if err != nil {

@@ -117,3 +117,10 @@ func TestTreeContentsMapsFilesToRoot(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestWrap(t *testing.T) {
+	got := wrap("aa bb cc  dd", 5)
+	if got != "aa bb\ncc dd" {
+		t.Errorf("got %q", got)
+	}
+}

@@ -71,10 +71,7 @@ func metainfo(app fyneApp, version, date string) string {
   <name>%s</name>
   <summary>%s</summary>
   <description>
-    <p>kidney3d turns a patient's multi-phase abdominal CT (a DICOM folder or NIfTI files) into a 3D model of the
-    kidneys, tumour, cysts, arteries, veins and collecting system for partial-nephrectomy planning. Surgeons rotate,
-    hide and measure structures and read the R.E.N.A.L. score; lab staff review and correct every slice and export
-    OBJ, STL and GLB meshes. It works offline, on the GPU where there is one.</p>
+    <p>%s</p>
   </description>
   <launchable type="desktop-id">%s.desktop</launchable>
   <url type="homepage">%s</url>
@@ -89,8 +86,15 @@ func metainfo(app fyneApp, version, date string) string {
   </releases>
   <content_rating type="oars-1.1"/>
 </component>
-`, app.Details.ID, app.Details.Name, l.Comment, app.Details.ID, app.Website, mimeNIfTI, kw.String(), version, date)
+`, app.Details.ID, app.Details.Name, l.Comment, about, app.Details.ID, app.Website, mimeNIfTI, kw.String(), version, date)
 }
+
+// about is the long description of the app, for software centres and the
+// package manager.
+const about = "kidney3d turns a patient's multi-phase abdominal CT (a DICOM folder or NIfTI files) into a 3D " +
+	"model of the kidneys, tumour, cysts, arteries, veins and collecting system for partial-nephrectomy " +
+	"planning. Surgeons rotate, hide and measure structures and read the R.E.N.A.L. score; lab staff review " +
+	"and correct every slice and export OBJ, STL and GLB meshes. It works offline, on the GPU where there is one."
 
 // mimeTypes names NIfTI files for the desktop (shared-mime-info's format).
 const mimeTypes = `<?xml version="1.0" encoding="UTF-8"?>
