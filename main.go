@@ -311,10 +311,17 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 	runtime.GOMAXPROCS(runtime.NumCPU() + 1)
 	opts := ui.Options{Screenshot: *shot, NewFrames: renderframes.New}
 	if len(pos) == 1 {
-		if err := dicomimport.CheckCaseNotDICOM(pos[0]); err != nil {
+		// A DICOM folder (the desktop's "Open with") opens the import
+		// dialog on it; a screenshot needs a case.
+		var dicom *dicomimport.NotACaseError
+		switch err := dicomimport.CheckCaseNotDICOM(pos[0]); {
+		case errors.As(err, &dicom) && *shot == "":
+			opts.DICOM = pos[0]
+		case err != nil:
 			return err
+		default:
+			opts.Case = pos[0]
 		}
-		opts.Case = pos[0]
 	}
 	if *size != "" {
 		w, h, err := render.ParseSize(*size)

@@ -65,3 +65,19 @@ func labelsIn(o fyne.CanvasObject) string {
 	walk(o)
 	return b.String()
 }
+
+// TestDICOMFolderOpensTheImportDialog: the app started on a DICOM folder
+// (the desktop's "Open with kidney3d") shows the import dialog listing it.
+func TestDICOMFolderOpensTheImportDialog(t *testing.T) {
+	a := test.NewTempApp(t)
+	src := demoDICOM(t, 1)
+	var cw *CaseWindow
+	fyne.DoAndWait(func() { cw = NewCaseWindow(a, Options{DICOM: src, Size: fyne.NewSize(1400, 900)}) })
+	if cw.importer == nil {
+		t.Fatal("no import dialog")
+	}
+	waitIdle(t, cw.importer)
+	if n := len(cw.importer.listing.Series); n != 3 {
+		t.Errorf("the dialog lists %d series, want the demo study's 3", n)
+	}
+}
