@@ -24,6 +24,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"kidney3d/assets"
+	"kidney3d/pipeline/about"
 	"kidney3d/pipeline/bench"
 	"kidney3d/pipeline/caseedit"
 	"kidney3d/pipeline/casefile"
@@ -112,6 +113,10 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
+	if name == "view" && len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		fmt.Fprint(stdout, about.Text())
+		return exitOK
+	}
 	if name == "help" || (len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
 		printUsage(stdout)
 		return 0
@@ -193,6 +198,7 @@ func printUsage(w io.Writer) {
 	for _, name := range []string{"view", "demo", "run", "import", "import-masks", "library", "queue", "mesh", "render", "report", "info", "models", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
+	fmt.Fprintln(w, "  kidney3d --version")
 	fmt.Fprintln(w, "exit codes: 0 done, 1 failed or cancelled, 2 bad usage, 3 internal error (a bug)")
 }
 
@@ -322,10 +328,17 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 	runtime.GOMAXPROCS(runtime.NumCPU() + 1)
 	opts := ui.Options{Screenshot: *shot, NewFrames: renderframes.New}
 	if len(pos) == 1 {
-		if err := dicomimport.CheckCaseNotDICOM(pos[0]); err != nil {
+		// A DICOM folder (the desktop's "Open with") opens the import
+		// dialog on it; a screenshot needs a case.
+		var dicom *dicomimport.NotACaseError
+		switch err := dicomimport.CheckCaseNotDICOM(pos[0]); {
+		case errors.As(err, &dicom) && *shot == "":
+			opts.DICOM = pos[0]
+		case err != nil:
 			return err
+		default:
+			opts.Case = pos[0]
 		}
-		opts.Case = pos[0]
 	}
 	if *size != "" {
 		w, h, err := render.ParseSize(*size)

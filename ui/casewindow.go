@@ -129,6 +129,8 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	startProbeFromEnv(cw)
 	if opts.Case != "" {
 		cw.Open(opts.Case)
+	} else if opts.DICOM != "" {
+		cw.ImportDICOM(opts.DICOM)
 	} else if opts.Screenshot != "" {
 		cw.model.SetStatus("no case open")
 		cw.checkScreenshot()

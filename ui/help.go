@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"kidney3d/pipeline/caserun"
+	"kidney3d/pipeline/about"
 	"kidney3d/pipeline/infer/ort"
 )
 
@@ -54,10 +54,12 @@ var licences = [][2]string{
 	{"go.yaml.in/yaml/v3", "MIT and Apache 2.0"},
 }
 
-// aboutText is Help → About.
+// aboutText is Help → About: what `kidney3d --version` prints (it loads
+// ONNX Runtime if it is not loaded yet), then the product, the notice and
+// the bundled components' licences.
 func aboutText() string {
-	s := fmt.Sprintf("kidney3d %s\nKidney CT to 3D model for partial-nephrectomy planning.\n"+
-		"Not for clinical use unless a notice says otherwise.\n\nBundled components and their licences:\n", caserun.Version)
+	s := about.Text() + "\nKidney CT to 3D model for partial-nephrectomy planning.\n" +
+		"Not for clinical use unless a notice says otherwise.\n\nBundled components and their licences:\n"
 	for _, l := range licences {
 		s += fmt.Sprintf("  %s — %s\n", l[0], l[1])
 	}
@@ -77,5 +79,11 @@ func helpMenu(w fyne.Window) *fyne.Menu {
 	}
 	return fyne.NewMenu("Help",
 		fyne.NewMenuItem("Shortcuts", show("Shortcuts", shortcutsText)),
-		fyne.NewMenuItem("About kidney3d", func() { show("About kidney3d", aboutText())() }))
+		fyne.NewMenuItem("About kidney3d", func() {
+			// ONNX Runtime may load first: off the UI goroutine
+			go func() {
+				text := aboutText()
+				fyne.Do(show("About kidney3d", text))
+			}()
+		}))
 }

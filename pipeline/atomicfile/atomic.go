@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"kidney3d/pipeline/filelock"
@@ -31,7 +30,8 @@ func TempDir(dir string) Option { return func(o *options) { o.tempDir = dir } }
 
 // Write creates or replaces path with what write produces: it writes a
 // temporary file (in the target's folder unless TempDir says otherwise),
-// fsyncs it, renames it over path and fsyncs the folder. On any error the
+// fsyncs it, renames it over path and makes the rename durable (fsyncing
+// the folder; on Windows, a write-through MoveFileEx). On any error the
 // temporary file is removed and path is left as it was.
 func Write(path string, write func(w io.Writer) error, opts ...Option) (err error) {
 	var o options
@@ -73,27 +73,31 @@ func Write(path string, write func(w io.Writer) error, opts ...Option) (err erro
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", path, err)
 	}
-	if renameOpen {
-		// The lock is held until the temporary file is gone.
-		if err = os.Rename(tmp, path); err != nil {
-			return err
-		}
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if !renameOpen {
-		if err = os.Rename(tmp, path); err != nil {
-			return err
-		}
-	}
-	return syncDir(dir)
+	return finish(host, f, tmp, path)
 }
 
-// renameOpen says whether a file can be renamed while open: not on
-// Windows, where a temporary file is unlocked for the moment between its
-// close and its rename.
-const renameOpen = runtime.GOOS != "windows"
+// finish closes the locked temporary file f and puts it in place of
+// path, in the order the platform r allows, and makes the result
+// durable.
+func finish(r replacer, f io.Closer, tmp, path string) error {
+	if r.renameOpen() {
+		// The lock is held until the temporary file is gone.
+		if err := r.replace(tmp, path); err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	} else {
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := r.replace(tmp, path); err != nil {
+			return err
+		}
+	}
+	return r.syncDir(filepath.Dir(path))
+}
 
 // tempSuffix separates a target's name from the random digits in the name
 // of its temporary file.
@@ -185,7 +189,7 @@ func removeUnlocked(path string) (bool, error) {
 		f.Close()
 		return false, err
 	}
-	if renameOpen {
+	if host.renameOpen() {
 		err = os.Remove(path) // while locked
 		f.Close()
 	} else {
@@ -198,19 +202,12 @@ func removeUnlocked(path string) (bool, error) {
 	return err == nil, nil
 }
 
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing folder %s: %w", dir, err)
-	}
-	return nil
-}
-
 // SyncDir makes renames into dir durable, as Write does after its own:
-// for a caller that stages several files and renames them together.
-func SyncDir(dir string) error { return syncDir(dir) }
+// for a caller that stages several files and puts them in place with
+// Rename.
+func SyncDir(dir string) error { return host.syncDir(dir) }
+
+// Rename renames oldpath to newpath, replacing a file there, in the way
+// that SyncDir then makes durable (on Windows the rename is written
+// through at once).
+func Rename(oldpath, newpath string) error { return host.replace(oldpath, newpath) }

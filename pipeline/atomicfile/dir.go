@@ -19,13 +19,13 @@ func ReplaceDir(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	if err := os.Rename(dst, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := host.replace(dst, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("replacing %s: %w", dst, err)
 	}
-	if err := os.Rename(src, dst); err != nil {
+	if err := host.replace(src, dst); err != nil {
 		return fmt.Errorf("replacing %s: %w", dst, err)
 	}
-	if err := syncDir(filepath.Dir(dst)); err != nil {
+	if err := host.syncDir(filepath.Dir(dst)); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(old); err != nil {

@@ -300,7 +300,7 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 		return nil, err
 	}
 	for _, p := range phases {
-		if err := os.Rename(staged[p], c.PhasePath(p)); err != nil {
+		if err := atomicfile.Rename(staged[p], c.PhasePath(p)); err != nil {
 			return nil, err
 		}
 	}

@@ -137,7 +137,7 @@ func WriteSeries(dir string, v *volume.Volume[int16], s Series) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, dir); err != nil {
+	if err := atomicfile.Rename(tmp, dir); err != nil {
 		return err
 	}
 	return atomicfile.SyncDir(filepath.Dir(dir))

@@ -395,7 +395,7 @@ func (s *split) write(ctx context.Context, c *casefile.Case, overwrite bool) ([]
 		return nil, err
 	}
 	for _, l := range s.labels {
-		if err := os.Rename(filepath.Join(staging, l+".nii.gz"), filepath.Join(dir, l+".nii.gz")); err != nil {
+		if err := atomicfile.Rename(filepath.Join(staging, l+".nii.gz"), filepath.Join(dir, l+".nii.gz")); err != nil {
 			return nil, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"kidney3d/pipeline/buildinfo"
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/limits"
@@ -35,6 +36,9 @@ type Report struct {
 	// Skipped are the stages of the run that made nothing, with the reason
 	// they recorded: what could not be produced, and why.
 	Skipped []Skipped `json:"skipped,omitempty"`
+	// Software is the kidney3d that wrote the report (its models are in
+	// each structure's provenance).
+	Software *buildinfo.Build `json:"software,omitempty"`
 }
 
 // NotMade says, a line per stage that could not run, which labels were

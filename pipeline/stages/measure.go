@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/buildinfo"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/measure"
@@ -105,7 +106,8 @@ func (s *Measure) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	rep := MeasureReport{LabelMap: rel, DiameterMethod: measure.DiameterMethod}
+	build := buildinfo.Get()
+	rep := MeasureReport{LabelMap: rel, DiameterMethod: measure.DiameterMethod, Software: &build}
 	if rep.Structures, err = measure.Measure(ctx, lab, env.Labels, s.params.Diameters, env.Progress); err != nil {
 		return err
 	}

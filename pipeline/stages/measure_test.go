@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"kidney3d/pipeline/buildinfo"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
@@ -51,6 +52,9 @@ func TestReportFlagsStructuresCutByTheFieldOfView(t *testing.T) {
 	}
 	if rep.DiameterMethod == "" {
 		t.Error("the report does not say how diameters are measured")
+	}
+	if rep.Software == nil || *rep.Software != buildinfo.Get() {
+		t.Errorf("software %+v, want this build %+v", rep.Software, buildinfo.Get())
 	}
 	got := map[string]MeasureStructure{}
 	for _, s := range rep.Structures {

@@ -166,3 +166,33 @@ func attachProvider(p Provider, so *onnx.SessionOptions, goos, libDir string) er
 	}
 	return fmt.Errorf("unknown provider %q", p)
 }
+
+// Installed lists the providers whose libraries lie beside the loaded ONNX
+// Runtime library, CPU first: CUDA where its provider libraries are there
+// (it still needs CUDA, cuDNN and a driver to start), DirectML on Windows
+// where DirectML.dll is there, CoreML on macOS. Before a successful Init
+// it is CPU alone.
+func Installed() []Provider {
+	path := LibraryPath()
+	if path == "" {
+		return []Provider{CPU}
+	}
+	return installed(runtime.GOOS, filepath.Dir(path), isFile)
+}
+
+func installed(goos, libDir string, exists func(string) bool) []Provider {
+	out := []Provider{CPU}
+	for _, p := range gpuProviders(goos) {
+		var need []string
+		switch p {
+		case CUDA:
+			need = cudaLibraries(goos)
+		case DirectML:
+			need = []string{"DirectML.dll"}
+		}
+		if len(missingFiles(libDir, need, exists)) == 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package ort
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -84,6 +85,28 @@ func TestAttachNotInstalled(t *testing.T) {
 			if !strings.Contains(err.Error(), m) {
 				t.Errorf("attachProvider(%s, %s) error %q does not mention %q", tt.p, tt.goos, err, m)
 			}
+		}
+	}
+}
+
+func TestInstalledListsProvidersWhoseLibrariesAreThere(t *testing.T) {
+	files := func(names ...string) func(string) bool {
+		return func(p string) bool { return slices.Contains(names, filepath.Base(p)) && filepath.Dir(p) == "lib" }
+	}
+	for _, tc := range []struct {
+		goos   string
+		exists func(string) bool
+		want   []Provider
+	}{
+		{"linux", files(), []Provider{CPU}},
+		{"linux", files("libonnxruntime_providers_cuda.so"), []Provider{CPU}},
+		{"linux", files("libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so"), []Provider{CPU, CUDA}},
+		{"windows", files("DirectML.dll"), []Provider{CPU, DirectML}},
+		{"windows", files("onnxruntime_providers_cuda.dll", "onnxruntime_providers_shared.dll", "DirectML.dll"), []Provider{CPU, CUDA, DirectML}},
+		{"darwin", files(), []Provider{CPU, CoreML}},
+	} {
+		if got := installed(tc.goos, "lib", tc.exists); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.goos, got, tc.want)
 		}
 	}
 }

@@ -1,0 +1,6 @@
+//go:build !windows
+
+package atomicfile
+
+// host is this platform's replacer.
+var host replacer = posixReplacer{}
