@@ -88,3 +88,9 @@ func (e *Env) Atomic() atomicfile.Option { return atomicfile.TempDir(e.Case.Temp
 
 // Progress reports the fraction of the stage's work done.
 func (e *Env) Progress(f float64) { e.progress(min(max(f, 0), 1)) }
+
+// SaveJSON writes v as an output artefact, as indented JSON
+// (atomicfile.WriteJSON), atomically.
+func (e *Env) SaveJSON(artefact Artefact, v any) error {
+	return atomicfile.WriteJSON(e.Output(artefact), v, e.Atomic())
+}

@@ -17,11 +17,21 @@ import (
 
 func init() {
 	stage.Register("cleanup", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-		s := &Cleanup{name: name, params: DefaultCleanupParams(), table: table}
-		if err := p.Decode(&s.params); err != nil {
+		b, err := stage.NewBase(name, table, DefaultCleanupParams(), p)
+		if err != nil {
 			return nil, err
 		}
-		return s, s.params.validate(table)
+		// Every label's mask, reconnected or as given, is optional: a case
+		// may have any subset, and a mask is cleaned only where it has one.
+		var masks, outs []stage.Artefact
+		for _, l := range stage.Structures(table) {
+			masks = append(masks, cleanupSources(l.Name)...)
+			outs = append(outs, CleanupOutput(l.Name))
+		}
+		d := stage.LabelFilter(nil, masks, outs)
+		d.OptionalOutputs = outs
+		b.Declare(d)
+		return &Cleanup{b}, b.Config.validate(table)
 	})
 }
 
@@ -101,30 +111,7 @@ func (p CleanupParams) minIsland(l labels.Label) float64 {
 // writes clean/<label> (CleanupOutput) for every label whose mask the case
 // has, and records which artefact it cleaned (stage.SourcesRecord).
 type Cleanup struct {
-	name   string
-	params CleanupParams
-	table  *labels.Table // the labels whose masks it cleans
-}
-
-// Name implements stage.Stage.
-func (s *Cleanup) Name() string { return s.name }
-
-// Inputs are the reference phase (for the grid), the load stage's summary
-// (the masks given in input/masks have been checked) and every label's
-// mask, reconnected or as given.
-func (s *Cleanup) Inputs() []stage.Artefact {
-	return append([]stage.Artefact{stage.Reference, InputsSummary}, s.masks()...)
-}
-
-// OptionalInputs are the masks: a case may have any subset.
-func (s *Cleanup) OptionalInputs() []stage.Artefact { return s.masks() }
-
-func (s *Cleanup) masks() []stage.Artefact {
-	var out []stage.Artefact
-	for _, l := range s.structures() {
-		out = append(out, cleanupSources(l.Name)...)
-	}
-	return out
+	stage.Base[CleanupParams]
 }
 
 // cleanupSources are the artefacts a label's mask is cleaned from, the first the
@@ -142,42 +129,6 @@ func cleanupSource(env *stage.Env, label string) (artefact stage.Artefact, path 
 		}
 	}
 	return "", "", false
-}
-
-// structures are the labels of the run's table but background.
-func (s *Cleanup) structures() []labels.Label {
-	var out []labels.Label
-	for _, l := range s.table.Labels {
-		if l.Value != 0 {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// Outputs are every label's cleaned mask.
-func (s *Cleanup) Outputs() []stage.Artefact {
-	var out []stage.Artefact
-	for _, l := range s.structures() {
-		out = append(out, CleanupOutput(l.Name))
-	}
-	return out
-}
-
-// OptionalOutputs are all outputs: a mask is cleaned only where the case
-// has one.
-func (s *Cleanup) OptionalOutputs() []stage.Artefact { return s.Outputs() }
-
-// Resource implements stage.Stage.
-func (s *Cleanup) Resource() stage.Resource { return stage.CPU }
-
-// Params implements stage.Stage.
-func (s *Cleanup) Params() any { return s.params }
-
-// Check implements stage.Stage: it needs the reference phase's grid.
-func (s *Cleanup) Check(env *stage.Env) error {
-	_, err := env.Input(stage.Reference)
-	return err
 }
 
 // CleanupReport is what the stage did to one label, recorded in the manifest.
@@ -202,7 +153,7 @@ func (s *Cleanup) Run(ctx context.Context, env *stage.Env) error {
 	var present []labels.Label
 	var paths []string
 	read := map[string]stage.Artefact{}
-	for _, l := range s.structures() {
+	for _, l := range stage.Structures(s.Table) {
 		if a, p, ok := cleanupSource(env, l.Name); ok {
 			present, paths = append(present, l), append(paths, p)
 			read[l.Name] = a
@@ -258,19 +209,19 @@ func (s *Cleanup) clean(m *volume.Part[uint8], l labels.Label) (CleanupReport, *
 		return CleanupReport{}, m
 	}
 	lo, hi = volume.GrowBox(m.Grid, lo, hi, [3]int{1, 1, 1})
-	c := labelops.Connectivity(s.params.Connectivity)
+	c := labelops.Connectivity(s.Config.Connectivity)
 	crop := m.Crop(lo, hi)
 	var r CleanupReport
 	r.Voxels = labelops.Count(crop)
-	crop, r.IslandsRemoved = labelops.RemoveSmall(crop, c, s.params.minIsland(l))
-	if slices.Contains(s.params.KeepLargest, l.Name) {
+	crop, r.IslandsRemoved = labelops.RemoveSmall(crop, c, s.Config.minIsland(l))
+	if slices.Contains(s.Config.KeepLargest, l.Name) {
 		_, sizes := labelops.Components(crop, c)
 		r.OthersRemoved = max(len(sizes)-1, 0)
 		crop = labelops.Largest(crop, c)
 	}
 	kept := labelops.Count(crop)
 	r.VoxelsRemoved = r.Voxels - kept
-	if slices.Contains(s.params.FillHoles, l.Name) {
+	if slices.Contains(s.Config.FillHoles, l.Name) {
 		crop = labelops.FillHoles(crop)
 		r.VoxelsFilled = labelops.Count(crop) - kept
 	}

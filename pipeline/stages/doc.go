@@ -10,7 +10,7 @@
 // the default pipeline:
 //
 //   - "load" (Load, load.go): validates the case's phases and given masks
-//     and writes inputs.json (InputsSummary).
+//     and writes inputs.json (stage.InputsSummary).
 //   - "register" (Register, register.go): registers a phase onto the
 //     reference phase (pipeline/register).
 //   - "organs", "vessels", "ureter" and "tumour" (Segment, segment.go and

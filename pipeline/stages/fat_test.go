@@ -39,7 +39,7 @@ func TestFatParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := s.(*Fat).params; p.MarginMM != 10 || p.MinHU != -190 || p.Phase != "" {
+	if p := s.(*Fat).Config; p.MarginMM != 10 || p.MinHU != -190 || p.Phase != "" {
 		t.Errorf("params %+v", p)
 	}
 }

@@ -67,7 +67,7 @@ func TestReconnectParamsPresetsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := s.(*Reconnect).params
+	p := s.(*Reconnect).Config
 	if p.Phase != "D" || p.Parent != "urinary_bladder" || p.MinMeanHU != 300 || p.FullHU != ReconnectPresets["ureter"].FullHU {
 		t.Errorf("params %+v", p)
 	}
