@@ -6,16 +6,12 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/stagetest"
-	"kidney3d/pipeline/volume"
 )
 
 func TestFatOnADefectiveDemoCase(t *testing.T) {
 	cf, c := stagetest.DefectiveDemoCase(t, 5)
 	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "perirenal_fat"})
-	out, err := volume.Load[uint8](cf.ArtefactPath("perirenal_fat", FatOutput))
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := stagetest.LoadOutput(t, cf, "perirenal_fat", FatOutput)
 	fv := labels.Default().Value("perirenal_fat")
 	var inter, a, b int
 	for n, v := range out.Data {
