@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"kidney3d/nifti"
 	"kidney3d/pipeline/labelops"
@@ -161,26 +160,15 @@ func (s *Cleanup) Run(ctx context.Context, env *stage.Env) error {
 	}
 	env.Record[stage.SourcesRecord] = read
 	reports := make([]CleanupReport, len(present))
-	errs := make([]error, len(present))
-	var mu sync.Mutex
-	done := 0
-	parallel.For(len(present), 1, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
-			if errs[n] = ctx.Err(); errs[n] != nil {
-				return
-			}
-			reports[n], errs[n] = s.cleanFile(env, present[n], paths[n], grid)
-			mu.Lock()
-			done++
-			env.Progress(float64(done) / float64(len(present)))
-			mu.Unlock()
-		}
-	})
+	err = parallel.Each(ctx, len(present), func(n int) (err error) {
+		reports[n], err = s.cleanFile(env, present[n], paths[n], grid)
+		return err
+	}, func(done int) { env.Progress(float64(done) / float64(len(present))) })
+	if err != nil {
+		return err
+	}
 	byLabel := map[string]CleanupReport{}
 	for n, l := range present {
-		if errs[n] != nil {
-			return errs[n]
-		}
 		byLabel[l.Name] = reports[n]
 	}
 	env.Record["labels"] = byLabel

@@ -2,11 +2,9 @@ package stages
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
@@ -133,19 +131,12 @@ func (s *Fat) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 		return fat.Input{}, err
 	}
 	in := fat.Input{Grid: grid, KidneyParts: map[string]*volume.Part[uint8]{}}
-	parts := make([]*volume.Part[uint8], len(kidneys))
-	errs := make([]error, len(kidneys))
-	parallel.For(len(kidneys), 1, func(n0, n1 int) {
-		for n := n0; n < n1; n++ {
-			path, _ := env.Input(stage.Mask(kidneys[n]))
-			parts[n], errs[n] = volume.LoadMaskOn(path, grid)
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
+	parts, err := loadMasksOn(ctx, env, grid, kidneys...)
+	if err != nil {
 		return fat.Input{}, err
 	}
-	for n, name := range kidneys {
-		in.KidneyParts[strings.TrimPrefix(name, "kidney_")] = parts[n]
+	for name, p := range parts {
+		in.KidneyParts[strings.TrimPrefix(name, "kidney_")] = p
 	}
 	env.Progress(0.1)
 	// The box of both perirenal spaces (one voxel when the kidneys are
@@ -163,28 +154,16 @@ func (s *Fat) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 	}
 	// The phase first: it takes longest.
 	boxes := make([]*volume.Volume[uint8], len(others))
-	errs = make([]error, len(others)+1)
-	var mu sync.Mutex
-	done := 0
-	parallel.For(len(others)+1, 1, func(n0, n1 int) {
-		for n := n0; n < n1; n++ {
-			if errs[n] = ctx.Err(); errs[n] != nil {
-				return
-			}
-			if n == 0 {
-				in.CT, errs[0] = stage.LoadVolumeBox[int16](env, s.ct(), lo, hi)
-				continue
-			}
-			name := others[n-1]
-			path, _ := env.Input(stage.Mask(name))
-			boxes[n-1], errs[n] = volume.LoadMaskBoxOn(path, grid, lo, hi)
-			mu.Lock()
-			done++
-			env.Progress(0.1 + 0.4*float64(done)/float64(len(others)))
-			mu.Unlock()
+	err = parallel.Each(ctx, len(others)+1, func(n int) (err error) {
+		if n == 0 {
+			in.CT, err = stage.LoadVolumeBox[int16](env, s.ct(), lo, hi)
+			return err
 		}
-	})
-	if err := errors.Join(errs...); err != nil {
+		path, _ := env.Input(stage.Mask(others[n-1]))
+		boxes[n-1], err = volume.LoadMaskBoxOn(path, grid, lo, hi)
+		return err
+	}, func(done int) { env.Progress(0.1 + 0.4*float64(done)/float64(len(others)+1)) })
+	if err != nil {
 		return fat.Input{}, err
 	}
 	in.CTAt = lo

@@ -2,11 +2,9 @@ package stages
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"kidney3d/nifti"
 	"kidney3d/pipeline/editversions"
@@ -131,22 +129,11 @@ func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
 	}
 	env.Record[stage.SourcesRecord] = used
 	parts := make([]*volume.Part[uint8], len(order))
-	errs := make([]error, len(order))
-	var mu sync.Mutex
-	done := 0
-	parallel.For(len(order), 1, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
-			if errs[n] = ctx.Err(); errs[n] != nil {
-				return
-			}
-			parts[n], errs[n] = volume.LoadMaskOn(paths[n], grid)
-			mu.Lock()
-			done++
-			env.Progress(float64(done) / float64(len(order)+1))
-			mu.Unlock()
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
+	err = parallel.Each(ctx, len(order), func(n int) (err error) {
+		parts[n], err = volume.LoadMaskOn(paths[n], grid)
+		return err
+	}, func(done int) { env.Progress(float64(done) / float64(len(order)+1)) })
+	if err != nil {
 		return err
 	}
 	// The box that holds every mask's box.

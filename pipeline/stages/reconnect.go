@@ -101,7 +101,7 @@ type ReconnectReport struct {
 
 // Run implements stage.Stage.
 func (s *Reconnect) Run(ctx context.Context, env *stage.Env) error {
-	in, grid, lo, err := s.load(env)
+	in, grid, lo, err := s.load(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Reconnect) Run(ctx context.Context, env *stage.Env) error {
 // phase's grid. The reconnection's input is that box; the phases and the
 // spine are read later, and only where it needs them
 // (reconnect.Input.Load): the slices around the fragments.
-func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [3]int, err error) {
+func (s *Reconnect) load(ctx context.Context, env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [3]int, err error) {
 	refPath, _ := env.Input(stage.Reference)
 	huPath, err := env.Input(s.hu())
 	if err != nil {
@@ -176,21 +176,12 @@ func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, 
 			return in, grid, lo, fmt.Errorf("%s: not on the reference phase's grid: %w", path, err)
 		}
 	}
-	labels := []string{s.Config.Label, "kidney_left", "kidney_right"}
-	ms := make([]*volume.Part[uint8], len(labels))
-	errs := make([]error, len(labels))
-	parallel.For(len(labels), 1, func(n0, n1 int) {
-		for n := n0; n < n1; n++ {
-			if path, err := env.Input(stage.Mask(labels[n])); err == nil {
-				ms[n], errs[n] = volume.LoadMaskOn(path, grid)
-			}
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
+	ms, err := loadMasksOn(ctx, env, grid, s.Config.Label, "kidney_left", "kidney_right")
+	if err != nil {
 		return in, grid, lo, err
 	}
 	// An empty structure has nothing to reconnect: a one-voxel box does.
-	mask := ms[0]
+	mask := ms[s.Config.Label]
 	hi := [3]int{1, 1, 1}
 	if mlo, mhi, ok := volume.PartBoundingBox(mask); ok {
 		lo, hi = reconnect.Box(grid, mlo, mhi, s.Config.Params)
@@ -232,7 +223,7 @@ func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, 
 	}
 	in = reconnect.Input{
 		Mask: mask.Crop(lo, hi), Parent: parent, Load: load,
-		MidlineX: midline.XParts(grid, ms[1], ms[2]),
+		MidlineX: midline.XParts(grid, ms["kidney_left"], ms["kidney_right"]),
 	}
 	return in, grid, lo, nil
 }

@@ -92,19 +92,8 @@ func (s *Template) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	// The masks as the slices that hold them (volume.LoadMaskOn).
-	given := map[string]*volume.Part[uint8]{}
-	for _, l := range templateMasks {
-		path, err := env.Input(stage.Mask(l))
-		if err != nil {
-			continue
-		}
-		m, err := volume.LoadMaskOn(path, grid)
-		if err != nil {
-			return err
-		}
-		given[l] = m
-	}
-	if err := ctx.Err(); err != nil {
+	given, err := loadMasksOn(ctx, env, grid, templateMasks...)
+	if err != nil {
 		return err
 	}
 	env.Progress(0.5)
