@@ -1,13 +1,13 @@
 package dicomimport
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/dicomscan"
 	"kidney3d/pipeline/limits"
 )
@@ -98,9 +98,7 @@ func DescribeFile(path string) (*FileInfo, error) {
 
 // WriteJSON writes the header as one JSON object.
 func (f *FileInfo) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(f)
+	return atomicfile.EncodeJSON(w, f)
 }
 
 // WriteText writes the header for a person to read.

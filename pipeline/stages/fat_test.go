@@ -9,9 +9,7 @@ import (
 )
 
 func TestFatOnADefectiveDemoCase(t *testing.T) {
-	cf, c := stagetest.DefectiveDemoCase(t, 5)
-	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "perirenal_fat"})
-	out := stagetest.LoadOutput(t, cf, "perirenal_fat", FatOutput)
+	_, c, out := stagetest.RunOnDemo(t, 5, "perirenal_fat", FatOutput)
 	fv := labels.Default().Value("perirenal_fat")
 	var inter, a, b int
 	for n, v := range out.Data {

@@ -11,9 +11,7 @@ import (
 )
 
 func TestQuickModelOnADefectiveDemoCase(t *testing.T) {
-	cf, _ := stagetest.DefectiveDemoCase(t, 4)
-	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "template"})
-	lab := stagetest.LoadOutput(t, cf, "template", TemplateOutput)
+	cf, _, lab := stagetest.RunOnDemo(t, 4, "template", TemplateOutput)
 	table := labels.Default()
 	count := map[string]int{}
 	for _, v := range lab.Data {

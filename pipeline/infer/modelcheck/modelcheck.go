@@ -11,7 +11,6 @@ package modelcheck
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/infer"
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
@@ -63,9 +63,7 @@ func List(w io.Writer, c modelpkg.Catalogue, asJSON bool) error {
 		entries = append(entries, e)
 	}
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(entries); err != nil {
+		if err := atomicfile.EncodeJSON(w, entries); err != nil {
 			return err
 		}
 	} else {

@@ -67,3 +67,14 @@ func LoadOutput(t testing.TB, c *casefile.Case, stageName string, artefact stage
 	}
 	return v
 }
+
+// RunOnDemo writes the defective demo case of the seed
+// (DefectiveDemoCase), runs the load stage and the stage of kind on it,
+// and returns the case, the generated case and the stage's output
+// artefact (LoadOutput).
+func RunOnDemo(t testing.TB, seed int64, kind string, artefact stage.Artefact) (*casefile.Case, *demo.Case, *volume.Volume[uint8]) {
+	t.Helper()
+	cf, c := DefectiveDemoCase(t, seed)
+	Run(t, cf, Entry{Kind: "load"}, Entry{Kind: kind})
+	return cf, c, LoadOutput(t, cf, kind, artefact)
+}
