@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"kidney3d/nifti"
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
@@ -120,16 +119,6 @@ func cleanupSources(label string) []stage.Artefact {
 	return []stage.Artefact{ReconnectOutput(label), stage.Mask(label)}
 }
 
-// cleanupSource is the artefact and file a label's mask is cleaned from.
-func cleanupSource(env *stage.Env, label string) (artefact stage.Artefact, path string, ok bool) {
-	for _, a := range cleanupSources(label) {
-		if p, err := env.Input(a); err == nil {
-			return a, p, true
-		}
-	}
-	return "", "", false
-}
-
 // CleanupReport is what the stage did to one label, recorded in the manifest.
 type CleanupReport struct {
 	Voxels         int `json:"voxels"`          // in the mask read
@@ -143,21 +132,11 @@ type CleanupReport struct {
 // cleaned concurrently, each read, cleaned and written in turn, so that one
 // label's reading and writing overlap another's work.
 func (s *Cleanup) Run(ctx context.Context, env *stage.Env) error {
-	refPath, _ := env.Input(stage.Reference)
-	h, err := nifti.ReadHeaderFile(refPath)
+	grid, err := referenceGrid(env)
 	if err != nil {
 		return err
 	}
-	grid := volume.GridOf(h)
-	var present []labels.Label
-	var paths []string
-	read := map[string]stage.Artefact{}
-	for _, l := range stage.Structures(s.Table) {
-		if a, p, ok := cleanupSource(env, l.Name); ok {
-			present, paths = append(present, l), append(paths, p)
-			read[l.Name] = a
-		}
-	}
+	present, paths, read := pickSources(env, stage.Structures(s.Table), cleanupSources)
 	env.Record[stage.SourcesRecord] = read
 	reports := make([]CleanupReport, len(present))
 	err = parallel.Each(ctx, len(present), func(n int) (err error) {

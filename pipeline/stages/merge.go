@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"kidney3d/nifti"
 	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/limits"
@@ -83,18 +82,8 @@ func mergeSources(label string) []stage.Artefact {
 	return append(out, stage.Mask(label))
 }
 
-// mergeSource is the most finished mask of a label the case has: its
-// artefact and file.
-func mergeSource(env *stage.Env, label string) (artefact stage.Artefact, path string, ok bool) {
-	for _, a := range mergeSources(label) {
-		if p, err := env.Input(a); err == nil {
-			return a, p, true
-		}
-	}
-	return "", "", false
-}
-
-// order is the labels painted from lowest to highest precedence.
+// order is the structures (stage.Structures) painted from lowest to
+// highest precedence.
 func (s *Merge) order() []labels.Label {
 	rank := func(name string) int {
 		if i := slices.Index(s.Config.Precedence, name); i >= 0 {
@@ -102,7 +91,7 @@ func (s *Merge) order() []labels.Label {
 		}
 		return 0
 	}
-	ls := slices.Clone(s.Table.Labels)
+	ls := stage.Structures(s.Table)
 	slices.SortStableFunc(ls, func(a, b labels.Label) int { return rank(a.Name) - rank(b.Name) })
 	return ls
 }
@@ -112,21 +101,12 @@ func (s *Merge) order() []labels.Label {
 // (volume.LoadMaskOn), read concurrently, and the label map as the slices
 // that hold them all.
 func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
-	refPath, _ := env.Input(stage.Reference)
-	h, err := nifti.ReadHeaderFile(refPath)
+	grid, err := referenceGrid(env)
 	if err != nil {
 		return err
 	}
-	grid := volume.GridOf(h)
-	var order []labels.Label
-	var paths []string
-	used := map[string]stage.Artefact{}
-	for _, l := range s.order() {
-		if a, path, ok := mergeSource(env, l.Name); ok && l.Value != 0 {
-			order, paths = append(order, l), append(paths, path)
-			used[l.Name] = a
-		}
-	}
+	// The most finished mask of each label the case has.
+	order, paths, used := pickSources(env, s.order(), mergeSources)
 	env.Record[stage.SourcesRecord] = used
 	parts := make([]*volume.Part[uint8], len(order))
 	err = parallel.Each(ctx, len(order), func(n int) (err error) {

@@ -86,8 +86,7 @@ func (s *Template) Run(ctx context.Context, env *stage.Env) error {
 		return nil
 	}
 	// Only the reference phase's grid is needed: its header.
-	refPath, _ := env.Input(stage.Reference)
-	grid, err := volume.ReadGrid(refPath)
+	grid, err := referenceGrid(env)
 	if err != nil {
 		return err
 	}
