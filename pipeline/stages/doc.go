@@ -1,8 +1,11 @@
 // Package stages holds the pipeline's stage adapters, one file per stage.
-// Each adapter wires an algorithm into the orchestrator (its inputs,
-// outputs, parameters and manifest records) and registers itself by name
-// with stage.Register in an init function; import this package for that
-// side effect, as Caddy's modules/standard does:
+// Each adapter wires an algorithm into the orchestrator: it embeds a
+// stage.Base holding its name, parameters and the run's label table,
+// declares its inputs and outputs through its kind (stage.Segmenter,
+// stage.LabelFilter, stage.Mesher, stage.Measurer), adds Run and its
+// manifest records, and registers itself by name with stage.Register in
+// an init function; import this package for that side effect, as Caddy's
+// modules/standard does:
 //
 //	import _ "kidney3d/pipeline/stages"
 //
