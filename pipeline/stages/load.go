@@ -287,12 +287,15 @@ func centreDistance(a, b volume.Grid) float64 {
 
 // PhaseSummary is what inputs.json says of one phase.
 type PhaseSummary struct {
-	File        string     `json:"file"`
+	File string `json:"file"` // relative to the case folder
+	// Dims are the voxels along each stored axis, Spacing their size in
+	// mm, and Orientation the axes' directions as codes (e.g. "RAS").
 	Dims        [3]int     `json:"dims"`
 	Spacing     [3]float64 `json:"spacing"`
 	Orientation string     `json:"orientation"`
-	Min         float64    `json:"min"`
-	Max         float64    `json:"max"`
+	// Min and Max are the lowest and highest values, in HU after scaling.
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
 }
 
 // MaskSummary is what inputs.json says of one given mask.

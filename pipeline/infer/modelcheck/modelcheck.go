@@ -30,14 +30,20 @@ import (
 
 // Entry is one package as `models list --json` prints it.
 type Entry struct {
-	Name    string     `json:"name"`
-	Version string     `json:"version"`
-	Phases  []string   `json:"input_phases"`
-	Labels  []string   `json:"labels"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Phases are the phases fed as channels, in channel order (a channel
+	// may name alternatives, "A|P|D"); Labels the structures it segments.
+	Phases []string `json:"input_phases"`
+	Labels []string `json:"labels"`
+	// Spacing is the model's voxel size in mm and Patch its input size in
+	// voxels, both (z, y, x).
 	Spacing [3]float64 `json:"spacing"`
 	Patch   [3]int     `json:"patch_size"`
 	Licence string     `json:"licence"`
-	Source  string     `json:"source"`
+	// Source is the package's folder, or "built-in:<name>" for a package
+	// built into the program (modelpkg.Package.Source).
+	Source string `json:"source"`
 	// Error says why the package is broken ("" when it is not); a broken
 	// package has only its name and source besides.
 	Error string `json:"error,omitempty"`
