@@ -72,11 +72,11 @@ func TestBaseCheckInsistsOnTheNeededInputsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Declare(Measurer([]Artefact{Report}, TerritoryReport))
-	env := NewEnv(nil, labels.Default(), nil, "mine", "cpu", map[Artefact]string{Labels: "labels.nii.gz"}, nil)
+	env := NewEnv(nil, nil, "mine", "cpu", map[Artefact]string{Labels: "labels.nii.gz"}, nil)
 	if err := b.Check(env); err != nil {
 		t.Errorf("with the label map: %v", err)
 	}
-	env = NewEnv(nil, labels.Default(), nil, "mine", "cpu", map[Artefact]string{TerritoryReport: "t.json"}, nil)
+	env = NewEnv(nil, nil, "mine", "cpu", map[Artefact]string{TerritoryReport: "t.json"}, nil)
 	if err := b.Check(env); err == nil || err.Error() != "stage mine: input labels is not available" {
 		t.Errorf("without the label map: %v", err)
 	}

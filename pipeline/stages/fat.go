@@ -116,8 +116,8 @@ func (s *Fat) Run(ctx context.Context, env *stage.Env) error {
 // (volume.LoadMaskOn).
 func (s *Fat) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 	var kidneys, others []string
-	for _, l := range s.Table.Labels {
-		if _, err := env.Input(stage.Mask(l.Name)); err == nil && l.Value != 0 && l.Name != fatLabel {
+	for _, l := range stage.Structures(s.Table) {
+		if _, err := env.Input(stage.Mask(l.Name)); err == nil && l.Name != fatLabel {
 			if l.Name == "kidney_left" || l.Name == "kidney_right" {
 				kidneys = append(kidneys, l.Name)
 			} else {
