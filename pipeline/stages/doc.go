@@ -29,6 +29,10 @@
 //   - "mesh" (Mesh, mesh.go): the surface meshes (pipeline/mesh).
 //   - "measure" (Measure, measure.go and provenance.go): the report
 //     (pipeline/measure).
+//   - "territories" (Territories, territories.go): the arterial
+//     territories (pipeline/territory).
+//
+// masks.go reads the masks several stages read alike.
 //
 // The algorithms live in pipeline/<concept> (pipeline/register,
 // pipeline/infer, pipeline/post/…, pipeline/labelops, pipeline/mesh,
