@@ -27,10 +27,10 @@
 //     (pipeline/labelops).
 //   - "merge" (Merge, merge.go): merges the masks into the label map.
 //   - "mesh" (Mesh, mesh.go): the surface meshes (pipeline/mesh).
-//   - "measure" (Measure, measure.go and provenance.go): the report
-//     (pipeline/measure).
 //   - "territories" (Territories, territories.go): the arterial
 //     territories (pipeline/territory).
+//   - "measure" (Measure, measure.go and provenance.go): the report
+//     (pipeline/measure).
 //
 // masks.go reads the masks several stages read alike.
 //
