@@ -4,7 +4,6 @@
 package bench
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -98,16 +97,12 @@ func Run(opts Options, w io.Writer) error {
 	if opts.Out == "" {
 		return nil
 	}
-	return atomicfile.Write(opts.Out, func(f io.Writer) error {
-		enc := json.NewEncoder(f)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{
-			"date":    env.started.UTC().Format(time.RFC3339),
-			"quick":   opts.Quick,
-			"repeat":  env.Repeat,
-			"loadavg": loadAverage(),
-			"results": all,
-		})
+	return atomicfile.WriteJSON(opts.Out, map[string]any{
+		"date":    env.started.UTC().Format(time.RFC3339),
+		"quick":   opts.Quick,
+		"repeat":  env.Repeat,
+		"loadavg": loadAverage(),
+		"results": all,
 	})
 }
 

@@ -5,7 +5,6 @@ package caseedit
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/edithistory"
 	"kidney3d/pipeline/editops"
@@ -230,13 +230,7 @@ func Revert(ctx context.Context, dir string, to int, by string) (editversions.Ve
 }
 
 // WriteJSON prints the result as indented JSON.
-func (r *Result) WriteJSON(w io.Writer) error { return writeJSON(w, r) }
+func (r *Result) WriteJSON(w io.Writer) error { return atomicfile.EncodeJSON(w, r) }
 
 // WriteJSON prints the listing as indented JSON.
-func (l *Listing) WriteJSON(w io.Writer) error { return writeJSON(w, l) }
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+func (l *Listing) WriteJSON(w io.Writer) error { return atomicfile.EncodeJSON(w, l) }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -52,9 +51,5 @@ func LoadReview(c *casefile.Case) (Review, error) {
 
 // SaveReview writes a case's review.json atomically.
 func SaveReview(c *casefile.Case, r Review) error {
-	return atomicfile.Write(c.ReviewPath(), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	})
+	return atomicfile.WriteJSON(c.ReviewPath(), r)
 }

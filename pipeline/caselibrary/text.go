@@ -1,11 +1,12 @@
 package caselibrary
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"kidney3d/pipeline/atomicfile"
 )
 
 // WriteList writes entries as a table, one line per case, with the note
@@ -48,9 +49,7 @@ func WriteHits(w io.Writer, hs []Hit) error {
 
 // WriteJSON writes v as indented JSON.
 func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return atomicfile.EncodeJSON(w, v)
 }
 
 func dash(s string) string {

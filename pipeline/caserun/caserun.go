@@ -125,7 +125,7 @@ func Run(ctx context.Context, dir string, opts Options, stdout, stderr io.Writer
 		events = bar.update
 	}
 	err = orchestrate.Run(ctx, c, stages, orchestrate.Options{
-		Program: Version, Device: opts.Device, Force: opts.Force, Labels: table, Log: log, Events: events, Lock: lock,
+		Program: Version, Device: opts.Device, Force: opts.Force, Log: log, Events: events, Lock: lock,
 	})
 	switch {
 	case errors.Is(err, context.Canceled):

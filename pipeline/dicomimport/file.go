@@ -1,13 +1,13 @@
 package dicomimport
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/dicomscan"
 	"kidney3d/pipeline/limits"
 )
@@ -56,28 +56,29 @@ func CheckCaseNotDICOM(dir string) error {
 	return nil
 }
 
-// FileInfo is one DICOM image's header, as `kidney3d info` prints it. The
-// JSON keys are a contract.
+// FileInfo is one DICOM image's header, as `kidney3d info` prints it, each
+// field with the element it comes from; Position and Orientation are in the
+// patient's LPS frame. The JSON keys are a contract.
 type FileInfo struct {
 	File           string     `json:"file"`
-	StudyUID       string     `json:"study_uid"`
-	SeriesUID      string     `json:"series_uid"`
-	Description    string     `json:"description"`
-	Modality       string     `json:"modality"`
-	TransferSyntax string     `json:"transfer_syntax"`
-	SyntaxName     string     `json:"transfer_syntax_name"`
-	Dims           [2]int     `json:"dims"` // columns, rows
-	PixelSpacing   [2]float64 `json:"pixel_spacing"`
-	Thickness      float64    `json:"thickness"`
-	Position       [3]float64 `json:"position_lps"`
-	Orientation    [6]float64 `json:"orientation_lps"`
-	BitsAllocated  int        `json:"bits_allocated"`
-	BitsStored     int        `json:"bits_stored"`
-	Signed         bool       `json:"signed"`
-	Slope          float64    `json:"rescale_slope"`
-	Intercept      float64    `json:"rescale_intercept"`
-	ImageType      []string   `json:"image_type"`
-	ContrastAgent  string     `json:"contrast_agent"`
+	StudyUID       string     `json:"study_uid"`            // (0020,000D)
+	SeriesUID      string     `json:"series_uid"`           // (0020,000E)
+	Description    string     `json:"description"`          // SeriesDescription (0008,103E)
+	Modality       string     `json:"modality"`             // (0008,0060)
+	TransferSyntax string     `json:"transfer_syntax"`      // its UID (0002,0010)
+	SyntaxName     string     `json:"transfer_syntax_name"` // and its name
+	Dims           [2]int     `json:"dims"`                 // columns (0028,0011), rows (0028,0010)
+	PixelSpacing   [2]float64 `json:"pixel_spacing"`        // (0028,0030): between rows, then columns, mm
+	Thickness      float64    `json:"thickness"`            // SliceThickness (0018,0050), mm
+	Position       [3]float64 `json:"position_lps"`         // ImagePositionPatient (0020,0032): the first voxel's centre, mm
+	Orientation    [6]float64 `json:"orientation_lps"`      // ImageOrientationPatient (0020,0037): row, then column direction
+	BitsAllocated  int        `json:"bits_allocated"`       // (0028,0100)
+	BitsStored     int        `json:"bits_stored"`          // (0028,0101)
+	Signed         bool       `json:"signed"`               // PixelRepresentation (0028,0103) is 1
+	Slope          float64    `json:"rescale_slope"`        // RescaleSlope (0028,1053): a value is stored × Slope + Intercept
+	Intercept      float64    `json:"rescale_intercept"`    // RescaleIntercept (0028,1052)
+	ImageType      []string   `json:"image_type"`           // (0008,0008)
+	ContrastAgent  string     `json:"contrast_agent"`       // ContrastBolusAgent (0018,0010)
 }
 
 // DescribeFile reads one DICOM file's header.
@@ -98,9 +99,7 @@ func DescribeFile(path string) (*FileInfo, error) {
 
 // WriteJSON writes the header as one JSON object.
 func (f *FileInfo) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(f)
+	return atomicfile.EncodeJSON(w, f)
 }
 
 // WriteText writes the header for a person to read.

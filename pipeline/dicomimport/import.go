@@ -3,7 +3,6 @@ package dicomimport
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -307,11 +306,7 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 	if err := atomicfile.SyncDir(filepath.Dir(c.PhasePath("A"))); err != nil {
 		return nil, err
 	}
-	return rec, atomicfile.Write(c.ImportPath(), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rec)
-	})
+	return rec, atomicfile.WriteJSON(c.ImportPath(), rec)
 }
 
 // guessText is a guess in a few words.
@@ -338,7 +333,5 @@ func (r *Record) WriteText(w io.Writer) error {
 
 // WriteJSON writes the record as case.json holds it.
 func (r *Record) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return atomicfile.EncodeJSON(w, r)
 }

@@ -2,13 +2,13 @@ package dicomimport
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"strings"
 	"text/tabwriter"
 
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/ctphase"
 	"kidney3d/pipeline/dicomscan"
 	"kidney3d/pipeline/dicomseries"
@@ -209,9 +209,7 @@ func (e *NoSeriesError) Error() string {
 
 // WriteJSON writes the listing as one JSON object.
 func (l *Listing) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(l)
+	return atomicfile.EncodeJSON(w, l)
 }
 
 // WriteText writes the series table for a person to read.

@@ -228,11 +228,7 @@ func record(c *casefile.Case, n int, by Saver) (Version, error) {
 // add appends v to the list and writes versions.json atomically.
 func add(c *casefile.Case, l *List, v Version) error {
 	l.Versions = append(l.Versions, v)
-	return atomicfile.Write(c.VersionsPath(), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(l)
-	}, atomicfile.TempDir(c.TempDir()))
+	return atomicfile.WriteJSON(c.VersionsPath(), l, atomicfile.TempDir(c.TempDir()))
 }
 
 // changed are the names of the labels whose voxels differ between a and

@@ -3,13 +3,13 @@
 package imageinfo
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"sync"
 
 	"kidney3d/nifti"
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/volume"
 )
@@ -85,9 +85,7 @@ func valueRange(img *nifti.Image) (lo, hi, mean float64) {
 
 // WriteJSON writes the info as one JSON object.
 func (i *Info) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(i)
+	return atomicfile.EncodeJSON(w, i)
 }
 
 // WriteText writes the info for a person to read.

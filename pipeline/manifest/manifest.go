@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -100,9 +99,5 @@ func Load(path string) (*Manifest, error) {
 
 // Save writes the manifest atomically.
 func (m *Manifest) Save(path string) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(m)
-	})
+	return atomicfile.WriteJSON(path, m)
 }

@@ -2,7 +2,6 @@ package maskimport
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -440,9 +439,7 @@ func (r *Result) WriteText(w io.Writer) error {
 
 // WriteJSON writes the result as indented JSON.
 func (r *Result) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return atomicfile.EncodeJSON(w, r)
 }
 
 // String is the class's name and, in a multi-label file, its value.

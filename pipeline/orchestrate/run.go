@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"kidney3d/pipeline/casefile"
-	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/panics"
 	"kidney3d/pipeline/stage"
@@ -31,7 +30,6 @@ type Options struct {
 	Program string   // program version, recorded per stage; a new version reruns stages
 	Device  string   // auto, cpu or gpu
 	Force   []string // stages to run even if their last run can be reused
-	Labels  *labels.Table
 	Log     *slog.Logger
 	Events  func(Event) // called from several goroutines, one call at a time
 	// CPUSlots is how many CPU stages may run at once (default: the cores).
@@ -86,9 +84,6 @@ func Run(ctx context.Context, c *casefile.Case, stages []stage.Stage, opts Optio
 	}
 	if opts.CPUSlots <= 0 {
 		opts.CPUSlots = runtime.NumCPU()
-	}
-	if opts.Labels == nil {
-		opts.Labels = labels.Default()
 	}
 	if err := CheckForce(stages, opts.Force); err != nil {
 		return err
@@ -356,7 +351,7 @@ func (r *runner) runStage(ctx context.Context, i int) (absent map[stage.Artefact
 		log.Info("stage reused")
 		return absent, nil
 	}
-	env := stage.NewEnv(r.c, r.opts.Labels, log, s.Name(), r.opts.Device, r.plan.sources[i], r.progress(s.Name(), t0))
+	env := stage.NewEnv(r.c, log, s.Name(), r.opts.Device, r.plan.sources[i], r.progress(s.Name(), t0))
 	env.Volumes = r.volumes
 	r.emit(Event{Stage: s.Name(), State: Running})
 	log.Info("stage started")

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync"
 
+	"kidney3d/pipeline/memo"
 	"kidney3d/pipeline/volume"
 )
 
@@ -102,20 +102,12 @@ func buildLevels(ctx context.Context, fixed, moving *volume.Volume[int16], plans
 // reference once (Options.FixedLevels). It is safe for concurrent use; a
 // nil *FixedLevels shares nothing. Use it with one fixed image only.
 type FixedLevels struct {
-	mu     sync.Mutex
-	levels map[levelKey]*sharedLevel
+	levels memo.Map[levelKey, *volume.Volume[float32]]
 }
 
 // levelKey is how a level was made: decimated by f from the image (from
 // zero) or from its level decimated by from.
 type levelKey struct{ f, from [3]int }
-
-// sharedLevel is a level being made (done open) or made.
-type sharedLevel struct {
-	done chan struct{}
-	v    *volume.Volume[float32]
-	err  error
-}
 
 // level is the level of key, made by build when no registration has made
 // it; concurrent callers wait for the first. A failed build is not kept.
@@ -123,31 +115,7 @@ func (c *FixedLevels) level(key levelKey, build func() (*volume.Volume[float32],
 	if c == nil {
 		return build()
 	}
-	c.mu.Lock()
-	if c.levels == nil {
-		c.levels = map[levelKey]*sharedLevel{}
-	}
-	l, ok := c.levels[key]
-	if !ok {
-		l = &sharedLevel{done: make(chan struct{})}
-		c.levels[key] = l
-	}
-	c.mu.Unlock()
-	if ok {
-		<-l.done
-		if l.err == nil {
-			return l.v, nil
-		}
-		return build()
-	}
-	l.v, l.err = build()
-	close(l.done)
-	if l.err != nil {
-		c.mu.Lock()
-		delete(c.levels, key)
-		c.mu.Unlock()
-	}
-	return l.v, l.err
+	return c.levels.Get(key, build)
 }
 
 // divides reports whether every decimation of g divides that of f.

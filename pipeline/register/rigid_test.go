@@ -228,7 +228,7 @@ func TestFixedLevelsAreSharedWithTheSameResult(t *testing.T) {
 			t.Errorf("phase %d: %+v with shared levels, %+v alone", i+1, together[i].Transform, alone[i].Transform)
 		}
 	}
-	if n := len(shared.levels); n != len(plan(fixed.Grid, moving[0].Grid, DefaultOptions())) {
+	if n := len(shared.levels.Keys()); n != len(plan(fixed.Grid, moving[0].Grid, DefaultOptions())) {
 		t.Errorf("%d fixed levels made, want one per level", n)
 	}
 }

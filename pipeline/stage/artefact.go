@@ -29,6 +29,10 @@ const (
 	// and N the case has (casefile.Case.ReferencePhase). Its grid is the
 	// grid of every mask and of the label map.
 	Reference Artefact = "reference"
+	// InputsSummary is the load stage's record of the case's inputs,
+	// work/load/inputs.json: every stage that reads phases or masks waits
+	// for it, as it says they are valid.
+	InputsSummary Artefact = "inputs.json"
 )
 
 // Phase names an input CT phase (A, P, D or N).

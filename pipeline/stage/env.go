@@ -6,16 +6,15 @@ import (
 
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/casefile"
-	"kidney3d/pipeline/labels"
 )
 
 // Env is what a stage sees of the world while it checks and runs: the case,
-// the label table, where each of its inputs is read from and where each
-// output goes, a logger and a progress sink.
+// where each of its inputs is read from and where each output goes, a
+// logger and a progress sink. (The label table is the stage's own, given
+// to its factory: Base.Table.)
 type Env struct {
-	Case   *casefile.Case
-	Labels *labels.Table
-	Log    *slog.Logger
+	Case *casefile.Case
+	Log  *slog.Logger
 	// Device is "auto", "cpu" or "gpu", from `kidney3d run --device`.
 	Device string
 	// Record holds facts the stage wants in the manifest beside its
@@ -59,11 +58,11 @@ const ValidationRecord = "validation_dice"
 // NewEnv makes the environment of one stage: sources maps each of its
 // input artefacts to the file it is read from; progress receives fractions
 // in [0, 1].
-func NewEnv(c *casefile.Case, table *labels.Table, log *slog.Logger, stageName, device string, sources map[Artefact]string, progress func(float64)) *Env {
+func NewEnv(c *casefile.Case, log *slog.Logger, stageName, device string, sources map[Artefact]string, progress func(float64)) *Env {
 	if progress == nil {
 		progress = func(float64) {}
 	}
-	return &Env{Case: c, Labels: table, Log: log, Device: device, Record: map[string]any{},
+	return &Env{Case: c, Log: log, Device: device, Record: map[string]any{},
 		stage: stageName, sources: sources, progress: progress}
 }
 
@@ -88,3 +87,9 @@ func (e *Env) Atomic() atomicfile.Option { return atomicfile.TempDir(e.Case.Temp
 
 // Progress reports the fraction of the stage's work done.
 func (e *Env) Progress(f float64) { e.progress(min(max(f, 0), 1)) }
+
+// SaveJSON writes v as an output artefact, as indented JSON
+// (atomicfile.WriteJSON), atomically.
+func (e *Env) SaveJSON(artefact Artefact, v any) error {
+	return atomicfile.WriteJSON(e.Output(artefact), v, e.Atomic())
+}

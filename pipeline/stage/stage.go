@@ -1,8 +1,11 @@
 // Package stage defines the pipeline's stages (DESIGN.md "How it computes"):
 // each has one responsibility, declares the artefacts it reads and writes
 // and its resource class, validates its inputs before any work, runs
-// cancellably and saves atomically. Stages register a factory by name, as
-// database/sql drivers do, and config.yaml composes them.
+// cancellably and saves atomically. Stages are typed by kind (Segmenter,
+// LabelFilter, Mesher, Measurer: kind.go), which declares what a stage of
+// it reads and writes, and embed a Base that implements all of Stage but
+// Run. Stages register a factory by name, as database/sql drivers do, and
+// config.yaml composes them.
 package stage
 
 import (

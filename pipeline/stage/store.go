@@ -2,8 +2,8 @@ package stage
 
 import (
 	"reflect"
-	"sync"
 
+	"kidney3d/pipeline/memo"
 	"kidney3d/pipeline/volume"
 )
 
@@ -18,8 +18,7 @@ import (
 // The volumes are shared: a stage never changes the voxels of one it got
 // from the store (it clones it first).
 type Store struct {
-	mu      sync.Mutex
-	entries map[storeKey]*storeEntry
+	entries memo.Map[storeKey, any]
 }
 
 // storeKey is one file decoded as one voxel type, or a value kept beside
@@ -30,35 +29,20 @@ type storeKey struct {
 	name string
 }
 
-// storeEntry is a value being made (ready open) or made.
-type storeEntry struct {
-	ready chan struct{}
-	val   any
-	err   error
-}
-
 // NewStore makes an empty store.
-func NewStore() *Store { return &Store{entries: map[storeKey]*storeEntry{}} }
+func NewStore() *Store { return &Store{} }
 
 // Release drops the volumes of every file that needed says no stage will
 // read again, and the values kept beside them.
 func (s *Store) Release(needed func(path string) bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k := range s.entries {
-		if !needed(k.path) {
-			delete(s.entries, k)
-		}
-	}
+	s.entries.DeleteFunc(func(k storeKey) bool { return !needed(k.path) })
 }
 
 // Paths are the files the store holds a volume or value of (for tests and
 // logs).
 func (s *Store) Paths() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []string
-	for k := range s.entries {
+	for _, k := range s.entries.Keys() {
 		out = append(out, k.path)
 	}
 	return out
@@ -68,39 +52,10 @@ func keyOf[T volume.Voxel](path string) storeKey {
 	return storeKey{path: path, typ: reflect.TypeFor[T]()}
 }
 
-// getOrMake is the value of key, made by build when no one has: concurrent
-// callers wait for the first. A failed build is not kept.
-func (s *Store) getOrMake(k storeKey, build func() (any, error)) (any, error) {
-	s.mu.Lock()
-	e, ok := s.entries[k]
-	if !ok {
-		e = &storeEntry{ready: make(chan struct{})}
-		s.entries[k] = e
-	}
-	s.mu.Unlock()
-	if ok {
-		<-e.ready
-		if e.err == nil {
-			return e.val, nil
-		}
-		return build()
-	}
-	e.val, e.err = build()
-	close(e.ready)
-	if e.err != nil {
-		s.mu.Lock()
-		if s.entries[k] == e {
-			delete(s.entries, k)
-		}
-		s.mu.Unlock()
-	}
-	return e.val, e.err
-}
-
 // lookup is the file's volume of T, decoding it with decode when no one
 // has: concurrent callers wait for the first. A failed decode is not kept.
 func lookup[T volume.Voxel](s *Store, path string, decode func() (*volume.Volume[T], error)) (*volume.Volume[T], error) {
-	v, err := s.getOrMake(keyOf[T](path), func() (any, error) { return decode() })
+	v, err := s.entries.Get(keyOf[T](path), func() (any, error) { return decode() })
 	if err != nil {
 		return nil, err
 	}
@@ -109,26 +64,16 @@ func lookup[T volume.Voxel](s *Store, path string, decode func() (*volume.Volume
 
 // cached is the file's volume of T when the store holds it decoded.
 func cached[T volume.Voxel](s *Store, path string) (*volume.Volume[T], bool) {
-	s.mu.Lock()
-	e, ok := s.entries[keyOf[T](path)]
-	s.mu.Unlock()
+	v, ok := s.entries.Peek(keyOf[T](path))
 	if !ok {
 		return nil, false
 	}
-	<-e.ready
-	if e.err != nil {
-		return nil, false
-	}
-	return e.val.(*volume.Volume[T]), true
+	return v.(*volume.Volume[T]), true
 }
 
 // put keeps v as the file's volume of T.
 func put[T volume.Voxel](s *Store, path string, v *volume.Volume[T]) {
-	e := &storeEntry{ready: make(chan struct{}), val: v}
-	close(e.ready)
-	s.mu.Lock()
-	s.entries[keyOf[T](path)] = e
-	s.mu.Unlock()
+	s.entries.Put(keyOf[T](path), v)
 }
 
 // LoadVolume is the volume of T that an input artefact holds: the run's
@@ -157,7 +102,7 @@ func Shared[V any](e *Env, artefact Artefact, name string, build func() V) V {
 	if err != nil || e.Volumes == nil {
 		return build()
 	}
-	v, _ := e.Volumes.getOrMake(storeKey{path: path, typ: reflect.TypeFor[V](), name: name}, func() (any, error) { return build(), nil })
+	v, _ := e.Volumes.entries.Get(storeKey{path: path, typ: reflect.TypeFor[V](), name: name}, func() (any, error) { return build(), nil })
 	return v.(V)
 }
 

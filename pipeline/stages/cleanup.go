@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
-	"kidney3d/nifti"
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
@@ -17,11 +15,21 @@ import (
 
 func init() {
 	stage.Register("cleanup", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-		s := &Cleanup{name: name, params: DefaultCleanupParams(), table: table}
-		if err := p.Decode(&s.params); err != nil {
+		b, err := stage.NewBase(name, table, DefaultCleanupParams(), p)
+		if err != nil {
 			return nil, err
 		}
-		return s, s.params.validate(table)
+		// Every label's mask, reconnected or as given, is optional: a case
+		// may have any subset, and a mask is cleaned only where it has one.
+		var masks, outs []stage.Artefact
+		for _, l := range stage.Structures(table) {
+			masks = append(masks, cleanupSources(l.Name)...)
+			outs = append(outs, CleanupOutput(l.Name))
+		}
+		d := stage.LabelFilter(nil, masks, outs)
+		d.OptionalOutputs = outs
+		b.Declare(d)
+		return &Cleanup{b}, b.Config.validate(table)
 	})
 }
 
@@ -101,30 +109,7 @@ func (p CleanupParams) minIsland(l labels.Label) float64 {
 // writes clean/<label> (CleanupOutput) for every label whose mask the case
 // has, and records which artefact it cleaned (stage.SourcesRecord).
 type Cleanup struct {
-	name   string
-	params CleanupParams
-	table  *labels.Table // the labels whose masks it cleans
-}
-
-// Name implements stage.Stage.
-func (s *Cleanup) Name() string { return s.name }
-
-// Inputs are the reference phase (for the grid), the load stage's summary
-// (the masks given in input/masks have been checked) and every label's
-// mask, reconnected or as given.
-func (s *Cleanup) Inputs() []stage.Artefact {
-	return append([]stage.Artefact{stage.Reference, InputsSummary}, s.masks()...)
-}
-
-// OptionalInputs are the masks: a case may have any subset.
-func (s *Cleanup) OptionalInputs() []stage.Artefact { return s.masks() }
-
-func (s *Cleanup) masks() []stage.Artefact {
-	var out []stage.Artefact
-	for _, l := range s.structures() {
-		out = append(out, cleanupSources(l.Name)...)
-	}
-	return out
+	stage.Base[CleanupParams]
 }
 
 // cleanupSources are the artefacts a label's mask is cleaned from, the first the
@@ -132,52 +117,6 @@ func (s *Cleanup) masks() []stage.Artefact {
 // it.
 func cleanupSources(label string) []stage.Artefact {
 	return []stage.Artefact{ReconnectOutput(label), stage.Mask(label)}
-}
-
-// cleanupSource is the artefact and file a label's mask is cleaned from.
-func cleanupSource(env *stage.Env, label string) (artefact stage.Artefact, path string, ok bool) {
-	for _, a := range cleanupSources(label) {
-		if p, err := env.Input(a); err == nil {
-			return a, p, true
-		}
-	}
-	return "", "", false
-}
-
-// structures are the labels of the run's table but background.
-func (s *Cleanup) structures() []labels.Label {
-	var out []labels.Label
-	for _, l := range s.table.Labels {
-		if l.Value != 0 {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// Outputs are every label's cleaned mask.
-func (s *Cleanup) Outputs() []stage.Artefact {
-	var out []stage.Artefact
-	for _, l := range s.structures() {
-		out = append(out, CleanupOutput(l.Name))
-	}
-	return out
-}
-
-// OptionalOutputs are all outputs: a mask is cleaned only where the case
-// has one.
-func (s *Cleanup) OptionalOutputs() []stage.Artefact { return s.Outputs() }
-
-// Resource implements stage.Stage.
-func (s *Cleanup) Resource() stage.Resource { return stage.CPU }
-
-// Params implements stage.Stage.
-func (s *Cleanup) Params() any { return s.params }
-
-// Check implements stage.Stage: it needs the reference phase's grid.
-func (s *Cleanup) Check(env *stage.Env) error {
-	_, err := env.Input(stage.Reference)
-	return err
 }
 
 // CleanupReport is what the stage did to one label, recorded in the manifest.
@@ -193,43 +132,22 @@ type CleanupReport struct {
 // cleaned concurrently, each read, cleaned and written in turn, so that one
 // label's reading and writing overlap another's work.
 func (s *Cleanup) Run(ctx context.Context, env *stage.Env) error {
-	refPath, _ := env.Input(stage.Reference)
-	h, err := nifti.ReadHeaderFile(refPath)
+	grid, err := referenceGrid(env)
 	if err != nil {
 		return err
 	}
-	grid := volume.GridOf(h)
-	var present []labels.Label
-	var paths []string
-	read := map[string]stage.Artefact{}
-	for _, l := range s.structures() {
-		if a, p, ok := cleanupSource(env, l.Name); ok {
-			present, paths = append(present, l), append(paths, p)
-			read[l.Name] = a
-		}
-	}
+	present, paths, read := pickSources(env, stage.Structures(s.Table), cleanupSources)
 	env.Record[stage.SourcesRecord] = read
 	reports := make([]CleanupReport, len(present))
-	errs := make([]error, len(present))
-	var mu sync.Mutex
-	done := 0
-	parallel.For(len(present), 1, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
-			if errs[n] = ctx.Err(); errs[n] != nil {
-				return
-			}
-			reports[n], errs[n] = s.cleanFile(env, present[n], paths[n], grid)
-			mu.Lock()
-			done++
-			env.Progress(float64(done) / float64(len(present)))
-			mu.Unlock()
-		}
-	})
+	err = parallel.Each(ctx, len(present), func(n int) (err error) {
+		reports[n], err = s.cleanFile(env, present[n], paths[n], grid)
+		return err
+	}, func(done int) { env.Progress(float64(done) / float64(len(present))) })
+	if err != nil {
+		return err
+	}
 	byLabel := map[string]CleanupReport{}
 	for n, l := range present {
-		if errs[n] != nil {
-			return errs[n]
-		}
 		byLabel[l.Name] = reports[n]
 	}
 	env.Record["labels"] = byLabel
@@ -258,19 +176,19 @@ func (s *Cleanup) clean(m *volume.Part[uint8], l labels.Label) (CleanupReport, *
 		return CleanupReport{}, m
 	}
 	lo, hi = volume.GrowBox(m.Grid, lo, hi, [3]int{1, 1, 1})
-	c := labelops.Connectivity(s.params.Connectivity)
+	c := labelops.Connectivity(s.Config.Connectivity)
 	crop := m.Crop(lo, hi)
 	var r CleanupReport
 	r.Voxels = labelops.Count(crop)
-	crop, r.IslandsRemoved = labelops.RemoveSmall(crop, c, s.params.minIsland(l))
-	if slices.Contains(s.params.KeepLargest, l.Name) {
+	crop, r.IslandsRemoved = labelops.RemoveSmall(crop, c, s.Config.minIsland(l))
+	if slices.Contains(s.Config.KeepLargest, l.Name) {
 		_, sizes := labelops.Components(crop, c)
 		r.OthersRemoved = max(len(sizes)-1, 0)
 		crop = labelops.Largest(crop, c)
 	}
 	kept := labelops.Count(crop)
 	r.VoxelsRemoved = r.Voxels - kept
-	if slices.Contains(s.params.FillHoles, l.Name) {
+	if slices.Contains(s.Config.FillHoles, l.Name) {
 		crop = labelops.FillHoles(crop)
 		r.VoxelsFilled = labelops.Count(crop) - kept
 	}

@@ -10,6 +10,7 @@ import (
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/orchestrate"
 	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/stages/stagetest"
 	"kidney3d/pipeline/volume"
 )
 
@@ -61,11 +62,7 @@ func runCleanup(c *casefile.Case, params stage.Params) error {
 
 func cleanedVoxels(t *testing.T, c *casefile.Case, label string) int {
 	t.Helper()
-	m, err := volume.Load[uint8](c.ArtefactPath("cleanup", CleanupOutput(label)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return labelops.Count(m)
+	return labelops.Count(stagetest.LoadOutput(t, c, "cleanup", CleanupOutput(label)))
 }
 
 func TestCleanup(t *testing.T) {

@@ -2,11 +2,9 @@ package stages
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
@@ -24,13 +22,27 @@ const fatLabel = "perirenal_fat"
 
 func init() {
 	stage.Register("perirenal_fat", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-		s := &Fat{name: name, params: FatParams{Params: fat.Defaults}, table: table}
-		if err := p.Decode(&s.params); err != nil {
+		b, err := stage.NewBase(name, table, FatParams{Params: fat.Defaults}, p)
+		if err != nil {
 			return nil, err
 		}
-		if !slices.Contains([]string{"", "A", "P", "D", "N"}, s.params.Phase) {
-			return nil, fmt.Errorf("phase %q: want A, P, D or N (or none: the reference phase)", s.params.Phase)
+		if !slices.Contains([]string{"", "A", "P", "D", "N"}, b.Config.Phase) {
+			return nil, fmt.Errorf("phase %q: want A, P, D or N (or none: the reference phase)", b.Config.Phase)
 		}
+		s := &Fat{b}
+		var needs, masks []stage.Artefact
+		if s.Config.Phase != "" {
+			needs = append(needs, s.ct())
+		}
+		// The masks of every label, the fat's own included: when the case
+		// gives that one, the stage leaves it be and writes nothing (nor
+		// when the case has no kidney).
+		for _, l := range stage.Structures(table) {
+			masks = append(masks, stage.Mask(l.Name))
+		}
+		d := stage.LabelFilter(needs, masks, []stage.Artefact{FatOutput})
+		d.OptionalOutputs = d.Outputs
+		s.Declare(d)
 		return s, nil
 	})
 }
@@ -48,62 +60,15 @@ type FatParams struct {
 // other structure given, and a phase (fat is -190 to -30 HU in every
 // phase), and writes it as the artefact FatOutput.
 type Fat struct {
-	name   string
-	params FatParams
-	table  *labels.Table // the labels whose masks it reads
+	stage.Base[FatParams]
 }
-
-// Name implements stage.Stage.
-func (s *Fat) Name() string { return s.name }
 
 // ct is the artefact of the phase read.
 func (s *Fat) ct() stage.Artefact {
-	if s.params.Phase == "" {
+	if s.Config.Phase == "" {
 		return stage.Reference
 	}
-	return stage.Registered(s.params.Phase)
-}
-
-// Inputs implements stage.Stage.
-func (s *Fat) Inputs() []stage.Artefact {
-	in := []stage.Artefact{stage.Reference, InputsSummary}
-	if s.params.Phase != "" {
-		in = append(in, s.ct())
-	}
-	return append(in, s.OptionalInputs()...)
-}
-
-// OptionalInputs are the masks of every label, the fat's own included:
-// when the case gives that one, the stage leaves it be and writes nothing.
-func (s *Fat) OptionalInputs() []stage.Artefact {
-	var out []stage.Artefact
-	for _, l := range s.table.Labels {
-		if l.Value != 0 {
-			out = append(out, stage.Mask(l.Name))
-		}
-	}
-	return out
-}
-
-// Outputs implements stage.Stage.
-func (s *Fat) Outputs() []stage.Artefact { return []stage.Artefact{FatOutput} }
-
-// OptionalOutputs implements stage.OptionalOutputs: there is no
-// derived fat when the case gives its own or has no kidney.
-func (s *Fat) OptionalOutputs() []stage.Artefact { return s.Outputs() }
-
-// Resource implements stage.Stage.
-func (s *Fat) Resource() stage.Resource { return stage.CPU }
-
-// Params implements stage.Stage.
-func (s *Fat) Params() any { return s.params }
-
-// Check implements stage.Stage: the phase must be there.
-func (s *Fat) Check(env *stage.Env) error {
-	if _, err := env.Input(s.ct()); err != nil {
-		return err
-	}
-	return nil
+	return stage.Registered(s.Config.Phase)
 }
 
 // fatSkipReason says why there is nothing to derive, or "".
@@ -131,7 +96,7 @@ func (s *Fat) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	in.MidlineX = midline.XParts(in.Grid, in.KidneyParts["left"], in.KidneyParts["right"])
-	out, err := fat.Segment(in, s.params.Params)
+	out, err := fat.Segment(in, s.Config.Params)
 	if err != nil {
 		return err
 	}
@@ -151,8 +116,8 @@ func (s *Fat) Run(ctx context.Context, env *stage.Env) error {
 // (volume.LoadMaskOn).
 func (s *Fat) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 	var kidneys, others []string
-	for _, l := range env.Labels.Labels {
-		if _, err := env.Input(stage.Mask(l.Name)); err == nil && l.Value != 0 && l.Name != fatLabel {
+	for _, l := range stage.Structures(s.Table) {
+		if _, err := env.Input(stage.Mask(l.Name)); err == nil && l.Name != fatLabel {
 			if l.Name == "kidney_left" || l.Name == "kidney_right" {
 				kidneys = append(kidneys, l.Name)
 			} else {
@@ -166,26 +131,19 @@ func (s *Fat) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 		return fat.Input{}, err
 	}
 	in := fat.Input{Grid: grid, KidneyParts: map[string]*volume.Part[uint8]{}}
-	parts := make([]*volume.Part[uint8], len(kidneys))
-	errs := make([]error, len(kidneys))
-	parallel.For(len(kidneys), 1, func(n0, n1 int) {
-		for n := n0; n < n1; n++ {
-			path, _ := env.Input(stage.Mask(kidneys[n]))
-			parts[n], errs[n] = volume.LoadMaskOn(path, grid)
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
+	parts, err := loadMasksOn(ctx, env, grid, kidneys...)
+	if err != nil {
 		return fat.Input{}, err
 	}
-	for n, name := range kidneys {
-		in.KidneyParts[strings.TrimPrefix(name, "kidney_")] = parts[n]
+	for name, p := range parts {
+		in.KidneyParts[strings.TrimPrefix(name, "kidney_")] = p
 	}
 	env.Progress(0.1)
 	// The box of both perirenal spaces (one voxel when the kidneys are
 	// empty: there is no fat to find).
 	lo, hi := grid.Dims, [3]int{}
 	for _, m := range in.KidneyParts {
-		if slo, shi, ok := fat.Space(m, s.params.Params); ok {
+		if slo, shi, ok := fat.Space(m, s.Config.Params); ok {
 			for a := range 3 {
 				lo[a], hi[a] = min(lo[a], slo[a]), max(hi[a], shi[a])
 			}
@@ -196,28 +154,16 @@ func (s *Fat) load(ctx context.Context, env *stage.Env) (fat.Input, error) {
 	}
 	// The phase first: it takes longest.
 	boxes := make([]*volume.Volume[uint8], len(others))
-	errs = make([]error, len(others)+1)
-	var mu sync.Mutex
-	done := 0
-	parallel.For(len(others)+1, 1, func(n0, n1 int) {
-		for n := n0; n < n1; n++ {
-			if errs[n] = ctx.Err(); errs[n] != nil {
-				return
-			}
-			if n == 0 {
-				in.CT, errs[0] = stage.LoadVolumeBox[int16](env, s.ct(), lo, hi)
-				continue
-			}
-			name := others[n-1]
-			path, _ := env.Input(stage.Mask(name))
-			boxes[n-1], errs[n] = volume.LoadMaskBoxOn(path, grid, lo, hi)
-			mu.Lock()
-			done++
-			env.Progress(0.1 + 0.4*float64(done)/float64(len(others)))
-			mu.Unlock()
+	err = parallel.Each(ctx, len(others)+1, func(n int) (err error) {
+		if n == 0 {
+			in.CT, err = stage.LoadVolumeBox[int16](env, s.ct(), lo, hi)
+			return err
 		}
-	})
-	if err := errors.Join(errs...); err != nil {
+		path, _ := env.Input(stage.Mask(others[n-1]))
+		boxes[n-1], err = volume.LoadMaskBoxOn(path, grid, lo, hi)
+		return err
+	}, func(done int) { env.Progress(0.1 + 0.4*float64(done)/float64(len(others)+1)) })
+	if err != nil {
 		return fat.Input{}, err
 	}
 	in.CTAt = lo

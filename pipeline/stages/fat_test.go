@@ -6,16 +6,10 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/stagetest"
-	"kidney3d/pipeline/volume"
 )
 
 func TestFatOnADefectiveDemoCase(t *testing.T) {
-	cf, c := stagetest.DefectiveDemoCase(t, 5)
-	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "perirenal_fat"})
-	out, err := volume.Load[uint8](cf.ArtefactPath("perirenal_fat", FatOutput))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c, out := stagetest.RunOnDemo(t, 5, "perirenal_fat", FatOutput)
 	fv := labels.Default().Value("perirenal_fat")
 	var inter, a, b int
 	for n, v := range out.Data {
@@ -39,7 +33,7 @@ func TestFatParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := s.(*Fat).params; p.MarginMM != 10 || p.MinHU != -190 || p.Phase != "" {
+	if p := s.(*Fat).Config; p.MarginMM != 10 || p.MinHU != -190 || p.Phase != "" {
 		t.Errorf("params %+v", p)
 	}
 }

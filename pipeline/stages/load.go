@@ -2,10 +2,8 @@ package stages
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -15,7 +13,6 @@ import (
 	"sync"
 
 	"kidney3d/nifti"
-	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/maskimport"
@@ -24,18 +21,24 @@ import (
 	"kidney3d/pipeline/volume"
 )
 
-// InputsSummary is the stage's output artefact.
-const InputsSummary stage.Artefact = "inputs.json"
-
 func init() {
 	stage.Register("load", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-		s := &Load{name: name, params: LoadParams{MinSpacing: 0.1, MaxSpacing: 20, MinOverlap: 0.1, MinSlices: MinSlices}}
-		for _, l := range table.Labels {
-			if l.Value != 0 {
-				s.masks = append(s.masks, stage.Given(l.Name))
-			}
+		b, err := stage.NewBase(name, table, LoadParams{MinSpacing: 0.1, MaxSpacing: 20, MinOverlap: 0.1, MinSlices: MinSlices}, p)
+		s := &Load{Base: b}
+		// Every phase, every label's mask and input/masks as a whole (so
+		// that a file added there is checked) are optional to the
+		// orchestrator; Check insists on a phase so that a case without
+		// one is an error rather than a skip.
+		var in []stage.Artefact
+		for _, p := range casefile.Phases {
+			in = append(in, stage.Phase(p))
 		}
-		return s, p.Decode(&s.params)
+		for _, l := range stage.Structures(table) {
+			s.masks = append(s.masks, stage.Given(l.Name))
+		}
+		in = append(append(in, s.masks...), stage.GivenFolder)
+		s.Declare(stage.Decl{Resource: stage.IO, Optional: in, Outputs: []stage.Artefact{stage.InputsSummary}})
+		return s, err
 	})
 }
 
@@ -62,7 +65,7 @@ const MaxHU = 32768
 
 // Load is the pipeline's first stage, "load", which validates inputs: it
 // checks the case's phases and given masks before any long work and
-// records what it found in work/load/inputs.json (InputsSummary), which
+// records what it found in work/load/inputs.json (stage.InputsSummary), which
 // every later stage waits for.
 //
 // The case's reference phase is the arterial one, else the first of P, D
@@ -82,35 +85,11 @@ const MaxHU = 32768
 // value everywhere; a mask with NaN or infinite values. In a mask any other
 // nonzero value is inside (volume.LoadMask).
 type Load struct {
-	name   string
-	params LoadParams
+	stage.Base[LoadParams]
 	// masks are the mask artefacts it may read: one per label of the
 	// run's table.
 	masks []stage.Artefact
 }
-
-// Name implements stage.Stage.
-func (s *Load) Name() string { return s.name }
-
-// Inputs are every phase, every label's mask and input/masks as a whole
-// (so that a file added there is checked); all are optional to the
-// orchestrator, and Check insists on a phase so that a case without one
-// is an error rather than a skip.
-func (s *Load) Inputs() []stage.Artefact {
-	return append(append(phaseArtefacts(), s.maskArtefacts()...), stage.GivenFolder)
-}
-
-// OptionalInputs implements stage.OptionalInputs.
-func (s *Load) OptionalInputs() []stage.Artefact { return s.Inputs() }
-
-// Outputs implements stage.Stage.
-func (s *Load) Outputs() []stage.Artefact { return []stage.Artefact{InputsSummary} }
-
-// Resource implements stage.Stage.
-func (s *Load) Resource() stage.Resource { return stage.IO }
-
-// Params implements stage.Stage.
-func (s *Load) Params() any { return s.params }
 
 // reference is the case's reference phase among the phases given, and
 // its file.
@@ -121,18 +100,6 @@ func reference(env *stage.Env) (phase, path string, ok bool) {
 		}
 	}
 	return "", "", false
-}
-
-func phaseArtefacts() []stage.Artefact {
-	var out []stage.Artefact
-	for _, p := range casefile.Phases {
-		out = append(out, stage.Phase(p))
-	}
-	return out
-}
-
-func (s *Load) maskArtefacts() []stage.Artefact {
-	return s.masks
 }
 
 // problems collects every problem found, to report them all at once.
@@ -172,16 +139,16 @@ func (s *Load) Check(env *stage.Env) error {
 	if a, ok := grids[ref]; ok {
 		for _, p := range casefile.Phases {
 			if g, ok := grids[p]; ok && p != ref {
-				if f := overlap(a, g); f < s.params.MinOverlap {
+				if f := overlap(a, g); f < s.Config.MinOverlap {
 					bad.add(env.Case.PhasePath(p), "does not overlap the reference phase %s in space (%.0f%% of the smaller box shared; centres %.0f mm apart)", ref, 100*f, centreDistance(a, g))
 				}
 			}
 		}
 	}
-	if err := unknownMasks(env); err != nil {
+	if err := unknownMasks(env.Case.MasksDir(), s.Table); err != nil {
 		bad = append(bad, err.Error())
 	}
-	for label, path := range givenMasks(env, s.maskArtefacts()) {
+	for label, path := range givenMasks(env, s.masks) {
 		h, err := readHeader(path)
 		if err != nil {
 			bad.add(path, "%v", unwrapFile(err, path))
@@ -222,8 +189,8 @@ func (s *Load) checkHeader(path string) (volume.Grid, error) {
 	if h.Dim[0] < 3 || shape[2] < 2 {
 		return volume.Grid{}, fmt.Errorf("not a 3D image (dims %v)", shape)
 	}
-	if m := min(shape[0], shape[1], shape[2]); m < s.params.MinSlices {
-		return volume.Grid{}, fmt.Errorf("%d slices along an axis (dims %v): a CT needs at least %d", m, shape, s.params.MinSlices)
+	if m := min(shape[0], shape[1], shape[2]); m < s.Config.MinSlices {
+		return volume.Grid{}, fmt.Errorf("%d slices along an axis (dims %v): a CT needs at least %d", m, shape, s.Config.MinSlices)
 	}
 	if !h.HasXform() {
 		for a := range 3 {
@@ -237,18 +204,17 @@ func (s *Load) checkHeader(path string) (volume.Grid, error) {
 		return volume.Grid{}, err
 	}
 	for a, sp := range g.Spacing() {
-		if !(sp >= s.params.MinSpacing && sp <= s.params.MaxSpacing) {
-			return volume.Grid{}, fmt.Errorf("voxel size %.4g mm along axis %d is outside %g–%g mm", sp, a, s.params.MinSpacing, s.params.MaxSpacing)
+		if !(sp >= s.Config.MinSpacing && sp <= s.Config.MaxSpacing) {
+			return volume.Grid{}, fmt.Errorf("voxel size %.4g mm along axis %d is outside %g–%g mm", sp, a, s.Config.MinSpacing, s.Config.MaxSpacing)
 		}
 	}
 	return g, nil
 }
 
 // unknownMasks lists the files of input/masks that are not the mask of a
-// label of the table (<label>.nii.gz): a misspelt name would otherwise be
-// ignored. Hidden files are left alone.
-func unknownMasks(env *stage.Env) error {
-	dir := env.Case.MasksDir()
+// label of the table (<label>.nii.gz) in dir: a misspelt name would
+// otherwise be ignored. Hidden files are left alone.
+func unknownMasks(dir string, table *labels.Table) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -263,8 +229,8 @@ func unknownMasks(env *stage.Env) error {
 			continue
 		}
 		label, ok := strings.CutSuffix(name, ".nii.gz")
-		if l, known := env.Labels.ByName(label); !ok || !known || l.Value == 0 {
-			if alias := maskimport.Default().Suggest(name, env.Labels); alias != "" {
+		if l, known := table.ByName(label); !ok || !known || l.Value == 0 {
+			if alias := maskimport.Default().Suggest(name, table); alias != "" {
 				name += " (" + alias + ")"
 			}
 			unknown = append(unknown, name)
@@ -274,10 +240,8 @@ func unknownMasks(env *stage.Env) error {
 		return nil
 	}
 	var names []string
-	for _, l := range env.Labels.Labels {
-		if l.Value != 0 {
-			names = append(names, l.Name)
-		}
+	for _, l := range stage.Structures(table) {
+		names = append(names, l.Name)
 	}
 	return fmt.Errorf("%s: not the mask of a label: %s (masks are named <label>.nii.gz, the labels being %s; "+
 		"`kidney3d import-masks FOLDER --from TOOL --out CASE` renames and merges another tool's masks through the mask alias table)",
@@ -323,12 +287,15 @@ func centreDistance(a, b volume.Grid) float64 {
 
 // PhaseSummary is what inputs.json says of one phase.
 type PhaseSummary struct {
-	File        string     `json:"file"`
+	File string `json:"file"` // relative to the case folder
+	// Dims are the voxels along each stored axis, Spacing their size in
+	// mm, and Orientation the axes' directions as codes (e.g. "RAS").
 	Dims        [3]int     `json:"dims"`
 	Spacing     [3]float64 `json:"spacing"`
 	Orientation string     `json:"orientation"`
-	Min         float64    `json:"min"`
-	Max         float64    `json:"max"`
+	// Min and Max are the lowest and highest values, in HU after scaling.
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
 }
 
 // MaskSummary is what inputs.json says of one given mask.
@@ -357,7 +324,7 @@ func (s *Load) Run(ctx context.Context, env *stage.Env) error {
 		Masks     map[string]MaskSummary  `json:"masks"`
 	}{ref, map[string]PhaseSummary{}, map[string]MaskSummary{}}
 	rel := env.Case.Rel
-	masks := givenMasks(env, s.maskArtefacts())
+	masks := givenMasks(env, s.masks)
 	total, done := len(masks), 0
 	for _, p := range casefile.Phases {
 		if _, err := env.Input(stage.Phase(p)); err == nil {
@@ -424,11 +391,7 @@ func (s *Load) Run(ctx context.Context, env *stage.Env) error {
 	if err := bad.err(); err != nil {
 		return err
 	}
-	return atomicfile.Write(env.Output(InputsSummary), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	}, env.Atomic())
+	return env.SaveJSON(stage.InputsSummary, out)
 }
 
 // phaseCheck is what checking one phase found: its summary, or the

@@ -11,6 +11,7 @@ import (
 	"kidney3d/nifti"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/limits"
+	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
 	"kidney3d/pipeline/volume/volumetest"
 )
@@ -108,7 +109,7 @@ func TestMasksAreReadFromStoredValues(t *testing.T) {
 	if err := runLoad(t, c); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(c.ArtefactPath("load", InputsSummary))
+	b, _ := os.ReadFile(c.ArtefactPath("load", stage.InputsSummary))
 	for label, n := range map[string]int{"artery": 3, "vein": 2, "ureter": 1} {
 		if want := fmt.Sprintf("\"file\": \"input/masks/%s.nii.gz\",\n      \"voxels\": %d", label, n); !strings.Contains(string(b), want) {
 			t.Errorf("summary %s lacks %s", b, want)
@@ -172,7 +173,7 @@ func TestMaskInAnotherStorageOrderIsAccepted(t *testing.T) {
 	if err := runLoad(t, c); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(c.ArtefactPath("load", InputsSummary))
+	b, _ := os.ReadFile(c.ArtefactPath("load", stage.InputsSummary))
 	if want := "\"voxels\": 2,\n      \"stored\": \"LAS\""; !strings.Contains(string(b), want) {
 		t.Errorf("summary %s lacks %s", b, want)
 	}

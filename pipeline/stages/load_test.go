@@ -48,7 +48,7 @@ func TestValidCaseWritesSummary(t *testing.T) {
 	if err := runLoad(t, c); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(c.ArtefactPath("load", InputsSummary))
+	b, err := os.ReadFile(c.ArtefactPath("load", stage.InputsSummary))
 	if err != nil || !strings.Contains(string(b), `"artery"`) || !strings.Contains(string(b), `"voxels": 2`) {
 		t.Fatalf("summary %s, %v", b, err)
 	}
@@ -64,7 +64,7 @@ func TestWithoutAThePortalPhaseIsTheReference(t *testing.T) {
 	if err := runLoad(t, c); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(c.ArtefactPath("load", InputsSummary))
+	b, err := os.ReadFile(c.ArtefactPath("load", stage.InputsSummary))
 	if err != nil || !strings.Contains(string(b), `"reference": "P"`) || !strings.Contains(string(b), `"vein"`) {
 		t.Fatalf("summary %s, %v", b, err)
 	}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 
-	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/buildinfo"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
@@ -19,9 +17,11 @@ import (
 )
 
 func init() {
-	stage.Register("measure", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Measure{name: name, params: MeasureParams{Diameters: []string{"tumor", "cyst", "kidney_left", "kidney_right"}, ResectionMarginMM: DefaultResectionMarginMM}}
-		return s, p.Decode(&s.params)
+	stage.Register("measure", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
+		b, err := stage.NewBase(name, table, MeasureParams{Diameters: []string{"tumor", "cyst", "kidney_left", "kidney_right"}, ResectionMarginMM: DefaultResectionMarginMM}, p)
+		// The territories are reported when the territories stage ran.
+		b.Declare(stage.Measurer([]stage.Artefact{stage.Report}, stage.TerritoryReport))
+		return &Measure{b}, err
 	})
 }
 
@@ -50,37 +50,7 @@ const DefaultResectionMarginMM = 5
 // holds no timings (they are in manifest.json), so that the same inputs
 // always give the same bytes.
 type Measure struct {
-	name   string
-	params MeasureParams
-}
-
-// Name implements stage.Stage.
-func (s *Measure) Name() string { return s.name }
-
-// Inputs implements stage.Stage.
-func (s *Measure) Inputs() []stage.Artefact {
-	return []stage.Artefact{stage.Labels, stage.TerritoryReport}
-}
-
-// OptionalInputs implements stage.OptionalInputs: the territories are
-// reported when the territories stage ran.
-func (s *Measure) OptionalInputs() []stage.Artefact {
-	return []stage.Artefact{stage.TerritoryReport}
-}
-
-// Outputs implements stage.Stage.
-func (s *Measure) Outputs() []stage.Artefact { return []stage.Artefact{stage.Report} }
-
-// Resource implements stage.Stage.
-func (s *Measure) Resource() stage.Resource { return stage.CPU }
-
-// Params implements stage.Stage.
-func (s *Measure) Params() any { return s.params }
-
-// Check implements stage.Stage.
-func (s *Measure) Check(env *stage.Env) error {
-	_, err := env.Input(stage.Labels)
-	return err
+	stage.Base[MeasureParams]
 }
 
 // MeasureReport is the report the stage writes (measure.Report).
@@ -108,10 +78,10 @@ func (s *Measure) Run(ctx context.Context, env *stage.Env) error {
 	}
 	build := buildinfo.Get()
 	rep := MeasureReport{LabelMap: rel, DiameterMethod: measure.DiameterMethod, Software: &build}
-	if rep.Structures, err = measure.Measure(ctx, lab, env.Labels, s.params.Diameters, env.Progress); err != nil {
+	if rep.Structures, err = measure.Measure(ctx, lab, s.Table, s.Config.Diameters, env.Progress); err != nil {
 		return err
 	}
-	if rep.Tumors, rep.Kidneys, err = nephrometry.Assess(ctx, lab, env.Labels, s.params.ResectionMarginMM); err != nil {
+	if rep.Tumors, rep.Kidneys, err = nephrometry.Assess(ctx, lab, s.Table, s.Config.ResectionMarginMM); err != nil {
 		return err
 	}
 	rep.Methods = nephrometry.ReportMethods()
@@ -129,11 +99,7 @@ func (s *Measure) Run(ctx context.Context, env *stage.Env) error {
 		present[i] = st.Name
 	}
 	rep.Skipped = prov.skipped(present)
-	return atomicfile.Write(env.Output(stage.Report), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	}, env.Atomic())
+	return env.SaveJSON(stage.Report, rep)
 }
 
 // readTerritories reads the territories stage's report.

@@ -2,13 +2,10 @@ package stages
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
-	"kidney3d/nifti"
 	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/limits"
@@ -20,10 +17,19 @@ import (
 
 func init() {
 	stage.Register("merge", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
-		s := &Merge{name: name, params: MergeParams{Precedence: DefaultMergePrecedence}, table: table}
-		if err := p.Decode(&s.params); err != nil {
+		b, err := stage.NewBase(name, table, MergeParams{Precedence: DefaultMergePrecedence}, p)
+		if err != nil {
 			return nil, err
 		}
+		// Every label's mask in each form a stage may leave it
+		// (mergeSources, most finished first) and the segment editor's
+		// saved versions (stage.Edits): a case may have any subset.
+		var masks []stage.Artefact
+		for _, l := range stage.Structures(table) {
+			masks = append(masks, mergeSources(l.Name)...)
+		}
+		b.Declare(stage.LabelFilter(nil, append(masks, stage.Edits), []stage.Artefact{stage.Labels}))
+		s := &Merge{b}
 		return s, s.validate(table)
 	})
 }
@@ -47,14 +53,12 @@ type MergeParams struct {
 // phase's, when the case has it), resolving overlaps by label precedence
 // (tumour over kidney, vessels over fat, and so on).
 type Merge struct {
-	name   string
-	params MergeParams
-	table  *labels.Table // the labels whose masks it reads
+	stage.Base[MergeParams]
 }
 
 func (s *Merge) validate(t *labels.Table) error {
 	var bad []string
-	for _, n := range s.params.Precedence {
+	for _, n := range s.Config.Precedence {
 		if _, ok := t.ByName(n); !ok {
 			bad = append(bad, n)
 		}
@@ -63,32 +67,6 @@ func (s *Merge) validate(t *labels.Table) error {
 		return fmt.Errorf("precedence names labels the label table lacks: %s", strings.Join(bad, ", "))
 	}
 	return nil
-}
-
-// Name implements stage.Stage.
-func (s *Merge) Name() string { return s.name }
-
-// Inputs are the reference phase (for the grid), the load stage's summary,
-// the segment editor's saved versions (stage.Edits) and, for every label,
-// its mask in each form a stage may leave it (mergeSources, most finished
-// first).
-func (s *Merge) Inputs() []stage.Artefact {
-	in := []stage.Artefact{stage.Reference, InputsSummary, stage.Edits}
-	return append(in, s.maskInputs()...)
-}
-
-// OptionalInputs are the masks and the saved versions: a case may have
-// any subset.
-func (s *Merge) OptionalInputs() []stage.Artefact { return append(s.maskInputs(), stage.Edits) }
-
-func (s *Merge) maskInputs() []stage.Artefact {
-	var out []stage.Artefact
-	for _, l := range s.table.Labels {
-		if l.Value != 0 {
-			out = append(out, mergeSources(l.Name)...)
-		}
-	}
-	return out
 }
 
 // mergeSources are the artefacts that may hold a label's mask, the most
@@ -104,41 +82,16 @@ func mergeSources(label string) []stage.Artefact {
 	return append(out, stage.Mask(label))
 }
 
-// mergeSource is the most finished mask of a label the case has: its
-// artefact and file.
-func mergeSource(env *stage.Env, label string) (artefact stage.Artefact, path string, ok bool) {
-	for _, a := range mergeSources(label) {
-		if p, err := env.Input(a); err == nil {
-			return a, p, true
-		}
-	}
-	return "", "", false
-}
-
-// Outputs implements stage.Stage.
-func (s *Merge) Outputs() []stage.Artefact { return []stage.Artefact{stage.Labels} }
-
-// Resource implements stage.Stage.
-func (s *Merge) Resource() stage.Resource { return stage.CPU }
-
-// Params implements stage.Stage.
-func (s *Merge) Params() any { return s.params }
-
-// Check implements stage.Stage; the load stage has validated the masks.
-func (s *Merge) Check(env *stage.Env) error {
-	_, err := env.Input(stage.Reference)
-	return err
-}
-
-// order is the labels painted from lowest to highest precedence.
-func (s *Merge) order(t *labels.Table) []labels.Label {
+// order is the structures (stage.Structures) painted from lowest to
+// highest precedence.
+func (s *Merge) order() []labels.Label {
 	rank := func(name string) int {
-		if i := slices.Index(s.params.Precedence, name); i >= 0 {
-			return len(s.params.Precedence) - i
+		if i := slices.Index(s.Config.Precedence, name); i >= 0 {
+			return len(s.Config.Precedence) - i
 		}
 		return 0
 	}
-	ls := slices.Clone(t.Labels)
+	ls := stage.Structures(s.Table)
 	slices.SortStableFunc(ls, func(a, b labels.Label) int { return rank(a.Name) - rank(b.Name) })
 	return ls
 }
@@ -148,39 +101,19 @@ func (s *Merge) order(t *labels.Table) []labels.Label {
 // (volume.LoadMaskOn), read concurrently, and the label map as the slices
 // that hold them all.
 func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
-	refPath, _ := env.Input(stage.Reference)
-	h, err := nifti.ReadHeaderFile(refPath)
+	grid, err := referenceGrid(env)
 	if err != nil {
 		return err
 	}
-	grid := volume.GridOf(h)
-	var order []labels.Label
-	var paths []string
-	used := map[string]stage.Artefact{}
-	for _, l := range s.order(env.Labels) {
-		if a, path, ok := mergeSource(env, l.Name); ok && l.Value != 0 {
-			order, paths = append(order, l), append(paths, path)
-			used[l.Name] = a
-		}
-	}
+	// The most finished mask of each label the case has.
+	order, paths, used := pickSources(env, s.order(), mergeSources)
 	env.Record[stage.SourcesRecord] = used
 	parts := make([]*volume.Part[uint8], len(order))
-	errs := make([]error, len(order))
-	var mu sync.Mutex
-	done := 0
-	parallel.For(len(order), 1, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
-			if errs[n] = ctx.Err(); errs[n] != nil {
-				return
-			}
-			parts[n], errs[n] = volume.LoadMaskOn(paths[n], grid)
-			mu.Lock()
-			done++
-			env.Progress(float64(done) / float64(len(order)+1))
-			mu.Unlock()
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
+	err = parallel.Each(ctx, len(order), func(n int) (err error) {
+		parts[n], err = volume.LoadMaskOn(paths[n], grid)
+		return err
+	}, func(done int) { env.Progress(float64(done) / float64(len(order)+1)) })
+	if err != nil {
 		return err
 	}
 	// The box that holds every mask's box.
@@ -199,7 +132,7 @@ func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
 	for n, p := range parts {
 		paintPart(out, lo, p, uint8(order[n].Value))
 	}
-	if full, err := applyEdits(env, grid, volume.CropPart(grid, lo, out), used); err != nil {
+	if full, err := applyEdits(env, s.Table, grid, volume.CropPart(grid, lo, out), used); err != nil {
 		return err
 	} else if full != nil {
 		out, lo = full, [3]int{}
@@ -211,7 +144,7 @@ func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
 	counts := map[string]int{}
 	for v, n := range byValue {
 		if v != 0 && n > 0 {
-			counts[env.Labels.Name(v)] += n
+			counts[s.Table.Name(v)] += n
 		}
 	}
 	if len(counts) == 0 {
@@ -227,7 +160,7 @@ func (s *Merge) Run(ctx context.Context, env *stage.Env) error {
 // edited label comes out exactly as saved. It returns the whole map, or
 // nil when no label is edited; used learns where each edited label came
 // from.
-func applyEdits(env *stage.Env, grid volume.Grid, p *volume.Part[uint8], used map[string]stage.Artefact) (*volume.Volume[uint8], error) {
+func applyEdits(env *stage.Env, table *labels.Table, grid volume.Grid, p *volume.Part[uint8], used map[string]stage.Artefact) (*volume.Volume[uint8], error) {
 	path, err := env.Input(stage.Edits)
 	if err != nil {
 		return nil, nil
@@ -246,7 +179,7 @@ func applyEdits(env *stage.Env, grid volume.Grid, p *volume.Part[uint8], used ma
 	}
 	var edited [256]bool
 	for _, name := range v.Edited {
-		l, ok := env.Labels.ByName(name)
+		l, ok := table.ByName(name)
 		if !ok {
 			return nil, fmt.Errorf("%s: version %d edited label %q, which the run's label table lacks", path, v.Version, name)
 		}

@@ -12,13 +12,14 @@ import (
 )
 
 func init() {
-	stage.Register("mesh", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Mesh{name: name, params: MeshParams{Formats: "obj,glb"}}
-		if err := p.Decode(&s.params); err != nil {
+	stage.Register("mesh", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
+		s := &Mesh{}
+		var err error
+		if s.Base, err = stage.NewBase(name, table, MeshParams{Formats: "obj,glb"}, p); err != nil {
 			return nil, err
 		}
-		var err error
-		s.formats, err = meshio.ParseFormats(s.params.Formats)
+		s.Declare(stage.Mesher())
+		s.formats, err = meshio.ParseFormats(s.Config.Formats)
 		return s, err
 	})
 }
@@ -37,30 +38,8 @@ type MeshParams struct {
 // absent: a failed or killed run never leaves a partial set, nor meshes of
 // labels no longer present.
 type Mesh struct {
-	name    string
-	params  MeshParams
+	stage.Base[MeshParams]
 	formats meshio.Format
-}
-
-// Name implements stage.Stage.
-func (s *Mesh) Name() string { return s.name }
-
-// Inputs implements stage.Stage.
-func (s *Mesh) Inputs() []stage.Artefact { return []stage.Artefact{stage.Labels} }
-
-// Outputs implements stage.Stage.
-func (s *Mesh) Outputs() []stage.Artefact { return []stage.Artefact{stage.Meshes} }
-
-// Resource implements stage.Stage.
-func (s *Mesh) Resource() stage.Resource { return stage.CPU }
-
-// Params implements stage.Stage.
-func (s *Mesh) Params() any { return s.params }
-
-// Check implements stage.Stage.
-func (s *Mesh) Check(env *stage.Env) error {
-	_, err := env.Input(stage.Labels)
-	return err
 }
 
 // Run implements stage.Stage.
@@ -76,7 +55,7 @@ func (s *Mesh) Run(ctx context.Context, env *stage.Env) error {
 	}
 	defer os.RemoveAll(staging) // only left when the set did not go in place
 	env.Progress(0.05)
-	sum, err := export.Run(ctx, export.Options{Input: in, Out: staging, Formats: s.formats, Table: env.Labels,
+	sum, err := export.Run(ctx, export.Options{Input: in, Out: staging, Formats: s.formats, Table: s.Table,
 		Atomic: []atomicfile.Option{env.Atomic()}})
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"kidney3d/pipeline/casefile"
-	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
 )
@@ -44,7 +43,7 @@ func meshCase(t *testing.T) (*Mesh, *stage.Env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := stage.NewEnv(c, labels.Default(), nil, "mesh", "cpu", map[stage.Artefact]string{stage.Labels: c.OutputLabelsPath()}, nil)
+	env := stage.NewEnv(c, nil, "mesh", "cpu", map[stage.Artefact]string{stage.Labels: c.OutputLabelsPath()}, nil)
 	return s.(*Mesh), env
 }
 

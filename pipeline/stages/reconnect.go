@@ -2,12 +2,9 @@ package stages
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
-	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/post/midline"
@@ -17,7 +14,7 @@ import (
 )
 
 func init() {
-	stage.Register("reconnect", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
+	stage.Register("reconnect", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
 		probe := ReconnectParams{Label: "artery"}
 		if err := p.Decode(&probe); err != nil {
 			return nil, err
@@ -26,15 +23,22 @@ func init() {
 		if !ok {
 			return nil, fmt.Errorf("label %q: want artery, vein or ureter", probe.Label)
 		}
-		s := &Reconnect{name: name, params: preset}
-		if err := p.Decode(&s.params); err != nil {
+		b, err := stage.NewBase(name, table, preset, p)
+		if err != nil {
 			return nil, err
 		}
-		switch s.params.Phase {
+		s := &Reconnect{b}
+		switch s.Config.Phase {
 		case "A", "P", "D", "N":
 		default:
-			return nil, fmt.Errorf("phase %q: want A, P, D or N", s.params.Phase)
+			return nil, fmt.Errorf("phase %q: want A, P, D or N", s.Config.Phase)
 		}
+		l := s.Config.Label
+		// Optional are the parent's mask, the spine (bone) and the kidneys
+		// (which side is which).
+		s.Declare(stage.LabelFilter([]stage.Artefact{s.hu(), stage.Mask(l)},
+			[]stage.Artefact{stage.Mask(s.Config.Parent), stage.Mask("spine"), stage.Mask("kidney_left"), stage.Mask("kidney_right")},
+			[]stage.Artefact{ReconnectOutput(l), BridgesFile(l)}))
 		return s, nil
 	})
 }
@@ -78,48 +82,11 @@ func BridgesFile(label string) stage.Artefact { return stage.Artefact("bridges/"
 // its ends, length, mean HU and verdict, as JSON (BridgesFile) and in the
 // manifest, for review.
 type Reconnect struct {
-	name   string
-	params ReconnectParams
+	stage.Base[ReconnectParams]
 }
-
-// Name implements stage.Stage.
-func (s *Reconnect) Name() string { return s.name }
 
 // hu is the artefact of the phase the structure is traced in.
-func (s *Reconnect) hu() stage.Artefact { return stage.Registered(s.params.Phase) }
-
-// Inputs implements stage.Stage.
-func (s *Reconnect) Inputs() []stage.Artefact {
-	in := []stage.Artefact{stage.Reference, s.hu(), stage.Mask(s.params.Label), InputsSummary}
-	return append(in, s.OptionalInputs()...)
-}
-
-// OptionalInputs are the parent's mask, the spine (bone) and the kidneys
-// (which side is which).
-func (s *Reconnect) OptionalInputs() []stage.Artefact {
-	return []stage.Artefact{stage.Mask(s.params.Parent), stage.Mask("spine"), stage.Mask("kidney_left"), stage.Mask("kidney_right")}
-}
-
-// Outputs implements stage.Stage.
-func (s *Reconnect) Outputs() []stage.Artefact {
-	return []stage.Artefact{ReconnectOutput(s.params.Label), BridgesFile(s.params.Label)}
-}
-
-// Resource implements stage.Stage.
-func (s *Reconnect) Resource() stage.Resource { return stage.CPU }
-
-// Params implements stage.Stage.
-func (s *Reconnect) Params() any { return s.params }
-
-// Check implements stage.Stage: the phase and the mask must be there.
-func (s *Reconnect) Check(env *stage.Env) error {
-	for _, in := range []stage.Artefact{stage.Reference, s.hu(), stage.Mask(s.params.Label)} {
-		if _, err := env.Input(in); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (s *Reconnect) hu() stage.Artefact { return stage.Registered(s.Config.Phase) }
 
 // ReconnectReport is the JSON file of bridges.
 type ReconnectReport struct {
@@ -134,12 +101,12 @@ type ReconnectReport struct {
 
 // Run implements stage.Stage.
 func (s *Reconnect) Run(ctx context.Context, env *stage.Env) error {
-	in, grid, lo, err := s.load(env)
+	in, grid, lo, err := s.load(ctx, env)
 	if err != nil {
 		return err
 	}
 	env.Progress(0.2)
-	res, err := reconnect.Reconnect(ctx, in, s.params.Params)
+	res, err := reconnect.Reconnect(ctx, in, s.Config.Params)
 	if err != nil {
 		return err
 	}
@@ -152,22 +119,18 @@ func (s *Reconnect) Run(ctx context.Context, env *stage.Env) error {
 		}
 	}
 	env.Progress(0.9)
-	rep := ReconnectReport{Label: s.params.Label, Phase: s.params.Phase, FragmentsBefore: res.Before, FragmentsAfter: res.After, Bridges: res.Bridges}
+	rep := ReconnectReport{Label: s.Config.Label, Phase: s.Config.Phase, FragmentsBefore: res.Before, FragmentsAfter: res.After, Bridges: res.Bridges}
 	if rep.Bridges == nil {
 		rep.Bridges = []reconnect.Bridge{}
 	}
 	env.Record["bridges"] = rep.Bridges
 	env.Record["fragments_before"] = res.Before
 	env.Record["fragments_after"] = res.After
-	env.Log.Info("reconnected", "label", s.params.Label, "bridges", len(res.Bridges), "fragments_before", res.Before, "fragments_after", res.After)
-	if err := volume.SavePart(env.Output(ReconnectOutput(s.params.Label)), volume.CropPart(grid, lo, res.Mask), env.Atomic()); err != nil {
+	env.Log.Info("reconnected", "label", s.Config.Label, "bridges", len(res.Bridges), "fragments_before", res.Before, "fragments_after", res.After)
+	if err := volume.SavePart(env.Output(ReconnectOutput(s.Config.Label)), volume.CropPart(grid, lo, res.Mask), env.Atomic()); err != nil {
 		return err
 	}
-	return atomicfile.Write(env.Output(BridgesFile(s.params.Label)), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	}, env.Atomic())
+	return env.SaveJSON(BridgesFile(s.Config.Label), rep)
 }
 
 // load reads, concurrently, the masks of the structure and the kidneys
@@ -178,7 +141,7 @@ func (s *Reconnect) Run(ctx context.Context, env *stage.Env) error {
 // phase's grid. The reconnection's input is that box; the phases and the
 // spine are read later, and only where it needs them
 // (reconnect.Input.Load): the slices around the fragments.
-func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [3]int, err error) {
+func (s *Reconnect) load(ctx context.Context, env *stage.Env) (in reconnect.Input, grid volume.Grid, lo [3]int, err error) {
 	refPath, _ := env.Input(stage.Reference)
 	huPath, err := env.Input(s.hu())
 	if err != nil {
@@ -188,7 +151,7 @@ func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, 
 		return in, grid, lo, err
 	}
 	paths := map[string]string{"HU": huPath}
-	checked := []string{"HU", s.params.Parent, "spine"} // the others by LoadMaskOn
+	checked := []string{"HU", s.Config.Parent, "spine"} // the others by LoadMaskOn
 	for _, l := range checked[1:] {
 		if path, err := env.Input(stage.Mask(l)); err == nil {
 			paths[l] = path
@@ -213,27 +176,18 @@ func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, 
 			return in, grid, lo, fmt.Errorf("%s: not on the reference phase's grid: %w", path, err)
 		}
 	}
-	labels := []string{s.params.Label, "kidney_left", "kidney_right"}
-	ms := make([]*volume.Part[uint8], len(labels))
-	errs := make([]error, len(labels))
-	parallel.For(len(labels), 1, func(n0, n1 int) {
-		for n := n0; n < n1; n++ {
-			if path, err := env.Input(stage.Mask(labels[n])); err == nil {
-				ms[n], errs[n] = volume.LoadMaskOn(path, grid)
-			}
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
+	ms, err := loadMasksOn(ctx, env, grid, s.Config.Label, "kidney_left", "kidney_right")
+	if err != nil {
 		return in, grid, lo, err
 	}
 	// An empty structure has nothing to reconnect: a one-voxel box does.
-	mask := ms[0]
+	mask := ms[s.Config.Label]
 	hi := [3]int{1, 1, 1}
 	if mlo, mhi, ok := volume.PartBoundingBox(mask); ok {
-		lo, hi = reconnect.Box(grid, mlo, mhi, s.params.Params)
+		lo, hi = reconnect.Box(grid, mlo, mhi, s.Config.Params)
 	}
 	var parent *volume.Volume[uint8]
-	if path, ok := paths[s.params.Parent]; ok {
+	if path, ok := paths[s.Config.Parent]; ok {
 		if parent, err = volume.LoadMaskBoxOn(path, grid, lo, hi); err != nil {
 			return in, grid, lo, err
 		}
@@ -265,11 +219,11 @@ func (s *Reconnect) load(env *stage.Env) (in reconnect.Input, grid volume.Grid, 
 		if hu == nil {
 			hu = a
 		}
-		return hu, reconnect.BoneMask(a, s.params.BoneHU, spine), nil
+		return hu, reconnect.BoneMask(a, s.Config.BoneHU, spine), nil
 	}
 	in = reconnect.Input{
 		Mask: mask.Crop(lo, hi), Parent: parent, Load: load,
-		MidlineX: midline.XParts(grid, ms[1], ms[2]),
+		MidlineX: midline.XParts(grid, ms["kidney_left"], ms["kidney_right"]),
 	}
 	return in, grid, lo, nil
 }

@@ -23,10 +23,7 @@ func TestArteryAndUreterOnADefectiveDemoCase(t *testing.T) {
 		stagetest.Entry{Kind: "reconnect", Name: "reconnect_ureter", Params: stage.Params{"label": "ureter", "max_gap_mm": 30}},
 	)
 	for _, e := range []struct{ stage, label string }{{"reconnect_artery", "artery"}, {"reconnect_ureter", "ureter"}} {
-		out, err := volume.Load[uint8](cf.ArtefactPath(e.stage, ReconnectOutput(e.label)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := stagetest.LoadOutput(t, cf, e.stage, ReconnectOutput(e.label))
 		if err := volume.SameGrid(c.Truth.Grid, out.Grid, 1e-3); err != nil {
 			t.Errorf("%s: %v", e.label, err)
 		}
@@ -67,7 +64,7 @@ func TestReconnectParamsPresetsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := s.(*Reconnect).params
+	p := s.(*Reconnect).Config
 	if p.Phase != "D" || p.Parent != "urinary_bladder" || p.MinMeanHU != 300 || p.FullHU != ReconnectPresets["ureter"].FullHU {
 		t.Errorf("params %+v", p)
 	}

@@ -12,18 +12,22 @@ import (
 )
 
 func init() {
-	stage.Register("register", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Register{name: name, params: RegisterParams{Phase: "P", Fill: -1024, Init: "moments"}}
-		if err := p.Decode(&s.params); err != nil {
+	stage.Register("register", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
+		b, err := stage.NewBase(name, table, RegisterParams{Phase: "P", Fill: -1024, Init: "moments"}, p)
+		if err != nil {
 			return nil, err
 		}
-		if _, ok := registerInits[s.params.Init]; !ok {
-			return nil, fmt.Errorf("init %q: want moments, geometry or identity", s.params.Init)
+		if _, ok := registerInits[b.Config.Init]; !ok {
+			return nil, fmt.Errorf("init %q: want moments, geometry or identity", b.Config.Init)
 		}
-		if !slices.Contains([]string{"N", "P", "D"}, s.params.Phase) {
-			return nil, fmt.Errorf("phase %q: want N, P or D (A is always the reference when present)", s.params.Phase)
+		if !slices.Contains([]string{"N", "P", "D"}, b.Config.Phase) {
+			return nil, fmt.Errorf("phase %q: want N, P or D (A is always the reference when present)", b.Config.Phase)
 		}
-		return s, nil
+		// The load stage has validated both phases.
+		b.Declare(stage.Decl{Resource: stage.CPU,
+			Needs:   []stage.Artefact{stage.Reference, stage.Phase(b.Config.Phase), stage.InputsSummary},
+			Outputs: []stage.Artefact{stage.Registered(b.Config.Phase)}})
+		return &Register{b}, nil
 	})
 }
 
@@ -52,53 +56,26 @@ var registerInits = map[string]register.Init{
 // transform and the metric in the manifest. When the phase is itself the
 // reference, its file is that artefact and the stage does not run.
 type Register struct {
-	name   string
-	params RegisterParams
+	stage.Base[RegisterParams]
 }
 
-// Name implements stage.Stage.
-func (s *Register) Name() string { return s.name }
-
-// Inputs implements stage.Stage.
-func (s *Register) Inputs() []stage.Artefact {
-	return []stage.Artefact{stage.Reference, stage.Phase(s.params.Phase), InputsSummary}
-}
-
-// Outputs implements stage.Stage.
-func (s *Register) Outputs() []stage.Artefact {
-	return []stage.Artefact{stage.Registered(s.params.Phase)}
-}
-
-// Resource implements stage.Stage.
-func (s *Register) Resource() stage.Resource { return stage.CPU }
-
-// Params implements stage.Stage.
+// Params implements stage.Stage: the method's options are part of them.
 func (s *Register) Params() any {
 	return struct {
 		RegisterParams
 		Method register.Options `json:"method"`
-	}{s.params, register.DefaultOptions()}
-}
-
-// Check implements stage.Stage; the load stage has validated both phases.
-func (s *Register) Check(env *stage.Env) error {
-	for _, in := range s.Inputs()[:2] {
-		if _, err := env.Input(in); err != nil {
-			return err
-		}
-	}
-	return nil
+	}{s.Config, register.DefaultOptions()}
 }
 
 // Run implements stage.Stage.
 func (s *Register) Run(ctx context.Context, env *stage.Env) error {
 	refPath, _ := env.Input(stage.Reference)
-	mPath, _ := env.Input(stage.Phase(s.params.Phase))
+	mPath, _ := env.Input(stage.Phase(s.Config.Phase))
 	fixed, err := stage.LoadVolume[int16](env, stage.Reference)
 	if err != nil {
 		return err
 	}
-	moving, err := stage.LoadVolume[int16](env, stage.Phase(s.params.Phase))
+	moving, err := stage.LoadVolume[int16](env, stage.Phase(s.Config.Phase))
 	if err != nil {
 		return err
 	}
@@ -108,7 +85,7 @@ func (s *Register) Run(ctx context.Context, env *stage.Env) error {
 	fixedGrid := fixed.Grid
 	fixed, moving = register.Canonical(fixed), register.Canonical(moving)
 	opts := register.DefaultOptions()
-	opts.Init = registerInits[s.params.Init]
+	opts.Init = registerInits[s.Config.Init]
 	// The reference's pyramid levels, made once for every phase registered
 	// onto it in this run.
 	opts.FixedLevels = stage.Shared(env, stage.Reference, "register.FixedLevels", func() *register.FixedLevels { return &register.FixedLevels{} })
@@ -118,13 +95,13 @@ func (s *Register) Run(ctx context.Context, env *stage.Env) error {
 		return fmt.Errorf("registering %s onto %s: %w", mPath, refPath, err)
 	}
 	env.Record["registration"] = res
-	env.Log.Info("registered", "phase", s.params.Phase, "translation_mm", res.Transform.Translation,
+	env.Log.Info("registered", "phase", s.Config.Phase, "translation_mm", res.Transform.Translation,
 		"rotation_deg", res.Transform.RotationDegrees(), "metric", res.MetricFinal)
-	out, err := register.Apply(moving, fixedGrid, res.Transform, volume.Linear, s.params.Fill)
+	out, err := register.Apply(moving, fixedGrid, res.Transform, volume.Linear, s.Config.Fill)
 	if err != nil {
 		return err
 	}
-	return stage.SaveVolume(env, stage.Registered(s.params.Phase), out)
+	return stage.SaveVolume(env, stage.Registered(s.Config.Phase), out)
 }
 
 // Interface guards.

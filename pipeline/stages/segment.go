@@ -108,8 +108,7 @@ type way struct {
 // model is left. A stage configured with `model: none` is skipped the same
 // way, by intent.
 type Segment struct {
-	name   string
-	params SegmentParams
+	stage.Base[SegmentParams]
 	// ways are the models it may run, in order of preference.
 	ways []way
 	// missing says why there is no model to run ("" when there is one).
@@ -117,38 +116,40 @@ type Segment struct {
 }
 
 func newSegment(k segmentKind, name string, p stage.Params, table *labels.Table, cat modelpkg.Catalogue) (*Segment, error) {
-	s := &Segment{name: name, params: SegmentParams{Labels: k.labels, Mirror: "auto", Batch: 1}}
-	if err := p.Decode(&s.params); err != nil {
+	b, err := stage.NewBase(name, table, SegmentParams{Labels: k.labels, Mirror: "auto", Batch: 1}, p)
+	if err != nil {
 		return nil, err
 	}
+	s := &Segment{Base: b}
 	switch {
-	case s.params.Model != "" && s.params.Models != nil:
-		return nil, fmt.Errorf("model %q and models %v: set one of them", s.params.Model, s.params.Models)
-	case s.params.Model != "":
-		s.params.Models, s.params.Model = []string{s.params.Model}, ""
-	case s.params.Models == nil:
-		s.params.Models = k.models
+	case s.Config.Model != "" && s.Config.Models != nil:
+		return nil, fmt.Errorf("model %q and models %v: set one of them", s.Config.Model, s.Config.Models)
+	case s.Config.Model != "":
+		s.Config.Models, s.Config.Model = []string{s.Config.Model}, ""
+	case s.Config.Models == nil:
+		s.Config.Models = k.models
 	}
-	if !slices.Contains([]string{"auto", "on", "off"}, s.params.Mirror) {
-		return nil, fmt.Errorf("mirror %q: want auto, on or off", s.params.Mirror)
+	if !slices.Contains([]string{"auto", "on", "off"}, s.Config.Mirror) {
+		return nil, fmt.Errorf("mirror %q: want auto, on or off", s.Config.Mirror)
 	}
-	if s.params.Batch < 1 || s.params.Threads < 0 {
-		return nil, fmt.Errorf("batch %d, threads %d: want batch ≥ 1 and threads ≥ 0", s.params.Batch, s.params.Threads)
+	if s.Config.Batch < 1 || s.Config.Threads < 0 {
+		return nil, fmt.Errorf("batch %d, threads %d: want batch ≥ 1 and threads ≥ 0", s.Config.Batch, s.Config.Threads)
 	}
-	for _, l := range s.params.Labels {
+	for _, l := range s.Config.Labels {
 		if _, ok := table.ByName(l); !ok {
 			return nil, fmt.Errorf("label %q is not in the label table", l)
 		}
 	}
-	if len(s.params.Models) == 0 || slices.Equal(s.params.Models, []string{"none"}) {
+	if len(s.Config.Models) == 0 || slices.Equal(s.Config.Models, []string{"none"}) {
 		s.missing = "no model package configured"
+		s.declare()
 		return s, nil
 	}
 	var unavailable []string
-	for _, m := range s.params.Models {
+	for _, m := range s.Config.Models {
 		w, err := s.find(m, cat)
 		if err != nil {
-			if !s.params.Optional {
+			if !s.Config.Optional {
 				return nil, err
 			}
 			unavailable = append(unavailable, err.Error())
@@ -159,7 +160,18 @@ func newSegment(k segmentKind, name string, p stage.Params, table *labels.Table,
 	if len(s.ways) == 0 {
 		s.missing = "optional model unavailable: " + strings.Join(unavailable, "; ")
 	}
+	s.declare()
 	return s, nil
+}
+
+// declare declares the stage's artefacts once its models are known: every
+// phase a model may read, optional when the stage has a choice of phases
+// (several models, or a channel with alternatives) and Run picks;
+// otherwise the orchestrator names the missing phase.
+func (s *Segment) declare() {
+	phases := s.phases()
+	choice := len(s.ways) != 1 || len(phases) != len(s.ways[0].pkg.InputPhases)
+	s.Declare(stage.Segmenter(phases, choice, s.Config.Labels))
 }
 
 // find loads and checks one model package.
@@ -168,10 +180,10 @@ func (s *Segment) find(model string, cat modelpkg.Catalogue) (way, error) {
 	if err != nil {
 		return way{}, err
 	}
-	if err := checkModelLabels(pkg.Manifest, s.params.Labels); err != nil {
+	if err := checkModelLabels(pkg.Manifest, s.Config.Labels); err != nil {
 		return way{}, fmt.Errorf("model %s (%s): %w", pkg.Name, pkg.Source, err)
 	}
-	if _, err := infer.CheckModel(pkg.Manifest, s.params.Batch); err != nil {
+	if _, err := infer.CheckModel(pkg.Manifest, s.Config.Batch); err != nil {
 		return way{}, &modelpkg.Error{Package: pkg.Name, File: pkg.File(modelpkg.ManifestFile), Err: err}
 	}
 	net, err := pkg.ONNX()
@@ -196,9 +208,6 @@ func checkModelLabels(m *modelpkg.Manifest, want []string) error {
 	return nil
 }
 
-// Name implements stage.Stage.
-func (s *Segment) Name() string { return s.name }
-
 // phases are every phase a model of the stage may read, in order of first
 // mention.
 func (s *Segment) phases() []string {
@@ -215,43 +224,6 @@ func (s *Segment) phases() []string {
 	return out
 }
 
-// Inputs implements stage.Stage: the reference phase, the load stage's
-// summary and every phase a model may read, on the reference grid.
-func (s *Segment) Inputs() []stage.Artefact {
-	in := []stage.Artefact{stage.Reference, InputsSummary}
-	for _, p := range s.phases() {
-		in = append(in, stage.Registered(p))
-	}
-	return in
-}
-
-// OptionalInputs implements stage.OptionalInputs: when the stage
-// has a choice of phases (several models, or a channel with
-// alternatives), the phases are optional and Run picks; otherwise the
-// orchestrator names the missing phase.
-func (s *Segment) OptionalInputs() []stage.Artefact {
-	if len(s.ways) == 1 && len(s.phases()) == len(s.ways[0].pkg.InputPhases) {
-		return nil
-	}
-	return s.Inputs()[2:]
-}
-
-// Outputs implements stage.Stage: one mask per label.
-func (s *Segment) Outputs() []stage.Artefact {
-	out := make([]stage.Artefact, len(s.params.Labels))
-	for i, l := range s.params.Labels {
-		out[i] = stage.Mask(l)
-	}
-	return out
-}
-
-// OptionalOutputs implements stage.OptionalOutputs: a skipped stage
-// writes nothing, and a label given in input/masks is not written.
-func (s *Segment) OptionalOutputs() []stage.Artefact { return s.Outputs() }
-
-// Resource implements stage.Stage: inference takes the GPU, or every core.
-func (s *Segment) Resource() stage.Resource { return stage.GPU }
-
 // Params implements stage.Stage: the models' identities are part of them.
 func (s *Segment) Params() any {
 	ids := []modelpkg.Identity{}
@@ -266,14 +238,7 @@ func (s *Segment) Params() any {
 		// ModelAxes are the storages the networks run in (model.json's
 		// orientation), which change their labels without changing them.
 		ModelAxes []string `json:"model_axes,omitempty"`
-	}{s.params, ids, axes}
-}
-
-// Check implements stage.Stage: the reference phase must be there; which
-// model the case's phases allow is decided in Run.
-func (s *Segment) Check(env *stage.Env) error {
-	_, err := env.Input(stage.Reference)
-	return err
+	}{s.Config, ids, axes}
 }
 
 // choose is the first model whose every channel has a phase the case
@@ -326,7 +291,7 @@ func (s *Segment) Run(ctx context.Context, env *stage.Env) error {
 		return err
 	}
 	var wanted, given []string
-	for _, l := range s.params.Labels {
+	for _, l := range s.Config.Labels {
 		if _, ok := givenMasks[l]; ok {
 			given = append(given, l)
 			continue
@@ -362,20 +327,20 @@ func (s *Segment) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	sess, err := ort.NewSession(net, ort.Options{Provider: provider, Threads: s.params.Threads,
+	sess, err := ort.NewSession(net, ort.Options{Provider: provider, Threads: s.Config.Threads,
 		InputName: pkg.ONNXInput, OutputName: pkg.ONNXOutput, Log: env.Log})
 	if err != nil {
 		err = &modelpkg.Error{Package: pkg.Name, File: pkg.File(modelpkg.NetworkFile), Err: err}
-		if !s.params.Optional {
+		if !s.Config.Optional {
 			return err
 		}
 		s.skip(env, "optional model unavailable: "+err.Error())
 		return nil
 	}
 	defer sess.Close()
-	mirror := s.params.Mirror == "on" || (s.params.Mirror == "auto" && sess.Provider() != ort.CPU)
+	mirror := s.Config.Mirror == "on" || (s.Config.Mirror == "auto" && sess.Provider() != ort.CPU)
 	classes, tm, err := infer.Segment(ctx, pkg.Manifest, sess, phases,
-		infer.Options{Mirror: mirror, Batch: s.params.Batch, Progress: func(f float64) { env.Progress(0.95 * f) }})
+		infer.Options{Mirror: mirror, Batch: s.Config.Batch, Progress: func(f float64) { env.Progress(0.95 * f) }})
 	if err != nil {
 		return err
 	}

@@ -165,10 +165,7 @@ func TestStageRunsTheNetworkAndLeavesGivenMasks(t *testing.T) {
 		t.Errorf("given %s, want kidney_left", g)
 	}
 	for _, l := range []string{"kidney_right", "artery"} {
-		m, err := volume.Load[uint8](cf.ArtefactPath("vessels", stage.Mask(l)))
-		if err != nil {
-			t.Fatalf("%s: %v", l, err)
-		}
+		m := stagetest.LoadOutput(t, cf, "vessels", stage.Mask(l))
 		for _, v := range m.Data {
 			if v > 1 {
 				t.Fatalf("%s is not binary", l)

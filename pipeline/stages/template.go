@@ -16,19 +16,27 @@ import (
 const TemplateOutput stage.Artefact = "template/labels"
 
 func init() {
-	stage.Register("template", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Template{name: name}
-		if err := p.Decode(&s.params); err != nil {
+	stage.Register("template", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
+		s := &Template{}
+		var err error
+		if s.Base, err = stage.NewBase(name, table, TemplateParams{}, p); err != nil {
 			return nil, err
 		}
+		var masks []stage.Artefact
+		for _, l := range templateMasks {
+			masks = append(masks, stage.Mask(l))
+		}
+		// The masks are optional: a case with no kidney is skipped in Run
+		// with its reason, as there is nothing to fit the template onto.
+		d := stage.LabelFilter(nil, masks, []stage.Artefact{TemplateOutput})
+		d.OptionalOutputs = d.Outputs
+		s.Declare(d)
 		data := assets.RenalTemplateJSON
-		if s.params.File != "" {
-			var err error
-			if data, err = os.ReadFile(s.params.File); err != nil {
+		if s.Config.File != "" {
+			if data, err = os.ReadFile(s.Config.File); err != nil {
 				return nil, err
 			}
 		}
-		var err error
 		s.tpl, err = template.Parse(data)
 		return s, err
 	})
@@ -50,37 +58,13 @@ type TemplateParams struct {
 // stages run; the manifest marks it approximate, and whatever shows it
 // must say so and replace it when the real results arrive.
 type Template struct {
-	name   string
-	params TemplateParams
-	tpl    *template.Template
+	stage.Base[TemplateParams]
+	tpl *template.Template
 }
-
-// Name implements stage.Stage.
-func (s *Template) Name() string { return s.name }
 
 // templateMasks are the labels whose given masks are painted as they are, in
 // painting order (the template's structures go after the kidneys).
 var templateMasks = []string{"kidney_left", "kidney_right", "cyst", "tumor"}
-
-// Inputs implements stage.Stage.
-func (s *Template) Inputs() []stage.Artefact {
-	return append([]stage.Artefact{stage.Reference, InputsSummary}, s.OptionalInputs()...)
-}
-
-// OptionalInputs are the masks; Check insists on a kidney.
-func (s *Template) OptionalInputs() []stage.Artefact {
-	out := make([]stage.Artefact, len(templateMasks))
-	for i, l := range templateMasks {
-		out[i] = stage.Mask(l)
-	}
-	return out
-}
-
-// Outputs implements stage.Stage.
-func (s *Template) Outputs() []stage.Artefact { return []stage.Artefact{TemplateOutput} }
-
-// Resource implements stage.Stage.
-func (s *Template) Resource() stage.Resource { return stage.CPU }
 
 // Params implements stage.Stage: the template itself is part of them, so
 // that a changed template reruns the stage.
@@ -88,16 +72,8 @@ func (s *Template) Params() any {
 	return struct {
 		TemplateParams
 		Template *template.Template `json:"template"`
-	}{s.params, s.tpl}
+	}{s.Config, s.tpl}
 }
-
-// Check implements stage.Stage: the masks are optional; a case with no
-// kidney is skipped in Run with its reason.
-func (s *Template) Check(*stage.Env) error { return nil }
-
-// OptionalOutputs implements stage.OptionalOutputs: with no kidney
-// there is nothing to fit the template onto.
-func (s *Template) OptionalOutputs() []stage.Artefact { return s.Outputs() }
 
 // Run implements stage.Stage.
 func (s *Template) Run(ctx context.Context, env *stage.Env) error {
@@ -110,25 +86,13 @@ func (s *Template) Run(ctx context.Context, env *stage.Env) error {
 		return nil
 	}
 	// Only the reference phase's grid is needed: its header.
-	refPath, _ := env.Input(stage.Reference)
-	grid, err := volume.ReadGrid(refPath)
+	grid, err := referenceGrid(env)
 	if err != nil {
 		return err
 	}
 	// The masks as the slices that hold them (volume.LoadMaskOn).
-	given := map[string]*volume.Part[uint8]{}
-	for _, l := range templateMasks {
-		path, err := env.Input(stage.Mask(l))
-		if err != nil {
-			continue
-		}
-		m, err := volume.LoadMaskOn(path, grid)
-		if err != nil {
-			return err
-		}
-		given[l] = m
-	}
-	if err := ctx.Err(); err != nil {
+	given, err := loadMasksOn(ctx, env, grid, templateMasks...)
+	if err != nil {
 		return err
 	}
 	env.Progress(0.5)
@@ -144,7 +108,7 @@ func (s *Template) Run(ctx context.Context, env *stage.Env) error {
 	out := volume.New[uint8](grid)
 	paint := func(l string) {
 		if m := given[l]; m != nil {
-			paintMask(out, m, env.Labels.Value(l))
+			paintMask(out, m, s.Table.Value(l))
 		}
 	}
 	paint("kidney_left")
@@ -152,7 +116,7 @@ func (s *Template) Run(ctx context.Context, env *stage.Env) error {
 	values := map[string]uint8{}
 	for _, ss := range s.tpl.Sides {
 		for _, st := range ss {
-			if l, ok := env.Labels.ByName(st.Label); ok {
+			if l, ok := s.Table.ByName(st.Label); ok {
 				values[st.Label] = uint8(l.Value)
 			}
 		}

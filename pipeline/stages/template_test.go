@@ -8,16 +8,10 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/stages/stagetest"
-	"kidney3d/pipeline/volume"
 )
 
 func TestQuickModelOnADefectiveDemoCase(t *testing.T) {
-	cf, _ := stagetest.DefectiveDemoCase(t, 4)
-	stagetest.Run(t, cf, stagetest.Entry{Kind: "load"}, stagetest.Entry{Kind: "template"})
-	lab, err := volume.Load[uint8](cf.ArtefactPath("template", TemplateOutput))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cf, _, lab := stagetest.RunOnDemo(t, 4, "template", TemplateOutput)
 	table := labels.Default()
 	count := map[string]int{}
 	for _, v := range lab.Data {

@@ -2,10 +2,7 @@ package stages
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 
-	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/territory"
@@ -13,9 +10,10 @@ import (
 )
 
 func init() {
-	stage.Register("territories", func(name string, p stage.Params, _ *labels.Table) (stage.Stage, error) {
-		s := &Territories{name: name}
-		return s, p.Decode(&struct{}{})
+	stage.Register("territories", func(name string, p stage.Params, table *labels.Table) (stage.Stage, error) {
+		b, err := stage.NewBase(name, table, struct{}{}, p)
+		b.Declare(stage.Measurer([]stage.Artefact{stage.Territories, stage.TerritoryReport}))
+		return &Territories{b}, err
 	})
 }
 
@@ -26,30 +24,7 @@ func init() {
 // and what the report says of it to territories.json, which the measure
 // stage puts into report.json.
 type Territories struct {
-	name string
-}
-
-// Name implements stage.Stage.
-func (s *Territories) Name() string { return s.name }
-
-// Inputs implements stage.Stage.
-func (s *Territories) Inputs() []stage.Artefact { return []stage.Artefact{stage.Labels} }
-
-// Outputs implements stage.Stage.
-func (s *Territories) Outputs() []stage.Artefact {
-	return []stage.Artefact{stage.Territories, stage.TerritoryReport}
-}
-
-// Resource implements stage.Stage.
-func (s *Territories) Resource() stage.Resource { return stage.CPU }
-
-// Params implements stage.Stage.
-func (s *Territories) Params() any { return struct{}{} }
-
-// Check implements stage.Stage.
-func (s *Territories) Check(env *stage.Env) error {
-	_, err := env.Input(stage.Labels)
-	return err
+	stage.Base[struct{}]
 }
 
 // Run implements stage.Stage.
@@ -59,7 +34,7 @@ func (s *Territories) Run(ctx context.Context, env *stage.Env) error {
 	if err != nil {
 		return err
 	}
-	res, err := territory.Compute(ctx, lab, env.Labels)
+	res, err := territory.Compute(ctx, lab, s.Table)
 	if err != nil {
 		return err
 	}
@@ -69,11 +44,7 @@ func (s *Territories) Run(ctx context.Context, env *stage.Env) error {
 	if err := volume.SavePart(out, volume.CropPart(res.Map.Grid, lo, volume.Crop(res.Map, lo, hi)), env.Atomic()); err != nil {
 		return err
 	}
-	return atomicfile.Write(env.Output(stage.TerritoryReport), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res.Report)
-	}, env.Atomic())
+	return env.SaveJSON(stage.TerritoryReport, res.Report)
 }
 
 // Interface guards.

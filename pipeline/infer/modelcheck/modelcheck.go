@@ -11,7 +11,6 @@ package modelcheck
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/infer"
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
@@ -30,14 +30,20 @@ import (
 
 // Entry is one package as `models list --json` prints it.
 type Entry struct {
-	Name    string     `json:"name"`
-	Version string     `json:"version"`
-	Phases  []string   `json:"input_phases"`
-	Labels  []string   `json:"labels"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Phases are the phases fed as channels, in channel order (a channel
+	// may name alternatives, "A|P|D"); Labels the structures it segments.
+	Phases []string `json:"input_phases"`
+	Labels []string `json:"labels"`
+	// Spacing is the model's voxel size in mm and Patch its input size in
+	// voxels, both (z, y, x).
 	Spacing [3]float64 `json:"spacing"`
 	Patch   [3]int     `json:"patch_size"`
 	Licence string     `json:"licence"`
-	Source  string     `json:"source"`
+	// Source is the package's folder, or "built-in:<name>" for a package
+	// built into the program (modelpkg.Package.Source).
+	Source string `json:"source"`
 	// Error says why the package is broken ("" when it is not); a broken
 	// package has only its name and source besides.
 	Error string `json:"error,omitempty"`
@@ -63,9 +69,7 @@ func List(w io.Writer, c modelpkg.Catalogue, asJSON bool) error {
 		entries = append(entries, e)
 	}
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(entries); err != nil {
+		if err := atomicfile.EncodeJSON(w, entries); err != nil {
 			return err
 		}
 	} else {

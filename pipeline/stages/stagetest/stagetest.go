@@ -11,6 +11,7 @@ import (
 	"kidney3d/pipeline/demo/demotest"
 	"kidney3d/pipeline/orchestrate"
 	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/volume"
 )
 
 // DefectiveDemoCase writes a small demo case of the seed, with its truth
@@ -54,4 +55,26 @@ func Run(t testing.TB, c *casefile.Case, entries ...Entry) {
 	if err := orchestrate.Run(context.Background(), c, stages, orchestrate.Options{Program: "test"}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// LoadOutput is the label-valued volume a stage of the run wrote as
+// artefact (volume.Load).
+func LoadOutput(t testing.TB, c *casefile.Case, stageName string, artefact stage.Artefact) *volume.Volume[uint8] {
+	t.Helper()
+	v, err := volume.Load[uint8](c.ArtefactPath(stageName, artefact))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// RunOnDemo writes the defective demo case of the seed
+// (DefectiveDemoCase), runs the load stage and the stage of kind on it,
+// and returns the case, the generated case and the stage's output
+// artefact (LoadOutput).
+func RunOnDemo(t testing.TB, seed int64, kind string, artefact stage.Artefact) (*casefile.Case, *demo.Case, *volume.Volume[uint8]) {
+	t.Helper()
+	cf, c := DefectiveDemoCase(t, seed)
+	Run(t, cf, Entry{Kind: "load"}, Entry{Kind: kind})
+	return cf, c, LoadOutput(t, cf, kind, artefact)
 }
