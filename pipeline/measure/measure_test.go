@@ -101,9 +101,19 @@ func TestMaxDiameterIsExact(t *testing.T) {
 			c := lab.VoxelToWorld([3]float64{6 + 24*rng.Float64(), 6 + 20*rng.Float64(), 4 + 12*rng.Float64()})
 			sphere(lab, c, 2+6*rng.Float64(), 1)
 		}
-		if got, want := MaxDiameter(lab, 1), bruteDiameter(lab, 1); got != want {
+		want := bruteDiameter(lab, 1)
+		if got := MaxDiameter(lab, 1); got != want {
 			t.Errorf("trial %d: got %.9f mm, every pair gives %.9f", trial, got, want)
 		}
+		surface := SurfaceDiameter(lab, 1)
+		bandSearchAbove = 0 // the band search first, whatever the number of points
+		if got := MaxDiameter(lab, 1); got != want {
+			t.Errorf("trial %d: band search: got %.9f mm, every pair gives %.9f", trial, got, want)
+		}
+		if got := SurfaceDiameter(lab, 1); got != surface {
+			t.Errorf("trial %d: surface diameter: band search %.9f mm, every pair %.9f", trial, got, surface)
+		}
+		bandSearchAbove = 4 * len(directions)
 	}
 }
 
