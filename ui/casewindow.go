@@ -34,6 +34,7 @@ type CaseWindow struct {
 	slices   *SlicePanel
 	model    *ModelView
 	structs  *StructuresPanel
+	measures *MeasurePanel
 	pipe     *PipelinePanel
 	importer *ImportPanel // the import dialog last shown
 	pick     *widget.Label
@@ -95,8 +96,11 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	// After every run, also a failed or cancelled one, the case is read
 	// again: what it shows, or the out-of-date banner, follows the manifest.
 	cw.pipe.OnFinished = func(error) { cw.Open(cw.pipe.dir) }
+	cw.measures = NewMeasurePanel()
+	cw.measures.OnTerritories = cw.showTerritories
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Structures", cw.structs.Content()),
+		container.NewTabItem("Measurements", cw.measures.Content()),
 		container.NewTabItem("Pipeline", cw.pipe.Content()),
 	)
 	right := container.NewBorder(nil, container.NewBorder(nil, nil, nil, cw.ruler3D, cw.pick), nil, nil, cw.model)
@@ -223,6 +227,7 @@ func (cw *CaseWindow) show(d *caseData) {
 	if d.report != nil {
 		cw.structs.SetNotMade(d.report.NotMade())
 	}
+	cw.measures.SetCase(d)
 	// The title last: it says the case is on screen (tests wait for it).
 	cw.win.SetTitle(fmt.Sprintf("%s — %s", cw.title, filepath.Base(d.dir)))
 	if !cw.model.Available() {

@@ -140,7 +140,13 @@ func (m *ModelView) SetUnavailable(reason string) {
 // FrameSource frames it: the kidneys and tumour). The FrameSource
 // prepares it (levels of detail: about a second for a full-size case) on
 // a goroutine, never on the UI goroutine; the view says so meanwhile.
-func (m *ModelView) SetScene(objs []meshio.Object) {
+func (m *ModelView) SetScene(objs []meshio.Object) { m.setScene(objs, false) }
+
+// ReplaceScene shows another model of the same case (the territories'
+// colours) from the camera the view has.
+func (m *ModelView) ReplaceScene(objs []meshio.Object) { m.setScene(objs, m.ready) }
+
+func (m *ModelView) setScene(objs []meshio.Object, keepCamera bool) {
 	if m.src == nil {
 		return
 	}
@@ -159,7 +165,9 @@ func (m *ModelView) SetScene(objs []meshio.Object) {
 				return
 			}
 			m.ready = true
-			m.cam = cam
+			if !keepCamera {
+				m.cam = cam
+			}
 			m.SetStatus("")
 			m.redraw(false)
 		})

@@ -1,4 +1,4 @@
-package nephrometry
+package nephrometry_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/measure"
+	"kidney3d/pipeline/nephrometry"
+	"kidney3d/pipeline/territory"
 	"kidney3d/pipeline/volume"
 )
 
@@ -32,7 +34,7 @@ func benchLabels(b *testing.B) *volume.Volume[uint8] {
 
 // BenchmarkMeasureStage is the measure stage's work on a full-size label
 // map: every structure's volume and diameters (measure.Measure) and every
-// tumour and kidney assessed (Assess).
+// tumour and kidney assessed (nephrometry.Assess).
 func BenchmarkMeasureStage(b *testing.B) {
 	lab := benchLabels(b)
 	table := labels.Default()
@@ -41,7 +43,19 @@ func BenchmarkMeasureStage(b *testing.B) {
 		if _, err := measure.Measure(ctx, lab, table, []string{"tumor", "cyst", "kidney_left", "kidney_right"}, nil); err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := Assess(ctx, lab, table, 5); err != nil {
+		if _, _, err := nephrometry.Assess(ctx, lab, table, 5); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTerritories is the territories stage's work on a full-size
+// label map (territory.Compute).
+func BenchmarkTerritories(b *testing.B) {
+	lab := benchLabels(b)
+	table := labels.Default()
+	for b.Loop() {
+		if _, err := territory.Compute(context.Background(), lab, table); err != nil {
 			b.Fatal(err)
 		}
 	}
