@@ -6,6 +6,7 @@ import (
 
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio"
+	"kidney3d/pipeline/parallel"
 )
 
 // Scene is the model to draw: one coloured surface per label, in world RAS
@@ -36,17 +37,24 @@ type object struct {
 // not copied: do not change them afterwards.
 func NewScene(objs []meshio.Object) *Scene {
 	s := &Scene{}
-	first := true
+	var made []object
 	for _, o := range objs {
-		if o.Mesh == nil || len(o.Mesh.Triangles) == 0 {
-			continue
+		if o.Mesh != nil && len(o.Mesh.Triangles) > 0 {
+			made = append(made, object{name: o.Name, color: o.Color, mesh: o.Mesh, normals: o.Mesh.Normals})
 		}
-		ob := object{name: o.Name, color: o.Color, mesh: o.Mesh, normals: o.Mesh.Normals}
-		if len(ob.normals) != len(o.Mesh.Positions) {
-			ob.normals = vertexNormals(o.Mesh)
+	}
+	parallel.For(len(made), 1, func(lo, hi int) { // an object a core
+		for n := lo; n < hi; n++ {
+			ob := &made[n]
+			if len(ob.normals) != len(ob.mesh.Positions) {
+				ob.normals = vertexNormals(ob.mesh)
+			}
+			ob.levels = levels(ob.mesh, ob.normals)
+			ob.lo, ob.hi = ob.mesh.Bounds()
 		}
-		ob.levels = levels(o.Mesh, ob.normals)
-		ob.lo, ob.hi = o.Mesh.Bounds()
+	})
+	first := true
+	for _, ob := range made {
 		for i := range 3 {
 			ob.center[i] = (ob.lo[i] + ob.hi[i]) / 2
 			if first || ob.lo[i] < s.lo[i] {
