@@ -22,16 +22,17 @@ import (
 )
 
 // territoryPalette colours the territories, branch 1 first and round
-// again after the last: Okabe and Ito's colour-blind-safe set (without
-// black), told apart by people with any common colour-vision deficiency.
+// again after the last: five colours chosen (tools/territory_palette.py)
+// for the least CIE ΔE76 between any two of them and between each and the
+// structures shown with them (tumour, cyst, artery, vein, collecting
+// system), for normal vision and simulated protanopia and deuteranopia
+// (Machado 2009): 23.2, above the label palette's threshold of 20.
 var territoryPalette = []color.RGBA{
-	{230, 159, 0, 255},   // orange
-	{86, 180, 233, 255},  // sky blue
-	{0, 158, 115, 255},   // bluish green
-	{240, 228, 66, 255},  // yellow
-	{0, 114, 178, 255},   // blue
-	{213, 94, 0, 255},    // vermilion
-	{204, 121, 167, 255}, // reddish purple
+	{255, 102, 0, 255},   // orange
+	{102, 136, 204, 255}, // periwinkle
+	{17, 119, 119, 255},  // dark teal
+	{170, 221, 204, 255}, // pale mint
+	{102, 238, 119, 255}, // light green
 }
 
 // territoryColor is branch b's colour (b ≥ 1).
