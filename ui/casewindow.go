@@ -249,6 +249,9 @@ func (cw *CaseWindow) show(d *caseData) {
 			}
 			cw.objs = objs
 			cw.model.SetScene(objs)
+			if cw.measures.territories.Checked {
+				cw.showTerritories(true) // ticked before the meshes were made
+			}
 		})
 	}()
 }
