@@ -153,7 +153,7 @@ func TestTerritoriesColourTheViews(t *testing.T) {
 	names := slices.Clone(src.names)
 	src.mu.Unlock()
 	slices.Sort(names)
-	if !slices.Equal(names, []string{"territory_1", "territory_2", "tumor"}) {
+	if !slices.Equal(names, []string{"Territory of artery branch 1", "Territory of artery branch 2", "tumor"}) {
 		t.Errorf("3D scene %v, want the tumour and the two territories", names)
 	}
 

@@ -38,8 +38,9 @@ var territoryPalette = []color.RGBA{
 // territoryColor is branch b's colour (b ≥ 1).
 func territoryColor(b int) color.RGBA { return territoryPalette[(b-1)%len(territoryPalette)] }
 
-// territoryName is branch b's object name in the 3D view.
-func territoryName(b int) string { return "territory_" + strconv.Itoa(b) }
+// territoryName is branch b's object name in the 3D view, which a pick
+// shows as it is.
+func territoryName(b int) string { return "Territory of artery branch " + strconv.Itoa(b) }
 
 // territoryView is the arterial territories (output/territories.nii.gz)
 // as the views show them: each kidney voxel in its branch's colour, the
