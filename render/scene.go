@@ -6,6 +6,7 @@ import (
 
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio"
+	"kidney3d/pipeline/parallel"
 )
 
 // Scene is the model to draw: one coloured surface per label, in world RAS
@@ -47,7 +48,8 @@ func UpdateScene(prev *Scene, objs []meshio.Object) *Scene {
 		}
 	}
 	s := &Scene{}
-	first := true
+	var made []object
+	var fresh []int // the objects of made to prepare
 	for _, o := range objs {
 		if o.Mesh == nil || len(o.Mesh.Triangles) == 0 {
 			continue
@@ -55,13 +57,23 @@ func UpdateScene(prev *Scene, objs []meshio.Object) *Scene {
 		ob, ok := done[o.Mesh]
 		if !ok {
 			ob = object{mesh: o.Mesh, normals: o.Mesh.Normals}
-			if len(ob.normals) != len(o.Mesh.Positions) {
-				ob.normals = vertexNormals(o.Mesh)
-			}
-			ob.levels = levels(o.Mesh, ob.normals)
-			ob.lo, ob.hi = o.Mesh.Bounds()
+			fresh = append(fresh, len(made))
 		}
 		ob.name, ob.color = o.Name, o.Color
+		made = append(made, ob)
+	}
+	parallel.For(len(fresh), 1, func(lo, hi int) { // an object a core
+		for _, n := range fresh[lo:hi] {
+			ob := &made[n]
+			if len(ob.normals) != len(ob.mesh.Positions) {
+				ob.normals = vertexNormals(ob.mesh)
+			}
+			ob.levels = levels(ob.mesh, ob.normals)
+			ob.lo, ob.hi = ob.mesh.Bounds()
+		}
+	})
+	first := true
+	for _, ob := range made {
 		for i := range 3 {
 			ob.center[i] = (ob.lo[i] + ob.hi[i]) / 2
 			if first || ob.lo[i] < s.lo[i] {

@@ -21,6 +21,16 @@ import (
 // "NOT FOR CLINICAL USE". It fails when the case has no meshes
 // (ErrNoMeshes) or there is no OpenGL.
 func Snapshot(caseDir string, view View, w, h int) (*image.RGBA, error) {
+	imgs, err := Snapshots(caseDir, []View{view}, w, h)
+	if err != nil {
+		return nil, err
+	}
+	return imgs[0], nil
+}
+
+// Snapshots are Snapshot's pictures from several views, the meshes read
+// and the renderer made once for all.
+func Snapshots(caseDir string, views []View, w, h int) ([]*image.RGBA, error) {
 	objs, err := LoadMeshes(caseDir)
 	if err != nil {
 		return nil, err
@@ -44,11 +54,18 @@ func Snapshot(caseDir string, view View, w, h int) (*image.RGBA, error) {
 	defer r.Close()
 	s := NewScene(objs)
 	r.SetScene(s)
-	img, err := r.RenderSync(Surgical(Request{Width: w, Height: h, Camera: FramedView(view, s, labels.Focus)}))
-	if err != nil {
-		return nil, err
+	var out []*image.RGBA
+	for _, v := range views {
+		img, err := r.RenderSync(Surgical(Request{Width: w, Height: h, Camera: FramedView(v, s, labels.Focus)}))
+		if err != nil {
+			return nil, err
+		}
+		if err := footer.Draw(img, notice); err != nil {
+			return nil, err
+		}
+		out = append(out, img)
 	}
-	return img, footer.Draw(img, notice)
+	return out, nil
 }
 
 // Surgical is req with the surgeon's cues: the orientation marker, and

@@ -50,6 +50,10 @@ type caseData struct {
 	notice        string
 	noticeIsTruth bool
 	present       []int // label values present in the map
+	// territories and territoryScene are the territories' layers and 3D
+	// objects once shown (showTerritories; UI goroutine only).
+	territories    *territoryView
+	territoryScene []meshio.Object
 }
 
 // loadCase reads a case folder: the reference phase (A, else the first of

@@ -34,6 +34,7 @@ type CaseWindow struct {
 	slices   *SlicePanel
 	model    *ModelView
 	structs  *StructuresPanel
+	measures *MeasurePanel
 	pipe     *PipelinePanel
 	edit     *EditPanel
 	live     *liveEdit    // the editing session's live state; nil when none
@@ -103,8 +104,11 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	// After every run, also a failed or cancelled one, the case is read
 	// again: what it shows, or the out-of-date banner, follows the manifest.
 	cw.pipe.OnFinished = func(error) { cw.Open(cw.pipe.dir) }
+	cw.measures = NewMeasurePanel()
+	cw.measures.OnTerritories = cw.showTerritories
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Structures", cw.structs.Content()),
+		container.NewTabItem("Measurements", cw.measures.Content()),
 		container.NewTabItem("Pipeline", cw.pipe.Content()),
 		container.NewTabItem("Edit", cw.edit.Content()),
 	)
@@ -244,6 +248,7 @@ func (cw *CaseWindow) show(d *caseData) {
 	cw.structs.SetAddable(all)
 	cw.edit.setCase(d)
 	cw.offerRecovery(d)
+	cw.measures.SetCase(d)
 	// The title last: it says the case is on screen (tests wait for it).
 	cw.win.SetTitle(fmt.Sprintf("%s — %s", cw.title, filepath.Base(d.dir)))
 	if !cw.model.Available() {
@@ -265,6 +270,9 @@ func (cw *CaseWindow) show(d *caseData) {
 			}
 			cw.objs = objs
 			cw.model.SetScene(objs)
+			if cw.measures.territories.Checked {
+				cw.showTerritories(true) // ticked before the meshes were made
+			}
 		})
 	}()
 }

@@ -143,7 +143,8 @@ func (m *ModelView) SetUnavailable(reason string) {
 func (m *ModelView) SetScene(objs []meshio.Object) { m.setScene(objs, false) }
 
 // UpdateScene replaces the scene's meshes, as SetScene, keeping the
-// camera where it is: a mesh updated after an edit.
+// camera where it is: a mesh updated after an edit, or another model of
+// the same case (the territories' colours).
 func (m *ModelView) UpdateScene(objs []meshio.Object) { m.setScene(objs, true) }
 
 func (m *ModelView) setScene(objs []meshio.Object, keepCamera bool) {

@@ -24,13 +24,18 @@ type fakeFrames struct {
 	mu     sync.Mutex
 	reqs   []FrameRequest
 	scenes int
+	names  []string // the last scene's object names
 	// pick answers Pick; nil hits nothing.
 	pick func(req FrameRequest, x, y int) (string, [3]float64, bool)
 }
 
-func (f *fakeFrames) SetScene([]meshio.Object) {
+func (f *fakeFrames) SetScene(objs []meshio.Object) {
 	f.mu.Lock()
 	f.scenes++
+	f.names = f.names[:0]
+	for _, o := range objs {
+		f.names = append(f.names, o.Name)
+	}
 	f.mu.Unlock()
 }
 

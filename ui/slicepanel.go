@@ -30,6 +30,8 @@ type SlicePanel struct {
 	hidden  map[string]bool // structures left out of the overlay
 	// edit is the Edit panel the views send strokes to; nil: no editing.
 	edit *EditPanel
+	// territories, when set, colour the kidneys by arterial territory.
+	territories *territoryView
 
 	views   []*sliceView
 	phases  *widget.RadioGroup
@@ -95,6 +97,7 @@ func (p *SlicePanel) Content() fyne.CanvasObject { return p.content }
 func (p *SlicePanel) setCase(d *caseData) {
 	p.data = d
 	p.colors = d.colors()
+	p.territories = nil
 	p.cross = [3]int{d.grid.Dims[0] / 2, d.grid.Dims[1] / 2, d.grid.Dims[2] / 2}
 	p.phases.Options = d.available()
 	p.phases.Selected = d.reference
@@ -150,10 +153,20 @@ func (p *SlicePanel) SetHidden(hidden map[string]bool) {
 	p.redraw()
 }
 
+// SetTerritories colours the kidneys by arterial territory, or as the
+// label table does (nil).
+func (p *SlicePanel) SetTerritories(t *territoryView) {
+	p.territories = t
+	p.redraw()
+}
+
 // overlayColors are the overlay's colours by value: opaque, the hidden
 // structures transparent.
 func (p *SlicePanel) overlayColors() *[256]color.RGBA {
 	out := *p.colors
+	if p.territories != nil {
+		out = *p.territories.colors
+	}
 	for v := range out {
 		if out[v].A == 0 {
 			continue
@@ -233,6 +246,9 @@ func (p *SlicePanel) layers() sliceimg.Layers {
 	l := sliceimg.Layers{CT: p.data.decoded(p.phase).Data, Window: p.window, Colors: p.overlayColors(), Opacity: p.opacity, Outline: p.outline, Cross: p.cross}
 	if p.data.labels != nil {
 		l.Labels = p.data.labels.Data
+	}
+	if p.territories != nil {
+		l.Labels = p.territories.labels
 	}
 	return l
 }

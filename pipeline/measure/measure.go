@@ -8,6 +8,7 @@ import (
 	"math"
 	"sync"
 
+	"kidney3d/pipeline/hull2d"
 	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/volume"
 )
@@ -17,13 +18,23 @@ func Counts(lab *volume.Volume[uint8]) [256]int {
 	var total [256]int
 	var mu sync.Mutex
 	parallel.For(len(lab.Data), 1<<18, func(lo, hi int) {
-		var c [256]int
-		for _, v := range lab.Data[lo:hi] {
-			c[v]++
+		// Four histograms, so that runs of one value (mostly background)
+		// do not wait on one counter.
+		var c [4][256]int
+		d := lab.Data[lo:hi]
+		n := len(d) &^ 3
+		for i := 0; i < n; i += 4 {
+			c[0][d[i]]++
+			c[1][d[i+1]]++
+			c[2][d[i+2]]++
+			c[3][d[i+3]]++
+		}
+		for _, v := range d[n:] {
+			c[0][v]++
 		}
 		mu.Lock()
-		for i := range c {
-			total[i] += c[i]
+		for i := range total {
+			total[i] += c[0][i] + c[1][i] + c[2][i] + c[3][i]
 		}
 		mu.Unlock()
 	})
@@ -83,15 +94,32 @@ func SurfaceDiameter(lab *volume.Volume[uint8], v uint8) float64 {
 	return farthest(hullCandidates(lab, v), &half)
 }
 
+// bandSearchAbove is the number of points above which farthest first
+// narrows them by the band search; below it every pair costs less than
+// two passes over the directions.
+var bandSearchAbove = 4 * len(directions)
+
 // farthest is the largest distance between two of pts (0 for fewer than
-// two), by the band search MaxDiameter describes; with half, between two
-// corners of the voxels centred at pts whose half axes half gives (the
-// search runs on the centres, each direction's extent widened by the
-// voxel's, and only the centres in a band give their corners).
+// two); with half, between two corners of the voxels centred at pts whose
+// half axes half gives. Above bandSearchAbove points, the band search
+// MaxDiameter describes keeps the points that can be ends (band); then
+// every pair of them is looked at (farthestPair).
 func farthest(pts [][3]float64, half *[3][3]float64) float64 {
 	if len(pts) < 2 && (half == nil || len(pts) == 0) {
 		return 0
 	}
+	var longest float64
+	if len(pts) > bandSearchAbove {
+		pts, longest = band(pts, half)
+	}
+	return math.Max(longest, farthestPair(pts, half))
+}
+
+// band is the band search on pts: the points that can be ends of the
+// largest distance (with half, as farthest says: the search runs on the
+// centres, each direction's extent widened by the voxel's), and the
+// distance of the extreme pair along the directions, a lower bound.
+func band(pts [][3]float64, half *[3][3]float64) ([][3]float64, float64) {
 	// corner is p's voxel corner farthest along s·u; reach how far it lies.
 	corner := func(p [3]float64, u [3]float64, s float64) [3]float64 {
 		if half != nil {
@@ -166,39 +194,86 @@ func farthest(pts [][3]float64, half *[3][3]float64) float64 {
 	})
 	var cand [][3]float64
 	for n, in := range inBand {
-		if !in {
-			continue
-		}
-		if half == nil {
+		if in {
 			cand = append(cand, pts[n])
-			continue
 		}
+	}
+	return cand, longest
+}
+
+// farthestPair is the largest distance between two of pts, or with half
+// between two corners of their voxels. For corners, only the pairs of
+// centres that can beat the farthest corners of the farthest centres
+// (their distance plus the two corners' reach) are looked at, corner by
+// corner.
+func farthestPair(pts [][3]float64, half *[3][3]float64) float64 {
+	sq := func(p, q [3]float64) float64 {
+		d := [3]float64{p[0] - q[0], p[1] - q[1], p[2] - q[2]}
+		return d[0]*d[0] + d[1]*d[1] + d[2]*d[2]
+	}
+	best := make([]float64, len(pts))
+	pair := make([]int, len(pts))
+	parallel.For(len(pts), 64, func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			for j, q := range pts[i+1:] {
+				if d := sq(pts[i], q); d > best[i] {
+					best[i], pair[i] = d, i+1+j
+				}
+			}
+		}
+	})
+	var b float64
+	at := -1
+	for i, x := range best {
+		if x > b || at < 0 {
+			b, at = x, i
+		}
+	}
+	if half == nil {
+		return math.Sqrt(b)
+	}
+	corners := make([][8][3]float64, len(pts))
+	for n, p := range pts {
 		for c := range 8 {
-			q := pts[n]
+			q := p
 			for a, h := range half {
 				sign := float64(c>>a&1)*2 - 1
 				q = [3]float64{q[0] + sign*h[0], q[1] + sign*h[1], q[2] + sign*h[2]}
 			}
-			cand = append(cand, q)
+			corners[n][c] = q
 		}
 	}
-	return math.Max(longest, farthestPair(cand))
-}
-
-func farthestPair(pts [][3]float64) float64 {
-	best := make([]float64, len(pts))
+	cornerMax := func(i, j int) float64 {
+		var m float64
+		for _, p := range corners[i] {
+			for _, q := range corners[j] {
+				m = math.Max(m, sq(p, q))
+			}
+		}
+		return m
+	}
+	var reach float64 // the farthest corner from its centre
+	for _, q := range corners[0] {
+		reach = math.Max(reach, math.Sqrt(sq(q, pts[0])))
+	}
+	lower := cornerMax(at, at)
+	if at+1 < len(pts) {
+		lower = math.Max(lower, cornerMax(at, pair[at]))
+	}
+	need := math.Sqrt(lower) - 2*reach*(1+1e-9) // rounding must not drop a pair
+	need = math.Copysign(need*need, need)
 	parallel.For(len(pts), 64, func(i0, i1 int) {
 		for i := i0; i < i1; i++ {
-			p := pts[i]
-			var b float64
-			for _, q := range pts[i+1:] {
-				d := [3]float64{p[0] - q[0], p[1] - q[1], p[2] - q[2]}
-				b = math.Max(b, d[0]*d[0]+d[1]*d[1]+d[2]*d[2])
+			m := cornerMax(i, i)
+			for j := i + 1; j < len(pts); j++ {
+				if sq(pts[i], pts[j]) >= need {
+					m = math.Max(m, cornerMax(i, j))
+				}
 			}
-			best[i] = b
+			best[i] = m
 		}
 	})
-	var b float64
+	b = 0
 	for _, x := range best {
 		b = math.Max(b, x)
 	}
@@ -215,7 +290,9 @@ func dist(p, q [3]float64) float64 {
 // centres can be vertices of the convex hull of all of them, and so ends
 // of a diameter: those first or last of v along each of their three grid
 // lines (a voxel between two others on a line lies on the segment that
-// joins them). In storage order, so the result is deterministic.
+// joins them), and a vertex of the 2D hull of its slice across each voxel
+// axis (sliceHullVertices). In storage order, so the result is
+// deterministic.
 func hullCandidates(lab *volume.Volume[uint8], v uint8) [][3]float64 {
 	nx, ny, nz := lab.Dims[0], lab.Dims[1], lab.Dims[2]
 	unset := func(n int) []int32 {
@@ -269,7 +346,7 @@ func hullCandidates(lab *volume.Volume[uint8], v uint8) [][3]float64 {
 		}
 		mu.Unlock()
 	})
-	var out [][3]float64
+	var vox [][3]int32
 	for k := 0; k < nz; k++ {
 		for j := 0; j < ny; j++ {
 			r := j + ny*k
@@ -279,12 +356,48 @@ func hullCandidates(lab *volume.Volume[uint8], v uint8) [][3]float64 {
 			for _, i := range []int32{iLo[r], iHi[r]} {
 				c, l := int(i)+nx*k, int(i)+nx*j
 				if (jLo[c] == int32(j) || jHi[c] == int32(j)) && (kLo[l] == int32(k) || kHi[l] == int32(k)) {
-					out = append(out, lab.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)}))
+					vox = append(vox, [3]int32{i, int32(j), int32(k)})
 				}
 				if iLo[r] == iHi[r] {
 					break
 				}
 			}
+		}
+	}
+	for a := range 3 {
+		vox = sliceHullVertices(vox, a)
+	}
+	out := make([][3]float64, len(vox))
+	for n, p := range vox {
+		out[n] = lab.VoxelToWorld([3]float64{float64(p[0]), float64(p[1]), float64(p[2])})
+	}
+	return out
+}
+
+// sliceHullVertices keeps, in order, the points of vox that are vertices
+// of the 2D convex hull of the points in their slice across voxel axis a.
+// A vertex of the 3D hull is one of its slice's hull too (the direction
+// that singles it out in 3D does so in the slice), so no diameter end is
+// lost; the grid is affine to the world, so hulls in voxel coordinates are
+// the world's.
+func sliceHullVertices(vox [][3]int32, a int) [][3]int32 {
+	b, c := (a+1)%3, (a+2)%3
+	slice := map[int32][][2]float64{}
+	for _, p := range vox {
+		slice[p[a]] = append(slice[p[a]], [2]float64{float64(p[b]), float64(p[c])})
+	}
+	vertex := make(map[[3]int32]bool, len(vox))
+	for s, pts := range slice {
+		for _, q := range hull2d.Convex(pts) {
+			var p [3]int32
+			p[a], p[b], p[c] = s, int32(q[0]), int32(q[1])
+			vertex[p] = true
+		}
+	}
+	out := vox[:0]
+	for _, p := range vox {
+		if vertex[p] {
+			out = append(out, p)
 		}
 	}
 	return out

@@ -101,9 +101,19 @@ func TestMaxDiameterIsExact(t *testing.T) {
 			c := lab.VoxelToWorld([3]float64{6 + 24*rng.Float64(), 6 + 20*rng.Float64(), 4 + 12*rng.Float64()})
 			sphere(lab, c, 2+6*rng.Float64(), 1)
 		}
-		if got, want := MaxDiameter(lab, 1), bruteDiameter(lab, 1); got != want {
+		want := bruteDiameter(lab, 1)
+		if got := MaxDiameter(lab, 1); got != want {
 			t.Errorf("trial %d: got %.9f mm, every pair gives %.9f", trial, got, want)
 		}
+		surface := SurfaceDiameter(lab, 1)
+		bandSearchAbove = 0 // the band search first, whatever the number of points
+		if got := MaxDiameter(lab, 1); got != want {
+			t.Errorf("trial %d: band search: got %.9f mm, every pair gives %.9f", trial, got, want)
+		}
+		if got := SurfaceDiameter(lab, 1); got != surface {
+			t.Errorf("trial %d: surface diameter: band search %.9f mm, every pair %.9f", trial, got, surface)
+		}
+		bandSearchAbove = 4 * len(directions)
 	}
 }
 
@@ -211,5 +221,24 @@ func TestSurfaceAndPrincipalDiametersOfABox(t *testing.T) {
 	}
 	if got := PrincipalDiameters(lab, 9); got != [3]float64{} {
 		t.Errorf("absent label: %v", got)
+	}
+}
+
+// TestCounts compares Counts with a plain count on random maps whose
+// sizes are not multiples of four, one of them split across cores.
+func TestCounts(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, dims := range [][3]int{{7, 5, 3}, {101, 67, 61}} {
+		lab := volume.New[uint8](volume.Grid{Dims: dims, Affine: volume.Affine{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}})
+		var want [256]int
+		for i := range lab.Data {
+			if rng.Intn(3) > 0 { // runs of background, as in a label map
+				lab.Data[i] = uint8(rng.Intn(256))
+			}
+			want[lab.Data[i]]++
+		}
+		if got := Counts(lab); got != want {
+			t.Errorf("%v: Counts differs from a plain count", dims)
+		}
 	}
 }

@@ -111,3 +111,72 @@ func TestSyntheticTumours(t *testing.T) {
 		})
 	}
 }
+
+// TestDistancesNearAndFar compares the tumours' distances (found near the
+// tumour, or on the whole crop past nearMM) and the remaining parenchyma
+// with every pair of voxel centres.
+func TestDistancesNearAndFar(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		centre [3]float64
+		radius float64
+	}{
+		{"far from everything", [3]float64{-22, 0, 40}, 12},
+		{"hilar", [3]float64{14, 10, 0}, 7},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPhantom(t).tumour(c.centre, c.radius)
+			ts, ks, err := Assess(context.Background(), p.lab, p.table, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			points := func(name string) [][3]float64 {
+				var out [][3]float64
+				for n, x := range p.lab.Data {
+					if x == p.table.Value(name) {
+						i, j, k := p.lab.Coords(n)
+						out = append(out, p.lab.VoxelToWorld([3]float64{float64(i), float64(j), float64(k)}))
+					}
+				}
+				return out
+			}
+			tumour := points("tumor")
+			nearest := func(q [3]float64) float64 {
+				best := math.Inf(1)
+				for _, x := range tumour {
+					best = math.Min(best, dist(x, q))
+				}
+				return best
+			}
+			least := func(name string) float64 {
+				best := math.Inf(1)
+				for _, q := range points(name) {
+					best = math.Min(best, nearest(q))
+				}
+				return math.Round(best*100) / 100
+			}
+			d := ts[0].DistancesMM
+			if d.CollectingSystem == nil || d.RenalArtery == nil || d.RenalVein == nil {
+				t.Fatalf("distances %+v: want the collecting system, artery and vein", d)
+			}
+			t.Logf("collecting system %.2f mm, artery %.2f mm, vein %.2f mm (near: up to %d mm)", *d.CollectingSystem, *d.RenalArtery, *d.RenalVein, nearMM)
+			for _, x := range []struct {
+				name string
+				got  float64
+			}{{"ureter", *d.CollectingSystem}, {"artery", *d.RenalArtery}, {"vein", *d.RenalVein}} {
+				if want := least(x.name); math.Abs(x.got-want) > 0.006 {
+					t.Errorf("%s: %.2f mm, every pair gives %.2f", x.name, x.got, want)
+				}
+			}
+			left := 0
+			for _, q := range points("kidney_left") {
+				if nearest(q) > 5 {
+					left++
+				}
+			}
+			if want := math.Round(float64(left)*8/1000*1000) / 1000; ks[0].RemainingML != want {
+				t.Errorf("remaining %.3f mL, every pair gives %.3f", ks[0].RemainingML, want)
+			}
+		})
+	}
+}

@@ -216,10 +216,21 @@ func (s *side) tumor(id int32) measure.Tumor {
 		midline = midline || k == midLo || k == midHi
 	}
 	t.ExophyticFraction = round(float64(exo)/float64(n), 3)
-	d := labelops.DistanceOutsideMM(tm)
+	near := newNear(tm, nearMM)
+	var whole *volume.Volume[float32] // the distances on the whole crop, when a structure lies farther
+	minDist := func(m *volume.Volume[uint8]) *float64 {
+		if d, ok := near.min(m); ok && d <= nearMM {
+			v := round(d, 2)
+			return &v
+		}
+		if whole == nil {
+			whole = labelops.DistanceOutsideMM(tm)
+		}
+		return minOver(whole, m)
+	}
 	t.DistancesMM = measure.Distances{
-		CollectingSystem: minOver(d, s.ucs), RenalSinus: minOver(d, s.sinus),
-		RenalArtery: minOver(d, s.artery), RenalVein: minOver(d, s.vein),
+		CollectingSystem: minDist(s.ucs), RenalSinus: minDist(s.sinus),
+		RenalArtery: minDist(s.artery), RenalVein: minDist(s.vein),
 	}
 	tc := t.CentroidMM
 	r := &measure.Renal{
@@ -295,18 +306,19 @@ func (s *side) measureKidney(name string, marginMM float64) measure.Kidney {
 		}
 	}
 	var all, left int
-	var d *volume.Volume[float32]
-	if len(s.mine) > 0 {
-		d = labelops.DistanceOutsideMM(tm)
+	for _, x := range s.kidney.Data {
+		if x != 0 {
+			all++
+		}
 	}
-	for i, x := range s.kidney.Data {
-		if x == 0 {
-			continue
-		}
-		all++
-		if d == nil || float64(d.Data[i]) > marginMM {
-			left++
-		}
+	left = all
+	if len(s.mine) > 0 {
+		near := newNear(tm, marginMM)
+		near.each(s.kidney, func(d float32) {
+			if float64(d) <= marginMM {
+				left--
+			}
+		})
 	}
 	ml := s.g.VoxelVolume() / 1000
 	return measure.Kidney{
@@ -314,6 +326,56 @@ func (s *side) measureKidney(name string, marginMM float64) measure.Kidney {
 		ResectionMarginMM: marginMM, RemainingML: round(float64(left)*ml, 3),
 		Arteries: s.vessels[0], Veins: s.vessels[1],
 	}
+}
+
+// nearMM is how far around a tumour its distances to the structures at
+// risk are first looked for (near); the N and h thresholds are well
+// inside it.
+const nearMM = 20
+
+// near is the distance in mm to a mask from each voxel of the box of the
+// mask's voxels grown by more than reachMM: every voxel outside the box is
+// farther than reachMM from the mask, so a distance of reachMM or less
+// found inside it is the least there is.
+type near struct {
+	d      *volume.Volume[float32] // on the box
+	lo, hi [3]int                  // the box on the mask's grid
+}
+
+// newNear is the distances around the nonzero voxels of m (value 1),
+// which must have some.
+func newNear(m *volume.Volume[uint8], reachMM float64) near {
+	lo, hi, _ := volume.ValueBox(m, 1)
+	grow := labelops.Margin(m.Grid, reachMM)
+	for a := range grow {
+		grow[a]++
+	}
+	lo, hi = volume.GrowBox(m.Grid, lo, hi, grow)
+	return near{d: labelops.DistanceOutsideMM(volume.Crop(m, lo, hi)), lo: lo, hi: hi}
+}
+
+// each calls f with the distance of each nonzero voxel of m (on the grid
+// of the mask near was made from) inside the box.
+func (n near) each(m *volume.Volume[uint8], f func(float32)) {
+	for k := n.lo[2]; k < n.hi[2]; k++ {
+		for j := n.lo[1]; j < n.hi[1]; j++ {
+			row := m.Data[m.Index(n.lo[0], j, k):][:n.hi[0]-n.lo[0]]
+			d := n.d.Data[n.d.Index(0, j-n.lo[1], k-n.lo[2]):][:len(row)]
+			for i, x := range row {
+				if x != 0 {
+					f(d[i])
+				}
+			}
+		}
+	}
+}
+
+// min is the least distance of m's nonzero voxels inside the box, and
+// whether there are any.
+func (n near) min(m *volume.Volume[uint8]) (float64, bool) {
+	best := math.Inf(1)
+	n.each(m, func(d float32) { best = math.Min(best, float64(d)) })
+	return best, !math.IsInf(best, 1)
 }
 
 // contactArea is the area in mm² of the faces between voxels of a and b.

@@ -157,64 +157,29 @@ func (d *doc) table(widths []float64, rows [][]string) {
 	}
 }
 
-func mm(v *float64) string {
-	if v == nil {
-		return "not in the label map"
-	}
-	return fmt.Sprintf("%.1f mm", *v)
-}
-
 func (d *doc) tumor(t measure.Tumor) {
-	d.heading(fmt.Sprintf("Tumour %d (%s)", t.Index, strings.ReplaceAll(orNone(t.Kidney), "_", " ")))
+	d.heading(TumorHeading(t))
 	d.pdf.SetFillColor(235, 235, 235)
-	dist := t.DistancesMM
-	d.table([]float64{70, 110}, [][]string{
-		{"Measurement", "Value"},
-		{"Volume", fmt.Sprintf("%.1f mL", t.VolumeML)},
-		{"Maximal diameter", fmt.Sprintf("%.1f mm (between voxel centres: %.1f mm)", t.MaxDiameterMM, t.FeretCentresMM)},
-		{"Orthogonal diameters", fmt.Sprintf("%.1f × %.1f × %.1f mm", t.DiametersMM[0], t.DiametersMM[1], t.DiametersMM[2])},
-		{"Contact with the kidney", fmt.Sprintf("%.0f mm²", t.ContactMM2)},
-		{"Exophytic share", fmt.Sprintf("%.0f %%", 100*t.ExophyticFraction)},
-		{"Distance to collecting system", mm(dist.CollectingSystem)},
-		{"Distance to renal sinus", mm(dist.RenalSinus)},
-		{"Distance to renal artery", mm(dist.RenalArtery)},
-		{"Distance to renal vein", mm(dist.RenalVein)},
-	})
+	d.table([]float64{70, 110}, TumorRows(t))
 	if t.CutByFieldOfView {
-		d.line("The scan's field of view cuts this tumour: its size is a lower bound.")
+		d.line(CutLine)
 	}
 	if r := t.Renal; r != nil {
 		d.pdf.Ln(2)
-		d.line(fmt.Sprintf("R.E.N.A.L. nephrometry score: %s", r.Text))
-		d.table([]float64{50, 20, 110}, [][]string{
-			{"Component", "Points", "From"},
-			{"R (radius)", fmt.Sprint(r.R), fmt.Sprintf("maximal diameter %.1f mm", r.RDiameterMM)},
-			{"E (exophytic)", fmt.Sprint(r.E), fmt.Sprintf("%.0f %% exophytic", 100*r.EExophyticFraction)},
-			{"N (nearness)", fmt.Sprint(r.N), fmt.Sprintf("%.1f mm to the %s", r.NDistanceMM, map[bool]string{false: "collecting system", true: "renal sinus"}[r.NFromSinus])},
-			{"A (anterior/posterior)", r.A, fmt.Sprintf("centroid %.1f mm anterior of the kidney's", r.AAnteriorMM)},
-			{"L (location)", fmt.Sprint(r.L), fmt.Sprintf("%.0f %% between the polar lines; crosses the axial midline: %s", 100*r.LBetweenPolarLines, yesNo(r.LCrossesMidline))},
-			{"h (hilar)", yesNo(r.H), fmt.Sprintf("%.1f mm to the renal artery or vein", r.HVesselDistanceMM)},
-		})
+		d.line("R.E.N.A.L. nephrometry score: " + r.Text)
+		d.table([]float64{50, 20, 110}, RenalRows(r))
 	}
 	if p := t.Padua; p != nil {
 		d.pdf.Ln(2)
-		d.line(fmt.Sprintf("PADUA score: %s", p.Text))
-		d.table([]float64{50, 20, 110}, [][]string{
-			{"Component", "Points", "From"},
-			{"Longitudinal location", fmt.Sprint(p.Longitudinal), fmt.Sprintf("%.0f %% between the sinus lines", 100*p.BetweenSinusLines)},
-			{"Exophytic rate", fmt.Sprint(p.Exophytic), fmt.Sprintf("%.0f %% exophytic", 100*t.ExophyticFraction)},
-			{"Renal rim", fmt.Sprint(p.Rim), fmt.Sprintf("centroid %.1f mm medial of the kidney's", p.MedialMM)},
-			{"Renal sinus", fmt.Sprint(p.Sinus), fmt.Sprintf("%.1f mm to the sinus", p.SinusDistanceMM)},
-			{"Collecting system", fmt.Sprint(p.CollectingSystem), fmt.Sprintf("%.1f mm to the collecting system", p.CollectingSystemMM)},
-			{"Size", fmt.Sprint(p.Size), fmt.Sprintf("maximal diameter %.1f mm", t.MaxDiameterMM)},
-		})
+		d.line("PADUA score: " + p.Text)
+		d.table([]float64{50, 20, 110}, PaduaRows(t))
 	}
-	if t.CIndexScore != nil {
+	if l := CIndexLine(t); l != "" {
 		d.pdf.Ln(2)
-		d.line(fmt.Sprintf("C-index: %.2f (tumour centre %.1f mm from the kidney's centre, radius %.1f mm)", *t.CIndexScore, t.CIndex.CentreDistanceMM, t.CIndex.RadiusMM))
+		d.line(l)
 	}
-	if len(t.Territories) > 0 {
-		d.line(fmt.Sprintf("Fed by arterial branches: %s (see Arterial territories)", strings.Trim(fmt.Sprint(t.Territories), "[]")))
+	if l := FeedsLine(t); l != "" {
+		d.line(l)
 	}
 }
 
@@ -225,31 +190,14 @@ func (d *doc) territories(t *measure.Territories) {
 		return
 	}
 	d.heading("Arterial territories (estimate; see Methods)")
-	for _, a := range t.Arteries {
-		from := "from the aorta"
-		if !a.FromAorta {
-			from = "not reaching the aorta label"
-		}
-		first := "no branching"
-		if a.FirstBranchMM != nil {
-			first = fmt.Sprintf("first branch %.1f mm from its start", *a.FirstBranchMM)
-		}
-		d.line(fmt.Sprintf("%s, renal artery %d (%s): %s, %d terminal branches", strings.ReplaceAll(a.Kidney, "_", " "), a.Index, from, first, a.Branches))
+	for _, l := range ArteryLines(t) {
+		d.line(l)
 	}
 	if len(t.Branches) == 0 {
-		d.line("No artery branch reaches a kidney in the label map.")
+		d.line(NoBranchLine)
 		return
 	}
-	rows := [][]string{{"Branch", "Kidney", "Artery", "Length", "At risk if clamped", "Tumour in it"}}
-	for _, b := range t.Branches {
-		tum := "none"
-		if len(b.Tumors) > 0 {
-			tum = fmt.Sprintf("%.1f mL (tumour %s)", b.TumorML, strings.Trim(fmt.Sprint(b.Tumors), "[]"))
-		}
-		rows = append(rows, []string{fmt.Sprint(b.Index), strings.ReplaceAll(b.Kidney, "_", " "), fmt.Sprint(b.Artery),
-			fmt.Sprintf("%.0f mm", b.LengthMM), fmt.Sprintf("%.1f mL parenchyma", b.ParenchymaML), tum})
-	}
-	d.table([]float64{18, 30, 16, 20, 46, 50}, rows)
+	d.table([]float64{18, 30, 16, 20, 46, 50}, BranchRows(t))
 }
 
 func (d *doc) kidneys(ks []measure.Kidney) {
@@ -257,19 +205,7 @@ func (d *doc) kidneys(ks []measure.Kidney) {
 		return
 	}
 	d.heading("Kidneys")
-	rows := [][]string{{"Kidney", "Volume", "Left after resection", "Renal arteries", "Renal veins", "Aorta to 1st branch"}}
-	for _, k := range ks {
-		first := "-"
-		if k.AortaToFirstBranchMM != nil {
-			first = fmt.Sprintf("%.1f mm", *k.AortaToFirstBranchMM)
-		}
-		rows = append(rows, []string{
-			strings.ReplaceAll(k.Name, "_", " "), fmt.Sprintf("%.1f mL", k.VolumeML),
-			fmt.Sprintf("%.1f mL (margin %.0f mm)", k.RemainingML, k.ResectionMarginMM),
-			fmt.Sprint(k.Arteries), fmt.Sprint(k.Veins), first,
-		})
-	}
-	d.table([]float64{28, 24, 46, 26, 24, 32}, rows)
+	d.table([]float64{28, 24, 46, 26, 24, 32}, KidneyRows(ks))
 }
 
 func (d *doc) provenance(r *measure.Report) {
@@ -326,18 +262,4 @@ func (d *doc) pictures(title string, pics []Picture, perRow int) {
 		}
 	}
 	d.pdf.Ln(2)
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "no kidney"
-	}
-	return s
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }

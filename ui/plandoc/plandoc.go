@@ -1,7 +1,7 @@
 // Package plandoc gathers a case's printable surgical plan
 // (planreport.Plan): the current report.json with its tumours and kidneys
 // measured again from output/labels.nii.gz, 3D snapshots from the offscreen
-// renderer (render.Snapshot) and key slices through the tumour with the
+// renderer (render.Snapshots) and key slices through the tumour with the
 // label overlay (sliceimg), as the slice viewer draws them.
 package plandoc
 
@@ -136,13 +136,13 @@ func views(c *casefile.Case, rep *measure.Report) ([]planreport.Picture, error) 
 			}
 		}
 	}
-	var out []planreport.Picture
-	for _, v := range list {
-		img, err := render.Snapshot(c.Dir, v, viewW, viewH)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, planreport.Picture{Caption: string(v) + " view", Image: img})
+	imgs, err := render.Snapshots(c.Dir, list, viewW, viewH)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]planreport.Picture, len(list))
+	for i, v := range list {
+		out[i] = planreport.Picture{Caption: string(v) + " view", Image: imgs[i]}
 	}
 	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"kidney3d/pipeline/mesh"
+	"kidney3d/pipeline/parallel"
 )
 
 // ReadFolder reads a model folder as WriteFiles writes it: every
@@ -45,18 +46,23 @@ func ReadFolder(dir string, fallback func(name string) [4]uint8) ([]Object, erro
 		}
 		return strings.Compare(a, b)
 	})
-	objs := make([]Object, 0, len(paths))
-	for _, p := range paths {
-		m, err := readOBJFile(p)
-		if err != nil {
-			return nil, err
+	objs := make([]Object, len(paths))
+	errs := make([]error, len(paths))
+	parallel.For(len(paths), 1, func(lo, hi int) { // a file a core
+		for i := lo; i < hi; i++ {
+			objs[i].Mesh, errs[i] = readOBJFile(paths[i])
+		}
+	})
+	for i, p := range paths {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
 		name := strings.TrimSuffix(filepath.Base(p), ".obj")
 		c, ok := colors[name]
 		if !ok {
 			c = fallback(name)
 		}
-		objs = append(objs, Object{Name: name, Color: c, Mesh: m})
+		objs[i].Name, objs[i].Color = name, c
 	}
 	return objs, nil
 }

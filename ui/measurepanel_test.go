@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/measure"
+	"kidney3d/pipeline/stage"
+	"kidney3d/pipeline/volume"
+)
+
+// panelReport is a report with one scored tumour, a kidney and two
+// territories.
+func panelReport() *measure.Report {
+	ucs, sinus, artery := 2.8, 1.9, 6.25
+	c := 1.38
+	first := 21.5
+	return &measure.Report{
+		Tumors: []measure.Tumor{{
+			Index: 1, Kidney: "kidney_left", Voxels: 1300, VolumeML: 34.21, MaxDiameterMM: 41.6, FeretCentresMM: 38.9,
+			DiametersMM: [3]float64{41.2, 36.5, 30.1}, ContactMM2: 812, ExophyticFraction: 0.42,
+			DistancesMM: measure.Distances{CollectingSystem: &ucs, RenalSinus: &sinus, RenalArtery: &artery},
+			Renal: &measure.Renal{R: 2, E: 2, N: 3, A: "p", L: 2, H: false, Score: 9, Text: "9p", RDiameterMM: 41.6,
+				EExophyticFraction: 0.42, NDistanceMM: 2.8, AAnteriorMM: -12.5, LBetweenPolarLines: 0.4, HVesselDistanceMM: 6.25},
+			Padua: &measure.Padua{Longitudinal: 2, Exophytic: 2, Rim: 1, Sinus: 2, CollectingSystem: 2, Size: 2, Suffix: "p",
+				Score: 11, Text: "11p", BetweenSinusLines: 0.4, MedialMM: -8, SinusDistanceMM: 1.9, CollectingSystemMM: 2.8},
+			CIndex: &measure.CIndex{CentreDistanceMM: 28.7, RadiusMM: 20.8}, CIndexScore: &c,
+			Territories: []int{2},
+		}},
+		Kidneys: []measure.Kidney{{Name: "kidney_left", VolumeML: 152.3, ResectionMarginMM: 5, RemainingML: 131.9, Arteries: 1, Veins: 1, AortaToFirstBranchMM: &first}},
+		Territories: &measure.Territories{
+			Arteries: []measure.RenalArtery{{Kidney: "kidney_left", Index: 1, FromAorta: true, FirstBranchMM: &first, Branches: 2}},
+			Branches: []measure.Branch{
+				{Index: 1, Kidney: "kidney_left", Artery: 1, LengthMM: 31, ParenchymaML: 80.2},
+				{Index: 2, Kidney: "kidney_left", Artery: 1, LengthMM: 27, ParenchymaML: 72.1, TumorML: 34.2, Tumors: []int{1}},
+			},
+		},
+	}
+}
+
+// TestMeasurePanelShowsTheReport: a tumour's measurements, R.E.N.A.L.,
+// PADUA and C-index with each component's value, the kidney and the
+// territories.
+func TestMeasurePanelShowsTheReport(t *testing.T) {
+	test.NewTempApp(t)
+	p := NewMeasurePanel()
+	p.SetReport(panelReport(), "From the case's report (output/report.json).")
+	w := test.NewWindow(p.Content())
+	defer w.Close()
+	w.Resize(fyne.NewSize(420, 1500))
+	test.AssertRendersToMarkup(t, "measure_report.xml", w.Canvas())
+	got := panelTexts(p)
+	for _, want := range []string{
+		"Tumour 1 (kidney left)",
+		"Maximal diameter: 41.6 mm (between voxel centres: 38.9 mm)",
+		"Distance to collecting system: 2.8 mm",
+		"Distance to renal vein: not in the label map",
+		"R.E.N.A.L. 9p",
+		"N (nearness): 3 — 2.8 mm to the collecting system",
+		"PADUA 11p",
+		"C-index: 1.38 (tumour centre 28.7 mm from the kidney's centre, radius 20.8 mm)",
+		"Kidney kidney left; volume: 152.3 mL; left after resection: 131.9 mL (margin 5 mm); renal arteries: 1; renal veins: 1; aorta to 1st branch: 21.5 mm",
+		"Branch 2; kidney: kidney left; artery: 1; length: 27 mm; at risk if clamped: 72.1 mL parenchyma; tumour in it: 34.2 mL (tumour 1)",
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no line %q in %q", want, got)
+		}
+	}
+}
+
+// TestMeasurePanelMeasuresTheLabelsShown: without a report the panel
+// measures the label map itself and says the figures are not saved.
+func TestMeasurePanelMeasuresTheLabelsShown(t *testing.T) {
+	test.NewTempApp(t)
+	p := NewMeasurePanel()
+	lab := territoryLabels()
+	p.Measure(lab, labels.Default())
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.HasPrefix(sourceText(p), "Measured now") {
+		if time.Now().After(deadline) {
+			t.Fatalf("source %q: the labels were not measured", sourceText(p))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var got []string
+	fyne.DoAndWait(func() { got = panelTexts(p) })
+	// The tumour: 4×4×4 voxels of 2×2×3 mm (0.768 mL; 8×8×12 mm, corner
+	// to corner √(8²+8²+12²), centre to centre √(6²+6²+9²)) inside the
+	// left kidney's 14×10×8 voxels (1 056 of kidney: 12.672 mL).
+	for _, want := range []string{"Tumour 1 (kidney left)", "Volume: 0.8 mL", "Maximal diameter: 16.5 mm (between voxel centres: 12.4 mm)",
+		"Orthogonal diameters: 12.0 × 8.0 × 8.0 mm", "Exophytic share: 0 %"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no line %q in %q", want, got)
+		}
+	}
+}
+
+// TestTerritoriesColourTheViews: ticking the territories colours each
+// kidney voxel by its branch in the slices (the other labels as they
+// were) and puts a mesh per territory in place of the kidney in 3D.
+func TestTerritoriesColourTheViews(t *testing.T) {
+	src := &fakeFrames{}
+	a := test.NewTempApp(t)
+	cw := NewCaseWindow(a, Options{NewFrames: func() (FrameSource, error) { return src, nil }})
+	t.Cleanup(cw.win.Close)
+	d := territoryCase(t)
+	frames, onFrame := signal()
+	shown := cw.model.OnFrame
+	cw.model.OnFrame = func() { shown(); onFrame() }
+	cw.show(d)
+	await(t, frames, "the model's first frame")
+	settleSlices(t, cw)
+	if ok, why := territoriesAvailable(d); ok || why != "run the pipeline first" {
+		t.Errorf("truth labels: available %v (%q), want not before a run", ok, why)
+	}
+
+	cw.measures.territories.Enable()
+	test.Tap(cw.measures.territories)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var done bool
+		fyne.DoAndWait(func() { done = cw.slices.territories != nil && d.territoryScene != nil })
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the territories")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	settleSlices(t, cw)
+	tv := cw.slices.territories
+	g := d.grid
+	left, right, tumour := tv.labels[g.Index(2, 5, 5)], tv.labels[g.Index(12, 5, 5)], tv.labels[g.Index(7, 6, 5)]
+	if left == 1 || right == 1 || left == right || tumour != 3 || tv.labels[0] != 0 {
+		t.Errorf("slice labels: branch 1 %d, branch 2 %d, tumour %d, outside %d; want two values of their own, the tumour and background kept", left, right, tumour, tv.labels[0])
+	}
+	if cl, cr := tv.colors[left], tv.colors[right]; cl != territoryColor(1) || cr != territoryColor(2) || cl == cr {
+		t.Errorf("colours %v and %v, want the palette's first two", cl, cr)
+	}
+	await(t, frames, "a frame with the territories")
+	src.mu.Lock()
+	names := slices.Clone(src.names)
+	src.mu.Unlock()
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"Territory of artery branch 1", "Territory of artery branch 2", "tumor"}) {
+		t.Errorf("3D scene %v, want the tumour and the two territories", names)
+	}
+
+	test.Tap(cw.measures.territories)
+	settleSlices(t, cw)
+	if cw.slices.territories != nil {
+		t.Error("unticked: the slices still show the territories")
+	}
+}
+
+// territoryLabels is a 16×16×12 map of 2×2×3 mm voxels: a left kidney
+// block with a 4×4×4 tumour inside it.
+func territoryLabels() *volume.Volume[uint8] {
+	g := volume.Grid{Dims: [3]int{16, 16, 12}, Affine: volume.Affine{{2, 0, 0, -16}, {0, 2, 0, -16}, {0, 0, 3, -18}, {0, 0, 0, 1}}}
+	lab := volume.New[uint8](g)
+	for k := 2; k < 10; k++ {
+		for j := 2; j < 12; j++ {
+			for i := 1; i < 15; i++ {
+				v := uint8(1)
+				if i >= 6 && i < 10 && j >= 5 && j < 9 && k >= 4 && k < 8 {
+					v = 3
+				}
+				lab.Data[g.Index(i, j, k)] = v
+			}
+		}
+	}
+	return lab
+}
+
+// territoryCase is a case of territoryLabels with its territory map
+// written: branch 1 on the left half (i < 8), branch 2 on the right.
+func territoryCase(t *testing.T) *caseData {
+	lab := territoryLabels()
+	g := lab.Grid
+	m := volume.New[uint8](g)
+	for n, v := range lab.Data {
+		if v != 0 {
+			if i, _, _ := g.Coords(n); i < 8 {
+				m.Data[n] = 1
+			} else {
+				m.Data[n] = 2
+			}
+		}
+	}
+	dir := t.TempDir()
+	path := (&casefile.Case{Dir: dir}).ArtefactPath("", stage.Territories)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := volume.Save(path, m); err != nil {
+		t.Fatal(err)
+	}
+	return &caseData{dir: dir, grid: g, phases: map[string]*volume.Volume[int16]{"A": volume.New[int16](g)}, reference: "A",
+		registered: map[string]bool{}, labels: lab, labelsFrom: "truth", table: labels.Default(), present: []int{1, 3}}
+}
+
+// panelTexts are the texts of the panel's list, in order.
+func panelTexts(p *MeasurePanel) []string {
+	var out []string
+	for _, o := range p.list.Objects {
+		if l, ok := o.(*widget.Label); ok {
+			out = append(out, l.Text)
+		}
+	}
+	return out
+}
+
+// sourceText is what the panel says its figures come from.
+func sourceText(p *MeasurePanel) string {
+	var s string
+	fyne.DoAndWait(func() { s = p.source.Text })
+	return s
+}
