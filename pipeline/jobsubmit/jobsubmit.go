@@ -1,0 +1,129 @@
+// Package jobsubmit is `kidney3d submit`: it turns case folders under the
+// workers' shared root into job messages (package workmsg), publishes them
+// to RabbitMQ (package broker), and may follow their progress events until
+// each job ends.
+package jobsubmit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/workmsg"
+)
+
+// Messages makes the job message of each case folder, which must lie
+// under root (checked as a worker checks it: workmsg.Resolve).
+func Messages(root string, cases []string, priority, device string, now time.Time) ([]workmsg.Message, error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	var ms []workmsg.Message
+	for _, c := range cases {
+		abs, err := filepath.Abs(c)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(absRoot, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, fmt.Errorf("%s: not under the workers' root %s", c, root)
+		}
+		rel = filepath.ToSlash(rel)
+		if _, err := workmsg.Resolve(absRoot, rel); err != nil {
+			return nil, fmt.Errorf("%s: %w", c, err)
+		}
+		m := workmsg.Message{Version: workmsg.Version, ID: newID(now), Case: rel, Priority: priority, Device: device, Submitted: now.UTC()}
+		if err := m.Check(); err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// newID is a job ID: the time and 8 random hex digits.
+func newID(now time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405.000") + "-" + hex.EncodeToString(b[:])
+}
+
+// Publish publishes the jobs; with watch, it then writes their progress
+// events to w (one line each) until every job has ended, and fails if one
+// was dead-lettered.
+func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, watch bool, w io.Writer) error {
+	ch, err := conn.Channel()
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	if err := ch.Confirm(false); err != nil {
+		return err
+	}
+	if err := broker.Declare(ch); err != nil {
+		return err
+	}
+	var events <-chan broker.Event
+	if watch {
+		// Bound before publishing, so that no event is missed.
+		if events, err = broker.Watch(ch); err != nil {
+			return err
+		}
+	}
+	pending := map[string]bool{}
+	for _, m := range ms {
+		if err := broker.PublishJob(ctx, ch, m, nil); err != nil {
+			return fmt.Errorf("job %s (%s): %w", m.ID, m.Case, err)
+		}
+		pending[m.ID] = true
+		fmt.Fprintf(w, "job %s: %s (%s)\n", m.ID, m.Case, m.Priority)
+	}
+	if !watch {
+		return nil
+	}
+	dead := 0
+	for len(pending) > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e, ok := <-events:
+			if !ok {
+				return fmt.Errorf("the broker connection closed with %d job(s) still running", len(pending))
+			}
+			if !pending[e.Job] {
+				continue
+			}
+			writeEvent(w, e)
+			if e.Final() {
+				delete(pending, e.Job)
+				if e.State == broker.Dead {
+					dead++
+				}
+			}
+		}
+	}
+	if dead > 0 {
+		return fmt.Errorf("%d job(s) dead-lettered", dead)
+	}
+	return nil
+}
+
+func writeEvent(w io.Writer, e broker.Event) {
+	line := fmt.Sprintf("%s job %s (%s) %s: %s", e.Time.Local().Format("15:04:05"), e.Job, e.Case, e.Worker, e.State)
+	if e.Stage != "" {
+		line += fmt.Sprintf(" %s %3.0f%%", e.Stage, 100*e.Fraction)
+	}
+	if e.Error != "" {
+		line += ": " + e.Error
+	}
+	fmt.Fprintln(w, line)
+}
