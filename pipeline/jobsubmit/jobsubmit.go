@@ -39,7 +39,7 @@ func Messages(root string, cases []string, priority, device string, now time.Tim
 		}
 		rel = filepath.ToSlash(rel)
 		if _, err := workmsg.Resolve(absRoot, rel); err != nil {
-			return nil, fmt.Errorf("%s: %w", c, err)
+			return nil, err
 		}
 		m := workmsg.Message{Version: workmsg.Version, ID: newID(now), Case: rel, Priority: priority, Device: device, Submitted: now.UTC()}
 		if err := m.Check(); err != nil {
