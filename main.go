@@ -88,7 +88,7 @@ var commands = map[string]command{
 	"revert":   {"revert CASE --to N [--author NAME]", runRevert, false},
 
 	"worker": {"worker --broker amqp[s]://HOST[:PORT]/[VHOST] --root DIR [--gpus N] [--id NAME] [--attempts N] [--broker-credentials FILE] [--ca FILE]", runWorker, false},
-	"submit": {"submit CASE... --broker URL --root DIR [--priority urgent|normal|batch] [--device auto|cpu|gpu] [--watch] [--broker-credentials FILE] [--ca FILE]", runSubmit, false},
+	"submit": {"submit CASE... --broker URL --root DIR [--priority urgent|normal|batch] [--device auto|cpu|gpu] [--watch] [--json] [--broker-credentials FILE] [--ca FILE]", runSubmit, false},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -955,6 +955,7 @@ func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
 	prio := fs.String("priority", "normal", "urgent, normal or batch")
 	device := fs.String("device", "auto", "auto, cpu or gpu")
 	watch := fs.Bool("watch", false, "follow the jobs' progress until each ends")
+	asJSON := fs.Bool("json", false, "print each job and progress event as a line of JSON")
 	cases, err := parse(fs, args, 1, 1<<20)
 	if err != nil {
 		return err
@@ -974,5 +975,5 @@ func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer conn.Close()
-	return jobsubmit.Publish(ctx, conn, ms, *watch, stdout)
+	return jobsubmit.Publish(ctx, conn, ms, stdout, *watch, *asJSON)
 }

@@ -221,12 +221,13 @@ func publishConfirmed(ctx context.Context, ch *amqp.Channel, exchange, key strin
 
 // Event states.
 const (
-	Started  = "started"
-	Progress = "progress"
-	Done     = "done"
-	Retry    = "retry" // failed; queued again
-	Dead     = "dead"  // dead-lettered
-	Skipped  = "skipped"
+	Submitted = "submitted" // published (written by submit, never sent)
+	Started   = "started"
+	Progress  = "progress"
+	Done      = "done"
+	Retry     = "retry" // failed; queued again
+	Dead      = "dead"  // dead-lettered
+	Skipped   = "skipped"
 )
 
 // Event is one step of a job, published on ProgressExchange.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -57,10 +58,11 @@ func newID(now time.Time) string {
 	return now.UTC().Format("20060102T150405.000") + "-" + hex.EncodeToString(b[:])
 }
 
-// Publish publishes the jobs; with watch, it then writes their progress
-// events to w (one line each) until every job has ended, and fails if one
-// was dead-lettered.
-func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, watch bool, w io.Writer) error {
+// Publish publishes the jobs, writing one line for each to w; with watch,
+// it then writes their progress events until every job has ended, and
+// fails if one was dead-lettered. With asJSON each line is a broker.Event
+// in JSON, the jobs published being Submitted events.
+func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, w io.Writer, watch, asJSON bool) error {
 	ch, err := conn.Channel()
 	if err != nil {
 		return err
@@ -85,7 +87,11 @@ func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, w
 			return fmt.Errorf("job %s (%s): %w", m.ID, m.Case, err)
 		}
 		pending[m.ID] = true
-		fmt.Fprintf(w, "job %s: %s (%s)\n", m.ID, m.Case, m.Priority)
+		if asJSON {
+			writeEvent(w, broker.Event{Job: m.ID, Case: m.Case, State: broker.Submitted, Time: m.Submitted, Submitted: m.Submitted}, true)
+		} else {
+			fmt.Fprintf(w, "job %s: %s (%s)\n", m.ID, m.Case, m.Priority)
+		}
 	}
 	if !watch {
 		return nil
@@ -102,7 +108,7 @@ func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, w
 			if !pending[e.Job] {
 				continue
 			}
-			writeEvent(w, e)
+			writeEvent(w, e, asJSON)
 			if e.Final() {
 				delete(pending, e.Job)
 				if e.State == broker.Dead {
@@ -117,7 +123,13 @@ func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, w
 	return nil
 }
 
-func writeEvent(w io.Writer, e broker.Event) {
+// writeEvent writes an event as one line of text or JSON.
+func writeEvent(w io.Writer, e broker.Event, asJSON bool) {
+	if asJSON {
+		b, _ := json.Marshal(e)
+		fmt.Fprintf(w, "%s\n", b)
+		return
+	}
 	line := fmt.Sprintf("%s job %s (%s) %s: %s", e.Time.Local().Format("15:04:05"), e.Job, e.Case, e.Worker, e.State)
 	if e.Stage != "" {
 		line += fmt.Sprintf(" %s %3.0f%%", e.Stage, 100*e.Fraction)
