@@ -39,10 +39,18 @@ type State struct {
 	Done string `json:"done,omitempty"`
 }
 
+// Bounds on what a lease file may claim: a longer TTL, or a heartbeat
+// further in the future (clocks differ a little between hosts), makes it
+// stale, so that no file can hold a case for ever.
+const (
+	MaxTTL   = time.Hour
+	maxAhead = time.Minute
+)
+
 // Held says whether the lease is held at now: a heartbeat within the TTL
-// by a process that, when on this host, still runs.
+// (at most MaxTTL) by a process that, when on this host, still runs.
 func (s State) Held(now time.Time) bool {
-	if s.Heartbeat.IsZero() || now.Sub(s.Heartbeat) > s.TTL {
+	if s.Heartbeat.IsZero() || s.TTL > MaxTTL || now.Sub(s.Heartbeat) > s.TTL || s.Heartbeat.Sub(now) > maxAhead {
 		return false
 	}
 	if host, _ := os.Hostname(); s.Host == host && s.PID > 0 && !alive(s.PID) {

@@ -110,3 +110,49 @@ func TestTakenOverLeaseIsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLeaseClaimingTooMuchIsStale(t *testing.T) {
+	now := time.Now()
+	for name, s := range map[string]State{
+		"TTL of a year":      {Worker: "w", Heartbeat: now, TTL: 365 * 24 * time.Hour},
+		"heartbeat tomorrow": {Worker: "w", Heartbeat: now.Add(24 * time.Hour), TTL: time.Minute},
+		"no TTL":             {Worker: "w", Heartbeat: now.Add(-time.Second)},
+	} {
+		if s.Held(now) {
+			t.Errorf("%s: held", name)
+		}
+	}
+	if s := (State{Worker: "w", Host: "elsewhere", Heartbeat: now.Add(30 * time.Second), TTL: time.Minute}); !s.Held(now) {
+		t.Error("a heartbeat 30 s ahead (another host's clock) is not held")
+	}
+}
+
+// FuzzLeaseFile: whatever a lease file holds, taking the lease either
+// succeeds, leaving this worker's lease, or says who holds it.
+func FuzzLeaseFile(f *testing.F) {
+	f.Add([]byte(`{"worker":"w1","host":"h","pid":1,"job":"j","heartbeat":"2999-01-01T00:00:00Z","ttl":60000000000}`))
+	f.Add([]byte(`{"done":"j"}`))
+	f.Add([]byte(`{"worker":`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := newCase(t)
+		c, _ := casefile.Open(dir)
+		if err := os.WriteFile(c.LeasePath(), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		l, err := Acquire(dir, "me", "job", time.Minute)
+		var busy *BusyError
+		var done *DoneError
+		switch {
+		case err == nil:
+			if s, err := Read(dir); err != nil || s.Worker != "me" || !s.Held(time.Now()) {
+				t.Fatalf("after Acquire: %+v %v", s, err)
+			}
+			if err := l.Release(false); err != nil {
+				t.Fatal(err)
+			}
+		case errors.As(err, &busy), errors.As(err, &done):
+		default:
+			t.Fatalf("Acquire: %v", err)
+		}
+	})
+}
