@@ -35,8 +35,11 @@ func startBroker(t *testing.T) string {
 	if errors.As(err, &exit) && exit.ExitCode() == 3 {
 		t.Skip("rabbitmq-server is not installed (make deps-test installs it)")
 	}
-	if err != nil {
+	if exit != nil {
 		t.Fatalf("tools/rabbitmq.sh start: %v\n%s", err, exit.Stderr)
+	}
+	if err != nil {
+		t.Fatalf("tools/rabbitmq.sh start: %v", err)
 	}
 	t.Cleanup(func() { _ = exec.Command("tools/rabbitmq.sh", "stop", dir).Run() })
 	return strings.TrimSpace(string(out))
