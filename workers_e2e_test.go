@@ -4,7 +4,8 @@ package main
 // (tools/rabbitmq.sh): jobs run most urgent first, a worker killed with
 // SIGKILL mid-job leaves its job to another worker, which finishes it
 // byte-identical to a clean run, and refused messages land in the
-// dead-letter queue with their reasons.
+// dead-letter queue with their reasons. One worker and one submit connect
+// with TLS (amqps, the broker's private authority given by --ca).
 
 import (
 	"bytes"
@@ -25,9 +26,10 @@ import (
 	"kidney3d/pipeline/caselease"
 )
 
-// startBroker starts a private broker for the test and returns its URL;
-// the test is skipped where rabbitmq-server is not installed.
-func startBroker(t *testing.T) string {
+// startBroker starts a private broker for the test and returns its URL
+// and folder (tools/rabbitmq.sh); the test is skipped where
+// rabbitmq-server is not installed.
+func startBroker(t *testing.T) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	out, err := exec.Command("tools/rabbitmq.sh", "start", dir).Output()
@@ -42,7 +44,7 @@ func startBroker(t *testing.T) string {
 		t.Fatalf("tools/rabbitmq.sh start: %v", err)
 	}
 	t.Cleanup(func() { _ = exec.Command("tools/rabbitmq.sh", "stop", dir).Run() })
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(string(out)), dir
 }
 
 // workerProc is a `kidney3d worker` process and its log.
@@ -51,7 +53,7 @@ type workerProc struct {
 	log string
 }
 
-func startWorker(t *testing.T, url, root, id string) *workerProc {
+func startWorker(t *testing.T, url, root, id string, flags ...string) *workerProc {
 	t.Helper()
 	log := filepath.Join(t.TempDir(), id+".log")
 	f, err := os.Create(log)
@@ -59,7 +61,7 @@ func startWorker(t *testing.T, url, root, id string) *workerProc {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cmd := exec.Command(binary, "worker", "--broker", url, "--root", root, "--id", id)
+	cmd := exec.Command(binary, append([]string{"worker", "--broker", url, "--root", root, "--id", id}, flags...)...)
 	cmd.Env = append(os.Environ(), broker.EnvUser+"=guest", broker.EnvPassword+"=guest")
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
@@ -81,7 +83,18 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts RabbitMQ and runs five cases; skipped with -short")
 	}
-	url := startBroker(t)
+	url, brokerDir := startBroker(t)
+	// The third worker and the urgent job connect with TLS, trusting the
+	// broker's private authority, the worker with a credentials file.
+	tlsURL, err := os.ReadFile(filepath.Join(brokerDir, "amqps.url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := filepath.Join(brokerDir, "tls", "ca.pem")
+	creds := writeFile(t, filepath.Join(t.TempDir(), "broker-credentials"), []byte("guest:guest\n"))
+	if err := os.Chmod(creds, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	root := t.TempDir()
 	// One small case with its masks given, copied: n1, n2, n3 normal, u1
 	// urgent.
@@ -111,9 +124,9 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	submit := func(prio string, cases ...string) {
+	submit := func(url, prio string, cases ...string) {
 		t.Helper()
-		args := []string{"submit", "--broker", url, "--root", root, "--priority", prio}
+		args := []string{"submit", "--broker", url, "--root", root, "--priority", prio, "--ca", ca}
 		for _, c := range cases {
 			args = append(args, filepath.Join(root, c))
 		}
@@ -121,7 +134,7 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 			t.Fatalf("submit %v: %s", cases, stderr)
 		}
 	}
-	submit("normal", "n1", "n2", "n3")
+	submit(url, "normal", "n1", "n2", "n3")
 	// A malformed message and one whose case leaves the root.
 	for _, body := range []string{`{"version":1,"id":"bad"`,
 		`{"version":1,"id":"escape","case":"../etc","priority":"normal","device":"auto","submitted":"2026-01-01T00:00:00Z"}`} {
@@ -154,7 +167,7 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 	for len(started) < 2 {
 		next()
 	}
-	submit("urgent", "u1")
+	submit(strings.TrimSpace(string(tlsURL)), "urgent", "u1")
 	// w1's job is killed once one of its stages has finished.
 	var victim string
 	for c, w := range started {
@@ -173,7 +186,7 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 	}
 	_ = w1.cmd.Process.Signal(syscall.SIGKILL)
 	_ = w1.cmd.Wait()
-	startWorker(t, url, root, "w3")
+	w3 := startWorker(t, strings.TrimSpace(string(tlsURL)), root, "w3", "--ca", ca, "--broker-credentials", creds)
 
 	done := map[string]int{}
 	dead := 0
@@ -185,6 +198,9 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 		case broker.Dead:
 			dead++
 		}
+	}
+	if b, _ := os.ReadFile(w3.log); !strings.Contains(string(b), "consuming "+broker.JobQueue) {
+		t.Errorf("w3 (amqps, credentials file) did not consume:\n%s", b)
 	}
 	// Order of starts: u1 before n3.
 	var order []string

@@ -5,8 +5,10 @@
 # all under DIR, so that it never meets the system's broker or another
 # engineer's. `start` prints the broker's URL (amqp://127.0.0.1:PORT/, user
 # guest, password guest, allowed from this machine only) once it accepts
-# connections; `restart` keeps DIR's ports and data (durable queues and
-# persistent messages survive it); `stop` ends it. Exit 3 when
+# connections; it also listens with TLS at the URL in DIR/amqps.url, with a
+# certificate for 127.0.0.1 signed by the private authority DIR/tls/ca.pem.
+# `restart` keeps DIR's ports and data (durable queues and persistent
+# messages survive it); `stop` ends it. Exit 3 when
 # rabbitmq-server is not installed (`make deps-test` installs it).
 set -euo pipefail
 
@@ -22,16 +24,38 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# certificates makes a private certificate authority and the broker's
+# certificate for 127.0.0.1, signed by it, under DIR/tls.
+certificates() {
+	local t="$dir/tls"
+	mkdir -p "$t"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kidney3d test CA" \
+		-keyout "$t/ca.key" -out "$t/ca.pem" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$t/server.key" -out "$t/server.csr" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$t/ext"
+	openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial -days 2 \
+		-extfile "$t/ext" -out "$t/server.pem" 2>/dev/null
+	chmod 644 "$t"/*
+}
+
 # environment writes (once) and loads DIR/env: the node's private settings.
 environment() {
 	if [ ! -f "$dir/env" ]; then
 		mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
 		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/home/.erlang.cookie"
 		chmod 400 "$dir/home/.erlang.cookie"
-		local port
+		local port tls
 		port=$(free_port)
+		tls=$(free_port)
+		certificates
 		cat >"$dir/rabbitmq.conf" <<-EOF
 			listeners.tcp.default = 127.0.0.1:$port
+			listeners.ssl.default = 127.0.0.1:$tls
+			ssl_options.cacertfile = $dir/tls/ca.pem
+			ssl_options.certfile = $dir/tls/server.pem
+			ssl_options.keyfile = $dir/tls/server.key
+			ssl_options.verify = verify_none
+			ssl_options.fail_if_no_peer_cert = false
 			loopback_users.guest = true
 			log.file.level = warning
 			log.console = false
@@ -42,6 +66,7 @@ environment() {
 			export RABBITMQ_NODENAME="kidney3d-$port@localhost"
 			export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 			export RABBITMQ_NODE_PORT=$port
+			export KIDNEY3D_TLS_PORT=$tls
 			export RABBITMQ_DIST_PORT=$(free_port)
 			export ERL_EPMD_PORT=$(free_port)
 			export ERL_EPMD_ADDRESS=127.0.0.1
@@ -63,6 +88,7 @@ start() {
 	for _ in $(seq 1 600); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$RABBITMQ_NODE_PORT") 2>/dev/null; then
 			echo "amqp://127.0.0.1:$RABBITMQ_NODE_PORT/"
+			echo "amqps://127.0.0.1:$KIDNEY3D_TLS_PORT/" >"$dir/amqps.url"
 			return 0
 		fi
 		if ! kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
