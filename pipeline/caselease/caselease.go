@@ -107,7 +107,7 @@ func Acquire(dir, worker, job string, ttl time.Duration) (*Lease, error) {
 		if s.Done == job {
 			return &DoneError{Path: l.path, Job: job}
 		}
-		if s.Held(time.Now()) && !(s.Worker == worker && s.Job == job) {
+		if s.Held(time.Now()) {
 			return &BusyError{Path: l.path, Holder: *s}
 		}
 		*s = State{Worker: worker, Host: host, PID: os.Getpid(), Job: job, Heartbeat: time.Now().UTC(), TTL: ttl, Done: s.Done}

@@ -30,6 +30,9 @@ func TestOneWorkerAtATimeThenDone(t *testing.T) {
 	if _, err := Acquire(dir, "w2", "job-1", time.Minute); !errors.As(err, &busy) || busy.Holder.Worker != "w1" || busy.Holder.Job != "job-1" {
 		t.Fatalf("second worker: %v, want the lease busy with w1's job-1", err)
 	}
+	if _, err := Acquire(dir, "w1", "job-1", time.Minute); !errors.As(err, &busy) {
+		t.Fatalf("the same job again (another slot of the worker): %v, want busy", err)
+	}
 	if err := a.Refresh(); err != nil {
 		t.Fatal(err)
 	}
