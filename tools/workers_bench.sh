@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # workers_bench.sh BIN: the scale-out workers' acceptance run on a real
 # RabbitMQ broker (tools/rabbitmq.sh), for BENCHMARKS.md ("Scale-out
-# workers"); not part of make test (about 10 minutes on 2 cores).
+# workers"); not part of make test (35 minutes on the shared 2 cores).
 #  1. 3 workers, 60 small demo jobs (3 seeds × 20 copies, mixed priorities);
 #     the broker is restarted once a quarter of them are done. Checks that
 #     every job finished exactly once (the worker logs' "done" lines and the
@@ -9,7 +9,9 @@
 #     seed has byte-identical outputs.
 #  2. The same 3 workers, 200 jobs: 60 batch and 120 normal submitted at
 #     once, 20 urgent 5 s later. Prints the throughput and the p50/p95 queue
-#     wait (submitted → started) of each priority.
+#     wait (submitted → started) of each priority, how many other jobs
+#     started while urgent ones waited, and each job's run time.
+# SMALL=1 runs 6 and 9 jobs instead, to check the script itself.
 set -euo pipefail
 BIN=$(realpath "${1:-bin/kidney3d}")
 TOOLS=$(cd "$(dirname "$0")" && pwd)
@@ -38,23 +40,25 @@ for i in 1 2 3; do
 	"$BIN" worker --broker "$URL" --root "$W/root" --id "w$i" >"$W/w$i.log" 2>&1 &
 	pids+=($!)
 done
+N1=60 N2=200
+[ "${SMALL:-}" = 1 ] && N1=6 N2=9
 elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $1" | bc)"; }
 
-echo "== 60 jobs, broker restarted mid-run"
-mapfile -t A < <(cases a 60)
+echo "== $N1 jobs, broker restarted mid-run"
+mapfile -t A < <(cases a $N1)
 t0=$(date +%s.%N)
 prios=(batch normal urgent)
 for p in 0 1 2; do
-	"$BIN" submit "${A[@]:$((p * 20)):20}" --broker "$URL" --root "$W/root" --priority "${prios[$p]}" >>"$W/a.jobs"
+	"$BIN" submit "${A[@]:$((p * N1 / 3)):$((N1 / 3))}" --broker "$URL" --root "$W/root" --priority "${prios[$p]}" >>"$W/a.jobs"
 done
 done_jobs() { cat "$W"/w*.log | grep -c '): done$' || true; }
-while [ "$(done_jobs)" -lt 15 ]; do sleep 0.2; done
+while [ "$(done_jobs)" -lt $((N1 / 4)) ]; do sleep 0.2; done
 echo "restarting the broker after $(elapsed "$t0") s, $(done_jobs) jobs done"
 "$TOOLS/rabbitmq.sh" restart "$W/broker" >/dev/null
 echo "broker back after $(elapsed "$t0") s"
 finished() { grep -l '"done":"' "$W"/root/a-*/worker.lease 2>/dev/null | wc -l; }
-while [ "$(finished)" -lt 60 ]; do sleep 0.5; done
-echo "60 jobs finished after $(elapsed "$t0") s"
+while [ "$(finished)" -lt "$N1" ]; do sleep 0.5; done
+echo "$N1 jobs finished after $(elapsed "$t0") s"
 python3 - "$W" <<'EOF'
 import glob, json, re, sys, collections
 w = sys.argv[1]
@@ -80,15 +84,20 @@ for d in "$W"/root/a-*; do
 done
 echo "copies whose outputs differ from their seed's first copy: $diffs"
 
-echo "== 200 jobs, 3 workers"
-mapfile -t B < <(cases b 200)
+echo "== $N2 jobs, 3 workers"
+mapfile -t B < <(cases b $N2)
+nb=$((N2 * 3 / 10)) nn=$((N2 * 6 / 10))
+nu=$((N2 - nb - nn))
 t1=$(date +%s.%N)
-"$BIN" submit "${B[@]:0:60}" --broker "$URL" --root "$W/root" --priority batch --watch --json >"$W/batch.jsonl" &
-"$BIN" submit "${B[@]:60:120}" --broker "$URL" --root "$W/root" --priority normal --watch --json >"$W/normal.jsonl" &
+"$BIN" submit "${B[@]:0:$nb}" --broker "$URL" --root "$W/root" --priority batch --watch --json >"$W/batch.jsonl" &
+subs=($!)
+"$BIN" submit "${B[@]:$nb:$nn}" --broker "$URL" --root "$W/root" --priority normal --watch --json >"$W/normal.jsonl" &
+subs+=($!)
 sleep 5
-"$BIN" submit "${B[@]:180:20}" --broker "$URL" --root "$W/root" --priority urgent --watch --json >"$W/urgent.jsonl" &
-wait %1 %2 %3
-echo "200 jobs took $(elapsed "$t1") s"
+"$BIN" submit "${B[@]:$((nb + nn)):$nu}" --broker "$URL" --root "$W/root" --priority urgent --watch --json >"$W/urgent.jsonl" &
+subs+=($!)
+wait "${subs[@]}"
+echo "$N2 jobs took $(elapsed "$t1") s"
 python3 - "$W" <<'EOF'
 import json, sys
 from datetime import datetime
@@ -113,4 +122,20 @@ for prio in ("urgent", "normal", "batch"):
     q = lambda p: waits[min(len(waits) - 1, int(p * len(waits)))]
     print(f"{prio}: {ends} done, queue wait p50 {q(0.5):.1f} s, p95 {q(0.95):.1f} s")
 print(f"throughput: {total} jobs in {last - first:.1f} s = {total / (last - first) * 60:.1f} jobs/min")
+ev = {p: [json.loads(l) for l in open(f"{w}/{p}.jsonl")] for p in ("urgent", "normal", "batch")}
+when = lambda p, state: [t(e["time"]) for e in ev[p] if e["state"] == state]
+usub, ulast = min(when("urgent", "submitted")), max(when("urgent", "started"))
+print("normal or batch jobs started while urgent ones waited:",
+      sum(1 for p in ("normal", "batch") for s in when(p, "started") if usub < s < ulast))
+print(f"first batch start - last normal start: {min(when('batch', 'started')) - max(when('normal', 'started')):.1f} s")
+runs = []
+for p in ev:
+    began = {}
+    for e in ev[p]:
+        if e["state"] == "started":
+            began[e["job"]] = t(e["time"])
+        if e["state"] == "done":
+            runs.append(t(e["time"]) - began[e["job"]])
+runs.sort()
+print(f"run time per job (started → done): p50 {runs[len(runs) // 2]:.1f} s, p95 {runs[int(0.95 * len(runs))]:.1f} s")
 EOF
