@@ -970,10 +970,5 @@ func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	conn, err := cfg.Dial()
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return jobsubmit.Publish(ctx, conn, ms, stdout, *watch, *asJSON)
+	return jobsubmit.Publish(ctx, cfg.Dial, *root, ms, stdout, *watch, *asJSON)
 }

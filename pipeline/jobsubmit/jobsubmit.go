@@ -18,6 +18,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/caselease"
 	"kidney3d/pipeline/workmsg"
 )
 
@@ -61,13 +62,25 @@ func newID(now time.Time) string {
 // Publish publishes the jobs, writing one line for each to w; with watch,
 // it then writes their progress events until every job has ended, and
 // fails if one was dead-lettered. With asJSON each line is a broker.Event
-// in JSON, the jobs published being Submitted events.
-func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, w io.Writer, watch, asJSON bool) error {
+// in JSON, the jobs published being Submitted events. When the broker
+// goes away while it watches, it connects again (dial) and goes on; the
+// end of a job whose event was lost meanwhile is found in its case's
+// lease under root (package caselease).
+func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root string, ms []workmsg.Message, w io.Writer, watch, asJSON bool) error {
+	conn, err := dial()
+	if err != nil {
+		return err
+	}
+	conns := []*amqp.Connection{conn}
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
 	ch, err := conn.Channel()
 	if err != nil {
 		return err
 	}
-	defer ch.Close()
 	if err := ch.Confirm(false); err != nil {
 		return err
 	}
@@ -81,12 +94,12 @@ func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, w
 			return err
 		}
 	}
-	pending := map[string]bool{}
+	pending := map[string]workmsg.Message{}
 	for _, m := range ms {
 		if err := broker.PublishJob(ctx, ch, m, nil); err != nil {
 			return fmt.Errorf("job %s (%s): %w", m.ID, m.Case, err)
 		}
-		pending[m.ID] = true
+		pending[m.ID] = m
 		if asJSON {
 			writeEvent(w, broker.Event{Job: m.ID, Case: m.Case, State: broker.Submitted, Time: m.Submitted, Submitted: m.Submitted}, true)
 		} else {
@@ -96,6 +109,34 @@ func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, w
 	if !watch {
 		return nil
 	}
+	rewatch := func() (<-chan broker.Event, error) {
+		conn, err := dial()
+		if err != nil {
+			return nil, err
+		}
+		conns = append(conns, conn)
+		ch, err := conn.Channel()
+		if err != nil {
+			return nil, err
+		}
+		return broker.Watch(ch)
+	}
+	return follow(ctx, events, rewatch, root, pending, w, asJSON)
+}
+
+// leaseCheck is how often follow looks in the leases of the jobs it waits
+// for.
+var leaseCheck = 5 * time.Second
+
+// follow writes the pending jobs' events until each has ended: a final
+// event, or its case's lease naming it as done. When events closes (the
+// connection lost), rewatch is tried with a doubling backoff.
+func follow(ctx context.Context, events <-chan broker.Event, rewatch func() (<-chan broker.Event, error), root string,
+	pending map[string]workmsg.Message, w io.Writer, asJSON bool) error {
+	tick := time.NewTicker(leaseCheck)
+	defer tick.Stop()
+	backoff := 250 * time.Millisecond
+	var retry <-chan time.Time
 	dead := 0
 	for len(pending) > 0 {
 		select {
@@ -103,9 +144,10 @@ func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, w
 			return ctx.Err()
 		case e, ok := <-events:
 			if !ok {
-				return fmt.Errorf("the broker connection closed with %d job(s) still running", len(pending))
+				events, retry = nil, time.After(backoff)
+				continue
 			}
-			if !pending[e.Job] {
+			if _, mine := pending[e.Job]; !mine {
 				continue
 			}
 			writeEvent(w, e, asJSON)
@@ -113,6 +155,24 @@ func Publish(ctx context.Context, conn *amqp.Connection, ms []workmsg.Message, w
 				delete(pending, e.Job)
 				if e.State == broker.Dead {
 					dead++
+				}
+			}
+		case <-retry:
+			var err error
+			if events, err = rewatch(); err != nil {
+				backoff = min(2*backoff, 10*time.Second)
+				retry = time.After(backoff)
+				continue
+			}
+			retry, backoff = nil, 250*time.Millisecond
+		case <-tick.C:
+			for id, m := range pending {
+				s, err := caselease.Read(filepath.Join(root, filepath.FromSlash(m.Case)))
+				if err == nil && s.Done == id {
+					// Its event was lost with the connection.
+					writeEvent(w, broker.Event{Job: id, Case: m.Case, Worker: "(lease)", State: broker.Done, Fraction: 1,
+						Time: time.Now().UTC(), Submitted: m.Submitted}, asJSON)
+					delete(pending, id)
 				}
 			}
 		}
