@@ -260,3 +260,30 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 		t.Errorf("dead letters' reasons %q", reasons)
 	}
 }
+
+// TestWorkerAndSubmitRefuseBadCommandLines needs no broker: each is
+// refused before connecting.
+func TestWorkerAndSubmitRefuseBadCommandLines(t *testing.T) {
+	root := t.TempDir()
+	c := filepath.Join(root, "case")
+	if err := os.MkdirAll(filepath.Join(c, "input"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"worker"}, 2, "--broker URL and --root DIR are required"},
+		{[]string{"worker", "--broker", "amqp://127.0.0.1/", "--root", filepath.Join(root, "missing")}, 1, "not a folder"},
+		{[]string{"submit", c, "--broker", "amqp://127.0.0.1/", "--root", root, "--priority", "asap"}, 2, "asap"},
+		{[]string{"submit", t.TempDir(), "--broker", "amqp://127.0.0.1/", "--root", root}, 1, "not under the workers' root"},
+		{[]string{"submit", c, "--broker", "amqp://guest:secret@127.0.0.1/", "--root", root}, 1, "holds a password"},
+		{[]string{"worker", "--broker", "amqp://guest:secret@127.0.0.1/", "--root", root}, 1, "holds a password"},
+	} {
+		_, stderr, code := kidney3d(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit %d with %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+}
