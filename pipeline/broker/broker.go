@@ -144,6 +144,23 @@ func (c Config) tlsConfig(host string) (*tls.Config, error) {
 	return t, nil
 }
 
+// Channel opens a channel on conn in confirm mode (PublishJob and
+// DeadLetter wait for the broker's confirms) and declares the queues and
+// exchanges on it.
+func Channel(conn *amqp.Connection) (*amqp.Channel, error) {
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.Confirm(false); err != nil {
+		return nil, err
+	}
+	if err := Declare(ch); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
 // Declare declares the queues and exchanges (idempotent).
 func Declare(ch *amqp.Channel) error {
 	if err := ch.ExchangeDeclare(DeadExchange, amqp.ExchangeFanout, true, false, false, false, nil); err != nil {

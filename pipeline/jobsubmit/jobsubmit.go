@@ -77,14 +77,8 @@ func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root st
 			_ = c.Close()
 		}
 	}()
-	ch, err := conn.Channel()
+	ch, err := broker.Channel(conn)
 	if err != nil {
-		return err
-	}
-	if err := ch.Confirm(false); err != nil {
-		return err
-	}
-	if err := broker.Declare(ch); err != nil {
 		return err
 	}
 	var events <-chan broker.Event

@@ -111,14 +111,8 @@ func (w *Worker) slot(ctx context.Context, gpu int) error {
 
 // serve consumes jobs on one connection until it closes or ctx ends.
 func (w *Worker) serve(ctx context.Context, conn *amqp.Connection, gpu int) error {
-	ch, err := conn.Channel()
+	ch, err := broker.Channel(conn)
 	if err != nil {
-		return err
-	}
-	if err := ch.Confirm(false); err != nil {
-		return err
-	}
-	if err := broker.Declare(ch); err != nil {
 		return err
 	}
 	if err := ch.Qos(1, 0, false); err != nil {
