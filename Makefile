@@ -21,7 +21,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_BUILD := gcc pkg-config libgl1-mesa-dev libegl-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libgtk-3-dev libegl1 libegl-mesa0 libgl1-mesa-dri
 APT_TEST := $(APT_BUILD) poppler-utils xvfb xauth python3-numpy python3-nibabel python3-scipy python3-vtk9 pigz bc strace \
-	dcm2niix dcmtk libgdcm-tools rabbitmq-server
+	dcm2niix dcmtk libgdcm-tools rabbitmq-server openssl
 APT_BENCH := $(APT_TEST) python3-skimage
 APT_CROSS := gcc-mingw-w64-x86-64-posix
 
