@@ -15,12 +15,13 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # native dialogs, and EGL with Mesa's software renderer to draw with no display.
 # Tests also run the GUI under Xvfb and compare with nibabel (files), VTK
 # (surfaces) and dcm2niix (DICOM import, on series that dcmtk and gdcm rewrite
-# in each transfer syntax); benchmarks also run the peers (VTK with 3D
+# in each transfer syntax) and start a private RabbitMQ broker (tools/rabbitmq.sh);
+# benchmarks also run the peers (VTK with 3D
 # Slicer's settings, scikit-image, SciPy).
 APT_BUILD := gcc pkg-config libgl1-mesa-dev libegl-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libgtk-3-dev libegl1 libegl-mesa0 libgl1-mesa-dri
 APT_TEST := $(APT_BUILD) poppler-utils xvfb xauth python3-numpy python3-nibabel python3-scipy python3-vtk9 pigz bc strace \
-	dcm2niix dcmtk libgdcm-tools
+	dcm2niix dcmtk libgdcm-tools rabbitmq-server openssl
 APT_BENCH := $(APT_TEST) python3-skimage
 APT_CROSS := gcc-mingw-w64-x86-64-posix
 # Packaging: Debian packages' checks and shlib dependencies, NSIS, Authenticode

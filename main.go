@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"kidney3d/assets"
 	"kidney3d/pipeline/about"
 	"kidney3d/pipeline/bench"
+	"kidney3d/pipeline/broker"
 	"kidney3d/pipeline/caseedit"
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselibrary"
@@ -39,6 +41,7 @@ import (
 	"kidney3d/pipeline/infer/modelpkg"
 	"kidney3d/pipeline/infer/ort"
 	"kidney3d/pipeline/jobqueue"
+	"kidney3d/pipeline/jobsubmit"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/librarydb"
 	"kidney3d/pipeline/maskimport"
@@ -47,6 +50,7 @@ import (
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/pipeline/panics"
 	"kidney3d/pipeline/planreport"
+	"kidney3d/pipeline/remoteworker"
 	"kidney3d/pipeline/stages"
 	"kidney3d/render"
 	"kidney3d/ui"
@@ -83,6 +87,9 @@ var commands = map[string]command{
 	"edit":     {"edit CASE --ops OPS.json [--message TEXT] [--author NAME] [--json] | edit CASE --recover|--discard [--ops OPS.json]", runEdit, false},
 	"versions": {"versions CASE [--json]", runVersions, false},
 	"revert":   {"revert CASE --to N [--author NAME]", runRevert, false},
+
+	"worker": {"worker --broker amqp[s]://HOST[:PORT]/[VHOST] --root DIR [--gpus N] [--id NAME] [--attempts N] [--broker-credentials FILE] [--ca FILE]", runWorker, false},
+	"submit": {"submit CASE... --broker URL --root DIR [--priority urgent|normal|batch] [--device auto|cpu|gpu] [--watch] [--json] [--broker-credentials FILE] [--ca FILE]", runSubmit, false},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -195,7 +202,7 @@ func callSafely(ctx context.Context, cmd command, args []string, stdout io.Write
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage:")
-	for _, name := range []string{"view", "demo", "run", "import", "import-masks", "library", "queue", "mesh", "render", "report", "info", "models", "bench"} {
+	for _, name := range []string{"view", "demo", "run", "import", "import-masks", "library", "queue", "worker", "submit", "mesh", "render", "report", "info", "models", "bench"} {
 		fmt.Fprintf(w, "  kidney3d %s\n", commands[name].usage)
 	}
 	fmt.Fprintln(w, "  kidney3d --version")
@@ -897,4 +904,84 @@ func runQueue(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "job %d: %s\n", id, map[string]string{"cancel": jobqueue.Cancelled, "pause": jobqueue.Paused, "resume": jobqueue.Queued}[verb])
 	return nil
+}
+
+// brokerFlags adds the flags that say how to reach RabbitMQ.
+func brokerFlags(fs *flag.FlagSet) *broker.Config {
+	var c broker.Config
+	fs.StringVar(&c.URL, "broker", "", "the broker, amqp[s]://HOST[:PORT]/[VHOST] (no password: see --broker-credentials)")
+	fs.StringVar(&c.Credentials, "broker-credentials", "", "file whose first line is USER:PASSWORD (default $"+broker.EnvUser+" and $"+broker.EnvPassword+")")
+	fs.StringVar(&c.CA, "ca", "", "PEM file of the certificate authorities trusted for amqps (default the system's)")
+	return &c
+}
+
+// needBrokerAndRoot checks the flags both worker and submit require.
+func needBrokerAndRoot(c *broker.Config, root string) error {
+	if c.URL == "" || root == "" {
+		return usageError{errors.New("--broker URL and --root DIR are required")}
+	}
+	return nil
+}
+
+func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	cfg := brokerFlags(fs)
+	root := fs.String("root", "", "the shared folder the jobs' cases are under")
+	gpus := fs.Int("gpus", 0, "GPU devices, one job on each at a time (none: one job at a time on the CPU)")
+	host, _ := os.Hostname()
+	id := fs.String("id", fmt.Sprintf("%s-%d", host, os.Getpid()), "this worker's name in leases and progress events")
+	attempts := fs.Int("attempts", 3, "failed runs after which a job goes to the dead-letter queue")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := needBrokerAndRoot(cfg, *root); err != nil {
+		return err
+	}
+	if st, err := os.Stat(*root); err != nil || !st.IsDir() {
+		return fmt.Errorf("--root %s: not a folder", *root)
+	}
+	if _, err := cfg.Dial(); err != nil && !isNetError(err) {
+		return err // a bad URL or credentials file; an absent broker is waited for
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	w := &remoteworker.Worker{Dial: cfg.Dial, Root: *root, Exe: exe, ID: *id, GPUs: *gpus, MaxAttempts: *attempts, Log: stdout}
+	if err := w.Run(ctx); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// isNetError says whether a dial failed for the network (the broker not
+// there yet) rather than for its settings.
+func isNetError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
+func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
+	cfg := brokerFlags(fs)
+	root := fs.String("root", "", "the shared folder the workers' --root names, which holds the cases")
+	prio := fs.String("priority", "normal", "urgent, normal or batch")
+	device := fs.String("device", "auto", "auto, cpu or gpu")
+	watch := fs.Bool("watch", false, "follow the jobs' progress until each ends")
+	asJSON := fs.Bool("json", false, "print each job and progress event as a line of JSON")
+	cases, err := parse(fs, args, 1, 1<<20)
+	if err != nil {
+		return err
+	}
+	if err := needBrokerAndRoot(cfg, *root); err != nil {
+		return err
+	}
+	if _, err := jobqueue.ParsePriority(*prio); err != nil {
+		return usageError{err}
+	}
+	ms, err := jobsubmit.Messages(*root, cases, *prio, *device, time.Now())
+	if err != nil {
+		return err
+	}
+	return jobsubmit.Publish(ctx, cfg.Dial, *root, ms, stdout, *watch, *asJSON)
 }

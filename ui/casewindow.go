@@ -142,8 +142,9 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	return cw
 }
 
-// menu is the File menu (Open, Import DICOM, the recent cases, Export
-// model and picture, and Fyne's Quit) and the Help menu.
+// menu is the File menu (Open, Import DICOM, the recent cases, the
+// Library window, Export model and picture, and Fyne's Quit) and the Help
+// menu.
 func (cw *CaseWindow) menu() *fyne.MainMenu {
 	open := fyne.NewMenuItem("Open case…", func() { chooseFolder(cw.win, "Open a case folder", cw.Open) })
 	imp := fyne.NewMenuItem("Import DICOM…", func() { chooseFolder(cw.win, "Choose a DICOM folder to import", cw.ImportDICOM) })
@@ -154,9 +155,10 @@ func (cw *CaseWindow) menu() *fyne.MainMenu {
 	if recent.ChildMenu == nil {
 		recent.Disabled = true
 	}
+	library := fyne.NewMenuItem("Library and queue…", func() { showLibrary(cw.app, cw.Open) })
 	exportModel := fyne.NewMenuItem("Export model…", cw.showExportModel)
 	exportPicture := fyne.NewMenuItem("Export picture…", cw.showExportPicture)
-	file := fyne.NewMenu("File", open, imp, recent, fyne.NewMenuItemSeparator(), exportModel, exportPicture)
+	file := fyne.NewMenu("File", open, imp, recent, library, fyne.NewMenuItemSeparator(), exportModel, exportPicture)
 	return fyne.NewMainMenu(file, helpMenu(cw.win))
 }
 

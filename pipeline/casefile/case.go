@@ -321,3 +321,7 @@ func (l *Lock) CleanTemp() error {
 
 // Unlock releases the lock.
 func (l *Lock) Unlock() error { return l.f.Close() }
+
+// LeasePath is the lease of the scale-out worker that processes the case
+// (package caselease): its id, heartbeat and the last job it finished.
+func (c *Case) LeasePath() string { return filepath.Join(c.Dir, "worker.lease") }
