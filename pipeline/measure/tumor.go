@@ -67,15 +67,20 @@ type Renal struct {
 	Score int    `json:"score"`
 	Text  string `json:"text"`
 	// The values the components came from.
-	RDiameterMM          float64 `json:"R_diameter_mm"`
-	EExophyticFraction   float64 `json:"E_exophytic_fraction"`
-	NDistanceMM          float64 `json:"N_distance_mm"`
-	AAnteriorMM          float64 `json:"A_anterior_mm"`
-	LBetweenPolarLines   float64 `json:"L_fraction_between_polar_lines"`
-	LCrossesMidline      bool    `json:"L_crosses_axial_midline"`
-	HVesselDistanceMM    float64 `json:"h_vessel_distance_mm"`
-	NFromSinus           bool    `json:"N_from_sinus,omitempty"`
-	PolarLinesUnresolved bool    `json:"L_polar_lines_unresolved,omitempty"`
+	RDiameterMM        float64 `json:"R_diameter_mm"`
+	EExophyticFraction float64 `json:"E_exophytic_fraction"`
+	NDistanceMM        float64 `json:"N_distance_mm"`
+	AAnteriorMM        float64 `json:"A_anterior_mm"`
+	LBetweenPolarLines float64 `json:"L_fraction_between_polar_lines"`
+	LCrossesMidline    bool    `json:"L_crosses_axial_midline"`
+	HVesselDistanceMM  float64 `json:"h_vessel_distance_mm"`
+	NFromSinus         bool    `json:"N_from_sinus,omitempty"`
+	// NNothingNear: the labels hold no collecting system or renal sinus
+	// (N is 1 by default, N_distance_mm means nothing); HNoVessel: no
+	// renal artery or vein (h is false by default).
+	NNothingNear         bool `json:"N_nothing_near,omitempty"`
+	HNoVessel            bool `json:"h_no_vessel,omitempty"`
+	PolarLinesUnresolved bool `json:"L_polar_lines_unresolved,omitempty"`
 }
 
 // Padua is the PADUA score (Ficarra 2009), each component with the

@@ -180,3 +180,23 @@ func TestDistancesNearAndFar(t *testing.T) {
 		})
 	}
 }
+
+// A kidney whose labels hold no collecting system, sinus or renal vessel
+// scores N 1 and h false by default, and says so rather than giving a
+// distance of 0.
+func TestNothingNearIsSaid(t *testing.T) {
+	p := newPhantom(t)
+	for n, v := range p.lab.Data {
+		if name := p.table.Name(int(v)); name == "ureter" || name == "artery" || name == "vein" {
+			p.lab.Data[n] = p.table.Value("kidney_left")
+		}
+	}
+	r := p.tumour([3]float64{-22, 0, 40}, 12).assess(t).Renal
+	if r.N != 1 || r.H || !r.NNothingNear || !r.HNoVessel || r.NFromSinus {
+		t.Errorf("renal %+v: want N 1, h false, N_nothing_near and h_no_vessel", *r)
+	}
+	with := newPhantom(t).tumour([3]float64{14, 10, 0}, 7).assess(t).Renal
+	if with.NNothingNear || with.HNoVessel {
+		t.Errorf("hilar tumour %+v: the pelvis and the artery are there", *with)
+	}
+}

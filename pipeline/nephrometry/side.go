@@ -245,6 +245,8 @@ func (s *side) tumor(id int32) measure.Tumor {
 	}
 	if ucsMM != nil {
 		r.NDistanceMM = *ucsMM
+	} else {
+		r.NFromSinus, r.NNothingNear = false, true
 	}
 	vessel := math.Inf(1)
 	for _, v := range []*float64{t.DistancesMM.RenalArtery, t.DistancesMM.RenalVein} {
@@ -255,6 +257,8 @@ func (s *side) tumor(id int32) measure.Tumor {
 	if !math.IsInf(vessel, 1) {
 		r.HVesselDistanceMM = vessel
 		r.H = s.touches(vessel)
+	} else {
+		r.HNoVessel = true
 	}
 	r.R, r.E, r.A = RadiusPoints(r.RDiameterMM), ExophyticPoints(t.ExophyticFraction), AnteriorSuffix(r.AAnteriorMM)
 	r.N = 1

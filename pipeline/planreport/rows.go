@@ -45,11 +45,29 @@ func RenalRows(r *measure.Renal) [][]string {
 		{"Component", "Points", "From"},
 		{"R (radius)", fmt.Sprint(r.R), fmt.Sprintf("maximal diameter %.1f mm", r.RDiameterMM)},
 		{"E (exophytic)", fmt.Sprint(r.E), fmt.Sprintf("%.0f %% exophytic", 100*r.EExophyticFraction)},
-		{"N (nearness)", fmt.Sprint(r.N), fmt.Sprintf("%.1f mm to the %s", r.NDistanceMM, map[bool]string{false: "collecting system", true: "renal sinus"}[r.NFromSinus])},
+		{"N (nearness)", fmt.Sprint(r.N), nearnessFrom(r)},
 		{"A (anterior/posterior)", r.A, fmt.Sprintf("centroid %.1f mm anterior of the kidney's", r.AAnteriorMM)},
 		{"L (location)", fmt.Sprint(r.L), fmt.Sprintf("%.0f %% between the polar lines; crosses the axial midline: %s", 100*r.LBetweenPolarLines, yesNo(r.LCrossesMidline))},
-		{"h (hilar)", yesNo(r.H), fmt.Sprintf("%.1f mm to the renal artery or vein", r.HVesselDistanceMM)},
+		{"h (hilar)", yesNo(r.H), hilarFrom(r)},
 	}
+}
+
+// nearnessFrom is what N came from: the distance to the collecting system
+// (or, where it has none, the renal sinus), or that there is neither.
+func nearnessFrom(r *measure.Renal) string {
+	if r.NNothingNear {
+		return "no collecting system or renal sinus in the labels: 1 by default"
+	}
+	return fmt.Sprintf("%.1f mm to the %s", r.NDistanceMM, map[bool]string{false: "collecting system", true: "renal sinus"}[r.NFromSinus])
+}
+
+// hilarFrom is what h came from: the distance to the renal vessels, or
+// that the labels hold none.
+func hilarFrom(r *measure.Renal) string {
+	if r.HNoVessel {
+		return "no renal artery or vein in the labels: no by default"
+	}
+	return fmt.Sprintf("%.1f mm to the renal artery or vein", r.HVesselDistanceMM)
 }
 
 // PaduaRows are PADUA's components, their points and the values they
