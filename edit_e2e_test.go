@@ -25,31 +25,32 @@ import (
 	"kidney3d/pipeline/volume"
 )
 
-// ranTemplate is a small demo case (seed 3) the pipeline has run on, made
-// once for the tests of this file, which edit copies of it.
-var ranTemplate = sync.OnceValues(func() (string, error) {
-	dir := filepath.Join(filepath.Dir(binary), "edit-template")
-	for _, args := range [][]string{{"demo", "--out", dir, "--seed", "3"}, {"run", dir}} {
-		if out, err := exec.Command(binary, args...).CombinedOutput(); err != nil {
-			return "", fmt.Errorf("%s: %v\n%s", args[0], err, out)
-		}
-	}
-	return dir, nil
-})
+// ranTemplates are small demo cases the pipeline has run on, one per
+// seed, each made once for all the tests of the binary.
+var ranTemplates sync.Map // seed → func() (string, error)
 
-// ranDemo is a copy of ranTemplate for one test.
-func ranDemo(t *testing.T) string {
+// ranSeed is a copy, for one test, of the small demo case of seed after a
+// successful `kidney3d run`; the case is made and run once per seed.
+func ranSeed(t *testing.T, seed int) string {
 	t.Helper()
-	template, err := ranTemplate()
+	once, _ := ranTemplates.LoadOrStore(seed, sync.OnceValues(func() (string, error) {
+		dir := filepath.Join(filepath.Dir(binary), fmt.Sprintf("ran-seed-%d", seed))
+		for _, args := range [][]string{{"demo", "--out", dir, "--seed", fmt.Sprint(seed)}, {"run", dir}} {
+			if out, err := exec.Command(binary, args...).CombinedOutput(); err != nil {
+				return "", fmt.Errorf("%s: %v\n%s", args[0], err, out)
+			}
+		}
+		return dir, nil
+	}))
+	template, err := once.(func() (string, error))()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "case")
-	if out, err := exec.Command("cp", "-a", template, dir).CombinedOutput(); err != nil {
-		t.Fatalf("cp: %v %s", err, out)
-	}
-	return dir
+	return copyTree(t, template)
 }
+
+// ranDemo is ranSeed's seed-3 case, the one the editing tests edit.
+func ranDemo(t *testing.T) string { return ranSeed(t, 3) }
 
 // labelCentre is the world centre (RAS mm) of a label's voxels in a map.
 func labelCentre(t *testing.T, path string, value uint8) [3]float64 {
