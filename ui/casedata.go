@@ -25,8 +25,11 @@ import (
 // goroutine: the phases and label map on one canonical (RAS) grid, the
 // label table and the report's volumes.
 type caseData struct {
-	dir  string
-	grid volume.Grid
+	// labelsMu guards the voxels of labels, which the editor changes on
+	// the UI goroutine while slice images are drawn off it.
+	labelsMu sync.RWMutex
+	dir      string
+	grid     volume.Grid
 	// reference is the phase whose grid the labels are on (the arterial
 	// phase, else the first of P, D and N the case has), decoded with the
 	// case; the others are decoded when first shown (decodePhase).

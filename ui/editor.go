@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"kidney3d/pipeline/caseedit"
@@ -36,6 +37,9 @@ type editor struct {
 	// grow is grow from seeds' competition on the box [growLo, growHi).
 	grow           *segtools.GrowCut
 	growLo, growHi [3]int
+	// labelsMu is the case's lock on the shown map's voxels (caseData's),
+	// held while a stroke, undo or redo changes them.
+	labelsMu *sync.RWMutex
 }
 
 // block is a box of voxels on the shown grid, [lo, hi), that a stroke
@@ -72,7 +76,7 @@ func beginEditing(d *caseData, rec editsession.Recovery) (*editor, error) {
 		l.Unlock()
 		return nil, fmt.Errorf("%s: the label map to edit is not on the image's grid: %w", c.EditsDir(), err)
 	}
-	e := &editor{session: s, lock: l, shown: shown, orient: o}
+	e := &editor{session: s, lock: l, shown: shown, orient: o, labelsMu: &d.labelsMu}
 	for l := range e.lo {
 		e.lo[l], e.hi[l] = shown.Dims, [3]int{}
 	}
@@ -159,6 +163,8 @@ func (e *editor) toShown(i, j, k int) (int, int, int) {
 // dab applies an op as a part of the stroke in progress (a brush drag),
 // which endStroke commits.
 func (e *editor) dab(op *editops.Op) (block, error) {
+	e.labelsMu.Lock()
+	defer e.labelsMu.Unlock()
 	part, err := e.session.Apply(op)
 	if err != nil {
 		return block{}, err
@@ -176,6 +182,8 @@ func (e *editor) dab(op *editops.Op) (block, error) {
 // progress, or it changed nothing. When the journal fails, the stroke is
 // undone on screen too.
 func (e *editor) endStroke() (s edithistory.Entry, ok bool, err error) {
+	e.labelsMu.Lock()
+	defer e.labelsMu.Unlock()
 	if e.drag == nil || e.drag.Delta.Voxels() == 0 {
 		e.drag = nil
 		return s, false, nil
@@ -208,6 +216,8 @@ func (e *editor) region(tool string, label uint8, part *volume.Part[uint8], mask
 		return edithistory.Entry{}, block{}, err
 	}
 	c := labeledit.Paint(part, label)
+	e.labelsMu.Lock()
+	defer e.labelsMu.Unlock()
 	d, err := labeledit.Apply(e.session.Labels, c, m, hu)
 	if err != nil {
 		return edithistory.Entry{}, block{}, err
@@ -287,6 +297,8 @@ func (e *editor) growSeeds(label uint8, marginMM float64, masking *editops.Op) (
 
 // undo reverts the last stroke; ok is false when there is none.
 func (e *editor) undo() (s edithistory.Entry, b block, ok bool, err error) {
+	e.labelsMu.Lock()
+	defer e.labelsMu.Unlock()
 	if s, ok, err = e.session.Undo(); ok && err == nil {
 		b = e.show(s.Delta, false)
 	}
@@ -295,6 +307,8 @@ func (e *editor) undo() (s edithistory.Entry, b block, ok bool, err error) {
 
 // redo applies the last stroke undone again.
 func (e *editor) redo() (s edithistory.Entry, b block, ok bool, err error) {
+	e.labelsMu.Lock()
+	defer e.labelsMu.Unlock()
 	if s, ok, err = e.session.Redo(); ok && err == nil {
 		b = e.show(s.Delta, true)
 	}

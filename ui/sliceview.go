@@ -84,6 +84,8 @@ type sliceJob struct {
 	slice  int
 	layers sliceimg.Layers
 	scale  float32
+	// labelsMu is held for reading while the job draws the case's labels.
+	labelsMu *sync.RWMutex
 }
 
 func newSliceView(p *SlicePanel, plane sliceimg.Plane) *sliceView {
@@ -138,7 +140,7 @@ func (v *sliceView) redraw() {
 	}
 	f.Zoom, f.Center = v.zoom, v.center
 	_, _, n := v.plane.Axes()
-	job := &sliceJob{frame: f, slice: v.panel.cross[n], layers: v.panel.layers(), scale: scale}
+	job := &sliceJob{frame: f, slice: v.panel.cross[n], layers: v.panel.layers(), scale: scale, labelsMu: &d.labelsMu}
 	v.mu.Lock()
 	v.pending = job
 	start := !v.busy
@@ -162,7 +164,9 @@ func (v *sliceView) renderLoop() {
 		}
 		v.mu.Unlock()
 		img := image.NewRGBA(image.Rect(0, 0, job.frame.W, job.frame.H))
+		job.labelsMu.RLock()
 		sliceimg.Render(img, job.frame, job.slice, job.layers)
+		job.labelsMu.RUnlock()
 		fyne.Do(func() {
 			v.img.Image = img
 			v.frame, v.scale = job.frame, job.scale
