@@ -221,3 +221,23 @@ func TestStaleResultsAreRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestViewWithoutADisplaySaysSo: the desktop app in a session with no
+// display server fails as a user's error (exit 1) saying what to do, not
+// as an internal error with GLFW's stack.
+func TestViewWithoutADisplaySaysSo(t *testing.T) {
+	for _, args := range [][]string{{}, {"view"}} {
+		cmd := exec.Command(binary, args...)
+		cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		code := -1
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if code != 1 || !strings.Contains(stderr.String(), "no display") || !strings.Contains(stderr.String(), "xvfb-run") || strings.Contains(stderr.String(), "goroutine") {
+			t.Errorf("kidney3d %v with no display: exit %d, stderr %q; want exit 1 saying so", args, code, stderr.String())
+		}
+	}
+}

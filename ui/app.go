@@ -43,6 +43,9 @@ type Options struct {
 // otherwise, the Run button runs the pipeline in a child process of this
 // program, which must be kidney3d (ChildRun).
 func Run(opts Options) error {
+	if err := needDisplay(); err != nil {
+		return err
+	}
 	if opts.RunPipeline == nil {
 		if exe, err := os.Executable(); err == nil {
 			opts.RunPipeline = ChildRun(exe)
