@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -38,6 +39,10 @@ type Options struct {
 	Import ImportFunc
 }
 
+// ScreenshotTimeout is how long `view --screenshot` waits for the window
+// to draw before it gives up with an error.
+const ScreenshotTimeout = 3 * time.Minute
+
 // Run opens the app and returns when its window is closed (or, with
 // Options.Screenshot, once the capture is written). Unless Options say
 // otherwise, the Run button runs the pipeline in a child process of this
@@ -45,6 +50,16 @@ type Options struct {
 func Run(opts Options) error {
 	if err := needDisplay(); err != nil {
 		return err
+	}
+	if opts.Screenshot != "" {
+		// A window that never finishes drawing (Fyne 2.7.1 was seen to
+		// stall once at start-up under Xvfb, its event queue and main
+		// loop waiting on each other) must not leave a script waiting.
+		watchdog := time.AfterFunc(ScreenshotTimeout, func() {
+			fmt.Fprintf(os.Stderr, "kidney3d view: no screenshot after %s: the window never finished drawing; nothing written to %s\n", ScreenshotTimeout, opts.Screenshot)
+			os.Exit(1)
+		})
+		defer watchdog.Stop()
 	}
 	if opts.RunPipeline == nil {
 		if exe, err := os.Executable(); err == nil {
