@@ -26,6 +26,7 @@ import (
 
 	"kidney3d/assets"
 	"kidney3d/pipeline/about"
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/bench"
 	"kidney3d/pipeline/broker"
 	"kidney3d/pipeline/caseedit"
@@ -806,7 +807,7 @@ func runLibrary(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		if *asJSON {
-			return caselibrary.WriteJSON(stdout, es)
+			return atomicfile.EncodeJSON(stdout, es)
 		}
 		return caselibrary.WriteList(stdout, es)
 	case "search":
@@ -815,7 +816,7 @@ func runLibrary(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		if *asJSON {
-			return caselibrary.WriteJSON(stdout, hits)
+			return atomicfile.EncodeJSON(stdout, hits)
 		}
 		return caselibrary.WriteHits(stdout, hits)
 	}
@@ -882,7 +883,7 @@ func runQueue(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		if *asJSON {
-			return caselibrary.WriteJSON(stdout, js)
+			return atomicfile.EncodeJSON(stdout, js)
 		}
 		return jobqueue.WriteList(stdout, js)
 	case "run":

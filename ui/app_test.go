@@ -43,9 +43,9 @@ func TestChooseFolderSurvivesAPanickingDialog(t *testing.T) {
 	assertFyneFolderDialog(t)
 }
 
-// TestOpenErrorSaysWhatToDo: a case that cannot be opened is reported
+// TestOpenErrorSaysHowToRecover: a case that cannot be opened is reported
 // with the cause and what to do next.
-func TestOpenErrorSaysWhatToDo(t *testing.T) {
+func TestOpenErrorSaysHowToRecover(t *testing.T) {
 	dir := t.TempDir()
 	_, err := loadCase(dir)
 	msg := openError(dir, err).Error()

@@ -5,8 +5,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-
-	"kidney3d/pipeline/atomicfile"
 )
 
 // WriteList writes entries as a table, one line per case, with the note
@@ -45,11 +43,6 @@ func WriteHits(w io.Writer, hs []Hit) error {
 			dash(strings.TrimSpace(h.StudyDate+" "+h.Description)), h.Dir)
 	}
 	return tw.Flush()
-}
-
-// WriteJSON writes v as indented JSON.
-func WriteJSON(w io.Writer, v any) error {
-	return atomicfile.EncodeJSON(w, v)
 }
 
 func dash(s string) string {
