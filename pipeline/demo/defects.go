@@ -1,9 +1,7 @@
 package demo
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -304,12 +302,5 @@ func WriteMasks(dir string, m *Masks) error {
 			return fmt.Errorf("demo: mask %s: %w", name, err)
 		}
 	}
-	js, err := json.MarshalIndent(m.Defects, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(filepath.Join(dir, filepath.FromSlash(DefectsPath)), func(w io.Writer) error {
-		_, err := w.Write(append(js, '\n'))
-		return err
-	})
+	return atomicfile.WriteJSON(filepath.Join(dir, filepath.FromSlash(DefectsPath)), m.Defects)
 }

@@ -1,9 +1,7 @@
 package demo
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"path/filepath"
 
 	"kidney3d/pipeline/atomicfile"
@@ -41,12 +39,5 @@ func writeTruth(dir string, c *Case) error {
 	if err := volume.Save(cf.TruthPath(), c.Truth); err != nil {
 		return err
 	}
-	js, err := json.MarshalIndent(c.Params, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(filepath.Join(dir, filepath.FromSlash(ParamsPath)), func(w io.Writer) error {
-		_, err := w.Write(append(js, '\n'))
-		return err
-	})
+	return atomicfile.WriteJSON(filepath.Join(dir, filepath.FromSlash(ParamsPath)), c.Params)
 }
