@@ -124,6 +124,17 @@ func (p *parity) options(provider Provider, log *slog.Logger) Options {
 	return Options{Provider: provider, Threads: 2, InputName: p.inName, OutputName: p.outName, Log: log}
 }
 
+// session opens a Session on the parity model, closed when the test ends.
+func (p *parity) session(tb testing.TB, opts Options) *Session {
+	tb.Helper()
+	s, err := NewSession(p.model, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 // maxAbsDiff returns the largest |a[i]-b[i]|; +Inf when lengths differ or a
 // value is NaN.
 func maxAbsDiff(a, b []float32) float64 {

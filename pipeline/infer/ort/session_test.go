@@ -22,11 +22,7 @@ const parityTolerance = 1e-4
 
 func TestParity(t *testing.T) {
 	p := loadParity(t)
-	s, err := NewSession(p.model, p.options(CPU, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(t, p.options(CPU, nil))
 	// The second run has the same shape and writes into a preallocated
 	// output: both paths must agree with torch.
 	for run := range 2 {
@@ -55,11 +51,7 @@ func TestNamesFromModel(t *testing.T) {
 	p := loadParity(t)
 	opts := p.options(CPU, nil)
 	opts.InputName, opts.OutputName = "", ""
-	s, err := NewSession(p.model, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(t, opts)
 	if s.opts.InputName != p.inName || s.opts.OutputName != p.outName {
 		t.Errorf("names %q, %q; want %q, %q", s.opts.InputName, s.opts.OutputName, p.inName, p.outName)
 	}
@@ -67,11 +59,7 @@ func TestNamesFromModel(t *testing.T) {
 
 func TestDynamicShapes(t *testing.T) {
 	p := loadParity(t)
-	s, err := NewSession(p.model, p.options(CPU, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(t, p.options(CPU, nil))
 	// Shapes alternate so the preallocated-output path meets a changed shape.
 	for _, shape := range [][]int64{{1, 2, 8, 8, 8}, {2, 2, 4, 8, 12}, {1, 2, 8, 8, 8}, p.inShape} {
 		n, _ := elements(shape)
@@ -93,10 +81,7 @@ func TestDynamicShapes(t *testing.T) {
 
 func TestRunRejectsBadInput(t *testing.T) {
 	p := loadParity(t)
-	s, err := NewSession(p.model, p.options(CPU, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := p.session(t, p.options(CPU, nil))
 	ctx := context.Background()
 	if _, _, err := s.Run(ctx, p.input[:10], p.inShape); err == nil {
 		t.Error("short input accepted")
@@ -148,11 +133,7 @@ func TestOptionsValidated(t *testing.T) {
 // use, but it must stay correct): runs serialise and all results match.
 func TestConcurrentRuns(t *testing.T) {
 	p := loadParity(t)
-	s, err := NewSession(p.model, p.options(CPU, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(t, p.options(CPU, nil))
 	var wg sync.WaitGroup
 	diffs := make([]float64, 4)
 	for i := range diffs {
@@ -182,11 +163,7 @@ func TestConcurrentRuns(t *testing.T) {
 func TestCUDAUnavailableFallsBackToCPU(t *testing.T) {
 	p := loadParity(t)
 	rec := &recorder{}
-	s, err := NewSession(p.model, p.options(CUDA, slog.New(rec)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(t, p.options(CUDA, slog.New(rec)))
 	if s.Provider() == CUDA {
 		t.Skip("CUDA attached: this machine has a working CUDA provider")
 	}
@@ -215,11 +192,7 @@ func TestCUDAUnavailableFallsBackToCPU(t *testing.T) {
 func TestAutoOnCPUMachineLogsNoWarning(t *testing.T) {
 	p := loadParity(t)
 	rec := &recorder{}
-	s, err := NewSession(p.model, p.options(Auto, slog.New(rec)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(t, p.options(Auto, slog.New(rec)))
 	if s.Provider() != CPU {
 		t.Skipf("Auto chose %s: this machine has a GPU provider", s.Provider())
 	}
@@ -265,12 +238,8 @@ func pretendGPU(t *testing.T, failAfter int) func() int {
 // the session must stay on CPU.
 func TestGPUFailureMidCaseRerunsOnCPU(t *testing.T) {
 	p := loadParity(t)
-	cpu, err := NewSession(p.model, p.options(CPU, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cpu := p.session(t, p.options(CPU, nil))
 	want, _, err := cpu.Run(context.Background(), p.input, p.inShape)
-	cpu.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,11 +247,7 @@ func TestGPUFailureMidCaseRerunsOnCPU(t *testing.T) {
 	const k = 2
 	gpuRuns := pretendGPU(t, k)
 	rec := &recorder{}
-	s, err := NewSession(p.model, p.options(CUDA, slog.New(rec)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(t, p.options(CUDA, slog.New(rec)))
 	if s.Provider() != CUDA {
 		t.Fatalf("Provider() = %s, want the pretend cuda", s.Provider())
 	}
@@ -323,11 +288,7 @@ func TestCPUErrorIsReturned(t *testing.T) {
 	calls := 0
 	testHooks.beforeRun = func(Provider) error { calls++; return boom }
 	t.Cleanup(func() { testHooks.beforeRun = nil })
-	s, err := NewSession(p.model, p.options(CPU, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(t, p.options(CPU, nil))
 	if _, _, err := s.Run(context.Background(), p.input, p.inShape); !errors.Is(err, boom) {
 		t.Errorf("Run = %v, want boom", err)
 	}
@@ -340,11 +301,7 @@ func TestCPUErrorIsReturned(t *testing.T) {
 // context.Canceled promptly, and the session must work afterwards.
 func TestCancel(t *testing.T) {
 	p := loadParity(t)
-	s, err := NewSession(p.model, p.options(CPU, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(t, p.options(CPU, nil))
 
 	shape := []int64{1, p.inShape[1], 128, 128, 128}
 	n, _ := elements(shape)
@@ -356,7 +313,7 @@ func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	start := time.Now()
-	_, _, err = s.Run(ctx, big, shape)
+	_, _, err := s.Run(ctx, big, shape)
 	took := time.Since(start)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v after %v, want context.Canceled", err, took)
@@ -389,11 +346,7 @@ func TestCancel(t *testing.T) {
 
 func BenchmarkRun(b *testing.B) {
 	p := loadParity(b)
-	s, err := NewSession(p.model, p.options(CPU, nil))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := p.session(b, p.options(CPU, nil))
 	ctx := context.Background()
 	if _, _, err := s.Run(ctx, p.input, p.inShape); err != nil { // warm up
 		b.Fatal(err)
