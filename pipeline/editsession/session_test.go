@@ -33,6 +33,22 @@ func paint(label string, x float64) *editops.Op {
 	return &editops.Op{Op: "paint", Label: label, CenterMM: &[3]float64{x, 8, 8}, RadiusMM: &r}
 }
 
+// paintedSession opens a session on a fresh test case and paints one
+// tumour stroke.
+func paintedSession(t *testing.T) (*casefile.Case, *labels.Table, *Session) {
+	t.Helper()
+	c := testCase(t)
+	table := labels.Default()
+	s, err := Open(c, table, Refuse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Do(paint("tumor", 5)); err != nil {
+		t.Fatal(err)
+	}
+	return c, table, s
+}
+
 // TestCrashRecovery: strokes, an undo and a redo are journaled; a session
 // that ends without saving leaves them, Open refuses until told, and
 // Recover rebuilds the same map and history.
@@ -92,10 +108,7 @@ func TestCrashRecovery(t *testing.T) {
 // TestCutJournalKeepsGoodStrokes: a record cut mid-write is reported and
 // dropped; the strokes before it are recovered.
 func TestCutJournalKeepsGoodStrokes(t *testing.T) {
-	c := testCase(t)
-	table := labels.Default()
-	s, _ := Open(c, table, Refuse)
-	s.Do(paint("tumor", 5))
+	c, table, s := paintedSession(t)
 	after1 := s.Labels.Clone()
 	s.Do(paint("cyst", 10))
 	s.Close()
@@ -133,10 +146,7 @@ func TestCutJournalWithNoStroke(t *testing.T) {
 // TestSavedButNotJournaled: strokes whose version was saved by a session
 // stopped before it journaled the save are not offered again.
 func TestSavedButNotJournaled(t *testing.T) {
-	c := testCase(t)
-	table := labels.Default()
-	s, _ := Open(c, table, Refuse)
-	s.Do(paint("tumor", 5))
+	c, table, s := paintedSession(t)
 	if _, err := editversions.Save(c, s.Labels, table, editversions.Saver{Author: "t"}); err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +160,7 @@ func TestSavedButNotJournaled(t *testing.T) {
 }
 
 func TestDiscardAndNoOutput(t *testing.T) {
-	c := testCase(t)
-	table := labels.Default()
-	s, _ := Open(c, table, Refuse)
-	s.Do(paint("tumor", 5))
+	c, table, s := paintedSession(t)
 	s.Close()
 	s, err := Open(c, table, Discard)
 	if err != nil {
