@@ -47,6 +47,18 @@ func register(name string, run func(env *Env) ([]Result, error)) {
 	sort.Slice(suites, func(i, j int) bool { return suites[i].name < suites[j].name })
 }
 
+// registerShared registers a suite that needs the shared folder's inputs
+// and peers (SharedDir); without one the suite reports just that.
+func registerShared(name string, run func(env *Env, shared string) ([]Result, error)) {
+	register(name, func(env *Env) ([]Result, error) {
+		shared := SharedDir()
+		if shared == "" {
+			return []Result{{Suite: name, Case: "all inputs", Tool: "kidney3d", Unit: "s", Note: "no shared folder (../shared): no inputs or peers"}}, nil
+		}
+		return run(env, shared)
+	})
+}
+
 // SuiteNames lists the suites, sorted.
 func SuiteNames() []string {
 	var names []string

@@ -2,11 +2,8 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 
@@ -14,7 +11,7 @@ import (
 	"kidney3d/pipeline/volume"
 )
 
-func init() { register("mesh", benchMesh) }
+func init() { registerShared("mesh", benchMesh) }
 
 // meshInput is one label map the mesh suite measures.
 type meshInput struct {
@@ -52,12 +49,8 @@ type peerLabel struct {
 // also reports, per tool, the smallest and largest mesh/voxel volume ratio
 // over labels of 50 voxels or more, and for kidney3d how many meshes are
 // closed. With Quick it measures the TotalSegmentator example only.
-func benchMesh(env *Env) ([]Result, error) {
-	shared := SharedDir()
-	if shared == "" {
-		return []Result{{Suite: "mesh", Case: "all inputs", Tool: "kidney3d", Unit: "s", Note: "no shared folder (../shared): no inputs or peers"}}, nil
-	}
-	inputs := []meshInput{{"TotalSegmentator example_seg (41 labels)", filepath.Join(shared, "data", "totalseg_example", "example_seg.nii.gz")}}
+func benchMesh(env *Env, shared string) ([]Result, error) {
+	inputs := []meshInput{{"TotalSegmentator example_seg (41 labels)", totalSegExample(shared)}}
 	var res []Result
 	peersOK := havePython("vtk", "skimage", "nibabel", "scipy")
 	if !env.Quick {
@@ -67,12 +60,12 @@ func benchMesh(env *Env) ([]Result, error) {
 				res = append(res, Result{Suite: "mesh", Case: ph.name, Tool: "kidney3d", Unit: "s", Note: "python3 numpy/nibabel/scipy missing: cannot make the phantom"})
 				continue
 			}
-			args := []string{filepath.Join(shared, "peers", "make_phantom.py"), "--size", "512x512x400", "--seed", "1", "-o", path}
+			var flags []string
 			if ph.flag != "" {
-				args = append(args, ph.flag)
+				flags = []string{ph.flag}
 			}
-			if out, err := exec.Command(python, args...).CombinedOutput(); err != nil {
-				return nil, fmt.Errorf("make_phantom.py: %v: %s", err, lastLine(string(out)))
+			if err := makePhantom(shared, path, flags...); err != nil {
+				return nil, err
 			}
 			inputs = append(inputs, meshInput{ph.name, path})
 		}
@@ -116,13 +109,7 @@ func benchMeshInput(env *Env, in meshInput, shared string, peersOK bool) ([]Resu
 		return append(res, Result{Suite: "mesh", Case: in.name, Tool: "vtk, skimage", Unit: "s", Note: "python3-vtk9 or python3-skimage missing"}), nil
 	}
 	var peer peerMesh
-	cmd := exec.Command(python, filepath.Join(shared, "peers", "peer_mesh.py"), in.path, "--repeat", strconv.Itoa(env.Repeat), "--no-obj")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("peer_mesh.py %s: %v", in.path, err)
-	}
-	if err := json.Unmarshal([]byte(lastLine(string(out))), &peer); err != nil {
+	if err := runPeer(&peer, filepath.Join(shared, "peers", "peer_mesh.py"), in.path, "--repeat", strconv.Itoa(env.Repeat), "--no-obj"); err != nil {
 		return nil, fmt.Errorf("peer_mesh.py %s: %v", in.path, err)
 	}
 	for _, tool := range []string{"vtk", "skimage"} {

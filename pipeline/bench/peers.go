@@ -54,12 +54,40 @@ func runPython(out any, program string, args ...string) error {
 	return json.Unmarshal([]byte(lastLine(stdout.String())), out)
 }
 
+// runPeer runs a peer script, passing its stderr through, and decodes the
+// JSON object on the last line of its output into out.
+func runPeer(out any, script string, args ...string) error {
+	cmd := exec.Command(python, append([]string{script}, args...)...)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(lastLine(string(stdout))), out)
+}
+
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
 		return s[i+1:]
 	}
 	return s
+}
+
+// totalSegExample is the TotalSegmentator example's label map in the shared
+// folder.
+func totalSegExample(shared string) string {
+	return filepath.Join(shared, "data", "totalseg_example", "example_seg.nii.gz")
+}
+
+// makePhantom writes make_phantom.py's 512×512×400 phantom (seed 1, with
+// its flags) to path.
+func makePhantom(shared, path string, flags ...string) error {
+	args := append([]string{filepath.Join(shared, "peers", "make_phantom.py"), "--size", "512x512x400", "--seed", "1", "-o", path}, flags...)
+	if out, err := exec.Command(python, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("make_phantom.py: %v: %s", err, lastLine(string(out)))
+	}
+	return nil
 }
 
 // SharedDir finds the project's shared folder (peers and data), which sits

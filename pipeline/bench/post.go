@@ -1,10 +1,7 @@
 package bench
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -13,7 +10,7 @@ import (
 	"kidney3d/pipeline/volume"
 )
 
-func init() { register("post", benchPost) }
+func init() { registerShared("post", benchPost) }
 
 // peerPost is the part of peer_post.py's JSON line the suite reads.
 type peerPost struct {
@@ -47,20 +44,15 @@ type peerTime struct {
 // distance transform inside and outside, a dilation and hole filling. The
 // inputs are the TotalSegmentator example and, unless Quick, a 512×512×400
 // phantom.
-func benchPost(env *Env) ([]Result, error) {
-	shared := SharedDir()
-	if shared == "" {
-		return []Result{{Suite: "post", Case: "all inputs", Tool: "kidney3d", Unit: "s", Note: "no shared folder (../shared): no inputs or peers"}}, nil
-	}
+func benchPost(env *Env, shared string) ([]Result, error) {
 	if !havePython("numpy", "nibabel", "scipy") {
 		return []Result{{Suite: "post", Case: "all inputs", Tool: "scipy", Unit: "s", Note: "python3 numpy/nibabel/scipy missing: no peer to compare with"}}, nil
 	}
-	inputs := []meshInput{{"TotalSegmentator example_seg", filepath.Join(shared, "data", "totalseg_example", "example_seg.nii.gz")}}
+	inputs := []meshInput{{"TotalSegmentator example_seg", totalSegExample(shared)}}
 	if !env.Quick {
 		path := filepath.Join(env.Dir, "post-phantom.nii.gz")
-		args := []string{filepath.Join(shared, "peers", "make_phantom.py"), "--size", "512x512x400", "--seed", "1", "-o", path}
-		if out, err := exec.Command(python, args...).CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("make_phantom.py: %v: %s", err, lastLine(string(out)))
+		if err := makePhantom(shared, path); err != nil {
+			return nil, err
 		}
 		inputs = append(inputs, meshInput{"phantom 512×512×400", path})
 	}
@@ -79,14 +71,8 @@ func benchPost(env *Env) ([]Result, error) {
 // crops it used.
 func benchPostInput(env *Env, in meshInput, shared string) ([]Result, error) {
 	var peer peerPost
-	cmd := exec.Command(python, filepath.Join(shared, "peers", "peer_post.py"), in.path, "--repeat", strconv.Itoa(env.Repeat),
-		"--skip-full-edt", "--tmpdir", filepath.Join(env.Dir, "peer-post"))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("peer_post.py %s: %v", in.path, err)
-	}
-	if err := json.Unmarshal([]byte(lastLine(string(out))), &peer); err != nil {
+	if err := runPeer(&peer, filepath.Join(shared, "peers", "peer_post.py"), in.path, "--repeat", strconv.Itoa(env.Repeat),
+		"--skip-full-edt", "--tmpdir", filepath.Join(env.Dir, "peer-post")); err != nil {
 		return nil, fmt.Errorf("peer_post.py %s: %v", in.path, err)
 	}
 	lab, err := volume.Load[uint8](in.path)
