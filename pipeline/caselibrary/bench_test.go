@@ -20,10 +20,7 @@ func BenchmarkLibrary10k(b *testing.B) {
 	ctx := context.Background()
 	root, cases := writeLibrary(b, 10, 10_000)
 	db := filepath.Join(b.TempDir(), "library.db")
-	l, err := Open(db)
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := openLibrary(b, db)
 	t0 := time.Now()
 	if _, err := l.Add(ctx, root); err != nil {
 		b.Fatal(err)
@@ -31,15 +28,12 @@ func BenchmarkLibrary10k(b *testing.B) {
 	index := time.Since(t0)
 	l.Close()
 	t0 = time.Now()
-	if l, err = Open(db); err != nil {
-		b.Fatal(err)
-	}
+	l = openLibrary(b, db)
 	open := time.Since(t0)
 	if _, err := l.Search(ctx, "jonh smiht", 3); err != nil {
 		b.Fatal(err)
 	}
 	first := time.Since(t0) - open
-	defer l.Close()
 	found, misses := topHits(b, l, root, cases, 200, 11)
 	if len(misses) > 0 {
 		b.Logf("missed: %q", misses)

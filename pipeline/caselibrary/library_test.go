@@ -26,6 +26,17 @@ func writeLibrary(t testing.TB, seed uint64, n int) (string, []casegen.Case) {
 	return root, cases
 }
 
+// openLibrary opens the library database at db, closed when the test ends.
+func openLibrary(t testing.TB, db string) *Library {
+	t.Helper()
+	l, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
 // topHits is how many of the queries find their case in the first three
 // results.
 func topHits(t testing.TB, l *Library, root string, cases []casegen.Case, queries int, seed uint64) (int, []string) {
@@ -55,11 +66,7 @@ func topHits(t testing.TB, l *Library, root string, cases []casegen.Case, querie
 
 func TestSearchFindsGeneratedCasesDespiteTypos(t *testing.T) {
 	root, cases := writeLibrary(t, 1, 600)
-	l, err := Open(filepath.Join(t.TempDir(), "library.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openLibrary(t, filepath.Join(t.TempDir(), "library.db"))
 	if n, err := l.Add(context.Background(), root); err != nil || n != 600 {
 		t.Fatalf("Add = %d, %v; want 600 cases", n, err)
 	}
@@ -81,11 +88,7 @@ func TestSearchExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	l, err := Open(filepath.Join(t.TempDir(), "library.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openLibrary(t, filepath.Join(t.TempDir(), "library.db"))
 	if _, err := l.Add(context.Background(), root); err != nil {
 		t.Fatal(err)
 	}
@@ -140,11 +143,7 @@ func TestStatusSignOffAndEditAfterIt(t *testing.T) {
 	writeCase(t, failed, "", map[string]string{"load": manifest.Failed})
 	writeCase(t, fresh, "", nil)
 	db := filepath.Join(t.TempDir(), "library.db")
-	l, err := Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openLibrary(t, db)
 	if n, err := l.Add(ctx, root); err != nil || n != 3 {
 		t.Fatalf("Add = %d, %v", n, err)
 	}
@@ -206,10 +205,7 @@ func TestRebuildFromFoldersAlone(t *testing.T) {
 	ctx := context.Background()
 	root, _ := writeLibrary(t, 3, 20)
 	db := filepath.Join(t.TempDir(), "library.db")
-	l, err := Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := openLibrary(t, db)
 	if _, err := l.Add(ctx, root); err != nil {
 		t.Fatal(err)
 	}
@@ -228,11 +224,7 @@ func TestRebuildFromFoldersAlone(t *testing.T) {
 	}
 	l.Close()
 	// A new database from the folders alone knows the notes.
-	l2, err := Open(filepath.Join(t.TempDir(), "other.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l2.Close()
+	l2 := openLibrary(t, filepath.Join(t.TempDir(), "other.db"))
 	if _, err := l2.Add(ctx, root); err != nil {
 		t.Fatal(err)
 	}
