@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"kidney3d/pipeline/volume"
+	"kidney3d/pipeline/volume/volumetest"
 )
 
 // centres are the world positions of every voxel of value v.
@@ -52,13 +53,7 @@ func TestMaxDiameterOfBoxAndSphere(t *testing.T) {
 	lab := volume.New[uint8](g)
 	// A box of 10×20×8 voxels: the diagonal between its corner voxels'
 	// centres is the diameter.
-	for k := 5; k < 13; k++ {
-		for j := 10; j < 30; j++ {
-			for i := 3; i < 13; i++ {
-				lab.Set(i, j, k, 3)
-			}
-		}
-	}
+	volumetest.Box(lab, [3]int{3, 10, 5}, [3]int{13, 30, 13}, 3)
 	want := math.Sqrt(9*0.8*9*0.8 + 19*0.8*19*0.8 + 7*1.5*7*1.5)
 	if got := MaxDiameter(lab, 3); math.Abs(got-want) > 1e-9 {
 		t.Errorf("box: got %.6f mm, want %.6f", got, want)
@@ -199,13 +194,7 @@ func TestSurfaceAndPrincipalDiametersOfABox(t *testing.T) {
 	// its surface spans 8×16×12 mm.
 	g := volume.Grid{Dims: [3]int{30, 30, 20}, Affine: volume.Affine{{-0.8, 0, 0, 10}, {0, 0.8, 0, -5}, {0, 0, 1.5, 3}, {0, 0, 0, 1}}}
 	lab := volume.New[uint8](g)
-	for k := 5; k < 13; k++ {
-		for j := 5; j < 25; j++ {
-			for i := 3; i < 13; i++ {
-				lab.Set(i, j, k, 3)
-			}
-		}
-	}
+	volumetest.Box(lab, [3]int{3, 5, 5}, [3]int{13, 25, 13}, 3)
 	want := math.Sqrt(8*8 + 16*16 + 12*12)
 	if got := SurfaceDiameter(lab, 3); math.Abs(got-want) > 1e-9 {
 		t.Errorf("surface diameter %.6f, want %.6f", got, want)

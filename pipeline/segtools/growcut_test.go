@@ -10,13 +10,14 @@ import (
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/volume"
+	"kidney3d/pipeline/volume/volumetest"
 )
 
 func TestGrowCutHalves(t *testing.T) {
 	ctx := context.Background()
 	// left half 0, right half 100; one seed in each corner
 	img := volume.New[int16](grid1mm([3]int{10, 10, 2}, [3]float64{}))
-	box(img, [3]int{5, 0, 0}, [3]int{10, 10, 2}, 100)
+	volumetest.Box(img, [3]int{5, 0, 0}, [3]int{10, 10, 2}, 100)
 	seeds := volume.New[uint8](img.Grid)
 	seeds.Set(0, 0, 0, 1)
 	seeds.Set(9, 9, 1, 2)
@@ -30,8 +31,8 @@ func TestGrowCutHalves(t *testing.T) {
 	}
 	out := p.Full()
 	want := volume.New[uint8](img.Grid)
-	box(want, [3]int{0, 0, 0}, [3]int{5, 10, 2}, 1)
-	box(want, [3]int{5, 0, 0}, [3]int{10, 10, 2}, 2)
+	volumetest.Box(want, [3]int{0, 0, 0}, [3]int{5, 10, 2}, 1)
+	volumetest.Box(want, [3]int{5, 0, 0}, [3]int{10, 10, 2}, 2)
 	if !slices.Equal(out.Data, want.Data) {
 		t.Errorf("labels %v, want the left half 1 and the right half 2", out.Data)
 	}
@@ -68,11 +69,11 @@ func TestGrowCutIncremental(t *testing.T) {
 		img.Data[n] = int16(r.IntN(2000))
 	}
 	first, more := volume.New[uint8](img.Grid), volume.New[uint8](img.Grid)
-	box(first, [3]int{2, 2, 2}, [3]int{6, 3, 3}, 1)
-	box(first, [3]int{18, 15, 12}, [3]int{20, 18, 13}, 2)
+	volumetest.Box(first, [3]int{2, 2, 2}, [3]int{6, 3, 3}, 1)
+	volumetest.Box(first, [3]int{18, 15, 12}, [3]int{20, 18, 13}, 2)
 	copy(more.Data, first.Data)
-	box(more, [3]int{10, 10, 2}, [3]int{11, 14, 3}, 3)
-	box(more, [3]int{3, 15, 14}, [3]int{6, 16, 15}, 1)
+	volumetest.Box(more, [3]int{10, 10, 2}, [3]int{11, 14, 3}, 3)
+	volumetest.Box(more, [3]int{3, 15, 14}, [3]int{6, 16, 15}, 1)
 
 	gc, _ := NewGrowCut(img, [3]int{}, img.Dims)
 	if _, err := gc.Update(ctx, first); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/volume"
+	"kidney3d/pipeline/volume/volumetest"
 )
 
 // sliceCounts is the number of voxels of m on each slice along axis.
@@ -21,18 +22,25 @@ func sliceCounts(m *volume.Volume[uint8], axis int) []int {
 	return out
 }
 
+// interpolate is InterpolateSlices(m, axis), failing t on error.
+func interpolate(t *testing.T, m *volume.Volume[uint8], axis int) *volume.Volume[uint8] {
+	t.Helper()
+	out, err := InterpolateSlices(context.Background(), m, axis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func TestInterpolateNestedSquares(t *testing.T) {
 	// along axis 1: a 3×3 square on slice 0 and a 7×7 one about the same
 	// centre on slice 4 (drawn as 2). Half way every voxel of the 5×5
 	// square has (1-t)·d(I) ≤ t·d(out U); a quarter of the way none
 	// beyond the 3×3; three quarters the whole 7×7.
 	m := volume.New[uint8](grid1mm([3]int{11, 5, 11}, [3]float64{}))
-	box(m, [3]int{4, 0, 4}, [3]int{7, 1, 7}, 1)
-	box(m, [3]int{2, 4, 2}, [3]int{9, 5, 9}, 2)
-	out, err := InterpolateSlices(context.Background(), m, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	volumetest.Box(m, [3]int{4, 0, 4}, [3]int{7, 1, 7}, 1)
+	volumetest.Box(m, [3]int{2, 4, 2}, [3]int{9, 5, 9}, 2)
+	out := interpolate(t, m, 1)
 	if got := fmt.Sprint(sliceCounts(out, 1)); got != "[9 9 25 49 49]" {
 		t.Errorf("voxels per slice %s, want [9 9 25 49 49]", got)
 	}
@@ -45,15 +53,12 @@ func TestInterpolateApart(t *testing.T) {
 	// two 3×3 squares that do not overlap, 8 voxels apart along i: they
 	// are aligned, and each slice between is the square moved by t·8
 	m := volume.New[uint8](grid1mm([3]int{16, 8, 5}, [3]float64{}))
-	box(m, [3]int{2, 2, 0}, [3]int{5, 5, 1}, 1)
-	box(m, [3]int{10, 2, 4}, [3]int{13, 5, 5}, 1)
-	out, err := InterpolateSlices(context.Background(), m, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	volumetest.Box(m, [3]int{2, 2, 0}, [3]int{5, 5, 1}, 1)
+	volumetest.Box(m, [3]int{10, 2, 4}, [3]int{13, 5, 5}, 1)
+	out := interpolate(t, m, 2)
 	for k, lo := range []int{2, 4, 6, 8, 10} {
 		want := volume.New[uint8](out.Grid)
-		box(want, [3]int{lo, 2, k}, [3]int{lo + 3, 5, k + 1}, 1)
+		volumetest.Box(want, [3]int{lo, 2, k}, [3]int{lo + 3, 5, k + 1}, 1)
 		got := volume.Crop(out, [3]int{0, 0, k}, [3]int{16, 8, k + 1})
 		if w := volume.Crop(want, [3]int{0, 0, k}, [3]int{16, 8, k + 1}); fmt.Sprint(got.Data) != fmt.Sprint(w.Data) {
 			t.Errorf("slice %d is not the square at i %d..%d", k, lo, lo+2)
@@ -101,10 +106,7 @@ func TestInterpolateEllipsoid(t *testing.T) {
 			lo[c.axis], hi[c.axis] = k, k+1
 			volume.Paste(drawn, volume.Crop(truth, lo, hi), lo)
 		}
-		out, err := InterpolateSlices(context.Background(), drawn, c.axis)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := interpolate(t, drawn, c.axis)
 		lo, hi := [3]int{}, g.Dims
 		lo[c.axis], hi[c.axis] = c.slices[0], c.slices[len(c.slices)-1]+1
 		d := dice(volume.Crop(out, lo, hi), volume.Crop(truth, lo, hi))

@@ -7,6 +7,7 @@ import (
 
 	"kidney3d/pipeline/labelops"
 	"kidney3d/pipeline/volume"
+	"kidney3d/pipeline/volume/volumetest"
 )
 
 // grid1mm is an n-voxel grid of 1 mm voxels whose first voxel centre is at
@@ -33,17 +34,6 @@ func dice(a, b *volume.Volume[uint8]) float64 {
 	return 2 * float64(both) / float64(na+nb)
 }
 
-// box sets the voxels of m in [lo, hi) to x.
-func box[T volume.Voxel](m *volume.Volume[T], lo, hi [3]int, x T) {
-	for k := lo[2]; k < hi[2]; k++ {
-		for j := lo[1]; j < hi[1]; j++ {
-			for i := lo[0]; i < hi[0]; i++ {
-				m.Set(i, j, k, x)
-			}
-		}
-	}
-}
-
 func TestSliceAt(t *testing.T) {
 	// LPS-stored voxels with the slice axis first: i → S, j → L, k → P;
 	// voxel (3, 4, 5) is at (2, 5, -0.5).
@@ -58,12 +48,12 @@ func TestSliceAt(t *testing.T) {
 func TestFloodFill(t *testing.T) {
 	ctx := context.Background()
 	img := volume.New[int16](grid1mm([3]int{10, 10, 10}, [3]float64{}))
-	box(img, [3]int{2, 2, 2}, [3]int{6, 6, 6}, 100) // 64 voxels
-	img.Set(6, 6, 6, 120)                           // touches the cube's corner only
-	img.Set(8, 8, 8, 100)                           // apart
+	volumetest.Box(img, [3]int{2, 2, 2}, [3]int{6, 6, 6}, 100) // 64 voxels
+	img.Set(6, 6, 6, 120)                                      // touches the cube's corner only
+	img.Set(8, 8, 8, 100)                                      // apart
 	seed := [3]int{3, 3, 3}
 	within := volume.New[uint8](img.Grid)
-	box(within, [3]int{0, 0, 0}, [3]int{4, 10, 10}, 1)
+	volumetest.Box(within, [3]int{0, 0, 0}, [3]int{4, 10, 10}, 1)
 	cases := []struct {
 		name string
 		seed [3]int
@@ -117,7 +107,7 @@ func TestLevelTrace(t *testing.T) {
 	img := volume.New[int16](grid1mm([3]int{9, 9, 3}, [3]float64{}))
 	// a square ring of 100 around a hole of 0 on slice 1, a brighter
 	// patch on it, and a diagonal neighbour
-	box(img, [3]int{2, 2, 1}, [3]int{7, 7, 2}, 100)
+	volumetest.Box(img, [3]int{2, 2, 1}, [3]int{7, 7, 2}, 100)
 	img.Set(4, 4, 1, 0)
 	img.Set(6, 6, 1, 300)
 	img.Set(7, 7, 1, 100)

@@ -1,6 +1,7 @@
 // Package volumetest writes the images that tests of hostile input need:
 // any stored type, with the header changed before it is written (no
-// qform or sform, a zero voxel size, an absurd scl_slope).
+// qform or sform, a zero voxel size, an absurd scl_slope), and draws the
+// boxes that tests build volumes from.
 package volumetest
 
 import (
@@ -20,5 +21,16 @@ func Save[T volume.Voxel](t testing.TB, path string, g volume.Grid, data []T, tw
 	}
 	if err := volume.SaveImage(path, img); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Box sets the voxels of m in [lo, hi) to x.
+func Box[T volume.Voxel](m *volume.Volume[T], lo, hi [3]int, x T) {
+	for k := lo[2]; k < hi[2]; k++ {
+		for j := lo[1]; j < hi[1]; j++ {
+			for i := lo[0]; i < hi[0]; i++ {
+				m.Set(i, j, k, x)
+			}
+		}
 	}
 }
