@@ -109,3 +109,13 @@ func transformError(got, want Transform, p [3]float64) (mm, deg float64) {
 	c := (rel[0][0] + rel[1][1] + rel[2][2] - 1) / 2
 	return mm, math.Acos(math.Max(-1, math.Min(1, c))) * 180 / math.Pi
 }
+
+// quickPair is a coarse phantom pair, the moving phase shifted by (1, 2, 3)
+// mm, with options that register it on two levels only.
+func quickPair(tb testing.TB) (fixed, moving *volume.Volume[int16], opts Options) {
+	tb.Helper()
+	g := phantomGrid([3]int{48, 40, 30}, [3]float64{2, 2, 3})
+	opts = DefaultOptions()
+	opts.Levels = []int{4, 2}
+	return phantom(tb, g, 0, Transform{}, 8, 1), phantom(tb, g, 2, Transform{Translation: [3]float64{1, 2, 3}}, 8, 2), opts
+}

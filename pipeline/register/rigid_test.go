@@ -91,11 +91,7 @@ func TestRigidIdentityOnIdenticalImages(t *testing.T) {
 }
 
 func TestRigidIsDeterministicAcrossCores(t *testing.T) {
-	g := phantomGrid([3]int{48, 40, 30}, [3]float64{2, 2, 3})
-	fixed := phantom(t, g, 0, Transform{}, 8, 1)
-	moving := phantom(t, g, 2, Transform{Translation: [3]float64{1, 2, 3}}, 8, 2)
-	opts := DefaultOptions()
-	opts.Levels = []int{4, 2}
+	fixed, moving, opts := quickPair(t)
 	run := func(procs int) Result {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		res, err := Rigid(context.Background(), fixed, moving, opts)

@@ -11,11 +11,7 @@ import (
 // The transform, a world-to-world map, does not depend on how either
 // phase is stored.
 func TestRigidIgnoresStorageOrientation(t *testing.T) {
-	g := phantomGrid([3]int{48, 40, 30}, [3]float64{2, 2, 3})
-	fixed := phantom(t, g, 0, Transform{}, 8, 1)
-	moving := phantom(t, g, 2, Transform{Translation: [3]float64{1, 2, 3}}, 8, 2)
-	opts := DefaultOptions()
-	opts.Levels = []int{4, 2}
+	fixed, moving, opts := quickPair(t)
 	want, err := Rigid(context.Background(), fixed, moving, opts)
 	if err != nil {
 		t.Fatal(err)
