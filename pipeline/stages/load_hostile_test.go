@@ -41,6 +41,18 @@ func hostileCase[T volume.Voxel](t *testing.T, data []T, tweak func(*nifti.Heade
 	return c
 }
 
+// emptyMasksCase is a hostileCase of ct(cube) with an empty mask
+// input/masks/<name>.nii.gz of each name.
+func emptyMasksCase(t *testing.T, names ...string) *casefile.Case {
+	t.Helper()
+	empty := make([]uint8, cube.Len())
+	return hostileCase(t, ct(cube), nil, func(dir string) {
+		for _, name := range names {
+			volumetest.Save(t, filepath.Join(dir, name+".nii.gz"), cube, empty, nil)
+		}
+	})
+}
+
 // cube is the grid of hostileCase's images.
 var cube = phaseGrid([3]float64{0, 0, 0}, [3]int{16, 16, 16})
 
@@ -127,14 +139,10 @@ func TestMasksAreReadFromStoredValues(t *testing.T) {
 }
 
 func TestUnknownMaskFilesAreListed(t *testing.T) {
-	empty := make([]uint8, cube.Len())
-	c := hostileCase(t, ct(cube), nil, func(dir string) {
-		volumetest.Save(t, filepath.Join(dir, "arterry.nii.gz"), cube, empty, nil)
-		volumetest.Save(t, filepath.Join(dir, "artery.nii.gz"), cube, empty, nil)
-		os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644)
-		os.WriteFile(filepath.Join(dir, ".DS_Store"), []byte("x"), 0o644)
-		os.WriteFile(filepath.Join(dir, "background.nii.gz"), []byte("x"), 0o644)
-	})
+	c := emptyMasksCase(t, "arterry", "artery")
+	for _, name := range []string{"notes.txt", ".DS_Store", "background.nii.gz"} {
+		os.WriteFile(filepath.Join(c.MasksDir(), name), []byte("x"), 0o644)
+	}
 	err := runLoad(t, c)
 	if want := "masks: not the mask of a label: arterry.nii.gz, background.nii.gz, notes.txt (masks are named <label>.nii.gz"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("got %v, want %q", err, want)
@@ -145,14 +153,11 @@ func TestUnknownMaskFilesAreListed(t *testing.T) {
 // makes load run again (input/masks is one of its inputs as a whole), so a
 // misspelt name is reported rather than reused past.
 func TestMaskAddedLaterIsChecked(t *testing.T) {
-	empty := make([]uint8, cube.Len())
-	c := hostileCase(t, ct(cube), nil, func(dir string) {
-		volumetest.Save(t, filepath.Join(dir, "artery.nii.gz"), cube, empty, nil)
-	})
+	c := emptyMasksCase(t, "artery")
 	if err := runLoad(t, c); err != nil {
 		t.Fatal(err)
 	}
-	volumetest.Save(t, filepath.Join(c.MasksDir(), "veins.nii.gz"), cube, empty, nil)
+	volumetest.Save(t, filepath.Join(c.MasksDir(), "veins.nii.gz"), cube, make([]uint8, cube.Len()), nil)
 	if err := runLoad(t, c); err == nil || !strings.Contains(err.Error(), "not the mask of a label: veins.nii.gz") {
 		t.Errorf("second run: %v, want veins.nii.gz reported", err)
 	}
@@ -187,11 +192,7 @@ func TestMaskInAnotherStorageOrderIsAccepted(t *testing.T) {
 // TestUnknownMaskSaysItsAlias: a TotalSegmentator file name in
 // input/masks is listed with the label the alias table gives it.
 func TestUnknownMaskSaysItsAlias(t *testing.T) {
-	empty := make([]uint8, cube.Len())
-	c := hostileCase(t, ct(cube), nil, func(dir string) {
-		volumetest.Save(t, filepath.Join(dir, "kidney_cyst_left.nii.gz"), cube, empty, nil)
-		volumetest.Save(t, filepath.Join(dir, "vertebrae_L1.nii.gz"), cube, empty, nil)
-	})
+	c := emptyMasksCase(t, "kidney_cyst_left", "vertebrae_L1")
 	err := runLoad(t, c)
 	for _, want := range []string{
 		"not the mask of a label: kidney_cyst_left.nii.gz (totalsegmentator's name for cyst), vertebrae_L1.nii.gz (totalsegmentator's name for spine)",
