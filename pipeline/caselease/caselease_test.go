@@ -4,20 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/casefile/casefiletest"
 )
 
 func newCase(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "input"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return casefiletest.New(t).Dir
 }
 
 func TestOneWorkerAtATimeThenDone(t *testing.T) {

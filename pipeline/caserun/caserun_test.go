@@ -5,31 +5,23 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/casefile/casefiletest"
 	"kidney3d/pipeline/orchestrate"
 )
 
 func lockedCase(t *testing.T) (string, *casefile.Lock) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "input"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := casefiletest.New(t)
 	l, err := c.Lock(context.Background(), "another run", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Unlock() })
-	return dir, l
+	return c.Dir, l
 }
 
 func TestBadOptionsAreOptionErrors(t *testing.T) {

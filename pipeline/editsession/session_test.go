@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/casefile/casefiletest"
 	"kidney3d/pipeline/editops"
 	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/labels"
@@ -18,9 +19,7 @@ import (
 
 func testCase(t *testing.T) *casefile.Case {
 	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "input"), 0o755)
-	c, _ := casefile.Open(dir)
+	c := casefiletest.New(t)
 	lm := volume.New[uint8](volume.Grid{Dims: [3]int{16, 16, 16}, Affine: volume.Identity})
 	if err := volume.Save(c.OutputLabelsPath(), lm); err != nil {
 		t.Fatal(err)

@@ -3,13 +3,13 @@ package editversions
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/casefile/casefiletest"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/volume"
 )
@@ -18,12 +18,7 @@ import (
 // kidney_left (1) in one voxel.
 func testCase(t *testing.T) (*casefile.Case, *volume.Volume[uint8]) {
 	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "input"), 0o755)
-	c, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := casefiletest.New(t)
 	lm := volume.New[uint8](volume.Grid{Dims: [3]int{6, 6, 6}, Affine: volume.Identity})
 	lm.Set(1, 1, 1, 1)
 	if err := volume.Save(c.OutputLabelsPath(), lm); err != nil {

@@ -1,11 +1,10 @@
 package stages
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/casefile/casefiletest"
 	"kidney3d/pipeline/volume"
 )
 
@@ -13,23 +12,16 @@ import (
 // and masks (input/masks/<label>.nii.gz) and opens it.
 func writeCase(t *testing.T, phases map[string]*volume.Volume[int16], masks map[string]*volume.Volume[uint8]) *casefile.Case {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "input"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	c := casefiletest.New(t)
 	for p, v := range phases {
-		if err := volume.Save(filepath.Join(dir, "input", p+".nii.gz"), v); err != nil {
+		if err := volume.Save(c.PhasePath(p), v); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for name, m := range masks {
-		if err := volume.Save(filepath.Join(dir, "input", "masks", name+".nii.gz"), m); err != nil {
+		if err := volume.Save(c.MaskPath(name), m); err != nil {
 			t.Fatal(err)
 		}
-	}
-	c, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
 	}
 	return c
 }

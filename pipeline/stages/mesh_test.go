@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/casefile/casefiletest"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
 )
@@ -16,14 +16,7 @@ import (
 // kidney and a tumour, with the mesh stage's environment on it.
 func meshCase(t *testing.T) (*Mesh, *stage.Env) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "input"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := casefiletest.New(t)
 	lab := volume.New[uint8](volume.Grid{Dims: [3]int{24, 20, 16}, Affine: volume.Identity})
 	for k := 4; k < 12; k++ {
 		for j := 4; j < 14; j++ {
