@@ -13,6 +13,7 @@ import (
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/pipeline/volume"
+	"kidney3d/pipeline/volume/volumetest"
 )
 
 // writeLabelMap writes a small label map: a kidney_left ball (1), a vein
@@ -21,21 +22,9 @@ func writeLabelMap(t *testing.T) string {
 	t.Helper()
 	g := volume.Grid{Dims: [3]int{20, 16, 12}, Affine: volume.Affine{{-1, 0, 0, 10}, {0, -1, 0, 8}, {0, 0, 2, -5}, {0, 0, 0, 1}}}
 	v := volume.New[uint8](g)
-	for k := 0; k < 12; k++ {
-		for j := 0; j < 16; j++ {
-			for i := 0; i < 20; i++ {
-				x, y, z := float64(i)-6, float64(j)-7, float64(k)-6
-				switch {
-				case x*x+y*y+4*z*z <= 16:
-					v.Set(i, j, k, 1)
-				case i >= 14 && i <= 15 && k >= 3 && k <= 4:
-					v.Set(i, j, k, 6)
-				case i == 18 && j == 2 && k == 10:
-					v.Set(i, j, k, 200)
-				}
-			}
-		}
-	}
+	volumetest.Ball(v, [3]int{6, 7, 6}, [3]int{4, 4, 2}, 1)
+	volumetest.Box(v, [3]int{14, 0, 3}, [3]int{16, 16, 5}, 6)
+	v.Set(18, 2, 10, 200)
 	path := filepath.Join(t.TempDir(), "labels.nii.gz")
 	if err := volume.Save(path, v); err != nil {
 		t.Fatal(err)

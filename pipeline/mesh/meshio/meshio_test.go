@@ -17,6 +17,7 @@ import (
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio/glbtest"
 	"kidney3d/pipeline/volume"
+	"kidney3d/pipeline/volume/volumetest"
 )
 
 // testObjects meshes a small label map: a ball, a bar and a lone voxel, on
@@ -25,19 +26,8 @@ func testObjects(t *testing.T) []Object {
 	t.Helper()
 	g := volume.Grid{Dims: [3]int{24, 20, 18}, Affine: volume.Affine{{-0.8, 0.1, 0, 30}, {0.05, 0.9, 0, -12}, {0, 0, 1.5, 7}, {0, 0, 0, 1}}}
 	v := volume.New[uint8](g)
-	for k := 0; k < 18; k++ {
-		for j := 0; j < 20; j++ {
-			for i := 0; i < 24; i++ {
-				x, y, z := float64(i)-8, float64(j)-9, float64(k)-8
-				switch {
-				case x*x+y*y+z*z <= 36:
-					v.Set(i, j, k, 1)
-				case i >= 17 && i <= 18 && j >= 3 && j <= 16 && k >= 4 && k <= 5:
-					v.Set(i, j, k, 5)
-				}
-			}
-		}
-	}
+	volumetest.Ball(v, [3]int{8, 9, 8}, [3]int{6, 6, 6}, 1)
+	volumetest.Box(v, [3]int{17, 3, 4}, [3]int{19, 17, 6}, 5)
 	v.Set(21, 2, 15, 200)
 	res, err := mesh.Labels(context.Background(), v, mesh.Options{})
 	if err != nil {

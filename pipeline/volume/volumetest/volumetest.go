@@ -1,7 +1,7 @@
 // Package volumetest writes the images that tests of hostile input need:
 // any stored type, with the header changed before it is written (no
 // qform or sform, a zero voxel size, an absurd scl_slope), and draws the
-// boxes that tests build volumes from.
+// boxes and balls that tests build volumes from.
 package volumetest
 
 import (
@@ -31,6 +31,20 @@ func Box[T volume.Voxel](m *volume.Volume[T], lo, hi [3]int, x T) {
 			for i := lo[0]; i < hi[0]; i++ {
 				m.Set(i, j, k, x)
 			}
+		}
+	}
+}
+
+// Ball sets to x the voxels of m in the ellipsoid about voxel c with
+// semi-axes r, in voxels: (i-c₀)²/r₀² + (j-c₁)²/r₁² + (k-c₂)²/r₂² ≤ 1,
+// computed in integers.
+func Ball[T volume.Voxel](m *volume.Volume[T], c, r [3]int, x T) {
+	a, b, d := r[0]*r[0], r[1]*r[1], r[2]*r[2]
+	for n := range m.Data {
+		i, j, k := m.Coords(n)
+		di, dj, dk := i-c[0], j-c[1], k-c[2]
+		if di*di*b*d+dj*dj*a*d+dk*dk*a*b <= a*b*d {
+			m.Data[n] = x
 		}
 	}
 }
