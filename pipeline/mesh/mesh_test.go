@@ -14,6 +14,7 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/panics"
 	"kidney3d/pipeline/volume"
+	"kidney3d/pipeline/wanterr"
 )
 
 // affines are voxel-to-world maps the surface must be right through.
@@ -398,14 +399,8 @@ func TestLabelTableMeshSettings(t *testing.T) {
 	} {
 		t.Run(tc.mesh, func(t *testing.T) {
 			tab, err := labels.Parse([]byte("labels:\n  - {value: 1, name: a, mesh: "+tc.mesh+"}\n"), "t.yaml")
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("got %v, want an error about %s", err, tc.err)
-				}
+			if wanterr.Check(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			l, _ := tab.ByValue(1)
 			if got, err := FromLabel(l.Mesh); err != nil || got != tc.want {

@@ -14,6 +14,7 @@ import (
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/pipeline/volume"
 	"kidney3d/pipeline/volume/volumetest"
+	"kidney3d/pipeline/wanterr"
 )
 
 // writeLabelMap writes a small label map: a kidney_left ball (1), a vein
@@ -65,14 +66,8 @@ func TestRun(t *testing.T) {
 			tc.opts.Input = in
 			tc.opts.Out = filepath.Join(t.TempDir(), "meshes")
 			sum, err := Run(context.Background(), tc.opts)
-			if tc.wantError != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantError) {
-					t.Fatalf("got %v, want an error containing %q", err, tc.wantError)
-				}
+			if wanterr.Check(t, err, tc.wantError) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			entries, err := os.ReadDir(tc.opts.Out)
 			if err != nil {
