@@ -9,23 +9,18 @@ import (
 	"kidney3d/assets"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/volume"
+	"kidney3d/pipeline/yamlfile/yamlfiletest"
 )
 
 // FuzzParse checks that Parse never panics, names the file in every
 // error, and that a table it accepts answers LabelOf and Suggest.
 func FuzzParse(f *testing.F) {
-	f.Add(assets.MaskAliasesYAML)
-	f.Add([]byte("tools: [{name: a, classes: {1: x}, aliases: [{name: 'x*', label: spine}]}]"))
-	f.Add([]byte("tools: [{name: a, classes: {70000: x}}]"))
 	table := labels.Default()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		tab, err := Parse(data, "fuzz.yaml")
-		if err != nil {
-			if !strings.Contains(err.Error(), "fuzz.yaml") {
-				t.Fatalf("error without the file: %v", err)
-			}
-			return
-		}
+	yamlfiletest.Fuzz(f, Parse, [][]byte{
+		assets.MaskAliasesYAML,
+		[]byte("tools: [{name: a, classes: {1: x}, aliases: [{name: 'x*', label: spine}]}]"),
+		[]byte("tools: [{name: a, classes: {70000: x}}]"),
+	}, func(t *testing.T, tab *Table) {
 		for _, tool := range tab.Tools {
 			for _, name := range tool.Classes {
 				tool.LabelOf(name, table)
