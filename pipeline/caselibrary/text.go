@@ -4,15 +4,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+
+	"kidney3d/pipeline/texttable"
 )
 
 // WriteList writes entries as a table, one line per case, with the note
 // of a sign-off an edit cleared under its case.
 func WriteList(w io.Writer, es []Entry) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATUS\tPRIORITY\tNAME\tPATIENT\tSTUDY\tPHASES\tCHANGED\tFOLDER")
-	for _, e := range es {
+	return texttable.Write(w, es, "", "STATUS\tPRIORITY\tNAME\tPATIENT\tSTUDY\tPHASES\tCHANGED\tFOLDER", func(tw io.Writer, e Entry) {
 		status := e.Status
 		if e.Status == Failed && e.Reason != "" {
 			status += ": " + clip(e.Reason, 60)
@@ -26,23 +25,15 @@ func WriteList(w io.Writer, es []Entry) error {
 		if e.SignoffNote != "" {
 			fmt.Fprintf(tw, "  ! %s\t\t\t\t\t\t\t\n", e.SignoffNote)
 		}
-	}
-	return tw.Flush()
+	})
 }
 
 // WriteHits writes search results as a table, best first.
 func WriteHits(w io.Writer, hs []Hit) error {
-	if len(hs) == 0 {
-		_, err := fmt.Fprintln(w, "no case matches")
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCORE\tSTATUS\tNAME\tPATIENT\tSTUDY\tFOLDER")
-	for _, h := range hs {
+	return texttable.Write(w, hs, "no case matches", "SCORE\tSTATUS\tNAME\tPATIENT\tSTUDY\tFOLDER", func(tw io.Writer, h Hit) {
 		fmt.Fprintf(tw, "%.2f\t%s\t%s\t%s\t%s\t%s\n", h.Score, h.Status, h.Name, dash(h.PatientName),
 			dash(strings.TrimSpace(h.StudyDate+" "+h.Description)), h.Dir)
-	}
-	return tw.Flush()
+	})
 }
 
 func dash(s string) string {

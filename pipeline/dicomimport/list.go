@@ -6,13 +6,13 @@ import (
 	"io"
 	"math"
 	"strings"
-	"text/tabwriter"
 
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/ctphase"
 	"kidney3d/pipeline/dicomscan"
 	"kidney3d/pipeline/dicomseries"
 	"kidney3d/pipeline/parallel"
+	"kidney3d/pipeline/texttable"
 )
 
 // Listing is what the sources hold: every series with its phase guess, and
@@ -219,9 +219,7 @@ func (l *Listing) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "; skipped %d not DICOM, %d without pixel data, %d DICOMDIR", l.NotDICOM, l.NotImages, l.Directories)
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNO\tDESCRIPTION\tSLICES\tDIMS\tSPACING mm\tTHICK\tTIME\tPHASE\tWHY")
-	for _, r := range l.Series {
+	err := texttable.Write(w, l.Series, "", "ID\tNO\tDESCRIPTION\tSLICES\tDIMS\tSPACING mm\tTHICK\tTIME\tPHASE\tWHY", func(tw io.Writer, r Row) {
 		spacing, why := "-", strings.Join(r.Guess.Reasons, "; ")
 		if r.Problem == "" {
 			spacing = fmt.Sprintf("%.3g×%.3g×%.3g", r.Spacing[0], r.Spacing[1], r.Spacing[2])
@@ -237,8 +235,8 @@ func (l *Listing) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d×%d×%d\t%s\t%.3g\t%s\t%s\t%s\n", r.ID, r.Number, r.Description, r.Slices,
 			r.Dims[0], r.Dims[1], r.Dims[2], spacing, r.Thickness, fmtTime(r.Time), phase, why)
-	}
-	if err := tw.Flush(); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	for _, d := range l.Dropped {
