@@ -24,6 +24,16 @@ func (img *Image) Slope() (slope, inter float64, scaled bool) {
 	return img.Header.slope()
 }
 
+// Len returns how many voxels Data holds; -1 when Data is not one of the
+// slice types listed with Image.
+func (img *Image) Len() int {
+	dt, b, ok := dataBytes(img.Data)
+	if !ok {
+		return -1
+	}
+	return len(b) / dt.Size()
+}
+
 // Float64 returns the scaled value of voxel i (x fastest), as nibabel's
 // get_fdata gives it. It panics if i is out of range or Data is not one of
 // the slice types listed with Image.

@@ -18,8 +18,8 @@ func FromImage[T Voxel](img *nifti.Image) (*Volume[T], error) {
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	if nImageVoxels(img) != g.Len() {
-		return nil, fmt.Errorf("volume: image holds %d voxels, header says %v", nImageVoxels(img), g.Dims)
+	if img.Len() != g.Len() {
+		return nil, fmt.Errorf("volume: image holds %d voxels, header says %v", img.Len(), g.Dims)
 	}
 	return Wrap(g, voxelsAs[T](img))
 }
@@ -32,7 +32,7 @@ func voxelsAs[T Voxel](img *nifti.Image) []T {
 			return data
 		}
 	}
-	out := make([]T, nImageVoxels(img))
+	out := make([]T, img.Len())
 	lo, hi, isInt := limits[T]()
 	parallelFor(len(out), func(a, b int) {
 		for n := a; n < b; n++ {
@@ -45,29 +45,6 @@ func voxelsAs[T Voxel](img *nifti.Image) []T {
 // GridOf is the grid a NIfTI header describes.
 func GridOf(h *nifti.Header) Grid {
 	return Grid{Dims: h.Shape(), Affine: Affine(h.Affine())}
-}
-
-// nImageVoxels is the length of an image's voxel slice.
-func nImageVoxels(img *nifti.Image) int {
-	switch d := img.Data.(type) {
-	case []uint8:
-		return len(d)
-	case []int8:
-		return len(d)
-	case []int16:
-		return len(d)
-	case []uint16:
-		return len(d)
-	case []int32:
-		return len(d)
-	case []uint32:
-		return len(d)
-	case []float32:
-		return len(d)
-	case []float64:
-		return len(d)
-	}
-	return -1
 }
 
 // datatypeOf is the NIfTI datatype that stores T.

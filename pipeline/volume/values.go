@@ -73,7 +73,7 @@ func integerValues[T uint8 | int8 | int16 | uint16 | int32 | uint32](img *nifti.
 func scanValues(img *nifti.Image) Values {
 	out := noValues()
 	var mu sync.Mutex
-	parallelFor(nImageVoxels(img), func(a, b int) {
+	parallelFor(img.Len(), func(a, b int) {
 		part := noValues()
 		for n := a; n < b; n++ {
 			part.add(n, img.Float64(n))
@@ -169,8 +169,8 @@ func maskBox(path string, r *nifti.Region) (Grid, *Volume[uint8], error) {
 	}
 	bg := CropGrid(g, r.Lo, r.Hi)
 	img := &nifti.Image{Header: r.Header, Data: r.Data}
-	if nImageVoxels(img) != bg.Len() {
-		return g, nil, fmt.Errorf("%s: volume: region holds %d voxels, want %d", path, nImageVoxels(img), bg.Len())
+	if img.Len() != bg.Len() {
+		return g, nil, fmt.Errorf("%s: volume: region holds %d voxels, want %d", path, img.Len(), bg.Len())
 	}
 	if d, ok := r.Data.([]uint8); ok {
 		// The usual mask: bytes, unscaled or scaled by a finite nonzero
