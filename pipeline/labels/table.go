@@ -142,13 +142,7 @@ func Default() *Table {
 func None() *Table { return &Table{byName: map[string]int{}, byValue: map[int]int{}} }
 
 // ByName finds a label by name.
-func (t *Table) ByName(name string) (Label, bool) {
-	i, ok := t.byName[name]
-	if !ok {
-		return Label{}, false
-	}
-	return t.Labels[i], true
-}
+func (t *Table) ByName(name string) (Label, bool) { return lookup(t, t.byName, name) }
 
 // DisplayName is the shown name of a label name: its entry's DisplayName,
 // or, for a name the table lacks, the name made readable the same way.
@@ -160,8 +154,11 @@ func (t *Table) DisplayName(name string) string {
 }
 
 // ByValue finds a label by voxel value.
-func (t *Table) ByValue(v int) (Label, bool) {
-	i, ok := t.byValue[v]
+func (t *Table) ByValue(v int) (Label, bool) { return lookup(t, t.byValue, v) }
+
+// lookup finds the label of key k in index, one of t's indices.
+func lookup[K comparable](t *Table, index map[K]int, k K) (Label, bool) {
+	i, ok := index[k]
 	if !ok {
 		return Label{}, false
 	}
