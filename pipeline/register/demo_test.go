@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/demo/demotest"
 )
 
 // TestRigidRecoversDemoShifts registers the P and D phases of demo cases
@@ -15,10 +16,7 @@ import (
 // the fixed-to-moving Transform: the recovered transform must move both
 // kidney centres to within 1 mm of where the shift puts them.
 func TestRigidRecoversDemoShifts(t *testing.T) {
-	seeds := 20
-	if testing.Short() {
-		seeds = 3
-	}
+	seeds := demotest.Seeds(20, 3)
 	var worst, sum [2]float64
 	var spent time.Duration
 	for seed := 1; seed <= seeds; seed++ {

@@ -57,3 +57,12 @@ func Defective(t testing.TB, seed int64) (*demo.Case, *demo.Masks) {
 	}
 	return c, m
 }
+
+// Seeds is how many demo cases (seeds 1 to Seeds) a test measures over:
+// full, or short under -short.
+func Seeds(full, short int) int {
+	if testing.Short() {
+		return short
+	}
+	return full
+}

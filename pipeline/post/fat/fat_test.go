@@ -41,10 +41,7 @@ func demoInput(t testing.TB, seed int64) (Input, *demo.Case) {
 }
 
 func TestDiceOnDefectiveDemoCases(t *testing.T) {
-	seeds := 40
-	if testing.Short() {
-		seeds = 3
-	}
+	seeds := demotest.Seeds(40, 3)
 	fv := labels.Default().Value("perirenal_fat")
 	var sum float64
 	low := 1.0

@@ -16,10 +16,7 @@ import (
 // and with every input cropped to Box beforehand, gives exactly what
 // reconnecting the whole volumes gives, and that Load reads less.
 func TestLoadAndCropGiveTheSameResult(t *testing.T) {
-	seeds := 6
-	if testing.Short() {
-		seeds = 2
-	}
+	seeds := demotest.Seeds(6, 2)
 	for seed := 1; seed <= seeds; seed++ {
 		c, m := demotest.Defective(t, int64(seed))
 		for _, tc := range []struct {

@@ -63,10 +63,7 @@ func outsideTruth(truth *volume.Volume[uint8], value uint8, bs []Bridge) (out, a
 }
 
 func TestDemoSuccessRates(t *testing.T) {
-	seeds := 40
-	if testing.Short() {
-		seeds = 3
-	}
+	seeds := demotest.Seeds(40, 3)
 	table := labels.Default()
 	for _, tc := range []struct {
 		label, parent, phase string

@@ -67,10 +67,7 @@ func TestFitKidneyFindsAxesAndExtents(t *testing.T) {
 // TestDemoAccuracy fits the template on defective demo kidneys and
 // measures how much of each drawn structure lies near the truth.
 func TestDemoAccuracy(t *testing.T) {
-	seeds := 20
-	if testing.Short() {
-		seeds = 2
-	}
+	seeds := demotest.Seeds(20, 2)
 	tpl, err := Parse(assets.RenalTemplateJSON)
 	if err != nil {
 		t.Fatal(err)
