@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kidney3d/pipeline/jobqueue"
+	"kidney3d/pipeline/librarydb"
 	"kidney3d/pipeline/typomatch"
 )
 
@@ -78,18 +79,9 @@ func (l *Library) List(ctx context.Context, status string) ([]Entry, error) {
 
 // Get is the indexed case of a folder (an absolute path).
 func (l *Library) Get(ctx context.Context, dir string) (Entry, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT * FROM (`+entries+`) WHERE dir = ?`, dir)
-	if err != nil {
-		return Entry{}, err
-	}
-	out, err := scanEntries(rows)
-	if err != nil {
-		return Entry{}, err
-	}
-	if len(out) == 0 {
-		return Entry{}, fmt.Errorf("%s: not in the library (kidney3d library add)", dir)
-	}
-	return out[0], nil
+	return librarydb.One(ctx, l.db, scanEntries, func() error {
+		return fmt.Errorf("%s: not in the library (kidney3d library add)", dir)
+	}, `SELECT * FROM (`+entries+`) WHERE dir = ?`, dir)
 }
 
 // Hit is a search result.

@@ -182,18 +182,8 @@ func scanJobs(rows *sql.Rows) ([]Job, error) {
 
 // Get is one job.
 func (q *Queue) Get(ctx context.Context, id int64) (Job, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id)
-	if err != nil {
-		return Job{}, err
-	}
-	js, err := scanJobs(rows)
-	if err != nil {
-		return Job{}, err
-	}
-	if len(js) == 0 {
-		return Job{}, fmt.Errorf("no job %d", id)
-	}
-	return js[0], nil
+	return librarydb.One(ctx, q.db, scanJobs, func() error { return fmt.Errorf("no job %d", id) },
+		`SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id)
 }
 
 // List is the jobs not finished in the order they will run (running

@@ -2,7 +2,8 @@
 // local job queue: where it lives, how it is opened (WAL, busy timeout,
 // full sync), and its schema, which this package alone owns and migrates.
 // Package caselibrary keeps its index of the case folders in it and
-// package jobqueue its jobs; the case folders stay the truth.
+// package jobqueue its jobs (both look one up with One); the case folders
+// stay the truth.
 package librarydb
 
 import (
