@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"kidney3d/pipeline/dirtest"
 )
 
 func TestWriteReplacesWholeFile(t *testing.T) {
@@ -112,12 +114,7 @@ func TestRemoveStaleRemovesLeftoversButNotALiveWrite(t *testing.T) {
 	if during != 2 {
 		t.Errorf("removed %d leftovers, want 2", during)
 	}
-	var names []string
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	if strings.Join(names, " ") != ".hidden keep.obj model.glb" {
+	if names := dirtest.Names(t, dir); strings.Join(names, " ") != ".hidden keep.obj model.glb" {
 		t.Errorf("folder holds %v", names)
 	}
 	if n, err := RemoveStale(filepath.Join(dir, "missing")); n != 0 || err != nil {

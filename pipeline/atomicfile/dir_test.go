@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"kidney3d/pipeline/dirtest"
 )
 
 func TestReplaceDir(t *testing.T) {
@@ -33,15 +35,7 @@ func TestReplaceDir(t *testing.T) {
 			if err := ReplaceDir(src, dst); err != nil {
 				t.Fatal(err)
 			}
-			entries, err := os.ReadDir(dst)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range entries {
-				got = append(got, e.Name())
-			}
-			if !slices.Equal(got, tc.files) {
+			if got := dirtest.Names(t, dst); !slices.Equal(got, tc.files) {
 				t.Errorf("%s holds %v, want %v", dst, got, tc.files)
 			}
 			if left, _ := filepath.Glob(filepath.Join(root, "meshes-*")); len(left) != 0 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"kidney3d/pipeline/casefile/casefiletest"
+	"kidney3d/pipeline/dirtest"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
 )
@@ -40,19 +41,6 @@ func meshCase(t *testing.T) (*Mesh, *stage.Env) {
 	return s.(*Mesh), env
 }
 
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
 // TestRunPutsTheWholeSetInPlace: a run replaces the folder whole (a file of
 // a label no longer present goes), and a run that fails part-way leaves
 // the previous set as it was and nothing in the temporary folder.
@@ -69,7 +57,7 @@ func TestRunPutsTheWholeSetInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"kidney_left.obj", "model.glb", "model.mtl", "tumor.obj"}
-	if got := dirNames(t, dir); !slices.Equal(got, want) {
+	if got := dirtest.Names(t, dir); !slices.Equal(got, want) {
 		t.Fatalf("output/meshes holds %v, want %v", got, want)
 	}
 
@@ -78,10 +66,10 @@ func TestRunPutsTheWholeSetInPlace(t *testing.T) {
 	if err := s.Run(ctx, env); err == nil {
 		t.Fatal("a cancelled run succeeded")
 	}
-	if got := dirNames(t, dir); !slices.Equal(got, want) {
+	if got := dirtest.Names(t, dir); !slices.Equal(got, want) {
 		t.Errorf("after a failed run output/meshes holds %v, want the previous set %v", got, want)
 	}
-	if left := dirNames(t, env.Case.TempDir()); len(left) != 0 {
+	if left := dirtest.Names(t, env.Case.TempDir()); len(left) != 0 {
 		t.Errorf("a failed run left %v in %s", left, env.Case.TempDir())
 	}
 }

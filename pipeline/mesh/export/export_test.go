@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"kidney3d/pipeline/dirtest"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/meshio"
@@ -69,15 +70,7 @@ func TestRun(t *testing.T) {
 			if wanterr.Check(t, err, tc.wantError) {
 				return
 			}
-			entries, err := os.ReadDir(tc.opts.Out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range entries {
-				got = append(got, e.Name())
-			}
-			slices.Sort(got)
+			got := dirtest.Names(t, tc.opts.Out)
 			if want := slices.Sorted(slices.Values(tc.files)); !slices.Equal(got, want) {
 				t.Errorf("files %v, want %v", got, tc.files)
 			}
