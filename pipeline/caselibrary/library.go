@@ -149,34 +149,11 @@ func (l *Library) Rebuild(ctx context.Context) (int, error) {
 
 // Roots are the library's root folders.
 func (l *Library) Roots(ctx context.Context) ([]string, error) {
-	return queryStrings(ctx, l.db, "SELECT path FROM roots ORDER BY path")
+	return librarydb.Query(ctx, l.db, librarydb.String, "SELECT path FROM roots ORDER BY path")
 }
 
 func (l *Library) dirs(ctx context.Context) ([]string, error) {
-	return queryStrings(ctx, l.db, "SELECT dir FROM cases")
-}
-
-// querier is a database or a transaction.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// queryStrings is the one text column of a query's rows.
-func queryStrings(ctx context.Context, q querier, query string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return librarydb.Query(ctx, l.db, librarydb.String, "SELECT dir FROM cases")
 }
 
 type storeOptions struct{ prune bool }
@@ -228,7 +205,7 @@ func (l *Library) store(ctx context.Context, entries []Entry, roots []string, op
 		}
 	}
 	if o.prune {
-		dirs, err := queryStrings(ctx, tx, "SELECT dir FROM cases")
+		dirs, err := librarydb.Query(ctx, tx, librarydb.String, "SELECT dir FROM cases")
 		if err != nil {
 			return err
 		}

@@ -27,36 +27,31 @@ var entries = fmt.Sprintf(`WITH v AS (SELECT c.*,
 		signoff_note, changed FROM v`,
 	jobqueue.Queued, jobqueue.Paused, Queued, jobqueue.Running, Running)
 
-// scanEntries reads the rows of an entries query.
-func scanEntries(rows *sql.Rows) ([]Entry, error) {
-	defer rows.Close()
-	var out []Entry
-	for rows.Next() {
-		var e Entry
-		var phases, tags, by, at, sum string
-		var prio sql.NullInt64
-		var changed int64
-		if err := rows.Scan(&e.ID, &e.Dir, &e.Name, &e.StudyUID, &e.Description, &e.StudyDate, &e.PatientName,
-			&e.PatientID, &phases, &e.Status, &e.Reason, &prio, &e.Assignee, &tags, &e.Notes, &e.Versions,
-			&by, &at, &sum, &e.SignoffNote, &changed); err != nil {
-			return nil, err
-		}
-		e.Phases = split(phases)
-		e.Tags = split(tags)
-		if len(e.Tags) == 0 {
-			e.Tags = nil
-		}
-		if prio.Valid {
-			e.Priority = jobqueue.Priority(prio.Int64).String()
-		}
-		if by != "" {
-			t, _ := time.Parse(time.RFC3339, at)
-			e.SignedOff = &Mark{By: by, At: t, SHA256: sum, Labels: ""}
-		}
-		e.Changed = time.Unix(0, changed).UTC()
-		out = append(out, e)
+// scanEntry reads a row of an entries query.
+func scanEntry(rows *sql.Rows) (Entry, error) {
+	var e Entry
+	var phases, tags, by, at, sum string
+	var prio sql.NullInt64
+	var changed int64
+	if err := rows.Scan(&e.ID, &e.Dir, &e.Name, &e.StudyUID, &e.Description, &e.StudyDate, &e.PatientName,
+		&e.PatientID, &phases, &e.Status, &e.Reason, &prio, &e.Assignee, &tags, &e.Notes, &e.Versions,
+		&by, &at, &sum, &e.SignoffNote, &changed); err != nil {
+		return Entry{}, err
 	}
-	return out, rows.Err()
+	e.Phases = split(phases)
+	e.Tags = split(tags)
+	if len(e.Tags) == 0 {
+		e.Tags = nil
+	}
+	if prio.Valid {
+		e.Priority = jobqueue.Priority(prio.Int64).String()
+	}
+	if by != "" {
+		t, _ := time.Parse(time.RFC3339, at)
+		e.SignedOff = &Mark{By: by, At: t, SHA256: sum, Labels: ""}
+	}
+	e.Changed = time.Unix(0, changed).UTC()
+	return e, nil
 }
 
 func split(s string) []string {
@@ -69,17 +64,12 @@ func split(s string) []string {
 // List is the library's cases with the given status ("" for all), the
 // most recently changed first.
 func (l *Library) List(ctx context.Context, status string) ([]Entry, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT * FROM (`+entries+`) WHERE ? = '' OR shown = ? ORDER BY changed DESC, id`, status, status)
-	if err != nil {
-		return nil, err
-	}
-	out, err := scanEntries(rows)
-	return out, err
+	return librarydb.Query(ctx, l.db, scanEntry, `SELECT * FROM (`+entries+`) WHERE ? = '' OR shown = ? ORDER BY changed DESC, id`, status, status)
 }
 
 // Get is the indexed case of a folder (an absolute path).
 func (l *Library) Get(ctx context.Context, dir string) (Entry, error) {
-	return librarydb.One(ctx, l.db, scanEntries, func() error {
+	return librarydb.One(ctx, l.db, scanEntry, func() error {
 		return fmt.Errorf("%s: not in the library (kidney3d library add)", dir)
 	}, `SELECT * FROM (`+entries+`) WHERE dir = ?`, dir)
 }
@@ -137,11 +127,7 @@ func (l *Library) Search(ctx context.Context, query string, limit int) ([]Hit, e
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := l.db.QueryContext(ctx, `SELECT * FROM (`+entries+`) WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, ids...)
-	if err != nil {
-		return nil, err
-	}
-	es, err := scanEntries(rows)
+	es, err := librarydb.Query(ctx, l.db, scanEntry, `SELECT * FROM (`+entries+`) WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, ids...)
 	if err != nil {
 		return nil, err
 	}

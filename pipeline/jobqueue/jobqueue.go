@@ -164,25 +164,21 @@ func (q *Queue) Add(ctx context.Context, dir string, p Priority, device string) 
 
 const jobColumns = `id, dir, priority, device, state, attempts, not_before, progress, stage, error, added, started, finished`
 
-func scanJobs(rows *sql.Rows) ([]Job, error) {
-	defer rows.Close()
-	var out []Job
-	for rows.Next() {
-		var j Job
-		var nb, added, started, finished int64
-		if err := rows.Scan(&j.ID, &j.Dir, &j.Priority, &j.Device, &j.State, &j.Attempts, &nb, &j.Progress,
-			&j.Stage, &j.Error, &added, &started, &finished); err != nil {
-			return nil, err
-		}
-		j.NotBefore, j.Added, j.Started, j.Finished = unstamp(nb), unstamp(added), unstamp(started), unstamp(finished)
-		out = append(out, j)
+// scanJob reads a row of jobColumns.
+func scanJob(rows *sql.Rows) (Job, error) {
+	var j Job
+	var nb, added, started, finished int64
+	if err := rows.Scan(&j.ID, &j.Dir, &j.Priority, &j.Device, &j.State, &j.Attempts, &nb, &j.Progress,
+		&j.Stage, &j.Error, &added, &started, &finished); err != nil {
+		return Job{}, err
 	}
-	return out, rows.Err()
+	j.NotBefore, j.Added, j.Started, j.Finished = unstamp(nb), unstamp(added), unstamp(started), unstamp(finished)
+	return j, nil
 }
 
 // Get is one job.
 func (q *Queue) Get(ctx context.Context, id int64) (Job, error) {
-	return librarydb.One(ctx, q.db, scanJobs, func() error { return fmt.Errorf("no job %d", id) },
+	return librarydb.One(ctx, q.db, scanJob, func() error { return fmt.Errorf("no job %d", id) },
 		`SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id)
 }
 
@@ -194,11 +190,7 @@ func (q *Queue) List(ctx context.Context, all bool) ([]Job, error) {
 		query = `SELECT ` + jobColumns + ` FROM jobs`
 	}
 	query += ` ORDER BY state NOT IN ` + active + `, state <> '` + Running + `', priority, id`
-	rows, err := q.db.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return scanJobs(rows)
+	return librarydb.Query(ctx, q.db, scanJob, query)
 }
 
 // setState moves a job from one of the states from to state to; it fails,
