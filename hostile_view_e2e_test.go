@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kidney3d/pipeline/dirtest"
 )
 
 // unreachableDisplay is an X display on a host of TEST-NET-1 (RFC 5737),
@@ -105,15 +107,7 @@ func copyTree(t *testing.T, src string) string {
 // meshFiles lists output/meshes.
 func meshFiles(t *testing.T, dir string) []string {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(dir, "output", "meshes"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
+	return dirtest.Names(t, filepath.Join(dir, "output", "meshes"))
 }
 
 // TestStaleResultsAreRefused: after a run, render and info say the results
