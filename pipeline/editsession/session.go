@@ -62,6 +62,7 @@ type Session struct {
 	history   edithistory.History
 	journal   *edithistory.Journal
 	intensity map[string]*volume.Volume[int16]
+	grower    editops.Grower
 }
 
 // Open starts a session on the case: its newest saved version's label map,
@@ -131,9 +132,10 @@ func (s *Session) recover(base int, strokes []edithistory.Record, rec Recovery) 
 	return nil
 }
 
-// Env is what ops run against in this session (editops.Env).
+// Env is what ops run against in this session (editops.Env); grow from
+// seeds keeps its competition for the session's life.
 func (s *Session) Env() *editops.Env {
-	return &editops.Env{Labels: s.Labels, Table: s.Table, Intensity: s.Intensity, Version: s.Version}
+	return &editops.Env{Labels: s.Labels, Table: s.Table, Intensity: s.Intensity, Version: s.Version, Grower: &s.grower}
 }
 
 // Do applies an op as one stroke: the change is written into the map,
@@ -230,17 +232,9 @@ func (s *Session) Revert(to int, by editversions.Saver) (editversions.Version, e
 	return v, s.journal.Append(edithistory.Record{Kind: edithistory.Saved, Version: v.Version})
 }
 
-// Version is the label map of saved version n.
+// Version is the label map of saved version n (editversions.Labels).
 func (s *Session) Version(n int) (*volume.Volume[uint8], error) {
-	vs, err := editversions.Load(s.Case)
-	if err != nil {
-		return nil, err
-	}
-	v, ok := vs.Get(n)
-	if !ok {
-		return nil, fmt.Errorf("%s: no version %d", s.Case.VersionsPath(), n)
-	}
-	return editversions.LoadLabels(s.Case, v)
+	return editversions.Labels(s.Case, n)
 }
 
 // Intensity is the phase's CT numbers on the label map's grid: the
