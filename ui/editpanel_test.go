@@ -30,6 +30,19 @@ func editWindow(t *testing.T) (*CaseWindow, *caseData, *fakeFrames) {
 
 // editWindowOf is editWindow of the case d.
 func editWindowOf(t *testing.T, d *caseData) (*CaseWindow, *caseData, *fakeFrames) {
+	cw, src := caseWindowOf(t, d)
+	cw.edit.Begin(editsession.Refuse)
+	if cw.edit.ed == nil {
+		t.Fatalf("editing did not start: %s", cw.edit.status.Text)
+	}
+	settleSlices(t, cw)
+	return cw, d, src
+}
+
+// caseWindowOf is a case window showing the case d, written as a case
+// folder (its phase in input/, its labels as the pipeline's output), with
+// its 3D source; no editing session is begun.
+func caseWindowOf(t *testing.T, d *caseData) (*CaseWindow, *fakeFrames) {
 	a := test.NewTempApp(t)
 	c := &casefile.Case{Dir: d.dir}
 	for path, save := range map[string]func(string) error{
@@ -52,12 +65,7 @@ func editWindowOf(t *testing.T, d *caseData) (*CaseWindow, *caseData, *fakeFrame
 	cw.show(d)
 	await(t, frames, "the model's first frame")
 	settleSlices(t, cw)
-	cw.edit.Begin(editsession.Refuse)
-	if cw.edit.ed == nil {
-		t.Fatalf("editing did not start: %s", cw.edit.status.Text)
-	}
-	settleSlices(t, cw)
-	return cw, d, src
+	return cw, src
 }
 
 // at is the widget position of voxel (i, j) of view v's slice.
