@@ -772,13 +772,17 @@ func (p *EditPanel) Save() {
 	}
 	p.endDrag()
 	v, err := p.ed.save(p.comment.Text)
-	if err != nil {
+	if err != nil && v.File == "" {
 		p.status.SetText("not saved: " + err.Error())
 		return
 	}
 	p.comment.SetText("")
 	p.dirty = false
 	p.refreshVersions()
+	if err != nil { // saved, but the journal could not be compacted
+		p.status.SetText(err.Error())
+		return
+	}
 	p.status.SetText(fmt.Sprintf("saved version %d (%s); `kidney3d run` brings output/ up to date", v.Version, v.File))
 }
 

@@ -207,15 +207,32 @@ func (s *Session) Redo() (e edithistory.Entry, ok bool, err error) {
 // History is the session's undo history.
 func (s *Session) History() *edithistory.History { return &s.history }
 
-// Save writes the map as a new version and marks the journal's strokes as
-// saved.
+// Save writes the map as a new version, marks the journal's strokes as
+// saved and compacts the journal (saved). The version has no File when
+// none was saved; with a File and an error, the version is saved but the
+// journal failed.
 func (s *Session) Save(by editversions.Saver) (editversions.Version, error) {
 	v, err := editversions.Save(s.Case, s.Labels, s.Table, by)
 	if err != nil {
-		return v, err
+		return editversions.Version{}, err
 	}
 	s.Base = v.Version
-	return v, s.journal.Append(edithistory.Record{Kind: edithistory.Saved, Version: v.Version})
+	return v, s.saved(v.Version)
+}
+
+// saved journals that the map was saved as version n, then restarts the
+// journal from that record (edithistory.Journal.Restart), so that it
+// holds only the strokes after it. An error names the version as saved.
+func (s *Session) saved(n int) error {
+	r := edithistory.Record{Kind: edithistory.Saved, Version: n}
+	err := s.journal.Append(r)
+	if err == nil {
+		err = s.journal.Restart(r)
+	}
+	if err != nil {
+		return fmt.Errorf("version %d is saved, but its journal: %w", n, err)
+	}
+	return nil
 }
 
 // Revert saves version to again as a new version (editversions.Revert) and
@@ -229,7 +246,7 @@ func (s *Session) Revert(to int, by editversions.Saver) (editversions.Version, e
 		return v, err
 	}
 	s.Base, s.history = v.Version, edithistory.History{}
-	return v, s.journal.Append(edithistory.Record{Kind: edithistory.Saved, Version: v.Version})
+	return v, s.saved(v.Version)
 }
 
 // Version is the label map of saved version n (editversions.Labels).
