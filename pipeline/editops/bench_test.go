@@ -1,0 +1,69 @@
+package editops
+
+import (
+	"testing"
+
+	"kidney3d/pipeline/demo"
+	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/labeledit"
+	"kidney3d/pipeline/labels"
+	"kidney3d/pipeline/volume"
+)
+
+// BenchmarkGrowSeedsOpFullKidney is the Edit panel's grow from seeds on
+// the full-size demo (seed 3) from kidneyByHand's strokes, as one op
+// (grow_seeds, box_faces, 10 mm): the seeds gathered from the whole map,
+// the competition (a new one each time) and the change applied to the
+// map with no masking. The map is restored, untimed, between runs.
+func BenchmarkGrowSeedsOpFullKidney(b *testing.B) {
+	c, err := demo.Generate(demo.Options{Seed: 3, Size: demo.Full})
+	if err != nil {
+		b.Fatal(err)
+	}
+	seeded, truth, kidney := kidneyByHand(c)
+	ops, err := Parse([]byte(`[{"op":"grow_seeds","labels":["`+kidney+`"],"background":"box_faces","mm":10}]`), "ops.json", labels.Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	lm := seeded.Clone()
+	env := &Env{Labels: lm, Table: labels.Default(),
+		Intensity: func(string) (*volume.Volume[int16], error) { return c.Phases["A"], nil }}
+	for b.Loop() {
+		b.StopTimer()
+		copy(lm.Data, seeded.Data)
+		b.StartTimer()
+		ch, m, hu, err := ops[0].Change(env)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := labeledit.Apply(lm, ch, m, hu); err != nil {
+			b.Fatal(err)
+		}
+	}
+	v := env.Table.Value(kidney)
+	for n, x := range lm.Data {
+		if x != v {
+			lm.Data[n] = 0
+		}
+	}
+	if cmp, err := editversions.Compare(truth, lm, 0, 1, env.Table); err == nil && len(cmp.Labels) == 1 {
+		b.ReportMetric(cmp.Labels[0].Dice, "dice")
+	}
+}
+
+// BenchmarkCompareFull compares two full-size label maps (the demo's
+// truth with and without its tumour-free kidney), as `versions
+// --compare` does once both are read.
+func BenchmarkCompareFull(b *testing.B) {
+	c, err := demo.Generate(demo.Options{Seed: 3, Size: demo.Full})
+	if err != nil {
+		b.Fatal(err)
+	}
+	seeded, _, _ := kidneyByHand(c)
+	table := labels.Default()
+	for b.Loop() {
+		if _, err := editversions.Compare(c.Truth, seeded, 0, 1, table); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
