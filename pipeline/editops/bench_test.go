@@ -28,9 +28,12 @@ func BenchmarkGrowSeedsOpFullKidney(b *testing.B) {
 	lm := seeded.Clone()
 	env := &Env{Labels: lm, Table: labels.Default(),
 		Intensity: func(string) (*volume.Volume[int16], error) { return c.Phases["A"], nil }}
+	var g Grower
 	for b.Loop() {
 		b.StopTimer()
 		copy(lm.Data, seeded.Data)
+		g = Grower{}
+		env.Grower = &g
 		b.StartTimer()
 		ch, m, hu, err := ops[0].Change(env)
 		if err != nil {
@@ -40,6 +43,7 @@ func BenchmarkGrowSeedsOpFullKidney(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64((g.hi[0]-g.lo[0])*(g.hi[1]-g.lo[1])*(g.hi[2]-g.lo[2])), "region-voxels")
 	v := env.Table.Value(kidney)
 	for n, x := range lm.Data {
 		if x != v {
