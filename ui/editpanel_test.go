@@ -17,6 +17,7 @@ import (
 	"kidney3d/pipeline/edithistory"
 	"kidney3d/pipeline/editsession"
 	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/pipeline/volume"
 )
@@ -271,15 +272,7 @@ func TestEditRegionTools(t *testing.T) {
 	ed.label.SetSelected("cyst")
 	l, _ := d.table.ByName("cyst")
 	cyst := uint8(l.Value)
-	count := func() int {
-		n := 0
-		for _, x := range lab.Data {
-			if x == cyst {
-				n++
-			}
-		}
-		return n
-	}
+	count := func() int { return measure.Counts(lab)[cyst] }
 
 	// Flood in 2D from (0, 0) over -100..100 HU, background only: the
 	// slice's 256 voxels but the 16 bright ones and label 3's 16.
@@ -361,15 +354,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	cw, d, _ := editWindow(t)
 	ed, lab := cw.edit, d.labels
 	tumor, cyst := d.table.Value("tumor"), d.table.Value("cyst")
-	count := func(v uint8) int {
-		n := 0
-		for _, x := range lab.Data {
-			if x == v {
-				n++
-			}
-		}
-		return n
-	}
+	count := func(v uint8) int { return measure.Counts(lab)[v] }
 	// Hollow by 2 mm: the core whose in-plane neighbours (2 mm) are all
 	// tumour, 2×2 across all 4 slices (3 mm apart, beyond the ball), goes.
 	ed.label.SetSelected("tumor")
@@ -427,15 +412,7 @@ func TestEditScissorsIn3D(t *testing.T) {
 	cw, d, _ := editWindow(t)
 	ed, lab, m := cw.edit, d.labels, cw.model
 	tumor := d.table.Value("tumor")
-	count := func() int {
-		n := 0
-		for _, x := range lab.Data {
-			if x == tumor {
-				n++
-			}
-		}
-		return n
-	}
+	count := func() int { return measure.Counts(lab)[tumor] }
 	req := m.request(false)
 	// trace drags over the view through the world points (x, y).
 	trace := func(xy ...[2]float64) {
