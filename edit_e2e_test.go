@@ -129,6 +129,12 @@ func TestEditSurvivesRunAndRevertRestores(t *testing.T) {
 	}) {
 		t.Errorf("versions --compare 0 1: %+v", cmp)
 	}
+	if _, stderr, code := kidney3d(t, "versions", dir, "--compare", "0"); code != 2 || !strings.Contains(stderr, "two version numbers") {
+		t.Errorf("versions --compare with one number: exit %d, %q; want 2", code, stderr)
+	}
+	if _, stderr, code := kidney3d(t, "versions", dir, "--compare", "0", "9"); code != 1 || !strings.Contains(stderr, "no version 9 (versions 0 to 1 are saved)") {
+		t.Errorf("versions --compare 0 9: exit %d, %q; want 1 naming the versions saved", code, stderr)
+	}
 	edited := l.Versions[1].Edited
 	if !strings.Contains(strings.Join(edited, ","), "tumor") {
 		t.Fatalf("edited labels %v lack tumor", edited)

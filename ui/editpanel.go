@@ -601,6 +601,8 @@ func (p *EditPanel) Apply() {
 		}
 		o.Plane = p.plane.Selected
 		p.report(p.ed.do(o))
+	case "scissors":
+		p.status.SetText("Scissors works on the 3D view: left-drag a polygon over the model there")
 	default:
 		p.status.SetText(p.tool.text + " works on the slices: tap or drag there")
 	}
