@@ -145,6 +145,24 @@ type Grower struct {
 	gc     *segtools.GrowCut
 	img    *volume.Volume[int16]
 	lo, hi [3]int
+	margin float64
+}
+
+// box is the box a grow with seeds in [lo, hi) and the margin runs on:
+// the previous grow's box when its phase and margin are the same and the
+// seeds lie inside it, off its faces (as what that grow painted does, so
+// more strokes added there update it), else the seeds' box widened by the
+// margin.
+func (g *Grower) box(g0 volume.Grid, img *volume.Volume[int16], lo, hi [3]int, margin float64) (blo, bhi [3]int) {
+	inside := g.gc != nil && g.img == img && g.margin == margin
+	for a := range 3 {
+		inside = inside && lo[a] > g.lo[a] && hi[a] < g.hi[a]
+	}
+	if inside {
+		return g.lo, g.hi
+	}
+	g.margin = margin
+	return volume.GrowBox(g0, lo, hi, labelops.Margin(g0, margin))
 }
 
 // update is the competition of seeds on the box [lo, hi) of img.
@@ -160,9 +178,10 @@ func (g *Grower) update(ctx context.Context, img *volume.Volume[int16], lo, hi [
 }
 
 // growSeeds lets the voxels of labels compete for the box around them,
-// mm (default SeedMarginMM) wider on every side: each voxel of the box
-// takes the label of its nearest seed in intensity distance, and each
-// label is painted where it wins. With background "box_faces" the box's
+// mm (default SeedMarginMM) wider on every side (or the box of the grow
+// before, Grower.box): each voxel of the box takes the label of its
+// nearest seed in intensity distance, and each label is painted where it
+// wins. With background "box_faces" the box's
 // unlabelled faces and the voxels of the labels not listed seed the
 // surroundings, so one label is enough; otherwise two or more are needed
 // (one of them the surroundings). The competition runs on env.Grower when
@@ -204,10 +223,6 @@ func growSeeds(o *Op, env *Env) (*labeledit.Change, error) {
 			return nil, fmt.Errorf("mm %g: must be from 0 to %d", margin, labeledit.MaxRadiusMM)
 		}
 	}
-	lo, hi = volume.GrowBox(lm.Grid, lo, hi, labelops.Margin(lm.Grid, margin))
-	if o.Background == "box_faces" {
-		surroundings(lm, seeds, lo, hi, &is)
-	}
 	img, err := env.intensity(o.Phase)
 	if err != nil {
 		return nil, err
@@ -215,6 +230,10 @@ func growSeeds(o *Op, env *Env) (*labeledit.Change, error) {
 	g := env.Grower
 	if g == nil {
 		g = &Grower{}
+	}
+	lo, hi = g.box(lm.Grid, img, lo, hi, margin)
+	if o.Background == "box_faces" {
+		surroundings(lm, seeds, lo, hi, &is)
 	}
 	grown, err := g.update(env.ctx(), img, lo, hi, seeds)
 	if err != nil {

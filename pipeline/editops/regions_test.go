@@ -80,7 +80,7 @@ func TestScissorsCutsAlongTheLineOfSight(t *testing.T) {
 // With background box_faces one label is enough: a seed in a bright 3³
 // block wins the block, the box's dark faces (and the cyst beside it, a
 // label not listed) the rest; the cyst's voxel stays cyst. Run again on the same
-// Grower in the same box, the competition is kept and nothing changes.
+// Grower, the competition is kept and nothing changes.
 func TestGrowSeedsBoxFaces(t *testing.T) {
 	env := testEnv()
 	hu, _ := env.Intensity("")
@@ -111,15 +111,15 @@ func TestGrowSeedsBoxFaces(t *testing.T) {
 			t.Fatalf("voxel (%d, %d, %d) holds %d, want %d", i, j, k, x, want)
 		}
 	}
-	// The label's box is now the block's, 3 mm wider: a new competition,
-	// kept when grown again in that box.
-	again := `[{"op":"grow_seeds","labels":["tumor"],"background":"box_faces","mm":3}]`
-	if got, err := run(env, again); err != nil || got[0] != 0 || env.Grower.lo != [3]int{5, 5, 5} {
-		t.Errorf("again: %v, %v, box from %v; want [0] from [5 5 5]", got, err, env.Grower.lo)
+	// Again: the label (the block) lies inside the box, off its faces, so
+	// the competition is kept; a seed beyond the box makes a new one.
+	gc, again := env.Grower.gc, `[{"op":"grow_seeds","labels":["tumor"],"background":"box_faces","mm":3}]`
+	if got, err := run(env, again); err != nil || got[0] != 0 || env.Grower.gc != gc || env.Grower.lo != [3]int{6, 6, 6} {
+		t.Errorf("again: %v, %v, competition kept %v, box from %v; want [0], kept, from [6 6 6]", got, err, env.Grower.gc == gc, env.Grower.lo)
 	}
-	gc := env.Grower.gc
-	if got, err := run(env, again); err != nil || got[0] != 0 || env.Grower.gc != gc {
-		t.Errorf("once more: %v, %v, competition kept %v; want [0], kept", got, err, env.Grower.gc == gc)
+	env.Labels.Set(15, 9, 9, tumor)
+	if _, err := run(env, again); err != nil || env.Grower.gc == gc || env.Grower.lo != [3]int{5, 5, 5} || env.Grower.hi != [3]int{19, 14, 14} {
+		t.Errorf("a seed beyond the box: %v, new competition %v, box %v–%v; want new, [5 5 5]–[19 14 14]", err, env.Grower.gc != gc, env.Grower.lo, env.Grower.hi)
 	}
 	if _, err := run(env, `[{"op":"grow_seeds","labels":["tumor"],"background":"sky"}]`); err == nil || !strings.Contains(err.Error(), `background "sky"`) {
 		t.Errorf("bad background: %v", err)
