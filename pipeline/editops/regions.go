@@ -153,7 +153,7 @@ type Grower struct {
 // seeds lie inside it, off its faces (as what that grow painted does, so
 // more strokes added there update it), else the seeds' box widened by the
 // margin.
-func (g *Grower) box(g0 volume.Grid, img *volume.Volume[int16], lo, hi [3]int, margin float64) (blo, bhi [3]int) {
+func (g *Grower) box(grid volume.Grid, img *volume.Volume[int16], lo, hi [3]int, margin float64) (blo, bhi [3]int) {
 	inside := g.gc != nil && g.img == img && g.margin == margin
 	for a := range 3 {
 		inside = inside && lo[a] > g.lo[a] && hi[a] < g.hi[a]
@@ -162,7 +162,7 @@ func (g *Grower) box(g0 volume.Grid, img *volume.Volume[int16], lo, hi [3]int, m
 		return g.lo, g.hi
 	}
 	g.margin = margin
-	return volume.GrowBox(g0, lo, hi, labelops.Margin(g0, margin))
+	return volume.GrowBox(grid, lo, hi, labelops.Margin(grid, margin))
 }
 
 // update is the competition of seeds on the box [lo, hi) of img.
