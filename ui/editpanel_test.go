@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -332,6 +333,13 @@ func TestEditRegionTools(t *testing.T) {
 	ed.Apply()
 	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst {
 		t.Errorf("grow from seeds: %d cyst voxels, want 64 (the bright block); %s", n, ed.status.Text)
+	}
+	// Again: the block lies inside the box, so its competition is
+	// updated with the block's voxels as seeds; the dark voxels around it
+	// stay nearer the background.
+	ed.Apply()
+	if n := count(); n != 64 || !strings.HasPrefix(ed.status.Text, "nothing changed") {
+		t.Errorf("grow from seeds again: %d cyst voxels, want 64, nothing changed; %s", n, ed.status.Text)
 	}
 
 	// Draw: a square traced through (10..14, 10..14) on slice 6 is filled.
