@@ -32,20 +32,7 @@ func BenchmarkGrowSeedsOpFullKidney(b *testing.B) {
 	lm := seeded.Clone()
 	env := &Env{Labels: lm, Table: labels.Default(),
 		Intensity: func(string) (*volume.Volume[int16], error) { return c.Phases["A"], nil }}
-	kidneyDice := func() float64 {
-		only := volume.New[uint8](lm.Grid)
-		v := env.Table.Value(kidney)
-		for n, x := range lm.Data {
-			if x == v {
-				only.Data[n] = v
-			}
-		}
-		cmp, err := editversions.Compare(truth, only, 0, 1, env.Table)
-		if err != nil || len(cmp.Labels) != 1 {
-			b.Fatalf("%+v, %v", cmp, err)
-		}
-		return cmp.Labels[0].Dice
-	}
+	kidneyDice := func() float64 { return kidneyCompared(b, truth, lm, kidney).Labels[0].Dice }
 	grow := func() {
 		ch, m, hu, err := ops[0].Change(env)
 		if err != nil {

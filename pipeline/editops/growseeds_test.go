@@ -59,19 +59,27 @@ func TestGrowSeedsDemoKidney(t *testing.T) {
 	if _, err := run(env, `[{"op":"grow_seeds","labels":["`+kidney+`"],"background":"box_faces","mm":10}]`); err != nil {
 		t.Fatal(err)
 	}
-	only := volume.New[uint8](seeded.Grid)
-	v := env.Table.Value(kidney)
-	for n, x := range seeded.Data {
-		if x == v {
-			only.Data[n] = v
-		}
-	}
-	cmp, err := editversions.Compare(truth, only, 0, 1, env.Table)
-	if err != nil || len(cmp.Labels) != 1 {
-		t.Fatalf("%+v, %v", cmp, err)
-	}
+	cmp := kidneyCompared(t, truth, seeded, kidney)
 	t.Logf("Dice %.4f with the kidney (%d voxels grown, %d true)", cmp.Labels[0].Dice, cmp.Labels[0].VoxelsB, cmp.Labels[0].VoxelsA)
 	if cmp.Labels[0].Dice < 0.90 {
 		t.Errorf("Dice %.4f with the kidney, want ≥ 0.90", cmp.Labels[0].Dice)
 	}
+}
+
+// kidneyCompared compares the kidney of the label map lm (its other
+// labels left out) with its truth.
+func kidneyCompared(tb testing.TB, truth, lm *volume.Volume[uint8], kidney string) *editversions.Comparison {
+	table := labels.Default()
+	v := table.Value(kidney)
+	only := volume.New[uint8](lm.Grid)
+	for n, x := range lm.Data {
+		if x == v {
+			only.Data[n] = v
+		}
+	}
+	cmp, err := editversions.Compare(truth, only, 0, 1, table)
+	if err != nil || len(cmp.Labels) != 1 {
+		tb.Fatalf("%+v, %v", cmp, err)
+	}
+	return cmp
 }
