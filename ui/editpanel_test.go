@@ -423,8 +423,9 @@ func TestEditScissorsIn3D(t *testing.T) {
 	count := func() int { return measure.Counts(lab)[tumor] }
 	req := m.request(false)
 	// trace drags over the view through the world points (x, y).
+	button := desktop.MouseButtonPrimary
 	trace := func(xy ...[2]float64) {
-		m.MouseDown(&desktop.MouseEvent{Button: desktop.MouseButtonPrimary})
+		m.MouseDown(&desktop.MouseEvent{Button: button})
 		for _, p := range xy {
 			px := fyne.NewPos(float32((p[0]/20+1)/2*float64(req.Width))/m.scale, float32((1-p[1]/20)/2*float64(req.Height))/m.scale)
 			m.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: px}, Dragged: fyne.Delta{DX: 4}})
@@ -440,7 +441,12 @@ func TestEditScissorsIn3D(t *testing.T) {
 		t.Fatalf("a drag with another tool cut (%d tumour voxels) or did not orbit", count())
 	}
 	ed.SetTool("scissors")
-	cam = m.cam
+	button, cam = desktop.MouseButtonTertiary, m.cam
+	trace(left...)
+	if count() != 64 || m.cam.Target == cam.Target {
+		t.Fatalf("a middle-drag with the scissors cut (%d tumour voxels) or did not pan", count())
+	}
+	button, cam = desktop.MouseButtonPrimary, m.cam
 	trace(left...)
 	if n := count(); n != 32 || lab.At(7, 5, 4) != 0 || lab.At(8, 5, 4) != tumor || m.cam != cam {
 		t.Fatalf("scissors inside x < -1: %d tumour voxels, want 32 (x ≥ 0 kept); camera moved %v; %s", n, m.cam != cam, ed.status.Text)

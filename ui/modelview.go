@@ -315,7 +315,7 @@ func (m *ModelView) DragEnd() {
 
 // cutting reports whether a left-drag traces the scissors' polygon.
 func (m *ModelView) cutting() bool {
-	return m.src != nil && m.ready && m.Cutting != nil && m.Cutting() && m.button != desktop.MouseButtonTertiary && !m.shift
+	return m.src != nil && m.ready && m.Cutting != nil && m.Cutting() && m.button == desktop.MouseButtonPrimary && !m.shift
 }
 
 // Scrolled implements fyne.Scrollable: zoom about the pointer.
