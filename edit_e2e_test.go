@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 
 	"kidney3d/pipeline/caseedit"
 	"kidney3d/pipeline/edithistory"
+	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/volume"
 )
@@ -116,6 +118,22 @@ func TestEditSurvivesRunAndRevertRestores(t *testing.T) {
 	}
 	if v0, _ := os.ReadFile(filepath.Join(dir, "edits", "labels.v0.nii.gz")); !bytes.Equal(v0, orig) {
 		t.Error("version 0 is not the pipeline's output byte for byte")
+	}
+	stdout, stderr, code = kidney3d(t, "versions", dir, "--compare", "0", "1", "--json")
+	var cmp editversions.Comparison
+	if err := json.Unmarshal([]byte(stdout), &cmp); code != 0 || err != nil {
+		t.Fatalf("versions --compare 0 1: exit %d, %v: %s", code, err, stderr)
+	}
+	if cmp.A != 0 || cmp.B != 1 || cmp.Changed == 0 || !slices.ContainsFunc(cmp.Labels, func(d editversions.LabelDiff) bool {
+		return d.Label == "tumor" && d.Changed > 0 && d.Dice < 1
+	}) {
+		t.Errorf("versions --compare 0 1: %+v", cmp)
+	}
+	if _, stderr, code := kidney3d(t, "versions", dir, "--compare", "0"); code != 2 || !strings.Contains(stderr, "two version numbers") {
+		t.Errorf("versions --compare with one number: exit %d, %q; want 2", code, stderr)
+	}
+	if _, stderr, code := kidney3d(t, "versions", dir, "--compare", "0", "9"); code != 1 || !strings.Contains(stderr, "no version 9 (versions 0 to 1 are saved)") {
+		t.Errorf("versions --compare 0 9: exit %d, %q; want 1 naming the versions saved", code, stderr)
 	}
 	edited := l.Versions[1].Edited
 	if !strings.Contains(strings.Join(edited, ","), "tumor") {

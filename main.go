@@ -37,6 +37,7 @@ import (
 	"kidney3d/pipeline/dicomimport"
 	"kidney3d/pipeline/dicomseries"
 	"kidney3d/pipeline/editsession"
+	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/imageinfo"
 	"kidney3d/pipeline/infer/modelcheck"
 	"kidney3d/pipeline/infer/modelpkg"
@@ -86,7 +87,7 @@ var commands = map[string]command{
 	"import-masks": {"import-masks SEG.nii.gz|FOLDER --from totalsegmentator --out CASE [--overwrite] [--json]", runImportMasks, false},
 
 	"edit":     {"edit CASE --ops OPS.json [--message TEXT] [--author NAME] [--json] | edit CASE --recover|--discard [--ops OPS.json]", runEdit, false},
-	"versions": {"versions CASE [--json]", runVersions, false},
+	"versions": {"versions CASE [--json] [--compare A B]", runVersions, false},
 	"revert":   {"revert CASE --to N [--author NAME]", runRevert, false},
 
 	"worker": {"worker --broker amqp[s]://HOST[:PORT]/[VHOST] --root DIR [--gpus N] [--id NAME] [--attempts N] [--broker-credentials FILE] [--ca FILE]", runWorker, false},
@@ -564,9 +565,13 @@ func runEdit(ctx context.Context, args []string, stdout io.Writer) error {
 func runVersions(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("versions", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args, 1, 1)
+	compare := fs.Bool("compare", false, "compare two versions: versions CASE --compare A B (0: the pipeline's output)")
+	pos, err := parse(fs, args, 1, 3)
 	if err != nil {
 		return err
+	}
+	if *compare || len(pos) > 1 {
+		return compareVersions(pos, *compare, *asJSON, stdout)
 	}
 	l, err := caseedit.Versions(pos[0])
 	if err != nil {
@@ -576,6 +581,33 @@ func runVersions(_ context.Context, args []string, stdout io.Writer) error {
 		return l.WriteJSON(stdout)
 	}
 	return l.WriteText(stdout)
+}
+
+// compareVersions is `versions CASE --compare A B`.
+func compareVersions(pos []string, compare, asJSON bool, stdout io.Writer) error {
+	if !compare || len(pos) != 3 {
+		return usageError{errors.New("versions CASE --compare A B: two version numbers")}
+	}
+	var n [2]int
+	for i, a := range pos[1:] {
+		v, err := strconv.Atoi(a)
+		if err != nil || v < 0 {
+			return usageError{fmt.Errorf("--compare: %q is not a version number", a)}
+		}
+		n[i] = v
+	}
+	c, err := casefile.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	r, err := editversions.CompareVersions(c, n[0], n[1], labels.Default())
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return atomicfile.EncodeJSON(stdout, r)
+	}
+	return r.WriteText(stdout)
 }
 
 func runRevert(ctx context.Context, args []string, stdout io.Writer) error {

@@ -33,6 +33,29 @@ func (r *Renderer) Pick(req Request, x, y int) (label string, world [3]float64, 
 	return label, add(eye, scale(dir, best)), true
 }
 
+// ViewProj is the projection × view matrix that Render draws req with
+// over the current scene, row-major, mapping world RAS millimetres (a
+// column vector x, y, z, 1) to clip space: the 3D view's projection for
+// the editor's scissors (segtools.View). ok is false before SetScene.
+func (r *Renderer) ViewProj(req Request) (m [16]float64, ok bool) {
+	s := r.scene.Load()
+	if s == nil || req.Width <= 0 || req.Height <= 0 {
+		return m, false
+	}
+	p, v := req.Camera.projection(s, req.Width, req.Height), req.Camera.viewMatrix()
+	// Both are column-major: element (row, col) at col*4+row.
+	for row := range 4 {
+		for col := range 4 {
+			var x float64
+			for k := range 4 {
+				x += float64(p[k*4+row]) * float64(v[col*4+k])
+			}
+			m[row*4+col] = x
+		}
+	}
+	return m, true
+}
+
 // halfExtents is tan of half the field of view across and up the picture.
 func halfExtents(w, h int) (tx, ty float64) {
 	aspect := float64(w) / float64(h)

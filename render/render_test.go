@@ -601,3 +601,35 @@ func TestUpdateSceneReusesLevels(t *testing.T) {
 		t.Errorf("updated scene bounds %v–%v, want NewScene's %v–%v", next.lo, next.hi, fresh.lo, fresh.hi)
 	}
 }
+
+// TestViewProjAgreesWithPick projects the world points Pick hits through
+// ViewProj: each lands on the centre of the pixel picked.
+func TestViewProjAgreesWithPick(t *testing.T) {
+	s := testScene()
+	r := &Renderer{}
+	if _, ok := r.ViewProj(Request{Width: 64, Height: 48}); ok {
+		t.Error("ViewProj before SetScene: ok")
+	}
+	r.SetScene(s)
+	for _, v := range []View{Anterior, Right} {
+		req := Request{Width: 64, Height: 48, Camera: view(v, s)}
+		m, ok := r.ViewProj(req)
+		if !ok {
+			t.Fatal("ViewProj: not ok")
+		}
+		for _, px := range [][2]int{{32, 24}, {31, 25}} {
+			_, w, hit := r.Pick(req, px[0], px[1])
+			if !hit {
+				t.Fatalf("%s: nothing at %v", v, px)
+			}
+			var c [4]float64
+			for row := range 4 {
+				c[row] = m[4*row]*w[0] + m[4*row+1]*w[1] + m[4*row+2]*w[2] + m[4*row+3]
+			}
+			x, y := (c[0]/c[3]+1)/2*64, (1-c[1]/c[3])/2*48
+			if math.Abs(x-float64(px[0])-0.5) > 1e-3 || math.Abs(y-float64(px[1])-0.5) > 1e-3 || c[2]/c[3] < -1 || c[2]/c[3] > 1 {
+				t.Errorf("%s: %v picked at %v projects to (%.4f, %.4f), depth %.3f", v, w, px, x, y, c[2]/c[3])
+			}
+		}
+	}
+}

@@ -99,6 +99,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	cw.edit.OnChanged = cw.edited
 	cw.slices.edit = cw.edit
 	cw.edit.Phase = func() string { return cw.slices.phase }
+	cw.model.Cutting, cw.model.OnCut = cw.edit.Cutting, cw.edit.Cut
 	cw.structs.OnAdd = func(name string) { cw.edit.label.SetSelected(name) }
 	cw.pipe = NewPipelinePanel(run)
 	// After every run, also a failed or cancelled one, the case is read

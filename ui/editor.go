@@ -14,8 +14,6 @@ import (
 	"kidney3d/pipeline/editsession"
 	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/labeledit"
-	"kidney3d/pipeline/labelops"
-	"kidney3d/pipeline/segtools"
 	"kidney3d/pipeline/volume"
 )
 
@@ -34,9 +32,6 @@ type editor struct {
 	counts [256]int
 	lo, hi [256][3]int // each label's box on shown's grid, [lo, hi); it only grows
 	drag   *edithistory.Entry
-	// grow is grow from seeds' competition on the box [growLo, growHi).
-	grow           *segtools.GrowCut
-	growLo, growHi [3]int
 	// labelsMu is the case's lock on the shown map's voxels (caseData's),
 	// held while a stroke, undo or redo changes them.
 	labelsMu *sync.RWMutex
@@ -204,95 +199,6 @@ func (e *editor) do(op *editops.Op) (edithistory.Entry, block, error) {
 	}
 	s, _, err := e.endStroke()
 	return s, b, err
-}
-
-// region paints the region (nonzero voxels of a part of the session's
-// grid) with label as one stroke, under the masking of the panel's op (a
-// paint op that the masking is read from).
-func (e *editor) region(tool string, label uint8, part *volume.Part[uint8], masking *editops.Op) (edithistory.Entry, block, error) {
-	// The masking of the op, as editops reads it (its own change unused).
-	_, m, hu, err := masking.Change(e.session.Env())
-	if err != nil {
-		return edithistory.Entry{}, block{}, err
-	}
-	c := labeledit.Paint(part, label)
-	e.labelsMu.Lock()
-	defer e.labelsMu.Unlock()
-	d, err := labeledit.Apply(e.session.Labels, c, m, hu)
-	if err != nil {
-		return edithistory.Entry{}, block{}, err
-	}
-	s := edithistory.Entry{Tool: tool, Label: label, Delta: d}
-	b := e.show(d, true)
-	if err := e.session.Commit(s); err != nil {
-		e.show(d, false)
-		return s, b, err
-	}
-	return s, b, nil
-}
-
-// growBackground is the seed value grow from seeds gives the background:
-// no label of the table uses it.
-const growBackground = 255
-
-// growSeeds is grow from seeds (segtools.GrowCut), on the masking op's
-// phase, in the box of label's
-// voxels grown by marginMM: every labelled voxel of the box is a seed of
-// its label, the box's unlabelled faces seeds of the background, and the
-// voxels that label wins are painted with it. The competition of the last
-// box is kept, so seeds added within the same box update it
-// incrementally.
-func (e *editor) growSeeds(label uint8, marginMM float64, masking *editops.Op) (edithistory.Entry, block, error) {
-	lm := e.session.Labels
-	img, err := e.session.Intensity(masking.Phase)
-	if err != nil {
-		return edithistory.Entry{}, block{}, err
-	}
-	lo, hi, ok := lm.Dims, [3]int{}, false
-	for n, v := range lm.Data {
-		if v == label {
-			i, j, k := lm.Coords(n)
-			lo = [3]int{min(lo[0], i), min(lo[1], j), min(lo[2], k)}
-			hi = [3]int{max(hi[0], i+1), max(hi[1], j+1), max(hi[2], k+1)}
-			ok = true
-		}
-	}
-	if !ok {
-		return edithistory.Entry{}, block{}, fmt.Errorf("grow from seeds: paint seeds of %s first", e.session.Table.Name(int(label)))
-	}
-	lo, hi = volume.GrowBox(lm.Grid, lo, hi, labelops.Margin(lm.Grid, marginMM))
-	if e.grow == nil || e.growLo != lo || e.growHi != hi {
-		if e.grow, err = segtools.NewGrowCut(img, lo, hi); err != nil {
-			return edithistory.Entry{}, block{}, err
-		}
-		e.growLo, e.growHi = lo, hi
-	}
-	seeds := volume.New[uint8](lm.Grid)
-	for k := lo[2]; k < hi[2]; k++ {
-		for j := lo[1]; j < hi[1]; j++ {
-			for i := lo[0]; i < hi[0]; i++ {
-				n := lm.Index(i, j, k)
-				face := i == lo[0] || j == lo[1] || k == lo[2] || i == hi[0]-1 || j == hi[1]-1 || k == hi[2]-1
-				switch v := lm.Data[n]; {
-				case v != 0:
-					seeds.Data[n] = v
-				case face:
-					seeds.Data[n] = growBackground
-				}
-			}
-		}
-	}
-	won, err := e.grow.Update(context.Background(), seeds)
-	if err != nil {
-		return edithistory.Entry{}, block{}, err
-	}
-	for n, v := range won.Box.Data {
-		won.Box.Data[n] = 0
-		if v == label {
-			won.Box.Data[n] = 1
-		}
-	}
-	return e.region("grow_seeds", label, won, masking)
 }
 
 // undo reverts the last stroke; ok is false when there is none.

@@ -16,9 +16,11 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/edithistory"
 	"kidney3d/pipeline/editops"
 	"kidney3d/pipeline/editsession"
+	"kidney3d/pipeline/editversions"
 	"kidney3d/ui/sliceimg"
 )
 
@@ -47,6 +49,9 @@ var tools = []tool{
 	{"islands", "Islands", theme.GridIcon(), '8', false, true},
 	{"smooth", "Smooth", theme.ViewRefreshIcon(), '9', false, false},
 	{"threshold", "Thresh", theme.ColorPaletteIcon(), 't', true, false},
+	{"hollow", "Hollow", theme.CheckButtonIcon(), 'h', false, false},
+	{"logical", "Logic", theme.ContentCopyIcon(), 'l', false, false},
+	{"scissors", "Scissors", theme.ContentCutIcon(), 'x', false, false},
 }
 
 // EditPanel is the segment editor's panel: the tools with their shortcuts,
@@ -79,10 +84,20 @@ type EditPanel struct {
 	mm          *widget.Entry
 	method      *widget.Select
 	plane       *widget.Select
+	operator    *widget.Select
+	operand     *widget.Select
+	fromVersion *widget.Select
+	cutSide     *widget.Select
+	slabOn      *widget.Check
+	slabLo      *widget.Entry
+	slabHi      *widget.Entry
 	comment     *widget.Entry
 	status      *widget.Label
 	history     *widget.List
+	cmpA, cmpB  *widget.Select
+	compared    *widget.Label
 	content     fyne.CanvasObject
+	onCompared  func() // tests: a comparison is shown
 
 	// OnChanged is called on the UI goroutine after every change of the
 	// map with the block it changed; done is true once the stroke is
@@ -136,6 +151,19 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	p.method.SetSelected("median")
 	p.plane = widget.NewSelect([]string{"axial", "coronal", "sagittal"}, nil)
 	p.plane.SetSelected("axial")
+	p.operator = widget.NewSelect([]string{"copy", "add", "subtract", "intersect", "invert"}, nil)
+	p.operator.SetSelected("copy")
+	p.operand = widget.NewSelect(nil, nil)
+	p.fromVersion = widget.NewSelect(nil, nil)
+	p.cutSide = widget.NewSelect([]string{"inside", "outside"}, nil)
+	p.cutSide.SetSelected("inside")
+	p.slabOn = widget.NewCheck("depth", nil)
+	p.slabLo, p.slabHi = widget.NewEntry(), widget.NewEntry()
+	p.slabLo.SetText("0")
+	p.slabHi.SetText("1")
+	p.cmpA, p.cmpB = widget.NewSelect(nil, nil), widget.NewSelect(nil, nil)
+	compare := widget.NewButtonWithIcon("Compare", theme.SearchIcon(), p.Compare)
+	p.compared = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	apply := widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), p.Apply)
 	undo := widget.NewButtonWithIcon("Undo", theme.ContentUndoIcon(), p.Undo)
 	redo := widget.NewButtonWithIcon("Redo", theme.ContentRedoIcon(), p.Redo)
@@ -157,10 +185,14 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 		widget.NewFormItem("HU", container.NewGridWithColumns(2, p.huLo, p.huHi)),
 		widget.NewFormItem("overwrite", p.overwrite),
 		widget.NewFormItem("mm", container.NewGridWithColumns(2, p.mm, p.method)),
+		widget.NewFormItem("logical", container.NewGridWithColumns(3, p.operator, p.operand, p.fromVersion)),
+		widget.NewFormItem("scissors", container.NewGridWithColumns(4, p.cutSide, p.slabOn, p.slabLo, p.slabHi)),
 		widget.NewFormItem("across", container.NewGridWithColumns(2, p.plane, apply)),
 	)
+	compareRow := container.NewBorder(nil, nil, nil, compare, container.NewGridWithColumns(2, p.cmpA, p.cmpB))
 	top := container.NewVBox(p.start, grid, form, container.NewGridWithColumns(2, undo, redo),
-		container.NewBorder(nil, nil, nil, save, p.comment), p.status)
+		container.NewBorder(nil, nil, nil, save, p.comment), p.status,
+		widget.NewLabel("Compare versions (0: the pipeline's output)"), compareRow, p.compared)
 	// The history at least 200 high; the panel scrolls, so that it never
 	// makes the window taller.
 	tall := canvas.NewRectangle(color.Transparent)
@@ -183,9 +215,12 @@ func (p *EditPanel) setCase(d *caseData) {
 			names = append(names, l.Name)
 		}
 	}
-	p.label.Options, p.inside.Options = names, names
+	p.label.Options, p.inside.Options, p.operand.Options = names, names, names
 	p.label.Refresh()
 	p.inside.Refresh()
+	p.operand.Refresh()
+	p.compared.SetText("")
+	p.refreshVersions()
 	if len(d.present) > 0 {
 		p.label.SetSelected(d.table.Name(d.present[0]))
 	}
@@ -227,6 +262,7 @@ func (p *EditPanel) Begin(rec editsession.Recovery) {
 	}
 	p.status.SetText(msg)
 	p.history.Refresh()
+	p.refreshVersions()
 	if p.OnEditing != nil {
 		p.OnEditing(ed)
 	}
@@ -296,12 +332,18 @@ func (p *EditPanel) masking() (*editops.MaskSpec, error) {
 
 // huRange is the intensity range typed.
 func (p *EditPanel) huRange() ([2]float64, error) {
-	lo, err1 := strconv.ParseFloat(strings.TrimSpace(p.huLo.Text), 64)
-	hi, err2 := strconv.ParseFloat(strings.TrimSpace(p.huHi.Text), 64)
-	if err1 != nil || err2 != nil || !(lo <= hi) {
-		return [2]float64{}, fmt.Errorf("intensity range %q to %q: want two numbers, the first not above the second", p.huLo.Text, p.huHi.Text)
+	return numbers("intensity range", p.huLo.Text, p.huHi.Text)
+}
+
+// numbers is a range typed as two numbers, the first not above the
+// second; what names it in the error.
+func numbers(what, lo, hi string) ([2]float64, error) {
+	a, err1 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+	b, err2 := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+	if err1 != nil || err2 != nil || !(a <= b) {
+		return [2]float64{}, fmt.Errorf("%s %q to %q: want two numbers, the first not above the second", what, lo, hi)
 	}
-	return [2]float64{lo, hi}, nil
+	return [2]float64{a, b}, nil
 }
 
 // op is an op of the panel's tool with its label, masking and the phase
@@ -492,19 +534,6 @@ func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
 	}
 }
 
-// maskingOp is a paint op that carries the panel's masking for grow from
-// seeds, which keeps its competition between strokes (editsession reads
-// the masking from an op).
-func (p *EditPanel) maskingOp(at [3]float64) (*editops.Op, error) {
-	o, err := p.op("paint")
-	if err != nil {
-		return nil, err
-	}
-	r := 0.5
-	o.CenterMM, o.RadiusMM = &at, &r
-	return o, nil
-}
-
 // labelValue is the active label's value; false (said) when none is set.
 func (p *EditPanel) labelValue() (uint8, bool) {
 	l, ok := p.data.table.ByName(p.label.Selected)
@@ -515,10 +544,12 @@ func (p *EditPanel) labelValue() (uint8, bool) {
 	return uint8(l.Value), true
 }
 
-// Apply runs the tool that works on the whole label: margin and
+// Apply runs the tool that works on the whole label: margin, hollow and
 // smoothing by the millimetres typed (islands: keep the largest or remove
 // those under that many mm³), fill between slices across the plane chosen,
-// grow from seeds in the label's box grown by the millimetres typed.
+// grow from seeds in the label's box grown by the millimetres typed, and
+// the logical operator chosen with the operand label (of the version
+// chosen, or of this map).
 func (p *EditPanel) Apply() {
 	if p.ed == nil {
 		return
@@ -529,15 +560,27 @@ func (p *EditPanel) Apply() {
 		return
 	}
 	switch p.tool.name {
-	case "margin", "smooth", "islands":
+	case "margin", "smooth", "islands", "hollow", "logical", "grow_seeds":
+		if _, ok := p.labelValue(); !ok {
+			return
+		}
 		o, err := p.op(p.tool.name)
 		if err != nil {
 			p.status.SetText(err.Error())
 			return
 		}
 		switch p.tool.name {
-		case "margin":
+		case "margin", "hollow":
 			o.MM = &mm
+		case "logical":
+			if err := p.logical(o); err != nil {
+				p.status.SetText(err.Error())
+				return
+			}
+		case "grow_seeds":
+			// The active label against its surroundings: the box's
+			// unlabelled faces and the other labels (editops' box_faces).
+			o.Labels, o.Background, o.MM = []string{o.Label}, "box_faces", &mm
 		case "smooth":
 			o.MM, o.Method = &mm, p.method.Selected
 		default:
@@ -558,20 +601,113 @@ func (p *EditPanel) Apply() {
 		}
 		o.Plane = p.plane.Selected
 		p.report(p.ed.do(o))
-	case "grow_seeds":
-		v, ok := p.labelValue()
-		if !ok {
-			return
-		}
-		masking, err := p.maskingOp(p.ed.session.Labels.VoxelToWorld([3]float64{}))
-		if err != nil {
-			p.status.SetText(err.Error())
-			return
-		}
-		p.report(p.ed.growSeeds(v, mm, masking))
+	case "scissors":
+		p.status.SetText("Scissors works on the 3D view: left-drag a polygon over the model there")
 	default:
 		p.status.SetText(p.tool.text + " works on the slices: tap or drag there")
 	}
+}
+
+// logical sets the logical op's operator, operand and the version it is
+// taken from.
+func (p *EditPanel) logical(o *editops.Op) error {
+	o.Operator = p.operator.Selected
+	if o.Operator == "invert" {
+		return nil
+	}
+	if o.Operand = p.operand.Selected; o.Operand == "" {
+		return errors.New("choose the operand label")
+	}
+	if n, ok := versionNumber(p.fromVersion.Selected); ok {
+		o.FromVersion = &n
+	}
+	return nil
+}
+
+// Cutting reports whether a left-drag over the 3D view traces the
+// scissors' polygon.
+func (p *EditPanel) Cutting() bool { return p.ed != nil && p.tool.name == "scissors" }
+
+// Cut erases the active label's voxels that the 3D view (its projection
+// and viewport) shows inside the polygon traced over it (outside, as
+// chosen), within the depth slab when ticked: the scissors op.
+func (p *EditPanel) Cut(polygonPx [][2]float64, viewProj [16]float64, viewport [4]float64) {
+	if !p.Cutting() || len(polygonPx) < 3 {
+		return
+	}
+	o, err := p.op("scissors")
+	if err == nil && p.slabOn.Checked {
+		var slab [2]float64
+		if slab, err = numbers("depth slab", p.slabLo.Text, p.slabHi.Text); err == nil {
+			o.Slab = &slab
+		}
+	}
+	if err != nil {
+		p.status.SetText(err.Error())
+		return
+	}
+	o.ViewProj, o.Viewport, o.PolygonPx, o.Outside = &viewProj, &viewport, polygonPx, p.cutSide.Selected == "outside"
+	p.report(p.ed.do(o))
+}
+
+// refreshVersions offers the case's saved versions for comparing and as
+// the logical operand's source.
+func (p *EditPanel) refreshVersions() {
+	opts := []string{"v0: the pipeline's output"}
+	if c, err := casefile.Open(p.data.dir); err == nil {
+		if l, err := editversions.Load(c); err == nil && len(l.Versions) > 1 {
+			for _, v := range l.Versions[1:] {
+				opts = append(opts, fmt.Sprintf("v%d: %s", v.Version, v.Comment))
+			}
+		}
+	}
+	p.cmpA.Options, p.cmpB.Options = opts, opts
+	p.fromVersion.Options = append([]string{"this map"}, opts...)
+	p.cmpA.SetSelected(opts[0])
+	p.cmpB.SetSelected(opts[len(opts)-1])
+	p.fromVersion.SetSelected("this map")
+}
+
+// versionNumber is the version an option of refreshVersions names.
+func versionNumber(option string) (int, bool) {
+	var n int
+	_, err := fmt.Sscanf(option, "v%d:", &n)
+	return n, err == nil
+}
+
+// Compare shows, off the UI goroutine, the voxels changed and the Dice
+// of every label between the two versions chosen
+// (editversions.CompareVersions, as `kidney3d versions --compare`).
+func (p *EditPanel) Compare() {
+	a, okA := versionNumber(p.cmpA.Selected)
+	b, okB := versionNumber(p.cmpB.Selected)
+	if p.data == nil || !okA || !okB {
+		p.compared.SetText("choose two versions")
+		return
+	}
+	dir, table := p.data.dir, p.data.table
+	p.compared.SetText("comparing…")
+	go func() {
+		var out strings.Builder
+		c, err := casefile.Open(dir)
+		var r *editversions.Comparison
+		if err == nil {
+			r, err = editversions.CompareVersions(c, a, b, table)
+		}
+		if err == nil {
+			err = r.WriteText(&out)
+		}
+		text := strings.TrimRight(out.String(), "\n")
+		if err != nil {
+			text = "cannot compare: " + err.Error()
+		}
+		fyne.Do(func() {
+			p.compared.SetText(text)
+			if p.onCompared != nil {
+				p.onCompared()
+			}
+		})
+	}()
 }
 
 // report shows a whole stroke's result.
@@ -638,12 +774,17 @@ func (p *EditPanel) Save() {
 	}
 	p.endDrag()
 	v, err := p.ed.save(p.comment.Text)
-	if err != nil {
+	if err != nil && v.File == "" {
 		p.status.SetText("not saved: " + err.Error())
 		return
 	}
 	p.comment.SetText("")
 	p.dirty = false
+	p.refreshVersions()
+	if err != nil { // saved, but the journal could not be compacted
+		p.status.SetText(err.Error())
+		return
+	}
 	p.status.SetText(fmt.Sprintf("saved version %d (%s); `kidney3d run` brings output/ up to date", v.Version, v.File))
 }
 

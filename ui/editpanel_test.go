@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"kidney3d/pipeline/edithistory"
 	"kidney3d/pipeline/editsession"
 	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/mesh/meshio"
 	"kidney3d/pipeline/volume"
 )
@@ -30,6 +32,19 @@ func editWindow(t *testing.T) (*CaseWindow, *caseData, *fakeFrames) {
 
 // editWindowOf is editWindow of the case d.
 func editWindowOf(t *testing.T, d *caseData) (*CaseWindow, *caseData, *fakeFrames) {
+	cw, src := caseWindowOf(t, d)
+	cw.edit.Begin(editsession.Refuse)
+	if cw.edit.ed == nil {
+		t.Fatalf("editing did not start: %s", cw.edit.status.Text)
+	}
+	settleSlices(t, cw)
+	return cw, d, src
+}
+
+// caseWindowOf is a case window showing the case d, written as a case
+// folder (its phase in input/, its labels as the pipeline's output), with
+// its 3D source; no editing session is begun.
+func caseWindowOf(t *testing.T, d *caseData) (*CaseWindow, *fakeFrames) {
 	a := test.NewTempApp(t)
 	c := &casefile.Case{Dir: d.dir}
 	for path, save := range map[string]func(string) error{
@@ -52,12 +67,7 @@ func editWindowOf(t *testing.T, d *caseData) (*CaseWindow, *caseData, *fakeFrame
 	cw.show(d)
 	await(t, frames, "the model's first frame")
 	settleSlices(t, cw)
-	cw.edit.Begin(editsession.Refuse)
-	if cw.edit.ed == nil {
-		t.Fatalf("editing did not start: %s", cw.edit.status.Text)
-	}
-	settleSlices(t, cw)
-	return cw, d, src
+	return cw, src
 }
 
 // at is the widget position of voxel (i, j) of view v's slice.
@@ -263,15 +273,7 @@ func TestEditRegionTools(t *testing.T) {
 	ed.label.SetSelected("cyst")
 	l, _ := d.table.ByName("cyst")
 	cyst := uint8(l.Value)
-	count := func() int {
-		n := 0
-		for _, x := range lab.Data {
-			if x == cyst {
-				n++
-			}
-		}
-		return n
-	}
+	count := func() int { return measure.Counts(lab)[cyst] }
 
 	// Flood in 2D from (0, 0) over -100..100 HU, background only: the
 	// slice's 256 voxels but the 16 bright ones and label 3's 16.
@@ -332,6 +334,13 @@ func TestEditRegionTools(t *testing.T) {
 	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst {
 		t.Errorf("grow from seeds: %d cyst voxels, want 64 (the bright block); %s", n, ed.status.Text)
 	}
+	// Again: the block lies inside the box, so its competition is
+	// updated with the block's voxels as seeds; the dark voxels around it
+	// stay nearer the background.
+	ed.Apply()
+	if n := count(); n != 64 || !strings.HasPrefix(ed.status.Text, "nothing changed") {
+		t.Errorf("grow from seeds again: %d cyst voxels, want 64, nothing changed; %s", n, ed.status.Text)
+	}
 
 	// Draw: a square traced through (10..14, 10..14) on slice 6 is filled.
 	ed.SetTool("draw")
@@ -342,5 +351,114 @@ func TestEditRegionTools(t *testing.T) {
 	v.DragEnd()
 	if lab.At(12, 12, 6) != cyst || lab.At(11, 13, 6) != cyst || lab.At(8, 12, 6) == cyst || lab.At(12, 12, 7) == cyst {
 		t.Errorf("draw: (12,12) %d, (11,13) %d inside; (8,12) %d, (12,12,7) %d outside; %s", lab.At(12, 12, 6), lab.At(11, 13, 6), lab.At(8, 12, 6), lab.At(12, 12, 7), ed.status.Text)
+	}
+}
+
+// TestEditHollowLogicalCompare drives hollow, the logical operators (on
+// this map and on a saved version) and the comparison of two versions
+// through the Edit panel, with exact voxels. The tumour is the 4×4×4
+// block (6..9, 5..8, 4..7) of 2×2×3 mm voxels.
+func TestEditHollowLogicalCompare(t *testing.T) {
+	cw, d, _ := editWindow(t)
+	ed, lab := cw.edit, d.labels
+	tumor, cyst := d.table.Value("tumor"), d.table.Value("cyst")
+	count := func(v uint8) int { return measure.Counts(lab)[v] }
+	// Hollow by 2 mm: the core whose in-plane neighbours (2 mm) are all
+	// tumour, 2×2 across all 4 slices (3 mm apart, beyond the ball), goes.
+	ed.label.SetSelected("tumor")
+	ed.SetTool("hollow")
+	ed.mm.SetText("2")
+	ed.Apply()
+	if n := count(tumor); n != 48 || lab.At(7, 6, 5) != 0 || lab.At(6, 6, 5) != tumor || lab.At(7, 6, 4) != 0 {
+		t.Fatalf("hollow: %d tumour voxels, want 48; (7,6,5) %d; %s", n, lab.At(7, 6, 5), ed.status.Text)
+	}
+	ed.comment.SetText("hollow")
+	ed.Save()
+
+	// Copy the tumour into the cyst on this map: the cyst takes its 48
+	// voxels (one label per voxel, so the tumour is gone).
+	ed.label.SetSelected("cyst")
+	ed.SetTool("logical")
+	ed.operator.SetSelected("copy")
+	ed.operand.SetSelected("tumor")
+	ed.fromVersion.SetSelected("this map")
+	ed.Apply()
+	if count(cyst) != 48 || count(tumor) != 0 {
+		t.Fatalf("copy: %d cyst, %d tumour voxels; want 48 and 0; %s", count(cyst), count(tumor), ed.status.Text)
+	}
+	ed.Undo()
+	// Add the tumour of version 0 (the whole block) to the cyst.
+	ed.operator.SetSelected("add")
+	ed.fromVersion.SetSelected("v0: the pipeline's output")
+	ed.Apply()
+	if count(cyst) != 64 || count(tumor) != 0 || lab.At(7, 6, 5) != cyst {
+		t.Fatalf("add from version 0: %d cyst, %d tumour voxels; want 64 and 0; %s", count(cyst), count(tumor), ed.status.Text)
+	}
+	ed.Undo()
+
+	// Compare version 0 with version 1 (the hollowed tumour).
+	compared, onCompared := signal()
+	ed.onCompared = onCompared
+	if got := ed.cmpB.Options; len(got) != 2 || got[1] != "v1: hollow" || ed.cmpA.Selected != "v0: the pipeline's output" || ed.cmpB.Selected != "v1: hollow" {
+		t.Fatalf("versions offered: %q, chosen %q and %q", got, ed.cmpA.Selected, ed.cmpB.Selected)
+	}
+	ed.Compare()
+	await(t, compared, "the comparison")
+	want := "version 0 → 1: 16 voxels changed\n" +
+		"LABEL              VOXELS A   VOXELS B    CHANGED    DICE\n" +
+		"tumor                    64         48         16  0.8571"
+	if ed.compared.Text != want {
+		t.Errorf("comparison:\n%s\nwant\n%s", ed.compared.Text, want)
+	}
+}
+
+// TestEditScissorsIn3D traces polygons over the 3D view (fakeFrames'
+// orthographic view: world x, y → pixels, z → depth) and cuts the
+// tumour block (x -4, -2, 0, 2 mm; z -6, -3, 0, 3 mm, depths 0.35 to
+// 0.575) along the lines of sight.
+func TestEditScissorsIn3D(t *testing.T) {
+	cw, d, _ := editWindow(t)
+	ed, lab, m := cw.edit, d.labels, cw.model
+	tumor := d.table.Value("tumor")
+	count := func() int { return measure.Counts(lab)[tumor] }
+	req := m.request(false)
+	// trace drags over the view through the world points (x, y).
+	button := desktop.MouseButtonPrimary
+	trace := func(xy ...[2]float64) {
+		m.MouseDown(&desktop.MouseEvent{Button: button})
+		for _, p := range xy {
+			px := fyne.NewPos(float32((p[0]/20+1)/2*float64(req.Width))/m.scale, float32((1-p[1]/20)/2*float64(req.Height))/m.scale)
+			m.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: px}, Dragged: fyne.Delta{DX: 4}})
+		}
+		m.DragEnd()
+	}
+	left := [][2]float64{{-19, -19}, {-1, -19}, {-1, 19}, {-19, 19}}
+	ed.label.SetSelected("tumor")
+	ed.SetTool("paint")
+	cam := m.cam
+	trace(left...)
+	if count() != 64 || m.cam == cam {
+		t.Fatalf("a drag with another tool cut (%d tumour voxels) or did not orbit", count())
+	}
+	ed.SetTool("scissors")
+	button, cam = desktop.MouseButtonTertiary, m.cam
+	trace(left...)
+	if count() != 64 || m.cam.Target == cam.Target {
+		t.Fatalf("a middle-drag with the scissors cut (%d tumour voxels) or did not pan", count())
+	}
+	button, cam = desktop.MouseButtonPrimary, m.cam
+	trace(left...)
+	if n := count(); n != 32 || lab.At(7, 5, 4) != 0 || lab.At(8, 5, 4) != tumor || m.cam != cam {
+		t.Fatalf("scissors inside x < -1: %d tumour voxels, want 32 (x ≥ 0 kept); camera moved %v; %s", n, m.cam != cam, ed.status.Text)
+	}
+	ed.Undo()
+	// Outside the polygon, within depths 0.4 to 0.6: x ≥ 0 on z ≥ -3.
+	ed.cutSide.SetSelected("outside")
+	ed.slabOn.SetChecked(true)
+	ed.slabLo.SetText("0.4")
+	ed.slabHi.SetText("0.6")
+	trace(left...)
+	if n := count(); n != 64-24 || lab.At(8, 5, 5) != 0 || lab.At(8, 5, 4) != tumor || lab.At(7, 5, 5) != tumor {
+		t.Fatalf("scissors outside in the slab: %d tumour voxels, want 40; %s", n, ed.status.Text)
 	}
 }

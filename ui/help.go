@@ -31,6 +31,13 @@ const shortcutsText = `Slices (axial, coronal, sagittal)
   Tap                     pick a structure (it glows; the slices go there)
   "ruler" ticked, 2 taps  straight distance between two surface points (mm)
   Buttons                 Anterior, Posterior, Left, Right, Superior, Inferior
+  Left-drag, Scissors     trace the polygon the scissors cut along the lines of sight
+
+Edit (over a slice view while editing)
+  1-9, T, H, L, X         Paint, Draw, Erase, Flood, Grow, Fill, Margin, Islands,
+                          Smooth, Threshold, Hollow, Logical, Scissors
+  Ctrl+Z / Ctrl+Shift+Z   undo / redo
+  Ctrl+S                  save a version
 
 Structures
   Surgical / All structures   hide or show the context organs in 3D

@@ -57,6 +57,10 @@ type FrameSource interface {
 	// ZoomAt is c with its distance multiplied by factor, keeping the
 	// point under pixel (x, y) of a w×h picture under it.
 	ZoomAt(c Camera, w, h int, x, y, factor float64) Camera
+	// ViewProj is the projection × view matrix the picture req describes
+	// is drawn with, row-major, world RAS mm to clip space (segtools.View);
+	// ok is false before a scene is set.
+	ViewProj(req FrameRequest) (m [16]float64, ok bool)
 	// Close releases the source.
 	Close()
 }
@@ -93,6 +97,14 @@ type ModelView struct {
 	// OnFrame is called on the UI goroutine each time a frame, or the
 	// reason there is none, is shown.
 	OnFrame func()
+	// Cutting, when set and true, makes a left-drag trace a polygon over
+	// the view (the segment editor's scissors) instead of orbiting; on
+	// release OnCut gets it, in pixels of the picture (y down), with the
+	// view's projection (FrameSource.ViewProj) and viewport.
+	Cutting func() bool
+	OnCut   func(polygonPx [][2]float64, viewProj [16]float64, viewport [4]float64)
+	cut     [][2]float64   // the polygon being traced, in pixels
+	cutPath []*canvas.Line // its edges drawn over the picture
 }
 
 // NewModelView makes the 3D pane; src nil shows "3D unavailable: reason".
@@ -257,6 +269,17 @@ func (m *ModelView) MouseUp(*desktop.MouseEvent) {}
 // Dragged implements fyne.Draggable: orbit, or pan with the middle button
 // or shift.
 func (m *ModelView) Dragged(ev *fyne.DragEvent) {
+	if m.cutting() {
+		if n := len(m.cut); n > 0 {
+			last := fyne.NewPos(float32(m.cut[n-1][0])/m.scale, float32(m.cut[n-1][1])/m.scale)
+			l := canvas.NewLine(theme.Color(theme.ColorNamePrimary))
+			l.StrokeWidth, l.Position1, l.Position2 = 2, last, ev.Position
+			m.cutPath = append(m.cutPath, l)
+		}
+		m.cut = append(m.cut, [2]float64{float64(ev.Position.X * m.scale), float64(ev.Position.Y * m.scale)})
+		m.Refresh()
+		return
+	}
 	if m.button == desktop.MouseButtonTertiary || m.shift {
 		yaw, pitch := m.cam.Yaw*math.Pi/180, m.cam.Pitch*math.Pi/180
 		k := m.cam.Distance / 500
@@ -274,9 +297,25 @@ func (m *ModelView) Dragged(ev *fyne.DragEvent) {
 	m.redraw(true)
 }
 
-// DragEnd implements fyne.Draggable: a full-quality frame.
+// DragEnd implements fyne.Draggable: a full-quality frame, or the
+// scissors' polygon handed to OnCut.
 func (m *ModelView) DragEnd() {
+	if poly := m.cut; len(poly) > 0 {
+		m.cut, m.cutPath = nil, nil
+		m.Refresh()
+		req := m.request(false)
+		vp, ok := m.src.ViewProj(req)
+		if ok && m.OnCut != nil {
+			m.OnCut(poly, vp, [4]float64{0, 0, float64(req.Width), float64(req.Height)})
+		}
+		return
+	}
 	m.redraw(false)
+}
+
+// cutting reports whether a left-drag traces the scissors' polygon.
+func (m *ModelView) cutting() bool {
+	return m.src != nil && m.ready && m.Cutting != nil && m.Cutting() && m.button == desktop.MouseButtonPrimary && !m.shift
 }
 
 // Scrolled implements fyne.Scrollable: zoom about the pointer.
@@ -353,7 +392,11 @@ func (r *modelViewRenderer) Refresh() {
 }
 
 func (r *modelViewRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.m.raster, r.m.status, r.bar}
+	objs := []fyne.CanvasObject{r.m.raster, r.m.status, r.bar}
+	for _, l := range r.m.cutPath {
+		objs = append(objs, l)
+	}
+	return objs
 }
 
 func (r *modelViewRenderer) Destroy() {}

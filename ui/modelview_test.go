@@ -61,6 +61,13 @@ func (f *fakeFrames) Pick(req FrameRequest, x, y int) (string, [3]float64, bool)
 
 func (f *fakeFrames) Close() {}
 
+// ViewProj is an orthographic view from below the feet (world x to the
+// right, y up, z the depth), ±20 mm filling the picture: world x maps to
+// pixel (x/20+1)/2·width, y to (1-y/20)/2·height, z to depth (z/20+1)/2.
+func (f *fakeFrames) ViewProj(FrameRequest) ([16]float64, bool) {
+	return [16]float64{0.05, 0, 0, 0, 0, 0.05, 0, 0, 0, 0, 0.05, 0, 0, 0, 0, 1}, true
+}
+
 // ZoomAt scales the distance and records where it zoomed in Target.
 func (f *fakeFrames) ZoomAt(c Camera, w, h int, x, y, factor float64) Camera {
 	c.Distance *= factor

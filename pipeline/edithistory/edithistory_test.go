@@ -171,3 +171,39 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestJournalRestart: after Restart the journal holds only the record it
+// was given, and appends go on after it.
+func TestJournalRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal")
+	j, _, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	lm := testMap()
+	for n := range 3 {
+		e := dab(t, lm, [3]float64{5, 5, float64(5 + n)}, 3, 1)
+		if err := j.Append(Record{Kind: Stroke, Tool: e.Tool, Label: e.Label, Delta: e.Delta}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saved := Record{Kind: Saved, Version: 4}
+	if err := j.Restart(saved); err != nil {
+		t.Fatal(err)
+	}
+	e := dab(t, lm, [3]float64{12, 12, 12}, 2, 2)
+	if err := j.Append(Record{Kind: Stroke, Tool: "erase", Label: 2, Delta: e.Delta}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := Read(path)
+	if err != nil || len(recs) != 2 || recs[0] != saved || recs[1].Tool != "erase" || !reflect.DeepEqual(recs[1].Delta, e.Delta) {
+		t.Fatalf("after the restart and a stroke: %+v, %v", recs, err)
+	}
+	if base, strokes := Unsaved(recs); base != 4 || len(strokes) != 1 {
+		t.Errorf("unsaved: %d strokes on version %d, want 1 on 4", len(strokes), base)
+	}
+	if st, _ := os.Stat(path); st.Size() != int64(len(journalMagic)+len(saved.encode())+len(recs[1].encode())) {
+		t.Errorf("journal of %d bytes, want the magic and the two records", st.Size())
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/labeledit"
 )
 
@@ -256,8 +257,9 @@ func Unsaved(recs []Record) (base int, strokes []Record) {
 
 // Journal is a journal opened for appending.
 type Journal struct {
-	f    *os.File
+	f    *os.File // nil after a Restart that could not reopen the file
 	path string
+	lost error // why f is nil
 }
 
 // Open opens the journal at path for appending, creating it when missing,
@@ -299,6 +301,9 @@ func Open(path string) (*Journal, []Record, error) {
 // Append writes the record and fsyncs it: when Append returns nil the
 // record survives a crash.
 func (j *Journal) Append(r Record) error {
+	if j.f == nil {
+		return j.lost
+	}
 	if _, err := j.f.Write(r.encode()); err != nil {
 		return fmt.Errorf("%s: %w", j.path, err)
 	}
@@ -308,5 +313,39 @@ func (j *Journal) Append(r Record) error {
 	return nil
 }
 
+// Restart replaces the journal, atomically, by one that holds only r (the
+// Saved record of a version just saved): the strokes that version holds
+// need not be kept, so the journal holds only what comes after it. A
+// crash during Restart leaves the old journal or the new one. When the
+// new one cannot be opened for appending, every later Append fails.
+func (j *Journal) Restart(r Record) error {
+	if j.f == nil {
+		return j.lost
+	}
+	cerr := j.f.Close()
+	werr := atomicfile.Write(j.path, func(w io.Writer) error {
+		_, err := w.Write(append([]byte(journalMagic), r.encode()...))
+		return err
+	})
+	f, err := os.OpenFile(j.path, os.O_RDWR, 0)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekEnd)
+	}
+	if err != nil {
+		j.f, j.lost = nil, fmt.Errorf("%s: not open for appending after it was compacted: %w", j.path, err)
+		return j.lost
+	}
+	j.f = f
+	if err := errors.Join(cerr, werr); err != nil {
+		return fmt.Errorf("%s: compacting: %w", j.path, err)
+	}
+	return nil
+}
+
 // Close closes the journal.
-func (j *Journal) Close() error { return j.f.Close() }
+func (j *Journal) Close() error {
+	if j.f == nil {
+		return nil
+	}
+	return j.f.Close()
+}

@@ -44,8 +44,10 @@ type Op struct {
 	Operand     string       `json:"operand,omitempty"`
 	FromVersion *int         `json:"from_version,omitempty"`
 	Mask        *MaskSpec    `json:"mask,omitempty"`
-	// grow_seeds' competing labels.
-	Labels []string `json:"labels,omitempty"`
+	// grow_seeds' competing labels, and its implicit surroundings
+	// (box_faces).
+	Labels     []string `json:"labels,omitempty"`
+	Background string   `json:"background,omitempty"`
 	// scissors: the 3D view's projection (row-major world → clip) and
 	// viewport (x, y, width, height in pixels), the polygon drawn over it
 	// (pixels, y down), which side is cut, and a window-depth slab.
@@ -141,6 +143,9 @@ type Env struct {
 	Table     *labels.Table
 	Intensity func(phase string) (*volume.Volume[int16], error)
 	Version   func(n int) (*volume.Volume[uint8], error)
+	// Grower (nil: a new one per op) keeps grow_seeds' competition
+	// between ops.
+	Grower *Grower
 }
 
 // intensity is the phase's intensities, or an error where none are given.

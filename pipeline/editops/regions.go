@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 
 	"kidney3d/pipeline/labeledit"
 	"kidney3d/pipeline/labelops"
@@ -133,15 +132,74 @@ func interpolate(o *Op, env *Env) (*labeledit.Change, error) {
 	return o.paintMask(env, filled, err)
 }
 
-// growSeeds lets the voxels of labels (two or more) compete for the box
-// around them, mm (default SeedMarginMM) wider on every side: each voxel of
-// the box takes the label of its nearest seed in intensity distance.
+// growBackground is the seed value of the surroundings with the
+// background "box_faces": no label of a table uses it, and it paints
+// nothing.
+const growBackground = 255
+
+// Grower is grow from seeds' competition kept between ops: an op on the
+// same phase and box as the one before updates it incrementally
+// (segtools.GrowCut.Update), so more seed strokes cost only what they
+// change. The zero Grower is ready; it is not safe for concurrent use.
+type Grower struct {
+	gc     *segtools.GrowCut
+	img    *volume.Volume[int16]
+	lo, hi [3]int
+	margin float64
+}
+
+// box is the box a grow with seeds in [lo, hi) and the margin runs on:
+// the previous grow's box when its phase and margin are the same and the
+// seeds lie inside it, off its faces (as what that grow painted does, so
+// more strokes added there update it), else the seeds' box widened by the
+// margin.
+func (g *Grower) box(grid volume.Grid, img *volume.Volume[int16], lo, hi [3]int, margin float64) (blo, bhi [3]int) {
+	inside := g.gc != nil && g.img == img && g.margin == margin
+	for a := range 3 {
+		inside = inside && lo[a] > g.lo[a] && hi[a] < g.hi[a]
+	}
+	if inside {
+		return g.lo, g.hi
+	}
+	g.margin = margin
+	return volume.GrowBox(grid, lo, hi, labelops.Margin(grid, margin))
+}
+
+// update is the competition of seeds on the box [lo, hi) of img.
+func (g *Grower) update(ctx context.Context, img *volume.Volume[int16], lo, hi [3]int, seeds *volume.Volume[uint8]) (*volume.Part[uint8], error) {
+	if g.gc == nil || g.img != img || g.lo != lo || g.hi != hi {
+		gc, err := segtools.NewGrowCut(img, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		g.gc, g.img, g.lo, g.hi = gc, img, lo, hi
+	}
+	return g.gc.Update(ctx, seeds)
+}
+
+// growSeeds lets the voxels of labels compete for the box around them,
+// mm (default SeedMarginMM) wider on every side (or the box of the grow
+// before, Grower.box): each voxel of the box takes the label of its
+// nearest seed in intensity distance, and each label is painted where it
+// wins. With background "box_faces" the box's
+// unlabelled faces and the voxels of the labels not listed seed the
+// surroundings, so one label is enough; otherwise two or more are needed
+// (one of them the surroundings). The competition runs on env.Grower when
+// given, which keeps it between ops.
 func growSeeds(o *Op, env *Env) (*labeledit.Change, error) {
-	if len(o.Labels) < 2 {
-		return nil, fmt.Errorf("labels: %d given; grow from seeds needs two or more (one of them the surroundings)", len(o.Labels))
+	least := 2
+	switch o.Background {
+	case "":
+	case "box_faces":
+		least = 1
+	default:
+		return nil, fmt.Errorf("background %q: want box_faces or none", o.Background)
+	}
+	if len(o.Labels) < least {
+		return nil, fmt.Errorf("labels: %d given; grow from seeds needs two or more (one of them the surroundings), or one with background box_faces", len(o.Labels))
 	}
 	lm := env.Labels
-	is := map[uint8]bool{}
+	var is [256]bool
 	for _, n := range o.Labels {
 		v, err := value(env.Table, n)
 		if err != nil {
@@ -157,7 +215,7 @@ func growSeeds(o *Op, env *Env) (*labeledit.Change, error) {
 	}
 	lo, hi, ok := volume.BoundingBox(seeds)
 	if !ok {
-		return nil, errors.New("labels: the label map holds no voxel of them")
+		return nil, errors.New("labels: the label map holds no voxel of them: paint a few seed strokes first")
 	}
 	margin := float64(SeedMarginMM)
 	if o.MM != nil {
@@ -165,34 +223,52 @@ func growSeeds(o *Op, env *Env) (*labeledit.Change, error) {
 			return nil, fmt.Errorf("mm %g: must be from 0 to %d", margin, labeledit.MaxRadiusMM)
 		}
 	}
-	sp := lm.Spacing()
-	for a := range 3 {
-		d := int(math.Ceil(margin / sp[a]))
-		lo[a], hi[a] = max(lo[a]-d, 0), min(hi[a]+d, lm.Dims[a])
-	}
 	img, err := env.intensity(o.Phase)
 	if err != nil {
 		return nil, err
 	}
-	gc, err := segtools.NewGrowCut(img, lo, hi)
-	if err != nil {
-		return nil, err
+	g := env.Grower
+	if g == nil {
+		g = &Grower{}
 	}
-	grown, err := gc.Update(env.ctx(), seeds)
+	lo, hi = g.box(lm.Grid, img, lo, hi, margin)
+	if o.Background == "box_faces" {
+		surroundings(lm, seeds, lo, hi, &is)
+	}
+	grown, err := g.update(env.ctx(), img, lo, hi, seeds)
 	if err != nil {
 		return nil, err
 	}
 	var c labeledit.Change
 	for v := range is {
+		if !is[v] {
+			continue
+		}
 		m := volume.New[uint8](grown.Box.Grid)
 		for n, x := range grown.Box.Data {
-			if x == v {
+			if int(x) == v {
 				m.Data[n] = 1
 			}
 		}
-		c.Steps = append(c.Steps, labeledit.Step{Region: volume.CropPart(lm.Grid, grown.Lo, m), Value: v})
+		c.Steps = append(c.Steps, labeledit.Step{Region: volume.CropPart(lm.Grid, grown.Lo, m), Value: uint8(v)})
 	}
 	return &c, nil
+}
+
+// surroundings seeds growBackground on the box [lo, hi) of seeds where
+// the label map holds a label not listed, or nothing on the box's faces.
+func surroundings(lm, seeds *volume.Volume[uint8], lo, hi [3]int, listed *[256]bool) {
+	for k := lo[2]; k < hi[2]; k++ {
+		for j := lo[1]; j < hi[1]; j++ {
+			for i := lo[0]; i < hi[0]; i++ {
+				n := lm.Index(i, j, k)
+				face := i == lo[0] || j == lo[1] || k == lo[2] || i == hi[0]-1 || j == hi[1]-1 || k == hi[2]-1
+				if v := lm.Data[n]; (v != 0 && !listed[v]) || (v == 0 && face) {
+					seeds.Data[n] = growBackground
+				}
+			}
+		}
+	}
 }
 
 // scissors erases, along the lines of sight of a 3D view, what projects

@@ -76,3 +76,52 @@ func TestScissorsCutsAlongTheLineOfSight(t *testing.T) {
 		}
 	}
 }
+
+// With background box_faces one label is enough: a seed in a bright 3³
+// block wins the block, the box's dark faces (and the cyst beside it, a
+// label not listed) the rest; the cyst's voxel stays cyst. Run again on the same
+// Grower, the competition is kept and nothing changes.
+func TestGrowSeedsBoxFaces(t *testing.T) {
+	env := testEnv()
+	hu, _ := env.Intensity("")
+	for n := range hu.Data {
+		i, j, k := hu.Coords(n)
+		hu.Data[n] = 0
+		if i >= 8 && i <= 10 && j >= 8 && j <= 10 && k >= 8 && k <= 10 {
+			hu.Data[n] = 200
+		}
+	}
+	env.Labels.Set(7, 9, 9, env.Table.Value("cyst"))
+	env.Grower = &Grower{}
+	ops := `[{"op":"paint","label":"tumor","shape":"disc","plane":"axial","center_mm":[9,9,9],"radius_mm":0.5},
+	  {"op":"grow_seeds","labels":["tumor"],"background":"box_faces","mm":3}]`
+	got, err := run(env, ops)
+	if err != nil || len(got) != 2 || got[0] != 1 || got[1] != 26 {
+		t.Fatalf("%v, %v; want [1 26]", got, err)
+	}
+	tumor, cyst := env.Table.Value("tumor"), env.Table.Value("cyst")
+	for n, x := range env.Labels.Data {
+		i, j, k := env.Labels.Coords(n)
+		in := i >= 8 && i <= 10 && j >= 8 && j <= 10 && k >= 8 && k <= 10
+		want := map[bool]uint8{true: tumor, false: 0}[in]
+		if i == 7 && j == 9 && k == 9 {
+			want = cyst
+		}
+		if x != want {
+			t.Fatalf("voxel (%d, %d, %d) holds %d, want %d", i, j, k, x, want)
+		}
+	}
+	// Again: the label (the block) lies inside the box, off its faces, so
+	// the competition is kept; a seed beyond the box makes a new one.
+	gc, again := env.Grower.gc, `[{"op":"grow_seeds","labels":["tumor"],"background":"box_faces","mm":3}]`
+	if got, err := run(env, again); err != nil || got[0] != 0 || env.Grower.gc != gc || env.Grower.lo != [3]int{6, 6, 6} {
+		t.Errorf("again: %v, %v, competition kept %v, box from %v; want [0], kept, from [6 6 6]", got, err, env.Grower.gc == gc, env.Grower.lo)
+	}
+	env.Labels.Set(15, 9, 9, tumor)
+	if _, err := run(env, again); err != nil || env.Grower.gc == gc || env.Grower.lo != [3]int{5, 5, 5} || env.Grower.hi != [3]int{19, 14, 14} {
+		t.Errorf("a seed beyond the box: %v, new competition %v, box %v–%v; want new, [5 5 5]–[19 14 14]", err, env.Grower.gc != gc, env.Grower.lo, env.Grower.hi)
+	}
+	if _, err := run(env, `[{"op":"grow_seeds","labels":["tumor"],"background":"sky"}]`); err == nil || !strings.Contains(err.Error(), `background "sky"`) {
+		t.Errorf("bad background: %v", err)
+	}
+}

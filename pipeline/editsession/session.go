@@ -62,6 +62,7 @@ type Session struct {
 	history   edithistory.History
 	journal   *edithistory.Journal
 	intensity map[string]*volume.Volume[int16]
+	grower    editops.Grower
 }
 
 // Open starts a session on the case: its newest saved version's label map,
@@ -131,9 +132,10 @@ func (s *Session) recover(base int, strokes []edithistory.Record, rec Recovery) 
 	return nil
 }
 
-// Env is what ops run against in this session (editops.Env).
+// Env is what ops run against in this session (editops.Env); grow from
+// seeds keeps its competition for the session's life.
 func (s *Session) Env() *editops.Env {
-	return &editops.Env{Labels: s.Labels, Table: s.Table, Intensity: s.Intensity, Version: s.Version}
+	return &editops.Env{Labels: s.Labels, Table: s.Table, Intensity: s.Intensity, Version: s.Version, Grower: &s.grower}
 }
 
 // Do applies an op as one stroke: the change is written into the map,
@@ -205,15 +207,32 @@ func (s *Session) Redo() (e edithistory.Entry, ok bool, err error) {
 // History is the session's undo history.
 func (s *Session) History() *edithistory.History { return &s.history }
 
-// Save writes the map as a new version and marks the journal's strokes as
-// saved.
+// Save writes the map as a new version, marks the journal's strokes as
+// saved and compacts the journal (saved). The version has no File when
+// none was saved; with a File and an error, the version is saved but the
+// journal failed.
 func (s *Session) Save(by editversions.Saver) (editversions.Version, error) {
 	v, err := editversions.Save(s.Case, s.Labels, s.Table, by)
 	if err != nil {
-		return v, err
+		return editversions.Version{}, err
 	}
 	s.Base = v.Version
-	return v, s.journal.Append(edithistory.Record{Kind: edithistory.Saved, Version: v.Version})
+	return v, s.saved(v.Version)
+}
+
+// saved journals that the map was saved as version n, then restarts the
+// journal from that record (edithistory.Journal.Restart), so that it
+// holds only the strokes after it. An error names the version as saved.
+func (s *Session) saved(n int) error {
+	r := edithistory.Record{Kind: edithistory.Saved, Version: n}
+	err := s.journal.Append(r)
+	if err == nil {
+		err = s.journal.Restart(r)
+	}
+	if err != nil {
+		return fmt.Errorf("version %d is saved, but its journal: %w", n, err)
+	}
+	return nil
 }
 
 // Revert saves version to again as a new version (editversions.Revert) and
@@ -227,20 +246,12 @@ func (s *Session) Revert(to int, by editversions.Saver) (editversions.Version, e
 		return v, err
 	}
 	s.Base, s.history = v.Version, edithistory.History{}
-	return v, s.journal.Append(edithistory.Record{Kind: edithistory.Saved, Version: v.Version})
+	return v, s.saved(v.Version)
 }
 
-// Version is the label map of saved version n.
+// Version is the label map of saved version n (editversions.Labels).
 func (s *Session) Version(n int) (*volume.Volume[uint8], error) {
-	vs, err := editversions.Load(s.Case)
-	if err != nil {
-		return nil, err
-	}
-	v, ok := vs.Get(n)
-	if !ok {
-		return nil, fmt.Errorf("%s: no version %d", s.Case.VersionsPath(), n)
-	}
-	return editversions.LoadLabels(s.Case, v)
+	return editversions.Labels(s.Case, n)
 }
 
 // Intensity is the phase's CT numbers on the label map's grid: the

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/casefile/casefiletest"
+	"kidney3d/pipeline/edithistory"
 	"kidney3d/pipeline/editops"
 	"kidney3d/pipeline/editversions"
 	"kidney3d/pipeline/labels"
@@ -96,10 +98,41 @@ func TestCrashRecovery(t *testing.T) {
 	if err != nil || v.Version != 1 {
 		t.Fatalf("save: %v %+v", err, v)
 	}
+	// Compacted: the journal holds only the save, then what follows it.
+	saved := edithistory.Record{Kind: edithistory.Saved, Version: 1}
+	if recs, err := edithistory.Read(c.JournalPath()); err != nil || !reflect.DeepEqual(recs, []edithistory.Record{saved}) {
+		t.Fatalf("journal after the save: %+v, %v; want only the save", recs, err)
+	}
+	if _, err := s.Do(paint("cyst", 2)); err != nil {
+		t.Fatal(err)
+	}
+	after := s.Labels.Clone()
 	s.Close()
+	if recs, _ := edithistory.Read(c.JournalPath()); len(recs) != 2 || recs[0] != saved || recs[1].Tool != "paint" {
+		t.Fatalf("journal after the save and a stroke: %+v", recs)
+	}
+	_, err = Open(c, table, Refuse)
+	if !errors.As(err, &unsaved) || unsaved.Strokes != 1 || unsaved.Base != 1 {
+		t.Fatalf("after save and a stroke, reopen: %v", err)
+	}
+	s, err = Open(c, table, Recover)
+	if err != nil || !bytes.Equal(s.Labels.Data, after.Data) || s.Base != 1 || s.Recovered != 1 {
+		t.Fatalf("after save and a stroke, recover: %v, base %d", err, s.Base)
+	}
+	if _, err := s.Revert(0, editversions.Saver{Author: "t", Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := edithistory.Read(c.JournalPath()); err != nil || !reflect.DeepEqual(recs, []edithistory.Record{{Kind: edithistory.Saved, Version: 2}}) {
+		t.Errorf("journal after the revert: %+v, %v; want only the save", recs, err)
+	}
+	s.Close()
+	v0, err := editversions.Labels(c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s, err = Open(c, table, Refuse)
-	if err != nil || !bytes.Equal(s.Labels.Data, want.Data) || s.Base != 1 {
-		t.Fatalf("after save, reopen: %v, base %d", err, s.Base)
+	if err != nil || !bytes.Equal(s.Labels.Data, v0.Data) || s.Base != 2 {
+		t.Fatalf("after the revert to 0, reopen: %v, base %d", err, s.Base)
 	}
 	s.Close()
 }

@@ -100,3 +100,44 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestCompare compares version 0 with a saved version and with itself:
+// exact voxel counts and Dice per label.
+func TestCompare(t *testing.T) {
+	c, lm := testCase(t) // kidney_left at (1, 1, 1)
+	table := labels.Default()
+	if _, err := CompareVersions(c, 0, 1, table); err == nil || !strings.Contains(err.Error(), "no version 1 (none is saved") {
+		t.Errorf("version 1 before any is saved: %v", err)
+	}
+	same, err := CompareVersions(c, 0, 0, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (&Comparison{Labels: []LabelDiff{{Label: "kidney_left", VoxelsA: 1, VoxelsB: 1, Dice: 1}}}); !reflect.DeepEqual(same, want) {
+		t.Errorf("0 with 0: %+v, want %+v", same, want)
+	}
+	for _, ijk := range [][3]int{{1, 1, 2}, {1, 1, 3}, {1, 1, 4}} {
+		lm.Set(ijk[0], ijk[1], ijk[2], 1) // kidney_left: 1 → 4 voxels
+	}
+	lm.Set(3, 3, 3, 3)
+	lm.Set(3, 3, 4, 3) // tumor: 2 new voxels
+	if _, err := Save(c, lm, table, Saver{Author: "a", Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := CompareVersions(c, 0, 1, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Comparison{A: 0, B: 1, Changed: 5, Labels: []LabelDiff{
+		{Label: "kidney_left", VoxelsA: 1, VoxelsB: 4, Changed: 3, Dice: 0.4},
+		{Label: "tumor", VoxelsA: 0, VoxelsB: 2, Changed: 2, Dice: 0},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("0 with 1: %+v, want %+v", got, want)
+	}
+	var out bytes.Buffer
+	got.WriteText(&out)
+	if !strings.Contains(out.String(), "version 0 → 1: 5 voxels changed") || !strings.Contains(out.String(), "kidney_left               1          4          3  0.4000") {
+		t.Errorf("text:\n%s", out.String())
+	}
+}

@@ -83,6 +83,11 @@ func (s *Source) Pick(req ui.FrameRequest, x, y int) (string, [3]float64, bool) 
 	return s.r.Pick(request(req), x, y)
 }
 
+// ViewProj implements ui.FrameSource (render.Renderer.ViewProj).
+func (s *Source) ViewProj(req ui.FrameRequest) ([16]float64, bool) {
+	return s.r.ViewProj(request(req))
+}
+
 // Close implements ui.FrameSource.
 func (s *Source) Close() { s.r.Close() }
 
