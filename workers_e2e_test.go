@@ -10,7 +10,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,29 +22,9 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/brokertest"
 	"kidney3d/pipeline/caselease"
 )
-
-// startBroker starts a private broker for the test and returns its URL
-// and folder (tools/rabbitmq.sh); the test is skipped where
-// rabbitmq-server is not installed.
-func startBroker(t *testing.T) (string, string) {
-	t.Helper()
-	dir := t.TempDir()
-	out, err := exec.Command("tools/rabbitmq.sh", "start", dir).Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 3 {
-		t.Skip("rabbitmq-server is not installed (make deps-test installs it)")
-	}
-	if exit != nil {
-		t.Fatalf("tools/rabbitmq.sh start: %v\n%s", err, exit.Stderr)
-	}
-	if err != nil {
-		t.Fatalf("tools/rabbitmq.sh start: %v", err)
-	}
-	t.Cleanup(func() { _ = exec.Command("tools/rabbitmq.sh", "stop", dir).Run() })
-	return strings.TrimSpace(string(out)), dir
-}
 
 // workerProc is a `kidney3d worker` process and its log.
 type workerProc struct {
@@ -83,7 +62,7 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts RabbitMQ and runs five cases; skipped with -short")
 	}
-	url, brokerDir := startBroker(t)
+	url, brokerDir := brokertest.Start(t)
 	// The third worker and the urgent job connect with TLS, trusting the
 	// broker's private authority, the worker with a credentials file.
 	tlsURL, err := os.ReadFile(filepath.Join(brokerDir, "amqps.url"))

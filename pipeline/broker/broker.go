@@ -10,7 +10,12 @@
 //   - DeadExchange (fanout) → DeadQueue: the jobs refused or failed too
 //     often, with ReasonHeader saying why;
 //   - ProgressExchange (topic): one Event per job step, routed by the
-//     case's path under the root.
+//     case's path under the root;
+//   - RetryQueue(delay), one per retry delay: a failed job waits there,
+//     with no consumer, until its time to live (x-message-ttl, the delay)
+//     ends; the broker then dead-letters it back to JobQueue through the
+//     default exchange. The wait is the broker's, kept on disk, so it
+//     survives a worker's crash and a broker's restart.
 package broker
 
 import (
@@ -191,11 +196,41 @@ func Priority(p string) uint8 {
 // priority, and waits for the broker to confirm it (ch must be in confirm
 // mode). headers may carry AttemptsHeader and ReasonHeader.
 func PublishJob(ctx context.Context, ch *amqp.Channel, m workmsg.Message, headers amqp.Table) error {
+	return publishJob(ctx, ch, JobQueue, m, headers)
+}
+
+// RetryQueue is the name of the delay queue of a retry delay (whole
+// milliseconds).
+func RetryQueue(delay time.Duration) string {
+	return fmt.Sprintf("kidney3d.retry.%dms", delay.Milliseconds())
+}
+
+// PublishRetry publishes a failed job to the delay queue of delay,
+// declaring it first, so that the broker gives it back to JobQueue, with
+// its priority and headers, once delay has passed; it waits for the
+// broker's confirm as PublishJob does.
+func PublishRetry(ctx context.Context, ch *amqp.Channel, m workmsg.Message, headers amqp.Table, delay time.Duration) error {
+	if delay < time.Millisecond {
+		return fmt.Errorf("retry delay %s: under a millisecond", delay)
+	}
+	q := RetryQueue(delay)
+	if _, err := ch.QueueDeclare(q, true, false, false, false, amqp.Table{
+		"x-message-ttl":             delay.Milliseconds(),
+		"x-dead-letter-exchange":    "",
+		"x-dead-letter-routing-key": JobQueue,
+	}); err != nil {
+		return fmt.Errorf("declaring %s: %w", q, err)
+	}
+	return publishJob(ctx, ch, q, m, headers)
+}
+
+// publishJob publishes a job to a queue through the default exchange.
+func publishJob(ctx context.Context, ch *amqp.Channel, queue string, m workmsg.Message, headers amqp.Table) error {
 	body, err := m.Encode()
 	if err != nil {
 		return err
 	}
-	return publishConfirmed(ctx, ch, "", JobQueue, amqp.Publishing{
+	return publishConfirmed(ctx, ch, "", queue, amqp.Publishing{
 		ContentType: "application/json", DeliveryMode: amqp.Persistent, Priority: Priority(m.Priority),
 		MessageId: m.ID, Timestamp: m.Submitted, Headers: headers, Body: body,
 	})
@@ -242,7 +277,7 @@ const (
 	Started   = "started"
 	Progress  = "progress"
 	Done      = "done"
-	Retry     = "retry" // failed; queued again
+	Retry     = "retry" // failed; queued again after a delay
 	Dead      = "dead"  // dead-lettered
 	Skipped   = "skipped"
 )

@@ -9,9 +9,11 @@
 // root (workmsg.Resolve: no absolute path, "..", or symbolic link); a
 // message refused goes to the dead-letter queue with the reason. A case is
 // run by one worker at a time (package caselease): a case leased to
-// another worker goes back to the queue a little later. A failed run is
-// queued again with its attempt count, and dead-lettered with the error
-// after MaxAttempts. When the broker goes away, each slot reconnects with
+// another worker goes back to the queue a little later. A failed run
+// waits in the broker's delay queue (broker.PublishRetry) for RetryDelay,
+// doubled at each further attempt, then comes back to the job queue with
+// its attempt count in a header; after MaxAttempts it is dead-lettered
+// with the error. When the broker goes away, each slot reconnects with
 // a doubling backoff; a job running then finishes, and its message,
 // delivered again, is acknowledged without a second run (the lease
 // remembers the last job finished).
@@ -51,6 +53,10 @@ type Worker struct {
 	GPUs int
 	// MaxAttempts is how many failed runs dead-letter a job (default 3).
 	MaxAttempts int
+	// RetryDelay is how long a job waits after its first failed run
+	// before it runs again (default 10 s); each further failure doubles
+	// it, up to MaxRetryDelay.
+	RetryDelay time.Duration
 	// LeaseTTL is how long a lease lives without a heartbeat (default
 	// 30 s; the heartbeat comes every third of it).
 	LeaseTTL time.Duration
@@ -242,8 +248,28 @@ func (w *Worker) run(ctx context.Context, ch *amqp.Channel, m workmsg.Message, d
 // progressEvery is how often a job's progress is published.
 const progressEvery = 500 * time.Millisecond
 
-// failed queues a failed job again with its attempt count, or
-// dead-letters it after MaxAttempts.
+// MaxRetryDelay bounds the doubling retry delay.
+const MaxRetryDelay = 10 * time.Minute
+
+// RetryDelayAfter is how long a job waits after its attempts-th failed
+// run: base, doubled for each attempt after the first, at most
+// MaxRetryDelay.
+func RetryDelayAfter(base time.Duration, attempts int) time.Duration {
+	d := base
+	for range attempts - 1 {
+		if d >= MaxRetryDelay/2 {
+			return MaxRetryDelay
+		}
+		d *= 2
+	}
+	return min(d, MaxRetryDelay)
+}
+
+// failed sends a failed job to the broker's delay queue with its attempt
+// count, to come back after its retry delay, or dead-letters it after
+// MaxAttempts. The delayed copy is confirmed before the delivery is
+// acknowledged: a worker killed between the two leaves the job delivered
+// again, never lost.
 func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, m workmsg.Message, runErr error) {
 	attempts := 1
 	if n, ok := d.Headers[broker.AttemptsHeader].(int32); ok {
@@ -254,17 +280,29 @@ func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		maxAttempts = 3
 	}
 	if attempts >= maxAttempts {
+		headers := amqp.Table{broker.AttemptsHeader: int32(attempts)}
+		for k, v := range d.Headers {
+			if k != broker.AttemptsHeader {
+				headers[k] = v
+			}
+		}
+		d.Headers = headers
 		w.deadLetter(ctx, ch, d, m, fmt.Sprintf("failed %d times: %v", attempts, runErr))
 		return
 	}
+	base := w.RetryDelay
+	if base <= 0 {
+		base = 10 * time.Second
+	}
+	delay := RetryDelayAfter(base, attempts)
 	headers := amqp.Table{broker.AttemptsHeader: int32(attempts), broker.ReasonHeader: runErr.Error()}
-	if err := broker.PublishJob(ctx, ch, m, headers); err != nil {
+	if err := broker.PublishRetry(ctx, ch, m, headers, delay); err != nil {
 		w.logf("job %s: cannot queue it again (%v); the broker will deliver it again", m.ID, err)
 		_ = d.Nack(false, true)
 		return
 	}
-	w.logf("job %s (%s): attempt %d failed: %v; queued again", m.ID, m.Case, attempts, runErr)
-	w.event(ctx, ch, m, broker.Retry, "", 0, runErr.Error())
+	w.logf("job %s (%s): attempt %d failed: %v; runs again in %s", m.ID, m.Case, attempts, runErr, delay)
+	w.event(ctx, ch, m, broker.Retry, "", 0, fmt.Sprintf("attempt %d failed: %v; runs again in %s", attempts, runErr, delay))
 	_ = d.Ack(false)
 }
 
