@@ -1,7 +1,8 @@
 // Package jobsubmit is `kidney3d submit`: it turns case folders under the
-// workers' shared root into job messages (package workmsg), publishes them
-// to RabbitMQ (package broker), and may follow their progress events until
-// each job ends.
+// workers' shared root into job messages (package workmsg), records each
+// as queued in its case's remote-job.json (package remotejob, which the
+// case library reads), publishes them to RabbitMQ (package broker), and
+// may follow their progress events until each job ends.
 package jobsubmit
 
 import (
@@ -9,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -18,7 +20,9 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselease"
+	"kidney3d/pipeline/remotejob"
 	"kidney3d/pipeline/workmsg"
 )
 
@@ -90,8 +94,8 @@ func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root st
 	}
 	pending := map[string]workmsg.Message{}
 	for _, m := range ms {
-		if err := broker.PublishJob(ctx, ch, m, nil); err != nil {
-			return fmt.Errorf("job %s (%s): %w", m.ID, m.Case, err)
+		if err := publish(ctx, ch, root, m); err != nil {
+			return err
 		}
 		pending[m.ID] = m
 		if asJSON {
@@ -116,6 +120,26 @@ func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root st
 		return broker.Watch(ch)
 	}
 	return follow(ctx, events, rewatch, root, pending, w, asJSON)
+}
+
+// publish records the job as queued in its case (remote-job.json, so
+// that the case library shows it), then publishes it; a job the broker
+// did not take is recorded as failed.
+func publish(ctx context.Context, ch *amqp.Channel, root string, m workmsg.Message) error {
+	c, err := casefile.Open(filepath.Join(root, filepath.FromSlash(m.Case)))
+	if err != nil {
+		return err
+	}
+	st := remotejob.State{Job: m.ID, Priority: m.Priority, Submitted: m.Submitted, State: remotejob.Queued}
+	if err := remotejob.Write(c, st); err != nil {
+		return fmt.Errorf("job %s: %w", m.ID, err)
+	}
+	if err := broker.PublishJob(ctx, ch, m, nil); err != nil {
+		err = fmt.Errorf("job %s (%s): not published: %w", m.ID, m.Case, err)
+		st.State, st.Reason = remotejob.Failed, err.Error()
+		return errors.Join(err, remotejob.Write(c, st))
+	}
+	return nil
 }
 
 // leaseCheck is how often follow looks in the leases of the jobs it waits

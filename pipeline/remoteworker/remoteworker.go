@@ -30,10 +30,12 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselease"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/childrun"
 	"kidney3d/pipeline/orchestrate"
+	"kidney3d/pipeline/remotejob"
 	"kidney3d/pipeline/workmsg"
 )
 
@@ -176,7 +178,7 @@ func (w *Worker) handle(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		_ = d.Nack(false, true)
 		return
 	case err != nil:
-		w.failed(ctx, ch, d, m, err)
+		w.failed(ctx, ch, d, m, dir, err)
 		return
 	}
 	w.logf("job %s (%s, %s): started %s", m.ID, m.Priority, m.Case, dir)
@@ -198,7 +200,7 @@ func (w *Worker) handle(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		_ = d.Nack(false, true)
 	default:
 		_ = lease.Release(false)
-		w.failed(ctx, ch, d, m, err)
+		w.failed(ctx, ch, d, m, dir, err)
 	}
 }
 
@@ -269,8 +271,9 @@ func RetryDelayAfter(base time.Duration, attempts int) time.Duration {
 // count, to come back after its retry delay, or dead-letters it after
 // MaxAttempts. The delayed copy is confirmed before the delivery is
 // acknowledged: a worker killed between the two leaves the job delivered
-// again, never lost.
-func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, m workmsg.Message, runErr error) {
+// again, never lost. The case's remote-job.json (package remotejob) says
+// queued again, or failed, with the error.
+func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, m workmsg.Message, dir string, runErr error) {
 	attempts := 1
 	if n, ok := d.Headers[broker.AttemptsHeader].(int32); ok {
 		attempts = int(n) + 1
@@ -287,7 +290,9 @@ func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 			}
 		}
 		d.Headers = headers
-		w.deadLetter(ctx, ch, d, m, fmt.Sprintf("failed %d times: %v", attempts, runErr))
+		reason := fmt.Sprintf("failed %d times: %v", attempts, runErr)
+		w.record(dir, m, remotejob.Failed, attempts, reason)
+		w.deadLetter(ctx, ch, d, m, reason)
 		return
 	}
 	base := w.RetryDelay
@@ -301,9 +306,23 @@ func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		_ = d.Nack(false, true)
 		return
 	}
+	w.record(dir, m, remotejob.Queued, attempts, runErr.Error())
 	w.logf("job %s (%s): attempt %d failed: %v; runs again in %s", m.ID, m.Case, attempts, runErr, delay)
 	w.event(ctx, ch, m, broker.Retry, "", 0, fmt.Sprintf("attempt %d failed: %v; runs again in %s", attempts, runErr, delay))
 	_ = d.Ack(false)
+}
+
+// record writes the job's state in its case's remote-job.json; failing
+// to is logged (the broker's state goes on regardless).
+func (w *Worker) record(dir string, m workmsg.Message, state string, attempts int, reason string) {
+	c, err := casefile.Open(dir)
+	if err == nil {
+		err = remotejob.Write(c, remotejob.State{Job: m.ID, Priority: m.Priority, Submitted: m.Submitted,
+			State: state, Attempts: attempts, Reason: reason})
+	}
+	if err != nil {
+		w.logf("job %s: cannot record it %s in the case: %v", m.ID, state, err)
+	}
 }
 
 // deadLetter sends a delivery to the dead-letter queue with the reason;

@@ -2,6 +2,7 @@ package remoteworker
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,8 @@ import (
 
 	"kidney3d/pipeline/broker"
 	"kidney3d/pipeline/brokertest"
-	"kidney3d/pipeline/workmsg"
+	"kidney3d/pipeline/caselibrary"
+	"kidney3d/pipeline/jobsubmit"
 )
 
 func TestRetryDelayAfter(t *testing.T) {
@@ -38,6 +40,7 @@ func TestRetryDelayAfter(t *testing.T) {
 // waits in the delay queue, with no worker running, and comes back to the
 // job queue after its delay; each further failure doubles the wait; the
 // third failure dead-letters it with its attempts and the child's error.
+// The case library follows it: queued, then failed with the reason.
 func TestFailedJobWaitsInTheBroker(t *testing.T) {
 	url, _ := brokertest.Start(t)
 	root := t.TempDir()
@@ -70,10 +73,23 @@ func TestFailedJobWaitsInTheBroker(t *testing.T) {
 		go func() { _ = w.Run(ctx); close(done) }()
 		return func() { cancel(); <-done }
 	}
-	m := workmsg.Message{Version: workmsg.Version, ID: "j1", Case: "c1", Priority: "urgent", Device: "cpu", Submitted: time.Now().UTC()}
-	if err := broker.PublishJob(context.Background(), ch, m, nil); err != nil {
+	// Submitted as `kidney3d submit` does: the library sees it queued.
+	ms, err := jobsubmit.Messages(root, []string{filepath.Join(root, "c1")}, "urgent", "cpu", time.Now())
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := jobsubmit.Publish(context.Background(), dial, root, ms, io.Discard, false, false); err != nil {
+		t.Fatal(err)
+	}
+	job := ms[0].ID
+	status := func(step, want, reason string) {
+		t.Helper()
+		e, err := caselibrary.Describe(filepath.Join(root, "c1"))
+		if err != nil || e.Status != want || e.Reason != reason {
+			t.Errorf("%s: the library says %q (%q), %v; want %q (%q)", step, e.Status, e.Reason, err, want, reason)
+		}
+	}
+	status("submitted", caselibrary.Queued, "")
 	stop := start()
 	defer func() { stop() }()
 	next := func(state string) broker.Event {
@@ -97,7 +113,9 @@ func TestFailedJobWaitsInTheBroker(t *testing.T) {
 		}
 		return st.Messages
 	}
-	next(broker.Started)
+	// The delays are measured from each attempt's start, which comes
+	// before its failure was published to the delay queue.
+	first := next(broker.Started)
 	retry1 := next(broker.Retry)
 	if want := "attempt 1 failed: boom; runs again in 400ms"; retry1.Error != want {
 		t.Errorf("retry event %q, want %q", retry1.Error, want)
@@ -105,13 +123,14 @@ func TestFailedJobWaitsInTheBroker(t *testing.T) {
 	// No worker now: the job waits in the broker, then is back in the job
 	// queue.
 	stop()
+	status("waiting for its retry", caselibrary.Queued, "")
 	if n := queued(broker.RetryQueue(delay)); n != 1 {
 		t.Errorf("%d messages in %s, want the job", n, broker.RetryQueue(delay))
 	}
 	for queued(broker.JobQueue) == 0 {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if waited := time.Since(retry1.Time); waited < delay {
+	if waited := time.Since(first.Time); waited < delay {
 		t.Errorf("back in the job queue %s after the failure, before its %s delay", waited, delay)
 	}
 	stop = start()
@@ -121,11 +140,11 @@ func TestFailedJobWaitsInTheBroker(t *testing.T) {
 		t.Errorf("retry event %q, want %q", retry2.Error, want)
 	}
 	third := next(broker.Started)
-	if waited := third.Time.Sub(retry2.Time); waited < 2*delay {
-		t.Errorf("third attempt %s after the second failed, before its %s delay", waited, 2*delay)
+	if waited := third.Time.Sub(second.Time); waited < 2*delay {
+		t.Errorf("third attempt %s after the second, before its %s delay", waited, 2*delay)
 	}
-	if second.Time.Before(retry1.Time.Add(delay)) {
-		t.Errorf("second attempt at %s, before the first failure (%s) + %s", second.Time, retry1.Time, delay)
+	if waited := second.Time.Sub(first.Time); waited < delay {
+		t.Errorf("second attempt %s after the first, before its %s delay", waited, delay)
 	}
 	dead := next(broker.Dead)
 	if want := "failed 3 times: boom"; dead.Error != want {
@@ -135,8 +154,9 @@ func TestFailedJobWaitsInTheBroker(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("dead-letter queue: %v %v", ok, err)
 	}
-	if d.MessageId != "j1" || d.Headers[broker.ReasonHeader] != "failed 3 times: boom" || d.Headers[broker.AttemptsHeader] != int32(3) {
-		t.Errorf("dead letter %s, headers %v: want j1, 3 attempts and the reason", d.MessageId, d.Headers)
+	status("dead-lettered", caselibrary.Failed, "on the workers: failed 3 times: boom")
+	if d.MessageId != job || d.Headers[broker.ReasonHeader] != "failed 3 times: boom" || d.Headers[broker.AttemptsHeader] != int32(3) {
+		t.Errorf("dead letter %s, headers %v: want %s, 3 attempts and the reason", d.MessageId, d.Headers, job)
 	}
 	if n := queued(broker.JobQueue) + queued(broker.RetryQueue(delay)) + queued(broker.RetryQueue(2*delay)); n != 0 {
 		t.Errorf("%d messages left in the job and delay queues", n)
