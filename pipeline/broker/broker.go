@@ -71,8 +71,14 @@ type Config struct {
 	CA string
 }
 
-// Dial connects to the broker.
-func (c Config) Dial() (*amqp.Connection, error) {
+// Check checks the URL without connecting: amqp or amqps, and no
+// password in it.
+func (c Config) Check() error {
+	_, err := c.parseURL()
+	return err
+}
+
+func (c Config) parseURL() (*url.URL, error) {
 	u, err := url.Parse(c.URL)
 	if err != nil {
 		return nil, fmt.Errorf("broker URL: %w", err)
@@ -82,6 +88,15 @@ func (c Config) Dial() (*amqp.Connection, error) {
 	}
 	if _, set := u.User.Password(); set {
 		return nil, fmt.Errorf("broker URL: holds a password, which the command line would show to every user of this machine: put it in --broker-credentials FILE or $%s", EnvPassword)
+	}
+	return u, nil
+}
+
+// Dial connects to the broker.
+func (c Config) Dial() (*amqp.Connection, error) {
+	u, err := c.parseURL()
+	if err != nil {
+		return nil, err
 	}
 	user, pass, err := c.credentials()
 	if err != nil {
@@ -284,14 +299,17 @@ const (
 
 // Event is one step of a job, published on ProgressExchange.
 type Event struct {
-	Job      string    `json:"job"`
-	Case     string    `json:"case"`
-	Worker   string    `json:"worker"`
-	State    string    `json:"state"`
-	Stage    string    `json:"stage,omitempty"`
-	Fraction float64   `json:"fraction"`
-	Error    string    `json:"error,omitempty"`
-	Time     time.Time `json:"time"`
+	Job    string `json:"job"`
+	Case   string `json:"case"`
+	Worker string `json:"worker"`
+	State  string `json:"state"`
+	Stage  string `json:"stage,omitempty"`
+	// StageState is the stage's state in a Progress event (running,
+	// done, reused, given, skipped, failed: orchestrate.State).
+	StageState string    `json:"stage_state,omitempty"`
+	Fraction   float64   `json:"fraction"`
+	Error      string    `json:"error,omitempty"`
+	Time       time.Time `json:"time"`
 	// Submitted is when the job was submitted (its queue wait ends at
 	// the Started event).
 	Submitted time.Time `json:"submitted,omitzero"`

@@ -66,11 +66,28 @@ func newID(now time.Time) string {
 // Publish publishes the jobs, writing one line for each to w; with watch,
 // it then writes their progress events until every job has ended, and
 // fails if one was dead-lettered. With asJSON each line is a broker.Event
-// in JSON, the jobs published being Submitted events. When the broker
-// goes away while it watches, it connects again (dial) and goes on; the
-// end of a job whose event was lost meanwhile is found in its case's
-// lease under root (package caselease).
+// in JSON, the jobs published being Submitted events.
 func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root string, ms []workmsg.Message, w io.Writer, watch, asJSON bool) error {
+	prio := map[string]string{}
+	for _, m := range ms {
+		prio[m.ID] = m.Priority
+	}
+	return Submit(ctx, dial, root, ms, watch, func(e broker.Event) {
+		if e.State == broker.Submitted && !asJSON {
+			fmt.Fprintf(w, "job %s: %s (%s)\n", e.Job, e.Case, prio[e.Job])
+			return
+		}
+		writeEvent(w, e, asJSON)
+	})
+}
+
+// Submit publishes the jobs, passing a Submitted event for each to on;
+// with watch, it then passes on their progress events until every job
+// has ended, and fails if one was dead-lettered. When the broker goes
+// away while it watches, it connects again (dial) and goes on; the end of
+// a job whose event was lost meanwhile is found in its case's lease under
+// root (package caselease).
+func Submit(ctx context.Context, dial func() (*amqp.Connection, error), root string, ms []workmsg.Message, watch bool, on func(broker.Event)) error {
 	conn, err := dial()
 	if err != nil {
 		return err
@@ -98,11 +115,7 @@ func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root st
 			return err
 		}
 		pending[m.ID] = m
-		if asJSON {
-			writeEvent(w, broker.Event{Job: m.ID, Case: m.Case, State: broker.Submitted, Time: m.Submitted, Submitted: m.Submitted}, true)
-		} else {
-			fmt.Fprintf(w, "job %s: %s (%s)\n", m.ID, m.Case, m.Priority)
-		}
+		on(broker.Event{Job: m.ID, Case: m.Case, State: broker.Submitted, Time: m.Submitted, Submitted: m.Submitted})
 	}
 	if !watch {
 		return nil
@@ -119,7 +132,7 @@ func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root st
 		}
 		return broker.Watch(ch)
 	}
-	return follow(ctx, events, rewatch, root, pending, w, asJSON)
+	return follow(ctx, events, rewatch, root, pending, on)
 }
 
 // publish records the job as queued in its case (remote-job.json, so
@@ -146,11 +159,11 @@ func publish(ctx context.Context, ch *amqp.Channel, root string, m workmsg.Messa
 // for.
 var leaseCheck = 5 * time.Second
 
-// follow writes the pending jobs' events until each has ended: a final
+// follow passes on the pending jobs' events until each has ended: a final
 // event, or its case's lease naming it as done. When events closes (the
 // connection lost), rewatch is tried with a doubling backoff.
 func follow(ctx context.Context, events <-chan broker.Event, rewatch func() (<-chan broker.Event, error), root string,
-	pending map[string]workmsg.Message, w io.Writer, asJSON bool) error {
+	pending map[string]workmsg.Message, on func(broker.Event)) error {
 	tick := time.NewTicker(leaseCheck)
 	defer tick.Stop()
 	backoff := 250 * time.Millisecond
@@ -168,7 +181,7 @@ func follow(ctx context.Context, events <-chan broker.Event, rewatch func() (<-c
 			if _, mine := pending[e.Job]; !mine {
 				continue
 			}
-			writeEvent(w, e, asJSON)
+			on(e)
 			if e.Final() {
 				delete(pending, e.Job)
 				if e.State == broker.Dead {
@@ -188,8 +201,8 @@ func follow(ctx context.Context, events <-chan broker.Event, rewatch func() (<-c
 				s, err := caselease.Read(filepath.Join(root, filepath.FromSlash(m.Case)))
 				if err == nil && s.Done == id {
 					// Its event was lost with the connection.
-					writeEvent(w, broker.Event{Job: id, Case: m.Case, Worker: "(lease)", State: broker.Done, Fraction: 1,
-						Time: time.Now().UTC(), Submitted: m.Submitted}, asJSON)
+					on(broker.Event{Job: id, Case: m.Case, Worker: "(lease)", State: broker.Done, Fraction: 1,
+						Time: time.Now().UTC(), Submitted: m.Submitted})
 					delete(pending, id)
 				}
 			}
@@ -210,7 +223,7 @@ func writeEvent(w io.Writer, e broker.Event, asJSON bool) {
 	}
 	line := fmt.Sprintf("%s job %s (%s) %s: %s", e.Time.Local().Format("15:04:05"), e.Job, e.Case, e.Worker, e.State)
 	if e.Stage != "" {
-		line += fmt.Sprintf(" %s %3.0f%%", e.Stage, 100*e.Fraction)
+		line += fmt.Sprintf(" %s %s %3.0f%%", e.Stage, e.StageState, 100*e.Fraction)
 	}
 	if e.Error != "" {
 		line += ": " + e.Error

@@ -88,7 +88,7 @@ func TestFollowAcrossLostConnection(t *testing.T) {
 		return again, nil
 	}
 	var out bytes.Buffer
-	err = follow(context.Background(), events, rewatch, root, pending, &out, false)
+	err = follow(context.Background(), events, rewatch, root, pending, func(e broker.Event) { writeEvent(&out, e, false) })
 	if err == nil || err.Error() != "1 job(s) dead-lettered" {
 		t.Errorf("follow: %v, want 1 dead-lettered", err)
 	}

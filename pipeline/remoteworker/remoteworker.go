@@ -234,11 +234,16 @@ func (w *Worker) run(ctx context.Context, ch *amqp.Channel, m workmsg.Message, d
 		device = "gpu" // fails in the child, saying why
 	}
 	var last time.Time
+	var lastStage string
 	events := func(e orchestrate.Event) {
-		if time.Since(last) >= progressEvery {
-			last = time.Now()
-			w.event(ctx, ch, m, broker.Progress, e.Stage, e.Fraction, "")
+		// A stage's running progress is published every progressEvery;
+		// its start and end always.
+		if e.State == orchestrate.Running && e.Stage == lastStage && time.Since(last) < progressEvery {
+			return
 		}
+		last, lastStage = time.Now(), e.Stage
+		_ = broker.PublishEvent(ctx, ch, broker.Event{Job: m.ID, Case: m.Case, Worker: w.ID, State: broker.Progress,
+			Stage: e.Stage, StageState: string(e.State), Fraction: e.Fraction, Error: e.Message, Time: last.UTC(), Submitted: m.Submitted})
 	}
 	err := childrun.Run(jctx, w.Exe, dir, caserun.Options{Device: device, Events: events}, opts...)
 	if cause := context.Cause(jctx); err != nil && cause != nil && ctx.Err() == nil {
@@ -247,7 +252,7 @@ func (w *Worker) run(ctx context.Context, ch *amqp.Channel, m workmsg.Message, d
 	return err
 }
 
-// progressEvery is how often a job's progress is published.
+// progressEvery is how often a running stage's progress is published.
 const progressEvery = 500 * time.Millisecond
 
 // MaxRetryDelay bounds the doubling retry delay.
