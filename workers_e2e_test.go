@@ -24,6 +24,7 @@ import (
 	"kidney3d/pipeline/broker"
 	"kidney3d/pipeline/brokertest"
 	"kidney3d/pipeline/caselease"
+	"kidney3d/pipeline/caselibrary"
 )
 
 // workerProc is a `kidney3d worker` process and its log.
@@ -114,6 +115,14 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 		}
 	}
 	submit(url, "normal", "n1", "n2", "n3")
+	// The library sees the submitted cases queued (their remote-job.json).
+	db := filepath.Join(t.TempDir(), "library.db")
+	if _, stderr, code := kidney3d(t, "library", "add", root, "--db", db); code != 0 {
+		t.Fatalf("library add: %s", stderr)
+	}
+	if got := libraryStatuses(t, db); !slices.Equal(got, []string{"n1 queued", "n2 queued", "n3 queued", "u1 new"}) {
+		t.Errorf("library after submit: %v", got)
+	}
 	// A malformed message and one whose case leaves the root.
 	for _, body := range []string{`{"version":1,"id":"bad"`,
 		`{"version":1,"id":"escape","case":"../etc","priority":"normal","device":"auto","submitted":"2026-01-01T00:00:00Z"}`} {
@@ -220,6 +229,9 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 			t.Errorf("%s: output/%s differs from a clean run", victim, f)
 		}
 	}
+	if got := libraryStatuses(t, db); !slices.Equal(got, []string{"n1 needs review", "n2 needs review", "n3 needs review", "u1 needs review"}) {
+		t.Errorf("library after the jobs: %v", got)
+	}
 	// The dead-letter queue holds both refused messages with their reasons.
 	var reasons []string
 	for {
@@ -238,6 +250,20 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 		!strings.Contains(reasons[1], "not a job message: unexpected EOF") {
 		t.Errorf("dead letters' reasons %q", reasons)
 	}
+}
+
+// libraryStatuses is "NAME STATUS" of each case `library list` shows,
+// sorted.
+func libraryStatuses(t *testing.T, db string) []string {
+	t.Helper()
+	var es []caselibrary.Entry
+	listJSON(t, &es, "library", "list", "--json", "--db", db)
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name+" "+e.Status)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // TestWorkerAndSubmitRefuseBadCommandLines needs no broker: each is

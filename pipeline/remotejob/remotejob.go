@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"slices"
 	"time"
@@ -72,16 +71,13 @@ func Read(c *casefile.Case) (s State, ok bool, err error) {
 	return s, true, nil
 }
 
-// Parse reads the file's JSON: exactly State's fields, each valid.
+// Parse reads the file's JSON object: State's fields only, each valid.
 func Parse(b []byte) (State, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var s State
 	if err := dec.Decode(&s); err != nil {
 		return State{}, fmt.Errorf("not a remote job state: %v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return State{}, errors.New("not a remote job state: data after the JSON object")
 	}
 	return s, s.check()
 }

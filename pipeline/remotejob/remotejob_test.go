@@ -1,8 +1,6 @@
 package remotejob
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,14 +9,7 @@ import (
 )
 
 func TestWriteRead(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "input"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c, err := casefile.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := &casefile.Case{Dir: t.TempDir()}
 	if _, ok, err := Read(c); ok || err != nil {
 		t.Fatalf("no file: ok %v, %v", ok, err)
 	}
@@ -46,7 +37,6 @@ func TestWriteRead(t *testing.T) {
 func TestParseRefuses(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"job":"j","state":"queued","extra":1}`:     `unknown field "extra"`,
-		`{"job":"j","state":"queued"} {}`:            "data after the JSON object",
 		`{"state":"queued"}`:                         "no job",
 		`{"job":"j","state":"running"}`:              `state "running"`,
 		`{"job":"j","state":"failed","attempts":-1}`: "-1 attempts",
