@@ -14,8 +14,8 @@
 //   - RetryQueue(delay), one per retry delay: a failed job waits there,
 //     with no consumer, until its time to live (x-message-ttl, the delay)
 //     ends; the broker then dead-letters it back to JobQueue through the
-//     default exchange. The wait is the broker's, kept on disk, so it
-//     survives a worker's crash and a broker's restart.
+//     default exchange. The wait is the broker's (a durable queue, a
+//     persistent message), so a worker's crash does not end it.
 package broker
 
 import (
