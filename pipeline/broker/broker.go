@@ -15,7 +15,8 @@
 //     with no consumer, until its time to live (x-message-ttl, the delay)
 //     ends; the broker then dead-letters it back to JobQueue through the
 //     default exchange. The wait is the broker's (a durable queue, a
-//     persistent message), so a worker's crash does not end it.
+//     persistent message), so neither a worker's crash nor a broker's
+//     restart ends it.
 package broker
 
 import (
