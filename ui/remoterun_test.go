@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/brokertest"
@@ -21,8 +22,6 @@ func TestServerSettingsSaveRefuses(t *testing.T) {
 	a := test.NewTempApp(t)
 	root := t.TempDir()
 	f := newServerSettingsForm(a.Preferences(), nil)
-	w := test.NewWindow(f.form)
-	defer w.Close()
 	for _, tc := range []struct{ broker, root, want string }{
 		{"amqp://lab:secret@server/", root, "holds a password"},
 		{"http://server/", root, "want amqp://"},
@@ -48,9 +47,15 @@ func TestServerSettingsSaveRefuses(t *testing.T) {
 		t.Errorf("saved %+v (%q), want %+v", got, f.message.Text, want)
 	}
 	// Shown again, the form holds what was saved.
-	if g := newServerSettingsForm(a.Preferences(), nil); g.broker.Text != want.Broker || g.credentials.Text != want.Credentials {
+	g := newServerSettingsForm(a.Preferences(), nil)
+	if g.broker.Text != want.Broker || g.credentials.Text != want.Credentials {
 		t.Errorf("form again: %q %q", g.broker.Text, g.credentials.Text)
 	}
+	g.root.SetText("/shared/cases") // the temporary folder's name varies
+	shot := test.NewWindow(container.NewVBox(g.form, g.message))
+	defer shot.Close()
+	shot.Resize(fyne.NewSize(640, 260))
+	test.AssertImageMatches(t, "server_settings.png", shot.Canvas().Capture())
 }
 
 // fakeRun is a kidney3d program whose `run DIR --json` reports two

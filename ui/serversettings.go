@@ -91,10 +91,12 @@ func newServerSettingsForm(p fyne.Preferences, saved func()) *serverSettingsForm
 	f.root.SetText(s.Root)
 	f.credentials.SetText(s.Credentials)
 	f.ca.SetText(s.CA)
+	creds := widget.NewFormItem("Credentials file", f.credentials)
+	creds.HintText = "its first line is USER:PASSWORD; the password is never typed or shown here"
 	f.form = widget.NewForm(
 		widget.NewFormItem("Broker", f.broker),
 		widget.NewFormItem("Shared root", f.root),
-		widget.NewFormItem("Credentials file", f.credentials),
+		creds,
 		widget.NewFormItem("CA file", f.ca))
 	f.form.SubmitText = "Save"
 	f.form.OnSubmit = func() {
