@@ -177,7 +177,7 @@ func (p *PipelinePanel) Cancel() {
 		p.cancelled = true
 		p.status.SetText("cancelling…")
 		if p.remote {
-			p.status.SetText("no longer following the job…")
+			p.status.SetText("cancelling the job on the server…")
 		}
 		p.stopBtn.Disable()
 	}
@@ -263,13 +263,13 @@ func (p *PipelinePanel) finishedLocal(err error, took time.Duration) {
 }
 
 // finishedRemote says how a remote job ended, in the panel and in a
-// desktop notification: done or failed (a job no longer followed goes
-// on on the server, and is not notified).
+// desktop notification: done or failed (a cancelled job, the user's
+// doing, is not notified).
 func (p *PipelinePanel) finishedRemote(err error, took time.Duration) {
 	name := filepath.Base(p.dir)
 	switch {
 	case err != nil && (p.cancelled || errors.Is(err, context.Canceled)):
-		p.status.SetText(fmt.Sprintf("stopped following after %s: the job goes on on the server; the Library shows its status", took))
+		p.status.SetText(fmt.Sprintf("cancelled after %s: the server stops the job within a second or two; the stages that finished are kept", took))
 	case err != nil:
 		p.status.SetText(fmt.Sprintf("failed after %s: %v", took, err))
 		notify("kidney3d: "+name+" failed", err.Error())

@@ -7,10 +7,14 @@ import (
 	"io"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/jobsubmit"
 	"kidney3d/pipeline/orchestrate"
+	"kidney3d/pipeline/remotejob"
 )
 
 // serverRow is the pipeline panel's row of a remote job itself: queued,
@@ -22,7 +26,9 @@ const serverRow = "server"
 // it reads at each run, and passes the job's progress on as the pipeline
 // panel's events: a serverRow for the job and a row per stage the worker
 // runs. It returns when the job is done, with its reason when it was
-// dead-lettered, or when ctx ends (the job goes on on the server).
+// dead-lettered. When ctx ends (Cancel), it cancels the job in the case's
+// remote-job.json, which the worker reads every second, follows it up to
+// cancelWait longer to show it stop, and returns ctx's error.
 func ServerRun(settings func() ServerSettings) RunFunc {
 	return func(ctx context.Context, dir string, opts caserun.Options, _, _ io.Writer) error {
 		s := settings()
@@ -38,13 +44,32 @@ func ServerRun(settings func() ServerSettings) RunFunc {
 			return err
 		}
 		r := &remoteEvents{to: opts.Events, start: time.Now()}
-		err = jobsubmit.Submit(ctx, s.config().Dial, s.Root, ms, true, r.event)
-		if r.dead != "" {
+		follow, stop := context.WithCancel(context.Background())
+		defer stop()
+		go func() {
+			select {
+			case <-follow.Done():
+			case <-ctx.Done():
+				if _, err := remotejob.Cancel(&casefile.Case{Dir: dir}, ms[0].ID); err != nil {
+					fyne.LogError("cancelling the remote job", err)
+				}
+				time.AfterFunc(cancelWait, stop)
+			}
+		}()
+		err = jobsubmit.Submit(follow, s.config().Dial, s.Root, ms, true, r.event)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case r.dead != "":
 			return errors.New("on the server: " + r.dead)
 		}
 		return err
 	}
 }
+
+// cancelWait is how long a cancelled remote job is followed to show it
+// stop.
+const cancelWait = 5 * time.Second
 
 // remoteEvents turns a remote job's events into the panel's.
 type remoteEvents struct {
@@ -86,6 +111,8 @@ func (r *remoteEvents) event(e broker.Event) {
 		job(orchestrate.Done, "by "+e.Worker)
 	case broker.Skipped:
 		job(orchestrate.Done, fmt.Sprintf("by %s: %s", e.Worker, e.Error))
+	case broker.Cancelled:
+		job(orchestrate.Cancelled, e.Error)
 	case broker.Dead:
 		r.dead = e.Error
 		job(orchestrate.Failed, e.Error)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"kidney3d/pipeline/brokertest"
+	"kidney3d/pipeline/caselibrary"
 	"kidney3d/pipeline/jobqueue"
 	"kidney3d/pipeline/remoteworker"
 )
@@ -59,10 +61,13 @@ func TestServerSettingsSaveRefuses(t *testing.T) {
 }
 
 // fakeRun is a kidney3d program whose `run DIR --json` reports two
-// stages and succeeds, except for a case named bad, whose load fails.
+// stages and succeeds, except for a case named bad, whose load fails, and
+// one named slow, whose load marks the case started and takes 30 s.
 const fakeRun = `#!/bin/sh
 case "$2" in
 */bad) echo 'kidney3d run: load: input/A.nii.gz: not a NIfTI file' >&2; exit 1;;
+*/slow) echo '{"stage":"load","state":"running","fraction":0.1,"elapsed_s":0.1}'; touch "$2/started"
+	i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; exit 0;;
 esac
 echo '{"stage":"load","state":"running","fraction":0.5,"elapsed_s":0.1}'
 echo '{"stage":"load","state":"done","fraction":1,"elapsed_s":0.2}'
@@ -74,12 +79,13 @@ echo '{"stage":"segment","state":"done","fraction":1,"elapsed_s":0.5}'
 // TestRunOnServer: on a real broker with a worker, "Run on server" shows
 // the job and its stages as a local run does, and a desktop notification
 // says it is done; a case whose runs fail ends failed with the worker's
-// reason, notified too.
+// reason, notified too; Cancel stops a job the worker runs, without a
+// notification.
 func TestRunOnServer(t *testing.T) {
 	url, _ := brokertest.Start(t)
 	a := test.NewTempApp(t)
 	root := t.TempDir()
-	for _, c := range []string{"K3D-00017", "bad"} {
+	for _, c := range []string{"K3D-00017", "bad", "slow"} {
 		if err := os.MkdirAll(filepath.Join(root, c, "input"), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -147,6 +153,31 @@ func TestRunOnServer(t *testing.T) {
 	})
 	if r := p.stages[serverRow]; r == nil || r.state.Text != "failed: failed 2 times: load: input/A.nii.gz: not a NIfTI file" {
 		t.Errorf("server row %+v", r)
+	}
+
+	slow := filepath.Join(root, "slow")
+	p.SetCase(slow)
+	test.AssertNotificationSent(t, nil, func() {
+		test.Tap(p.serverBtn)
+		for {
+			if _, err := os.Stat(filepath.Join(slow, "started")); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		test.Tap(p.stopBtn)
+		if err := <-finished; !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled run on server: %v", err)
+		}
+	})
+	if !strings.HasPrefix(p.status.Text, "cancelled after ") {
+		t.Errorf("status %q", p.status.Text)
+	}
+	if r := p.stages[serverRow]; r == nil || r.state.Text != "cancelled: cancelled while it ran; the stages finished are kept" {
+		t.Errorf("server row %+v, want the worker's cancel", r)
+	}
+	if e, err := caselibrary.Describe(slow); err != nil || e.Status != caselibrary.New {
+		t.Errorf("library: %q %v, want the folder's status (new) after the cancel", e.Status, err)
 	}
 }
 

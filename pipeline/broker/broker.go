@@ -296,6 +296,7 @@ const (
 	Retry     = "retry" // failed; queued again after a delay
 	Dead      = "dead"  // dead-lettered
 	Skipped   = "skipped"
+	Cancelled = "cancelled" // by its submitter (remote-job.json)
 )
 
 // Event is one step of a job, published on ProgressExchange.
@@ -317,7 +318,9 @@ type Event struct {
 }
 
 // Final says whether no more events of the job follow.
-func (e Event) Final() bool { return e.State == Done || e.State == Dead || e.State == Skipped }
+func (e Event) Final() bool {
+	return e.State == Done || e.State == Dead || e.State == Skipped || e.State == Cancelled
+}
 
 // PublishEvent publishes an event, routed by its case, without waiting
 // (progress is not worth a round trip).

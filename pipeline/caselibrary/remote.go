@@ -14,8 +14,9 @@ import (
 // a worker holds the case's lease for it, Queued while it waits for a
 // worker (or for its retry, or to be delivered again after its worker
 // died), Failed with its reason once dead-lettered. A job the lease names
-// as done leaves the folder's status, and so does a manifest written
-// after remote-job.json (the case was run here since).
+// as done, or cancelled and no longer running, leaves the folder's
+// status, and so does a manifest written after remote-job.json (the case
+// was run here since).
 func applyRemote(c *casefile.Case, e *Entry, now time.Time) {
 	r, ok, err := remotejob.Read(c)
 	if err != nil {
@@ -30,6 +31,7 @@ func applyRemote(c *casefile.Case, e *Entry, now time.Time) {
 	case lease.Done == r.Job:
 	case lease.Job == r.Job && lease.Held(now):
 		e.Status, e.Reason = Running, ""
+	case r.State == remotejob.Cancelled: // the folder's status stands
 	case lease.Job == r.Job:
 		e.Status, e.Reason = Queued, "" // its worker died: the broker delivers it again
 	case newer(c.ManifestPath(), c.RemoteJobPath()):

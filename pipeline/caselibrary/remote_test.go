@@ -18,7 +18,8 @@ import (
 // workers, as `library list` sees it after each Sync: queued, running,
 // queued for its retry, failed (dead-lettered), queued again after its
 // worker died, then done with the labels to review; a local run after a
-// failed remote job, and an unreadable remote-job.json.
+// failed remote job; a job cancelled while it ran; an unreadable
+// remote-job.json.
 func TestRemoteJobStatus(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
@@ -102,8 +103,27 @@ func TestRemoteJobStatus(t *testing.T) {
 	}
 	check("done", NeedsReview, "")
 
+	// j3: cancelled while its worker ran it.
+	write(remotejob.State{Job: "j3", Priority: "batch", Submitted: submitted, State: remotejob.Queued})
+	check("j3 submitted", Queued, "")
+	lease, err = caselease.Acquire(dir, "w4", "j3", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := remotejob.Cancel(c, "j3"); !ok || err != nil {
+		t.Fatalf("Cancel: %v %v", ok, err)
+	}
+	check("cancelled, still running", Running, "")
+	if err := lease.Release(false); err != nil {
+		t.Fatal(err)
+	}
+	check("cancelled", NeedsReview, "")
+	if ok, err := remotejob.Cancel(c, "j2"); ok || err != nil {
+		t.Errorf("cancelling another job: %v %v, want nothing done", ok, err)
+	}
+
 	if err := os.WriteFile(c.RemoteJobPath(), []byte(`{"job":"j3","state":"lost"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	check("unreadable", Failed, c.RemoteJobPath()+`: remote job state: state "lost", want queued or failed`)
+	check("unreadable", Failed, c.RemoteJobPath()+`: remote job state: state "lost", want queued, failed or cancelled`)
 }

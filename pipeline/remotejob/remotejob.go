@@ -4,7 +4,9 @@
 // it shows a local one. `kidney3d submit` writes it queued before it
 // publishes the job; a worker writes it queued again, with the attempt
 // and the error, when a run fails and is retried, and failed, with the
-// reason, when it dead-letters the job. While a worker runs the job, the
+// reason, when it dead-letters the job. The submitter cancels the job by
+// writing it cancelled (Cancel): a worker looks before it starts the job
+// and every second while it runs it, and stops. While a worker runs the job, the
 // case's lease (package caselease) says so, and once it is done the lease
 // names it as done: the case library (caselibrary.Describe) derives the
 // status from the two.
@@ -26,8 +28,9 @@ import (
 
 // States of a remote job.
 const (
-	Queued = "queued" // published; waiting for a worker, or for its retry
-	Failed = "failed" // dead-lettered, or never published
+	Queued    = "queued"    // published; waiting for a worker, or for its retry
+	Failed    = "failed"    // dead-lettered, or never published
+	Cancelled = "cancelled" // the submitter cancelled it
 )
 
 // State is what remote-job.json says.
@@ -86,10 +89,28 @@ func (s State) check() error {
 	switch {
 	case s.Job == "":
 		return errors.New("remote job state: no job")
-	case !slices.Contains([]string{Queued, Failed}, s.State):
-		return fmt.Errorf("remote job state: state %q, want %s or %s", s.State, Queued, Failed)
+	case !slices.Contains([]string{Queued, Failed, Cancelled}, s.State):
+		return fmt.Errorf("remote job state: state %q, want %s, %s or %s", s.State, Queued, Failed, Cancelled)
 	case s.Attempts < 0:
 		return fmt.Errorf("remote job state: %d attempts", s.Attempts)
 	}
 	return nil
+}
+
+// Cancel writes job cancelled in the case's remote-job.json, when the
+// file names that job queued; it says whether it did.
+func Cancel(c *casefile.Case, job string) (bool, error) {
+	s, ok, err := Read(c)
+	if err != nil || !ok || s.Job != job || s.State != Queued {
+		return false, err
+	}
+	s.State = Cancelled
+	return true, Write(c, s)
+}
+
+// IsCancelled says whether the case's remote-job.json says job was
+// cancelled (an unreadable file says no).
+func IsCancelled(c *casefile.Case, job string) bool {
+	s, ok, err := Read(c)
+	return err == nil && ok && s.Job == job && s.State == Cancelled
 }

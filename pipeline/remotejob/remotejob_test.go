@@ -61,3 +61,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCancel(t *testing.T) {
+	c := &casefile.Case{Dir: t.TempDir()}
+	if ok, err := Cancel(c, "j1"); ok || err != nil {
+		t.Errorf("no file: %v %v, want nothing done", ok, err)
+	}
+	if err := Write(c, State{Job: "j1", State: Queued}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := Cancel(c, "j2"); ok || err != nil || IsCancelled(c, "j1") {
+		t.Errorf("another job: %v %v, want nothing done", ok, err)
+	}
+	if ok, err := Cancel(c, "j1"); !ok || err != nil || !IsCancelled(c, "j1") || IsCancelled(c, "j2") {
+		t.Errorf("j1: %v %v, want it cancelled", ok, err)
+	}
+	if ok, err := Cancel(c, "j1"); ok || err != nil {
+		t.Errorf("again: %v %v, want nothing done", ok, err)
+	}
+}

@@ -13,7 +13,10 @@
 // waits in the broker's delay queue (broker.PublishRetry) for RetryDelay,
 // doubled at each further attempt, then comes back to the job queue with
 // its attempt count in a header; after MaxAttempts it is dead-lettered
-// with the error. When the broker goes away, each slot reconnects with
+// with the error. A job its submitter cancelled (the case's
+// remote-job.json, package remotejob) is not started, or is interrupted
+// within about a second (cancelPoll), and acknowledged with a Cancelled
+// event. When the broker goes away, each slot reconnects with
 // a doubling backoff; a job running then finishes, and its message,
 // delivered again, is acknowledged without a second run (the lease
 // remembers the last job finished).
@@ -160,6 +163,12 @@ func (w *Worker) handle(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		w.deadLetter(ctx, ch, d, m, err.Error())
 		return
 	}
+	if w.isCancelled(dir, m.ID) {
+		w.logf("job %s (%s): cancelled by its submitter before it started; acknowledged", m.ID, m.Case)
+		w.event(ctx, ch, m, broker.Cancelled, "", 0, "cancelled before it started")
+		_ = d.Ack(false)
+		return
+	}
 	lease, err := caselease.Acquire(dir, w.ID, m.ID, w.leaseTTL())
 	var done *caselease.DoneError
 	var busy *caselease.BusyError
@@ -198,24 +207,48 @@ func (w *Worker) handle(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		_ = lease.Release(false)
 		w.logf("job %s (%s): interrupted; back to the queue", m.ID, m.Case)
 		_ = d.Nack(false, true)
+	case errors.Is(err, errCancelled):
+		_ = lease.Release(false)
+		w.logf("job %s (%s): cancelled by its submitter; acknowledged", m.ID, m.Case)
+		w.event(ctx, ch, m, broker.Cancelled, "", 0, "cancelled while it ran; the stages finished are kept")
+		_ = d.Ack(false)
 	default:
 		_ = lease.Release(false)
 		w.failed(ctx, ch, d, m, dir, err)
 	}
 }
 
+// errCancelled is a job its submitter cancelled (remote-job.json).
+var errCancelled = errors.New("cancelled by its submitter")
+
+// cancelPoll is how often a running job's remote-job.json is read for a
+// cancel.
+const cancelPoll = time.Second
+
+// isCancelled says whether the case's remote-job.json cancels the job.
+func (w *Worker) isCancelled(dir, job string) bool {
+	return remotejob.IsCancelled(&casefile.Case{Dir: dir}, job)
+}
+
 // run runs the job's child while the lease's heartbeat goes on; losing
-// the lease interrupts the child.
+// the lease, or the job's cancel, interrupts the child (errCancelled).
 func (w *Worker) run(ctx context.Context, ch *amqp.Channel, m workmsg.Message, dir string, lease *caselease.Lease, gpu int) error {
 	jctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go func() {
 		tick := time.NewTicker(w.leaseTTL() / 3)
 		defer tick.Stop()
+		poll := time.NewTicker(cancelPoll)
+		defer poll.Stop()
 		for {
 			select {
 			case <-jctx.Done():
 				return
+			case <-poll.C:
+				if w.isCancelled(dir, m.ID) {
+					cancel(errCancelled)
+					return
+				}
 			case <-tick.C:
 				var busy *caselease.BusyError
 				if err := lease.Refresh(); errors.As(err, &busy) {
@@ -247,6 +280,9 @@ func (w *Worker) run(ctx context.Context, ch *amqp.Channel, m workmsg.Message, d
 	}
 	err := childrun.Run(jctx, w.Exe, dir, caserun.Options{Device: device, Events: events}, opts...)
 	if cause := context.Cause(jctx); err != nil && cause != nil && ctx.Err() == nil {
+		if errors.Is(cause, errCancelled) {
+			return errCancelled
+		}
 		return fmt.Errorf("%w (lease lost: %v)", err, cause)
 	}
 	return err
@@ -279,6 +315,12 @@ func RetryDelayAfter(base time.Duration, attempts int) time.Duration {
 // again, never lost. The case's remote-job.json (package remotejob) says
 // queued again, or failed, with the error.
 func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, m workmsg.Message, dir string, runErr error) {
+	if w.isCancelled(dir, m.ID) {
+		w.logf("job %s (%s): failed (%v), and cancelled by its submitter; acknowledged", m.ID, m.Case, runErr)
+		w.event(ctx, ch, m, broker.Cancelled, "", 0, "cancelled; its last run failed: "+runErr.Error())
+		_ = d.Ack(false)
+		return
+	}
 	attempts := 1
 	if n, ok := d.Headers[broker.AttemptsHeader].(int32); ok {
 		attempts = int(n) + 1

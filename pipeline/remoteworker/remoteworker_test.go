@@ -13,8 +13,10 @@ import (
 
 	"kidney3d/pipeline/broker"
 	"kidney3d/pipeline/brokertest"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselibrary"
 	"kidney3d/pipeline/jobsubmit"
+	"kidney3d/pipeline/remotejob"
 )
 
 func TestRetryDelayAfter(t *testing.T) {
@@ -40,7 +42,8 @@ func TestRetryDelayAfter(t *testing.T) {
 // waits in the delay queue, with no worker running, and comes back to the
 // job queue after its delay; each further failure doubles the wait; the
 // third failure dead-letters it with its attempts and the child's error.
-// The case library follows it: queued, then failed with the reason.
+// The case library follows it: queued, then failed with the reason. A
+// job cancelled before it starts is acknowledged unrun.
 func TestFailedJobWaitsInTheBroker(t *testing.T) {
 	url, _ := brokertest.Start(t)
 	root := t.TempDir()
@@ -163,5 +166,26 @@ func TestFailedJobWaitsInTheBroker(t *testing.T) {
 	}
 	if !strings.HasPrefix(d.ContentType, "application/json") {
 		t.Errorf("dead letter content type %q", d.ContentType)
+	}
+
+	// A job cancelled by its submitter before a worker takes it is
+	// acknowledged unrun.
+	stop()
+	ms, err = jobsubmit.Messages(root, []string{filepath.Join(root, "c1")}, "normal", "cpu", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jobsubmit.Publish(context.Background(), dial, root, ms, io.Discard, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := remotejob.Cancel(&casefile.Case{Dir: filepath.Join(root, "c1")}, ms[0].ID); !ok || err != nil {
+		t.Fatalf("Cancel: %v %v", ok, err)
+	}
+	stop = start()
+	if e := next(broker.Cancelled); e.Job != ms[0].ID || e.Error != "cancelled before it started" {
+		t.Errorf("cancelled event %+v", e)
+	}
+	if n := queued(broker.JobQueue); n != 0 {
+		t.Errorf("%d messages left in the job queue", n)
 	}
 }
