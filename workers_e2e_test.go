@@ -281,6 +281,7 @@ func TestWorkerAndSubmitRefuseBadCommandLines(t *testing.T) {
 	}{
 		{[]string{"worker"}, 2, "--broker URL and --root DIR are required"},
 		{[]string{"worker", "--broker", "amqp://127.0.0.1/", "--root", filepath.Join(root, "missing")}, 1, "not a folder"},
+		{[]string{"worker", "--broker", "amqp://127.0.0.1/", "--root", root, "--retry-delay", "0s"}, 2, "--retry-delay 0s: want at least 1ms"},
 		{[]string{"submit", c, "--broker", "amqp://127.0.0.1/", "--root", root, "--priority", "asap"}, 2, "asap"},
 		{[]string{"submit", t.TempDir(), "--broker", "amqp://127.0.0.1/", "--root", root}, 1, "not under the workers' root"},
 		{[]string{"submit", c, "--broker", "amqp://guest:secret@127.0.0.1/", "--root", root}, 1, "holds a password"},
