@@ -90,7 +90,7 @@ var commands = map[string]command{
 	"revert":   {"revert CASE --to N [--author NAME]", runRevert, false},
 
 	"worker": {"worker --broker amqp[s]://HOST[:PORT]/[VHOST] --root DIR [--gpus N] [--id NAME] [--attempts N] [--retry-delay D] [--broker-credentials FILE] [--ca FILE]", runWorker, false},
-	"submit": {"submit CASE... --broker URL --root DIR [--priority urgent|normal|batch] [--device auto|cpu|gpu] [--watch] [--json] [--broker-credentials FILE] [--ca FILE]", runSubmit, false},
+	"submit": {"submit CASE... --broker URL --root DIR [--priority urgent|normal|batch] [--device auto|cpu|gpu] [--watch] [--json] [--broker-credentials FILE] [--ca FILE] | submit --cancel CASE...", runSubmit, false},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -974,9 +974,20 @@ func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
 	device := fs.String("device", "auto", "auto, cpu or gpu")
 	watch := fs.Bool("watch", false, "follow the jobs' progress until each ends")
 	asJSON := fs.Bool("json", false, "print each job and progress event as a line of JSON")
+	cancel := fs.Bool("cancel", false, "cancel each case's job submitted last (its remote-job.json), which its worker stops within a second")
 	cases, err := parse(fs, args, 1, 1<<20)
 	if err != nil {
 		return err
+	}
+	if *cancel {
+		for _, c := range cases {
+			job, err := jobsubmit.Cancel(c)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "job %s: %s cancelled\n", job, c)
+		}
+		return nil
 	}
 	if err := needBrokerAndRoot(cfg, *root); err != nil {
 		return err

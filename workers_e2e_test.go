@@ -23,8 +23,10 @@ import (
 
 	"kidney3d/pipeline/broker"
 	"kidney3d/pipeline/brokertest"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselease"
 	"kidney3d/pipeline/caselibrary"
+	"kidney3d/pipeline/remotejob"
 )
 
 // workerProc is a `kidney3d worker` process and its log.
@@ -284,6 +286,7 @@ func TestWorkerAndSubmitRefuseBadCommandLines(t *testing.T) {
 		{[]string{"worker", "--broker", "amqp://127.0.0.1/", "--root", root, "--retry-delay", "0s"}, 2, "--retry-delay 0s: want at least 1ms"},
 		{[]string{"submit", c, "--broker", "amqp://127.0.0.1/", "--root", root, "--priority", "asap"}, 2, "asap"},
 		{[]string{"submit", t.TempDir(), "--broker", "amqp://127.0.0.1/", "--root", root}, 1, "not under the workers' root"},
+		{[]string{"submit", "--cancel", c}, 1, "no job submitted (no remote-job.json)"},
 		{[]string{"submit", c, "--broker", "amqp://guest:secret@127.0.0.1/", "--root", root}, 1, "holds a password"},
 		{[]string{"worker", "--broker", "amqp://guest:secret@127.0.0.1/", "--root", root}, 1, "holds a password"},
 	} {
@@ -291,5 +294,25 @@ func TestWorkerAndSubmitRefuseBadCommandLines(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, %q; want exit %d with %q", tc.args, code, stderr, tc.code, tc.want)
 		}
+	}
+}
+
+// TestSubmitCancel needs no broker: the case's remote-job.json says the
+// job is cancelled, which its worker reads.
+func TestSubmitCancel(t *testing.T) {
+	c := filepath.Join(t.TempDir(), "case")
+	if err := os.MkdirAll(filepath.Join(c, "input"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cf := &casefile.Case{Dir: c}
+	if err := remotejob.Write(cf, remotejob.State{Job: "j1", Priority: "normal", State: remotejob.Queued}); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := kidney3d(t, "submit", "--cancel", c)
+	if code != 0 || out != "job j1: "+c+" cancelled\n" || !remotejob.IsCancelled(cf, "j1") {
+		t.Errorf("submit --cancel: exit %d, %q %q", code, out, stderr)
+	}
+	if _, stderr, code := kidney3d(t, "submit", "--cancel", c); code != 1 || !strings.Contains(stderr, "job j1 is cancelled already") {
+		t.Errorf("again: exit %d, %q", code, stderr)
 	}
 }

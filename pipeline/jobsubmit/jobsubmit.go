@@ -155,6 +155,31 @@ func publish(ctx context.Context, ch *amqp.Channel, root string, m workmsg.Messa
 	return nil
 }
 
+// Cancel cancels the job last submitted for a case folder (its
+// remote-job.json, package remotejob) and returns its ID; its worker skips
+// it, or stops it within a second.
+func Cancel(dir string) (string, error) {
+	c, err := casefile.Open(dir)
+	if err != nil {
+		return "", err
+	}
+	s, ok, err := remotejob.Read(c)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		return "", fmt.Errorf("%s: no job submitted (no %s)", dir, filepath.Base(c.RemoteJobPath()))
+	}
+	if l, err := caselease.Read(dir); err == nil && l.Done == s.Job {
+		return s.Job, fmt.Errorf("%s: job %s finished already", dir, s.Job)
+	}
+	done, err := remotejob.Cancel(c, s.Job)
+	if err == nil && !done {
+		err = fmt.Errorf("%s: job %s is %s already", dir, s.Job, s.State)
+	}
+	return s.Job, err
+}
+
 // leaseCheck is how often follow looks in the leases of the jobs it waits
 // for.
 var leaseCheck = 5 * time.Second
