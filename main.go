@@ -90,8 +90,8 @@ var commands = map[string]command{
 	"versions": {"versions CASE [--json] [--compare A B]", runVersions, false},
 	"revert":   {"revert CASE --to N [--author NAME]", runRevert, false},
 
-	"worker": {"worker --broker amqp[s]://HOST[:PORT]/[VHOST] --root DIR [--gpus N] [--id NAME] [--attempts N] [--broker-credentials FILE] [--ca FILE]", runWorker, false},
-	"submit": {"submit CASE... --broker URL --root DIR [--priority urgent|normal|batch] [--device auto|cpu|gpu] [--watch] [--json] [--broker-credentials FILE] [--ca FILE]", runSubmit, false},
+	"worker": {"worker --broker amqp[s]://HOST[:PORT]/[VHOST] --root DIR [--gpus N] [--id NAME] [--attempts N] [--retry-delay D] [--broker-credentials FILE] [--ca FILE]", runWorker, false},
+	"submit": {"submit CASE... --broker URL --root DIR [--priority urgent|normal|batch] [--device auto|cpu|gpu] [--watch] [--json] [--broker-credentials FILE] [--ca FILE] | submit --cancel CASE...", runSubmit, false},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -964,11 +964,15 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	host, _ := os.Hostname()
 	id := fs.String("id", fmt.Sprintf("%s-%d", host, os.Getpid()), "this worker's name in leases and progress events")
 	attempts := fs.Int("attempts", 3, "failed runs after which a job goes to the dead-letter queue")
+	retryDelay := fs.Duration("retry-delay", 10*time.Second, "how long a failed job waits in the broker before it runs again (doubled at each further failure, at most 10m)")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if err := needBrokerAndRoot(cfg, *root); err != nil {
 		return err
+	}
+	if *retryDelay < time.Millisecond {
+		return usageError{fmt.Errorf("--retry-delay %s: want at least 1ms", *retryDelay)}
 	}
 	if st, err := os.Stat(*root); err != nil || !st.IsDir() {
 		return fmt.Errorf("--root %s: not a folder", *root)
@@ -980,7 +984,7 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	w := &remoteworker.Worker{Dial: cfg.Dial, Root: *root, Exe: exe, ID: *id, GPUs: *gpus, MaxAttempts: *attempts, Log: stdout}
+	w := &remoteworker.Worker{Dial: cfg.Dial, Root: *root, Exe: exe, ID: *id, GPUs: *gpus, MaxAttempts: *attempts, RetryDelay: *retryDelay, Log: stdout}
 	if err := w.Run(ctx); err != nil {
 		return err
 	}
@@ -1002,9 +1006,20 @@ func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
 	device := fs.String("device", "auto", "auto, cpu or gpu")
 	watch := fs.Bool("watch", false, "follow the jobs' progress until each ends")
 	asJSON := fs.Bool("json", false, "print each job and progress event as a line of JSON")
+	cancel := fs.Bool("cancel", false, "cancel each case's job submitted last (its remote-job.json), which its worker stops within a second")
 	cases, err := parse(fs, args, 1, 1<<20)
 	if err != nil {
 		return err
+	}
+	if *cancel {
+		for _, c := range cases {
+			job, err := jobsubmit.Cancel(c)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "job %s: %s cancelled\n", job, c)
+		}
+		return nil
 	}
 	if err := needBrokerAndRoot(cfg, *root); err != nil {
 		return err

@@ -10,7 +10,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,29 +22,12 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/brokertest"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselease"
+	"kidney3d/pipeline/caselibrary"
+	"kidney3d/pipeline/remotejob"
 )
-
-// startBroker starts a private broker for the test and returns its URL
-// and folder (tools/rabbitmq.sh); the test is skipped where
-// rabbitmq-server is not installed.
-func startBroker(t *testing.T) (string, string) {
-	t.Helper()
-	dir := t.TempDir()
-	out, err := exec.Command("tools/rabbitmq.sh", "start", dir).Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 3 {
-		t.Skip("rabbitmq-server is not installed (make deps-test installs it)")
-	}
-	if exit != nil {
-		t.Fatalf("tools/rabbitmq.sh start: %v\n%s", err, exit.Stderr)
-	}
-	if err != nil {
-		t.Fatalf("tools/rabbitmq.sh start: %v", err)
-	}
-	t.Cleanup(func() { _ = exec.Command("tools/rabbitmq.sh", "stop", dir).Run() })
-	return strings.TrimSpace(string(out)), dir
-}
 
 // workerProc is a `kidney3d worker` process and its log.
 type workerProc struct {
@@ -83,7 +65,7 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts RabbitMQ and runs five cases; skipped with -short")
 	}
-	url, brokerDir := startBroker(t)
+	url, brokerDir := brokertest.Start(t)
 	// The third worker and the urgent job connect with TLS, trusting the
 	// broker's private authority, the worker with a credentials file.
 	tlsURL, err := os.ReadFile(filepath.Join(brokerDir, "amqps.url"))
@@ -135,6 +117,14 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 		}
 	}
 	submit(url, "normal", "n1", "n2", "n3")
+	// The library sees the submitted cases queued (their remote-job.json).
+	db := filepath.Join(t.TempDir(), "library.db")
+	if _, stderr, code := kidney3d(t, "library", "add", root, "--db", db); code != 0 {
+		t.Fatalf("library add: %s", stderr)
+	}
+	if got := libraryStatuses(t, db); !slices.Equal(got, []string{"n1 queued", "n2 queued", "n3 queued", "u1 new"}) {
+		t.Errorf("library after submit: %v", got)
+	}
 	// A malformed message and one whose case leaves the root.
 	for _, body := range []string{`{"version":1,"id":"bad"`,
 		`{"version":1,"id":"escape","case":"../etc","priority":"normal","device":"auto","submitted":"2026-01-01T00:00:00Z"}`} {
@@ -241,6 +231,9 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 			t.Errorf("%s: output/%s differs from a clean run", victim, f)
 		}
 	}
+	if got := libraryStatuses(t, db); !slices.Equal(got, []string{"n1 needs review", "n2 needs review", "n3 needs review", "u1 needs review"}) {
+		t.Errorf("library after the jobs: %v", got)
+	}
 	// The dead-letter queue holds both refused messages with their reasons.
 	var reasons []string
 	for {
@@ -261,6 +254,20 @@ func TestWorkersOnRabbitMQ(t *testing.T) {
 	}
 }
 
+// libraryStatuses is "NAME STATUS" of each case `library list` shows,
+// sorted.
+func libraryStatuses(t *testing.T, db string) []string {
+	t.Helper()
+	var es []caselibrary.Entry
+	listJSON(t, &es, "library", "list", "--json", "--db", db)
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name+" "+e.Status)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // TestWorkerAndSubmitRefuseBadCommandLines needs no broker: each is
 // refused before connecting.
 func TestWorkerAndSubmitRefuseBadCommandLines(t *testing.T) {
@@ -276,8 +283,10 @@ func TestWorkerAndSubmitRefuseBadCommandLines(t *testing.T) {
 	}{
 		{[]string{"worker"}, 2, "--broker URL and --root DIR are required"},
 		{[]string{"worker", "--broker", "amqp://127.0.0.1/", "--root", filepath.Join(root, "missing")}, 1, "not a folder"},
+		{[]string{"worker", "--broker", "amqp://127.0.0.1/", "--root", root, "--retry-delay", "0s"}, 2, "--retry-delay 0s: want at least 1ms"},
 		{[]string{"submit", c, "--broker", "amqp://127.0.0.1/", "--root", root, "--priority", "asap"}, 2, "asap"},
 		{[]string{"submit", t.TempDir(), "--broker", "amqp://127.0.0.1/", "--root", root}, 1, "not under the workers' root"},
+		{[]string{"submit", "--cancel", c}, 1, "no job submitted (no remote-job.json)"},
 		{[]string{"submit", c, "--broker", "amqp://guest:secret@127.0.0.1/", "--root", root}, 1, "holds a password"},
 		{[]string{"worker", "--broker", "amqp://guest:secret@127.0.0.1/", "--root", root}, 1, "holds a password"},
 	} {
@@ -285,5 +294,25 @@ func TestWorkerAndSubmitRefuseBadCommandLines(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, %q; want exit %d with %q", tc.args, code, stderr, tc.code, tc.want)
 		}
+	}
+}
+
+// TestSubmitCancel needs no broker: the case's remote-job.json says the
+// job is cancelled, which its worker reads.
+func TestSubmitCancel(t *testing.T) {
+	c := filepath.Join(t.TempDir(), "case")
+	if err := os.MkdirAll(filepath.Join(c, "input"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cf := &casefile.Case{Dir: c}
+	if err := remotejob.Write(cf, remotejob.State{Job: "j1", Priority: "normal", State: remotejob.Queued}); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := kidney3d(t, "submit", "--cancel", c)
+	if code != 0 || out != "job j1: "+c+" cancelled\n" || !remotejob.IsCancelled(cf, "j1") {
+		t.Errorf("submit --cancel: exit %d, %q %q", code, out, stderr)
+	}
+	if _, stderr, code := kidney3d(t, "submit", "--cancel", c); code != 1 || !strings.Contains(stderr, "job j1 is cancelled already") {
+		t.Errorf("again: exit %d, %q", code, stderr)
 	}
 }

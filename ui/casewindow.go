@@ -102,6 +102,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	cw.model.Cutting, cw.model.OnCut = cw.edit.Cutting, cw.edit.Cut
 	cw.structs.OnAdd = func(name string) { cw.edit.label.SetSelected(name) }
 	cw.pipe = NewPipelinePanel(run)
+	cw.pipe.SetServerRun(ServerRun(func() ServerSettings { return loadServerSettings(cw.app.Preferences()) }))
 	// After every run, also a failed or cancelled one, the case is read
 	// again: what it shows, or the out-of-date banner, follows the manifest.
 	cw.pipe.OnFinished = func(error) { cw.Open(cw.pipe.dir) }
@@ -144,7 +145,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 }
 
 // menu is the File menu (Open, Import DICOM, the recent cases, the
-// Library window, Export model and picture, and Fyne's Quit) and the Help
+// Library window, Server settings, Export model and picture, and Fyne's Quit) and the Help
 // menu.
 func (cw *CaseWindow) menu() *fyne.MainMenu {
 	open := fyne.NewMenuItem("Open case…", func() { chooseFolder(cw.win, "Open a case folder", cw.Open) })
@@ -157,9 +158,10 @@ func (cw *CaseWindow) menu() *fyne.MainMenu {
 		recent.Disabled = true
 	}
 	library := fyne.NewMenuItem("Library and queue…", func() { showLibrary(cw.app, cw.Open) })
+	server := fyne.NewMenuItem("Server settings…", func() { showServerSettings(cw.app, cw.win) })
 	exportModel := fyne.NewMenuItem("Export model…", cw.showExportModel)
 	exportPicture := fyne.NewMenuItem("Export picture…", cw.showExportPicture)
-	file := fyne.NewMenu("File", open, imp, recent, library, fyne.NewMenuItemSeparator(), exportModel, exportPicture)
+	file := fyne.NewMenu("File", open, imp, recent, library, server, fyne.NewMenuItemSeparator(), exportModel, exportPicture)
 	return fyne.NewMainMenu(file, helpMenu(cw.win))
 }
 

@@ -45,6 +45,10 @@ var libraryColumns = []struct {
 	{"Changed", 130, func(e caselibrary.Entry) string { return e.Changed.Local().Format("2006-01-02 15:04") }},
 }
 
+// syncEvery is how often the open Library window reads the case folders
+// again (caselibrary.Sync).
+const syncEvery = 5 * time.Second
+
 // searchLimit is how many cases a search shows.
 const searchLimit = 200
 
@@ -183,6 +187,19 @@ func (l *LibraryWindow) sortRows() {
 	l.table.Refresh()
 }
 
+// Refresh reads the library again, as Reload does, keeping the case
+// selected (if still shown) selected.
+func (l *LibraryWindow) Refresh() {
+	var dir string
+	if l.selected >= 0 && l.selected < len(l.rows) {
+		dir = l.rows[l.selected].Dir
+	}
+	l.Reload()
+	if i := slices.IndexFunc(l.rows, func(e caselibrary.Entry) bool { return e.Dir == dir }); dir != "" && i >= 0 {
+		l.Select(i)
+	}
+}
+
 // Select selects the case in a row, as a tap on it does.
 func (l *LibraryWindow) Select(row int) { l.table.Select(widget.TableCellID{Row: row}) }
 
@@ -226,27 +243,41 @@ func showLibrary(a fyne.App, open func(dir string)) {
 		fyne.LogError("library sync", err)
 	}
 	panel := NewQueuePanel(q)
+	libWin := NewLibraryWindow(lib, open)
 	w.SetContent(container.NewAppTabs(
-		container.NewTabItem("Library", NewLibraryWindow(lib, open).Content()),
+		container.NewTabItem("Library", libWin.Content()),
 		container.NewTabItem("Queue", panel.Content())))
 	stop := make(chan struct{})
+	// The queue is read every second; the folders every syncEvery, off
+	// the UI goroutine (a remote job's progress, a run or an edit made
+	// elsewhere), the table shown again when a case changed. The window
+	// closed, this goroutine closes the databases, so that no sync is
+	// under way then.
 	go func() {
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
+		lastSync := time.Now()
 		for {
 			select {
 			case <-stop:
+				q.Close()
+				lib.Close()
 				return
 			case <-tick.C:
 				fyne.Do(panel.Refresh)
+				if time.Since(lastSync) < syncEvery {
+					continue
+				}
+				lastSync = time.Now()
+				if n, err := lib.Sync(context.Background()); err != nil {
+					fyne.LogError("library sync", err)
+				} else if n > 0 {
+					fyne.Do(libWin.Refresh)
+				}
 			}
 		}
 	}()
-	w.SetOnClosed(func() {
-		close(stop)
-		q.Close()
-		lib.Close()
-	})
+	w.SetOnClosed(func() { close(stop) })
 	w.Resize(fyne.NewSize(1100, 600))
 	w.Show()
 }

@@ -14,10 +14,12 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselibrary"
 	"kidney3d/pipeline/caselibrary/casegen"
 	"kidney3d/pipeline/jobqueue"
 	"kidney3d/pipeline/librarydb"
+	"kidney3d/pipeline/remotejob"
 )
 
 // generatedLibrary is a library of n generated cases.
@@ -179,5 +181,42 @@ func TestShowLibraryHasLibraryAndQueueTabs(t *testing.T) {
 	tabs, ok := w.Content().(*container.AppTabs)
 	if !ok || len(tabs.Items) != 2 || tabs.Items[0].Text != "Library" || tabs.Items[1].Text != "Queue" {
 		t.Fatalf("content %T, want the Library and Queue tabs", w.Content())
+	}
+}
+
+// TestLibraryWindowShowsRemoteJobs: a case submitted to the workers shows
+// queued, then failed with the workers' reason; Refresh keeps the case
+// selected.
+func TestLibraryWindowShowsRemoteJobs(t *testing.T) {
+	test.NewTempApp(t)
+	lib, cases, root := generatedLibrary(t, 3)
+	c := &casefile.Case{Dir: filepath.Join(root, cases[0].Folder)}
+	l := NewLibraryWindow(lib, func(string) {})
+	w := test.NewWindow(l.Content())
+	defer w.Close()
+	sync := func(s remotejob.State) {
+		t.Helper()
+		if err := remotejob.Write(c, s); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := lib.Sync(context.Background()); err != nil || n != 1 {
+			t.Fatalf("Sync = %d, %v; want the one case", n, err)
+		}
+		l.Refresh()
+	}
+	l.Select(1)
+	selected := l.rows[1].Dir
+	sync(remotejob.State{Job: "j1", Priority: "urgent", Submitted: time.Now().UTC(), State: remotejob.Queued})
+	if l.selected < 0 || l.rows[l.selected].Dir != selected || l.openBtn.Disabled() {
+		t.Errorf("after Refresh: selected row %d, want %s still selected", l.selected, selected)
+	}
+	l.status.SetSelected(caselibrary.Queued)
+	if got := l.Names(); !slices.Equal(got, []string{cases[0].Folder}) {
+		t.Errorf("queued: %v, want %s", got, cases[0].Folder)
+	}
+	sync(remotejob.State{Job: "j1", Priority: "urgent", Submitted: time.Now().UTC(), State: remotejob.Failed, Attempts: 3, Reason: "failed 3 times: boom"})
+	l.status.SetSelected(caselibrary.Failed)
+	if len(l.rows) != 1 || l.rows[0].Reason != "on the workers: failed 3 times: boom" {
+		t.Errorf("failed: %+v", l.rows)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,23 +29,29 @@ type RunFunc func(ctx context.Context, dir string, opts caserun.Options, stdout,
 // PipelinePanel runs and cancels the case's pipeline and shows each
 // stage's state, progress and time, the run's error and the case log.
 type PipelinePanel struct {
-	dir    string
-	run    RunFunc
-	cancel context.CancelFunc
+	dir string
+	run RunFunc
+	// serverRun runs the case on the scale-out workers (SetServerRun);
+	// remote says whether the current run is one of those.
+	serverRun RunFunc
+	remote    bool
+	cancel    context.CancelFunc
 	// cancelled is set when the user cancelled the running run.
 	cancelled bool
 	done      chan struct{} // closed when the current run ends
 	start     time.Time
 
-	stages  map[string]*stageRow
-	order   []string
-	rows    *fyne.Container
-	runBtn  *widget.Button
-	stopBtn *widget.Button
-	status  *widget.Label
-	log     *widget.List
-	lines   []string // the case log's last lines, formatted
-	content fyne.CanvasObject
+	stages    map[string]*stageRow
+	order     []string
+	rows      *fyne.Container
+	runBtn    *widget.Button
+	serverBtn *widget.Button // nil without SetServerRun
+	stopBtn   *widget.Button
+	buttons   *fyne.Container
+	status    *widget.Label
+	log       *widget.List
+	lines     []string // the case log's last lines, formatted
+	content   fyne.CanvasObject
 	// OnFinished is called on the UI goroutine when a run ends; err is nil
 	// on success.
 	OnFinished func(err error)
@@ -78,9 +85,35 @@ func NewPipelinePanel(run RunFunc) *PipelinePanel {
 			return l
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(p.lines[i]) })
-	top := container.NewVBox(container.NewHBox(p.runBtn, p.stopBtn), p.status, p.rows, widget.NewSeparator(), widget.NewLabel("Case log"))
+	p.buttons = container.NewHBox(p.runBtn, p.stopBtn)
+	top := container.NewVBox(p.buttons, p.status, p.rows, widget.NewSeparator(), widget.NewLabel("Case log"))
 	p.content = container.NewBorder(top, nil, nil, nil, p.log)
 	return p
+}
+
+// SetServerRun adds "Run on server", which runs the case with run (the
+// app's ServerRun) and shows its progress as a local run's.
+func (p *PipelinePanel) SetServerRun(run RunFunc) {
+	p.serverRun = run
+	if p.serverBtn == nil {
+		p.serverBtn = widget.NewButton("Run on server", p.RunOnServer)
+		p.buttons.Objects = []fyne.CanvasObject{p.runBtn, p.serverBtn, p.stopBtn}
+		p.buttons.Refresh()
+	}
+	p.enableRun(p.dir != "" && !p.Running())
+}
+
+// enableRun enables or disables the run buttons.
+func (p *PipelinePanel) enableRun(on bool) {
+	for _, b := range []*widget.Button{p.runBtn, p.serverBtn} {
+		switch {
+		case b == nil:
+		case on:
+			b.Enable()
+		default:
+			b.Disable()
+		}
+	}
 }
 
 // Content is the panel's canvas object.
@@ -93,7 +126,7 @@ func (p *PipelinePanel) SetCase(dir string) {
 		p.status.SetText("ready")
 	}
 	p.dir = dir
-	p.runBtn.Enable()
+	p.enableRun(!p.Running())
 	p.refreshLog()
 }
 
@@ -101,24 +134,38 @@ func (p *PipelinePanel) SetCase(dir string) {
 func (p *PipelinePanel) Running() bool { return p.cancel != nil }
 
 // Run starts the pipeline in a goroutine.
-func (p *PipelinePanel) Run() {
+func (p *PipelinePanel) Run() { p.startRun(p.run, false) }
+
+// RunOnServer submits the case to the scale-out workers and follows its
+// job (SetServerRun).
+func (p *PipelinePanel) RunOnServer() {
+	if p.serverRun != nil {
+		p.startRun(p.serverRun, true)
+	}
+}
+
+// startRun runs run in a goroutine, its events shown as they come.
+func (p *PipelinePanel) startRun(run RunFunc, remote bool) {
 	if p.dir == "" || p.Running() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p.cancel, p.done, p.start, p.cancelled = cancel, make(chan struct{}), time.Now(), false
+	p.cancel, p.done, p.start, p.cancelled, p.remote = cancel, make(chan struct{}), time.Now(), false, remote
 	p.stages, p.order = map[string]*stageRow{}, nil
 	p.rows.RemoveAll()
-	p.runBtn.Disable()
+	p.enableRun(false)
 	p.stopBtn.Enable()
 	p.status.SetText("running…")
+	if remote {
+		p.status.SetText("submitting to the server…")
+	}
 	dir, done := p.dir, p.done
 	opts := caserun.Options{Device: "auto", Events: func(e orchestrate.Event) {
 		fyne.Do(func() { p.event(e) })
 	}}
 	go func() {
 		defer close(done)
-		err := p.run(ctx, dir, opts, io.Discard, io.Discard)
+		err := run(ctx, dir, opts, io.Discard, io.Discard)
 		fyne.Do(func() { p.finished(err) })
 	}()
 }
@@ -129,6 +176,9 @@ func (p *PipelinePanel) Cancel() {
 		p.cancel()
 		p.cancelled = true
 		p.status.SetText("cancelling…")
+		if p.remote {
+			p.status.SetText("cancelling the job on the server…")
+		}
 		p.stopBtn.Disable()
 	}
 }
@@ -175,16 +225,33 @@ func (p *PipelinePanel) event(e orchestrate.Event) {
 		t += fmt.Sprintf(" (%.0f s left)", e.Estimate)
 	}
 	r.time.SetText(t)
-	p.status.SetText(fmt.Sprintf("running… %s", time.Since(p.start).Round(time.Second)))
+	where := ""
+	if p.remote {
+		where = " on the server"
+	}
+	p.status.SetText(fmt.Sprintf("running%s… %s", where, time.Since(p.start).Round(time.Second)))
 	p.refreshLog()
 }
 
 // finished shows the run's outcome.
 func (p *PipelinePanel) finished(err error) {
 	p.cancel = nil
-	p.runBtn.Enable()
+	p.enableRun(true)
 	p.stopBtn.Disable()
 	took := time.Since(p.start).Round(100 * time.Millisecond)
+	if p.remote {
+		p.finishedRemote(err, took)
+	} else {
+		p.finishedLocal(err, took)
+	}
+	p.refreshLog()
+	if p.OnFinished != nil {
+		p.OnFinished(err)
+	}
+}
+
+// finishedLocal says how a local run ended.
+func (p *PipelinePanel) finishedLocal(err error, took time.Duration) {
 	switch {
 	case err != nil && (p.cancelled || errors.Is(err, context.Canceled)):
 		p.status.SetText(fmt.Sprintf("cancelled after %s: the stages that finished are kept; Run goes on from there", took))
@@ -193,9 +260,22 @@ func (p *PipelinePanel) finished(err error) {
 	default:
 		p.status.SetText(fmt.Sprintf("finished in %s", took))
 	}
-	p.refreshLog()
-	if p.OnFinished != nil {
-		p.OnFinished(err)
+}
+
+// finishedRemote says how a remote job ended, in the panel and in a
+// desktop notification: done or failed (a cancelled job, the user's
+// doing, is not notified).
+func (p *PipelinePanel) finishedRemote(err error, took time.Duration) {
+	name := filepath.Base(p.dir)
+	switch {
+	case err != nil && (p.cancelled || errors.Is(err, context.Canceled)):
+		p.status.SetText(fmt.Sprintf("cancelled after %s: the server stops the job within a second or two; the stages that finished are kept", took))
+	case err != nil:
+		p.status.SetText(fmt.Sprintf("failed after %s: %v", took, err))
+		notify("kidney3d: "+name+" failed", err.Error())
+	default:
+		p.status.SetText(fmt.Sprintf("finished on the server in %s", took))
+		notify("kidney3d: "+name+" done", "finished on the server")
 	}
 }
 

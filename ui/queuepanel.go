@@ -23,10 +23,14 @@ type QueueSource interface {
 // QueuePanel is the Queue panel: each job waiting, running or ended (most
 // urgent first, as `queue list --all`), with its priority, state, progress
 // and stage, and Cancel for a job not finished. Refresh reads the queue
-// again; the app calls it every second while the panel shows.
+// again; the app calls it every second while the panel shows. A job seen
+// waiting or running that is then done or failed sends a desktop
+// notification.
 type QueuePanel struct {
-	src     QueueSource
-	jobs    []jobqueue.Job
+	src  QueueSource
+	jobs []jobqueue.Job
+	// states is each job's state at the last Refresh.
+	states  map[int64]string
 	list    *widget.List
 	message *widget.Label
 }
@@ -82,6 +86,18 @@ func finished(state string) bool {
 	return state == jobqueue.Done || state == jobqueue.Failed || state == jobqueue.Cancelled
 }
 
+// notifyJob sends the desktop notification of a queue job that ended:
+// done or failed (a cancelled one was the user's doing).
+func notifyJob(j jobqueue.Job) {
+	name := filepath.Base(j.Dir)
+	switch j.State {
+	case jobqueue.Done:
+		notify("kidney3d: "+name+" done", fmt.Sprintf("queue job %d finished", j.ID))
+	case jobqueue.Failed:
+		notify("kidney3d: "+name+" failed", fmt.Sprintf("queue job %d: %s", j.ID, j.Error))
+	}
+}
+
 // Content is the panel.
 func (p *QueuePanel) Content() fyne.CanvasObject {
 	return container.NewBorder(nil, p.message, nil, nil, p.list)
@@ -96,11 +112,17 @@ func (p *QueuePanel) Refresh() {
 	}
 	p.jobs = jobs
 	waiting := 0
+	states := make(map[int64]string, len(jobs))
 	for _, j := range jobs {
+		states[j.ID] = j.State
 		if !finished(j.State) {
 			waiting++
 		}
+		if before, seen := p.states[j.ID]; seen && !finished(before) {
+			notifyJob(j)
+		}
 	}
+	p.states = states
 	p.message.SetText(fmt.Sprintf("%d job(s) waiting or running, %d in all", waiting, len(jobs)))
 	p.list.Refresh()
 }

@@ -10,7 +10,13 @@
 //   - DeadExchange (fanout) → DeadQueue: the jobs refused or failed too
 //     often, with ReasonHeader saying why;
 //   - ProgressExchange (topic): one Event per job step, routed by the
-//     case's path under the root.
+//     case's path under the root;
+//   - RetryQueue(delay), one per retry delay: a failed job waits there,
+//     with no consumer, until its time to live (x-message-ttl, the delay)
+//     ends; the broker then dead-letters it back to JobQueue through the
+//     default exchange. The wait is the broker's (a durable queue, a
+//     persistent message), so neither a worker's crash nor a broker's
+//     restart ends it.
 package broker
 
 import (
@@ -66,8 +72,14 @@ type Config struct {
 	CA string
 }
 
-// Dial connects to the broker.
-func (c Config) Dial() (*amqp.Connection, error) {
+// Check checks the URL without connecting: amqp or amqps, and no
+// password in it.
+func (c Config) Check() error {
+	_, err := c.parseURL()
+	return err
+}
+
+func (c Config) parseURL() (*url.URL, error) {
 	u, err := url.Parse(c.URL)
 	if err != nil {
 		return nil, fmt.Errorf("broker URL: %w", err)
@@ -77,6 +89,15 @@ func (c Config) Dial() (*amqp.Connection, error) {
 	}
 	if _, set := u.User.Password(); set {
 		return nil, fmt.Errorf("broker URL: holds a password, which the command line would show to every user of this machine: put it in --broker-credentials FILE or $%s", EnvPassword)
+	}
+	return u, nil
+}
+
+// Dial connects to the broker.
+func (c Config) Dial() (*amqp.Connection, error) {
+	u, err := c.parseURL()
+	if err != nil {
+		return nil, err
 	}
 	user, pass, err := c.credentials()
 	if err != nil {
@@ -191,11 +212,41 @@ func Priority(p string) uint8 {
 // priority, and waits for the broker to confirm it (ch must be in confirm
 // mode). headers may carry AttemptsHeader and ReasonHeader.
 func PublishJob(ctx context.Context, ch *amqp.Channel, m workmsg.Message, headers amqp.Table) error {
+	return publishJob(ctx, ch, JobQueue, m, headers)
+}
+
+// RetryQueue is the name of the delay queue of a retry delay (whole
+// milliseconds).
+func RetryQueue(delay time.Duration) string {
+	return fmt.Sprintf("kidney3d.retry.%dms", delay.Milliseconds())
+}
+
+// PublishRetry publishes a failed job to the delay queue of delay,
+// declaring it first, so that the broker gives it back to JobQueue, with
+// its priority and headers, once delay has passed; it waits for the
+// broker's confirm as PublishJob does.
+func PublishRetry(ctx context.Context, ch *amqp.Channel, m workmsg.Message, headers amqp.Table, delay time.Duration) error {
+	if delay < time.Millisecond {
+		return fmt.Errorf("retry delay %s: under a millisecond", delay)
+	}
+	q := RetryQueue(delay)
+	if _, err := ch.QueueDeclare(q, true, false, false, false, amqp.Table{
+		"x-message-ttl":             delay.Milliseconds(),
+		"x-dead-letter-exchange":    "",
+		"x-dead-letter-routing-key": JobQueue,
+	}); err != nil {
+		return fmt.Errorf("declaring %s: %w", q, err)
+	}
+	return publishJob(ctx, ch, q, m, headers)
+}
+
+// publishJob publishes a job to a queue through the default exchange.
+func publishJob(ctx context.Context, ch *amqp.Channel, queue string, m workmsg.Message, headers amqp.Table) error {
 	body, err := m.Encode()
 	if err != nil {
 		return err
 	}
-	return publishConfirmed(ctx, ch, "", JobQueue, amqp.Publishing{
+	return publishConfirmed(ctx, ch, "", queue, amqp.Publishing{
 		ContentType: "application/json", DeliveryMode: amqp.Persistent, Priority: Priority(m.Priority),
 		MessageId: m.ID, Timestamp: m.Submitted, Headers: headers, Body: body,
 	})
@@ -242,28 +293,34 @@ const (
 	Started   = "started"
 	Progress  = "progress"
 	Done      = "done"
-	Retry     = "retry" // failed; queued again
+	Retry     = "retry" // failed; queued again after a delay
 	Dead      = "dead"  // dead-lettered
 	Skipped   = "skipped"
+	Cancelled = "cancelled" // by its submitter (remote-job.json)
 )
 
 // Event is one step of a job, published on ProgressExchange.
 type Event struct {
-	Job      string    `json:"job"`
-	Case     string    `json:"case"`
-	Worker   string    `json:"worker"`
-	State    string    `json:"state"`
-	Stage    string    `json:"stage,omitempty"`
-	Fraction float64   `json:"fraction"`
-	Error    string    `json:"error,omitempty"`
-	Time     time.Time `json:"time"`
+	Job    string `json:"job"`
+	Case   string `json:"case"`
+	Worker string `json:"worker"`
+	State  string `json:"state"`
+	Stage  string `json:"stage,omitempty"`
+	// StageState is the stage's state in a Progress event (running,
+	// done, reused, given, skipped, failed: orchestrate.State).
+	StageState string    `json:"stage_state,omitempty"`
+	Fraction   float64   `json:"fraction"`
+	Error      string    `json:"error,omitempty"`
+	Time       time.Time `json:"time"`
 	// Submitted is when the job was submitted (its queue wait ends at
 	// the Started event).
 	Submitted time.Time `json:"submitted,omitzero"`
 }
 
 // Final says whether no more events of the job follow.
-func (e Event) Final() bool { return e.State == Done || e.State == Dead || e.State == Skipped }
+func (e Event) Final() bool {
+	return e.State == Done || e.State == Dead || e.State == Skipped || e.State == Cancelled
+}
 
 // PublishEvent publishes an event, routed by its case, without waiting
 // (progress is not worth a round trip).

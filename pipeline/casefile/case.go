@@ -325,3 +325,7 @@ func (l *Lock) Unlock() error { return l.f.Close() }
 // LeasePath is the lease of the scale-out worker that processes the case
 // (package caselease): its id, heartbeat and the last job it finished.
 func (c *Case) LeasePath() string { return filepath.Join(c.Dir, "worker.lease") }
+
+// RemoteJobPath is the state of the case's newest job submitted to the
+// scale-out workers (package remotejob): queued, or failed and why.
+func (c *Case) RemoteJobPath() string { return filepath.Join(c.Dir, "remote-job.json") }

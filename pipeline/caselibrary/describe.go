@@ -74,8 +74,9 @@ func labelsSHA256(c *casefile.Case) (rel, sum string, err error) {
 
 // Describe reads a case folder into an Entry (ID 0): what case.json says of
 // the study, the phases in input/, the review record, and the status that
-// manifest.json and the outputs give (never Queued or Running: the queue
-// knows those).
+// manifest.json and the outputs give, or a job submitted to the scale-out
+// workers (remote-job.json and worker.lease: applyRemote). The local
+// queue's jobs are not in the folder: the library's queries apply them.
 func Describe(dir string) (Entry, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -101,6 +102,7 @@ func Describe(dir string) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
+	applyRemote(c, &e, time.Now())
 	if e.Status == NeedsReview {
 		if err := applyReview(c, r, &e); err != nil {
 			return Entry{}, err
@@ -183,7 +185,8 @@ func applyReview(c *casefile.Case, r Review, e *Entry) error {
 func lastChange(c *casefile.Case) (time.Time, string) {
 	var t time.Time
 	var fp strings.Builder
-	for _, p := range []string{c.Dir, c.ImportPath(), c.ManifestPath(), c.ReviewPath(), c.CurrentLabelsPath()} {
+	for _, p := range []string{c.Dir, c.ImportPath(), c.ManifestPath(), c.ReviewPath(), c.CurrentLabelsPath(),
+		c.RemoteJobPath(), c.LeasePath()} {
 		st, err := os.Stat(p)
 		if err != nil {
 			fp.WriteString("-;")

@@ -234,9 +234,10 @@ func (l *Library) Refresh(ctx context.Context, dir string) (Entry, error) {
 }
 
 // Sync reads again the indexed cases whose folders changed since they
-// were indexed (the newest modification time of case.json, manifest.json,
-// review.json and the current label map), so that a run or an edit made
-// outside the library shows, and drops the cases whose folders are gone.
+// were indexed (the sizes and modification times of case.json,
+// manifest.json, review.json, the current label map, remote-job.json and
+// worker.lease), so that a run, a remote job or an edit made outside the
+// library shows, and drops the cases whose folders are gone.
 // It returns how many cases it read again.
 func (l *Library) Sync(ctx context.Context) (int, error) {
 	rows, err := l.db.QueryContext(ctx, "SELECT dir, fingerprint FROM cases")

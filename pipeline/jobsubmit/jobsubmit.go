@@ -1,7 +1,8 @@
 // Package jobsubmit is `kidney3d submit`: it turns case folders under the
-// workers' shared root into job messages (package workmsg), publishes them
-// to RabbitMQ (package broker), and may follow their progress events until
-// each job ends.
+// workers' shared root into job messages (package workmsg), records each
+// as queued in its case's remote-job.json (package remotejob, which the
+// case library reads), publishes them to RabbitMQ (package broker), and
+// may follow their progress events until each job ends.
 package jobsubmit
 
 import (
@@ -9,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -18,7 +20,9 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselease"
+	"kidney3d/pipeline/remotejob"
 	"kidney3d/pipeline/workmsg"
 )
 
@@ -62,11 +66,28 @@ func newID(now time.Time) string {
 // Publish publishes the jobs, writing one line for each to w; with watch,
 // it then writes their progress events until every job has ended, and
 // fails if one was dead-lettered. With asJSON each line is a broker.Event
-// in JSON, the jobs published being Submitted events. When the broker
-// goes away while it watches, it connects again (dial) and goes on; the
-// end of a job whose event was lost meanwhile is found in its case's
-// lease under root (package caselease).
+// in JSON, the jobs published being Submitted events.
 func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root string, ms []workmsg.Message, w io.Writer, watch, asJSON bool) error {
+	prio := map[string]string{}
+	for _, m := range ms {
+		prio[m.ID] = m.Priority
+	}
+	return Submit(ctx, dial, root, ms, watch, func(e broker.Event) {
+		if e.State == broker.Submitted && !asJSON {
+			fmt.Fprintf(w, "job %s: %s (%s)\n", e.Job, e.Case, prio[e.Job])
+			return
+		}
+		writeEvent(w, e, asJSON)
+	})
+}
+
+// Submit publishes the jobs, passing a Submitted event for each to on;
+// with watch, it then passes on their progress events until every job
+// has ended, and fails if one was dead-lettered. When the broker goes
+// away while it watches, it connects again (dial) and goes on; the end of
+// a job whose event was lost meanwhile is found in its case's lease under
+// root (package caselease).
+func Submit(ctx context.Context, dial func() (*amqp.Connection, error), root string, ms []workmsg.Message, watch bool, on func(broker.Event)) error {
 	conn, err := dial()
 	if err != nil {
 		return err
@@ -90,15 +111,11 @@ func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root st
 	}
 	pending := map[string]workmsg.Message{}
 	for _, m := range ms {
-		if err := broker.PublishJob(ctx, ch, m, nil); err != nil {
-			return fmt.Errorf("job %s (%s): %w", m.ID, m.Case, err)
+		if err := publish(ctx, ch, root, m); err != nil {
+			return err
 		}
 		pending[m.ID] = m
-		if asJSON {
-			writeEvent(w, broker.Event{Job: m.ID, Case: m.Case, State: broker.Submitted, Time: m.Submitted, Submitted: m.Submitted}, true)
-		} else {
-			fmt.Fprintf(w, "job %s: %s (%s)\n", m.ID, m.Case, m.Priority)
-		}
+		on(broker.Event{Job: m.ID, Case: m.Case, State: broker.Submitted, Time: m.Submitted, Submitted: m.Submitted})
 	}
 	if !watch {
 		return nil
@@ -115,18 +132,63 @@ func Publish(ctx context.Context, dial func() (*amqp.Connection, error), root st
 		}
 		return broker.Watch(ch)
 	}
-	return follow(ctx, events, rewatch, root, pending, w, asJSON)
+	return follow(ctx, events, rewatch, root, pending, on)
+}
+
+// publish records the job as queued in its case (remote-job.json, so
+// that the case library shows it), then publishes it; a job the broker
+// did not take is recorded as failed.
+func publish(ctx context.Context, ch *amqp.Channel, root string, m workmsg.Message) error {
+	c, err := casefile.Open(filepath.Join(root, filepath.FromSlash(m.Case)))
+	if err != nil {
+		return err
+	}
+	st := remotejob.State{Job: m.ID, Priority: m.Priority, Submitted: m.Submitted, State: remotejob.Queued}
+	if err := remotejob.Write(c, st); err != nil {
+		return fmt.Errorf("job %s: %w", m.ID, err)
+	}
+	if err := broker.PublishJob(ctx, ch, m, nil); err != nil {
+		err = fmt.Errorf("job %s (%s): not published: %w", m.ID, m.Case, err)
+		st.State, st.Reason = remotejob.Failed, err.Error()
+		return errors.Join(err, remotejob.Write(c, st))
+	}
+	return nil
+}
+
+// Cancel cancels the job last submitted for a case folder (its
+// remote-job.json, package remotejob) and returns its ID; its worker skips
+// it, or stops it within a second.
+func Cancel(dir string) (string, error) {
+	c, err := casefile.Open(dir)
+	if err != nil {
+		return "", err
+	}
+	s, ok, err := remotejob.Read(c)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		return "", fmt.Errorf("%s: no job submitted (no %s)", dir, filepath.Base(c.RemoteJobPath()))
+	}
+	if l, err := caselease.Read(dir); err == nil && l.Done == s.Job {
+		return s.Job, fmt.Errorf("%s: job %s finished already", dir, s.Job)
+	}
+	done, err := remotejob.Cancel(c, s.Job)
+	if err == nil && !done {
+		err = fmt.Errorf("%s: job %s is %s already", dir, s.Job, s.State)
+	}
+	return s.Job, err
 }
 
 // leaseCheck is how often follow looks in the leases of the jobs it waits
 // for.
 var leaseCheck = 5 * time.Second
 
-// follow writes the pending jobs' events until each has ended: a final
+// follow passes on the pending jobs' events until each has ended: a final
 // event, or its case's lease naming it as done. When events closes (the
 // connection lost), rewatch is tried with a doubling backoff.
 func follow(ctx context.Context, events <-chan broker.Event, rewatch func() (<-chan broker.Event, error), root string,
-	pending map[string]workmsg.Message, w io.Writer, asJSON bool) error {
+	pending map[string]workmsg.Message, on func(broker.Event)) error {
 	tick := time.NewTicker(leaseCheck)
 	defer tick.Stop()
 	backoff := 250 * time.Millisecond
@@ -144,7 +206,7 @@ func follow(ctx context.Context, events <-chan broker.Event, rewatch func() (<-c
 			if _, mine := pending[e.Job]; !mine {
 				continue
 			}
-			writeEvent(w, e, asJSON)
+			on(e)
 			if e.Final() {
 				delete(pending, e.Job)
 				if e.State == broker.Dead {
@@ -164,8 +226,8 @@ func follow(ctx context.Context, events <-chan broker.Event, rewatch func() (<-c
 				s, err := caselease.Read(filepath.Join(root, filepath.FromSlash(m.Case)))
 				if err == nil && s.Done == id {
 					// Its event was lost with the connection.
-					writeEvent(w, broker.Event{Job: id, Case: m.Case, Worker: "(lease)", State: broker.Done, Fraction: 1,
-						Time: time.Now().UTC(), Submitted: m.Submitted}, asJSON)
+					on(broker.Event{Job: id, Case: m.Case, Worker: "(lease)", State: broker.Done, Fraction: 1,
+						Time: time.Now().UTC(), Submitted: m.Submitted})
 					delete(pending, id)
 				}
 			}
@@ -186,7 +248,7 @@ func writeEvent(w io.Writer, e broker.Event, asJSON bool) {
 	}
 	line := fmt.Sprintf("%s job %s (%s) %s: %s", e.Time.Local().Format("15:04:05"), e.Job, e.Case, e.Worker, e.State)
 	if e.Stage != "" {
-		line += fmt.Sprintf(" %s %3.0f%%", e.Stage, 100*e.Fraction)
+		line += fmt.Sprintf(" %s %s %3.0f%%", e.Stage, e.StageState, 100*e.Fraction)
 	}
 	if e.Error != "" {
 		line += ": " + e.Error

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselease"
+	"kidney3d/pipeline/remotejob"
 	"kidney3d/pipeline/workmsg"
 )
 
@@ -88,7 +90,7 @@ func TestFollowAcrossLostConnection(t *testing.T) {
 		return again, nil
 	}
 	var out bytes.Buffer
-	err = follow(context.Background(), events, rewatch, root, pending, &out, false)
+	err = follow(context.Background(), events, rewatch, root, pending, func(e broker.Event) { writeEvent(&out, e, false) })
 	if err == nil || err.Error() != "1 job(s) dead-lettered" {
 		t.Errorf("follow: %v, want 1 dead-lettered", err)
 	}
@@ -101,5 +103,38 @@ func TestFollowAcrossLostConnection(t *testing.T) {
 	}
 	if redials != 2 {
 		t.Errorf("%d reconnections, want 2 (the first refused)", redials)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "k1")
+	if err := os.MkdirAll(filepath.Join(dir, "input"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Cancel(dir); err == nil || !strings.Contains(err.Error(), "no job submitted (no remote-job.json)") {
+		t.Errorf("nothing submitted: %v", err)
+	}
+	c := &casefile.Case{Dir: dir}
+	if err := remotejob.Write(c, remotejob.State{Job: "j1", State: remotejob.Queued}); err != nil {
+		t.Fatal(err)
+	}
+	if job, err := Cancel(dir); job != "j1" || err != nil || !remotejob.IsCancelled(c, "j1") {
+		t.Errorf("Cancel = %q, %v; want j1 cancelled", job, err)
+	}
+	if _, err := Cancel(dir); err == nil || !strings.HasSuffix(err.Error(), "job j1 is cancelled already") {
+		t.Errorf("again: %v", err)
+	}
+	if err := remotejob.Write(c, remotejob.State{Job: "j2", State: remotejob.Queued}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := caselease.Acquire(dir, "w1", "j2", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Release(true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Cancel(dir); err == nil || !strings.HasSuffix(err.Error(), "job j2 finished already") || remotejob.IsCancelled(c, "j2") {
+		t.Errorf("finished: %v", err)
 	}
 }

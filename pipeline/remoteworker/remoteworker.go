@@ -9,9 +9,14 @@
 // root (workmsg.Resolve: no absolute path, "..", or symbolic link); a
 // message refused goes to the dead-letter queue with the reason. A case is
 // run by one worker at a time (package caselease): a case leased to
-// another worker goes back to the queue a little later. A failed run is
-// queued again with its attempt count, and dead-lettered with the error
-// after MaxAttempts. When the broker goes away, each slot reconnects with
+// another worker goes back to the queue a little later. A failed run
+// waits in the broker's delay queue (broker.PublishRetry) for RetryDelay,
+// doubled at each further attempt, then comes back to the job queue with
+// its attempt count in a header; after MaxAttempts it is dead-lettered
+// with the error. A job its submitter cancelled (the case's
+// remote-job.json, package remotejob) is not started, or is interrupted
+// within about a second (cancelPoll), and acknowledged with a Cancelled
+// event. When the broker goes away, each slot reconnects with
 // a doubling backoff; a job running then finishes, and its message,
 // delivered again, is acknowledged without a second run (the lease
 // remembers the last job finished).
@@ -28,10 +33,12 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"kidney3d/pipeline/broker"
+	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/caselease"
 	"kidney3d/pipeline/caserun"
 	"kidney3d/pipeline/childrun"
 	"kidney3d/pipeline/orchestrate"
+	"kidney3d/pipeline/remotejob"
 	"kidney3d/pipeline/workmsg"
 )
 
@@ -51,6 +58,10 @@ type Worker struct {
 	GPUs int
 	// MaxAttempts is how many failed runs dead-letter a job (default 3).
 	MaxAttempts int
+	// RetryDelay is how long a job waits after its first failed run
+	// before it runs again (default 10 s); each further failure doubles
+	// it, up to MaxRetryDelay.
+	RetryDelay time.Duration
 	// LeaseTTL is how long a lease lives without a heartbeat (default
 	// 30 s; the heartbeat comes every third of it).
 	LeaseTTL time.Duration
@@ -152,6 +163,12 @@ func (w *Worker) handle(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		w.deadLetter(ctx, ch, d, m, err.Error())
 		return
 	}
+	if w.isCancelled(dir, m.ID) {
+		w.logf("job %s (%s): cancelled by its submitter before it started; acknowledged", m.ID, m.Case)
+		w.event(ctx, ch, m, broker.Cancelled, "", 0, "cancelled before it started")
+		_ = d.Ack(false)
+		return
+	}
 	lease, err := caselease.Acquire(dir, w.ID, m.ID, w.leaseTTL())
 	var done *caselease.DoneError
 	var busy *caselease.BusyError
@@ -170,7 +187,7 @@ func (w *Worker) handle(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		_ = d.Nack(false, true)
 		return
 	case err != nil:
-		w.failed(ctx, ch, d, m, err)
+		w.failed(ctx, ch, d, m, dir, err)
 		return
 	}
 	w.logf("job %s (%s, %s): started %s", m.ID, m.Priority, m.Case, dir)
@@ -190,24 +207,48 @@ func (w *Worker) handle(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		_ = lease.Release(false)
 		w.logf("job %s (%s): interrupted; back to the queue", m.ID, m.Case)
 		_ = d.Nack(false, true)
+	case errors.Is(err, errCancelled):
+		_ = lease.Release(false)
+		w.logf("job %s (%s): cancelled by its submitter; acknowledged", m.ID, m.Case)
+		w.event(ctx, ch, m, broker.Cancelled, "", 0, "cancelled while it ran; the stages finished are kept")
+		_ = d.Ack(false)
 	default:
 		_ = lease.Release(false)
-		w.failed(ctx, ch, d, m, err)
+		w.failed(ctx, ch, d, m, dir, err)
 	}
 }
 
+// errCancelled is a job its submitter cancelled (remote-job.json).
+var errCancelled = errors.New("cancelled by its submitter")
+
+// cancelPoll is how often a running job's remote-job.json is read for a
+// cancel.
+const cancelPoll = time.Second
+
+// isCancelled says whether the case's remote-job.json cancels the job.
+func (w *Worker) isCancelled(dir, job string) bool {
+	return remotejob.IsCancelled(&casefile.Case{Dir: dir}, job)
+}
+
 // run runs the job's child while the lease's heartbeat goes on; losing
-// the lease interrupts the child.
+// the lease, or the job's cancel, interrupts the child (errCancelled).
 func (w *Worker) run(ctx context.Context, ch *amqp.Channel, m workmsg.Message, dir string, lease *caselease.Lease, gpu int) error {
 	jctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go func() {
 		tick := time.NewTicker(w.leaseTTL() / 3)
 		defer tick.Stop()
+		poll := time.NewTicker(cancelPoll)
+		defer poll.Stop()
 		for {
 			select {
 			case <-jctx.Done():
 				return
+			case <-poll.C:
+				if w.isCancelled(dir, m.ID) {
+					cancel(errCancelled)
+					return
+				}
 			case <-tick.C:
 				var busy *caselease.BusyError
 				if err := lease.Refresh(); errors.As(err, &busy) {
@@ -226,25 +267,60 @@ func (w *Worker) run(ctx context.Context, ch *amqp.Channel, m workmsg.Message, d
 		device = "gpu" // fails in the child, saying why
 	}
 	var last time.Time
+	var lastStage string
 	events := func(e orchestrate.Event) {
-		if time.Since(last) >= progressEvery {
-			last = time.Now()
-			w.event(ctx, ch, m, broker.Progress, e.Stage, e.Fraction, "")
+		// A stage's running progress is published every progressEvery;
+		// its start and end always.
+		if e.State == orchestrate.Running && e.Stage == lastStage && time.Since(last) < progressEvery {
+			return
 		}
+		last, lastStage = time.Now(), e.Stage
+		_ = broker.PublishEvent(ctx, ch, broker.Event{Job: m.ID, Case: m.Case, Worker: w.ID, State: broker.Progress,
+			Stage: e.Stage, StageState: string(e.State), Fraction: e.Fraction, Error: e.Message, Time: last.UTC(), Submitted: m.Submitted})
 	}
 	err := childrun.Run(jctx, w.Exe, dir, caserun.Options{Device: device, Events: events}, opts...)
 	if cause := context.Cause(jctx); err != nil && cause != nil && ctx.Err() == nil {
+		if errors.Is(cause, errCancelled) {
+			return errCancelled
+		}
 		return fmt.Errorf("%w (lease lost: %v)", err, cause)
 	}
 	return err
 }
 
-// progressEvery is how often a job's progress is published.
+// progressEvery is how often a running stage's progress is published.
 const progressEvery = 500 * time.Millisecond
 
-// failed queues a failed job again with its attempt count, or
-// dead-letters it after MaxAttempts.
-func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, m workmsg.Message, runErr error) {
+// MaxRetryDelay bounds the doubling retry delay.
+const MaxRetryDelay = 10 * time.Minute
+
+// RetryDelayAfter is how long a job waits after its attempts-th failed
+// run: base, doubled for each attempt after the first, at most
+// MaxRetryDelay.
+func RetryDelayAfter(base time.Duration, attempts int) time.Duration {
+	d := base
+	for range attempts - 1 {
+		if d >= MaxRetryDelay/2 {
+			return MaxRetryDelay
+		}
+		d *= 2
+	}
+	return min(d, MaxRetryDelay)
+}
+
+// failed sends a failed job to the broker's delay queue with its attempt
+// count, to come back after its retry delay, or dead-letters it after
+// MaxAttempts. The delayed copy is confirmed before the delivery is
+// acknowledged: a worker killed between the two leaves the job delivered
+// again, never lost. The case's remote-job.json (package remotejob) says
+// queued again, or failed, with the error.
+func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, m workmsg.Message, dir string, runErr error) {
+	if w.isCancelled(dir, m.ID) {
+		w.logf("job %s (%s): failed (%v), and cancelled by its submitter; acknowledged", m.ID, m.Case, runErr)
+		w.event(ctx, ch, m, broker.Cancelled, "", 0, "cancelled; its last run failed: "+runErr.Error())
+		_ = d.Ack(false)
+		return
+	}
 	attempts := 1
 	if n, ok := d.Headers[broker.AttemptsHeader].(int32); ok {
 		attempts = int(n) + 1
@@ -254,18 +330,46 @@ func (w *Worker) failed(ctx context.Context, ch *amqp.Channel, d amqp.Delivery, 
 		maxAttempts = 3
 	}
 	if attempts >= maxAttempts {
-		w.deadLetter(ctx, ch, d, m, fmt.Sprintf("failed %d times: %v", attempts, runErr))
+		headers := amqp.Table{broker.AttemptsHeader: int32(attempts)}
+		for k, v := range d.Headers {
+			if k != broker.AttemptsHeader {
+				headers[k] = v
+			}
+		}
+		d.Headers = headers
+		reason := fmt.Sprintf("failed %d times: %v", attempts, runErr)
+		w.record(dir, m, remotejob.Failed, attempts, reason)
+		w.deadLetter(ctx, ch, d, m, reason)
 		return
 	}
+	base := w.RetryDelay
+	if base <= 0 {
+		base = 10 * time.Second
+	}
+	delay := RetryDelayAfter(base, attempts)
 	headers := amqp.Table{broker.AttemptsHeader: int32(attempts), broker.ReasonHeader: runErr.Error()}
-	if err := broker.PublishJob(ctx, ch, m, headers); err != nil {
+	if err := broker.PublishRetry(ctx, ch, m, headers, delay); err != nil {
 		w.logf("job %s: cannot queue it again (%v); the broker will deliver it again", m.ID, err)
 		_ = d.Nack(false, true)
 		return
 	}
-	w.logf("job %s (%s): attempt %d failed: %v; queued again", m.ID, m.Case, attempts, runErr)
-	w.event(ctx, ch, m, broker.Retry, "", 0, runErr.Error())
+	w.record(dir, m, remotejob.Queued, attempts, runErr.Error())
+	w.logf("job %s (%s): attempt %d failed: %v; runs again in %s", m.ID, m.Case, attempts, runErr, delay)
+	w.event(ctx, ch, m, broker.Retry, "", 0, fmt.Sprintf("attempt %d failed: %v; runs again in %s", attempts, runErr, delay))
 	_ = d.Ack(false)
+}
+
+// record writes the job's state in its case's remote-job.json; failing
+// to is logged (the broker's state goes on regardless).
+func (w *Worker) record(dir string, m workmsg.Message, state string, attempts int, reason string) {
+	c, err := casefile.Open(dir)
+	if err == nil {
+		err = remotejob.Write(c, remotejob.State{Job: m.ID, Priority: m.Priority, Submitted: m.Submitted,
+			State: state, Attempts: attempts, Reason: reason})
+	}
+	if err != nil {
+		w.logf("job %s: cannot record it %s in the case: %v", m.ID, state, err)
+	}
 }
 
 // deadLetter sends a delivery to the dead-letter queue with the reason;
