@@ -13,6 +13,7 @@ import (
 	"kidney3d/pipeline/nephrometry"
 	"kidney3d/pipeline/planreport"
 	"kidney3d/pipeline/stages"
+	"kidney3d/pipeline/territory"
 	"kidney3d/pipeline/volume"
 )
 
@@ -119,10 +120,14 @@ func (p *MeasurePanel) SetReport(rep *measure.Report, from string) {
 	p.source.SetText(from)
 }
 
+// measuredNow is what the panel says of figures measured from the labels
+// shown rather than read from the case's report.
+const measuredNow = "Measured now from the labels shown, the arterial territories traced again from them; not saved: run the pipeline for the case's report."
+
 // Measure measures the tumours and kidneys of lab (nephrometry.Assess,
-// with the report's default resection margin) off the UI goroutine and
-// shows them, saying they are not saved; the territories are left out
-// (they need the pipeline's territories stage).
+// with the report's default resection margin) and traces its arterial
+// territories (territory.Compute) off the UI goroutine, and shows them,
+// saying they are not saved (measuredNow). lab must not change meanwhile.
 func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table) {
 	p.gen++
 	gen := p.gen
@@ -131,6 +136,13 @@ func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table) {
 		rep := &measure.Report{}
 		var err error
 		rep.Tumors, rep.Kidneys, err = nephrometry.Assess(context.Background(), lab, table, stages.DefaultResectionMarginMM)
+		var t *territory.Result
+		if err == nil {
+			t, err = territory.Compute(context.Background(), lab, table)
+		}
+		if err == nil {
+			territory.Apply(rep, &t.Report)
+		}
 		fyne.Do(func() {
 			if gen != p.gen {
 				return
@@ -139,7 +151,7 @@ func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table) {
 				p.source.SetText("the labels shown could not be measured: " + err.Error())
 				return
 			}
-			p.SetReport(rep, "Measured now from the labels shown; not saved: run the pipeline for the case's report.")
+			p.SetReport(rep, measuredNow)
 		})
 	}()
 }

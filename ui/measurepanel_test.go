@@ -15,6 +15,7 @@ import (
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/measure"
+	"kidney3d/pipeline/planreport"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
 )
@@ -226,4 +227,67 @@ func sourceText(p *MeasurePanel) string {
 	var s string
 	fyne.DoAndWait(func() { s = p.source.Text })
 	return s
+}
+
+// TestEditRemeasuresAndTakesTheTerritoriesOff: once an edit's stroke is
+// done and the editor idle, the panel shows the edited labels measured
+// and their territories traced again (not the report's), and the
+// pipeline's territory map leaves the views, its toggle disabled saying
+// why.
+func TestEditRemeasuresAndTakesTheTerritoriesOff(t *testing.T) {
+	d := territoryCase(t)
+	d.report = panelReport()
+	cw, d, _ := editWindowOf(t, d)
+	if got := sourceText(cw.measures); !strings.HasPrefix(got, "From the case's report") {
+		t.Fatalf("source %q before the edit, want the report", got)
+	}
+	cw.measures.territories.Enable()
+	test.Tap(cw.measures.territories)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var shown bool
+		fyne.DoAndWait(func() { shown = cw.slices.territories != nil })
+		if shown {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the territories")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	settleSlices(t, cw)
+
+	// A dab of tumour in the kidney, away from the tumour: a second one.
+	ed, v := cw.edit, cw.slices.views[0]
+	ed.label.SetSelected("tumor")
+	ed.SetTool("paint")
+	ed.radius = 0.5
+	test.TapAt(v, at(v, 2, 2))
+	for sourceText(cw.measures) != measuredNow {
+		if time.Now().After(deadline) {
+			t.Fatalf("source %q: the edited labels were not measured", sourceText(cw.measures))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	settleSlices(t, cw)
+	var got []string
+	var shown, enabled bool
+	var toggle string
+	fyne.DoAndWait(func() {
+		got = panelTexts(cw.measures)
+		shown, enabled, toggle = cw.slices.territories != nil, !cw.measures.territories.Disabled(), cw.measures.territories.Text
+	})
+	for _, want := range []string{"Tumour 1 (kidney left)", "Tumour 2 (kidney left)", "Volume: 0.8 mL", "Arterial territories (estimate)", planreport.NoBranchLine} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no line %q in %q", want, got)
+		}
+	}
+	for _, l := range got {
+		if strings.HasPrefix(l, "Branch ") {
+			t.Errorf("line %q: the report's territories are still shown", l)
+		}
+	}
+	if shown || enabled || !strings.Contains(toggle, editedTerritories) {
+		t.Errorf("territories shown %v, toggle enabled %v (%q); want taken off, disabled saying %q", shown, enabled, toggle, editedTerritories)
+	}
 }
