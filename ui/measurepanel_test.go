@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +20,7 @@ import (
 	"kidney3d/pipeline/planreport"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
+	"kidney3d/render"
 )
 
 // panelReport is a report with one scored tumour, a kidney and two
@@ -290,4 +293,85 @@ func TestEditRemeasuresAndTakesTheTerritoriesOff(t *testing.T) {
 	if shown || enabled || !strings.Contains(toggle, editedTerritories) {
 		t.Errorf("territories shown %v, toggle enabled %v (%q); want taken off, disabled saying %q", shown, enabled, toggle, editedTerritories)
 	}
+}
+
+// TestTerritoryMeshesRenderInTheirColours: the 3D scene the territories
+// tick puts in the view (territoryView.meshes), drawn by the offscreen
+// renderer `render` and the app use (render.Surgical, anterior view),
+// shows each territory in its palette colour, branch 1 (the grid's
+// i < 8: x < 0, the patient's left in RAS) on the picture's right, as the
+// patient's left is seen from the front, branch 2 on its left.
+func TestTerritoryMeshesRenderInTheirColours(t *testing.T) {
+	r, err := render.NewRenderer()
+	if err != nil {
+		t.Skipf("no OpenGL here, skipping the pixel test: %v", err)
+	}
+	defer r.Close()
+	d := territoryCase(t)
+	tv, err := loadTerritories(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := d.meshObjects(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	scene, err := tv.meshes(t.Context(), objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := render.NewScene(scene)
+	r.SetScene(s)
+	const w, h = 160, 120
+	img, err := r.RenderSync(render.Surgical(render.Request{Width: w, Height: h, Camera: render.StandardView(render.Anterior, s)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count, sumX [3]int // by branch
+	for y := range h {
+		for x := range w {
+			for b := 1; b <= 2; b++ {
+				if sameHue(img.RGBAAt(x, y), territoryColor(b)) {
+					count[b]++
+					sumX[b] += x
+				}
+			}
+		}
+	}
+	t.Logf("pixels of branch 1: %d, of branch 2: %d, of %d×%d", count[1], count[2], w, h)
+	// Each territory is a 7×10×8-voxel half of the kidney (14×20×24 mm)
+	// seen from the front, framed in the picture: hundreds of pixels.
+	for b := 1; b <= 2; b++ {
+		if count[b] < 200 {
+			t.Errorf("%d pixels in branch %d's colour %v, want ≥ 200", count[b], b, territoryColor(b))
+		}
+	}
+	if c1, c2 := sumX[1]/max(count[1], 1), sumX[2]/max(count[2], 1); c1 <= w/2 || c2 >= w/2 {
+		t.Errorf("branch 1 centred at x %d, branch 2 at %d of %d: want branch 1 (patient's left) on the right half, branch 2 on the left", c1, c2, w)
+	}
+}
+
+// sameHue reports whether a shaded pixel p shows colour c: hue within
+// 12°, clearly saturated, not black.
+func sameHue(p, c color.RGBA) bool {
+	hue := func(c color.RGBA) (h, s, v float64) {
+		r, g, b := float64(c.R)/255, float64(c.G)/255, float64(c.B)/255
+		hi, lo := math.Max(r, math.Max(g, b)), math.Min(r, math.Min(g, b))
+		if hi == 0 || hi == lo {
+			return 0, 0, hi
+		}
+		switch hi {
+		case r:
+			h = 60 * math.Mod((g-b)/(hi-lo)+6, 6)
+		case g:
+			h = 60 * (2 + (b-r)/(hi-lo))
+		default:
+			h = 60 * (4 + (r-g)/(hi-lo))
+		}
+		return h, (hi - lo) / hi, hi
+	}
+	ph, ps, pv := hue(p)
+	ch, _, _ := hue(c)
+	dh := math.Abs(ph - ch)
+	return math.Min(dh, 360-dh) <= 12 && ps >= 0.25 && pv >= 0.15
 }
