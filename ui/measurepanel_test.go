@@ -128,21 +128,7 @@ func TestTerritoriesColourTheViews(t *testing.T) {
 		t.Errorf("truth labels: available %v (%q), want not before a run", ok, why)
 	}
 
-	cw.measures.territories.Enable()
-	test.Tap(cw.measures.territories)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var done bool
-		fyne.DoAndWait(func() { done = cw.slices.territories != nil && d.territoryScene != nil })
-		if done {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting for the territories")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	settleSlices(t, cw)
+	tickTerritories(t, cw, d)
 	tv := cw.slices.territories
 	g := d.grid
 	left, right, tumour := tv.labels[g.Index(2, 5, 5)], tv.labels[g.Index(12, 5, 5)], tv.labels[g.Index(7, 6, 5)]
@@ -166,6 +152,27 @@ func TestTerritoriesColourTheViews(t *testing.T) {
 	if cw.slices.territories != nil {
 		t.Error("unticked: the slices still show the territories")
 	}
+}
+
+// tickTerritories enables and ticks the territories toggle of the window
+// showing d and waits until the slices and the 3D scene have them.
+func tickTerritories(t *testing.T, cw *CaseWindow, d *caseData) {
+	t.Helper()
+	cw.measures.territories.Enable()
+	test.Tap(cw.measures.territories)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var done bool
+		fyne.DoAndWait(func() { done = cw.slices.territories != nil && d.territoryScene != nil })
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the territories")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	settleSlices(t, cw)
 }
 
 // territoryLabels is a 16×16×12 map of 2×2×3 mm voxels: a left kidney
@@ -244,21 +251,7 @@ func TestEditRemeasuresAndTakesTheTerritoriesOff(t *testing.T) {
 	if got := sourceText(cw.measures); !strings.HasPrefix(got, "From the case's report") {
 		t.Fatalf("source %q before the edit, want the report", got)
 	}
-	cw.measures.territories.Enable()
-	test.Tap(cw.measures.territories)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var shown bool
-		fyne.DoAndWait(func() { shown = cw.slices.territories != nil })
-		if shown {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting for the territories")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	settleSlices(t, cw)
+	tickTerritories(t, cw, d)
 
 	// A dab of tumour in the kidney, away from the tumour: a second one.
 	ed, v := cw.edit, cw.slices.views[0]
@@ -266,6 +259,7 @@ func TestEditRemeasuresAndTakesTheTerritoriesOff(t *testing.T) {
 	ed.SetTool("paint")
 	ed.radius = 0.5
 	test.TapAt(v, at(v, 2, 2))
+	deadline := time.Now().Add(30 * time.Second)
 	for sourceText(cw.measures) != measuredNow {
 		if time.Now().After(deadline) {
 			t.Fatalf("source %q: the edited labels were not measured", sourceText(cw.measures))
