@@ -11,6 +11,7 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/nephrometry"
+	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/planreport"
 	"kidney3d/pipeline/stages"
 	"kidney3d/pipeline/territory"
@@ -134,12 +135,16 @@ func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table) {
 	p.source.SetText("measuring the labels shown…")
 	go func() {
 		rep := &measure.Report{}
-		var err error
-		rep.Tumors, rep.Kidneys, err = nephrometry.Assess(context.Background(), lab, table, stages.DefaultResectionMarginMM)
 		var t *territory.Result
-		if err == nil {
-			t, err = territory.Compute(context.Background(), lab, table)
-		}
+		// Both read lab only; side by side they take the longer one's time.
+		err := parallel.Each(context.Background(), 2, func(i int) (err error) {
+			if i == 0 {
+				rep.Tumors, rep.Kidneys, err = nephrometry.Assess(context.Background(), lab, table, stages.DefaultResectionMarginMM)
+			} else {
+				t, err = territory.Compute(context.Background(), lab, table)
+			}
+			return err
+		}, nil)
 		if err == nil {
 			territory.Apply(rep, &t.Report)
 		}
