@@ -134,20 +134,7 @@ func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table) {
 	gen := p.gen
 	p.source.SetText("measuring the labels shown…")
 	go func() {
-		rep := &measure.Report{}
-		var t *territory.Result
-		// Both read lab only; side by side they take the longer one's time.
-		err := parallel.Each(context.Background(), 2, func(i int) (err error) {
-			if i == 0 {
-				rep.Tumors, rep.Kidneys, err = nephrometry.Assess(context.Background(), lab, table, stages.DefaultResectionMarginMM)
-			} else {
-				t, err = territory.Compute(context.Background(), lab, table)
-			}
-			return err
-		}, nil)
-		if err == nil {
-			territory.Apply(rep, &t.Report)
-		}
+		rep, err := measureNow(lab, table)
 		fyne.Do(func() {
 			if gen != p.gen {
 				return
@@ -159,6 +146,28 @@ func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table) {
 			p.SetReport(rep, measuredNow)
 		})
 	}()
+}
+
+// measureNow is the report Measure shows: lab's tumours and kidneys
+// (nephrometry.Assess, the default resection margin) and its arterial
+// territories (territory.Compute), side by side: both read lab only, so
+// they take the longer one's time.
+func measureNow(lab *volume.Volume[uint8], table *labels.Table) (*measure.Report, error) {
+	rep := &measure.Report{}
+	var t *territory.Result
+	err := parallel.Each(context.Background(), 2, func(i int) (err error) {
+		if i == 0 {
+			rep.Tumors, rep.Kidneys, err = nephrometry.Assess(context.Background(), lab, table, stages.DefaultResectionMarginMM)
+		} else {
+			t, err = territory.Compute(context.Background(), lab, table)
+		}
+		return err
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	territory.Apply(rep, &t.Report)
+	return rep, nil
 }
 
 // add appends objects to the list.
