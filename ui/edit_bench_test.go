@@ -212,9 +212,11 @@ func BenchmarkRemeasure(b *testing.B) {
 	}
 	table := labels.Default()
 	b.ResetTimer()
+	start, ok := cputime.Used()
 	for range b.N {
 		if _, err := measureNow(c.Truth.Clone(), table); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpuPerOp(b, start, ok)
 }
