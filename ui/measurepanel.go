@@ -33,6 +33,9 @@ type MeasurePanel struct {
 	territories *widget.Check
 	content     fyne.CanvasObject
 	gen         int // increments per SetReport or Measure; late results are dropped
+	// measured, when set, is called on the UI goroutine once Measure has
+	// shown its figures or why there are none (the tests wait on it).
+	measured func()
 	// OnTerritories is called on the UI goroutine when the territories
 	// toggle changes.
 	OnTerritories func(on bool)
@@ -141,9 +144,12 @@ func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table) {
 			}
 			if err != nil {
 				p.source.SetText("the labels shown could not be measured: " + err.Error())
-				return
+			} else {
+				p.SetReport(rep, measuredNow)
 			}
-			p.SetReport(rep, measuredNow)
+			if p.measured != nil {
+				p.measured()
+			}
 		})
 	}()
 }

@@ -87,14 +87,12 @@ func TestMeasurePanelShowsTheReport(t *testing.T) {
 func TestMeasurePanelMeasuresTheLabelsShown(t *testing.T) {
 	test.NewTempApp(t)
 	p := NewMeasurePanel()
+	measured := awaitMeasured(p)
 	lab := territoryLabels()
 	p.Measure(lab, labels.Default())
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.HasPrefix(sourceText(p), "Measured now") {
-		if time.Now().After(deadline) {
-			t.Fatalf("source %q: the labels were not measured", sourceText(p))
-		}
-		time.Sleep(5 * time.Millisecond)
+	measured(t)
+	if s := sourceText(p); s != measuredNow {
+		t.Fatalf("source %q: the labels were not measured", s)
 	}
 	var got []string
 	fyne.DoAndWait(func() { got = panelTexts(p) })
@@ -232,6 +230,23 @@ func panelTexts(p *MeasurePanel) []string {
 	return out
 }
 
+// awaitMeasured makes p signal when Measure has shown its figures, and
+// returns the wait for that: it fails the test after 30 s. Waiting on it
+// orders the test after the measuring goroutine (the test driver runs
+// fyne.Do on the caller's goroutine).
+func awaitMeasured(p *MeasurePanel) func(t *testing.T) {
+	ch, done := signal()
+	p.measured = done
+	return func(t *testing.T) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			t.Fatal("timed out waiting for the measurements")
+		}
+	}
+}
+
 // sourceText is what the panel says its figures come from.
 func sourceText(p *MeasurePanel) string {
 	var s string
@@ -254,17 +269,15 @@ func TestEditRemeasuresAndTakesTheTerritoriesOff(t *testing.T) {
 	tickTerritories(t, cw, d)
 
 	// A dab of tumour in the kidney, away from the tumour: a second one.
+	measured := awaitMeasured(cw.measures)
 	ed, v := cw.edit, cw.slices.views[0]
 	ed.label.SetSelected("tumor")
 	ed.SetTool("paint")
 	ed.radius = 0.5
 	test.TapAt(v, at(v, 2, 2))
-	deadline := time.Now().Add(30 * time.Second)
-	for sourceText(cw.measures) != measuredNow {
-		if time.Now().After(deadline) {
-			t.Fatalf("source %q: the edited labels were not measured", sourceText(cw.measures))
-		}
-		time.Sleep(5 * time.Millisecond)
+	measured(t)
+	if s := sourceText(cw.measures); s != measuredNow {
+		t.Fatalf("source %q: the edited labels were not measured", s)
 	}
 	settleSlices(t, cw)
 	var got []string
