@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -23,7 +24,9 @@ import (
 	"kidney3d/pipeline/caseedit"
 	"kidney3d/pipeline/edithistory"
 	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/measure"
+	"kidney3d/pipeline/territory"
 	"kidney3d/pipeline/volume"
 )
 
@@ -140,6 +143,12 @@ func TestEditSurvivesRunAndRevertRestores(t *testing.T) {
 		t.Fatalf("edited labels %v lack tumor", edited)
 	}
 
+	// report refuses the edited case until a run: the territories it
+	// holds are of the labels before the edit.
+	if _, stderr, code := kidney3d(t, "report", dir, "--json"); code != 1 || !strings.Contains(stderr, "out of date") {
+		t.Errorf("report after the edit: exit %d, %q; want 1, out of date", code, stderr)
+	}
+
 	// A later run keeps every edited label as saved, and reruns only
 	// the stages from the merge on.
 	_, stderr, code = kidney3d(t, "run", dir)
@@ -166,6 +175,25 @@ func TestEditSurvivesRunAndRevertRestores(t *testing.T) {
 		}
 	}
 	r := readCaseReport(t, dir)
+	// Its territories are traced from the edited labels, in report.json
+	// and in what `report` prints.
+	want, err := territory.Compute(t.Context(), got, labels.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = kidney3d(t, "report", dir, "--json")
+	if code != 0 {
+		t.Fatalf("report after the run: exit %d: %s", code, stderr)
+	}
+	var printed measure.Report
+	if err := json.Unmarshal([]byte(stdout), &printed); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range []*measure.Territories{r.Territories, printed.Territories} {
+		if tr == nil || !reflect.DeepEqual(tr.Arteries, want.Report.Arteries) || !reflect.DeepEqual(tr.Branches, want.Report.Branches) {
+			t.Errorf("territories after the run %+v, want those of the edited labels %+v", tr, want.Report)
+		}
+	}
 	if p := reportedStructure(t, r, "tumor").Provenance; p.Source != measure.FromEdit || !p.Edited || p.Edit == nil || p.Edit.Version != 1 {
 		t.Errorf("tumor provenance %+v, want source edit of version 1", p)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/cputime"
+	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/editops"
 	"kidney3d/pipeline/editsession"
 	"kidney3d/pipeline/labels"
@@ -198,4 +199,24 @@ func BenchmarkEditMesh(b *testing.B) {
 		}
 		cpuPerOp(b, start, ok)
 	})
+}
+
+// BenchmarkRemeasure is what the Measurements tab does once an edit's
+// stroke is done and the editor idle (remeasure): the label map copied
+// and measured with its territories traced again (measureNow), on the
+// truth of `kidney3d demo --size full --seed 7` (512×512×300).
+func BenchmarkRemeasure(b *testing.B) {
+	c, err := demo.Generate(demo.Options{Seed: 7, Size: demo.Full})
+	if err != nil {
+		b.Fatal(err)
+	}
+	table := labels.Default()
+	b.ResetTimer()
+	start, ok := cputime.Used()
+	for range b.N {
+		if _, err := measureNow(c.Truth.Clone(), table); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpuPerOp(b, start, ok)
 }

@@ -59,7 +59,8 @@ func (cw *CaseWindow) editing(ed *editor) {
 // edited shows a change of the map: the slices redraw the block it
 // changed; once the stroke is done (journaled), the structures' volumes
 // follow and the changed labels are meshed again from their boxes, first
-// without smoothing, and with their own when the editor is idle.
+// without smoothing, and with their own when the editor is idle, when the
+// measurements are made again too (remeasure).
 func (cw *CaseWindow) edited(b block, done bool) {
 	l := cw.live
 	if l == nil {
@@ -92,13 +93,40 @@ func (cw *CaseWindow) edited(b block, done bool) {
 	}
 	l.idle = time.AfterFunc(finalDelay, func() {
 		fyne.Do(func() {
-			if cw.live == l && len(l.rough) > 0 {
+			if cw.live != l {
+				return
+			}
+			if len(l.rough) > 0 {
 				rough := l.rough
 				l.rough = nil
 				cw.remesh(rough, "")
 			}
+			cw.remeasure()
 		})
 	})
+}
+
+// editedTerritories is why the territory map cannot be shown over edited
+// labels.
+const editedTerritories = "the labels are edited: the map is of the pipeline's run before the edit; rerun the pipeline"
+
+// remeasure shows the measurements of the labels as edited, the
+// territories traced again from them (MeasurePanel.Measure, on a copy
+// taken here), and takes the pipeline's territory map off the views: it
+// is of the labels before the edit.
+func (cw *CaseWindow) remeasure() {
+	l, d := cw.live, cw.slices.data
+	if l == nil || d == nil {
+		return
+	}
+	if cw.measures.territories.Checked {
+		cw.showTerritories(false)
+	}
+	cw.measures.SetTerritories(false, editedTerritories)
+	d.labelsMu.RLock()
+	lab := l.ed.shown.Clone()
+	d.labelsMu.RUnlock()
+	cw.measures.Measure(lab, l.ed.session.Table)
 }
 
 // remesh meshes the labels again from their boxes of the map (the boxes

@@ -11,8 +11,10 @@ import (
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/measure"
 	"kidney3d/pipeline/nephrometry"
+	"kidney3d/pipeline/parallel"
 	"kidney3d/pipeline/planreport"
 	"kidney3d/pipeline/stages"
+	"kidney3d/pipeline/territory"
 	"kidney3d/pipeline/volume"
 )
 
@@ -31,6 +33,9 @@ type MeasurePanel struct {
 	territories *widget.Check
 	content     fyne.CanvasObject
 	gen         int // increments per SetReport or Measure; late results are dropped
+	// measured, when set, is called on the UI goroutine once Measure has
+	// shown its figures or why there are none (the tests wait on it).
+	measured func()
 	// OnTerritories is called on the UI goroutine when the territories
 	// toggle changes.
 	OnTerritories func(on bool)
@@ -119,29 +124,56 @@ func (p *MeasurePanel) SetReport(rep *measure.Report, from string) {
 	p.source.SetText(from)
 }
 
+// measuredNow is what the panel says of figures measured from the labels
+// shown rather than read from the case's report.
+const measuredNow = "Measured now from the labels shown, the arterial territories traced again from them; not saved: run the pipeline for the case's report."
+
 // Measure measures the tumours and kidneys of lab (nephrometry.Assess,
-// with the report's default resection margin) off the UI goroutine and
-// shows them, saying they are not saved; the territories are left out
-// (they need the pipeline's territories stage).
+// with the report's default resection margin) and traces its arterial
+// territories (territory.Compute) off the UI goroutine, and shows them,
+// saying they are not saved (measuredNow). lab must not change meanwhile.
 func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table) {
 	p.gen++
 	gen := p.gen
 	p.source.SetText("measuring the labels shown…")
 	go func() {
-		rep := &measure.Report{}
-		var err error
-		rep.Tumors, rep.Kidneys, err = nephrometry.Assess(context.Background(), lab, table, stages.DefaultResectionMarginMM)
+		rep, err := measureNow(lab, table)
 		fyne.Do(func() {
 			if gen != p.gen {
 				return
 			}
 			if err != nil {
 				p.source.SetText("the labels shown could not be measured: " + err.Error())
-				return
+			} else {
+				p.SetReport(rep, measuredNow)
 			}
-			p.SetReport(rep, "Measured now from the labels shown; not saved: run the pipeline for the case's report.")
+			if p.measured != nil {
+				p.measured()
+			}
 		})
 	}()
+}
+
+// measureNow is the report Measure shows: lab's tumours and kidneys
+// (nephrometry.Assess, the default resection margin) and its arterial
+// territories (territory.Compute), side by side: both read lab only, so
+// they take the longer one's time.
+func measureNow(lab *volume.Volume[uint8], table *labels.Table) (*measure.Report, error) {
+	rep := &measure.Report{}
+	var t *territory.Result
+	err := parallel.Each(context.Background(), 2, func(i int) (err error) {
+		if i == 0 {
+			rep.Tumors, rep.Kidneys, err = nephrometry.Assess(context.Background(), lab, table, stages.DefaultResectionMarginMM)
+		} else {
+			t, err = territory.Compute(context.Background(), lab, table)
+		}
+		return err
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	territory.Apply(rep, &t.Report)
+	return rep, nil
 }
 
 // add appends objects to the list.

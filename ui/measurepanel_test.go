@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,8 +17,10 @@ import (
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/measure"
+	"kidney3d/pipeline/planreport"
 	"kidney3d/pipeline/stage"
 	"kidney3d/pipeline/volume"
+	"kidney3d/render"
 )
 
 // panelReport is a report with one scored tumour, a kidney and two
@@ -83,14 +87,12 @@ func TestMeasurePanelShowsTheReport(t *testing.T) {
 func TestMeasurePanelMeasuresTheLabelsShown(t *testing.T) {
 	test.NewTempApp(t)
 	p := NewMeasurePanel()
+	measured := awaitMeasured(p)
 	lab := territoryLabels()
 	p.Measure(lab, labels.Default())
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.HasPrefix(sourceText(p), "Measured now") {
-		if time.Now().After(deadline) {
-			t.Fatalf("source %q: the labels were not measured", sourceText(p))
-		}
-		time.Sleep(5 * time.Millisecond)
+	measured(t)
+	if s := sourceText(p); s != measuredNow {
+		t.Fatalf("source %q: the labels were not measured", s)
 	}
 	var got []string
 	fyne.DoAndWait(func() { got = panelTexts(p) })
@@ -124,21 +126,7 @@ func TestTerritoriesColourTheViews(t *testing.T) {
 		t.Errorf("truth labels: available %v (%q), want not before a run", ok, why)
 	}
 
-	cw.measures.territories.Enable()
-	test.Tap(cw.measures.territories)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var done bool
-		fyne.DoAndWait(func() { done = cw.slices.territories != nil && d.territoryScene != nil })
-		if done {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting for the territories")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	settleSlices(t, cw)
+	tickTerritories(t, cw, d)
 	tv := cw.slices.territories
 	g := d.grid
 	left, right, tumour := tv.labels[g.Index(2, 5, 5)], tv.labels[g.Index(12, 5, 5)], tv.labels[g.Index(7, 6, 5)]
@@ -162,6 +150,27 @@ func TestTerritoriesColourTheViews(t *testing.T) {
 	if cw.slices.territories != nil {
 		t.Error("unticked: the slices still show the territories")
 	}
+}
+
+// tickTerritories enables and ticks the territories toggle of the window
+// showing d and waits until the slices and the 3D scene have them.
+func tickTerritories(t *testing.T, cw *CaseWindow, d *caseData) {
+	t.Helper()
+	cw.measures.territories.Enable()
+	test.Tap(cw.measures.territories)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var done bool
+		fyne.DoAndWait(func() { done = cw.slices.territories != nil && d.territoryScene != nil })
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the territories")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	settleSlices(t, cw)
 }
 
 // territoryLabels is a 16×16×12 map of 2×2×3 mm voxels: a left kidney
@@ -221,9 +230,155 @@ func panelTexts(p *MeasurePanel) []string {
 	return out
 }
 
+// awaitMeasured makes p signal when Measure has shown its figures, and
+// returns the wait for that: it fails the test after 30 s. Waiting on it
+// orders the test after the measuring goroutine (the test driver runs
+// fyne.Do on the caller's goroutine).
+func awaitMeasured(p *MeasurePanel) func(t *testing.T) {
+	ch, done := signal()
+	p.measured = done
+	return func(t *testing.T) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			t.Fatal("timed out waiting for the measurements")
+		}
+	}
+}
+
 // sourceText is what the panel says its figures come from.
 func sourceText(p *MeasurePanel) string {
 	var s string
 	fyne.DoAndWait(func() { s = p.source.Text })
 	return s
+}
+
+// TestEditRemeasuresAndTakesTheTerritoriesOff: once an edit's stroke is
+// done and the editor idle, the panel shows the edited labels measured
+// and their territories traced again (not the report's), and the
+// pipeline's territory map leaves the views, its toggle disabled saying
+// why.
+func TestEditRemeasuresAndTakesTheTerritoriesOff(t *testing.T) {
+	d := territoryCase(t)
+	d.report = panelReport()
+	cw, d, _ := editWindowOf(t, d)
+	if got := sourceText(cw.measures); !strings.HasPrefix(got, "From the case's report") {
+		t.Fatalf("source %q before the edit, want the report", got)
+	}
+	tickTerritories(t, cw, d)
+
+	// A dab of tumour in the kidney, away from the tumour: a second one.
+	measured := awaitMeasured(cw.measures)
+	ed, v := cw.edit, cw.slices.views[0]
+	ed.label.SetSelected("tumor")
+	ed.SetTool("paint")
+	ed.radius = 0.5
+	test.TapAt(v, at(v, 2, 2))
+	measured(t)
+	if s := sourceText(cw.measures); s != measuredNow {
+		t.Fatalf("source %q: the edited labels were not measured", s)
+	}
+	settleSlices(t, cw)
+	var got []string
+	var shown, enabled bool
+	var toggle string
+	fyne.DoAndWait(func() {
+		got = panelTexts(cw.measures)
+		shown, enabled, toggle = cw.slices.territories != nil, !cw.measures.territories.Disabled(), cw.measures.territories.Text
+	})
+	for _, want := range []string{"Tumour 1 (kidney left)", "Tumour 2 (kidney left)", "Volume: 0.8 mL", "Arterial territories (estimate)", planreport.NoBranchLine} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no line %q in %q", want, got)
+		}
+	}
+	for _, l := range got {
+		if strings.HasPrefix(l, "Branch ") {
+			t.Errorf("line %q: the report's territories are still shown", l)
+		}
+	}
+	if shown || enabled || !strings.Contains(toggle, editedTerritories) {
+		t.Errorf("territories shown %v, toggle enabled %v (%q); want taken off, disabled saying %q", shown, enabled, toggle, editedTerritories)
+	}
+}
+
+// TestTerritoryMeshesRenderInTheirColours: the 3D scene the territories
+// tick puts in the view (territoryView.meshes), drawn by the offscreen
+// renderer `render` and the app use (render.Surgical, anterior view),
+// shows each territory in its palette colour, branch 1 (the grid's
+// i < 8: x < 0, the patient's left in RAS) on the picture's right, as the
+// patient's left is seen from the front, branch 2 on its left.
+func TestTerritoryMeshesRenderInTheirColours(t *testing.T) {
+	r, err := render.NewRenderer()
+	if err != nil {
+		t.Skipf("no OpenGL here, skipping the pixel test: %v", err)
+	}
+	defer r.Close()
+	d := territoryCase(t)
+	tv, err := loadTerritories(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := d.meshObjects(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	scene, err := tv.meshes(t.Context(), objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := render.NewScene(scene)
+	r.SetScene(s)
+	const w, h = 160, 120
+	img, err := r.RenderSync(render.Surgical(render.Request{Width: w, Height: h, Camera: render.StandardView(render.Anterior, s)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count, sumX [3]int // by branch
+	for y := range h {
+		for x := range w {
+			for b := 1; b <= 2; b++ {
+				if sameHue(img.RGBAAt(x, y), territoryColor(b)) {
+					count[b]++
+					sumX[b] += x
+				}
+			}
+		}
+	}
+	t.Logf("pixels of branch 1: %d, of branch 2: %d, of %d×%d", count[1], count[2], w, h)
+	// Each territory is a 7×10×8-voxel half of the kidney (14×20×24 mm)
+	// seen from the front, framed in the picture: hundreds of pixels.
+	for b := 1; b <= 2; b++ {
+		if count[b] < 200 {
+			t.Errorf("%d pixels in branch %d's colour %v, want ≥ 200", count[b], b, territoryColor(b))
+		}
+	}
+	if c1, c2 := sumX[1]/max(count[1], 1), sumX[2]/max(count[2], 1); c1 <= w/2 || c2 >= w/2 {
+		t.Errorf("branch 1 centred at x %d, branch 2 at %d of %d: want branch 1 (patient's left) on the right half, branch 2 on the left", c1, c2, w)
+	}
+}
+
+// sameHue reports whether a shaded pixel p shows colour c: hue within
+// 12°, clearly saturated, not black.
+func sameHue(p, c color.RGBA) bool {
+	hue := func(c color.RGBA) (h, s, v float64) {
+		r, g, b := float64(c.R)/255, float64(c.G)/255, float64(c.B)/255
+		hi, lo := math.Max(r, math.Max(g, b)), math.Min(r, math.Min(g, b))
+		if hi == 0 || hi == lo {
+			return 0, 0, hi
+		}
+		switch hi {
+		case r:
+			h = 60 * math.Mod((g-b)/(hi-lo)+6, 6)
+		case g:
+			h = 60 * (2 + (b-r)/(hi-lo))
+		default:
+			h = 60 * (4 + (r-g)/(hi-lo))
+		}
+		return h, (hi - lo) / hi, hi
+	}
+	ph, ps, pv := hue(p)
+	ch, _, _ := hue(c)
+	dh := math.Abs(ph - ch)
+	return math.Min(dh, 360-dh) <= 12 && ps >= 0.25 && pv >= 0.15
 }
