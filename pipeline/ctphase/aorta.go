@@ -13,6 +13,9 @@ type Slice struct {
 	HU              []float32
 	Width, Height   int
 	ColumnMM, RowMM float64
+	// Posterior is 1 when the rows run towards the patient's back (the
+	// usual axial image), -1 towards the front, 0 when not known.
+	Posterior float64
 }
 
 // AortaReading is what a series' images say about its contrast: the HU
@@ -63,10 +66,10 @@ const (
 const MinFieldMM = 150
 
 // The aorta's HU that separate the phases: arterial from ArterialAortaHU,
-// portal venous from PortalAortaHU. Below, the image says nothing: a
+// portal venous from PortalAortaHU. Below, the aorta says nothing: a
 // delayed aorta is as bright as muscle-side soft tissue in a band, and
 // telling it from a late portal venous one takes the excreted contrast in
-// the collecting system, which ReadAorta does not read.
+// the collecting system (ReadExcretion).
 const (
 	ArterialAortaHU = 200
 	PortalAortaHU   = 140
@@ -126,6 +129,14 @@ func (r AortaReading) Evidence() (phase string, confidence float64, reason strin
 	return phase, ImageConfidence, fmt.Sprintf("image: aorta %.0f HU (found in %d of %d axial slices)", r.HU, r.Found, r.Slices)
 }
 
+// dim says how dim the aorta is, for a reason that reads no phase from it.
+func (r AortaReading) dim() string {
+	if r.Found == 0 {
+		return "the aorta not found brighter than its surroundings"
+	}
+	return fmt.Sprintf("the aorta %.0f HU (below %d)", r.HU, PortalAortaHU)
+}
+
 // vessel is a round bright region of one slice: its centre in mm and its
 // median HU.
 type vessel struct {
@@ -150,43 +161,60 @@ func roundVessels(s Slice) []vessel {
 	minPixels := int(math.Pi * AortaMinMM * AortaMinMM / 4 / pixelMM2)
 	maxPixels := int(math.Ceil(math.Pi * AortaMaxMM * AortaMaxMM / 4 / pixelMM2))
 	var out []vessel
-	var region, stack []int
-	seen := make([]bool, w*h)
+	var f regionFinder
 	for lo := float32(VesselMinHU); lo+bandHU <= VesselMaxHU+bandStepHU; lo += bandStepHU {
 		hi := min(lo+bandHU, VesselMaxHU)
 		inside := func(i int) bool { x := s.HU[i]; return x >= lo && x <= hi }
-		clear(seen)
-		for start := range w * h {
-			if seen[start] || !inside(start) {
-				continue
-			}
-			region, stack = region[:0], append(stack[:0], start)
-			seen[start] = true
-			for len(stack) > 0 {
-				i := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				region = append(region, i)
-				x, y := i%w, i/w
-				for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
-					if nb[0] < 0 || nb[0] >= w || nb[1] < 0 || nb[1] >= h {
-						continue
-					}
-					j := nb[1]*w + nb[0]
-					if !seen[j] && inside(j) {
-						seen[j] = true
-						stack = append(stack, j)
-					}
-				}
-			}
+		f.each(w, h, inside, func(region []int) {
 			if len(region) < minPixels || len(region) > maxPixels {
-				continue
+				return
 			}
 			if v, ok := measureRegion(s, region, inside); ok && math.Hypot(v.x-bx, v.y-by) <= maxFromBodyMM {
 				out = append(out, v)
 			}
-		}
+		})
 	}
 	return out
+}
+
+// regionFinder finds the 4-connected regions of a w×h grid's pixels that
+// are inside, reusing its buffers from call to call.
+type regionFinder struct {
+	seen          []bool
+	region, stack []int
+}
+
+// each calls visit with every region (pixel indices; the slice is reused
+// after visit returns).
+func (f *regionFinder) each(w, h int, inside func(i int) bool, visit func(region []int)) {
+	if len(f.seen) != w*h {
+		f.seen = make([]bool, w*h)
+	}
+	clear(f.seen)
+	for start := range w * h {
+		if f.seen[start] || !inside(start) {
+			continue
+		}
+		f.region, f.stack = f.region[:0], append(f.stack[:0], start)
+		f.seen[start] = true
+		for len(f.stack) > 0 {
+			i := f.stack[len(f.stack)-1]
+			f.stack = f.stack[:len(f.stack)-1]
+			f.region = append(f.region, i)
+			x, y := i%w, i/w
+			for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+				if nb[0] < 0 || nb[0] >= w || nb[1] < 0 || nb[1] >= h {
+					continue
+				}
+				j := nb[1]*w + nb[0]
+				if !f.seen[j] && inside(j) {
+					f.seen[j] = true
+					f.stack = append(f.stack, j)
+				}
+			}
+		}
+		visit(f.region)
+	}
 }
 
 // bodyCentre is the centre, in mm, of the slice's pixels brighter than
