@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"kidney3d/pipeline/parallel"
 )
 
 // Slice is one axial image of a series: its values in HU row by row,
@@ -84,14 +86,23 @@ const ImageConfidence = 0.5
 // ReadAorta finds the abdominal aorta in axial slices of one series (as
 // many as the caller chose, spread over the scan) and reads its HU.
 func ReadAorta(axial []Slice) AortaReading {
-	var cands []vessel
+	perSlice := make([][]vessel, len(axial))
 	r := AortaReading{}
-	for n, s := range axial {
-		if float64(s.Width)*s.ColumnMM < MinFieldMM || float64(s.Height)*s.RowMM < MinFieldMM {
-			continue
+	for _, s := range axial {
+		if float64(s.Width)*s.ColumnMM >= MinFieldMM && float64(s.Height)*s.RowMM >= MinFieldMM {
+			r.Slices++
 		}
-		r.Slices++
-		for _, v := range roundVessels(s) {
+	}
+	parallel.For(len(axial), 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			if s := axial[n]; float64(s.Width)*s.ColumnMM >= MinFieldMM && float64(s.Height)*s.RowMM >= MinFieldMM {
+				perSlice[n] = roundVessels(s)
+			}
+		}
+	})
+	var cands []vessel
+	for n, vs := range perSlice {
+		for _, v := range vs {
 			v.slice = n
 			cands = append(cands, v)
 		}
@@ -162,10 +173,14 @@ func roundVessels(s Slice) []vessel {
 	maxPixels := int(math.Ceil(math.Pi * AortaMaxMM * AortaMaxMM / 4 / pixelMM2))
 	var out []vessel
 	var f regionFinder
+	band := make([]bool, w*h)
 	for lo := float32(VesselMinHU); lo+bandHU <= VesselMaxHU+bandStepHU; lo += bandStepHU {
 		hi := min(lo+bandHU, VesselMaxHU)
-		inside := func(i int) bool { x := s.HU[i]; return x >= lo && x <= hi }
-		f.each(w, h, inside, func(region []int) {
+		for i, x := range s.HU[:w*h] {
+			band[i] = x >= lo && x <= hi
+		}
+		inside := func(i int) bool { return band[i] }
+		f.each(w, h, band, func(region []int) {
 			if len(region) < minPixels || len(region) > maxPixels {
 				return
 			}
@@ -184,15 +199,15 @@ type regionFinder struct {
 	region, stack []int
 }
 
-// each calls visit with every region (pixel indices; the slice is reused
-// after visit returns).
-func (f *regionFinder) each(w, h int, inside func(i int) bool, visit func(region []int)) {
+// each calls visit with every region of the pixels i with inside[i]
+// (pixel indices; the slice is reused after visit returns).
+func (f *regionFinder) each(w, h int, inside []bool, visit func(region []int)) {
 	if len(f.seen) != w*h {
 		f.seen = make([]bool, w*h)
 	}
 	clear(f.seen)
 	for start := range w * h {
-		if f.seen[start] || !inside(start) {
+		if f.seen[start] || !inside[start] {
 			continue
 		}
 		f.region, f.stack = f.region[:0], append(f.stack[:0], start)
@@ -207,7 +222,7 @@ func (f *regionFinder) each(w, h int, inside func(i int) bool, visit func(region
 					continue
 				}
 				j := nb[1]*w + nb[0]
-				if !f.seen[j] && inside(j) {
+				if !f.seen[j] && inside[j] {
 					f.seen[j] = true
 					f.stack = append(f.stack, j)
 				}

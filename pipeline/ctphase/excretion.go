@@ -3,6 +3,7 @@ package ctphase
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // ExcretionReading is what a series' axial images say of contrast
@@ -43,6 +44,7 @@ const (
 func ReadExcretion(axial []Slice) ExcretionReading {
 	var r ExcretionReading
 	var f regionFinder
+	var bright []bool
 	for _, s := range axial {
 		if float64(s.Width)*s.ColumnMM < MinFieldMM || float64(s.Height)*s.RowMM < MinFieldMM || len(s.HU) < s.Width*s.Height {
 			continue
@@ -54,7 +56,11 @@ func ReadExcretion(axial []Slice) ExcretionReading {
 		}
 		pixelMM2 := s.ColumnMM * s.RowMM
 		found := false
-		f.each(s.Width, s.Height, func(i int) bool { return s.HU[i] >= ExcretedMinHU }, func(region []int) {
+		bright = slices.Grow(bright[:0], s.Width*s.Height)[:s.Width*s.Height]
+		for i, x := range s.HU[:len(bright)] {
+			bright[i] = x >= ExcretedMinHU
+		}
+		f.each(s.Width, s.Height, bright, func(region []int) {
 			area := float64(len(region)) * pixelMM2
 			if area < ExcretedMinMM2 || area > ExcretedMaxMM2 {
 				return
@@ -103,9 +109,12 @@ func holes(region []int, w int) int {
 	for _, i := range region {
 		in[(i/w-y0+1)*bw+i%w-x0+1] = true
 	}
+	for i := range in {
+		in[i] = !in[i] // now: outside the region
+	}
 	var f regionFinder
 	outside := 0
-	f.each(bw, bh, func(i int) bool { return !in[i] }, func(r []int) {
+	f.each(bw, bh, in, func(r []int) {
 		if r[0] == 0 {
 			outside = len(r)
 		}

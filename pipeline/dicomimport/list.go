@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 
 	"kidney3d/pipeline/atomicfile"
@@ -168,16 +169,22 @@ func readImage(s *dicomseries.Series) (*ctphase.AortaReading, *ctphase.Excretion
 		posterior = math.Copysign(1, o[4])
 	}
 	n := len(s.Instances)
-	m := min(aortaSlices, n)
-	axial := make([]ctphase.Slice, 0, m)
-	for i := range m {
-		k := n/10 + i*(n-1-2*(n/10))/max(1, m-1)
-		hu, w, h, err := s.ReadSlice(k)
-		if err != nil {
-			return nil, nil
+	axial := make([]ctphase.Slice, min(aortaSlices, n))
+	var failed atomic.Bool
+	parallel.For(len(axial), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			k := n/10 + i*(n-1-2*(n/10))/max(1, len(axial)-1)
+			hu, w, h, err := s.ReadSlice(k)
+			if err != nil {
+				failed.Store(true)
+				return
+			}
+			sp := s.Instances[k].PixelSpacing
+			axial[i] = ctphase.Slice{HU: hu, Width: w, Height: h, ColumnMM: sp[1], RowMM: sp[0], Posterior: posterior}
 		}
-		sp := s.Instances[k].PixelSpacing
-		axial = append(axial, ctphase.Slice{HU: hu, Width: w, Height: h, ColumnMM: sp[1], RowMM: sp[0], Posterior: posterior})
+	})
+	if failed.Load() {
+		return nil, nil
 	}
 	a, e := ctphase.ReadAorta(axial), ctphase.ReadExcretion(axial)
 	return &a, &e
