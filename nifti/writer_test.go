@@ -2,8 +2,10 @@ package nifti
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"io"
 	"testing"
 )
 
@@ -68,6 +70,43 @@ func TestWriterRefusesWrongVoxels(t *testing.T) {
 		}
 		if err == nil || err.Error() != c.want || !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: got %v, want %s", c.name, err, c.want)
+		}
+	}
+}
+
+// TestStoredIsStandardGzip reads images encoded at Stored with the
+// standard library's gzip reader: one of several members, the last one
+// short, and one whose member holds several stored blocks.
+func TestStoredIsStandardGzip(t *testing.T) {
+	big := &Image{Header: NewHeader([3]int{256, 256, 2}, Int16, oblique)}
+	voxels := make([]int16, 256*256*2)
+	for i := range voxels {
+		voxels[i] = int16(i*31 - 4000)
+	}
+	big.Data = voxels
+	for _, tc := range []struct {
+		img    *Image
+		member int
+	}{{testImage(Int16, 1, binary.LittleEndian), 64}, {big, 1 << 20}} {
+		withMemberSize(t, tc.member)
+		var b bytes.Buffer
+		if err := Encode(&b, tc.img, &EncodeOptions{Gzip: true, Level: Stored}); err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plain bytes.Buffer
+		if err := Encode(&plain, tc.img, &EncodeOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, plain.Bytes()) {
+			t.Errorf("members of %d bytes: inflated %d bytes unlike the plain file's %d", tc.member, len(got), plain.Len())
 		}
 	}
 }

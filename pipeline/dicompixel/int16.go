@@ -16,18 +16,21 @@ type Rescale struct {
 // DecodeInt16 decodes frame n of the file as Decode does and rescales it
 // by r into dst, which must hold format.Pixels() values. Native
 // little-endian 16-bit words, CT's common case, are rescaled as they are
-// read; other pixel data is decoded into scratch (format.Pixels() long)
-// first. It reports false, dst holding garbage, when a value does not fit
-// an int16.
-func (f *File) DecodeInt16(n int, format Format, r Rescale, dst []int16, scratch []int32) (bool, error) {
+// read; other pixel data is decoded into *scratch first (made
+// format.Pixels() long when it is not). It reports false, dst holding
+// garbage, when a value does not fit an int16.
+func (f *File) DecodeInt16(n int, format Format, r Rescale, dst []int16, scratch *[]int32) (bool, error) {
 	if f.native != nil && f.count == 1 && f.syntax.Coding == Native && format.BitsAllocated == 16 && format.Check() == nil &&
 		len(dst) == format.Pixels() && (len(f.native) == 2*len(dst) || len(f.native) == 2*len(dst)+1) {
 		return r.words16(format, f.native, dst), nil
 	}
-	if err := f.Decode(n, format, scratch); err != nil {
+	if len(*scratch) != format.Pixels() {
+		*scratch = make([]int32, format.Pixels())
+	}
+	if err := f.Decode(n, format, *scratch); err != nil {
 		return false, err
 	}
-	return r.Int32s(scratch, format.Columns, dst), nil
+	return r.Int32s(*scratch, format.Columns, dst), nil
 }
 
 // Int32s stores src, a frame of nx columns, rescaled into dst; it reports

@@ -56,7 +56,8 @@ func TestDecodeInt16(t *testing.T) {
 			}
 			defer f.Close()
 			dst := make([]int16, 12)
-			fits, err := f.DecodeInt16(0, in.Format, tc.r, dst, make([]int32, 12))
+			var scratch []int32
+			fits, err := f.DecodeInt16(0, in.Format, tc.r, dst, &scratch)
 			if err != nil || fits != tc.fits {
 				t.Fatalf("fits %v, %v", fits, err)
 			}
@@ -89,10 +90,11 @@ func BenchmarkDecodeInt16(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	dst, scratch := make([]int16, 512*512), make([]int32, 512*512)
+	dst := make([]int16, 512*512)
+	var scratch []int32
 	b.SetBytes(2 * 512 * 512)
 	for b.Loop() {
-		if _, err := f.DecodeInt16(0, in.Format, dicompixel.Rescale{Slope: 1, Intercept: -1024}, dst, scratch); err != nil {
+		if _, err := f.DecodeInt16(0, in.Format, dicompixel.Rescale{Slope: 1, Intercept: -1024}, dst, &scratch); err != nil {
 			b.Fatal(err)
 		}
 	}

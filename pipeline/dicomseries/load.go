@@ -68,12 +68,15 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 		}
 	}
 	v := volume.New[float32](g)
-	if _, err := fill(ctx, s, func(k int, f *dicompixel.File, frame int, raw []int32) (bool, error) {
+	if _, err := fill(ctx, s, func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error) {
 		in := s.Instances[k]
-		if err := f.Decode(frame, in.Format, raw); err != nil {
+		if len(*raw) != plane {
+			*raw = make([]int32, plane)
+		}
+		if err := f.Decode(frame, in.Format, *raw); err != nil {
 			return false, err
 		}
-		putFloat32(v.Data[k*plane:(k+1)*plane], raw, g.Dims[0], in.RescaleSlope, in.RescaleIntercept)
+		putFloat32(v.Data[k*plane:(k+1)*plane], *raw, g.Dims[0], in.RescaleSlope, in.RescaleIntercept)
 		return true, nil
 	}); err != nil {
 		return nil, err
@@ -149,9 +152,9 @@ func interpolateSlices[T int16 | float32](v *volume.Volume[T], positions []float
 
 // int16Into is fill's put for int16 voxels: slice k of s, rescaled by
 // whole numbers (integral(s)), into dst[k·plane:].
-func int16Into(s *Series, dst []int16) func(k int, f *dicompixel.File, frame int, raw []int32) (bool, error) {
+func int16Into(s *Series, dst []int16) func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error) {
 	plane := s.Geometry.Grid.Dims[0] * s.Geometry.Grid.Dims[1]
-	return func(k int, f *dicompixel.File, frame int, raw []int32) (bool, error) {
+	return func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error) {
 		in := s.Instances[k]
 		r := dicompixel.Rescale{Slope: int32(in.RescaleSlope), Intercept: int32(in.RescaleIntercept)}
 		return f.DecodeInt16(frame, in.Format, r, dst[k*plane:(k+1)*plane], raw)
@@ -182,11 +185,11 @@ func integral(s *Series) bool {
 }
 
 // fill opens the file of every slice (k along the normal) and hands it,
-// with the slice's frame in it and a scratch buffer of one slice, to put,
-// which decodes it; it stops and reports false when put does. Files of one
-// frame are read in parallel; a multi-frame file is read once and its
-// frames decoded in parallel.
-func fill(ctx context.Context, s *Series, put func(k int, f *dicompixel.File, frame int, raw []int32) (bool, error)) (bool, error) {
+// with the slice's frame in it and a scratch buffer (nil until put makes
+// it, then kept for the next slice), to put, which decodes it; it stops and
+// reports false when put does. Files of one frame are read in parallel; a
+// multi-frame file is read once and its frames decoded in parallel.
+func fill(ctx context.Context, s *Series, put func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error)) (bool, error) {
 	byFile := map[string][]int{}
 	var single []int // slices whose file holds them alone
 	var multi []string
@@ -202,11 +205,10 @@ func fill(ctx context.Context, s *Series, put func(k int, f *dicompixel.File, fr
 	}
 	var failed atomic.Bool
 	errs := make([]error, len(s.Instances))
-	plane := s.Geometry.Grid.Dims[0] * s.Geometry.Grid.Dims[1]
 	// decode decodes the slices ks[lo:hi], each from the file open gives.
 	decode := func(ks []int, open func(k int) (*dicompixel.File, error), done func(*dicompixel.File)) func(lo, hi int) {
 		return func(lo, hi int) {
-			buf := make([]int32, plane)
+			var buf []int32
 			for _, k := range ks[lo:hi] {
 				if failed.Load() {
 					return
@@ -219,7 +221,7 @@ func fill(ctx context.Context, s *Series, put func(k int, f *dicompixel.File, fr
 				f, err := open(k)
 				var ok bool
 				if err == nil {
-					ok, err = put(k, f, s.Instances[k].Frame, buf)
+					ok, err = put(k, f, s.Instances[k].Frame, &buf)
 					done(f)
 				}
 				if err != nil {
