@@ -171,17 +171,33 @@ func roundVessels(s Slice) []vessel {
 	pixelMM2 := s.ColumnMM * s.RowMM
 	minPixels := int(math.Pi * AortaMinMM * AortaMinMM / 4 / pixelMM2)
 	maxPixels := int(math.Ceil(math.Pi * AortaMaxMM * AortaMaxMM / 4 / pixelMM2))
+	// Only the box within searchMM of the body's centre is looked at: an
+	// accepted region's centre lies within maxFromBodyMM of it and, round
+	// (its area at least minRoundness of the disc its farthest pixel
+	// spans) and at most AortaMaxMM across, all of it within
+	// AortaMaxMM/2/√minRoundness of its centre. A region that reaches the
+	// box's edge (where that is not the image's) reaches farther, and is
+	// refused as it would be whole.
+	searchMM := maxFromBodyMM + AortaMaxMM/2/math.Sqrt(minRoundness) + 2*max(s.ColumnMM, s.RowMM)
+	i0, i1 := max(0, int((bx-searchMM)/s.ColumnMM)), min(w, int((bx+searchMM)/s.ColumnMM)+2)
+	j0, j1 := max(0, int((by-searchMM)/s.RowMM)), min(h, int((by+searchMM)/s.RowMM)+2)
+	edge := func(i int) bool {
+		x, y := i%w, i/w
+		return x == i0 && i0 > 0 || x == i1-1 && i1 < w || y == j0 && j0 > 0 || y == j1-1 && j1 < h
+	}
 	var out []vessel
 	var f regionFinder
-	band := make([]bool, w*h)
+	band := make([]bool, w*h) // false outside the box
 	for lo := float32(VesselMinHU); lo+bandHU <= VesselMaxHU+bandStepHU; lo += bandStepHU {
 		hi := min(lo+bandHU, VesselMaxHU)
-		for i, x := range s.HU[:w*h] {
-			band[i] = x >= lo && x <= hi
+		for j := j0; j < j1; j++ {
+			for i, x := range s.HU[j*w+i0 : j*w+i1] {
+				band[j*w+i0+i] = x >= lo && x <= hi
+			}
 		}
 		inside := func(i int) bool { return band[i] }
 		f.each(w, h, band, func(region []int) {
-			if len(region) < minPixels || len(region) > maxPixels {
+			if len(region) < minPixels || len(region) > maxPixels || slices.ContainsFunc(region, edge) {
 				return
 			}
 			if v, ok := measureRegion(s, region, inside); ok && math.Hypot(v.x-bx, v.y-by) <= maxFromBodyMM {
