@@ -52,8 +52,11 @@ func saveStreamed(ctx context.Context, s *Series, path string, opts []atomicfile
 		cancel()
 		<-finished // the decoder has stopped
 	}()
-	free <- make([]int16, batchSlices*plane)
-	free <- make([]int16, batchSlices*plane)
+	n := min(batchSlices, len(s.Instances)) // slices a buffer holds
+	free <- make([]int16, n*plane)
+	if len(s.Instances) > n {
+		free <- make([]int16, n*plane)
+	}
 	go func() {
 		defer close(finished)
 		defer close(decoded)
