@@ -1,14 +1,11 @@
 package dicompixel_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"kidney3d/pipeline/dicompixel"
-	"kidney3d/pipeline/dicomscan"
 	"kidney3d/pipeline/dicomtest"
 )
 
@@ -42,14 +39,7 @@ func TestDecodeInt16(t *testing.T) {
 			if strings.Contains(tc.name, "16-bit") {
 				s.BitsStored = 16
 			}
-			path := filepath.Join(t.TempDir(), "slice")
-			if err := os.WriteFile(path, dicomtest.Encode(s), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			in, err := dicomscan.ReadHeader(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, in := writeSlice(t, s)
 			f, err := dicompixel.Open(path, 1)
 			if err != nil {
 				t.Fatal(err)
@@ -77,14 +67,7 @@ func BenchmarkDecodeInt16(b *testing.B) {
 	for i := range s.Words {
 		s.Words[i] = uint16(i*7) & 0x0FFF
 	}
-	path := filepath.Join(b.TempDir(), "slice")
-	if err := os.WriteFile(path, dicomtest.Encode(s), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	in, err := dicomscan.ReadHeader(path)
-	if err != nil {
-		b.Fatal(err)
-	}
+	path, in := writeSlice(b, s)
 	f, err := dicompixel.Open(path, 1)
 	if err != nil {
 		b.Fatal(err)
