@@ -196,7 +196,7 @@ func roundVessels(s Slice) []vessel {
 			}
 		}
 		inside := func(i int) bool { return band[i] }
-		f.each(w, h, band, func(region []int) {
+		f.eachIn(w, h, i0, i1, j0, j1, band, func(region []int) {
 			if len(region) < minPixels || len(region) > maxPixels || slices.ContainsFunc(region, edge) {
 				return
 			}
@@ -218,34 +218,50 @@ type regionFinder struct {
 // each calls visit with every region of the pixels i with inside[i]
 // (pixel indices; the slice is reused after visit returns).
 func (f *regionFinder) each(w, h int, inside []bool, visit func(region []int)) {
+	f.eachIn(w, h, 0, w, 0, h, inside, visit)
+}
+
+// eachIn is each where inside holds only within columns [x0, x1) and rows
+// [y0, y1).
+func (f *regionFinder) eachIn(w, h, x0, x1, y0, y1 int, inside []bool, visit func(region []int)) {
 	if len(f.seen) != w*h {
 		f.seen = make([]bool, w*h)
 	}
-	clear(f.seen)
-	for start := range w * h {
-		if f.seen[start] || !inside[start] {
-			continue
+	for y := y0; y < y1; y++ {
+		clear(f.seen[y*w+x0 : y*w+x1])
+	}
+	for y := y0; y < y1; y++ {
+		for start := y*w + x0; start < y*w+x1; start++ {
+			f.flood(w, h, start, inside, visit)
 		}
-		f.region, f.stack = f.region[:0], append(f.stack[:0], start)
-		f.seen[start] = true
-		for len(f.stack) > 0 {
-			i := f.stack[len(f.stack)-1]
-			f.stack = f.stack[:len(f.stack)-1]
-			f.region = append(f.region, i)
-			x, y := i%w, i/w
-			for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
-				if nb[0] < 0 || nb[0] >= w || nb[1] < 0 || nb[1] >= h {
-					continue
-				}
-				j := nb[1]*w + nb[0]
-				if !f.seen[j] && inside[j] {
-					f.seen[j] = true
-					f.stack = append(f.stack, j)
-				}
+	}
+}
+
+// flood visits the region that holds the pixel start, unless it is not
+// inside or was seen.
+func (f *regionFinder) flood(w, h, start int, inside []bool, visit func(region []int)) {
+	if f.seen[start] || !inside[start] {
+		return
+	}
+	f.region, f.stack = f.region[:0], append(f.stack[:0], start)
+	f.seen[start] = true
+	for len(f.stack) > 0 {
+		i := f.stack[len(f.stack)-1]
+		f.stack = f.stack[:len(f.stack)-1]
+		f.region = append(f.region, i)
+		x, y := i%w, i/w
+		for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+			if nb[0] < 0 || nb[0] >= w || nb[1] < 0 || nb[1] >= h {
+				continue
+			}
+			j := nb[1]*w + nb[0]
+			if !f.seen[j] && inside[j] {
+				f.seen[j] = true
+				f.stack = append(f.stack, j)
 			}
 		}
-		visit(f.region)
 	}
+	visit(f.region)
 }
 
 // bodyCentre is the centre, in mm, of the slice's pixels brighter than
