@@ -410,3 +410,45 @@ func TestImportTiltAndUnequalSpacing(t *testing.T) {
 		t.Errorf("only %d slices lie on a resampled one", same)
 	}
 }
+
+// TestImportDialogScreenshot runs `view DICOMFOLDER --screenshot` under
+// Xvfb on a small demo study: the import dialog, once it has listed the
+// study, is captured with a row per series, each with its thumbnail (a
+// block of pure greys some 30 px tall, where text makes only short runs).
+func TestImportDialogScreenshot(t *testing.T) {
+	if _, err := exec.LookPath("xvfb-run"); err != nil {
+		t.Skip("no xvfb-run")
+	}
+	dir := t.TempDir()
+	if _, stderr, code := kidney3d(t, "demo", "--out", dir, "--seed", "1", "--format", "dicom"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	img := readPNG(t, screenshot(t, filepath.Join(dir, "dicom")))
+	b := img.Bounds()
+	var bands [][2]int // runs of image rows with at least 10 grey pixels
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		grey := 0
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r == g && g == bl && r>>8 >= 40 && r>>8 <= 220 {
+				grey++
+			}
+		}
+		switch {
+		case grey < 10:
+		case len(bands) > 0 && bands[len(bands)-1][1] == y-1:
+			bands[len(bands)-1][1] = y
+		default:
+			bands = append(bands, [2]int{y, y})
+		}
+	}
+	thumbnails := 0
+	for _, band := range bands {
+		if band[1]-band[0] >= 20 {
+			thumbnails++
+		}
+	}
+	if thumbnails != 3 {
+		t.Errorf("%d thumbnails drawn (grey bands %v), want the 3 series of the study", thumbnails, bands)
+	}
+}

@@ -338,10 +338,11 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 	opts := ui.Options{Screenshot: *shot, NewFrames: renderframes.New}
 	if len(pos) == 1 {
 		// A DICOM folder (the desktop's "Open with") opens the import
-		// dialog on it; a screenshot needs a case.
+		// dialog on it (a screenshot shows the dialog once it has listed
+		// the series).
 		var dicom *dicomimport.NotACaseError
 		switch err := dicomimport.CheckCaseNotDICOM(pos[0]); {
-		case errors.As(err, &dicom) && *shot == "":
+		case errors.As(err, &dicom):
 			opts.DICOM = pos[0]
 		case err != nil:
 			return err

@@ -12,7 +12,8 @@ import (
 type EncodeOptions struct {
 	// Gzip compresses the output (a .nii.gz); false writes a plain .nii.
 	Gzip bool
-	// Level is the gzip level, 1 (fastest) to 9 (smallest), or HuffmanOnly;
+	// Level is the gzip level, 1 (fastest) to 9 (smallest), HuffmanOnly or
+	// Stored;
 	// 0 means klauspost/compress's default, which is level 5.
 	Level int
 }
@@ -21,6 +22,11 @@ type EncodeOptions struct {
 // repeats (deflate's -2): on CT about 2.5 times as fast as level 1, the file
 // about 6% larger, inflated as fast.
 const HuffmanOnly = flate.HuffmanOnly
+
+// Stored is the Level that stores the bytes in deflate's uncompressed
+// blocks: a gzip stream as large as the image that costs little more than
+// its checksum to write, and nothing to inflate.
+const Stored = -3
 
 // Encode writes img to w as a single-file NIfTI image, NIfTI-1 ("n+1") or
 // NIfTI-2 ("n+2") after img.Header.Version, in the byte order of
@@ -45,29 +51,8 @@ func EncodeRegion(w io.Writer, r *Region, opts *EncodeOptions) error {
 // encode writes the image of header h whose voxels are data, or when r is
 // not nil data in the box of r and zero elsewhere.
 func encode(w io.Writer, h Header, data any, r *Region, opts *EncodeOptions) error {
-	if opts == nil {
-		opts = &EncodeOptions{Gzip: true}
-	}
-	level := opts.Level
-	if level == 0 {
-		level = flate.DefaultCompression
-	}
-	if opts.Gzip && (level < 1 || level > 9) && level != flate.DefaultCompression && level != HuffmanOnly {
-		return &Error{Field: "gzip", Err: fmt.Errorf("%w: level %d, want 1 to 9 or HuffmanOnly", ErrUnsupported, opts.Level)}
-	}
-	if h.Version == 0 {
-		h.Version = 1
-	}
-	h.BitPix = int16(8 * h.Datatype.Size())
-	h.VoxOffset = minVoxOffset1
-	if h.Version == 2 {
-		h.VoxOffset = minVoxOffset2
-	}
-	hdr, err := h.marshal()
+	h, hdr, level, err := prepare(h, opts)
 	if err != nil {
-		return err
-	}
-	if err := h.validate(); err != nil {
 		return err
 	}
 	dt, b, ok := dataBytes(data)
@@ -111,7 +96,7 @@ func encode(w io.Writer, h Header, data any, r *Region, opts *EncodeOptions) err
 		}
 		return nil
 	}
-	if !opts.Gzip {
+	if level == noGzip {
 		return write(w)
 	}
 	zw := newMemberWriter(w, level, int64(len(hdr))+int64(n)*int64(dt.Size()))
@@ -123,6 +108,47 @@ func encode(w io.Writer, h Header, data any, r *Region, opts *EncodeOptions) err
 		return &Error{Field: "data", Err: err}
 	}
 	return nil
+}
+
+// noGzip is prepare's level for a plain .nii (no flate level).
+const noGzip = -100
+
+// prepare checks opts and h as Encode takes them, derives bitpix and
+// vox_offset, and marshals the header. level is the flate level to
+// compress at, noGzip for none.
+func prepare(h Header, opts *EncodeOptions) (Header, []byte, int, error) {
+	if opts == nil {
+		opts = &EncodeOptions{Gzip: true}
+	}
+	level := opts.Level
+	if level == 0 {
+		level = flate.DefaultCompression
+	}
+	if opts.Gzip && (level < 1 || level > 9) && level != flate.DefaultCompression && level != HuffmanOnly && level != Stored {
+		return h, nil, 0, &Error{Field: "gzip", Err: fmt.Errorf("%w: level %d, want 1 to 9, HuffmanOnly or Stored", ErrUnsupported, opts.Level)}
+	}
+	switch {
+	case !opts.Gzip:
+		level = noGzip
+	case level == Stored:
+		level = flate.NoCompression
+	}
+	if h.Version == 0 {
+		h.Version = 1
+	}
+	h.BitPix = int16(8 * h.Datatype.Size())
+	h.VoxOffset = minVoxOffset1
+	if h.Version == 2 {
+		h.VoxOffset = minVoxOffset2
+	}
+	hdr, err := h.marshal()
+	if err != nil {
+		return h, nil, 0, err
+	}
+	if err := h.validate(); err != nil {
+		return h, nil, 0, err
+	}
+	return h, hdr, level, nil
 }
 
 // writeVoxels writes the voxels' bytes b, byte-swapping them through a

@@ -66,14 +66,18 @@ func (z *memberWriter) compressor() {
 		m.out.Reset()
 		var hdr [memberHeaderLen]byte
 		m.out.Write(hdr[:])
-		if fw == nil {
+		switch {
+		case z.level == flate.NoCompression:
+			storeBlocks(&m.out, m.in)
+		case fw == nil:
 			fw, m.err = flate.NewWriter(&m.out, z.level)
-		} else {
+			fallthrough
+		default:
 			fw.Reset(&m.out)
-		}
-		if m.err == nil {
-			if _, m.err = fw.Write(m.in); m.err == nil {
-				m.err = fw.Close()
+			if m.err == nil {
+				if _, m.err = fw.Write(m.in); m.err == nil {
+					m.err = fw.Close()
+				}
 			}
 		}
 		var trailer [memberTrailerLen]byte
@@ -82,6 +86,25 @@ func (z *memberWriter) compressor() {
 		m.out.Write(trailer[:])
 		putMemberHeader(m.out.Bytes(), uint32(m.out.Len()), z.total, z.level)
 		m.done <- struct{}{}
+	}
+}
+
+// storeBlocks writes in as deflate's stored blocks (RFC 1951 §3.2.4), the
+// last one final: Level Stored at the cost of one copy.
+func storeBlocks(out *bytes.Buffer, in []byte) {
+	out.Grow(len(in) + 5*(len(in)/0xFFFF+1))
+	for {
+		n := min(len(in), 0xFFFF)
+		final := byte(0)
+		if n == len(in) {
+			final = 1
+		}
+		out.Write([]byte{final, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)})
+		out.Write(in[:n])
+		in = in[n:]
+		if final == 1 {
+			return
+		}
 	}
 }
 

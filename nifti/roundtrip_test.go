@@ -99,6 +99,7 @@ func TestRoundTrip(t *testing.T) {
 		{"gzip-default", nil},
 		{"gzip-1", &EncodeOptions{Gzip: true, Level: 1}},
 		{"gzip-huffman", &EncodeOptions{Gzip: true, Level: HuffmanOnly}},
+		{"gzip-stored", &EncodeOptions{Gzip: true, Level: Stored}},
 		{"gzip-9", &EncodeOptions{Gzip: true, Level: 9}},
 	}
 	for _, dt := range allDatatypes {

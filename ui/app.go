@@ -25,7 +25,7 @@ const AppID = "org.kidney3d.app"
 // Options are what `kidney3d view` was asked.
 type Options struct {
 	Case       string    // case folder to open; "" for none
-	DICOM      string    // DICOM folder to show in the import dialog at start ("Open with"); "" for none
+	DICOM      string    // DICOM folder to show in the import dialog at start ("Open with"; with Screenshot, captured once listed); "" for none
 	Screenshot string    // when set, capture the window to this PNG and exit
 	Size       fyne.Size // window size; zero for the default
 	// NewFrames makes the 3D view's frame source; nil or an error shows

@@ -137,6 +137,19 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 		cw.Open(opts.Case)
 	} else if opts.DICOM != "" {
 		cw.ImportDICOM(opts.DICOM)
+		if opts.Screenshot != "" { // once the series are listed, with their thumbnails
+			listed := cw.importer.Done()
+			go func() {
+				<-listed
+				fyne.Do(func() {
+					read := cw.importer.ThumbnailsRead()
+					go func() {
+						<-read
+						fyne.Do(cw.checkScreenshot)
+					}()
+				})
+			}()
+		}
 	} else if opts.Screenshot != "" {
 		cw.model.SetStatus("no case open")
 		cw.checkScreenshot()
@@ -357,8 +370,9 @@ func (cw *CaseWindow) checkScreenshot() {
 // be read and has that size; else (Xvfb's GL stack gives back an empty
 // front buffer, and a HiDPI screen has more pixels) the window's content is
 // painted in software at scale 1, where it lies in the window and at the
-// size it has there, so nothing is laid out again. The menu bar's items,
-// drawn by the driver, are then left out: its strip shows the background.
+// size it has there, so nothing is laid out again, with the dialogs over
+// it. The menu bar's items, drawn by the driver, are then left out: its
+// strip shows the background.
 func (cw *CaseWindow) capture() image.Image {
 	c := cw.win.Canvas()
 	size := cw.opts.Size
@@ -369,10 +383,12 @@ func (cw *CaseWindow) capture() image.Image {
 	if img := c.Capture(); img.Bounds().Size() == image.Pt(w, h) && !uniform(img) {
 		return img
 	}
-	content := cw.win.Content()
+	// The content and the overlays (a dialog) over it, each keeping its
+	// position and size.
+	objects := append([]fyne.CanvasObject{cw.win.Content()}, c.Overlays().List()...)
 	sc := software.NewCanvas()
 	sc.SetPadded(false)
-	sc.SetContent(container.NewWithoutLayout(content)) // keeps its position and size
+	sc.SetContent(container.NewWithoutLayout(objects...))
 	sc.Resize(fyne.NewSize(float32(w), float32(h)))
 	return sc.Capture()
 }

@@ -64,6 +64,8 @@ type ImportPanel struct {
 	thumbs  []image.Image    // per series, its middle slice once read; nil before
 	// stopThumbs ends the reading of thumbnails (the panel closed).
 	stopThumbs context.CancelFunc
+	// thumbsRead is closed once the thumbnails being read are shown.
+	thumbsRead chan struct{}
 
 	title     *widget.Label
 	table     *widget.Table
@@ -94,7 +96,8 @@ func NewImportPanel(win fyne.Window, source string, imp ImportFunc) *ImportPanel
 	if imp == nil {
 		imp = dicomimport.Import
 	}
-	p := &ImportPanel{source: source, win: win, list: dicomimport.ListWith, imp: imp}
+	p := &ImportPanel{source: source, win: win, list: dicomimport.ListWith, imp: imp, thumbsRead: make(chan struct{})}
+	close(p.thumbsRead)
 	p.title = widget.NewLabel("DICOM source: " + source)
 	p.title.Truncation = fyne.TextTruncateEllipsis
 	p.table = widget.NewTableWithHeaders(func() (int, int) { return p.rows(), len(importColumns) }, p.newCell, p.updateCell)
@@ -249,7 +252,10 @@ func (p *ImportPanel) listed(l *dicomimport.Listing, err error, took time.Durati
 func (p *ImportPanel) readThumbnails(l *dicomimport.Listing) {
 	ctx, stop := context.WithCancel(context.Background())
 	p.stopThumbs = stop
+	read := make(chan struct{})
+	p.thumbsRead = read
 	go func() {
+		defer fyne.Do(func() { close(read) }) // after the last thumbnail is shown
 		for i := range l.Series {
 			if ctx.Err() != nil {
 				return
@@ -267,6 +273,10 @@ func (p *ImportPanel) readThumbnails(l *dicomimport.Listing) {
 		}
 	}()
 }
+
+// ThumbnailsRead is closed once the thumbnails of the latest listing are
+// read and shown (at once when none are being read).
+func (p *ImportPanel) ThumbnailsRead() <-chan struct{} { return p.thumbsRead }
 
 // droppedText lists what the listing skipped.
 func droppedText(l *dicomimport.Listing) string {

@@ -60,7 +60,7 @@ func Write(path string, write func(w io.Writer) error, opts ...Option) (err erro
 			os.Remove(tmp)
 		}
 	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
+	bw := bufio.NewWriterSize(&writeback{f: f}, 1<<20)
 	if err = write(bw); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

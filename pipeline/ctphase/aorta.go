@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"kidney3d/pipeline/parallel"
 )
 
 // Slice is one axial image of a series: its values in HU row by row,
@@ -13,6 +15,9 @@ type Slice struct {
 	HU              []float32
 	Width, Height   int
 	ColumnMM, RowMM float64
+	// Posterior is 1 when the rows run towards the patient's back (the
+	// usual axial image), -1 towards the front, 0 when not known.
+	Posterior float64
 }
 
 // AortaReading is what a series' images say about its contrast: the HU
@@ -63,10 +68,10 @@ const (
 const MinFieldMM = 150
 
 // The aorta's HU that separate the phases: arterial from ArterialAortaHU,
-// portal venous from PortalAortaHU. Below, the image says nothing: a
+// portal venous from PortalAortaHU. Below, the aorta says nothing: a
 // delayed aorta is as bright as muscle-side soft tissue in a band, and
 // telling it from a late portal venous one takes the excreted contrast in
-// the collecting system, which ReadAorta does not read.
+// the collecting system (ReadExcretion).
 const (
 	ArterialAortaHU = 200
 	PortalAortaHU   = 140
@@ -81,14 +86,23 @@ const ImageConfidence = 0.5
 // ReadAorta finds the abdominal aorta in axial slices of one series (as
 // many as the caller chose, spread over the scan) and reads its HU.
 func ReadAorta(axial []Slice) AortaReading {
-	var cands []vessel
+	perSlice := make([][]vessel, len(axial))
 	r := AortaReading{}
-	for n, s := range axial {
-		if float64(s.Width)*s.ColumnMM < MinFieldMM || float64(s.Height)*s.RowMM < MinFieldMM {
-			continue
+	for _, s := range axial {
+		if float64(s.Width)*s.ColumnMM >= MinFieldMM && float64(s.Height)*s.RowMM >= MinFieldMM {
+			r.Slices++
 		}
-		r.Slices++
-		for _, v := range roundVessels(s) {
+	}
+	parallel.For(len(axial), 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			if s := axial[n]; float64(s.Width)*s.ColumnMM >= MinFieldMM && float64(s.Height)*s.RowMM >= MinFieldMM {
+				perSlice[n] = roundVessels(s)
+			}
+		}
+	})
+	var cands []vessel
+	for n, vs := range perSlice {
+		for _, v := range vs {
 			v.slice = n
 			cands = append(cands, v)
 		}
@@ -126,6 +140,14 @@ func (r AortaReading) Evidence() (phase string, confidence float64, reason strin
 	return phase, ImageConfidence, fmt.Sprintf("image: aorta %.0f HU (found in %d of %d axial slices)", r.HU, r.Found, r.Slices)
 }
 
+// dim says how dim the aorta is, for a reason that reads no phase from it.
+func (r AortaReading) dim() string {
+	if r.Found == 0 {
+		return "the aorta not found brighter than its surroundings"
+	}
+	return fmt.Sprintf("the aorta %.0f HU (below %d)", r.HU, PortalAortaHU)
+}
+
 // vessel is a round bright region of one slice: its centre in mm and its
 // median HU.
 type vessel struct {
@@ -149,44 +171,97 @@ func roundVessels(s Slice) []vessel {
 	pixelMM2 := s.ColumnMM * s.RowMM
 	minPixels := int(math.Pi * AortaMinMM * AortaMinMM / 4 / pixelMM2)
 	maxPixels := int(math.Ceil(math.Pi * AortaMaxMM * AortaMaxMM / 4 / pixelMM2))
+	// Only the box within searchMM of the body's centre is looked at: an
+	// accepted region's centre lies within maxFromBodyMM of it and, round
+	// (its area at least minRoundness of the disc its farthest pixel
+	// spans) and at most AortaMaxMM across, all of it within
+	// AortaMaxMM/2/√minRoundness of its centre. A region that reaches the
+	// box's edge (where that is not the image's) reaches farther, and is
+	// refused as it would be whole.
+	searchMM := maxFromBodyMM + AortaMaxMM/2/math.Sqrt(minRoundness) + 2*max(s.ColumnMM, s.RowMM)
+	i0, i1 := max(0, int((bx-searchMM)/s.ColumnMM)), min(w, int((bx+searchMM)/s.ColumnMM)+2)
+	j0, j1 := max(0, int((by-searchMM)/s.RowMM)), min(h, int((by+searchMM)/s.RowMM)+2)
+	edge := func(i int) bool {
+		x, y := i%w, i/w
+		return x == i0 && i0 > 0 || x == i1-1 && i1 < w || y == j0 && j0 > 0 || y == j1-1 && j1 < h
+	}
 	var out []vessel
-	var region, stack []int
-	seen := make([]bool, w*h)
+	var f regionFinder
+	band := make([]bool, w*h) // false outside the box
 	for lo := float32(VesselMinHU); lo+bandHU <= VesselMaxHU+bandStepHU; lo += bandStepHU {
 		hi := min(lo+bandHU, VesselMaxHU)
-		inside := func(i int) bool { x := s.HU[i]; return x >= lo && x <= hi }
-		clear(seen)
-		for start := range w * h {
-			if seen[start] || !inside(start) {
-				continue
+		for j := j0; j < j1; j++ {
+			for i, x := range s.HU[j*w+i0 : j*w+i1] {
+				band[j*w+i0+i] = x >= lo && x <= hi
 			}
-			region, stack = region[:0], append(stack[:0], start)
-			seen[start] = true
-			for len(stack) > 0 {
-				i := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				region = append(region, i)
-				x, y := i%w, i/w
-				for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
-					if nb[0] < 0 || nb[0] >= w || nb[1] < 0 || nb[1] >= h {
-						continue
-					}
-					j := nb[1]*w + nb[0]
-					if !seen[j] && inside(j) {
-						seen[j] = true
-						stack = append(stack, j)
-					}
-				}
-			}
-			if len(region) < minPixels || len(region) > maxPixels {
-				continue
+		}
+		inside := func(i int) bool { return band[i] }
+		f.eachIn(w, h, i0, i1, j0, j1, band, func(region []int) {
+			if len(region) < minPixels || len(region) > maxPixels || slices.ContainsFunc(region, edge) {
+				return
 			}
 			if v, ok := measureRegion(s, region, inside); ok && math.Hypot(v.x-bx, v.y-by) <= maxFromBodyMM {
 				out = append(out, v)
 			}
-		}
+		})
 	}
 	return out
+}
+
+// regionFinder finds the 4-connected regions of a w×h grid's pixels that
+// are inside, reusing its buffers from call to call.
+type regionFinder struct {
+	seen          []bool
+	region, stack []int
+}
+
+// each calls visit with every region of the pixels i with inside[i]
+// (pixel indices; the slice is reused after visit returns).
+func (f *regionFinder) each(w, h int, inside []bool, visit func(region []int)) {
+	f.eachIn(w, h, 0, w, 0, h, inside, visit)
+}
+
+// eachIn is each where inside holds only within columns [x0, x1) and rows
+// [y0, y1).
+func (f *regionFinder) eachIn(w, h, x0, x1, y0, y1 int, inside []bool, visit func(region []int)) {
+	if len(f.seen) != w*h {
+		f.seen = make([]bool, w*h)
+	}
+	for y := y0; y < y1; y++ {
+		clear(f.seen[y*w+x0 : y*w+x1])
+	}
+	for y := y0; y < y1; y++ {
+		for start := y*w + x0; start < y*w+x1; start++ {
+			f.flood(w, h, start, inside, visit)
+		}
+	}
+}
+
+// flood visits the region that holds the pixel start, unless it is not
+// inside or was seen.
+func (f *regionFinder) flood(w, h, start int, inside []bool, visit func(region []int)) {
+	if f.seen[start] || !inside[start] {
+		return
+	}
+	f.region, f.stack = f.region[:0], append(f.stack[:0], start)
+	f.seen[start] = true
+	for len(f.stack) > 0 {
+		i := f.stack[len(f.stack)-1]
+		f.stack = f.stack[:len(f.stack)-1]
+		f.region = append(f.region, i)
+		x, y := i%w, i/w
+		for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+			if nb[0] < 0 || nb[0] >= w || nb[1] < 0 || nb[1] >= h {
+				continue
+			}
+			j := nb[1]*w + nb[0]
+			if !f.seen[j] && inside[j] {
+				f.seen[j] = true
+				f.stack = append(f.stack, j)
+			}
+		}
+	}
+	visit(f.region)
 }
 
 // bodyCentre is the centre, in mm, of the slice's pixels brighter than

@@ -12,6 +12,7 @@ import (
 type phantom struct {
 	aorta, ivc, cortex, medulla float64
 	aortaShiftMM                float64 // the aorta's centre moves this far along x per slice
+	pelvis, bowel               float64 // HU of each renal pelvis and of a bowel loop in front; 0: none
 	columnMM, rowMM             float64
 }
 
@@ -20,7 +21,7 @@ func (p phantom) slices(n int) []Slice {
 	out := make([]Slice, n)
 	for k := range out {
 		const w, h = 256, 256
-		s := Slice{HU: make([]float32, w*h), Width: w, Height: h, ColumnMM: p.columnMM, RowMM: p.rowMM}
+		s := Slice{HU: make([]float32, w*h), Width: w, Height: h, ColumnMM: p.columnMM, RowMM: p.rowMM, Posterior: 1}
 		for j := range h {
 			for i := range w {
 				// mm from the centre of the image; y grows posteriorly
@@ -40,6 +41,10 @@ func (p phantom) slices(n int) []Slice {
 					v = p.aorta
 				case in(22, 22, 12, 9):
 					v = p.ivc
+				case p.pelvis != 0 && (in(-62, 45, 9, 9) || in(62, 45, 9, 9)):
+					v = p.pelvis
+				case p.bowel != 0 && in(30, -60, 12, 12):
+					v = p.bowel
 				case in(-75, 45, 28, 45), in(75, 45, 28, 45): // kidneys
 					v = p.cortex
 					if in(-75, 45, 16, 32) || in(75, 45, 16, 32) {

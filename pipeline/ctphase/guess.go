@@ -18,6 +18,9 @@ type Series struct {
 	// Aorta is what the series' axial images say (ReadAorta); nil when
 	// they were not read (a series that is not axial, say).
 	Aorta *AortaReading
+	// Excretion is what they say of excreted contrast (ReadExcretion); nil
+	// when they were not read.
+	Excretion *ExcretionReading
 }
 
 // Guess is one series' phase guess.
@@ -109,7 +112,8 @@ type evidence struct {
 	reason     string
 }
 
-// imageEvidence is each series' image evidence (AortaReading.Evidence),
+// imageEvidence is each series' image evidence (AortaReading.Evidence;
+// where the aorta says nothing, excreted contrast says D),
 // with each enhanced phase kept for the one series of the study that
 // reads it in the most slices (then the clearest): one study holds one
 // arterial and one portal venous series, and the others that read so (a
@@ -123,6 +127,9 @@ func imageEvidence(series []Series) []evidence {
 			continue
 		}
 		p, c, why := s.Aorta.Evidence()
+		if p == "" && s.Excretion != nil && s.Excretion.Shows() {
+			p, c, why = "D", ImageConfidence, "image: "+s.Excretion.String()+", "+s.Aorta.dim()
+		}
 		out[i] = evidence{p, c, why}
 		if p == "A" || p == "P" {
 			if j, ok := clearest[p]; !ok || clearer(*s.Aorta, *series[j].Aorta) {

@@ -69,7 +69,8 @@ func FuzzGuesses(f *testing.F) {
 	f.Add("w/o", "", "NONE", ":", "99", -1e300)
 	f.Fuzz(func(t *testing.T, desc, proto, agent, start, acq string, aortaHU float64) {
 		image := &AortaReading{Slices: 4, Found: 3, HU: aortaHU}
-		for _, g := range Guesses([]Series{{desc, proto, agent, start, acq, image}, {proto, desc, agent, acq, start, nil}}) {
+		excreted := &ExcretionReading{Slices: 4, Found: 2, PeakHU: 1200}
+		for _, g := range Guesses([]Series{{desc, proto, agent, start, acq, image, excreted}, {proto, desc, agent, acq, start, nil, nil}}) {
 			if !strings.Contains("NAPD", g.Phase) || len(g.Phase) > 1 || g.Confidence < 0 || g.Confidence > 1 {
 				t.Fatalf("guess %+v", g)
 			}

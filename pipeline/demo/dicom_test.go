@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"kidney3d/pipeline/dicomimport"
@@ -41,6 +42,19 @@ func TestDICOMStudiesImportWithTheirPhases(t *testing.T) {
 				if want := string("APD"[r.Number-2]); r.Guess.Phase != want {
 					t.Errorf("%s style: series %d %q guessed %s (%v), want %s", DICOMStyle(seed), r.Number, r.Description, r.Guess.Phase, r.Guess.Reasons, want)
 				}
+				// The delayed series of seeds 1–8 shows its excreted
+				// contrast in as many of its 16 slices read as measured;
+				// the other series none.
+				excreted := ""
+				switch {
+				case r.Number == 4 && seed > 8:
+					continue
+				case r.Number == 4:
+					excreted = fmt.Sprintf("image: excreted contrast (up to %%f HU) in %d of 16 axial slices, beside the spine", []int{4, 2, 3, 3, 3, 2, 4, 3}[seed-1])
+				}
+				if got := imageReason(r.Guess.Reasons, "image: excreted"); (excreted == "") != (got == "") || excreted != "" && !matches(got, excreted) {
+					t.Errorf("series %d: image evidence %q, want %q", r.Number, got, excreted)
+				}
 			}
 			if seed > 2 {
 				return
@@ -67,4 +81,21 @@ func TestDICOMStudiesImportWithTheirPhases(t *testing.T) {
 			}
 		})
 	}
+}
+
+// imageReason is the reason that starts with prefix, or "".
+func imageReason(reasons []string, prefix string) string {
+	for _, r := range reasons {
+		if strings.HasPrefix(r, prefix) {
+			return r
+		}
+	}
+	return ""
+}
+
+// matches says whether s starts with what format prints for some number.
+func matches(s, format string) bool {
+	var hu float64
+	n, _ := fmt.Sscanf(s, format, &hu)
+	return n == 1 && hu >= 1000
 }

@@ -272,18 +272,14 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 		ch := chosen[p]
 		s, row := l.series[ch.index], l.Series[ch.index]
 		start := time.Now()
-		im, err := dicomseries.Load(ctx, s)
+		staged[p] = filepath.Join(stage, p+".nii.gz")
+		g, datatype, err := dicomseries.Save(ctx, s, staged[p])
 		if err != nil {
 			return nil, err
 		}
-		staged[p] = filepath.Join(stage, p+".nii.gz")
-		if err := im.Save(staged[p]); err != nil {
-			return nil, err
-		}
-		g := im.Grid()
 		rec.Phases[p] = Phase{
 			File: c.Rel(c.PhasePath(p)), SeriesID: row.ID, SeriesUID: row.SeriesUID, Description: row.Description,
-			Dims: g.Dims, Datatype: im.Datatype(), Orientation: g.Affine.AxisCodes(), ChosenBy: ch.by,
+			Dims: g.Dims, Datatype: datatype, Orientation: g.Affine.AxisCodes(), ChosenBy: ch.by,
 			Confidence: row.Guess.Confidence, Reasons: row.Guess.Reasons, Resampled: row.Resampled,
 		}
 		if ch.by == "--phase" {
@@ -292,7 +288,7 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 			rec.Phases[p] = ph
 		}
 		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "%s ← series %s %q: %s (%.1f s)\n", rec.Phases[p].File, row.ID, row.Description, dicomseries.Describe(im), time.Since(start).Seconds())
+			fmt.Fprintf(opts.Progress, "%s ← series %s %q: %s (%.1f s)\n", rec.Phases[p].File, row.ID, row.Description, dicomseries.Describe(g, datatype), time.Since(start).Seconds())
 		}
 	}
 	if err := ctx.Err(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"kidney3d/pipeline/ctphase"
 	"kidney3d/pipeline/dicomtest"
 	"kidney3d/pipeline/volume"
 )
@@ -142,5 +143,26 @@ func TestOnlyCTHasAPhase(t *testing.T) {
 	}
 	if _, err := Import(context.Background(), Options{Sources: []string{dir}, Case: filepath.Join(t.TempDir(), "c")}); err == nil {
 		t.Error("a PET series was imported as a CT phase")
+	}
+}
+
+// The real portal venous series (97 s after the injection by its tags) is
+// P, not D: the image finds no excreted contrast where the collecting
+// systems lie, and its aorta reads 152 HU.
+func TestRealPortalSeriesIsNotDelayed(t *testing.T) {
+	src := "../../../shared/data/totalseg_example/example_ct_dicom"
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("no real DICOM series (%v)", err)
+	}
+	l, err := List(context.Background(), []string{src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Series) != 1 || l.Series[0].Guess.Phase != "P" {
+		t.Fatalf("series %+v, want one P", l.Series)
+	}
+	aorta, excretion := readImage(l.series[0])
+	if aorta == nil || aorta.Found != 14 || excretion == nil || *excretion != (ctphase.ExcretionReading{Slices: 16}) {
+		t.Errorf("aorta %+v, excretion %+v: want the aorta in 14 slices, no excreted contrast in 16", aorta, excretion)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync/atomic"
 
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/ctphase"
@@ -116,10 +117,11 @@ func guess(series []*dicomseries.Series) []ctphase.Guess {
 	}
 	// Each CT series' aorta, read from its images on every core.
 	aortas := make([]*ctphase.AortaReading, len(series))
+	excretions := make([]*ctphase.ExcretionReading, len(series))
 	parallel.For(len(series), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if m := series[i].First().Modality; m == "CT" || m == "" {
-				aortas[i] = readAorta(series[i])
+				aortas[i], excretions[i] = readImage(series[i])
 			}
 		}
 	})
@@ -136,7 +138,7 @@ func guess(series []*dicomseries.Series) []ctphase.Guess {
 			in = append(in, ctphase.Series{
 				Description: f.SeriesDescription, Protocol: f.Protocol, ContrastAgent: f.ContrastAgent,
 				ContrastStartTime: f.ContrastStartTime, AcquisitionTime: firstOf(f.AcquisitionTime, f.SeriesTime, f.ContentTime),
-				Aorta: aortas[i],
+				Aorta: aortas[i], Excretion: excretions[i],
 			})
 		}
 		for n, g := range ctphase.Guesses(in) {
@@ -154,28 +156,38 @@ const aortaSlices = 16
 // and the patient's long axis.
 const axialWithin = 30 * math.Pi / 180
 
-// readAorta reads the aorta's HU in a series' axial slices
-// (ctphase.ReadAorta); nil when the series is not axial or a slice cannot
-// be read.
-func readAorta(s *dicomseries.Series) *ctphase.AortaReading {
+// readImage reads the aorta's HU and the excreted contrast in a series'
+// axial slices (ctphase.ReadAorta, ctphase.ReadExcretion); nil when the
+// series is not axial or a slice cannot be read.
+func readImage(s *dicomseries.Series) (*ctphase.AortaReading, *ctphase.ExcretionReading) {
 	o := s.First().Orientation
 	if normalZ := o[0]*o[4] - o[1]*o[3]; math.Abs(normalZ) < math.Cos(axialWithin) {
-		return nil
+		return nil, nil
+	}
+	posterior := 0.0 // the column direction's posterior (LPS y) component says which way the rows run
+	if math.Abs(o[4]) > 0.5 {
+		posterior = math.Copysign(1, o[4])
 	}
 	n := len(s.Instances)
-	m := min(aortaSlices, n)
-	axial := make([]ctphase.Slice, 0, m)
-	for i := range m {
-		k := n/10 + i*(n-1-2*(n/10))/max(1, m-1)
-		hu, w, h, err := s.ReadSlice(k)
-		if err != nil {
-			return nil
+	axial := make([]ctphase.Slice, min(aortaSlices, n))
+	var failed atomic.Bool
+	parallel.For(len(axial), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			k := n/10 + i*(n-1-2*(n/10))/max(1, len(axial)-1)
+			hu, w, h, err := s.ReadSlice(k)
+			if err != nil {
+				failed.Store(true)
+				return
+			}
+			sp := s.Instances[k].PixelSpacing
+			axial[i] = ctphase.Slice{HU: hu, Width: w, Height: h, ColumnMM: sp[1], RowMM: sp[0], Posterior: posterior}
 		}
-		sp := s.Instances[k].PixelSpacing
-		axial = append(axial, ctphase.Slice{HU: hu, Width: w, Height: h, ColumnMM: sp[1], RowMM: sp[0]})
+	})
+	if failed.Load() {
+		return nil, nil
 	}
-	r := ctphase.ReadAorta(axial)
-	return &r
+	a, e := ctphase.ReadAorta(axial), ctphase.ReadExcretion(axial)
+	return &a, &e
 }
 
 func firstOf(s ...string) string {

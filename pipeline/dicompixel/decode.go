@@ -169,21 +169,21 @@ func decodeNative(f Format, data []byte, big bool, dst []int32) error {
 // words16 reads little-endian 16-bit words, the common case, without a
 // call per sample.
 func words16(f Format, data []byte, dst []int32) {
+	data = data[:2*len(dst)]
 	shift := 32 - uint(f.BitsStored)
 	switch {
 	case f.Signed && f.BitsStored == 16:
 		for i := range dst {
-			dst[i] = int32(int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8))
+			dst[i] = int32(int16(binary.LittleEndian.Uint16(data[2*i:])))
 		}
 	case f.Signed:
 		for i := range dst {
-			w := uint32(data[2*i]) | uint32(data[2*i+1])<<8
-			dst[i] = int32(w<<shift) >> shift
+			dst[i] = int32(uint32(binary.LittleEndian.Uint16(data[2*i:]))<<shift) >> shift
 		}
 	default:
-		mask := uint32(1)<<f.BitsStored - 1
+		mask := uint16(1<<f.BitsStored - 1)
 		for i := range dst {
-			dst[i] = int32((uint32(data[2*i]) | uint32(data[2*i+1])<<8) & mask)
+			dst[i] = int32(binary.LittleEndian.Uint16(data[2*i:]) & mask)
 		}
 	}
 }

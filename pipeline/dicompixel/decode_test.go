@@ -16,6 +16,14 @@ import (
 // readBack writes s, reads its header and decodes its pixels.
 func readBack(t *testing.T, s dicomtest.Slice) ([]int32, error) {
 	t.Helper()
+	path, in := writeSlice(t, s)
+	dst := make([]int32, in.Format.Pixels())
+	return dst, dicompixel.ReadFile(path, in.Format, dst)
+}
+
+// writeSlice writes s into a file and reads its header back.
+func writeSlice(t testing.TB, s dicomtest.Slice) (string, *dicomscan.Instance) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "slice")
 	if err := os.WriteFile(path, dicomtest.Encode(s), 0o644); err != nil {
 		t.Fatal(err)
@@ -24,8 +32,7 @@ func readBack(t *testing.T, s dicomtest.Slice) ([]int32, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst := make([]int32, in.Format.Pixels())
-	return dst, dicompixel.ReadFile(path, in.Format, dst)
+	return path, in
 }
 
 func TestNativeTransferSyntaxes(t *testing.T) {

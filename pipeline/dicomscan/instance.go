@@ -76,8 +76,9 @@ func (in *Instance) IsLocalizer() bool {
 // mediaDirectory is the SOP class of a DICOMDIR.
 const mediaDirectory = "1.2.840.10008.1.3.10"
 
-// fromDataset reads an instance's attributes from its parsed header.
-func fromDataset(path string, ds *dicom.Dataset) (*Instance, error) {
+// fromDataset reads an instance's attributes from its parsed header;
+// pixelsAfter says that pixel data follows the header parsed.
+func fromDataset(path string, ds *dicom.Dataset, pixelsAfter bool) (*Instance, error) {
 	in := &Instance{Path: path, Syntax: dicompixel.SyntaxOf(ds)}
 	h := header{ds: ds}
 	in.SOPClassUID = h.str(tag.SOPClassUID)
@@ -138,7 +139,7 @@ func fromDataset(path string, ds *dicom.Dataset) (*Instance, error) {
 		in.Has.Position = true
 	}
 	_, err := ds.FindElementByTag(tag.PixelData)
-	in.Has.PixelData = err == nil
+	in.Has.PixelData = err == nil || pixelsAfter
 	if h.bad != "" {
 		return nil, &FileError{File: path, Reason: h.bad}
 	}

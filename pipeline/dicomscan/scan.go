@@ -15,6 +15,7 @@ import (
 	"github.com/suyashkumar/dicom"
 
 	"kidney3d/pipeline/dicomwalk"
+	"kidney3d/pipeline/limits"
 	"kidney3d/pipeline/parallel"
 )
 
@@ -111,14 +112,29 @@ func Scan(ctx context.Context, paths []string) (*Result, error) {
 	return res, nil
 }
 
+// headerPrefix is how much of a file ReadHeader reads first: more than
+// most headers hold.
+const headerPrefix = 64 << 10
+
 // ReadHeader parses the header of the DICOM file at path, skipping its
-// pixel data. A file is read whole: one over limits.MaxImageBytes is
+// pixel data. It reads the file's first headerPrefix bytes and, when the
+// header lies within them (dicomwalk.WalkHeader), parses them alone;
+// otherwise (a longer header, a deflated file, any fault) the file is read
+// whole and checked as ParseBytes does: one over limits.MaxImageBytes is
 // refused.
 func ReadHeader(path string) (*Instance, error) {
 	bp := dicomwalk.Buffer()
 	defer dicomwalk.Release(bp)
-	b, err := dicomwalk.ReadFile(path, bp)
+	b, size, err := dicomwalk.ReadPrefix(path, headerPrefix, bp)
 	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) < size && size <= limits.MaxImageBytes() {
+		if l, err := dicomwalk.WalkHeader(b, size); err == nil && l.HasPixels && !l.Deflated {
+			return parse(bytes.NewReader(b[:l.HeaderEnd]), int64(l.HeaderEnd), path, true)
+		}
+	}
+	if b, err = dicomwalk.ReadFile(path, bp); err != nil {
 		return nil, err
 	}
 	return ParseBytes(b, path)
@@ -136,11 +152,12 @@ func ParseBytes(b []byte, name string) (*Instance, error) {
 		}
 		return nil, &FileError{File: name, Reason: reason, Err: err}
 	}
-	return parse(bytes.NewReader(b), int64(len(b)), name)
+	return parse(bytes.NewReader(b), int64(len(b)), name, false)
 }
 
-// parse parses a DICOM header of size bytes from r.
-func parse(r io.Reader, size int64, name string) (in *Instance, err error) {
+// parse parses a DICOM header of size bytes from r; pixelsAfter says
+// that pixel data follows where r ends.
+func parse(r io.Reader, size int64, name string, pixelsAfter bool) (in *Instance, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			in, err = nil, &FileError{File: name, Reason: fmt.Sprintf("not a readable DICOM file (parser panicked: %v)", p)}
@@ -154,7 +171,7 @@ func parse(r io.Reader, size int64, name string) (in *Instance, err error) {
 		}
 		return nil, &FileError{File: name, Reason: reason, Err: err}
 	}
-	return fromDataset(name, &ds)
+	return fromDataset(name, &ds, pixelsAfter)
 }
 
 // firstError is the first of errs, saying how many more files failed.

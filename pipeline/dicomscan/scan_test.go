@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -109,5 +110,39 @@ func TestLinksAndFIFOs(t *testing.T) {
 	res, err = dicomscan.Scan(context.Background(), []string{filepath.Join(dir, "folder")})
 	if err != nil || len(res.Instances) != 2 {
 		t.Fatalf("a source that links to a folder: %v, %+v", err, res)
+	}
+}
+
+// TestReadHeaderOfALargeFile reads a file larger than the header prefix
+// (256×256 words) by its prefix alone: the instance is the one the whole
+// file gives, in every syntax; cut short inside its pixel data, it is
+// refused as truncated.
+func TestReadHeaderOfALargeFile(t *testing.T) {
+	for _, syntax := range []string{dicomtest.ExplicitLE, dicomtest.ImplicitLE, dicomtest.ExplicitBE} {
+		s := dicomtest.Default()
+		s.Syntax, s.Rows, s.Cols = syntax, 256, 256
+		s.Words = make([]uint16, 256*256)
+		b := dicomtest.Encode(s)
+		path := filepath.Join(t.TempDir(), "big")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := dicomscan.ReadHeader(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := dicomscan.ParseBytes(b, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) || !got.Has.PixelData {
+			t.Errorf("%s: read by its prefix\n%+v\nwhole\n%+v", syntax, got, want)
+		}
+		if err := os.WriteFile(path, b[:len(b)-1000], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dicomscan.ReadHeader(path); err == nil || !strings.Contains(err.Error(), "truncated") {
+			t.Errorf("%s: cut short: %v", syntax, err)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package dicomseries
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"sync/atomic"
@@ -36,13 +35,13 @@ func (im *Image) Datatype() string {
 	return "float32"
 }
 
-// Save writes the image as NIfTI, atomically, Huffman-coded only
-// (volume.SaveFast): compressing is most of an import's time.
+// Save writes the image as NIfTI, atomically, in gzip's stored blocks
+// (volume.SaveSlices): compressing would be most of an import's time.
 func (im *Image) Save(path string, opts ...atomicfile.Option) error {
 	if im.Int16 != nil {
-		return volume.SaveFast(path, im.Int16, opts...)
+		return volume.SaveSlices(path, im.Int16.Grid, func(put func([]int16) error) error { return put(im.Int16.Data) }, opts...)
 	}
-	return volume.SaveFast(path, im.Float32, opts...)
+	return volume.SaveSlices(path, im.Float32.Grid, func(put func([]float32) error) error { return put(im.Float32.Data) }, opts...)
 }
 
 // Load reads the pixels of a series that has no Err, decoding slices in
@@ -60,9 +59,7 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 	plane := g.Dims[0] * g.Dims[1]
 	if integral(s) {
 		v := volume.New[int16](g)
-		fits, err := fill(ctx, s, func(k int, raw []int32, slope, inter float64) bool {
-			return putInt16(v.Data[k*plane:(k+1)*plane], raw, g.Dims[0], int32(slope), int32(inter))
-		})
+		fits, err := fill(ctx, s, int16Into(s, v.Data))
 		if err != nil {
 			return nil, err
 		}
@@ -71,9 +68,16 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 		}
 	}
 	v := volume.New[float32](g)
-	if _, err := fill(ctx, s, func(k int, raw []int32, slope, inter float64) bool {
-		putFloat32(v.Data[k*plane:(k+1)*plane], raw, g.Dims[0], slope, inter)
-		return true
+	if _, err := fill(ctx, s, func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error) {
+		in := s.Instances[k]
+		if len(*raw) != plane {
+			*raw = make([]int32, plane)
+		}
+		if err := f.Decode(frame, in.Format, *raw); err != nil {
+			return false, err
+		}
+		putFloat32(v.Data[k*plane:(k+1)*plane], *raw, g.Dims[0], in.RescaleSlope, in.RescaleIntercept)
+		return true, nil
 	}); err != nil {
 		return nil, err
 	}
@@ -146,32 +150,15 @@ func interpolateSlices[T int16 | float32](v *volume.Volume[T], positions []float
 	return out
 }
 
-// putInt16 stores a slice's raw samples, rescaled by whole numbers, rows
-// flipped (see grid); it reports false, storing nothing, when a value
-// does not fit an int16.
-func putInt16(dst []int16, raw []int32, nx int, slope, inter int32) bool {
-	lo, hi := raw[0], raw[0]
-	for _, x := range raw {
-		lo, hi = min(lo, x), max(hi, x)
+// int16Into is fill's put for int16 voxels: slice k of s, rescaled by
+// whole numbers (integral(s)), into dst[k·plane:].
+func int16Into(s *Series, dst []int16) func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error) {
+	plane := s.Geometry.Grid.Dims[0] * s.Geometry.Grid.Dims[1]
+	return func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error) {
+		in := s.Instances[k]
+		r := dicompixel.Rescale{Slope: int32(in.RescaleSlope), Intercept: int32(in.RescaleIntercept)}
+		return f.DecodeInt16(frame, in.Format, r, dst[k*plane:(k+1)*plane], raw)
 	}
-	a, b := int64(lo)*int64(slope)+int64(inter), int64(hi)*int64(slope)+int64(inter)
-	if min(a, b) < math.MinInt16 || max(a, b) > math.MaxInt16 {
-		return false
-	}
-	ny := len(raw) / nx
-	for r := 0; r < ny; r++ {
-		src, out := raw[r*nx:(r+1)*nx], dst[(ny-1-r)*nx:(ny-r)*nx]
-		if slope == 1 {
-			for c, x := range src {
-				out[c] = int16(x + inter)
-			}
-			continue
-		}
-		for c, x := range src {
-			out[c] = int16(x*slope + inter)
-		}
-	}
-	return true
 }
 
 // putFloat32 stores a slice's raw samples rescaled, rows flipped.
@@ -197,11 +184,12 @@ func integral(s *Series) bool {
 	return true
 }
 
-// fill decodes every slice (k along the normal) and hands its raw samples
-// and rescaling to put; it stops and reports false when put does. Files
-// of one frame are read in parallel; a multi-frame file is read once and
-// its frames decoded in parallel.
-func fill(ctx context.Context, s *Series, put func(k int, raw []int32, slope, inter float64) bool) (bool, error) {
+// fill opens the file of every slice (k along the normal) and hands it,
+// with the slice's frame in it and a scratch buffer (nil until put makes
+// it, then kept for the next slice), to put, which decodes it; it stops and
+// reports false when put does. Files of one frame are read in parallel; a
+// multi-frame file is read once and its frames decoded in parallel.
+func fill(ctx context.Context, s *Series, put func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error)) (bool, error) {
 	byFile := map[string][]int{}
 	var single []int // slices whose file holds them alone
 	var multi []string
@@ -217,11 +205,10 @@ func fill(ctx context.Context, s *Series, put func(k int, raw []int32, slope, in
 	}
 	var failed atomic.Bool
 	errs := make([]error, len(s.Instances))
-	plane := s.Geometry.Grid.Dims[0] * s.Geometry.Grid.Dims[1]
-	// decode decodes the slices ks[lo:hi] with read.
-	decode := func(ks []int, read func(k int, buf []int32) error) func(lo, hi int) {
+	// decode decodes the slices ks[lo:hi], each from the file open gives.
+	decode := func(ks []int, open func(k int) (*dicompixel.File, error), done func(*dicompixel.File)) func(lo, hi int) {
 		return func(lo, hi int) {
-			buf := make([]int32, plane)
+			var buf []int32
 			for _, k := range ks[lo:hi] {
 				if failed.Load() {
 					return
@@ -231,13 +218,18 @@ func fill(ctx context.Context, s *Series, put func(k int, raw []int32, slope, in
 					failed.Store(true)
 					return
 				}
-				in := s.Instances[k]
-				if err := read(k, buf); err != nil {
+				f, err := open(k)
+				var ok bool
+				if err == nil {
+					ok, err = put(k, f, s.Instances[k].Frame, &buf)
+					done(f)
+				}
+				if err != nil {
 					errs[k] = &SeriesError{Series: s.ID, Reason: "cannot read its pixels", Err: err}
 					failed.Store(true)
 					return
 				}
-				if !put(k, buf, in.RescaleSlope, in.RescaleIntercept) {
+				if !ok {
 					failed.Store(true)
 					return
 				}
@@ -250,27 +242,16 @@ func fill(ctx context.Context, s *Series, put func(k int, raw []int32, slope, in
 		if err != nil {
 			return false, &SeriesError{Series: s.ID, Reason: "cannot read its pixels", Err: err}
 		}
-		parallel.For(len(ks), 1, decode(ks, func(k int, buf []int32) error {
-			in := s.Instances[k]
-			return f.Decode(in.Frame, in.Format, buf)
-		}))
+		parallel.For(len(ks), 1, decode(ks, func(int) (*dicompixel.File, error) { return f, nil }, func(*dicompixel.File) {}))
 		f.Close()
 	}
-	parallel.For(len(single), 1, decode(single, func(k int, buf []int32) error {
-		in := s.Instances[k]
-		return dicompixel.ReadFile(in.Path, in.Format, buf)
-	}))
+	parallel.For(len(single), 1, decode(single, func(k int) (*dicompixel.File, error) {
+		return dicompixel.Open(s.Instances[k].Path, 1)
+	}, (*dicompixel.File).Close))
 	for _, err := range errs {
 		if err != nil {
 			return false, err
 		}
 	}
 	return !failed.Load(), nil
-}
-
-// Describe is a short line about an image: dims, type and orientation.
-func Describe(im *Image) string {
-	g := im.Grid()
-	sp := g.Spacing()
-	return fmt.Sprintf("%d×%d×%d %s, %.4g×%.4g×%.4g mm, %s", g.Dims[0], g.Dims[1], g.Dims[2], im.Datatype(), sp[0], sp[1], sp[2], g.Affine.AxisCodes())
 }

@@ -139,6 +139,26 @@ func TestLoadSortsFlipsAndRescales(t *testing.T) {
 				}
 			}
 			_ = g
+			// Save writes the same voxels, streamed in batches of 2 slices
+			// (the int16 ones) or loaded whole.
+			defer func(n int) { batchSlices = n }(batchSlices)
+			batchSlices = 2
+			path := filepath.Join(t.TempDir(), "A.nii.gz")
+			sg, datatype, err := Save(context.Background(), series[0], path)
+			if err != nil || sg != g || datatype != tc.wantType {
+				t.Fatalf("Save: grid %v, %s, %v", sg, datatype, err)
+			}
+			var same bool
+			if im.Int16 != nil {
+				v, err := volume.Load[int16](path)
+				same = err == nil && slices.Equal(v.Data, im.Int16.Data)
+			} else {
+				v, err := volume.Load[float32](path)
+				same = err == nil && slices.Equal(v.Data, im.Float32.Data)
+			}
+			if !same {
+				t.Errorf("Save wrote other voxels than Load reads")
+			}
 		})
 	}
 }

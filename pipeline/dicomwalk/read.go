@@ -1,6 +1,8 @@
 package dicomwalk
 
 import (
+	"io"
+	"io/fs"
 	"sync"
 
 	"kidney3d/pipeline/limits"
@@ -21,4 +23,27 @@ func Release(b *[]byte) { buffers.Put(b) }
 // than any one image can hold) is refused (limits.ReadFileInto).
 func ReadFile(path string, buf *[]byte) ([]byte, error) {
 	return limits.ReadFileInto(path, limits.MaxImageBytes(), buf)
+}
+
+// ReadPrefix reads up to n bytes from the start of the regular file at
+// path into *buf, grown as needed, and returns them with the file's size.
+func ReadPrefix(path string, n int, buf *[]byte) ([]byte, int64, error) {
+	f, err := limits.OpenRegular(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	n = int(min(int64(n), st.Size()))
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	b := (*buf)[:n]
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, 0, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	return b, st.Size(), nil
 }

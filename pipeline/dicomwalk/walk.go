@@ -2,6 +2,7 @@ package dicomwalk
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -38,7 +39,13 @@ type walker struct {
 	explicit bool
 	order    binary.ByteOrder
 	layout   *Layout
+	// size, when not 0, is the size of the file that b begins: the walk
+	// stops at the top-level pixel data (WalkHeader).
+	size int64
 }
+
+// errHeaderEnd stops WalkHeader's walk at the pixel data.
+var errHeaderEnd = errors.New("the header ends here")
 
 // Layout is what the walk found of a file: its transfer syntax and where
 // its (top-level) pixel data lies.
@@ -64,6 +71,9 @@ type Layout struct {
 	Encapsulated bool
 	// HasPixels says the file has a top-level pixel data element.
 	HasPixels bool
+	// HeaderEnd is, with WalkHeader, where the top-level pixel data
+	// element starts: the bytes before it are the header.
+	HeaderEnd int
 }
 
 // Check walks the DICOM file b (Part 10, or a bare dataset in little
@@ -76,7 +86,22 @@ func Check(b []byte) error {
 
 // Walk checks b as Check does and says where its pixel data lies.
 func Walk(b []byte) (*Layout, error) {
-	w := &walker{b: b, explicit: true, order: binary.LittleEndian, layout: &Layout{}}
+	return walk(&walker{b: b, explicit: true, order: binary.LittleEndian, layout: &Layout{}})
+}
+
+// WalkHeader checks b, the first bytes of a DICOM file of size bytes, as
+// Check does, up to its top-level pixel data element (HeaderEnd), whose
+// value, when of defined length, must end within size; it reads nothing
+// of the pixel data. A walk that runs past b (a truncated file, or a
+// header longer than b) is an Error; one that reaches the end of b with no
+// pixel data has HasPixels false. A deflated file is
+// not walked (Layout.Deflated).
+func WalkHeader(b []byte, size int64) (*Layout, error) {
+	return walk(&walker{b: b, explicit: true, order: binary.LittleEndian, layout: &Layout{}, size: max(size, 1)})
+}
+
+func walk(w *walker) (*Layout, error) {
+	b := w.b
 	off := 0
 	if len(b) >= 132 && string(b[128:132]) == "DICM" {
 		off = 132
@@ -104,7 +129,7 @@ func Walk(b []byte) (*Layout, error) {
 	} else if len(b) >= 6 && !(isUpper(b[4]) && isUpper(b[5])) {
 		w.explicit = false
 	}
-	if _, err := w.elements(off, len(b), 0, false); err != nil {
+	if _, err := w.elements(off, len(b), 0, false); err != nil && err != errHeaderEnd {
 		return nil, err
 	}
 	return w.layout, nil
@@ -177,6 +202,13 @@ func (w *walker) element(off, end, depth int) (int, []byte, error) {
 	top := t == 0x7FE00010 && depth == 0
 	if top {
 		w.layout.HasPixels = true
+	}
+	if top && w.size > 0 {
+		w.layout.HeaderEnd = off
+		if length != undefined && int64(start)+int64(length) > w.size {
+			return 0, nil, &Error{Offset: off, Tag: tagName(t), Reason: fmt.Sprintf("its length %d runs %d bytes past the end of the file", length, int64(start)+int64(length)-w.size), Truncated: true}
+		}
+		return 0, nil, errHeaderEnd
 	}
 	if length == undefined {
 		// A sequence, or encapsulated pixel data: items up to a sequence

@@ -49,5 +49,30 @@ func FuzzCheck(f *testing.F) {
 	s := dicomtest.Default()
 	s.Syntax = dicomtest.ImplicitLE
 	f.Add(dicomtest.Encode(s))
-	f.Fuzz(func(t *testing.T, b []byte) { _ = dicomwalk.Check(b) })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = dicomwalk.Check(b)
+		_, _ = dicomwalk.WalkHeader(b[:len(b)/2], int64(len(b)))
+	})
+}
+
+// TestWalkHeader walks the first bytes of a file (its header, and the
+// start of its pixel data) and stops at the pixel data, whose length must
+// fit the file's size.
+func TestWalkHeader(t *testing.T) {
+	b := dicomtest.Encode(dicomtest.Default())
+	at := strings.LastIndex(string(b), "\xe0\x7f\x10\x00")
+	l, err := dicomwalk.WalkHeader(b[:at+20], int64(len(b)))
+	if err != nil || !l.HasPixels || l.HeaderEnd != at || l.Pixels != nil {
+		t.Fatalf("layout %+v, %v: want the header to end at %d", l, err, at)
+	}
+	var we *dicomwalk.Error
+	if _, err := dicomwalk.WalkHeader(b[:at+20], int64(len(b)-1)); !errors.As(err, &we) || !we.Truncated {
+		t.Errorf("a file 1 byte short: %v", err)
+	}
+	if _, err := dicomwalk.WalkHeader(b[:at-4], int64(len(b))); !errors.As(err, &we) {
+		t.Errorf("a prefix ending inside the pixel data's header: %v", err)
+	}
+	if l, err := dicomwalk.WalkHeader(b[:200], int64(len(b))); err == nil && l.HasPixels {
+		t.Errorf("a prefix of 200 bytes: %+v", l)
+	}
 }

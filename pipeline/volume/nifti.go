@@ -148,6 +148,33 @@ func SaveFast[T Voxel](path string, v *Volume[T], opts ...atomicfile.Option) err
 	return saveImage(path, ToImage(v), nifti.HuffmanOnly, opts)
 }
 
+// SaveSlices writes a volume of T on grid g to path atomically (opts as
+// atomicfile.Write takes them), without holding it: write is handed a
+// function that takes the voxels' next part in file order (a slice along
+// k, or several, or all) and writes it while the caller makes the next. A
+// name ending in .gz is a gzip stream of stored (uncompressed) blocks
+// (nifti.Stored): as large as the volume, written at the speed of the
+// disk, for files written in a hurry and read soon, such as imported
+// phases. The file is complete, and in place, only when write returns nil
+// having put every voxel of g.
+func SaveSlices[T Voxel](path string, g Grid, write func(put func([]T) error) error, opts ...atomicfile.Option) error {
+	h := nifti.NewHeader(g.Dims, datatypeOf[T](), g.Affine)
+	enc := &nifti.EncodeOptions{Gzip: strings.HasSuffix(path, ".gz"), Level: nifti.Stored}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		nw, err := nifti.NewWriter(w, h, enc)
+		if nw == nil {
+			return err
+		}
+		if err == nil {
+			err = write(func(part []T) error { return nw.Write(part) })
+		}
+		if cerr := nw.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, opts...)
+}
+
 // SaveImage writes a NIfTI image to path as Save does.
 func SaveImage(path string, img *nifti.Image, opts ...atomicfile.Option) error {
 	return saveImage(path, img, 0, opts)

@@ -1,0 +1,119 @@
+package dicomseries
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"kidney3d/pipeline/atomicfile"
+	"kidney3d/pipeline/volume"
+)
+
+// errNotInt16 stops a streamed Save at a value that does not fit int16.
+var errNotInt16 = errors.New("a value does not fit an int16")
+
+// batchSlices is how many slices Save decodes at once (in parallel)
+// before handing them to the writer (a variable for the tests).
+var batchSlices = 32
+
+// Save writes the series' voxels, as Load reads them, to path as
+// Image.Save does, and returns the grid and the voxel type written. A
+// series of one-frame files written as they lie (not resampled) whose
+// rescaling is by whole numbers is decoded a batch of slices at a time,
+// the next batch decoded while the last is compressed and written: the
+// volume is never held whole. Other series, and one whose values turn out
+// not to fit int16, are loaded whole first (Load).
+func Save(ctx context.Context, s *Series, path string, opts ...atomicfile.Option) (volume.Grid, string, error) {
+	if s.Err == nil && s.Geometry.Resampled == "" && integral(s) && singleFrames(s) {
+		err := saveStreamed(ctx, s, path, opts)
+		if !errors.Is(err, errNotInt16) {
+			return s.Geometry.Grid, "int16", err
+		}
+	}
+	im, err := Load(ctx, s)
+	if err != nil {
+		return volume.Grid{}, "", err
+	}
+	return im.Grid(), im.Datatype(), im.Save(path, opts...)
+}
+
+// saveStreamed writes an int16 series batch by batch, decoding a batch in
+// the background while the one before is handed to the compressors.
+func saveStreamed(ctx context.Context, s *Series, path string, opts []atomicfile.Option) error {
+	g := s.Geometry.Grid
+	plane := g.Dims[0] * g.Dims[1]
+	type batch struct {
+		voxels []int16
+		err    error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	decoded, free, finished := make(chan batch, 1), make(chan []int16, 2), make(chan struct{})
+	defer func() {
+		cancel()
+		<-finished // the decoder has stopped
+	}()
+	n := min(batchSlices, len(s.Instances)) // slices a buffer holds
+	free <- make([]int16, n*plane)
+	if len(s.Instances) > n {
+		free <- make([]int16, n*plane)
+	}
+	go func() {
+		defer close(finished)
+		defer close(decoded)
+		for lo := 0; lo < len(s.Instances); lo += batchSlices {
+			var buf []int16
+			select {
+			case buf = <-free:
+			case <-ctx.Done():
+				return
+			}
+			part := *s
+			part.Instances = s.Instances[lo:min(lo+batchSlices, len(s.Instances))]
+			buf = buf[:len(part.Instances)*plane]
+			fits, err := fill(ctx, &part, int16Into(&part, buf))
+			if err == nil && !fits {
+				err = errNotInt16
+			}
+			select {
+			case decoded <- batch{buf, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return volume.SaveSlices(path, g, func(put func([]int16) error) error {
+		for b := range decoded {
+			if b.err != nil {
+				return b.err
+			}
+			if err := put(b.voxels); err != nil {
+				return err
+			}
+			free <- b.voxels
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return nil
+	}, opts...)
+}
+
+// singleFrames reports whether every slice of s is a file of its own.
+func singleFrames(s *Series) bool {
+	for _, in := range s.Instances {
+		if in.NumberOfFrames > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// Describe is a short line about an image: dims, voxel type and
+// orientation.
+func Describe(g volume.Grid, datatype string) string {
+	sp := g.Spacing()
+	return fmt.Sprintf("%d×%d×%d %s, %.4g×%.4g×%.4g mm, %s", g.Dims[0], g.Dims[1], g.Dims[2], datatype, sp[0], sp[1], sp[2], g.Affine.AxisCodes())
+}
