@@ -45,6 +45,7 @@ import (
 	"kidney3d/pipeline/jobsubmit"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/librarydb"
+	"kidney3d/pipeline/lonenifti"
 	"kidney3d/pipeline/maskimport"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/export"
@@ -337,9 +338,26 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 	opts := ui.Options{Screenshot: *shot, NewFrames: renderframes.New}
 	if len(pos) == 1 {
 		// A DICOM folder (the desktop's "Open with") opens the import
-		// dialog on it; a screenshot needs a case.
+		// dialog on it; a screenshot needs a case. A lone NIfTI file opens
+		// as a case of its own, made beside the user's other data, never
+		// beside the file.
 		var dicom *dicomimport.NotACaseError
 		switch err := dicomimport.CheckCaseNotDICOM(pos[0]); {
+		case lonenifti.IsNIfTI(pos[0]):
+			root, err := lonenifti.Root()
+			if err != nil {
+				return err
+			}
+			dir, created, err := lonenifti.Case(pos[0], root)
+			if err != nil {
+				return err
+			}
+			how := "opened as the case"
+			if !created {
+				how = "opened again: its case is"
+			}
+			fmt.Fprintf(os.Stderr, "kidney3d: %s %s %s (phase A, a copy; the file is only read)\n", pos[0], how, dir)
+			opts.Case = dir
 		case errors.As(err, &dicom) && *shot == "":
 			opts.DICOM = pos[0]
 		case err != nil:
