@@ -44,7 +44,6 @@ func runDeb(args []string) error {
 	name := fs.String("name", "", "package name (default: the app's name)")
 	version := fs.String("version", "", "package version")
 	depends := fs.String("depends", "", "Depends, comma-separated")
-	recommends := fs.String("recommends", "", "Recommends, comma-separated")
 	suggests := fs.String("suggests", "", "Suggests, comma-separated")
 	synopsis := fs.String("synopsis", "", "the one-line description (default: the app's generic name)")
 	description := fs.String("description", about, "the long description")
@@ -78,8 +77,7 @@ func runDeb(args []string) error {
 		Maintainer:    *maintainer,
 		Homepage:      app.Website,
 		Description:   *synopsis + "\n" + wrap(*description, 72),
-		Overridables: nfpm.Overridables{Depends: list(*depends), Recommends: list(*recommends),
-			Suggests: list(*suggests), Contents: contents},
+		Overridables:  nfpm.Overridables{Depends: list(*depends), Suggests: list(*suggests), Contents: contents},
 	})
 	if err := info.Validate(); err != nil {
 		return err
