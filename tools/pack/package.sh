@@ -33,8 +33,8 @@ mkdir -p "$build/linux" "$build/windows"
 if [ -n "${PACKAGE_BIN:-}" ]; then
 	strip -o "$build/linux/kidney3d" "$PACKAGE_BIN" # as -ldflags -s -w would
 else
-	step "building kidney3d $VERSION for Linux"
-	eval "$GO build $RELEASE_FLAGS -o $build/linux/kidney3d ."
+	step "building kidney3d $VERSION for Linux (position-independent, as Debian's hardening wants)"
+	eval "$GO build -buildmode=pie $RELEASE_FLAGS -o $build/linux/kidney3d ."
 	step "building kidney3d.exe for Windows (mingw-w64)"
 	eval "CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $GO build $RELEASE_FLAGS -o $build/windows/kidney3d.exe ."
 fi
