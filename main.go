@@ -73,7 +73,7 @@ type command struct {
 var commands = map[string]command{
 	"info":   {"info FILE [--json] | info CASE | info DICOMFILE|DICOMFOLDER [--json]", runInfo, false},
 	"demo":   {"demo --out DIR [--seed N] [--size small|full] [--defects] [--format nifti|dicom]", runDemo, false},
-	"view":   {"view [CASE] [--screenshot OUT.png] [--size WxH]", runView, true},
+	"view":   {"view [CASE|FILE.nii.gz] [--screenshot OUT.png] [--size WxH]", runView, true},
 	"bench":  {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench, false},
 	"run":    {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE] [--wait]", runCase, false},
 	"render": {"render CASE --png OUT.png [--view anterior|posterior|left|right|superior|inferior] [--size WxH]", runRender, false},
