@@ -142,26 +142,33 @@ cross: deps-build
 	@$(call apt_install,$(APT_CROSS))
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build $(RELEASE_FLAGS) -o bin/kidney3d.exe .
 
+# KIDNEY3D_PACKAGE_CUDA=1: make package and make package-check also pack (and
+# package-check tests) kidney3d-cuda_VERSION_amd64.deb, fetching its provider
+# libraries first (deps-gpu); make package-test always does.
+KIDNEY3D_PACKAGE_CUDA ?=
+export KIDNEY3D_PACKAGE_CUDA
+
 ## package: the .deb, the portable .tar.xz and the Windows installer in dist/, the same
 ## bytes from the same commit; signed when KIDNEY3D_SIGN_CERT/KIDNEY3D_SIGN_KEY (Authenticode)
 ## and KIDNEY3D_GPG_KEY (SHA256SUMS.asc) are set (tools/pack/package.sh)
-package: deps-build $(ORT_LIB) $(ORT_WIN_LIB)
+package: deps-build $(ORT_LIB) $(ORT_WIN_LIB) $(if $(KIDNEY3D_PACKAGE_CUDA),$(ORT_GPU_LIB))
 	@$(call apt_install,$(APT_PACKAGE))
 	GO=$(GO) VERSION=$(VERSION) DIST=$(DIST) ORT_DIR=$(ORT_DIR) RELEASE_FLAGS='$(RELEASE_FLAGS)' ./tools/pack/package.sh
 
 ## package-check: the .deb of bin/kidney3d (no release build, no Windows), lintian, and
 ## the extracted tree run in place (--version, demo, run); part of make test
-package-check: build
+package-check: build $(if $(KIDNEY3D_PACKAGE_CUDA),$(ORT_GPU_LIB))
 	@$(call apt_install,dpkg-dev lintian)
 	GO=$(GO) VERSION=$(VERSION) DIST=$(DIST)/check ORT_DIR=$(ORT_DIR) RELEASE_FLAGS=unused PACKAGE_BIN=$(BIN) ./tools/pack/package.sh
-	./tools/pack/check-tree.sh $(DIST)/check/kidney3d_$(VERSION)_amd64.deb
+	./tools/pack/check-tree.sh $(DIST)/check/kidney3d_$(VERSION)_amd64.deb \
+	  $(if $(KIDNEY3D_PACKAGE_CUDA),$(DIST)/check/kidney3d-cuda_$(VERSION)_amd64.deb)
 
 ## package-test: make package twice and compare, lintian, signatures, then install the .deb
-## into a clean Debian 12 root and the installer into Wine, run them and uninstall
-## (tools/pack/package-test.sh; minutes, needs network once for debootstrap)
-package-test: deps-build $(ORT_LIB) $(ORT_WIN_LIB)
+## (and kidney3d-cuda) into a clean Debian 12 root and the installer into Wine, run them and
+## uninstall (tools/pack/package-test.sh; minutes, needs network once for debootstrap)
+package-test: deps-build $(ORT_LIB) $(ORT_WIN_LIB) $(ORT_GPU_LIB)
 	@$(call apt_install,$(APT_PACKAGE_TEST) xvfb xauth)
-	GO=$(GO) VERSION=$(VERSION) DIST=$(DIST) ORT_DIR=$(ORT_DIR) RELEASE_FLAGS='$(RELEASE_FLAGS)' ./tools/pack/package-test.sh
+	KIDNEY3D_PACKAGE_CUDA=1 GO=$(GO) VERSION=$(VERSION) DIST=$(DIST) ORT_DIR=$(ORT_DIR) RELEASE_FLAGS='$(RELEASE_FLAGS)' ./tools/pack/package-test.sh
 
 ## run: install, build, write a demo case, run its pipeline and open it
 run: deps build

@@ -46,6 +46,7 @@ import (
 	"kidney3d/pipeline/jobsubmit"
 	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/librarydb"
+	"kidney3d/pipeline/lonenifti"
 	"kidney3d/pipeline/maskimport"
 	"kidney3d/pipeline/mesh"
 	"kidney3d/pipeline/mesh/export"
@@ -73,7 +74,7 @@ type command struct {
 var commands = map[string]command{
 	"info":   {"info FILE [--json] | info CASE | info DICOMFILE|DICOMFOLDER [--json]", runInfo, false},
 	"demo":   {"demo --out DIR [--seed N] [--size small|full] [--defects] [--format nifti|dicom]", runDemo, false},
-	"view":   {"view [CASE] [--screenshot OUT.png] [--size WxH]", runView, true},
+	"view":   {"view [CASE|FILE.nii.gz] [--screenshot OUT.png] [--size WxH]", runView, true},
 	"bench":  {"bench [--out FILE.json] [--quick] [--suite NAMES]", runBench, false},
 	"run":    {"run CASE [--device auto|cpu|gpu] [--json] [--force STAGE] [--config FILE] [--wait]", runCase, false},
 	"render": {"render CASE --png OUT.png [--view anterior|posterior|left|right|superior|inferior] [--size WxH]", runRender, false},
@@ -339,9 +340,25 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 	if len(pos) == 1 {
 		// A DICOM folder (the desktop's "Open with") opens the import
 		// dialog on it (a screenshot shows the dialog once it has listed
-		// the series).
+		// the series). A lone NIfTI file opens as a case of its own, made
+		// beside the user's other data, never beside the file.
 		var dicom *dicomimport.NotACaseError
 		switch err := dicomimport.CheckCaseNotDICOM(pos[0]); {
+		case lonenifti.IsNIfTI(pos[0]):
+			root, err := lonenifti.Root()
+			if err != nil {
+				return err
+			}
+			dir, created, err := lonenifti.Case(pos[0], root)
+			if err != nil {
+				return err
+			}
+			how := "opened as the case"
+			if !created {
+				how = "opened again: its case is"
+			}
+			fmt.Fprintf(os.Stderr, "kidney3d: %s %s %s (phase A, a copy; the file is only read)\n", pos[0], how, dir)
+			opts.Case = dir
 		case errors.As(err, &dicom):
 			opts.DICOM = pos[0]
 		case err != nil:

@@ -24,5 +24,8 @@ type Event struct {
 	// Estimate is the expected time left in seconds, from the progress so
 	// far; 0 when unknown.
 	Estimate float64 `json:"estimate_s,omitempty"`
-	Message  string  `json:"message,omitempty"`
+	// Message says why a stage was skipped, given, reused or failed, or,
+	// on done, what the stage noted of how it ran (stage.NoteRecord, e.g.
+	// a model run on CPU because the GPU provider did not start).
+	Message string `json:"message,omitempty"`
 }

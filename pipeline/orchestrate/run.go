@@ -382,9 +382,9 @@ func (r *runner) runStage(ctx context.Context, i int) (absent map[stage.Artefact
 		return nil, err
 	}
 	state := Done
-	why, _ := env.Record[stage.SkippedRecord].(string)
-	if why != "" {
-		state = Skipped
+	why, _ := env.Record[stage.NoteRecord].(string)
+	if skipped, _ := env.Record[stage.SkippedRecord].(string); skipped != "" {
+		state, why = Skipped, skipped
 	}
 	r.emit(Event{Stage: s.Name(), State: state, Fraction: 1, Elapsed: entry.Seconds, Message: why})
 	log.Info("stage done", "seconds", entry.Seconds)

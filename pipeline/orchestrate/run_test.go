@@ -29,6 +29,7 @@ type concat struct {
 	suffix   string
 	runs     *atomic.Int32
 	gate     func(ctx context.Context) error // runs before writing
+	note     string                          // recorded as stage.NoteRecord
 }
 
 func (c *concat) Name() string                     { return c.name }
@@ -48,6 +49,9 @@ func (c *concat) Check(env *stage.Env) error {
 
 func (c *concat) Run(ctx context.Context, env *stage.Env) error {
 	c.runs.Add(1)
+	if c.note != "" {
+		env.Record[stage.NoteRecord] = c.note
+	}
 	if c.gate != nil {
 		if err := c.gate(ctx); err != nil {
 			return err
@@ -243,6 +247,23 @@ func TestReferencePhaseIsTheFirstPresent(t *testing.T) {
 	if !slices.Contains(events, "register_P:given:all outputs given in input/") || runs.Load() != 2 ||
 		!slices.Contains(events, "arterial:skipped:needs phase A (no input/A.nii.gz)") {
 		t.Errorf("runs %d, events %q", runs.Load(), events)
+	}
+}
+
+// TestNoteIsDoneMessage: what a stage notes about how it ran (a GPU
+// fallback) is the message of its "done" event.
+func TestNoteIsDoneMessage(t *testing.T) {
+	c := newCase(t, "A")
+	var runs atomic.Int32
+	s := &concat{name: "seg", in: []stage.Artefact{stage.Phase("A")}, out: []stage.Artefact{stage.Mask("kidney_left")},
+		res: stage.GPU, suffix: "+seg", runs: &runs, note: "on CPU: cuda did not start"}
+	var events []string
+	opts := Options{Program: "test", Events: func(e Event) { events = append(events, string(e.State)+":"+e.Message) }}
+	if err := Run(context.Background(), c, []stage.Stage{s}, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(events, "done:on CPU: cuda did not start") {
+		t.Errorf("events %q, want done:on CPU: cuda did not start", events)
 	}
 }
 

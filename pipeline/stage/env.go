@@ -34,6 +34,12 @@ type Env struct {
 // stage as skipped with that reason.
 const SkippedRecord = "skipped"
 
+// NoteRecord is the Record key under which a stage that did its work says
+// something the user should know about how (e.g. it ran on CPU because the
+// GPU provider did not start, and why); the run reports it beside the
+// stage's "done".
+const NoteRecord = "note"
+
 // SourcesRecord is the Record key under which a stage that may read a
 // label's mask from one of several artefacts (merge, cleanup) lists, by
 // label name, the artefact it read: where report.json's provenance of the

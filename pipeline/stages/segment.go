@@ -358,6 +358,9 @@ func (s *Segment) Run(ctx context.Context, env *stage.Env) error {
 		env.Record[stage.ValidationRecord] = byLabel
 	}
 	env.Record["provider"] = string(sess.Provider())
+	if why := sess.Fallback(); why != "" {
+		env.Record[stage.NoteRecord] = "on CPU: " + why
+	}
 	env.Record["mirror"] = mirror
 	env.Record["timings"] = tm
 	env.Record["onnxruntime_run_s"] = stats.RunTime.Seconds()

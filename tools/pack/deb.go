@@ -44,6 +44,8 @@ func runDeb(args []string) error {
 	name := fs.String("name", "", "package name (default: the app's name)")
 	version := fs.String("version", "", "package version")
 	depends := fs.String("depends", "", "Depends, comma-separated")
+	suggests := fs.String("suggests", "", "Suggests, comma-separated")
+	synopsis := fs.String("synopsis", "", "the one-line description (default: the app's generic name)")
 	description := fs.String("description", about, "the long description")
 	maintainer := fs.String("maintainer", "", "Name <email>")
 	out := fs.String("out", "", "the .deb to write")
@@ -57,15 +59,12 @@ func runDeb(args []string) error {
 	if *name == "" {
 		*name = app.Details.Name
 	}
+	if *synopsis == "" {
+		*synopsis = app.LinuxAndBSD.GenericName
+	}
 	contents, err := treeContents(*tree)
 	if err != nil {
 		return err
-	}
-	var deps []string
-	for _, d := range strings.Split(*depends, ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			deps = append(deps, d)
-		}
 	}
 	info := nfpm.WithDefaults(&nfpm.Info{
 		Name:          *name,
@@ -77,8 +76,8 @@ func runDeb(args []string) error {
 		Priority:      "optional",
 		Maintainer:    *maintainer,
 		Homepage:      app.Website,
-		Description:   app.LinuxAndBSD.GenericName + "\n" + wrap(*description, 72),
-		Overridables:  nfpm.Overridables{Depends: deps, Contents: contents},
+		Description:   *synopsis + "\n" + wrap(*description, 72),
+		Overridables:  nfpm.Overridables{Depends: list(*depends), Suggests: list(*suggests), Contents: contents},
 	})
 	if err := info.Validate(); err != nil {
 		return err
@@ -101,6 +100,17 @@ func runDeb(args []string) error {
 		return err
 	}
 	return os.Rename(tmp, *out)
+}
+
+// list splits a comma-separated relationship field into its entries.
+func list(field string) []string {
+	var out []string
+	for _, d := range strings.Split(field, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // treeContents lists every file and symlink under tree as package

@@ -66,6 +66,30 @@ Function .onInit
 	StrCpy $INSTDIR $0
 FunctionEnd
 
+; NeedDLL adds NAME to $R0 when it is neither in System32 nor in $INSTDIR.
+!macro NeedDLL NAME
+	IfFileExists "$SYSDIR\${NAME}" +3
+	IfFileExists "$INSTDIR\${NAME}" +2
+	StrCpy $R0 "$R0 ${NAME}"
+!macroend
+
+; ONNX Runtime's onnxruntime.dll imports the Microsoft Visual C++ 2015-2022
+; runtime (x64), which a clean Windows lacks; Microsoft's redistributable
+; is not shipped in this installer. Without it kidney3d opens cases but runs
+; no model (kidney3d --version says so): tell the user how to fix it.
+Function CheckVCRuntime
+	StrCpy $R0 ""
+	!insertmacro NeedDLL "vcruntime140.dll"
+	!insertmacro NeedDLL "vcruntime140_1.dll"
+	!insertmacro NeedDLL "msvcp140.dll"
+	!insertmacro NeedDLL "msvcp140_1.dll"
+	!insertmacro NeedDLL "msvcp140_atomic_wait.dll"
+	StrCmp $R0 "" vcdone
+	DetailPrint "Microsoft Visual C++ runtime missing:$R0"
+	MessageBox MB_ICONEXCLAMATION "kidney3d is installed, but its ONNX Runtime needs the Microsoft Visual C++ 2015-2022 Redistributable (x64), which this computer lacks (missing:$R0).$\r$\n$\r$\nInstall vc_redist.x64.exe from Microsoft (https://aka.ms/vs/17/release/vc_redist.x64.exe). Until then kidney3d opens cases but cannot run the segmentation models." /SD IDOK
+vcdone:
+FunctionEnd
+
 Function un.onInit
 	SetRegView 64
 	!insertmacro MULTIUSER_UNINIT
@@ -104,6 +128,7 @@ Section "kidney3d"
 	WriteRegStr SHCTX "${UNINSTKEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /$MultiUser.InstallMode /S'
 	WriteRegDWORD SHCTX "${UNINSTKEY}" "NoModify" 1
 	WriteRegDWORD SHCTX "${UNINSTKEY}" "NoRepair" 1
+	Call CheckVCRuntime
 SectionEnd
 
 Section "Uninstall"

@@ -11,6 +11,7 @@
 //	pack share -app FyneApp.toml -version V -date YYYY-MM-DD -out usr/share
 //	pack changelog -version V -date RFC2822 -out changelog.gz
 //	pack deb -tree DIR -app FyneApp.toml -version V -depends LIST -out FILE.deb [-name N] [-description TEXT]
+//	    [-synopsis LINE] [-suggests LIST]
 package main
 
 import (

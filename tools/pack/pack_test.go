@@ -124,3 +124,12 @@ func TestWrap(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestList(t *testing.T) {
+	if got, want := list(" kidney3d (= 1.0), ,libcuda1 (>= 580) | nvidia-driver "), []string{"kidney3d (= 1.0)", "libcuda1 (>= 580) | nvidia-driver"}; !slices.Equal(got, want) {
+		t.Errorf("list = %q, want %q", got, want)
+	}
+	if got := list(""); got != nil {
+		t.Errorf("list(\"\") = %q, want nil", got)
+	}
+}

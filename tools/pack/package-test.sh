@@ -4,7 +4,8 @@
 # builds the packages twice and compares their bytes, runs lintian,
 # verifies the signatures, installs the .deb into a clean Debian 12 root
 # (debootstrap, minbase: no compilers, no development packages) and runs
-# kidney3d there, then installs the Windows installer into a fresh Wine
+# kidney3d there (then kidney3d-cuda, whose GPU request must fall back to
+# CPU there and say why), then installs the Windows installer into a fresh Wine
 # prefix and runs kidney3d.exe there; each is uninstalled and checked for
 # leftovers. Prints each step's time. The Makefile sets the same variables as
 # for package.sh. PACKAGE_TEST_SKIP may hold "build" (test the packages
@@ -27,6 +28,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 skip() { [[ " ${PACKAGE_TEST_SKIP:-} " == *" $1 "* ]]; }
 deb=$DIST/kidney3d_${VERSION}_amd64.deb
+cudadeb=$DIST/kidney3d-cuda_${VERSION}_amd64.deb
 setup=$DIST/kidney3d-$VERSION-setup.exe
 if ! skip build; then
 step "throwaway signing keys"
@@ -51,7 +53,7 @@ step "sizes"
 ls -l "$DIST"/kidney3d* | awk '{printf "  %-60s %6.1f MB\n", $9, $5/1e6}'
 
 step "lintian"
-lintian --no-tag-display-limit --fail-on error "$deb" || fail "lintian reports errors"
+lintian --tag-display-limit 0 --fail-on error "$deb" "$cudadeb" || fail "lintian reports errors"
 
 step "signatures"
 osslsigncode verify -CAfile "$KIDNEY3D_SIGN_CERT" -in "$DIST/build/win/kidney3d.exe" | grep -E "^Signature verification|Signer's certificate" || true
@@ -101,9 +103,18 @@ if ! skip linux; then
 	in_root xvfb-run -a -s "-screen 0 1280x800x24" kidney3d view /tmp/case --screenshot /tmp/view.png >/dev/null 2>&1 || fail "view --screenshot"
 	for f in render.png view.png; do [ -s "$root/tmp/$f" ] || fail "no $f"; done
 	cmp "$root/tmp/case/output/labels.nii.gz" "$ref/case/output/labels.nii.gz" && step "Linux: the installed binary's labels equal the build host's"
-	step "Linux: dpkg -r kidney3d"
-	in_root dpkg -r kidney3d >/dev/null
-	left=$(while read -r f; do [ -f "$root$f" ] || [ -L "$root$f" ] && echo "$f"; done <"$work/files"; for d in /usr/lib/kidney3d /usr/share/kidney3d /usr/share/doc/kidney3d; do [ -e "$root$d" ] && echo "$d"; done; true)
+	step "Linux: apt-get install ./$(basename "$cudadeb") (no NVIDIA driver, CUDA or GPU here)"
+	cp "$cudadeb" "$root/tmp/"
+	in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$cudadeb")" >>"$work/apt.log" || { tail "$work/apt.log"; fail "installing kidney3d-cuda"; }
+	in_root dpkg -L kidney3d-cuda >>"$work/files"
+	in_root kidney3d --version | tee "$work/version" | grep -qx "providers: cpu, cuda" || fail "with kidney3d-cuda, --version lists no cuda"
+	in_root kidney3d run /tmp/case --device gpu --force organs 2>&1 >/dev/null | grep '^organs ' | tee "$work/organs"
+	grep -q "on CPU: cuda did not start (" "$work/organs" || fail "run --device gpu did not say why it ran on CPU"
+	cmp "$root/tmp/case/output/labels.nii.gz" "$ref/case/output/labels.nii.gz" || fail "run --device gpu's labels differ from the CPU run's"
+	step "Linux: with kidney3d-cuda, --version lists cuda; run --device gpu fell back to CPU, said why, same labels"
+	step "Linux: dpkg -r kidney3d-cuda kidney3d"
+	in_root dpkg -r kidney3d-cuda kidney3d >/dev/null
+	left=$(while read -r f; do [ -f "$root$f" ] || [ -L "$root$f" ] && echo "$f"; done <"$work/files"; for d in /usr/lib/kidney3d /usr/share/kidney3d /usr/share/doc/kidney3d /usr/share/doc/kidney3d-cuda; do [ -e "$root$d" ] && echo "$d"; done; true)
 	[ -z "$left" ] || fail "dpkg -r left: $left"
 	step "Linux: nothing of the package is left"
 	for m in dev/pts dev proc sys; do umount -l "$root/$m" 2>/dev/null || true; done

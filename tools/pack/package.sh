@@ -13,7 +13,7 @@
 # PACKAGE_BIN=FILE packs that Linux binary instead of building one, and
 # only the .deb (`make package-check`).
 # Optional: KIDNEY3D_PACKAGE_CUDA=1 also packs kidney3d-cuda_VERSION_amd64.deb
-# from ONNX Runtime's CUDA/TensorRT providers in ORT_DIR (make deps-gpu).
+# (with PACKAGE_BIN too) from ONNX Runtime's CUDA provider in ORT_DIR (make deps-gpu).
 set -euo pipefail
 umask 022
 export LC_ALL=C TZ=UTC
@@ -33,8 +33,8 @@ mkdir -p "$build/linux" "$build/windows"
 if [ -n "${PACKAGE_BIN:-}" ]; then
 	strip -o "$build/linux/kidney3d" "$PACKAGE_BIN" # as -ldflags -s -w would
 else
-	step "building kidney3d $VERSION for Linux"
-	eval "$GO build $RELEASE_FLAGS -o $build/linux/kidney3d ."
+	step "building kidney3d $VERSION for Linux (position-independent, as Debian's hardening wants)"
+	eval "$GO build -buildmode=pie $RELEASE_FLAGS -o $build/linux/kidney3d ."
 	step "building kidney3d.exe for Windows (mingw-w64)"
 	eval "CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $GO build $RELEASE_FLAGS -o $build/windows/kidney3d.exe ."
 fi
@@ -72,26 +72,41 @@ step "Depends: $depends"
 find "$tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 step "packing $deb"
 "$pack" deb -tree "$tree" -app FyneApp.toml -version "$VERSION" -depends "$depends" -maintainer "$maintainer" -out "$deb"
+
+# kidney3d-cuda: ONNX Runtime's CUDA provider (and the bridge it loads
+# through) beside the core library, where kidney3d's provider discovery
+# looks. Not its TensorRT provider: kidney3d never asks for it. The NVIDIA
+# libraries it loads (driver ≥ 580, CUDA 13's cudart, cuBLAS and cuRAND,
+# cuDNN 9) are not in Debian: NVIDIA's repository has them, hence Suggests.
+if [ "${KIDNEY3D_PACKAGE_CUDA:-}" = 1 ]; then
+	cudadeb=$DIST/kidney3d-cuda_${VERSION}_amd64.deb
+	step "packing $cudadeb"
+	cuda=$build/cuda
+	for f in libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so; do
+		install -D -m 0644 "$ORT_DIR/linux-x64/$f" "$cuda/usr/lib/kidney3d/$f"
+	done
+	install -D -m 0644 "$here/copyright" "$cuda/usr/share/doc/kidney3d-cuda/copyright"
+	install -D -m 0644 "$tree/usr/share/doc/kidney3d/changelog.gz" "$cuda/usr/share/doc/kidney3d-cuda/changelog.gz"
+	find "$cuda" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+	# dpkg-shlibdeps cannot read the CUDA provider (its NVIDIA libraries are
+	# not installed here); the glibc and libstdc++ symbol versions it needs
+	# (GLIBC_2.27, GLIBCXX_3.4.21) are older than the core library's, which
+	# kidney3d's own Depends cover. The bridge library is read as usual.
+	(cd "$shl" && dpkg-shlibdeps -O -e"$OLDPWD/$cuda/usr/lib/kidney3d/libonnxruntime_providers_shared.so" 2>/dev/null) \
+		| sed -n 's/^shlibs:Depends=//p' >"$build/cuda-depends"
+	"$pack" deb -tree "$cuda" -app FyneApp.toml -name kidney3d-cuda -version "$VERSION" -maintainer "$maintainer" \
+		-synopsis "Kidney 3D model from CT: NVIDIA GPU (CUDA) support" \
+		-depends "kidney3d (= $VERSION), $(cat "$build/cuda-depends")" \
+		-suggests "nvidia-driver (>= 580) | libcuda1 (>= 580), cuda-cudart-13-0, libcublas-13-0, libcurand-13-0, libcudnn9-cuda-13" \
+		-description "ONNX Runtime's CUDA execution provider for kidney3d, so that its models run on an NVIDIA GPU (kidney3d run --device gpu, or auto). It needs the NVIDIA driver (580 or newer), CUDA 13 (cudart, cuBLAS, cuRAND) and cuDNN 9, from NVIDIA's repository; where they or the GPU are missing, kidney3d runs on the CPU and says why." \
+		-out "$cudadeb"
+fi
 if [ -n "${PACKAGE_BIN:-}" ]; then
 	exit 0
 fi
 step "packing $tarxz"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=gnu \
 	-C "$tree/usr" --transform "s,^\.,kidney3d-$VERSION," -cf - . | xz -T1 -6 >"$tarxz"
-
-if [ "${KIDNEY3D_PACKAGE_CUDA:-}" = 1 ]; then
-	step "packing the kidney3d-cuda package"
-	cuda=$build/cuda
-	for f in "$ORT_DIR"/linux-x64/libonnxruntime_providers_*.so; do
-		install -D -m 0644 "$f" "$cuda/usr/lib/kidney3d/$(basename "$f")"
-	done
-	install -D -m 0644 "$here/copyright" "$cuda/usr/share/doc/kidney3d-cuda/copyright"
-	find "$cuda" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-	"$pack" deb -tree "$cuda" -app FyneApp.toml -name kidney3d-cuda -version "$VERSION" -maintainer "$maintainer" \
-		-depends "kidney3d (= $VERSION)" \
-		-description "ONNX Runtime's CUDA and TensorRT execution providers for kidney3d. They need an NVIDIA driver, CUDA 13 and cuDNN 9 (not packaged here); without them kidney3d runs on the CPU." \
-		-out "$DIST/kidney3d-cuda_${VERSION}_amd64.deb"
-fi
 
 step "staging and packing the Windows installer"
 win=$build/win

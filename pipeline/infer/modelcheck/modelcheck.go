@@ -151,6 +151,9 @@ func Check(ctx context.Context, w io.Writer, ref string, c modelpkg.Catalogue, p
 		}
 	}
 	fmt.Fprintf(w, "runtime  ONNX Runtime %s (%s), provider %s\n", ort.Version(), ort.LibraryPath(), sess.Provider())
+	if why := sess.Fallback(); why != "" {
+		fmt.Fprintf(w, "         on CPU: %s\n", why)
+	}
 	fmt.Fprintf(w, "check    ok: session %.2f s, one patch %.2f s, output %v\n", load.Seconds(), run.Seconds(), outShape)
 	return nil
 }

@@ -106,7 +106,7 @@ func Init(log *slog.Logger) error {
 				"(C API version %d); install %s (`make deps`) or point %s at it",
 				path, minMinor, minMinor, ExpectedVersion, EnvLibrary)
 		}
-		return fmt.Errorf("ort: loading %s: %w", path, err)
+		return fmt.Errorf("ort: loading %s: %w%s", path, err, loadHint(runtime.GOOS))
 	}
 	version := onnx.GetVersion()
 	if err := checkVersion(version); err != nil {
@@ -137,6 +137,17 @@ func Version() string {
 	lib.mu.Lock()
 	defer lib.mu.Unlock()
 	return lib.version
+}
+
+// loadHint is what a library that exists but does not load may lack on
+// goos: on Windows, onnxruntime.dll imports the Microsoft Visual C++ runtime
+// (VCRUNTIME140, MSVCP140 and their _1/_ATOMIC_WAIT parts), which a clean
+// Windows does not have and the installer does not ship.
+func loadHint(goos string) string {
+	if goos == "windows" {
+		return " (onnxruntime.dll needs the Microsoft Visual C++ 2015-2022 Redistributable, x64: install vc_redist.x64.exe)"
+	}
+	return ""
 }
 
 // libraryNames returns the file names the ONNX Runtime library has on goos,

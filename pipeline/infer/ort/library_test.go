@@ -181,3 +181,12 @@ func TestInitMissingLibrary(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadHint(t *testing.T) {
+	if got := loadHint("linux"); got != "" {
+		t.Errorf("loadHint(linux) = %q, want \"\"", got)
+	}
+	if got, want := loadHint("windows"), " (onnxruntime.dll needs the Microsoft Visual C++ 2015-2022 Redistributable, x64: install vc_redist.x64.exe)"; got != want {
+		t.Errorf("loadHint(windows) = %q, want %q", got, want)
+	}
+}

@@ -120,7 +120,7 @@ func attachProvider(p Provider, so *onnx.SessionOptions, goos, libDir string) er
 			return fmt.Errorf("%w: CUDA exists only on Linux and Windows", errNotInstalled)
 		}
 		if missing := missingFiles(libDir, cudaLibraries(goos), isFile); len(missing) > 0 {
-			return fmt.Errorf("%w: %s missing in %s (install the ONNX Runtime CUDA provider package there)",
+			return fmt.Errorf("%w: %s missing in %s (install the kidney3d-cuda package)",
 				errNotInstalled, strings.Join(missing, ", "), libDir)
 		}
 		opts, err := onnx.NewCUDAProviderOptions()
@@ -195,4 +195,35 @@ func installed(goos, libDir string, exists func(string) bool) []Provider {
 		}
 	}
 	return out
+}
+
+// needs says what provider p needs besides its own libraries, for a
+// message saying why p did not start; "" when nothing more.
+func needs(p Provider) string {
+	switch p {
+	case CUDA:
+		return "; the CUDA provider needs an NVIDIA GPU and driver, CUDA 13 and cuDNN 9"
+	case DirectML:
+		return "; DirectML needs a DirectX 12 GPU"
+	}
+	return ""
+}
+
+// shortReason is the part of a provider error a user can act on: ONNX
+// Runtime's "… Failed to load library X with error: libcublasLt.so.13:
+// cannot open shared object file …" becomes what follows "with error: ",
+// and "… [ONNXRuntimeError] : 1 : FAIL : what" becomes "what"; other
+// errors are returned whole. The result is one line.
+func shortReason(err error) string {
+	msg := err.Error()
+	if _, after, ok := strings.Cut(msg, "with error: "); ok {
+		msg = after
+	} else if i := strings.LastIndex(msg, "[ONNXRuntimeError] : "); i >= 0 {
+		rest := msg[i+len("[ONNXRuntimeError] : "):]
+		// "CODE : NAME : what"
+		if parts := strings.SplitN(rest, " : ", 3); len(parts) == 3 {
+			msg = parts[2]
+		}
+	}
+	return strings.Join(strings.Fields(msg), " ")
 }

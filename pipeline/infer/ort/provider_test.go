@@ -110,3 +110,20 @@ func TestInstalledListsProvidersWhoseLibrariesAreThere(t *testing.T) {
 		}
 	}
 }
+
+func TestShortReason(t *testing.T) {
+	for _, tt := range []struct{ err, want string }{
+		{"CUDA provider options: /onnxruntime_src/onnxruntime/core/session/provider_bridge_ort.cc:1988 " +
+			"onnxruntime::Provider& onnxruntime::ProviderLibrary::Get() [ONNXRuntimeError] : 1 : FAIL : " +
+			"Failed to load library /usr/lib/kidney3d/libonnxruntime_providers_cuda.so with error: " +
+			"libcublasLt.so.13: cannot open shared object file: No such file or directory",
+			"libcublasLt.so.13: cannot open shared object file: No such file or directory"},
+		{"attaching CUDA: /src/cuda_call.cc:129 [ONNXRuntimeError] : 1 : FAIL : CUDA failure 100: no CUDA-capable device is detected ;\n GPU=0",
+			"CUDA failure 100: no CUDA-capable device is detected ; GPU=0"},
+		{"not installed: libonnxruntime_providers_cuda.so missing in /opt/k", "not installed: libonnxruntime_providers_cuda.so missing in /opt/k"},
+	} {
+		if got := shortReason(errors.New(tt.err)); got != tt.want {
+			t.Errorf("shortReason(%q)\n = %q\nwant %q", tt.err, got, tt.want)
+		}
+	}
+}

@@ -59,6 +59,9 @@ type Session struct {
 	log      *slog.Logger
 	libDir   string
 	provider Provider
+	// fallback says why the session runs on CPU instead of the GPU
+	// provider asked for ("" when it runs where asked).
+	fallback string
 	sess     *onnx.DynamicAdvancedSession
 	runOpts  *onnx.RunOptions
 	stats    Stats
@@ -131,6 +134,8 @@ func NewSession(model []byte, opts Options) (*Session, error) {
 		if opts.Provider == Auto && errors.Is(err, errNotInstalled) {
 			// Expected on every machine without that GPU: not worth a warning.
 			level = slog.LevelInfo
+		} else if s.fallback == "" {
+			s.fallback = fmt.Sprintf("%s did not start (%s)%s", p, shortReason(err), needs(p))
 		}
 		log.Log(context.Background(), level, "ort: execution provider unavailable, trying the next one",
 			"provider", string(p), "next", string(chain[i+1]), "reason", err.Error())
@@ -189,6 +194,18 @@ func (s *Session) Provider() Provider {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.provider
+}
+
+// Fallback says why the Session runs on CPU although a GPU provider was
+// asked for: the provider that did not start, or failed during a run, and
+// the short reason ("cuda did not start (libcublasLt.so.13: cannot open
+// shared object file: No such file or directory); it needs …"). It is ""
+// when the Session runs where asked, and for Auto on a machine where no GPU
+// provider is installed.
+func (s *Session) Fallback() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fallback
 }
 
 // Stats returns the Session's cumulative counters.
@@ -268,6 +285,7 @@ func (s *Session) Run(ctx context.Context, input []float32, shape []int64) (outp
 	}
 	_ = s.sess.Destroy()
 	s.sess, s.provider = cpu, CPU
+	s.fallback = fmt.Sprintf("%s failed after %d batches (%s)", failed, s.stats.Runs, shortReason(err))
 	s.lastIn, s.lastOut = nil, nil
 
 	output, outShape, err = s.runOnce(ctx, in, shape)

@@ -180,6 +180,14 @@ func TestCUDAUnavailableFallsBackToCPU(t *testing.T) {
 			t.Errorf("warning does not name the missing %s: %s", lib, warn)
 		}
 	}
+	// What the run prints beside the stage: the provider, the loader's own
+	// words (a missing CUDA library, or no device) and what CUDA needs.
+	why := s.Fallback()
+	t.Logf("Fallback(): %s", why)
+	if !strings.HasPrefix(why, "cuda did not start (") || !strings.HasSuffix(why, needs(CUDA)) ||
+		strings.Contains(why, "onnxruntime_src") {
+		t.Errorf("Fallback() = %q, want \"cuda did not start (<reason>)%s\"", why, needs(CUDA))
+	}
 	out, _, err := s.Run(context.Background(), p.input, p.inShape)
 	if err != nil {
 		t.Fatal(err)
@@ -201,6 +209,9 @@ func TestAutoOnCPUMachineLogsNoWarning(t *testing.T) {
 	}
 	if w := rec.find(slog.LevelWarn); w != "" {
 		t.Errorf("Auto without GPU providers warned: %s", w)
+	}
+	if why := s.Fallback(); why != "" {
+		t.Errorf("Fallback() = %q, want \"\" (no GPU provider installed)", why)
 	}
 	if rec.find(slog.LevelInfo, "provider=cuda", "not installed") == "" {
 		t.Errorf("Auto did not say why CUDA was skipped; log:\n%s", rec.dump())
@@ -275,6 +286,9 @@ func TestGPUFailureMidCaseRerunsOnCPU(t *testing.T) {
 		t.Fatalf("no warning naming the provider and the error; log:\n%s", rec.dump())
 	}
 	t.Logf("warning: %s", warn)
+	if why, want := s.Fallback(), "cuda failed after 2 batches (CUDA failure 2: out of memory (simulated))"; why != want {
+		t.Errorf("Fallback() = %q, want %q", why, want)
+	}
 	if st := s.Stats(); st.Runs != k+3 {
 		t.Errorf("Stats().Runs = %d, want %d", st.Runs, k+3)
 	}
