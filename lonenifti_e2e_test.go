@@ -41,7 +41,7 @@ func TestViewLoneNIfTI(t *testing.T) {
 		t.Fatalf("%s holds %v (%v), want one case arterial_scan-<hash>; view said:\n%s", opened, entries, err, out)
 	}
 	dir := filepath.Join(opened, entries[0].Name())
-	if !strings.Contains(string(out), file+" opened as the case "+dir+" (phase A, a copy; the file is only read)") {
+	if !strings.Contains(string(out), file+" opened as the case "+dir+", a copy as phase A (image: aorta ") {
 		t.Errorf("view %s said\n%s\nwant it to name the case %s", file, out, dir)
 	}
 	if got, err := os.ReadFile(filepath.Join(dir, "input", "A.nii.gz")); err != nil || !bytes.Equal(got, want) {
@@ -65,10 +65,22 @@ func TestViewLoneNIfTI(t *testing.T) {
 			t.Errorf("no screenshot: %v", err)
 		}
 	}
-	if n, _ := os.ReadDir(src); len(n) != 1 {
-		t.Errorf("the file's folder holds %v, want the file alone", n)
+
+	// The portal venous phase is read as P from its pixels.
+	portal := filepath.Join(src, "portal.nii.gz")
+	if b, err := os.ReadFile(filepath.Join(demo, "input", "P.nii.gz")); err != nil || os.WriteFile(portal, b, 0o444) != nil {
+		t.Fatal(err)
 	}
-	if n, _ := os.ReadDir(opened); !slices.ContainsFunc(n, func(e os.DirEntry) bool { return e.Name() == entries[0].Name() }) || len(n) != 1 {
-		t.Errorf("%s holds %v after opening the same file twice, want one case", opened, n)
+	cmd = exec.Command(binary, "view", portal)
+	cmd.Env = append(env, "DISPLAY=", "WAYLAND_DISPLAY=")
+	out, _ = cmd.CombinedOutput()
+	if !strings.Contains(string(out), ", a copy as phase P (image: aorta ") {
+		t.Errorf("view %s said\n%s\nwant it opened as phase P from the image", portal, out)
+	}
+	if n, _ := os.ReadDir(src); len(n) != 2 {
+		t.Errorf("the files' folder holds %v, want the two files alone", n)
+	}
+	if n, _ := os.ReadDir(opened); !slices.ContainsFunc(n, func(e os.DirEntry) bool { return e.Name() == entries[0].Name() }) || len(n) != 2 {
+		t.Errorf("%s holds %v after opening the same file twice and another once, want two cases", opened, n)
 	}
 }

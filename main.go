@@ -349,7 +349,7 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 			if err != nil {
 				return err
 			}
-			dir, created, err := lonenifti.Case(pos[0], root)
+			dir, phase, created, err := lonenifti.Case(pos[0], root)
 			if err != nil {
 				return err
 			}
@@ -357,7 +357,7 @@ func runView(_ context.Context, args []string, stdout io.Writer) error {
 			if !created {
 				how = "opened again: its case is"
 			}
-			fmt.Fprintf(os.Stderr, "kidney3d: %s %s %s (phase A, a copy; the file is only read)\n", pos[0], how, dir)
+			fmt.Fprintf(os.Stderr, "kidney3d: %s %s %s, a copy as %s; the file is only read\n", pos[0], how, dir, phase)
 			opts.Case = dir
 		case errors.As(err, &dicom):
 			opts.DICOM = pos[0]

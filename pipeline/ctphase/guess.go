@@ -126,10 +126,7 @@ func imageEvidence(series []Series) []evidence {
 		if s.Aorta == nil {
 			continue
 		}
-		p, c, why := s.Aorta.Evidence()
-		if p == "" && s.Excretion != nil && s.Excretion.Shows() {
-			p, c, why = "D", ImageConfidence, "image: "+s.Excretion.String()+", "+s.Aorta.dim()
-		}
+		p, c, why := FromImage(*s.Aorta, s.Excretion)
 		out[i] = evidence{p, c, why}
 		if p == "A" || p == "P" {
 			if j, ok := clearest[p]; !ok || clearer(*s.Aorta, *series[j].Aorta) {
@@ -143,6 +140,23 @@ func imageEvidence(series []Series) []evidence {
 		}
 	}
 	return out
+}
+
+// FromImage is the phase one series' images point to: the aorta's
+// (AortaReading.Evidence), else D where the aorta says nothing and
+// excreted contrast shows (excretion may be nil: not read); no phase ("")
+// when neither says anything.
+func FromImage(aorta AortaReading, excretion *ExcretionReading) (phase string, confidence float64, reason string) {
+	phase, confidence, reason = aorta.Evidence()
+	if phase == "" && excretion != nil && excretion.Shows() {
+		return "D", ImageConfidence, "image: " + excretion.String() + ", " + aorta.dim()
+	}
+	return phase, confidence, reason
+}
+
+// Silent says why the images point to no phase.
+func Silent(aorta AortaReading) string {
+	return "image: " + aorta.dim() + ", no excreted contrast"
 }
 
 // clearer says whether reading a found the aorta in more slices than b,

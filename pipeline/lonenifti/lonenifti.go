@@ -1,6 +1,6 @@
 // Package lonenifti opens a lone NIfTI file (the desktop's "Open with" on a
 // .nii or .nii.gz, `kidney3d view FILE.nii.gz`) as a case: a case folder in
-// the user's data folder whose input/A.nii.gz is a copy of the file, so that
+// the user's data folder whose input/<phase>.nii.gz is a copy of the file, so that
 // neither the file nor its folder is ever written. The same bytes opened
 // again give the same case, with whatever was run or edited in it.
 package lonenifti
@@ -16,10 +16,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"kidney3d/nifti"
 	"kidney3d/pipeline/atomicfile"
 	"kidney3d/pipeline/casefile"
+	"kidney3d/pipeline/dicomimport"
 	"kidney3d/pipeline/limits"
 )
 
@@ -75,44 +77,75 @@ func IsNIfTI(path string) bool {
 // Case returns the case folder under root for the NIfTI file path, making it
 // when it does not exist yet (created is then true): root/<name>-<hash>,
 // where name is the file's name without its extension and hash the first 12
-// hex digits of the SHA-256 of the file's bytes, holding input/A.nii.gz, a
-// copy of the file (gzip-compressed when the file is a plain .nii). The
-// header is checked first: a file that is no NIfTI image is an error naming
-// it, and nothing is made. The case appears whole or not at all
-// (atomicfile.ReplaceDir).
-func Case(path, root string) (dir string, created bool, err error) {
-	if _, err := nifti.ReadHeaderFile(path); err != nil {
-		return "", false, err
+// hex digits of the SHA-256 of the file's bytes, holding
+// input/<phase>.nii.gz, a copy of the file (gzip-compressed when the file
+// is a plain .nii) as the phase its pixels show (ReadPhase), and case.json
+// saying where it came from and why it is that phase (the import's record,
+// dicomimport.Record, with chosen_by "image" or "default"). The header is
+// checked first: a file that is no NIfTI image is an error naming it, and
+// nothing is made. The case appears whole or not at all
+// (atomicfile.ReplaceDir). phase is the phase the case holds the file as.
+func Case(path, root string) (dir string, phase Phase, created bool, err error) {
+	hdr, err := nifti.ReadHeaderFile(path)
+	if err != nil {
+		return "", Phase{}, false, err
 	}
 	sum, gzipped, err := digest(path)
 	if err != nil {
-		return "", false, err
+		return "", Phase{}, false, err
 	}
 	dir = filepath.Join(root, folderName(path, sum))
 	if c, err := casefile.Open(dir); err == nil {
-		if _, err := os.Stat(c.PhasePath("A")); err == nil {
-			return dir, false, nil
+		if present := c.PresentPhases(); len(present) > 0 {
+			return dir, Phase{Name: present[0], Reasons: []string{"as the case holds it"}}, false, nil
 		}
 	}
+	if phase, err = ReadPhase(path); err != nil {
+		return "", Phase{}, false, err
+	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", false, fmt.Errorf("%s: %w", root, err)
+		return "", Phase{}, false, fmt.Errorf("%s: %w", root, err)
 	}
 	tmp, err := os.MkdirTemp(root, ".opening-")
 	if err != nil {
-		return "", false, fmt.Errorf("%s: %w", root, err)
+		return "", Phase{}, false, fmt.Errorf("%s: %w", root, err)
 	}
 	defer os.RemoveAll(tmp)
 	if err := os.Mkdir(filepath.Join(tmp, "input"), 0o755); err != nil {
-		return "", false, err
+		return "", Phase{}, false, err
 	}
 	tc := &casefile.Case{Dir: tmp}
-	if err := atomicfile.Write(tc.PhasePath("A"), func(w io.Writer) error { return copyAsGzip(w, path, gzipped) }); err != nil {
-		return "", false, fmt.Errorf("copying %s into a case: %w", path, err)
+	if err := atomicfile.Write(tc.PhasePath(phase.Name), func(w io.Writer) error { return copyAsGzip(w, path, gzipped) }); err != nil {
+		return "", Phase{}, false, fmt.Errorf("copying %s into a case: %w", path, err)
+	}
+	if err := atomicfile.WriteJSON(tc.ImportPath(), record(path, hdr, phase, tc)); err != nil {
+		return "", Phase{}, false, err
 	}
 	if err := atomicfile.ReplaceDir(tmp, dir); err != nil {
-		return "", false, err
+		return "", Phase{}, false, err
 	}
-	return dir, true, nil
+	return dir, phase, true, nil
+}
+
+// record is case.json of a case opened from the file at path: where the
+// phase came from and why it is that phase.
+func record(path string, hdr *nifti.Header, phase Phase, c *casefile.Case) dicomimport.Record {
+	chosen := "image"
+	if phase.Confidence == 0 {
+		chosen = "default"
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	return dicomimport.Record{
+		Imported: time.Now().UTC(),
+		Study:    dicomimport.Study{Description: "opened from " + abs},
+		Phases: map[string]dicomimport.Phase{phase.Name: {
+			File: c.Rel(c.PhasePath(phase.Name)), Description: filepath.Base(path), Dims: hdr.Shape(),
+			ChosenBy: chosen, Confidence: phase.Confidence, Reasons: phase.Reasons,
+		}},
+	}
 }
 
 // digest returns the SHA-256 of the file's bytes and whether they are

@@ -3,6 +3,7 @@ package lonenifti
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"kidney3d/nifti"
+	"kidney3d/pipeline/dicomimport"
 )
 
 // writeImage writes a 4×3×2 int16 image to dir/name, gzip-compressed when
@@ -61,9 +63,21 @@ func gunzip(t *testing.T, b []byte) []byte {
 func TestCaseCopiesAndReuses(t *testing.T) {
 	src, root := t.TempDir(), t.TempDir()
 	want := writeImage(t, src, "Kidney scan.nii.gz", true)
-	dir, created, err := Case(filepath.Join(src, "Kidney scan.nii.gz"), root)
+	dir, phase, created, err := Case(filepath.Join(src, "Kidney scan.nii.gz"), root)
 	if err != nil || !created {
 		t.Fatalf("Case = %q, %v, %v; want a new case", dir, created, err)
+	}
+	// A 4×3×2 image shows no aorta: A by default, saying so.
+	if phase.Name != "A" || phase.Confidence != 0 || len(phase.Reasons) != 2 || !strings.HasPrefix(phase.Reasons[1], "opened as A (arterial)") {
+		t.Errorf("phase %+v, want A by default with its reasons", phase)
+	}
+	var rec dicomimport.Record
+	if b, err := os.ReadFile(filepath.Join(dir, "case.json")); err != nil || json.Unmarshal(b, &rec) != nil {
+		t.Fatalf("case.json: %v", err)
+	}
+	if p := rec.Phases["A"]; len(rec.Phases) != 1 || p.File != "input/A.nii.gz" || p.ChosenBy != "default" || p.Dims != [3]int{4, 3, 2} ||
+		!slices.Equal(p.Reasons, phase.Reasons) || rec.Study.Description != "opened from "+filepath.Join(src, "Kidney scan.nii.gz") {
+		t.Errorf("case.json %+v, want phase A from the file, chosen by default, with the reasons", rec)
 	}
 	if base := filepath.Base(dir); !strings.HasPrefix(base, "Kidney_scan-") || len(base) != len("Kidney_scan-")+12 || filepath.Dir(dir) != root {
 		t.Errorf("case folder %s, want %s/Kidney_scan-<12 hex digits>", dir, root)
@@ -78,7 +92,7 @@ func TestCaseCopiesAndReuses(t *testing.T) {
 	if n := names(root); len(n) != 1 {
 		t.Errorf("root holds %q, want the case alone (no temporary folder)", n)
 	}
-	again, created, err := Case(filepath.Join(src, "Kidney scan.nii.gz"), root)
+	again, _, created, err := Case(filepath.Join(src, "Kidney scan.nii.gz"), root)
 	if err != nil || created || again != dir {
 		t.Errorf("opening again = %q, %v, %v; want %q, not created", again, created, err, dir)
 	}
@@ -89,7 +103,7 @@ func TestCaseCopiesAndReuses(t *testing.T) {
 func TestPlainNIfTIIsCompressed(t *testing.T) {
 	src, root := t.TempDir(), t.TempDir()
 	want := writeImage(t, src, "ct.nii", false)
-	dir, _, err := Case(filepath.Join(src, "ct.nii"), root)
+	dir, _, _, err := Case(filepath.Join(src, "ct.nii"), root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +124,7 @@ func TestNotNIfTIMakesNothing(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not an image"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Case(bad, root); err == nil || !strings.Contains(err.Error(), bad) {
+	if _, _, _, err := Case(bad, root); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("Case(%s) = %v, want an error naming it", bad, err)
 	}
 	if n := names(root); len(n) != 0 {
