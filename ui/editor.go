@@ -158,9 +158,19 @@ func (e *editor) toShown(i, j, k int) (int, int, int) {
 // dab applies an op as a part of the stroke in progress (a brush drag),
 // which endStroke commits.
 func (e *editor) dab(op *editops.Op) (block, error) {
+	p, err := e.session.Prepare(context.Background(), op)
+	if err != nil {
+		return block{}, err
+	}
+	return e.add(p)
+}
+
+// add writes a prepared change into the map, under the case's lock on it,
+// as a part of the stroke in progress.
+func (e *editor) add(p *editsession.Prepared) (block, error) {
 	e.labelsMu.Lock()
 	defer e.labelsMu.Unlock()
-	part, err := e.session.Apply(op)
+	part, err := e.session.ApplyPrepared(p)
 	if err != nil {
 		return block{}, err
 	}
@@ -193,7 +203,17 @@ func (e *editor) endStroke() (s edithistory.Entry, ok bool, err error) {
 
 // do applies an op as one whole stroke.
 func (e *editor) do(op *editops.Op) (edithistory.Entry, block, error) {
-	b, err := e.dab(op)
+	p, err := e.session.Prepare(context.Background(), op)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	return e.doPrepared(p)
+}
+
+// doPrepared writes a prepared change into the map as one whole stroke,
+// journaled.
+func (e *editor) doPrepared(p *editsession.Prepared) (edithistory.Entry, block, error) {
+	b, err := e.add(p)
 	if err != nil {
 		return edithistory.Entry{}, b, err
 	}

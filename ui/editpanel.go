@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
@@ -99,6 +100,16 @@ type EditPanel struct {
 	content     fyne.CanvasObject
 	onCompared  func() // tests: a comparison is shown
 
+	// busy is the tool whose op runs off the UI goroutine ("" when none):
+	// until it ends, every other change of the map is refused.
+	busy     string
+	cancel   context.CancelFunc // cancels the op running
+	busyBar  *widget.ProgressBarInfinite
+	busyText *widget.Label
+	busyRow  *fyne.Container
+	apply    *widget.Button
+	onIdle   func() // tests: an op run off the UI goroutine has ended
+
 	// OnChanged is called on the UI goroutine after every change of the
 	// map with the block it changed; done is true once the stroke is
 	// journaled (a drag's dabs come with false).
@@ -164,7 +175,13 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	p.cmpA, p.cmpB = widget.NewSelect(nil, nil), widget.NewSelect(nil, nil)
 	compare := widget.NewButtonWithIcon("Compare", theme.SearchIcon(), p.Compare)
 	p.compared = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	apply := widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), p.Apply)
+	p.apply = widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), p.Apply)
+	p.busyBar = widget.NewProgressBarInfinite()
+	p.busyBar.Stop()
+	p.busyText = widget.NewLabel("")
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.Cancel)
+	p.busyRow = container.NewBorder(nil, nil, p.busyText, cancel, p.busyBar)
+	p.busyRow.Hide()
 	undo := widget.NewButtonWithIcon("Undo", theme.ContentUndoIcon(), p.Undo)
 	redo := widget.NewButtonWithIcon("Redo", theme.ContentRedoIcon(), p.Redo)
 	p.comment = widget.NewEntry()
@@ -187,11 +204,11 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 		widget.NewFormItem("mm", container.NewGridWithColumns(2, p.mm, p.method)),
 		widget.NewFormItem("logical", container.NewGridWithColumns(3, p.operator, p.operand, p.fromVersion)),
 		widget.NewFormItem("scissors", container.NewGridWithColumns(4, p.cutSide, p.slabOn, p.slabLo, p.slabHi)),
-		widget.NewFormItem("across", container.NewGridWithColumns(2, p.plane, apply)),
+		widget.NewFormItem("across", container.NewGridWithColumns(2, p.plane, p.apply)),
 	)
 	compareRow := container.NewBorder(nil, nil, nil, compare, container.NewGridWithColumns(2, p.cmpA, p.cmpB))
 	top := container.NewVBox(p.start, grid, form, container.NewGridWithColumns(2, undo, redo),
-		container.NewBorder(nil, nil, nil, save, p.comment), p.status,
+		container.NewBorder(nil, nil, nil, save, p.comment), p.busyRow, p.status,
 		widget.NewLabel("Compare versions (0: the pipeline's output)"), compareRow, p.compared)
 	// The history at least 200 high; the panel scrolls, so that it never
 	// makes the window taller.
@@ -274,6 +291,7 @@ func (p *EditPanel) End() {
 	if p.ed == nil {
 		return
 	}
+	p.Cancel()
 	if err := p.ed.close(); err != nil {
 		p.status.SetText(err.Error())
 	}
@@ -405,7 +423,7 @@ func (p *EditPanel) BrushRadius() float64 {
 // Drag paints the brush's dabs from the last point of the drag to world,
 // at most half a radius apart, or adds a vertex to a drawn polygon.
 func (p *EditPanel) Drag(plane sliceimg.Plane, world [3]float64, polygon *[][3]float64) {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
 		return
 	}
 	if p.tool.name == "draw" {
@@ -458,7 +476,7 @@ func (p *EditPanel) dab(plane sliceimg.Plane, at [3]float64) bool {
 // DragEnd ends a drag: the brush's stroke, or the drawn polygon filled,
 // is journaled and becomes done.
 func (p *EditPanel) DragEnd(plane sliceimg.Plane, polygon [][3]float64) {
-	if p.ed == nil {
+	if p.ed == nil || p.busy != "" {
 		return
 	}
 	p.started = false
@@ -492,7 +510,7 @@ func (p *EditPanel) endDrag() {
 // Tap acts at a world point of the view of plane: one dab of a brush, a
 // flood fill from the point, or the island there kept.
 func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
 		return
 	}
 	switch {
@@ -521,7 +539,7 @@ func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
 		if !p.sphere {
 			o.Plane = plane.String()
 		}
-		p.report(p.ed.do(o))
+		p.run(o)
 	case p.tool.name == "islands":
 		o, err := p.op("islands")
 		if err != nil {
@@ -530,7 +548,7 @@ func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
 		}
 		c := world
 		o.Mode, o.PointMM = "keep_clicked", &c
-		p.report(p.ed.do(o))
+		p.run(o)
 	}
 }
 
@@ -551,7 +569,7 @@ func (p *EditPanel) labelValue() (uint8, bool) {
 // the logical operator chosen with the operand label (of the version
 // chosen, or of this map).
 func (p *EditPanel) Apply() {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
 		return
 	}
 	mm, err := strconv.ParseFloat(strings.TrimSpace(p.mm.Text), 64)
@@ -589,7 +607,7 @@ func (p *EditPanel) Apply() {
 				o.Mode, o.MinMM3 = "remove_small", mm
 			}
 		}
-		p.report(p.ed.do(o))
+		p.run(o)
 	case "interpolate":
 		if _, ok := p.labelValue(); !ok {
 			return
@@ -600,7 +618,7 @@ func (p *EditPanel) Apply() {
 			return
 		}
 		o.Plane = p.plane.Selected
-		p.report(p.ed.do(o))
+		p.run(o)
 	case "scissors":
 		p.status.SetText("Scissors works on the 3D view: left-drag a polygon over the model there")
 	default:
@@ -632,7 +650,7 @@ func (p *EditPanel) Cutting() bool { return p.ed != nil && p.tool.name == "sciss
 // and viewport) shows inside the polygon traced over it (outside, as
 // chosen), within the depth slab when ticked: the scissors op.
 func (p *EditPanel) Cut(polygonPx [][2]float64, viewProj [16]float64, viewport [4]float64) {
-	if !p.Cutting() || len(polygonPx) < 3 {
+	if !p.Cutting() || len(polygonPx) < 3 || p.refused() {
 		return
 	}
 	o, err := p.op("scissors")
@@ -647,7 +665,7 @@ func (p *EditPanel) Cut(polygonPx [][2]float64, viewProj [16]float64, viewport [
 		return
 	}
 	o.ViewProj, o.Viewport, o.PolygonPx, o.Outside = &viewProj, &viewport, polygonPx, p.cutSide.Selected == "outside"
-	p.report(p.ed.do(o))
+	p.run(o)
 }
 
 // refreshVersions offers the case's saved versions for comparing and as
@@ -710,6 +728,77 @@ func (p *EditPanel) Compare() {
 	}()
 }
 
+// run computes the op's change off the UI goroutine, showing the tool
+// as busy (Cancel or Esc cancels it), then writes it into the map on the
+// UI goroutine as one journaled stroke. While it runs, every other change
+// of the map is refused (refused).
+func (p *EditPanel) run(o *editops.Op) {
+	ed := p.ed
+	ctx, cancel := context.WithCancel(context.Background())
+	p.setBusy(p.tool.text, cancel)
+	go func() {
+		prep, err := ed.session.Prepare(ctx, o)
+		fyne.Do(func() {
+			defer p.setBusy("", nil)
+			switch {
+			case p.ed != ed: // the session ended meanwhile
+			case errors.Is(err, context.Canceled):
+				p.status.SetText(p.busy + " cancelled: nothing changed")
+			case err != nil:
+				p.status.SetText(err.Error())
+			default:
+				p.report(ed.doPrepared(prep))
+			}
+		})
+	}()
+}
+
+// setBusy shows that the tool named runs off the UI goroutine (with the
+// function that cancels it), or, with "", that none does; the tools and
+// Apply are disabled meanwhile.
+func (p *EditPanel) setBusy(name string, cancel context.CancelFunc) {
+	was := p.busy
+	p.busy, p.cancel = name, cancel
+	for _, b := range p.toolButtons {
+		if name != "" {
+			b.Disable()
+		} else {
+			b.Enable()
+		}
+	}
+	if name != "" {
+		p.apply.Disable()
+		p.busyText.SetText(name + "…")
+		p.busyRow.Show()
+		p.busyBar.Start()
+		return
+	}
+	p.apply.Enable()
+	p.busyBar.Stop()
+	p.busyRow.Hide()
+	if was != "" && p.onIdle != nil {
+		p.onIdle()
+	}
+}
+
+// refused reports whether an op runs off the UI goroutine, saying so: a
+// stroke, undo, redo or save must wait for it.
+func (p *EditPanel) refused() bool {
+	if p.busy == "" {
+		return false
+	}
+	p.status.SetText(fmt.Sprintf("%s is still running: wait for it, or Cancel (Esc)", p.busy))
+	return true
+}
+
+// Cancel cancels the op running off the UI goroutine (Esc); the map is
+// left as it was.
+func (p *EditPanel) Cancel() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
 // report shows a whole stroke's result.
 func (p *EditPanel) report(s edithistory.Entry, b block, err error) {
 	if err == nil || b.labels != nil {
@@ -748,7 +837,7 @@ func (p *EditPanel) Undo() { p.move(p.ed.undo, "undid") }
 func (p *EditPanel) Redo() { p.move(p.ed.redo, "redid") }
 
 func (p *EditPanel) move(f func() (edithistory.Entry, block, bool, error), verb string) {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
 		return
 	}
 	p.endDrag()
@@ -769,7 +858,7 @@ func (p *EditPanel) move(f func() (edithistory.Entry, block, bool, error), verb 
 
 // Save writes the map as a new version with the comment typed (Ctrl+S).
 func (p *EditPanel) Save() {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
 		return
 	}
 	p.endDrag()

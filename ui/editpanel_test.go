@@ -81,6 +81,17 @@ func shortcut(cw *CaseWindow, k fyne.KeyName, m fyne.KeyModifier) {
 	cw.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault | m})
 }
 
+// settled runs f, which starts an op off the UI goroutine (EditPanel.run),
+// and waits until the op has ended.
+func settled(t *testing.T, ed *EditPanel, f func()) {
+	t.Helper()
+	idle, onIdle := signal()
+	ed.onIdle = onIdle
+	f()
+	await(t, idle, "the edit running to end")
+	ed.onIdle = nil
+}
+
 // TestEditStrokes drives the editor through the slice views: a painted
 // drag (a 2D disc brush, one stroke), an erasing tap, Ctrl+Z (also during
 // a drag), Ctrl+Shift+Z and Ctrl+S, checking the label map's voxels, the journal, the lock and
@@ -281,7 +292,7 @@ func TestEditRegionTools(t *testing.T) {
 	ed.huLo.SetText("-100")
 	ed.huHi.SetText("100")
 	ed.overwrite.SetSelected("none")
-	test.TapAt(v, at(v, 0, 0))
+	settled(t, ed, func() { test.TapAt(v, at(v, 0, 0)) })
 	if n := count(); n != 256-16-16 || lab.At(7, 6, k) != 3 {
 		t.Fatalf("flood: %d cyst voxels (want 224), label 3 kept: %v; %s", n, lab.At(7, 6, k) == 3, ed.status.Text)
 	}
@@ -294,7 +305,7 @@ func TestEditRegionTools(t *testing.T) {
 	test.TapAt(v, at(v, 0, 0))
 	test.TapAt(v, at(v, 15, 15))
 	ed.SetTool("islands")
-	test.TapAt(v, at(v, 0, 0))
+	settled(t, ed, func() { test.TapAt(v, at(v, 0, 0)) })
 	if lab.At(0, 0, k) != cyst || lab.At(15, 15, k) == cyst || count() != 1 {
 		t.Fatalf("islands keep_clicked: (0,0) %d, (15,15) %d, %d cyst voxels; %s", lab.At(0, 0, k), lab.At(15, 15, k), count(), ed.status.Text)
 	}
@@ -310,7 +321,7 @@ func TestEditRegionTools(t *testing.T) {
 	dabAt(0, 0, 10)
 	ed.SetTool("interpolate")
 	ed.plane.SetSelected("axial")
-	ed.Apply()
+	settled(t, ed, ed.Apply)
 	for z := 6; z <= 10; z++ {
 		if lab.At(0, 0, z) != cyst {
 			t.Errorf("fill between slices: (0, 0, %d) holds %d, want cyst; %s", z, lab.At(0, 0, z), ed.status.Text)
@@ -330,14 +341,14 @@ func TestEditRegionTools(t *testing.T) {
 	dabAt(3, 3, 6)
 	ed.SetTool("grow_seeds")
 	ed.mm.SetText("9")
-	ed.Apply()
+	settled(t, ed, ed.Apply)
 	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst {
 		t.Errorf("grow from seeds: %d cyst voxels, want 64 (the bright block); %s", n, ed.status.Text)
 	}
 	// Again: the block lies inside the box, so its competition is
 	// updated with the block's voxels as seeds; the dark voxels around it
 	// stay nearer the background.
-	ed.Apply()
+	settled(t, ed, ed.Apply)
 	if n := count(); n != 64 || !strings.HasPrefix(ed.status.Text, "nothing changed") {
 		t.Errorf("grow from seeds again: %d cyst voxels, want 64, nothing changed; %s", n, ed.status.Text)
 	}
@@ -368,7 +379,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	ed.label.SetSelected("tumor")
 	ed.SetTool("hollow")
 	ed.mm.SetText("2")
-	ed.Apply()
+	settled(t, ed, ed.Apply)
 	if n := count(tumor); n != 48 || lab.At(7, 6, 5) != 0 || lab.At(6, 6, 5) != tumor || lab.At(7, 6, 4) != 0 {
 		t.Fatalf("hollow: %d tumour voxels, want 48; (7,6,5) %d; %s", n, lab.At(7, 6, 5), ed.status.Text)
 	}
@@ -382,7 +393,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	ed.operator.SetSelected("copy")
 	ed.operand.SetSelected("tumor")
 	ed.fromVersion.SetSelected("this map")
-	ed.Apply()
+	settled(t, ed, ed.Apply)
 	if count(cyst) != 48 || count(tumor) != 0 {
 		t.Fatalf("copy: %d cyst, %d tumour voxels; want 48 and 0; %s", count(cyst), count(tumor), ed.status.Text)
 	}
@@ -390,7 +401,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	// Add the tumour of version 0 (the whole block) to the cyst.
 	ed.operator.SetSelected("add")
 	ed.fromVersion.SetSelected("v0: the pipeline's output")
-	ed.Apply()
+	settled(t, ed, ed.Apply)
 	if count(cyst) != 64 || count(tumor) != 0 || lab.At(7, 6, 5) != cyst {
 		t.Fatalf("add from version 0: %d cyst, %d tumour voxels; want 64 and 0; %s", count(cyst), count(tumor), ed.status.Text)
 	}
@@ -447,7 +458,7 @@ func TestEditScissorsIn3D(t *testing.T) {
 		t.Fatalf("a middle-drag with the scissors cut (%d tumour voxels) or did not pan", count())
 	}
 	button, cam = desktop.MouseButtonPrimary, m.cam
-	trace(left...)
+	settled(t, ed, func() { trace(left...) })
 	if n := count(); n != 32 || lab.At(7, 5, 4) != 0 || lab.At(8, 5, 4) != tumor || m.cam != cam {
 		t.Fatalf("scissors inside x < -1: %d tumour voxels, want 32 (x ≥ 0 kept); camera moved %v; %s", n, m.cam != cam, ed.status.Text)
 	}
@@ -457,8 +468,56 @@ func TestEditScissorsIn3D(t *testing.T) {
 	ed.slabOn.SetChecked(true)
 	ed.slabLo.SetText("0.4")
 	ed.slabHi.SetText("0.6")
-	trace(left...)
+	settled(t, ed, func() { trace(left...) })
 	if n := count(); n != 64-24 || lab.At(8, 5, 5) != 0 || lab.At(8, 5, 4) != tumor || lab.At(7, 5, 5) != tumor {
 		t.Fatalf("scissors outside in the slab: %d tumour voxels, want 40; %s", n, ed.status.Text)
+	}
+}
+
+// TestEditRunsOffTheUIGoroutine: Apply computes the op off the UI
+// goroutine and shows the tool as busy; while it runs, a second Apply, an
+// undo or a stroke is refused, saying so, and the map is written only
+// once the op is done: the tumour block (6..9, 5..8, 4..7) of 2×2×3 mm
+// voxels grown by 2 mm gains one voxel in-plane on each side, 32 per
+// slice.
+func TestEditRunsOffTheUIGoroutine(t *testing.T) {
+	cw, d, _ := editWindow(t)
+	ed, lab, v := cw.edit, d.labels, cw.slices.views[0]
+	tumor := d.table.Value("tumor")
+	count := func() int { return measure.Counts(lab)[tumor] }
+	ed.label.SetSelected("tumor")
+	ed.SetTool("margin")
+	ed.mm.SetText("2")
+	idle, onIdle := signal()
+	ed.onIdle = onIdle
+	// The op's result waits on the map's lock, held here as a slice view
+	// drawing would hold it, so the op is still running below.
+	d.labelsMu.RLock()
+	ed.Apply()
+	if ed.busy != "Margin" || !ed.apply.Disabled() || !ed.toolButtons["paint"].Disabled() || !ed.busyRow.Visible() || ed.busyText.Text != "Margin…" {
+		d.labelsMu.RUnlock()
+		t.Fatalf("while running: busy %q, Apply disabled %v, activity shown %v %q", ed.busy, ed.apply.Disabled(), ed.busyRow.Visible(), ed.busyText.Text)
+	}
+	refused := "Margin is still running: wait for it, or Cancel (Esc)"
+	ed.Apply()
+	again := ed.status.Text
+	ed.status.SetText("")
+	ed.Undo()
+	undo := ed.status.Text
+	ed.status.SetText("")
+	ed.SetTool("paint")
+	test.TapAt(v, at(v, 0, 0))
+	tap := ed.status.Text
+	n := count()
+	d.labelsMu.RUnlock()
+	if again != refused || undo != refused || tap != refused || n != 64 {
+		t.Fatalf("while running: Apply %q, Undo %q, a tap %q (want %q); %d tumour voxels, want 64 (unchanged)", again, undo, tap, refused, n)
+	}
+	await(t, idle, "the margin")
+	if n := count(); n != 128 || lab.At(5, 5, 4) != tumor || lab.At(5, 4, 4) != 0 || lab.At(6, 5, 3) != 0 || ed.busy != "" || ed.apply.Disabled() || ed.busyRow.Visible() {
+		t.Fatalf("margin: %d tumour voxels, want 128; busy %q; %s", n, ed.busy, ed.status.Text)
+	}
+	if h := ed.historyText(0); h != "1. margin tumor: 64 voxels" {
+		t.Errorf("history: %q", h)
 	}
 }

@@ -180,7 +180,8 @@ func replaceObjects(objs []meshio.Object, meshed map[string][]meshio.Object) []m
 }
 
 // editShortcuts adds the editor's keys to the window: Ctrl+Z undo,
-// Ctrl+Shift+Z redo, Ctrl+S save (Cmd on macOS).
+// Ctrl+Shift+Z redo, Ctrl+S save (Cmd on macOS), Esc cancels an edit
+// running.
 func (cw *CaseWindow) editShortcuts() {
 	c := cw.win.Canvas()
 	key := func(k fyne.KeyName, m fyne.KeyModifier, f func()) {
@@ -190,6 +191,11 @@ func (cw *CaseWindow) editShortcuts() {
 	key(fyne.KeyZ, def, cw.edit.Undo)
 	key(fyne.KeyZ, def|fyne.KeyModifierShift, cw.edit.Redo)
 	key(fyne.KeyS, def, cw.edit.Save)
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			cw.edit.Cancel()
+		}
+	})
 }
 
 // offerRecovery opens an editing session at once when the case's journal
