@@ -22,6 +22,7 @@ import (
 	"kidney3d/pipeline/editops"
 	"kidney3d/pipeline/editsession"
 	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/volume"
 	"kidney3d/ui/sliceimg"
 )
 
@@ -44,7 +45,7 @@ var tools = []tool{
 	{"draw", "Draw", theme.DocumentCreateIcon(), '2', false, false},
 	{"erase", "Erase", theme.ContentRemoveIcon(), '3', true, false},
 	{"flood", "Flood", theme.ColorChromaticIcon(), '4', false, true},
-	{"grow_seeds", "Grow", theme.ViewFullScreenIcon(), '5', false, false},
+	{"grow_seeds", "Grow", theme.ViewFullScreenIcon(), '5', true, false},
 	{"interpolate", "Fill", theme.MenuIcon(), '6', false, false},
 	{"margin", "Margin", theme.ZoomInIcon(), '7', false, false},
 	{"islands", "Islands", theme.GridIcon(), '8', false, true},
@@ -108,7 +109,13 @@ type EditPanel struct {
 	busyText *widget.Label
 	busyRow  *fyne.Container
 	apply    *widget.Button
-	onIdle   func() // tests: an op run off the UI goroutine has ended
+	// seedKind says whether grow from seeds' strokes seed the structure
+	// or the background.
+	seedKind *widget.RadioGroup
+	// grown is grow from seeds' previewed change, which Apply accepts
+	// (nil: none shown).
+	grown  *editsession.Prepared
+	onIdle func() // tests: an op run off the UI goroutine has ended
 
 	// OnChanged is called on the UI goroutine after every change of the
 	// map with the block it changed; done is true once the stroke is
@@ -117,6 +124,9 @@ type EditPanel struct {
 	// OnEditing is called when a session starts (with its editor) or ends
 	// (nil).
 	OnEditing func(*editor)
+	// OnPreview is called on the UI goroutine when grow from seeds'
+	// preview changes (v nil: none; b the block changed, empty: all).
+	OnPreview func(v *volume.Volume[uint8], b block)
 	// Phase is the phase shown, whose intensities the HU range, threshold
 	// paint, flood and grow from seeds read; nil: the reference phase.
 	Phase func() string
@@ -182,6 +192,9 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.Cancel)
 	p.busyRow = container.NewBorder(nil, nil, p.busyText, cancel, p.busyBar)
 	p.busyRow.Hide()
+	p.seedKind = widget.NewRadioGroup([]string{"structure", "background"}, nil)
+	p.seedKind.Horizontal = true
+	p.seedKind.SetSelected("structure")
 	undo := widget.NewButtonWithIcon("Undo", theme.ContentUndoIcon(), p.Undo)
 	redo := widget.NewButtonWithIcon("Redo", theme.ContentRedoIcon(), p.Redo)
 	p.comment = widget.NewEntry()
@@ -202,6 +215,7 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 		widget.NewFormItem("HU", container.NewGridWithColumns(2, p.huLo, p.huHi)),
 		widget.NewFormItem("overwrite", p.overwrite),
 		widget.NewFormItem("mm", container.NewGridWithColumns(2, p.mm, p.method)),
+		widget.NewFormItem("grow seeds", p.seedKind),
 		widget.NewFormItem("logical", container.NewGridWithColumns(3, p.operator, p.operand, p.fromVersion)),
 		widget.NewFormItem("scissors", container.NewGridWithColumns(4, p.cutSide, p.slabOn, p.slabLo, p.slabHi)),
 		widget.NewFormItem("across", container.NewGridWithColumns(2, p.plane, p.apply)),
@@ -292,6 +306,7 @@ func (p *EditPanel) End() {
 		return
 	}
 	p.Cancel()
+	p.dropGrow(true)
 	if err := p.ed.close(); err != nil {
 		p.status.SetText(err.Error())
 	}
@@ -307,6 +322,9 @@ func (p *EditPanel) End() {
 
 // SetTool chooses a tool by name.
 func (p *EditPanel) SetTool(name string) {
+	if name != "grow_seeds" {
+		p.dropGrow(true)
+	}
 	for _, t := range tools {
 		if t.name == name {
 			p.tool = t
@@ -462,7 +480,14 @@ func (p *EditPanel) Drag(plane sliceimg.Plane, world [3]float64, polygon *[][3]f
 // dab paints one dab of the brush; false on an error (shown).
 func (p *EditPanel) dab(plane sliceimg.Plane, at [3]float64) bool {
 	o, err := p.brushOp(plane, at)
-	if err == nil {
+	if err == nil && p.tool.name == "grow_seeds" {
+		var b block
+		if b, err = p.ed.seedDab(o, p.seedKind.Selected == "background"); err == nil {
+			p.grown = nil // the preview shown is no longer the result
+			p.preview(b)
+			return true
+		}
+	} else if err == nil {
 		var b block
 		if b, err = p.ed.dab(o); err == nil {
 			p.changed(b, false)
@@ -493,6 +518,16 @@ func (p *EditPanel) DragEnd(plane sliceimg.Plane, polygon [][3]float64) {
 		p.report(p.ed.do(o))
 		return
 	}
+	p.strokeEnd()
+}
+
+// strokeEnd ends a brush's stroke: journaled, it is done; grow from
+// seeds' seed strokes update the preview instead.
+func (p *EditPanel) strokeEnd() {
+	if p.tool.name == "grow_seeds" {
+		p.growPreview()
+		return
+	}
 	s, _, err := p.ed.endStroke()
 	p.done(s, block{}, err)
 }
@@ -517,8 +552,7 @@ func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
 	case p.tool.brush:
 		p.started = false
 		if p.dab(plane, world) {
-			s, _, err := p.ed.endStroke()
-			p.done(s, block{}, err)
+			p.strokeEnd()
 		}
 	case p.tool.name == "flood":
 		r, err := p.huRange()
@@ -596,9 +630,12 @@ func (p *EditPanel) Apply() {
 				return
 			}
 		case "grow_seeds":
-			// The active label against its surroundings: the box's
-			// unlabelled faces and the other labels (editops' box_faces).
-			o.Labels, o.Background, o.MM = []string{o.Label}, "box_faces", &mm
+			if p.grown != nil {
+				p.acceptGrow()
+				return
+			}
+			p.growPreview()
+			return
 		case "smooth":
 			o.MM, o.Method = &mm, p.method.Selected
 		default:
@@ -753,6 +790,95 @@ func (p *EditPanel) run(o *editops.Op) {
 	}()
 }
 
+// growOp is the grow_seeds op of the panel: the active label against its
+// surroundings (the box's unlabelled faces and the other labels, editops'
+// box_faces), in its box grown by the millimetres typed.
+func (p *EditPanel) growOp() (*editops.Op, error) {
+	mm, err := strconv.ParseFloat(strings.TrimSpace(p.mm.Text), 64)
+	if err != nil {
+		return nil, fmt.Errorf("%q: not a number of millimetres", p.mm.Text)
+	}
+	if _, ok := p.labelValue(); !ok {
+		return nil, errors.New("choose the label to grow")
+	}
+	o, err := p.op("grow_seeds")
+	if err != nil {
+		return nil, err
+	}
+	o.Labels, o.Background, o.MM = []string{o.Label}, "box_faces", &mm
+	return o, nil
+}
+
+// growPreview runs grow from seeds off the UI goroutine, from the map and
+// the seed strokes (editops.Grower), and shows its result in the slice
+// views in place of the map, which it leaves as it is: Apply accepts it
+// (acceptGrow), Cancel drops it, a further stroke updates it.
+func (p *EditPanel) growPreview() {
+	o, err := p.growOp()
+	if err != nil {
+		p.status.SetText(err.Error())
+		return
+	}
+	ed := p.ed
+	ctx, cancel := context.WithCancel(context.Background())
+	p.setBusy(p.tool.text, cancel)
+	go func() {
+		prep, err := ed.session.Prepare(ctx, o)
+		var v *volume.Volume[uint8]
+		n := 0
+		if err == nil {
+			v, n, err = ed.previewOf(prep)
+		}
+		fyne.Do(func() {
+			defer p.setBusy("", nil)
+			switch {
+			case p.ed != ed:
+			case errors.Is(err, context.Canceled):
+				p.status.SetText(p.busy + " cancelled: the preview is not up to date")
+			case err != nil:
+				p.status.SetText(err.Error())
+			default:
+				p.grown = prep
+				ed.setPreview(v)
+				p.preview(block{})
+				p.status.SetText(fmt.Sprintf("grow from seeds: preview of %s, %d voxels would change: Apply accepts it, Cancel drops it, more strokes update it", o.Label, n))
+			}
+		})
+	}()
+}
+
+// acceptGrow writes the previewed grow into the map as one journaled
+// stroke, exactly as previewed, and drops the seed strokes.
+func (p *EditPanel) acceptGrow() {
+	prep := p.grown
+	p.dropGrow(true)
+	p.report(p.ed.doPrepared(prep))
+}
+
+// dropGrow stops showing grow from seeds' preview; with seeds, its seed
+// strokes and competition are dropped too.
+func (p *EditPanel) dropGrow(seeds bool) {
+	if p.ed == nil {
+		return
+	}
+	p.grown = nil
+	if seeds {
+		p.ed.session.Grower().Reset()
+	}
+	if p.ed.preview != nil {
+		p.ed.setPreview(nil)
+		p.preview(block{})
+	}
+}
+
+// preview tells the window that the preview changed in b (all of it when
+// b is empty).
+func (p *EditPanel) preview(b block) {
+	if p.OnPreview != nil {
+		p.OnPreview(p.ed.preview, b)
+	}
+}
+
 // setBusy shows that the tool named runs off the UI goroutine (with the
 // function that cancels it), or, with "", that none does; the tools and
 // Apply are disabled meanwhile.
@@ -792,10 +918,16 @@ func (p *EditPanel) refused() bool {
 }
 
 // Cancel cancels the op running off the UI goroutine (Esc); the map is
-// left as it was.
+// left as it was. With none running, it drops grow from seeds' preview
+// and seed strokes.
 func (p *EditPanel) Cancel() {
 	if p.cancel != nil {
 		p.cancel()
+		return
+	}
+	if p.ed != nil && p.ed.preview != nil {
+		p.dropGrow(true)
+		p.status.SetText("grow from seeds: preview and seed strokes dropped")
 	}
 }
 
@@ -823,8 +955,10 @@ func (p *EditPanel) done(s edithistory.Entry, b block, err error) {
 	p.changed(b, true)
 }
 
-// changed tells the window what changed.
+// changed tells the window what changed; a change of the map drops grow
+// from seeds' preview (its seed strokes are kept).
 func (p *EditPanel) changed(b block, done bool) {
+	p.dropGrow(false)
 	if p.OnChanged != nil {
 		p.OnChanged(b, done)
 	}

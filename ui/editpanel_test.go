@@ -337,20 +337,18 @@ func TestEditRegionTools(t *testing.T) {
 	// Grow from seeds: one seed voxel at (3, 3, 6) in the bright block;
 	// the box it grows in, 9 mm around it, is (0..8, 0..8, 3..9), its
 	// faces (all dark) seeding the background. The cyst wins the whole
-	// block, 64 voxels, at no cost; the background everything dark.
+	// block, 64 voxels, at no cost; the background everything dark. The
+	// first Apply previews it, the map unchanged; the second accepts it.
 	dabAt(3, 3, 6)
 	ed.SetTool("grow_seeds")
 	ed.mm.SetText("9")
 	settled(t, ed, ed.Apply)
-	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst {
-		t.Errorf("grow from seeds: %d cyst voxels, want 64 (the bright block); %s", n, ed.status.Text)
+	if n, shown := count(), measure.Counts(cw.slices.preview)[cyst]; n != 1 || shown != 64 || ed.grown == nil {
+		t.Errorf("grow from seeds previewed: %d cyst voxels in the map (want the seed, 1), %d shown (want 64, the bright block); %s", n, shown, ed.status.Text)
 	}
-	// Again: the block lies inside the box, so its competition is
-	// updated with the block's voxels as seeds; the dark voxels around it
-	// stay nearer the background.
-	settled(t, ed, ed.Apply)
-	if n := count(); n != 64 || !strings.HasPrefix(ed.status.Text, "nothing changed") {
-		t.Errorf("grow from seeds again: %d cyst voxels, want 64, nothing changed; %s", n, ed.status.Text)
+	ed.Apply()
+	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst || cw.slices.preview != nil {
+		t.Errorf("grow from seeds accepted: %d cyst voxels, want 64 (the bright block); preview still shown %v; %s", n, cw.slices.preview != nil, ed.status.Text)
 	}
 
 	// Draw: a square traced through (10..14, 10..14) on slice 6 is filled.
@@ -457,6 +455,18 @@ func TestEditScissorsIn3D(t *testing.T) {
 	if count() != 64 || m.cam.Target == cam.Target {
 		t.Fatalf("a middle-drag with the scissors cut (%d tumour voxels) or did not pan", count())
 	}
+	// While traced, the polygon is drawn closed: its edges, and the last
+	// point joined to the first.
+	m.MouseDown(&desktop.MouseEvent{Button: desktop.MouseButtonPrimary})
+	var pts []fyne.Position
+	for _, xy := range [][2]float32{{10, 10}, {60, 10}, {60, 50}} {
+		pts = append(pts, fyne.NewPos(xy[0], xy[1]))
+		m.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: pts[len(pts)-1]}})
+	}
+	if c := m.cutClose; len(m.cutPath) != 2 || c == nil || c.Position1 != pts[2] || c.Position2 != pts[0] {
+		t.Fatalf("tracing 3 points: %d edges, closing line %+v; want 2 edges and %v → %v", len(m.cutPath), c, pts[2], pts[0])
+	}
+	m.cut, m.cutPath, m.cutClose = nil, nil, nil // not cut
 	button, cam = desktop.MouseButtonPrimary, m.cam
 	settled(t, ed, func() { trace(left...) })
 	if n := count(); n != 32 || lab.At(7, 5, 4) != 0 || lab.At(8, 5, 4) != tumor || m.cam != cam {
@@ -519,5 +529,64 @@ func TestEditRunsOffTheUIGoroutine(t *testing.T) {
 	}
 	if h := ed.historyText(0); h != "1. margin tumor: 64 voxels" {
 		t.Errorf("history: %q", h)
+	}
+}
+
+// TestEditGrowFromSeedsPreview: grow from seeds' strokes are kept apart
+// from the map, as 3D Slicer keeps its seeds: a structure stroke shows
+// the grow as a preview, the map unchanged; the same seeds again give the
+// same preview; a background stroke shrinks it; Apply commits exactly the
+// preview as one undoable stroke. The block (2..5, 2..5, 4..7) is 200 HU
+// at i = 2, 3 and 150 HU at i = 4, 5, in the 0 HU case.
+func TestEditGrowFromSeedsPreview(t *testing.T) {
+	d := testCaseData(t)
+	for k := 4; k < 8; k++ {
+		for j := 2; j < 6; j++ {
+			for i := 2; i < 6; i++ {
+				d.phases["A"].Set(i, j, k, int16(200-50*(i/4)))
+			}
+		}
+	}
+	cw, d, _ := editWindowOf(t, d)
+	ed, lab, v := cw.edit, d.labels, cw.slices.views[0]
+	cyst := d.table.Value("cyst")
+	before := lab.Clone()
+	cw.slices.setCross([3]int{3, 3, 6})
+	settleSlices(t, cw)
+	ed.label.SetSelected("cyst")
+	ed.SetTool("grow_seeds")
+	ed.radius = 0.5
+	ed.mm.SetText("9")
+	shown := func() int { return measure.Counts(cw.slices.preview)[cyst] }
+	settled(t, ed, func() { test.TapAt(v, at(v, 3, 3)) })
+	first := cw.slices.preview.Clone()
+	if n := shown(); n != 64 || !slices.Equal(lab.Data, before.Data) || ed.historyLen() != 0 {
+		t.Fatalf("a structure stroke: %d cyst voxels shown, want 64 (the block); map unchanged %v; %d strokes; %s", n, slices.Equal(lab.Data, before.Data), ed.historyLen(), ed.status.Text)
+	}
+	settled(t, ed, func() { test.TapAt(v, at(v, 3, 3)) })
+	if !slices.Equal(cw.slices.preview.Data, first.Data) {
+		t.Fatalf("the same seeds again: %d cyst voxels shown, want the same preview (64)", shown())
+	}
+	// The background stroke in the 150 HU half takes it: the cyst keeps
+	// the 200 HU half, 32 voxels.
+	ed.seedKind.SetSelected("background")
+	settled(t, ed, func() { test.TapAt(v, at(v, 5, 3)) })
+	if n := shown(); n != 32 || cw.slices.preview.At(4, 2, 4) != 0 || cw.slices.preview.At(3, 5, 7) != cyst || !slices.Equal(lab.Data, before.Data) {
+		t.Fatalf("a background stroke: %d cyst voxels shown, want 32 (i = 2, 3); %s", n, ed.status.Text)
+	}
+	want := cw.slices.preview.Clone()
+	ed.Apply()
+	if !slices.Equal(lab.Data, want.Data) || cw.slices.preview != nil || ed.historyText(0) != "1. grow_seeds cyst: 32 voxels" {
+		t.Fatalf("accepted: the map is the preview %v, preview still shown %v; history %q; %s", slices.Equal(lab.Data, want.Data), cw.slices.preview != nil, ed.historyText(0), ed.status.Text)
+	}
+	ed.Undo()
+	if !slices.Equal(lab.Data, before.Data) {
+		t.Fatal("undo did not give back the map before the grow")
+	}
+	// Accepting dropped the seed strokes: with no cyst in the map, Apply
+	// has nothing to grow from.
+	settled(t, ed, ed.Apply)
+	if cw.slices.preview != nil || !strings.Contains(ed.status.Text, "paint a few seed strokes first") {
+		t.Errorf("Apply after accepting and undoing: %s", ed.status.Text)
 	}
 }

@@ -39,6 +39,7 @@ func (cw *CaseWindow) editing(ed *editor) {
 		cw.live.idle.Stop()
 	}
 	cw.live = nil
+	cw.slices.preview = nil
 	if ed == nil {
 		return
 	}
@@ -99,6 +100,17 @@ func (cw *CaseWindow) edited(b block, done bool) {
 			}
 		})
 	})
+}
+
+// previewed shows grow from seeds' preview v (nil: the map again) in the
+// slice views, redrawing the block b changed (all when b is empty).
+func (cw *CaseWindow) previewed(v *volume.Volume[uint8], b block) {
+	cw.slices.preview = v
+	if b.empty() {
+		cw.slices.redraw()
+		return
+	}
+	cw.slices.redrawBlock(b)
 }
 
 // remesh meshes the labels again from their boxes of the map (the boxes

@@ -188,6 +188,19 @@ func (s *Session) ApplyPrepared(p *Prepared) (edithistory.Entry, error) {
 	return s.applyTo(s.Labels, p)
 }
 
+// Preview is the map with a prepared change written into a copy of it
+// (the map itself is only read), and the stroke that change would be:
+// what ApplyPrepared would make of the map.
+func (s *Session) Preview(p *Prepared) (*volume.Volume[uint8], edithistory.Entry, error) {
+	lm := s.Labels.Clone()
+	e, err := s.applyTo(lm, p)
+	return lm, e, err
+}
+
+// Grower is the session's grow from seeds: its competition and the seed
+// strokes painted apart from the map.
+func (s *Session) Grower() *editops.Grower { return &s.grower }
+
 // applyTo writes a prepared change into lm, the session's map or a copy.
 func (s *Session) applyTo(lm *volume.Volume[uint8], p *Prepared) (edithistory.Entry, error) {
 	d, err := labeledit.Apply(lm, p.Change, p.Mask, p.HU)
