@@ -112,10 +112,18 @@ type EditPanel struct {
 	// seedKind says whether grow from seeds' strokes seed the structure
 	// or the background.
 	seedKind *widget.RadioGroup
+	boxMM    *widget.Entry // how far around its seeds grow from seeds works
 	// grown is grow from seeds' previewed change, which Apply accepts
 	// (nil: none shown).
 	grown  *editsession.Prepared
 	onIdle func() // tests: an op run off the UI goroutine has ended
+	// options shows the label, the active tool's own options (toolRows,
+	// by tool name or "brush") and the masking (common).
+	options      *fyne.Container
+	optionsWidth *canvas.Rectangle
+	labelRow     *widget.FormItem
+	toolRows     map[string][]*widget.FormItem
+	common       []*widget.FormItem
 
 	// OnChanged is called on the UI goroutine after every change of the
 	// map with the block it changed; done is true once the stroke is
@@ -192,6 +200,8 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.Cancel)
 	p.busyRow = container.NewBorder(nil, nil, p.busyText, cancel, p.busyBar)
 	p.busyRow.Hide()
+	p.boxMM = widget.NewEntry()
+	p.boxMM.SetText(strconv.Itoa(editops.SeedMarginMM))
 	p.seedKind = widget.NewRadioGroup([]string{"structure", "background"}, nil)
 	p.seedKind.Horizontal = true
 	p.seedKind.SetSelected("structure")
@@ -205,30 +215,46 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	p.history = widget.NewList(p.historyLen, func() fyne.CanvasObject { return widget.NewLabel("") }, func(i widget.ListItemID, o fyne.CanvasObject) {
 		o.(*widget.Label).SetText(p.historyText(i))
 	})
-	form := widget.NewForm(
-		widget.NewFormItem("label", p.label),
-		widget.NewFormItem("brush", container.NewBorder(nil, nil, shape, p.radiusText)),
-		widget.NewFormItem("", radius),
-		widget.NewFormItem("editable", p.area),
-		widget.NewFormItem("inside", p.inside),
-		widget.NewFormItem("intensity", p.huOn),
-		widget.NewFormItem("HU", container.NewGridWithColumns(2, p.huLo, p.huHi)),
-		widget.NewFormItem("overwrite", p.overwrite),
-		widget.NewFormItem("mm", container.NewGridWithColumns(2, p.mm, p.method)),
-		widget.NewFormItem("grow seeds", p.seedKind),
-		widget.NewFormItem("logical", container.NewGridWithColumns(3, p.operator, p.operand, p.fromVersion)),
-		widget.NewFormItem("scissors", container.NewGridWithColumns(4, p.cutSide, p.slabOn, p.slabLo, p.slabHi)),
-		widget.NewFormItem("across", container.NewGridWithColumns(2, p.plane, p.apply)),
-	)
+	brushRow := container.NewBorder(nil, nil, shape, p.radiusText)
+	mmRow := container.NewGridWithColumns(2, p.mm, p.method)
+	item := widget.NewFormItem
+	common := []*widget.FormItem{
+		item("editable", p.area), item("inside", p.inside), item("intensity", p.huOn),
+		item("HU", container.NewGridWithColumns(2, p.huLo, p.huHi)), item("overwrite", p.overwrite),
+	}
+	// Each tool's own options, as Slicer shows only the active effect's.
+	p.toolRows = map[string][]*widget.FormItem{
+		"brush":       {item("brush", brushRow), item("", radius)},
+		"grow_seeds":  {item("seeds", p.seedKind), item("box mm", p.boxMM)},
+		"margin":      {item("mm", p.mm)},
+		"hollow":      {item("mm", p.mm)},
+		"smooth":      {item("mm", mmRow)},
+		"islands":     {item("mm³", mmRow)},
+		"logical":     {item("logical", container.NewGridWithColumns(3, p.operator, p.operand, p.fromVersion))},
+		"scissors":    {item("scissors", container.NewGridWithColumns(4, p.cutSide, p.slabOn, p.slabLo, p.slabHi))},
+		"interpolate": {item("across", p.plane)},
+	}
+	p.labelRow, p.common = item("label", p.label), common
+	// As wide as the widest tool's options, so that the panel keeps its
+	// width from tool to tool.
+	p.optionsWidth = canvas.NewRectangle(color.Transparent)
+	for _, t := range tools {
+		p.tool = t
+		w := widget.NewForm(p.optionItems()...).MinSize().Width
+		p.optionsWidth.SetMinSize(fyne.NewSize(max(w, p.optionsWidth.MinSize().Width), 0))
+	}
+	p.options = container.NewStack()
 	compareRow := container.NewBorder(nil, nil, nil, compare, container.NewGridWithColumns(2, p.cmpA, p.cmpB))
-	top := container.NewVBox(p.start, grid, form, container.NewGridWithColumns(2, undo, redo),
-		container.NewBorder(nil, nil, nil, save, p.comment), p.busyRow, p.status,
+	top := container.NewVBox(p.start, grid, p.options, p.apply, container.NewGridWithColumns(2, undo, redo),
+		container.NewBorder(nil, nil, nil, save, p.comment),
 		widget.NewLabel("Compare versions (0: the pipeline's output)"), compareRow, p.compared)
 	// The history at least 200 high; the panel scrolls, so that it never
-	// makes the window taller.
+	// makes the window taller. The activity and the status stay in view
+	// below it.
 	tall := canvas.NewRectangle(color.Transparent)
 	tall.SetMinSize(fyne.NewSize(0, 200))
-	p.content = container.NewVScroll(container.NewVBox(top, container.NewStack(tall, p.history)))
+	scroll := container.NewVScroll(container.NewVBox(top, container.NewStack(tall, p.history)))
+	p.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), p.busyRow, p.status), nil, nil, scroll)
 	p.SetTool("paint")
 	return p
 }
@@ -334,6 +360,30 @@ func (p *EditPanel) SetTool(name string) {
 			p.toolButtons[t.name].Importance = widget.HighImportance
 		}
 		p.toolButtons[t.name].Refresh()
+	}
+	p.showOptions()
+}
+
+// optionItems are the rows of the active tool's options: the label, the
+// brush's, the tool's own, the masking.
+func (p *EditPanel) optionItems() []*widget.FormItem {
+	items := []*widget.FormItem{p.labelRow}
+	if p.tool.brush {
+		items = append(items, p.toolRows["brush"]...)
+	}
+	return append(append(items, p.toolRows[p.tool.name]...), p.common...)
+}
+
+// showOptions shows the active tool's options, and Apply, named after
+// it, where the tool has one.
+func (p *EditPanel) showOptions() {
+	p.options.Objects = []fyne.CanvasObject{p.optionsWidth, widget.NewForm(p.optionItems()...)}
+	p.options.Refresh()
+	p.apply.SetText("Apply: " + p.tool.text)
+	if _, applies := p.toolRows[p.tool.name]; applies && p.tool.name != "scissors" {
+		p.apply.Show()
+	} else {
+		p.apply.Hide()
 	}
 }
 
@@ -483,7 +533,9 @@ func (p *EditPanel) dab(plane sliceimg.Plane, at [3]float64) bool {
 	if err == nil && p.tool.name == "grow_seeds" {
 		var b block
 		if b, err = p.ed.seedDab(o, p.seedKind.Selected == "background"); err == nil {
-			p.grown = nil // the preview shown is no longer the result
+			// The preview shown is no longer the result.
+			p.grown = nil
+			p.apply.SetText("Apply: " + p.tool.text)
 			p.preview(b)
 			return true
 		}
@@ -599,11 +651,19 @@ func (p *EditPanel) labelValue() (uint8, bool) {
 // Apply runs the tool that works on the whole label: margin, hollow and
 // smoothing by the millimetres typed (islands: keep the largest or remove
 // those under that many mm³), fill between slices across the plane chosen,
-// grow from seeds in the label's box grown by the millimetres typed, and
-// the logical operator chosen with the operand label (of the version
-// chosen, or of this map).
+// and the logical operator chosen with the operand label (of the version
+// chosen, or of this map), each off the UI goroutine (run). With grow
+// from seeds it previews the grow, or accepts the preview shown.
 func (p *EditPanel) Apply() {
 	if p.ed == nil || p.refused() {
+		return
+	}
+	if p.tool.name == "grow_seeds" {
+		if p.grown != nil {
+			p.acceptGrow()
+		} else {
+			p.growPreview()
+		}
 		return
 	}
 	mm, err := strconv.ParseFloat(strings.TrimSpace(p.mm.Text), 64)
@@ -612,7 +672,7 @@ func (p *EditPanel) Apply() {
 		return
 	}
 	switch p.tool.name {
-	case "margin", "smooth", "islands", "hollow", "logical", "grow_seeds":
+	case "margin", "smooth", "islands", "hollow", "logical":
 		if _, ok := p.labelValue(); !ok {
 			return
 		}
@@ -629,13 +689,6 @@ func (p *EditPanel) Apply() {
 				p.status.SetText(err.Error())
 				return
 			}
-		case "grow_seeds":
-			if p.grown != nil {
-				p.acceptGrow()
-				return
-			}
-			p.growPreview()
-			return
 		case "smooth":
 			o.MM, o.Method = &mm, p.method.Selected
 		default:
@@ -792,11 +845,11 @@ func (p *EditPanel) run(o *editops.Op) {
 
 // growOp is the grow_seeds op of the panel: the active label against its
 // surroundings (the box's unlabelled faces and the other labels, editops'
-// box_faces), in its box grown by the millimetres typed.
+// box_faces), in its box grown by the box's millimetres typed.
 func (p *EditPanel) growOp() (*editops.Op, error) {
-	mm, err := strconv.ParseFloat(strings.TrimSpace(p.mm.Text), 64)
+	mm, err := strconv.ParseFloat(strings.TrimSpace(p.boxMM.Text), 64)
 	if err != nil {
-		return nil, fmt.Errorf("%q: not a number of millimetres", p.mm.Text)
+		return nil, fmt.Errorf("%q: not a number of millimetres", p.boxMM.Text)
 	}
 	if _, ok := p.labelValue(); !ok {
 		return nil, errors.New("choose the label to grow")
@@ -839,6 +892,7 @@ func (p *EditPanel) growPreview() {
 				p.status.SetText(err.Error())
 			default:
 				p.grown = prep
+				p.apply.SetText("Apply: accept the grow")
 				ed.setPreview(v)
 				p.preview(block{})
 				p.status.SetText(fmt.Sprintf("grow from seeds: preview of %s, %d voxels would change: Apply accepts it, Cancel drops it, more strokes update it", o.Label, n))
@@ -861,7 +915,10 @@ func (p *EditPanel) dropGrow(seeds bool) {
 	if p.ed == nil {
 		return
 	}
-	p.grown = nil
+	if p.grown != nil {
+		p.grown = nil
+		p.apply.SetText("Apply: " + p.tool.text)
+	}
 	if seeds {
 		p.ed.session.Grower().Reset()
 	}

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/edithistory"
@@ -341,7 +342,7 @@ func TestEditRegionTools(t *testing.T) {
 	// first Apply previews it, the map unchanged; the second accepts it.
 	dabAt(3, 3, 6)
 	ed.SetTool("grow_seeds")
-	ed.mm.SetText("9")
+	ed.boxMM.SetText("9")
 	settled(t, ed, ed.Apply)
 	if n, shown := count(), measure.Counts(cw.slices.preview)[cyst]; n != 1 || shown != 64 || ed.grown == nil {
 		t.Errorf("grow from seeds previewed: %d cyst voxels in the map (want the seed, 1), %d shown (want 64, the bright block); %s", n, shown, ed.status.Text)
@@ -556,7 +557,7 @@ func TestEditGrowFromSeedsPreview(t *testing.T) {
 	ed.label.SetSelected("cyst")
 	ed.SetTool("grow_seeds")
 	ed.radius = 0.5
-	ed.mm.SetText("9")
+	ed.boxMM.SetText("9")
 	shown := func() int { return measure.Counts(cw.slices.preview)[cyst] }
 	settled(t, ed, func() { test.TapAt(v, at(v, 3, 3)) })
 	first := cw.slices.preview.Clone()
@@ -588,5 +589,43 @@ func TestEditGrowFromSeedsPreview(t *testing.T) {
 	settled(t, ed, ed.Apply)
 	if cw.slices.preview != nil || !strings.Contains(ed.status.Text, "paint a few seed strokes first") {
 		t.Errorf("Apply after accepting and undoing: %s", ed.status.Text)
+	}
+}
+
+// TestEditPanelShowsTheToolsOptions: as Slicer shows only the active
+// effect's options, the panel shows the label, the tool's own options
+// and the masking, Apply named after the tool where it has one, at one
+// width whatever the tool.
+func TestEditPanelShowsTheToolsOptions(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := a.NewWindow("edit")
+	t.Cleanup(w.Close)
+	p := NewEditPanel(w)
+	w.SetContent(p.Content())
+	masking := []string{"editable", "inside", "intensity", "HU", "overwrite"}
+	width := p.options.MinSize().Width
+	for _, c := range []struct {
+		tool  string
+		rows  []string
+		apply string // "" hidden
+	}{
+		{"paint", []string{"label", "brush", ""}, ""},
+		{"grow_seeds", []string{"label", "brush", "", "seeds", "box mm"}, "Apply: Grow"},
+		{"smooth", []string{"label", "mm"}, "Apply: Smooth"},
+		{"interpolate", []string{"label", "across"}, "Apply: Fill"},
+		{"scissors", []string{"label", "scissors"}, ""},
+	} {
+		p.SetTool(c.tool)
+		var rows []string
+		for _, it := range p.options.Objects[1].(*widget.Form).Items {
+			rows = append(rows, it.Text)
+		}
+		apply := ""
+		if p.apply.Visible() {
+			apply = p.apply.Text
+		}
+		if want := append(c.rows, masking...); !slices.Equal(rows, want) || apply != c.apply || p.options.MinSize().Width != width {
+			t.Errorf("%s: rows %q, Apply %q, width %g; want %q, %q, %g", c.tool, rows, apply, p.options.MinSize().Width, want, c.apply, width)
+		}
 	}
 }
