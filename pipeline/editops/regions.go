@@ -158,11 +158,7 @@ type Grower struct {
 // strokes with the op's label, or as the surroundings when background is
 // true; the label map is not changed. It returns the region painted.
 func (g *Grower) AddSeeds(o *Op, env *Env, background bool) (*volume.Part[uint8], error) {
-	v, err := o.label(env)
-	if err != nil {
-		return nil, err
-	}
-	r, err := o.brush(env)
+	v, r, err := o.labelBrush(env)
 	if err != nil {
 		return nil, err
 	}

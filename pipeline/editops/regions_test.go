@@ -80,20 +80,27 @@ func TestScissorsCutsAlongTheLineOfSight(t *testing.T) {
 	}
 }
 
+// blockEnv is testEnv with 0 HU but in the 3³ block (8…10, 8…10, 8…10),
+// which holds hu(i) HU.
+func blockEnv(hu func(i int) int16) *Env {
+	env := testEnv()
+	img, _ := env.Intensity("")
+	for n := range img.Data {
+		i, j, k := img.Coords(n)
+		img.Data[n] = 0
+		if i >= 8 && i <= 10 && j >= 8 && j <= 10 && k >= 8 && k <= 10 {
+			img.Data[n] = hu(i)
+		}
+	}
+	return env
+}
+
 // With background box_faces one label is enough: a seed in a bright 3³
 // block wins the block, the box's dark faces (and the cyst beside it, a
 // label not listed) the rest; the cyst's voxel stays cyst. Run again on the same
 // Grower, the competition is kept and nothing changes.
 func TestGrowSeedsBoxFaces(t *testing.T) {
-	env := testEnv()
-	hu, _ := env.Intensity("")
-	for n := range hu.Data {
-		i, j, k := hu.Coords(n)
-		hu.Data[n] = 0
-		if i >= 8 && i <= 10 && j >= 8 && j <= 10 && k >= 8 && k <= 10 {
-			hu.Data[n] = 200
-		}
-	}
+	env := blockEnv(func(int) int16 { return 200 })
 	env.Labels.Set(7, 9, 9, env.Table.Value("cyst"))
 	env.Grower = &Grower{}
 	ops := `[{"op":"paint","label":"tumor","shape":"disc","plane":"axial","center_mm":[9,9,9],"radius_mm":0.5},
@@ -135,15 +142,7 @@ func TestGrowSeedsBoxFaces(t *testing.T) {
 // the map holds none of it. The block is i = 8, 9 at 200 HU and i = 10 at
 // 150 HU, j and k 8…10.
 func TestGrowSeedsFromStrokes(t *testing.T) {
-	env := testEnv()
-	hu, _ := env.Intensity("")
-	for n := range hu.Data {
-		i, j, k := hu.Coords(n)
-		hu.Data[n] = 0
-		if i >= 8 && i <= 10 && j >= 8 && j <= 10 && k >= 8 && k <= 10 {
-			hu.Data[n] = 200 - 50*int16(i/10)
-		}
-	}
+	env := blockEnv(func(i int) int16 { return 200 - 50*int16(i/10) })
 	env.Grower = &Grower{}
 	ops, err := Parse([]byte(`[{"op":"grow_seeds","labels":["tumor"],"background":"box_faces","mm":3}]`), "ops.json", env.Table)
 	if err != nil {
