@@ -82,15 +82,17 @@ func shortcut(cw *CaseWindow, k fyne.KeyName, m fyne.KeyModifier) {
 	cw.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault | m})
 }
 
-// settled runs f, which starts an op off the UI goroutine (EditPanel.run),
-// and waits until the op has ended.
-func settled(t *testing.T, ed *EditPanel, f func()) {
+// settled runs f, which starts an op off the Edit panel's UI goroutine
+// (EditPanel.run), and waits until the op has ended and the slice views
+// have drawn its result.
+func settled(t *testing.T, cw *CaseWindow, f func()) {
 	t.Helper()
 	idle, onIdle := signal()
-	ed.onIdle = onIdle
+	cw.edit.onIdle = onIdle
 	f()
 	await(t, idle, "the edit running to end")
-	ed.onIdle = nil
+	cw.edit.onIdle = nil
+	settleSlices(t, cw)
 }
 
 // TestEditStrokes drives the editor through the slice views: a painted
@@ -293,7 +295,7 @@ func TestEditRegionTools(t *testing.T) {
 	ed.huLo.SetText("-100")
 	ed.huHi.SetText("100")
 	ed.overwrite.SetSelected("none")
-	settled(t, ed, func() { test.TapAt(v, at(v, 0, 0)) })
+	settled(t, cw, func() { test.TapAt(v, at(v, 0, 0)) })
 	if n := count(); n != 256-16-16 || lab.At(7, 6, k) != 3 {
 		t.Fatalf("flood: %d cyst voxels (want 224), label 3 kept: %v; %s", n, lab.At(7, 6, k) == 3, ed.status.Text)
 	}
@@ -306,7 +308,7 @@ func TestEditRegionTools(t *testing.T) {
 	test.TapAt(v, at(v, 0, 0))
 	test.TapAt(v, at(v, 15, 15))
 	ed.SetTool("islands")
-	settled(t, ed, func() { test.TapAt(v, at(v, 0, 0)) })
+	settled(t, cw, func() { test.TapAt(v, at(v, 0, 0)) })
 	if lab.At(0, 0, k) != cyst || lab.At(15, 15, k) == cyst || count() != 1 {
 		t.Fatalf("islands keep_clicked: (0,0) %d, (15,15) %d, %d cyst voxels; %s", lab.At(0, 0, k), lab.At(15, 15, k), count(), ed.status.Text)
 	}
@@ -322,7 +324,7 @@ func TestEditRegionTools(t *testing.T) {
 	dabAt(0, 0, 10)
 	ed.SetTool("interpolate")
 	ed.plane.SetSelected("axial")
-	settled(t, ed, ed.Apply)
+	settled(t, cw, ed.Apply)
 	for z := 6; z <= 10; z++ {
 		if lab.At(0, 0, z) != cyst {
 			t.Errorf("fill between slices: (0, 0, %d) holds %d, want cyst; %s", z, lab.At(0, 0, z), ed.status.Text)
@@ -343,7 +345,7 @@ func TestEditRegionTools(t *testing.T) {
 	dabAt(3, 3, 6)
 	ed.SetTool("grow_seeds")
 	ed.boxMM.SetText("9")
-	settled(t, ed, ed.Apply)
+	settled(t, cw, ed.Apply)
 	if n, shown := count(), measure.Counts(cw.slices.preview)[cyst]; n != 1 || shown != 64 || ed.grown == nil {
 		t.Errorf("grow from seeds previewed: %d cyst voxels in the map (want the seed, 1), %d shown (want 64, the bright block); %s", n, shown, ed.status.Text)
 	}
@@ -378,7 +380,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	ed.label.SetSelected("tumor")
 	ed.SetTool("hollow")
 	ed.mm.SetText("2")
-	settled(t, ed, ed.Apply)
+	settled(t, cw, ed.Apply)
 	if n := count(tumor); n != 48 || lab.At(7, 6, 5) != 0 || lab.At(6, 6, 5) != tumor || lab.At(7, 6, 4) != 0 {
 		t.Fatalf("hollow: %d tumour voxels, want 48; (7,6,5) %d; %s", n, lab.At(7, 6, 5), ed.status.Text)
 	}
@@ -392,7 +394,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	ed.operator.SetSelected("copy")
 	ed.operand.SetSelected("tumor")
 	ed.fromVersion.SetSelected("this map")
-	settled(t, ed, ed.Apply)
+	settled(t, cw, ed.Apply)
 	if count(cyst) != 48 || count(tumor) != 0 {
 		t.Fatalf("copy: %d cyst, %d tumour voxels; want 48 and 0; %s", count(cyst), count(tumor), ed.status.Text)
 	}
@@ -400,7 +402,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	// Add the tumour of version 0 (the whole block) to the cyst.
 	ed.operator.SetSelected("add")
 	ed.fromVersion.SetSelected("v0: the pipeline's output")
-	settled(t, ed, ed.Apply)
+	settled(t, cw, ed.Apply)
 	if count(cyst) != 64 || count(tumor) != 0 || lab.At(7, 6, 5) != cyst {
 		t.Fatalf("add from version 0: %d cyst, %d tumour voxels; want 64 and 0; %s", count(cyst), count(tumor), ed.status.Text)
 	}
@@ -469,7 +471,7 @@ func TestEditScissorsIn3D(t *testing.T) {
 	}
 	m.cut, m.cutPath, m.cutClose = nil, nil, nil // not cut
 	button, cam = desktop.MouseButtonPrimary, m.cam
-	settled(t, ed, func() { trace(left...) })
+	settled(t, cw, func() { trace(left...) })
 	if n := count(); n != 32 || lab.At(7, 5, 4) != 0 || lab.At(8, 5, 4) != tumor || m.cam != cam {
 		t.Fatalf("scissors inside x < -1: %d tumour voxels, want 32 (x ≥ 0 kept); camera moved %v; %s", n, m.cam != cam, ed.status.Text)
 	}
@@ -479,7 +481,7 @@ func TestEditScissorsIn3D(t *testing.T) {
 	ed.slabOn.SetChecked(true)
 	ed.slabLo.SetText("0.4")
 	ed.slabHi.SetText("0.6")
-	settled(t, ed, func() { trace(left...) })
+	settled(t, cw, func() { trace(left...) })
 	if n := count(); n != 64-24 || lab.At(8, 5, 5) != 0 || lab.At(8, 5, 4) != tumor || lab.At(7, 5, 5) != tumor {
 		t.Fatalf("scissors outside in the slab: %d tumour voxels, want 40; %s", n, ed.status.Text)
 	}
@@ -559,19 +561,19 @@ func TestEditGrowFromSeedsPreview(t *testing.T) {
 	ed.radius = 0.5
 	ed.boxMM.SetText("9")
 	shown := func() int { return measure.Counts(cw.slices.preview)[cyst] }
-	settled(t, ed, func() { test.TapAt(v, at(v, 3, 3)) })
+	settled(t, cw, func() { test.TapAt(v, at(v, 3, 3)) })
 	first := cw.slices.preview.Clone()
 	if n := shown(); n != 64 || !slices.Equal(lab.Data, before.Data) || ed.historyLen() != 0 {
 		t.Fatalf("a structure stroke: %d cyst voxels shown, want 64 (the block); map unchanged %v; %d strokes; %s", n, slices.Equal(lab.Data, before.Data), ed.historyLen(), ed.status.Text)
 	}
-	settled(t, ed, func() { test.TapAt(v, at(v, 3, 3)) })
+	settled(t, cw, func() { test.TapAt(v, at(v, 3, 3)) })
 	if !slices.Equal(cw.slices.preview.Data, first.Data) {
 		t.Fatalf("the same seeds again: %d cyst voxels shown, want the same preview (64)", shown())
 	}
 	// The background stroke in the 150 HU half takes it: the cyst keeps
 	// the 200 HU half, 32 voxels.
 	ed.seedKind.SetSelected("background")
-	settled(t, ed, func() { test.TapAt(v, at(v, 5, 3)) })
+	settled(t, cw, func() { test.TapAt(v, at(v, 5, 3)) })
 	if n := shown(); n != 32 || cw.slices.preview.At(4, 2, 4) != 0 || cw.slices.preview.At(3, 5, 7) != cyst || !slices.Equal(lab.Data, before.Data) {
 		t.Fatalf("a background stroke: %d cyst voxels shown, want 32 (i = 2, 3); %s", n, ed.status.Text)
 	}
@@ -586,7 +588,7 @@ func TestEditGrowFromSeedsPreview(t *testing.T) {
 	}
 	// Accepting dropped the seed strokes: with no cyst in the map, Apply
 	// has nothing to grow from.
-	settled(t, ed, ed.Apply)
+	settled(t, cw, ed.Apply)
 	if cw.slices.preview != nil || !strings.Contains(ed.status.Text, "paint a few seed strokes first") {
 		t.Errorf("Apply after accepting and undoing: %s", ed.status.Text)
 	}
