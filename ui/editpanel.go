@@ -332,7 +332,8 @@ func (p *EditPanel) End() {
 		return
 	}
 	p.Cancel()
-	p.dropGrow(true)
+	// The seeds go with the session (an op still running may use them).
+	p.dropGrow(false)
 	if err := p.ed.close(); err != nil {
 		p.status.SetText(err.Error())
 	}
@@ -346,8 +347,12 @@ func (p *EditPanel) End() {
 	}
 }
 
-// SetTool chooses a tool by name.
+// SetTool chooses a tool by name; not while an op runs (refused).
+// Leaving grow from seeds drops its preview and seed strokes.
 func (p *EditPanel) SetTool(name string) {
+	if p.refused() {
+		return
+	}
 	if name != "grow_seeds" {
 		p.dropGrow(true)
 	}

@@ -519,12 +519,16 @@ func TestEditRunsOffTheUIGoroutine(t *testing.T) {
 	undo := ed.status.Text
 	ed.status.SetText("")
 	ed.SetTool("paint")
+	tool := ed.status.Text
+	ed.status.SetText("")
+	ed.radius = 0.5
+	ed.tool = tools[0] // paint, as if chosen before
 	test.TapAt(v, at(v, 0, 0))
 	tap := ed.status.Text
 	n := count()
 	d.labelsMu.RUnlock()
-	if again != refused || undo != refused || tap != refused || n != 64 {
-		t.Fatalf("while running: Apply %q, Undo %q, a tap %q (want %q); %d tumour voxels, want 64 (unchanged)", again, undo, tap, refused, n)
+	if again != refused || undo != refused || tool != refused || tap != refused || n != 64 {
+		t.Fatalf("while running: Apply %q, Undo %q, a tool chosen %q, a tap %q (want %q); %d tumour voxels, want 64 (unchanged)", again, undo, tool, tap, refused, n)
 	}
 	await(t, idle, "the margin")
 	if n := count(); n != 128 || lab.At(5, 5, 4) != tumor || lab.At(5, 4, 4) != 0 || lab.At(6, 5, 3) != 0 || ed.busy != "" || ed.apply.Disabled() || ed.busyRow.Visible() {
