@@ -186,7 +186,7 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	p.fromVersion = widget.NewSelect(nil, nil)
 	p.cutSide = widget.NewSelect([]string{"inside", "outside"}, nil)
 	p.cutSide.SetSelected("inside")
-	p.slabOn = widget.NewCheck("depth", nil)
+	p.slabOn = widget.NewCheck("", nil)
 	p.slabLo, p.slabHi = widget.NewEntry(), widget.NewEntry()
 	p.slabLo.SetText("0")
 	p.slabHi.SetText("1")
@@ -215,8 +215,6 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	p.history = widget.NewList(p.historyLen, func() fyne.CanvasObject { return widget.NewLabel("") }, func(i widget.ListItemID, o fyne.CanvasObject) {
 		o.(*widget.Label).SetText(p.historyText(i))
 	})
-	brushRow := container.NewBorder(nil, nil, shape, p.radiusText)
-	mmRow := container.NewGridWithColumns(2, p.mm, p.method)
 	item := widget.NewFormItem
 	common := []*widget.FormItem{
 		item("editable", p.area), item("inside", p.inside), item("intensity", p.huOn),
@@ -224,14 +222,14 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	}
 	// Each tool's own options, as Slicer shows only the active effect's.
 	p.toolRows = map[string][]*widget.FormItem{
-		"brush":       {item("brush", brushRow), item("", radius)},
+		"brush":       {item("brush", shape), item("", container.NewBorder(nil, nil, nil, p.radiusText, radius))},
 		"grow_seeds":  {item("seeds", p.seedKind), item("box mm", p.boxMM)},
 		"margin":      {item("mm", p.mm)},
 		"hollow":      {item("mm", p.mm)},
-		"smooth":      {item("mm", mmRow)},
-		"islands":     {item("mm³", mmRow)},
-		"logical":     {item("logical", container.NewGridWithColumns(3, p.operator, p.operand, p.fromVersion))},
-		"scissors":    {item("scissors", container.NewGridWithColumns(4, p.cutSide, p.slabOn, p.slabLo, p.slabHi))},
+		"smooth":      {item("mm", p.mm), item("method", p.method)},
+		"islands":     {item("mm³", p.mm), item("method", p.method)},
+		"logical":     {item("operator", p.operator), item("operand", p.operand), item("from", p.fromVersion)},
+		"scissors":    {item("cut", p.cutSide), item("depth", container.NewBorder(nil, nil, p.slabOn, nil, container.NewGridWithColumns(2, p.slabLo, p.slabHi)))},
 		"interpolate": {item("across", p.plane)},
 	}
 	p.labelRow, p.common = item("label", p.label), common
@@ -244,7 +242,7 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 		p.optionsWidth.SetMinSize(fyne.NewSize(max(w, p.optionsWidth.MinSize().Width), 0))
 	}
 	p.options = container.NewStack()
-	compareRow := container.NewBorder(nil, nil, nil, compare, container.NewGridWithColumns(2, p.cmpA, p.cmpB))
+	compareRow := container.NewVBox(container.NewGridWithColumns(2, p.cmpA, p.cmpB), compare)
 	top := container.NewVBox(p.start, grid, p.options, p.apply, container.NewGridWithColumns(2, undo, redo),
 		container.NewBorder(nil, nil, nil, save, p.comment),
 		widget.NewLabel("Compare versions (0: the pipeline's output)"), compareRow, p.compared)
@@ -254,7 +252,9 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	tall := canvas.NewRectangle(color.Transparent)
 	tall.SetMinSize(fyne.NewSize(0, 200))
 	scroll := container.NewVScroll(container.NewVBox(top, container.NewStack(tall, p.history)))
-	p.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), p.busyRow, p.status), nil, nil, scroll)
+	// Opaque, as the scrolled entries' text is not clipped under it.
+	under := canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
+	p.content = container.NewBorder(nil, container.NewStack(under, container.NewVBox(widget.NewSeparator(), p.busyRow, p.status)), nil, nil, scroll)
 	p.SetTool("paint")
 	return p
 }

@@ -617,9 +617,10 @@ func TestEditPanelShowsTheToolsOptions(t *testing.T) {
 	}{
 		{"paint", []string{"label", "brush", ""}, ""},
 		{"grow_seeds", []string{"label", "brush", "", "seeds", "box mm"}, "Apply: Grow"},
-		{"smooth", []string{"label", "mm"}, "Apply: Smooth"},
+		{"smooth", []string{"label", "mm", "method"}, "Apply: Smooth"},
 		{"interpolate", []string{"label", "across"}, "Apply: Fill"},
-		{"scissors", []string{"label", "scissors"}, ""},
+		{"scissors", []string{"label", "cut", "depth"}, ""},
+		{"logical", []string{"label", "operator", "operand", "from"}, "Apply: Logic"},
 	} {
 		p.SetTool(c.tool)
 		var rows []string
