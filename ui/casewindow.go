@@ -97,6 +97,7 @@ func NewCaseWindow(a fyne.App, opts Options) *CaseWindow {
 	cw.edit = NewEditPanel(cw.win)
 	cw.edit.OnEditing = cw.editing
 	cw.edit.OnChanged = cw.edited
+	cw.edit.OnPreview = cw.previewed
 	cw.slices.edit = cw.edit
 	cw.edit.Phase = func() string { return cw.slices.phase }
 	cw.model.Cutting, cw.model.OnCut = cw.edit.Cutting, cw.edit.Cut

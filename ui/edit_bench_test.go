@@ -220,3 +220,57 @@ func BenchmarkRemeasure(b *testing.B) {
 	}
 	cpuPerOp(b, start, ok)
 }
+
+// BenchmarkEditApplyOffUI: the Edit panel's Apply on the full-size case's
+// kidney, a 2 mm margin and a 3 mm median smoothing, as EditPanel.run
+// splits it: "prepare" off the UI goroutine (Session.Prepare: the op's
+// change) and "ui" on it (editor.doPrepared: the change written into the
+// map under its lock, journaled with fsync, shown; undone after each,
+// untimed); and "preview", grow from seeds' preview of such a change off
+// the UI goroutine (editor.previewOf: a copy of the map with the change
+// written in).
+func BenchmarkEditApplyOffUI(b *testing.B) {
+	ed, _ := fullEditor(b)
+	margin, median := 2.0, 3.0
+	for _, op := range []*editops.Op{
+		{Op: "margin", Label: "kidney_left", MM: &margin},
+		{Op: "smooth", Label: "kidney_left", Method: "median", MM: &median},
+	} {
+		prep, err := ed.session.Prepare(context.Background(), op)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(op.Op+"/prepare", func(b *testing.B) {
+			start, ok := cputime.Used()
+			for b.Loop() {
+				if _, err := ed.session.Prepare(context.Background(), op); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpuPerOp(b, start, ok)
+		})
+		b.Run(op.Op+"/ui", func(b *testing.B) {
+			start, ok := cputime.Used()
+			for b.Loop() {
+				if s, _, err := ed.doPrepared(prep); err != nil || s.Voxels() == 0 {
+					b.Fatal(err, s.Voxels())
+				}
+				b.StopTimer()
+				if _, _, _, err := ed.undo(); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			cpuPerOp(b, start, ok)
+		})
+		b.Run(op.Op+"/preview", func(b *testing.B) {
+			start, ok := cputime.Used()
+			for b.Loop() {
+				if _, n, err := ed.previewOf(prep); err != nil || n == 0 {
+					b.Fatal(err, n)
+				}
+			}
+			cpuPerOp(b, start, ok)
+		})
+	}
+}

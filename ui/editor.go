@@ -33,8 +33,12 @@ type editor struct {
 	lo, hi [256][3]int // each label's box on shown's grid, [lo, hi); it only grows
 	drag   *edithistory.Entry
 	// labelsMu is the case's lock on the shown map's voxels (caseData's),
-	// held while a stroke, undo or redo changes them.
+	// held while a stroke, undo or redo changes them (and the preview's).
 	labelsMu *sync.RWMutex
+	// preview is the shown map with grow from seeds' seed strokes, or its
+	// previewed result, written in (nil: none); the slice views draw it in
+	// place of the map.
+	preview *volume.Volume[uint8]
 }
 
 // block is a box of voxels on the shown grid, [lo, hi), that a stroke
@@ -140,6 +144,60 @@ func (e *editor) show(d *labeledit.Delta, forward bool) block {
 	return b
 }
 
+// seedDab paints a dab of grow from seeds' seed strokes (the op's brush,
+// the op's label or, with background, the surroundings) apart from the
+// map, and shows it in the preview (the surroundings as background); it
+// returns the block it spans on the shown grid.
+func (e *editor) seedDab(op *editops.Op, background bool) (block, error) {
+	e.labelsMu.Lock()
+	defer e.labelsMu.Unlock()
+	r, err := e.session.Grower().AddSeeds(op, e.session.Env(), background)
+	if err != nil {
+		return block{}, err
+	}
+	var v uint8
+	if l, ok := e.session.Table.ByName(op.Label); ok && !background {
+		v = uint8(l.Value)
+	}
+	if e.preview == nil {
+		e.preview = e.shown.Clone()
+	}
+	b := block{lo: e.shown.Dims}
+	for n, x := range r.Box.Data {
+		if x == 0 {
+			continue
+		}
+		i, j, k := r.Box.Coords(n)
+		i, j, k = i+r.Lo[0], j+r.Lo[1], k+r.Lo[2]
+		if e.session.Labels != e.shown {
+			i, j, k = e.toShown(i, j, k)
+		}
+		e.preview.Set(i, j, k, v)
+		b.lo = [3]int{min(b.lo[0], i), min(b.lo[1], j), min(b.lo[2], k)}
+		b.hi = [3]int{max(b.hi[0], i+1), max(b.hi[1], j+1), max(b.hi[2], k+1)}
+	}
+	return b, nil
+}
+
+// previewOf is the map with a prepared change written in, on the shown
+// grid, and the voxels the change would change; it only reads the map,
+// so it may run off the UI goroutine while nothing changes it.
+func (e *editor) previewOf(p *editsession.Prepared) (*volume.Volume[uint8], int, error) {
+	lm, s, err := e.session.Preview(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	shown, _ := volume.Canonical(lm)
+	return shown, s.Delta.Voxels(), nil
+}
+
+// setPreview shows v (nil: none) in place of the map.
+func (e *editor) setPreview(v *volume.Volume[uint8]) {
+	e.labelsMu.Lock()
+	e.preview = v
+	e.labelsMu.Unlock()
+}
+
 // toShown is the shown grid's voxel of the session grid's voxel (i, j, k).
 func (e *editor) toShown(i, j, k int) (int, int, int) {
 	q := [3]int{i, j, k}
@@ -158,9 +216,19 @@ func (e *editor) toShown(i, j, k int) (int, int, int) {
 // dab applies an op as a part of the stroke in progress (a brush drag),
 // which endStroke commits.
 func (e *editor) dab(op *editops.Op) (block, error) {
+	p, err := e.session.Prepare(context.Background(), op)
+	if err != nil {
+		return block{}, err
+	}
+	return e.add(p)
+}
+
+// add writes a prepared change into the map, under the case's lock on it,
+// as a part of the stroke in progress.
+func (e *editor) add(p *editsession.Prepared) (block, error) {
 	e.labelsMu.Lock()
 	defer e.labelsMu.Unlock()
-	part, err := e.session.Apply(op)
+	part, err := e.session.ApplyPrepared(p)
 	if err != nil {
 		return block{}, err
 	}
@@ -193,7 +261,17 @@ func (e *editor) endStroke() (s edithistory.Entry, ok bool, err error) {
 
 // do applies an op as one whole stroke.
 func (e *editor) do(op *editops.Op) (edithistory.Entry, block, error) {
-	b, err := e.dab(op)
+	p, err := e.session.Prepare(context.Background(), op)
+	if err != nil {
+		return edithistory.Entry{}, block{}, err
+	}
+	return e.doPrepared(p)
+}
+
+// doPrepared writes a prepared change into the map as one whole stroke,
+// journaled.
+func (e *editor) doPrepared(p *editsession.Prepared) (edithistory.Entry, block, error) {
+	b, err := e.add(p)
 	if err != nil {
 		return edithistory.Entry{}, b, err
 	}

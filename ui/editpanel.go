@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
@@ -21,6 +22,7 @@ import (
 	"kidney3d/pipeline/editops"
 	"kidney3d/pipeline/editsession"
 	"kidney3d/pipeline/editversions"
+	"kidney3d/pipeline/volume"
 	"kidney3d/ui/sliceimg"
 )
 
@@ -43,7 +45,7 @@ var tools = []tool{
 	{"draw", "Draw", theme.DocumentCreateIcon(), '2', false, false},
 	{"erase", "Erase", theme.ContentRemoveIcon(), '3', true, false},
 	{"flood", "Flood", theme.ColorChromaticIcon(), '4', false, true},
-	{"grow_seeds", "Grow", theme.ViewFullScreenIcon(), '5', false, false},
+	{"grow_seeds", "Grow", theme.ViewFullScreenIcon(), '5', true, false},
 	{"interpolate", "Fill", theme.MenuIcon(), '6', false, false},
 	{"margin", "Margin", theme.ZoomInIcon(), '7', false, false},
 	{"islands", "Islands", theme.GridIcon(), '8', false, true},
@@ -99,6 +101,30 @@ type EditPanel struct {
 	content     fyne.CanvasObject
 	onCompared  func() // tests: a comparison is shown
 
+	// busy is the tool whose op runs off the UI goroutine ("" when none):
+	// until it ends, every other change of the map is refused.
+	busy     string
+	cancel   context.CancelFunc // cancels the op running
+	busyBar  *widget.ProgressBarInfinite
+	busyText *widget.Label
+	busyRow  *fyne.Container
+	apply    *widget.Button
+	// seedKind says whether grow from seeds' strokes seed the structure
+	// or the background.
+	seedKind *widget.RadioGroup
+	boxMM    *widget.Entry // how far around its seeds grow from seeds works
+	// grown is grow from seeds' previewed change, which Apply accepts
+	// (nil: none shown).
+	grown  *editsession.Prepared
+	onIdle func() // tests: an op run off the UI goroutine has ended
+	// options shows the label, the active tool's own options (toolRows,
+	// by tool name or "brush") and the masking (common).
+	options      *fyne.Container
+	optionsWidth *canvas.Rectangle
+	labelRow     *widget.FormItem
+	toolRows     map[string][]*widget.FormItem
+	common       []*widget.FormItem
+
 	// OnChanged is called on the UI goroutine after every change of the
 	// map with the block it changed; done is true once the stroke is
 	// journaled (a drag's dabs come with false).
@@ -106,6 +132,9 @@ type EditPanel struct {
 	// OnEditing is called when a session starts (with its editor) or ends
 	// (nil).
 	OnEditing func(*editor)
+	// OnPreview is called on the UI goroutine when grow from seeds'
+	// preview changes (v nil: none; b the block changed, empty: all).
+	OnPreview func(v *volume.Volume[uint8], b block)
 	// Phase is the phase shown, whose intensities the HU range, threshold
 	// paint, flood and grow from seeds read; nil: the reference phase.
 	Phase func() string
@@ -157,14 +186,25 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	p.fromVersion = widget.NewSelect(nil, nil)
 	p.cutSide = widget.NewSelect([]string{"inside", "outside"}, nil)
 	p.cutSide.SetSelected("inside")
-	p.slabOn = widget.NewCheck("depth", nil)
+	p.slabOn = widget.NewCheck("", nil)
 	p.slabLo, p.slabHi = widget.NewEntry(), widget.NewEntry()
 	p.slabLo.SetText("0")
 	p.slabHi.SetText("1")
 	p.cmpA, p.cmpB = widget.NewSelect(nil, nil), widget.NewSelect(nil, nil)
 	compare := widget.NewButtonWithIcon("Compare", theme.SearchIcon(), p.Compare)
 	p.compared = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	apply := widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), p.Apply)
+	p.apply = widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), p.Apply)
+	p.busyBar = widget.NewProgressBarInfinite()
+	p.busyBar.Stop()
+	p.busyText = widget.NewLabel("")
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.Cancel)
+	p.busyRow = container.NewBorder(nil, nil, p.busyText, cancel, p.busyBar)
+	p.busyRow.Hide()
+	p.boxMM = widget.NewEntry()
+	p.boxMM.SetText(strconv.Itoa(editops.SeedMarginMM))
+	p.seedKind = widget.NewRadioGroup([]string{"structure", "background"}, nil)
+	p.seedKind.Horizontal = true
+	p.seedKind.SetSelected("structure")
 	undo := widget.NewButtonWithIcon("Undo", theme.ContentUndoIcon(), p.Undo)
 	redo := widget.NewButtonWithIcon("Redo", theme.ContentRedoIcon(), p.Redo)
 	p.comment = widget.NewEntry()
@@ -175,29 +215,46 @@ func NewEditPanel(win fyne.Window) *EditPanel {
 	p.history = widget.NewList(p.historyLen, func() fyne.CanvasObject { return widget.NewLabel("") }, func(i widget.ListItemID, o fyne.CanvasObject) {
 		o.(*widget.Label).SetText(p.historyText(i))
 	})
-	form := widget.NewForm(
-		widget.NewFormItem("label", p.label),
-		widget.NewFormItem("brush", container.NewBorder(nil, nil, shape, p.radiusText)),
-		widget.NewFormItem("", radius),
-		widget.NewFormItem("editable", p.area),
-		widget.NewFormItem("inside", p.inside),
-		widget.NewFormItem("intensity", p.huOn),
-		widget.NewFormItem("HU", container.NewGridWithColumns(2, p.huLo, p.huHi)),
-		widget.NewFormItem("overwrite", p.overwrite),
-		widget.NewFormItem("mm", container.NewGridWithColumns(2, p.mm, p.method)),
-		widget.NewFormItem("logical", container.NewGridWithColumns(3, p.operator, p.operand, p.fromVersion)),
-		widget.NewFormItem("scissors", container.NewGridWithColumns(4, p.cutSide, p.slabOn, p.slabLo, p.slabHi)),
-		widget.NewFormItem("across", container.NewGridWithColumns(2, p.plane, apply)),
-	)
-	compareRow := container.NewBorder(nil, nil, nil, compare, container.NewGridWithColumns(2, p.cmpA, p.cmpB))
-	top := container.NewVBox(p.start, grid, form, container.NewGridWithColumns(2, undo, redo),
-		container.NewBorder(nil, nil, nil, save, p.comment), p.status,
+	item := widget.NewFormItem
+	common := []*widget.FormItem{
+		item("editable", p.area), item("inside", p.inside), item("intensity", p.huOn),
+		item("HU", container.NewGridWithColumns(2, p.huLo, p.huHi)), item("overwrite", p.overwrite),
+	}
+	// Each tool's own options, as Slicer shows only the active effect's.
+	p.toolRows = map[string][]*widget.FormItem{
+		"brush":       {item("brush", shape), item("", container.NewBorder(nil, nil, nil, p.radiusText, radius))},
+		"grow_seeds":  {item("seeds", p.seedKind), item("box mm", p.boxMM)},
+		"margin":      {item("mm", p.mm)},
+		"hollow":      {item("mm", p.mm)},
+		"smooth":      {item("mm", p.mm), item("method", p.method)},
+		"islands":     {item("mm³", p.mm), item("method", p.method)},
+		"logical":     {item("operator", p.operator), item("operand", p.operand), item("from", p.fromVersion)},
+		"scissors":    {item("cut", p.cutSide), item("depth", container.NewBorder(nil, nil, p.slabOn, nil, container.NewGridWithColumns(2, p.slabLo, p.slabHi)))},
+		"interpolate": {item("across", p.plane)},
+	}
+	p.labelRow, p.common = item("label", p.label), common
+	// As wide as the widest tool's options, so that the panel keeps its
+	// width from tool to tool.
+	p.optionsWidth = canvas.NewRectangle(color.Transparent)
+	for _, t := range tools {
+		p.tool = t
+		w := widget.NewForm(p.optionItems()...).MinSize().Width
+		p.optionsWidth.SetMinSize(fyne.NewSize(max(w, p.optionsWidth.MinSize().Width), 0))
+	}
+	p.options = container.NewStack()
+	compareRow := container.NewVBox(container.NewGridWithColumns(2, p.cmpA, p.cmpB), compare)
+	top := container.NewVBox(p.start, grid, p.options, p.apply, container.NewGridWithColumns(2, undo, redo),
+		container.NewBorder(nil, nil, nil, save, p.comment),
 		widget.NewLabel("Compare versions (0: the pipeline's output)"), compareRow, p.compared)
 	// The history at least 200 high; the panel scrolls, so that it never
-	// makes the window taller.
+	// makes the window taller. The activity and the status stay in view
+	// below it.
 	tall := canvas.NewRectangle(color.Transparent)
 	tall.SetMinSize(fyne.NewSize(0, 200))
-	p.content = container.NewVScroll(container.NewVBox(top, container.NewStack(tall, p.history)))
+	scroll := container.NewVScroll(container.NewVBox(top, container.NewStack(tall, p.history)))
+	// Opaque, as the scrolled entries' text is not clipped under it.
+	under := canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
+	p.content = container.NewBorder(nil, container.NewStack(under, container.NewVBox(widget.NewSeparator(), p.busyRow, p.status)), nil, nil, scroll)
 	p.SetTool("paint")
 	return p
 }
@@ -274,6 +331,9 @@ func (p *EditPanel) End() {
 	if p.ed == nil {
 		return
 	}
+	p.Cancel()
+	// The seeds go with the session (an op still running may use them).
+	p.dropGrow(false)
 	if err := p.ed.close(); err != nil {
 		p.status.SetText(err.Error())
 	}
@@ -287,8 +347,15 @@ func (p *EditPanel) End() {
 	}
 }
 
-// SetTool chooses a tool by name.
+// SetTool chooses a tool by name; not while an op runs (refused).
+// Leaving grow from seeds drops its preview and seed strokes.
 func (p *EditPanel) SetTool(name string) {
+	if p.refused() {
+		return
+	}
+	if name != "grow_seeds" {
+		p.dropGrow(true)
+	}
 	for _, t := range tools {
 		if t.name == name {
 			p.tool = t
@@ -298,6 +365,30 @@ func (p *EditPanel) SetTool(name string) {
 			p.toolButtons[t.name].Importance = widget.HighImportance
 		}
 		p.toolButtons[t.name].Refresh()
+	}
+	p.showOptions()
+}
+
+// optionItems are the rows of the active tool's options: the label, the
+// brush's, the tool's own, the masking.
+func (p *EditPanel) optionItems() []*widget.FormItem {
+	items := []*widget.FormItem{p.labelRow}
+	if p.tool.brush {
+		items = append(items, p.toolRows["brush"]...)
+	}
+	return append(append(items, p.toolRows[p.tool.name]...), p.common...)
+}
+
+// showOptions shows the active tool's options, and Apply, named after
+// it, where the tool has one.
+func (p *EditPanel) showOptions() {
+	p.options.Objects = []fyne.CanvasObject{p.optionsWidth, widget.NewForm(p.optionItems()...)}
+	p.options.Refresh()
+	p.apply.SetText("Apply: " + p.tool.text)
+	if _, applies := p.toolRows[p.tool.name]; applies && p.tool.name != "scissors" {
+		p.apply.Show()
+	} else {
+		p.apply.Hide()
 	}
 }
 
@@ -405,7 +496,7 @@ func (p *EditPanel) BrushRadius() float64 {
 // Drag paints the brush's dabs from the last point of the drag to world,
 // at most half a radius apart, or adds a vertex to a drawn polygon.
 func (p *EditPanel) Drag(plane sliceimg.Plane, world [3]float64, polygon *[][3]float64) {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
 		return
 	}
 	if p.tool.name == "draw" {
@@ -444,7 +535,16 @@ func (p *EditPanel) Drag(plane sliceimg.Plane, world [3]float64, polygon *[][3]f
 // dab paints one dab of the brush; false on an error (shown).
 func (p *EditPanel) dab(plane sliceimg.Plane, at [3]float64) bool {
 	o, err := p.brushOp(plane, at)
-	if err == nil {
+	if err == nil && p.tool.name == "grow_seeds" {
+		var b block
+		if b, err = p.ed.seedDab(o, p.seedKind.Selected == "background"); err == nil {
+			// The preview shown is no longer the result.
+			p.grown = nil
+			p.apply.SetText("Apply: " + p.tool.text)
+			p.preview(b)
+			return true
+		}
+	} else if err == nil {
 		var b block
 		if b, err = p.ed.dab(o); err == nil {
 			p.changed(b, false)
@@ -458,7 +558,7 @@ func (p *EditPanel) dab(plane sliceimg.Plane, at [3]float64) bool {
 // DragEnd ends a drag: the brush's stroke, or the drawn polygon filled,
 // is journaled and becomes done.
 func (p *EditPanel) DragEnd(plane sliceimg.Plane, polygon [][3]float64) {
-	if p.ed == nil {
+	if p.ed == nil || p.busy != "" {
 		return
 	}
 	p.started = false
@@ -473,6 +573,16 @@ func (p *EditPanel) DragEnd(plane sliceimg.Plane, polygon [][3]float64) {
 		}
 		o.PointsMM, o.Plane = polygon, plane.String()
 		p.report(p.ed.do(o))
+		return
+	}
+	p.strokeEnd()
+}
+
+// strokeEnd ends a brush's stroke: journaled, it is done; grow from
+// seeds' seed strokes update the preview instead.
+func (p *EditPanel) strokeEnd() {
+	if p.tool.name == "grow_seeds" {
+		p.growPreview()
 		return
 	}
 	s, _, err := p.ed.endStroke()
@@ -492,15 +602,14 @@ func (p *EditPanel) endDrag() {
 // Tap acts at a world point of the view of plane: one dab of a brush, a
 // flood fill from the point, or the island there kept.
 func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
 		return
 	}
 	switch {
 	case p.tool.brush:
 		p.started = false
 		if p.dab(plane, world) {
-			s, _, err := p.ed.endStroke()
-			p.done(s, block{}, err)
+			p.strokeEnd()
 		}
 	case p.tool.name == "flood":
 		r, err := p.huRange()
@@ -521,7 +630,7 @@ func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
 		if !p.sphere {
 			o.Plane = plane.String()
 		}
-		p.report(p.ed.do(o))
+		p.run(o)
 	case p.tool.name == "islands":
 		o, err := p.op("islands")
 		if err != nil {
@@ -530,7 +639,7 @@ func (p *EditPanel) Tap(plane sliceimg.Plane, world [3]float64) {
 		}
 		c := world
 		o.Mode, o.PointMM = "keep_clicked", &c
-		p.report(p.ed.do(o))
+		p.run(o)
 	}
 }
 
@@ -547,11 +656,19 @@ func (p *EditPanel) labelValue() (uint8, bool) {
 // Apply runs the tool that works on the whole label: margin, hollow and
 // smoothing by the millimetres typed (islands: keep the largest or remove
 // those under that many mm³), fill between slices across the plane chosen,
-// grow from seeds in the label's box grown by the millimetres typed, and
-// the logical operator chosen with the operand label (of the version
-// chosen, or of this map).
+// and the logical operator chosen with the operand label (of the version
+// chosen, or of this map), each off the UI goroutine (run). With grow
+// from seeds it previews the grow, or accepts the preview shown.
 func (p *EditPanel) Apply() {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
+		return
+	}
+	if p.tool.name == "grow_seeds" {
+		if p.grown != nil {
+			p.acceptGrow()
+		} else {
+			p.growPreview()
+		}
 		return
 	}
 	mm, err := strconv.ParseFloat(strings.TrimSpace(p.mm.Text), 64)
@@ -560,7 +677,7 @@ func (p *EditPanel) Apply() {
 		return
 	}
 	switch p.tool.name {
-	case "margin", "smooth", "islands", "hollow", "logical", "grow_seeds":
+	case "margin", "smooth", "islands", "hollow", "logical":
 		if _, ok := p.labelValue(); !ok {
 			return
 		}
@@ -577,10 +694,6 @@ func (p *EditPanel) Apply() {
 				p.status.SetText(err.Error())
 				return
 			}
-		case "grow_seeds":
-			// The active label against its surroundings: the box's
-			// unlabelled faces and the other labels (editops' box_faces).
-			o.Labels, o.Background, o.MM = []string{o.Label}, "box_faces", &mm
 		case "smooth":
 			o.MM, o.Method = &mm, p.method.Selected
 		default:
@@ -589,7 +702,7 @@ func (p *EditPanel) Apply() {
 				o.Mode, o.MinMM3 = "remove_small", mm
 			}
 		}
-		p.report(p.ed.do(o))
+		p.run(o)
 	case "interpolate":
 		if _, ok := p.labelValue(); !ok {
 			return
@@ -600,7 +713,7 @@ func (p *EditPanel) Apply() {
 			return
 		}
 		o.Plane = p.plane.Selected
-		p.report(p.ed.do(o))
+		p.run(o)
 	case "scissors":
 		p.status.SetText("Scissors works on the 3D view: left-drag a polygon over the model there")
 	default:
@@ -632,7 +745,7 @@ func (p *EditPanel) Cutting() bool { return p.ed != nil && p.tool.name == "sciss
 // and viewport) shows inside the polygon traced over it (outside, as
 // chosen), within the depth slab when ticked: the scissors op.
 func (p *EditPanel) Cut(polygonPx [][2]float64, viewProj [16]float64, viewport [4]float64) {
-	if !p.Cutting() || len(polygonPx) < 3 {
+	if !p.Cutting() || len(polygonPx) < 3 || p.refused() {
 		return
 	}
 	o, err := p.op("scissors")
@@ -647,7 +760,7 @@ func (p *EditPanel) Cut(polygonPx [][2]float64, viewProj [16]float64, viewport [
 		return
 	}
 	o.ViewProj, o.Viewport, o.PolygonPx, o.Outside = &viewProj, &viewport, polygonPx, p.cutSide.Selected == "outside"
-	p.report(p.ed.do(o))
+	p.run(o)
 }
 
 // refreshVersions offers the case's saved versions for comparing and as
@@ -710,6 +823,176 @@ func (p *EditPanel) Compare() {
 	}()
 }
 
+// run computes the op's change off the UI goroutine, showing the tool
+// as busy (Cancel or Esc cancels it), then writes it into the map on the
+// UI goroutine as one journaled stroke. While it runs, every other change
+// of the map is refused (refused).
+func (p *EditPanel) run(o *editops.Op) {
+	ed := p.ed
+	ctx, cancel := context.WithCancel(context.Background())
+	p.setBusy(p.tool.text, cancel)
+	go func() {
+		prep, err := ed.session.Prepare(ctx, o)
+		fyne.Do(func() {
+			defer p.setBusy("", nil)
+			switch {
+			case p.ed != ed: // the session ended meanwhile
+			case errors.Is(err, context.Canceled):
+				p.status.SetText(p.busy + " cancelled: nothing changed")
+			case err != nil:
+				p.status.SetText(err.Error())
+			default:
+				p.report(ed.doPrepared(prep))
+			}
+		})
+	}()
+}
+
+// growOp is the grow_seeds op of the panel: the active label against its
+// surroundings (the box's unlabelled faces and the other labels, editops'
+// box_faces), in its box grown by the box's millimetres typed.
+func (p *EditPanel) growOp() (*editops.Op, error) {
+	mm, err := strconv.ParseFloat(strings.TrimSpace(p.boxMM.Text), 64)
+	if err != nil {
+		return nil, fmt.Errorf("%q: not a number of millimetres", p.boxMM.Text)
+	}
+	if _, ok := p.labelValue(); !ok {
+		return nil, errors.New("choose the label to grow")
+	}
+	o, err := p.op("grow_seeds")
+	if err != nil {
+		return nil, err
+	}
+	o.Labels, o.Background, o.MM = []string{o.Label}, "box_faces", &mm
+	return o, nil
+}
+
+// growPreview runs grow from seeds off the UI goroutine, from the map and
+// the seed strokes (editops.Grower), and shows its result in the slice
+// views in place of the map, which it leaves as it is: Apply accepts it
+// (acceptGrow), Cancel drops it, a further stroke updates it.
+func (p *EditPanel) growPreview() {
+	o, err := p.growOp()
+	if err != nil {
+		p.status.SetText(err.Error())
+		return
+	}
+	ed := p.ed
+	ctx, cancel := context.WithCancel(context.Background())
+	p.setBusy(p.tool.text, cancel)
+	go func() {
+		prep, err := ed.session.Prepare(ctx, o)
+		var v *volume.Volume[uint8]
+		n := 0
+		if err == nil {
+			v, n, err = ed.previewOf(prep)
+		}
+		fyne.Do(func() {
+			defer p.setBusy("", nil)
+			switch {
+			case p.ed != ed:
+			case errors.Is(err, context.Canceled):
+				p.status.SetText(p.busy + " cancelled: the preview is not up to date")
+			case err != nil:
+				p.status.SetText(err.Error())
+			default:
+				p.grown = prep
+				p.apply.SetText("Apply: accept the grow")
+				ed.setPreview(v)
+				p.preview(block{})
+				p.status.SetText(fmt.Sprintf("grow from seeds: preview of %s, %d voxels would change: Apply accepts it, Cancel drops it, more strokes update it", o.Label, n))
+			}
+		})
+	}()
+}
+
+// acceptGrow writes the previewed grow into the map as one journaled
+// stroke, exactly as previewed, and drops the seed strokes.
+func (p *EditPanel) acceptGrow() {
+	prep := p.grown
+	p.dropGrow(true)
+	p.report(p.ed.doPrepared(prep))
+}
+
+// dropGrow stops showing grow from seeds' preview; with seeds, its seed
+// strokes and competition are dropped too.
+func (p *EditPanel) dropGrow(seeds bool) {
+	if p.ed == nil {
+		return
+	}
+	if p.grown != nil {
+		p.grown = nil
+		p.apply.SetText("Apply: " + p.tool.text)
+	}
+	if seeds {
+		p.ed.session.Grower().Reset()
+	}
+	if p.ed.preview != nil {
+		p.ed.setPreview(nil)
+		p.preview(block{})
+	}
+}
+
+// preview tells the window that the preview changed in b (all of it when
+// b is empty).
+func (p *EditPanel) preview(b block) {
+	if p.OnPreview != nil {
+		p.OnPreview(p.ed.preview, b)
+	}
+}
+
+// setBusy shows that the tool named runs off the UI goroutine (with the
+// function that cancels it), or, with "", that none does; the tools and
+// Apply are disabled meanwhile.
+func (p *EditPanel) setBusy(name string, cancel context.CancelFunc) {
+	was := p.busy
+	p.busy, p.cancel = name, cancel
+	for _, b := range p.toolButtons {
+		if name != "" {
+			b.Disable()
+		} else {
+			b.Enable()
+		}
+	}
+	if name != "" {
+		p.apply.Disable()
+		p.busyText.SetText(name + "…")
+		p.busyRow.Show()
+		p.busyBar.Start()
+		return
+	}
+	p.apply.Enable()
+	p.busyBar.Stop()
+	p.busyRow.Hide()
+	if was != "" && p.onIdle != nil {
+		p.onIdle()
+	}
+}
+
+// refused reports whether an op runs off the UI goroutine, saying so: a
+// stroke, undo, redo or save must wait for it.
+func (p *EditPanel) refused() bool {
+	if p.busy == "" {
+		return false
+	}
+	p.status.SetText(fmt.Sprintf("%s is still running: wait for it, or Cancel (Esc)", p.busy))
+	return true
+}
+
+// Cancel cancels the op running off the UI goroutine (Esc); the map is
+// left as it was. With none running, it drops grow from seeds' preview
+// and seed strokes.
+func (p *EditPanel) Cancel() {
+	if p.cancel != nil {
+		p.cancel()
+		return
+	}
+	if p.ed != nil && p.ed.preview != nil {
+		p.dropGrow(true)
+		p.status.SetText("grow from seeds: preview and seed strokes dropped")
+	}
+}
+
 // report shows a whole stroke's result.
 func (p *EditPanel) report(s edithistory.Entry, b block, err error) {
 	if err == nil || b.labels != nil {
@@ -734,8 +1017,10 @@ func (p *EditPanel) done(s edithistory.Entry, b block, err error) {
 	p.changed(b, true)
 }
 
-// changed tells the window what changed.
+// changed tells the window what changed; a change of the map drops grow
+// from seeds' preview (its seed strokes are kept).
 func (p *EditPanel) changed(b block, done bool) {
+	p.dropGrow(false)
 	if p.OnChanged != nil {
 		p.OnChanged(b, done)
 	}
@@ -748,7 +1033,7 @@ func (p *EditPanel) Undo() { p.move(p.ed.undo, "undid") }
 func (p *EditPanel) Redo() { p.move(p.ed.redo, "redid") }
 
 func (p *EditPanel) move(f func() (edithistory.Entry, block, bool, error), verb string) {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
 		return
 	}
 	p.endDrag()
@@ -769,7 +1054,7 @@ func (p *EditPanel) move(f func() (edithistory.Entry, block, bool, error), verb 
 
 // Save writes the map as a new version with the comment typed (Ctrl+S).
 func (p *EditPanel) Save() {
-	if p.ed == nil {
+	if p.ed == nil || p.refused() {
 		return
 	}
 	p.endDrag()

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/edithistory"
@@ -79,6 +80,19 @@ func at(v *sliceView, i, j int) fyne.Position {
 // shortcut types a Ctrl (+Shift) shortcut on the window.
 func shortcut(cw *CaseWindow, k fyne.KeyName, m fyne.KeyModifier) {
 	cw.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault | m})
+}
+
+// settled runs f, which starts an op off the Edit panel's UI goroutine
+// (EditPanel.run), and waits until the op has ended and the slice views
+// have drawn its result.
+func settled(t *testing.T, cw *CaseWindow, f func()) {
+	t.Helper()
+	idle, onIdle := signal()
+	cw.edit.onIdle = onIdle
+	f()
+	await(t, idle, "the edit running to end")
+	cw.edit.onIdle = nil
+	settleSlices(t, cw)
 }
 
 // TestEditStrokes drives the editor through the slice views: a painted
@@ -281,7 +295,7 @@ func TestEditRegionTools(t *testing.T) {
 	ed.huLo.SetText("-100")
 	ed.huHi.SetText("100")
 	ed.overwrite.SetSelected("none")
-	test.TapAt(v, at(v, 0, 0))
+	settled(t, cw, func() { test.TapAt(v, at(v, 0, 0)) })
 	if n := count(); n != 256-16-16 || lab.At(7, 6, k) != 3 {
 		t.Fatalf("flood: %d cyst voxels (want 224), label 3 kept: %v; %s", n, lab.At(7, 6, k) == 3, ed.status.Text)
 	}
@@ -294,7 +308,7 @@ func TestEditRegionTools(t *testing.T) {
 	test.TapAt(v, at(v, 0, 0))
 	test.TapAt(v, at(v, 15, 15))
 	ed.SetTool("islands")
-	test.TapAt(v, at(v, 0, 0))
+	settled(t, cw, func() { test.TapAt(v, at(v, 0, 0)) })
 	if lab.At(0, 0, k) != cyst || lab.At(15, 15, k) == cyst || count() != 1 {
 		t.Fatalf("islands keep_clicked: (0,0) %d, (15,15) %d, %d cyst voxels; %s", lab.At(0, 0, k), lab.At(15, 15, k), count(), ed.status.Text)
 	}
@@ -310,7 +324,7 @@ func TestEditRegionTools(t *testing.T) {
 	dabAt(0, 0, 10)
 	ed.SetTool("interpolate")
 	ed.plane.SetSelected("axial")
-	ed.Apply()
+	settled(t, cw, ed.Apply)
 	for z := 6; z <= 10; z++ {
 		if lab.At(0, 0, z) != cyst {
 			t.Errorf("fill between slices: (0, 0, %d) holds %d, want cyst; %s", z, lab.At(0, 0, z), ed.status.Text)
@@ -326,20 +340,18 @@ func TestEditRegionTools(t *testing.T) {
 	// Grow from seeds: one seed voxel at (3, 3, 6) in the bright block;
 	// the box it grows in, 9 mm around it, is (0..8, 0..8, 3..9), its
 	// faces (all dark) seeding the background. The cyst wins the whole
-	// block, 64 voxels, at no cost; the background everything dark.
+	// block, 64 voxels, at no cost; the background everything dark. The
+	// first Apply previews it, the map unchanged; the second accepts it.
 	dabAt(3, 3, 6)
 	ed.SetTool("grow_seeds")
-	ed.mm.SetText("9")
-	ed.Apply()
-	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst {
-		t.Errorf("grow from seeds: %d cyst voxels, want 64 (the bright block); %s", n, ed.status.Text)
+	ed.boxMM.SetText("9")
+	settled(t, cw, ed.Apply)
+	if n, shown := count(), measure.Counts(cw.slices.preview)[cyst]; n != 1 || shown != 64 || ed.grown == nil {
+		t.Errorf("grow from seeds previewed: %d cyst voxels in the map (want the seed, 1), %d shown (want 64, the bright block); %s", n, shown, ed.status.Text)
 	}
-	// Again: the block lies inside the box, so its competition is
-	// updated with the block's voxels as seeds; the dark voxels around it
-	// stay nearer the background.
 	ed.Apply()
-	if n := count(); n != 64 || !strings.HasPrefix(ed.status.Text, "nothing changed") {
-		t.Errorf("grow from seeds again: %d cyst voxels, want 64, nothing changed; %s", n, ed.status.Text)
+	if n := count(); n != 64 || lab.At(2, 2, 4) != cyst || lab.At(6, 3, 6) == cyst || cw.slices.preview != nil {
+		t.Errorf("grow from seeds accepted: %d cyst voxels, want 64 (the bright block); preview still shown %v; %s", n, cw.slices.preview != nil, ed.status.Text)
 	}
 
 	// Draw: a square traced through (10..14, 10..14) on slice 6 is filled.
@@ -368,7 +380,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	ed.label.SetSelected("tumor")
 	ed.SetTool("hollow")
 	ed.mm.SetText("2")
-	ed.Apply()
+	settled(t, cw, ed.Apply)
 	if n := count(tumor); n != 48 || lab.At(7, 6, 5) != 0 || lab.At(6, 6, 5) != tumor || lab.At(7, 6, 4) != 0 {
 		t.Fatalf("hollow: %d tumour voxels, want 48; (7,6,5) %d; %s", n, lab.At(7, 6, 5), ed.status.Text)
 	}
@@ -382,7 +394,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	ed.operator.SetSelected("copy")
 	ed.operand.SetSelected("tumor")
 	ed.fromVersion.SetSelected("this map")
-	ed.Apply()
+	settled(t, cw, ed.Apply)
 	if count(cyst) != 48 || count(tumor) != 0 {
 		t.Fatalf("copy: %d cyst, %d tumour voxels; want 48 and 0; %s", count(cyst), count(tumor), ed.status.Text)
 	}
@@ -390,7 +402,7 @@ func TestEditHollowLogicalCompare(t *testing.T) {
 	// Add the tumour of version 0 (the whole block) to the cyst.
 	ed.operator.SetSelected("add")
 	ed.fromVersion.SetSelected("v0: the pipeline's output")
-	ed.Apply()
+	settled(t, cw, ed.Apply)
 	if count(cyst) != 64 || count(tumor) != 0 || lab.At(7, 6, 5) != cyst {
 		t.Fatalf("add from version 0: %d cyst, %d tumour voxels; want 64 and 0; %s", count(cyst), count(tumor), ed.status.Text)
 	}
@@ -446,8 +458,20 @@ func TestEditScissorsIn3D(t *testing.T) {
 	if count() != 64 || m.cam.Target == cam.Target {
 		t.Fatalf("a middle-drag with the scissors cut (%d tumour voxels) or did not pan", count())
 	}
+	// While traced, the polygon is drawn closed: its edges, and the last
+	// point joined to the first.
+	m.MouseDown(&desktop.MouseEvent{Button: desktop.MouseButtonPrimary})
+	var pts []fyne.Position
+	for _, xy := range [][2]float32{{10, 10}, {60, 10}, {60, 50}} {
+		pts = append(pts, fyne.NewPos(xy[0], xy[1]))
+		m.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: pts[len(pts)-1]}})
+	}
+	if c := m.cutClose; len(m.cutPath) != 2 || c == nil || c.Position1 != pts[2] || c.Position2 != pts[0] {
+		t.Fatalf("tracing 3 points: %d edges, closing line %+v; want 2 edges and %v → %v", len(m.cutPath), c, pts[2], pts[0])
+	}
+	m.cut, m.cutPath, m.cutClose = nil, nil, nil // not cut
 	button, cam = desktop.MouseButtonPrimary, m.cam
-	trace(left...)
+	settled(t, cw, func() { trace(left...) })
 	if n := count(); n != 32 || lab.At(7, 5, 4) != 0 || lab.At(8, 5, 4) != tumor || m.cam != cam {
 		t.Fatalf("scissors inside x < -1: %d tumour voxels, want 32 (x ≥ 0 kept); camera moved %v; %s", n, m.cam != cam, ed.status.Text)
 	}
@@ -457,8 +481,158 @@ func TestEditScissorsIn3D(t *testing.T) {
 	ed.slabOn.SetChecked(true)
 	ed.slabLo.SetText("0.4")
 	ed.slabHi.SetText("0.6")
-	trace(left...)
+	settled(t, cw, func() { trace(left...) })
 	if n := count(); n != 64-24 || lab.At(8, 5, 5) != 0 || lab.At(8, 5, 4) != tumor || lab.At(7, 5, 5) != tumor {
 		t.Fatalf("scissors outside in the slab: %d tumour voxels, want 40; %s", n, ed.status.Text)
+	}
+}
+
+// TestEditRunsOffTheUIGoroutine: Apply computes the op off the UI
+// goroutine and shows the tool as busy; while it runs, a second Apply, an
+// undo or a stroke is refused, saying so, and the map is written only
+// once the op is done: the tumour block (6..9, 5..8, 4..7) of 2×2×3 mm
+// voxels grown by 2 mm gains one voxel in-plane on each side, 32 per
+// slice.
+func TestEditRunsOffTheUIGoroutine(t *testing.T) {
+	cw, d, _ := editWindow(t)
+	ed, lab, v := cw.edit, d.labels, cw.slices.views[0]
+	tumor := d.table.Value("tumor")
+	count := func() int { return measure.Counts(lab)[tumor] }
+	ed.label.SetSelected("tumor")
+	ed.SetTool("margin")
+	ed.mm.SetText("2")
+	idle, onIdle := signal()
+	ed.onIdle = onIdle
+	// The op's result waits on the map's lock, held here as a slice view
+	// drawing would hold it, so the op is still running below.
+	d.labelsMu.RLock()
+	ed.Apply()
+	if ed.busy != "Margin" || !ed.apply.Disabled() || !ed.toolButtons["paint"].Disabled() || !ed.busyRow.Visible() || ed.busyText.Text != "Margin…" {
+		d.labelsMu.RUnlock()
+		t.Fatalf("while running: busy %q, Apply disabled %v, activity shown %v %q", ed.busy, ed.apply.Disabled(), ed.busyRow.Visible(), ed.busyText.Text)
+	}
+	refused := "Margin is still running: wait for it, or Cancel (Esc)"
+	ed.Apply()
+	again := ed.status.Text
+	ed.status.SetText("")
+	ed.Undo()
+	undo := ed.status.Text
+	ed.status.SetText("")
+	ed.SetTool("paint")
+	tool := ed.status.Text
+	ed.status.SetText("")
+	ed.radius = 0.5
+	ed.tool = tools[0] // paint, as if chosen before
+	test.TapAt(v, at(v, 0, 0))
+	tap := ed.status.Text
+	n := count()
+	d.labelsMu.RUnlock()
+	if again != refused || undo != refused || tool != refused || tap != refused || n != 64 {
+		t.Fatalf("while running: Apply %q, Undo %q, a tool chosen %q, a tap %q (want %q); %d tumour voxels, want 64 (unchanged)", again, undo, tool, tap, refused, n)
+	}
+	await(t, idle, "the margin")
+	if n := count(); n != 128 || lab.At(5, 5, 4) != tumor || lab.At(5, 4, 4) != 0 || lab.At(6, 5, 3) != 0 || ed.busy != "" || ed.apply.Disabled() || ed.busyRow.Visible() {
+		t.Fatalf("margin: %d tumour voxels, want 128; busy %q; %s", n, ed.busy, ed.status.Text)
+	}
+	if h := ed.historyText(0); h != "1. margin tumor: 64 voxels" {
+		t.Errorf("history: %q", h)
+	}
+}
+
+// TestEditGrowFromSeedsPreview: grow from seeds' strokes are kept apart
+// from the map, as 3D Slicer keeps its seeds: a structure stroke shows
+// the grow as a preview, the map unchanged; the same seeds again give the
+// same preview; a background stroke shrinks it; Apply commits exactly the
+// preview as one undoable stroke. The block (2..5, 2..5, 4..7) is 200 HU
+// at i = 2, 3 and 150 HU at i = 4, 5, in the 0 HU case.
+func TestEditGrowFromSeedsPreview(t *testing.T) {
+	d := testCaseData(t)
+	for k := 4; k < 8; k++ {
+		for j := 2; j < 6; j++ {
+			for i := 2; i < 6; i++ {
+				d.phases["A"].Set(i, j, k, int16(200-50*(i/4)))
+			}
+		}
+	}
+	cw, d, _ := editWindowOf(t, d)
+	ed, lab, v := cw.edit, d.labels, cw.slices.views[0]
+	cyst := d.table.Value("cyst")
+	before := lab.Clone()
+	cw.slices.setCross([3]int{3, 3, 6})
+	settleSlices(t, cw)
+	ed.label.SetSelected("cyst")
+	ed.SetTool("grow_seeds")
+	ed.radius = 0.5
+	ed.boxMM.SetText("9")
+	shown := func() int { return measure.Counts(cw.slices.preview)[cyst] }
+	settled(t, cw, func() { test.TapAt(v, at(v, 3, 3)) })
+	first := cw.slices.preview.Clone()
+	if n := shown(); n != 64 || !slices.Equal(lab.Data, before.Data) || ed.historyLen() != 0 {
+		t.Fatalf("a structure stroke: %d cyst voxels shown, want 64 (the block); map unchanged %v; %d strokes; %s", n, slices.Equal(lab.Data, before.Data), ed.historyLen(), ed.status.Text)
+	}
+	settled(t, cw, func() { test.TapAt(v, at(v, 3, 3)) })
+	if !slices.Equal(cw.slices.preview.Data, first.Data) {
+		t.Fatalf("the same seeds again: %d cyst voxels shown, want the same preview (64)", shown())
+	}
+	// The background stroke in the 150 HU half takes it: the cyst keeps
+	// the 200 HU half, 32 voxels.
+	ed.seedKind.SetSelected("background")
+	settled(t, cw, func() { test.TapAt(v, at(v, 5, 3)) })
+	if n := shown(); n != 32 || cw.slices.preview.At(4, 2, 4) != 0 || cw.slices.preview.At(3, 5, 7) != cyst || !slices.Equal(lab.Data, before.Data) {
+		t.Fatalf("a background stroke: %d cyst voxels shown, want 32 (i = 2, 3); %s", n, ed.status.Text)
+	}
+	want := cw.slices.preview.Clone()
+	ed.Apply()
+	if !slices.Equal(lab.Data, want.Data) || cw.slices.preview != nil || ed.historyText(0) != "1. grow_seeds cyst: 32 voxels" {
+		t.Fatalf("accepted: the map is the preview %v, preview still shown %v; history %q; %s", slices.Equal(lab.Data, want.Data), cw.slices.preview != nil, ed.historyText(0), ed.status.Text)
+	}
+	ed.Undo()
+	if !slices.Equal(lab.Data, before.Data) {
+		t.Fatal("undo did not give back the map before the grow")
+	}
+	// Accepting dropped the seed strokes: with no cyst in the map, Apply
+	// has nothing to grow from.
+	settled(t, cw, ed.Apply)
+	if cw.slices.preview != nil || !strings.Contains(ed.status.Text, "paint a few seed strokes first") {
+		t.Errorf("Apply after accepting and undoing: %s", ed.status.Text)
+	}
+}
+
+// TestEditPanelShowsTheToolsOptions: as Slicer shows only the active
+// effect's options, the panel shows the label, the tool's own options
+// and the masking, Apply named after the tool where it has one, at one
+// width whatever the tool.
+func TestEditPanelShowsTheToolsOptions(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := a.NewWindow("edit")
+	t.Cleanup(w.Close)
+	p := NewEditPanel(w)
+	w.SetContent(p.Content())
+	masking := []string{"editable", "inside", "intensity", "HU", "overwrite"}
+	width := p.options.MinSize().Width
+	for _, c := range []struct {
+		tool  string
+		rows  []string
+		apply string // "" hidden
+	}{
+		{"paint", []string{"label", "brush", ""}, ""},
+		{"grow_seeds", []string{"label", "brush", "", "seeds", "box mm"}, "Apply: Grow"},
+		{"smooth", []string{"label", "mm", "method"}, "Apply: Smooth"},
+		{"interpolate", []string{"label", "across"}, "Apply: Fill"},
+		{"scissors", []string{"label", "cut", "depth"}, ""},
+		{"logical", []string{"label", "operator", "operand", "from"}, "Apply: Logic"},
+	} {
+		p.SetTool(c.tool)
+		var rows []string
+		for _, it := range p.options.Objects[1].(*widget.Form).Items {
+			rows = append(rows, it.Text)
+		}
+		apply := ""
+		if p.apply.Visible() {
+			apply = p.apply.Text
+		}
+		if want := append(c.rows, masking...); !slices.Equal(rows, want) || apply != c.apply || p.options.MinSize().Width != width {
+			t.Errorf("%s: rows %q, Apply %q, width %g; want %q, %q, %g", c.tool, rows, apply, p.options.MinSize().Width, want, c.apply, width)
+		}
 	}
 }

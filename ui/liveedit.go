@@ -39,6 +39,7 @@ func (cw *CaseWindow) editing(ed *editor) {
 		cw.live.idle.Stop()
 	}
 	cw.live = nil
+	cw.slices.preview = nil
 	if ed == nil {
 		return
 	}
@@ -129,6 +130,17 @@ func (cw *CaseWindow) remeasure() {
 	cw.measures.Measure(lab, l.ed.session.Table)
 }
 
+// previewed shows grow from seeds' preview v (nil: the map again) in the
+// slice views, redrawing the block b changed (all when b is empty).
+func (cw *CaseWindow) previewed(v *volume.Volume[uint8], b block) {
+	cw.slices.preview = v
+	if b.empty() {
+		cw.slices.redraw()
+		return
+	}
+	cw.slices.redrawBlock(b)
+}
+
 // remesh meshes the labels again from their boxes of the map (the boxes
 // are copied here, the meshing runs off the UI goroutine) with the
 // smoothing profile smooth ("" for each label's own), and puts the meshes
@@ -208,7 +220,8 @@ func replaceObjects(objs []meshio.Object, meshed map[string][]meshio.Object) []m
 }
 
 // editShortcuts adds the editor's keys to the window: Ctrl+Z undo,
-// Ctrl+Shift+Z redo, Ctrl+S save (Cmd on macOS).
+// Ctrl+Shift+Z redo, Ctrl+S save (Cmd on macOS), Esc cancels an edit
+// running.
 func (cw *CaseWindow) editShortcuts() {
 	c := cw.win.Canvas()
 	key := func(k fyne.KeyName, m fyne.KeyModifier, f func()) {
@@ -218,6 +231,11 @@ func (cw *CaseWindow) editShortcuts() {
 	key(fyne.KeyZ, def, cw.edit.Undo)
 	key(fyne.KeyZ, def|fyne.KeyModifierShift, cw.edit.Redo)
 	key(fyne.KeyS, def, cw.edit.Save)
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			cw.edit.Cancel()
+		}
+	})
 }
 
 // offerRecovery opens an editing session at once when the case's journal

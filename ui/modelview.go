@@ -105,6 +105,9 @@ type ModelView struct {
 	OnCut   func(polygonPx [][2]float64, viewProj [16]float64, viewport [4]float64)
 	cut     [][2]float64   // the polygon being traced, in pixels
 	cutPath []*canvas.Line // its edges drawn over the picture
+	// cutClose closes the polygon on screen while it is traced, from its
+	// last point to its first (nil under 3 points).
+	cutClose *canvas.Line
 }
 
 // NewModelView makes the 3D pane; src nil shows "3D unavailable: reason".
@@ -277,6 +280,14 @@ func (m *ModelView) Dragged(ev *fyne.DragEvent) {
 			m.cutPath = append(m.cutPath, l)
 		}
 		m.cut = append(m.cut, [2]float64{float64(ev.Position.X * m.scale), float64(ev.Position.Y * m.scale)})
+		if len(m.cut) >= 3 {
+			if m.cutClose == nil {
+				m.cutClose = canvas.NewLine(theme.Color(theme.ColorNamePrimary))
+				m.cutClose.StrokeWidth = 1
+			}
+			m.cutClose.Position1 = ev.Position
+			m.cutClose.Position2 = fyne.NewPos(float32(m.cut[0][0])/m.scale, float32(m.cut[0][1])/m.scale)
+		}
 		m.Refresh()
 		return
 	}
@@ -301,7 +312,7 @@ func (m *ModelView) Dragged(ev *fyne.DragEvent) {
 // scissors' polygon handed to OnCut.
 func (m *ModelView) DragEnd() {
 	if poly := m.cut; len(poly) > 0 {
-		m.cut, m.cutPath = nil, nil
+		m.cut, m.cutPath, m.cutClose = nil, nil, nil
 		m.Refresh()
 		req := m.request(false)
 		vp, ok := m.src.ViewProj(req)
@@ -395,6 +406,9 @@ func (r *modelViewRenderer) Objects() []fyne.CanvasObject {
 	objs := []fyne.CanvasObject{r.m.raster, r.m.status, r.bar}
 	for _, l := range r.m.cutPath {
 		objs = append(objs, l)
+	}
+	if r.m.cutClose != nil {
+		objs = append(objs, r.m.cutClose)
 	}
 	return objs
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"kidney3d/pipeline/volume"
 	"kidney3d/ui/sliceimg"
 )
 
@@ -32,6 +33,9 @@ type SlicePanel struct {
 	edit *EditPanel
 	// territories, when set, colour the kidneys by arterial territory.
 	territories *territoryView
+	// preview, when set, is drawn in place of the labels: the editor's
+	// grow from seeds preview, on the labels' grid.
+	preview *volume.Volume[uint8]
 
 	views   []*sliceView
 	phases  *widget.RadioGroup
@@ -249,6 +253,9 @@ func (p *SlicePanel) layers() sliceimg.Layers {
 	}
 	if p.territories != nil {
 		l.Labels = p.territories.labels
+	}
+	if p.preview != nil {
+		l.Labels = p.preview.Data
 	}
 	return l
 }

@@ -391,7 +391,8 @@ func (v *sliceView) TypedRune(r rune) {
 	}
 }
 
-// TypedKey implements fyne.Focusable: arrows and page keys move slices.
+// TypedKey implements fyne.Focusable: arrows and page keys move slices;
+// Esc cancels an edit running.
 func (v *sliceView) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyUp:
@@ -402,6 +403,10 @@ func (v *sliceView) TypedKey(ev *fyne.KeyEvent) {
 		v.step(10)
 	case fyne.KeyPageDown:
 		v.step(-10)
+	case fyne.KeyEscape:
+		if e := v.panel.edit; e != nil {
+			e.Cancel()
+		}
 	}
 }
 

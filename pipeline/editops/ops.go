@@ -257,17 +257,23 @@ func (o *Op) brush(env *Env) (*volume.Part[uint8], error) {
 	return nil, fmt.Errorf("shape %q: want sphere or disc", o.Shape)
 }
 
+// labelBrush is the op's label and its brush's region.
+func (o *Op) labelBrush(env *Env) (uint8, *volume.Part[uint8], error) {
+	v, err := o.label(env)
+	if err != nil {
+		return 0, nil, err
+	}
+	r, err := o.brush(env)
+	return v, r, err
+}
+
 // opFunc turns an op into its tool's change.
 type opFunc func(o *Op, env *Env) (*labeledit.Change, error)
 
 // registry is every op, by name.
 var registry = map[string]opFunc{
 	"paint": func(o *Op, env *Env) (*labeledit.Change, error) {
-		v, err := o.label(env)
-		if err != nil {
-			return nil, err
-		}
-		r, err := o.brush(env)
+		v, r, err := o.labelBrush(env)
 		if err != nil {
 			return nil, err
 		}

@@ -133,20 +133,48 @@ func interpolate(o *Op, env *Env) (*labeledit.Change, error) {
 }
 
 // growBackground is the seed value of the surroundings with the
-// background "box_faces": no label of a table uses it, and it paints
-// nothing.
+// background "box_faces" (and of background seed strokes): no label of a
+// table uses it, and it paints nothing.
 const growBackground = 255
 
 // Grower is grow from seeds' competition kept between ops: an op on the
 // same phase and box as the one before updates it incrementally
 // (segtools.GrowCut.Update), so more seed strokes cost only what they
-// change. The zero Grower is ready; it is not safe for concurrent use.
+// change. It also holds seed strokes painted apart from the label map
+// (AddSeeds), as 3D Slicer keeps seeds apart from the grown result, so
+// that a grow can be previewed and updated from its seeds alone. The zero
+// Grower is ready; it is not safe for concurrent use.
 type Grower struct {
 	gc     *segtools.GrowCut
 	img    *volume.Volume[int16]
 	lo, hi [3]int
 	margin float64
+	// seeds are the seed strokes on the label map's grid: 0 none, a
+	// label's value, or growBackground; nil when none was painted.
+	seeds *volume.Volume[uint8]
 }
+
+// AddSeeds paints the op's brush (its shape, as paint's) into the seed
+// strokes with the op's label, or as the surroundings when background is
+// true; the label map is not changed. It returns the region painted.
+func (g *Grower) AddSeeds(o *Op, env *Env, background bool) (*volume.Part[uint8], error) {
+	v, r, err := o.labelBrush(env)
+	if err != nil {
+		return nil, err
+	}
+	if background {
+		v = growBackground
+	}
+	if g.seeds == nil || g.seeds.Dims != env.Labels.Dims {
+		g.seeds = volume.New[uint8](env.Labels.Grid)
+	}
+	_, err = labeledit.Apply(g.seeds, labeledit.Paint(r, v), labeledit.Mask{}, nil)
+	return r, err
+}
+
+// Reset drops the competition and the seed strokes: the next grow starts
+// afresh from the label map.
+func (g *Grower) Reset() { *g = Grower{} }
 
 // box is the box a grow with seeds in [lo, hi) and the margin runs on:
 // the previous grow's box when its phase and margin are the same and the
@@ -181,7 +209,8 @@ func (g *Grower) update(ctx context.Context, img *volume.Volume[int16], lo, hi [
 // mm (default SeedMarginMM) wider on every side (or the box of the grow
 // before, Grower.box): each voxel of the box takes the label of its
 // nearest seed in intensity distance, and each label is painted where it
-// wins. With background "box_faces" the box's
+// wins. The Grower's seed strokes add to the label map's voxels: a
+// stroke of a label listed seeds it, any other the surroundings. With background "box_faces" the box's
 // unlabelled faces and the voxels of the labels not listed seed the
 // surroundings, so one label is enough; otherwise two or more are needed
 // (one of them the surroundings). The competition runs on env.Grower when
@@ -207,15 +236,31 @@ func growSeeds(o *Op, env *Env) (*labeledit.Change, error) {
 		}
 		is[v] = true
 	}
+	g := env.Grower
+	if g == nil {
+		g = &Grower{}
+	}
 	seeds := volume.New[uint8](lm.Grid)
+	found := false
 	for n, x := range lm.Data {
 		if is[x] {
-			seeds.Data[n] = x
+			seeds.Data[n], found = x, true
+		}
+	}
+	if g.seeds != nil && g.seeds.Dims == lm.Dims {
+		for n, x := range g.seeds.Data {
+			switch {
+			case x == 0:
+			case is[x]:
+				seeds.Data[n], found = x, true
+			default:
+				seeds.Data[n] = growBackground
+			}
 		}
 	}
 	lo, hi, ok := volume.BoundingBox(seeds)
-	if !ok {
-		return nil, errors.New("labels: the label map holds no voxel of them: paint a few seed strokes first")
+	if !ok || !found {
+		return nil, errors.New("labels: neither the label map nor the seed strokes hold a voxel of them: paint a few seed strokes first")
 	}
 	margin := float64(SeedMarginMM)
 	if o.MM != nil {
@@ -226,10 +271,6 @@ func growSeeds(o *Op, env *Env) (*labeledit.Change, error) {
 	img, err := env.intensity(o.Phase)
 	if err != nil {
 		return nil, err
-	}
-	g := env.Grower
-	if g == nil {
-		g = &Grower{}
 	}
 	lo, hi = g.box(lm.Grid, img, lo, hi, margin)
 	if o.Background == "box_faces" {

@@ -3,6 +3,9 @@ package editops
 import (
 	"strings"
 	"testing"
+
+	"kidney3d/pipeline/labeledit"
+	"kidney3d/pipeline/measure"
 )
 
 // The intensities of testEnv are 10·i HU on a 20³ grid of 1 mm voxels at
@@ -77,20 +80,27 @@ func TestScissorsCutsAlongTheLineOfSight(t *testing.T) {
 	}
 }
 
+// blockEnv is testEnv with 0 HU but in the 3³ block (8…10, 8…10, 8…10),
+// which holds hu(i) HU.
+func blockEnv(hu func(i int) int16) *Env {
+	env := testEnv()
+	img, _ := env.Intensity("")
+	for n := range img.Data {
+		i, j, k := img.Coords(n)
+		img.Data[n] = 0
+		if i >= 8 && i <= 10 && j >= 8 && j <= 10 && k >= 8 && k <= 10 {
+			img.Data[n] = hu(i)
+		}
+	}
+	return env
+}
+
 // With background box_faces one label is enough: a seed in a bright 3³
 // block wins the block, the box's dark faces (and the cyst beside it, a
 // label not listed) the rest; the cyst's voxel stays cyst. Run again on the same
 // Grower, the competition is kept and nothing changes.
 func TestGrowSeedsBoxFaces(t *testing.T) {
-	env := testEnv()
-	hu, _ := env.Intensity("")
-	for n := range hu.Data {
-		i, j, k := hu.Coords(n)
-		hu.Data[n] = 0
-		if i >= 8 && i <= 10 && j >= 8 && j <= 10 && k >= 8 && k <= 10 {
-			hu.Data[n] = 200
-		}
-	}
+	env := blockEnv(func(int) int16 { return 200 })
 	env.Labels.Set(7, 9, 9, env.Table.Value("cyst"))
 	env.Grower = &Grower{}
 	ops := `[{"op":"paint","label":"tumor","shape":"disc","plane":"axial","center_mm":[9,9,9],"radius_mm":0.5},
@@ -123,5 +133,57 @@ func TestGrowSeedsBoxFaces(t *testing.T) {
 	}
 	if _, err := run(env, `[{"op":"grow_seeds","labels":["tumor"],"background":"sky"}]`); err == nil || !strings.Contains(err.Error(), `background "sky"`) {
 		t.Errorf("bad background: %v", err)
+	}
+}
+
+// Seed strokes (Grower.AddSeeds) stay apart from the label map: a grow
+// previewed from them twice gives the same result, a background stroke
+// in the dimmer layer of the block shrinks it to the bright layers, and
+// the map holds none of it. The block is i = 8, 9 at 200 HU and i = 10 at
+// 150 HU, j and k 8…10.
+func TestGrowSeedsFromStrokes(t *testing.T) {
+	env := blockEnv(func(i int) int16 { return 200 - 50*int16(i/10) })
+	env.Grower = &Grower{}
+	ops, err := Parse([]byte(`[{"op":"grow_seeds","labels":["tumor"],"background":"box_faces","mm":3}]`), "ops.json", env.Table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown := func() int {
+		c, m, h, err := ops[0].Change(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lm := env.Labels.Clone()
+		if _, err := labeledit.Apply(lm, c, m, h); err != nil {
+			t.Fatal(err)
+		}
+		return measure.Counts(lm)[env.Table.Value("tumor")]
+	}
+	if _, _, _, err := ops[0].Change(env); err == nil || !strings.Contains(err.Error(), "paint a few seed strokes first") {
+		t.Fatalf("no seeds: %v", err)
+	}
+	r := 0.5
+	stroke := func(x float64, background bool) {
+		o := &Op{Op: "paint", Label: "tumor", Shape: "disc", Plane: "axial", CenterMM: &[3]float64{x, 9, 9}, RadiusMM: &r}
+		if _, err := env.Grower.AddSeeds(o, env, background); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stroke(8, false)
+	if a, b := grown(), grown(); a != 27 || b != 27 {
+		t.Errorf("two updates from the same seed: %d and %d tumour voxels, want 27", a, b)
+	}
+	stroke(10, true)
+	if n := grown(); n != 18 {
+		t.Errorf("with a background stroke at i = 10: %d tumour voxels, want 18", n)
+	}
+	for _, x := range env.Labels.Data {
+		if x != 0 {
+			t.Fatal("the seed strokes or the grow were written into the label map")
+		}
+	}
+	env.Grower.Reset()
+	if _, _, _, err := ops[0].Change(env); err == nil {
+		t.Error("after Reset the strokes still seed the grow")
 	}
 }

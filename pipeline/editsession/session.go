@@ -6,6 +6,7 @@
 package editsession
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -152,21 +153,67 @@ func (s *Session) Do(op *editops.Op) (edithistory.Entry, error) {
 // of a stroke still in progress (a dab of a brush drag), which Commit
 // makes done once the stroke ends (labeledit.Merge joins the parts).
 func (s *Session) Apply(op *editops.Op) (edithistory.Entry, error) {
-	c, m, hu, err := op.Change(s.Env())
+	p, err := s.Prepare(context.Background(), op)
 	if err != nil {
 		return edithistory.Entry{}, err
 	}
-	d, err := labeledit.Apply(s.Labels, c, m, hu)
+	return s.ApplyPrepared(p)
+}
+
+// Prepared is an op's change computed on the map but not yet written into
+// it (Prepare), with its mask and the intensities the mask reads.
+type Prepared struct {
+	Op     *editops.Op
+	Change *labeledit.Change
+	Mask   labeledit.Mask
+	HU     *volume.Volume[int16]
+}
+
+// Prepare computes an op's change without touching the map: it only reads
+// it, so it may run off the goroutine that owns the session while nothing
+// changes the map; ctx cancels the long ops.
+func (s *Session) Prepare(ctx context.Context, op *editops.Op) (*Prepared, error) {
+	env := s.Env()
+	env.Ctx = ctx
+	c, m, hu, err := op.Change(env)
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{Op: op, Change: c, Mask: m, HU: hu}, nil
+}
+
+// ApplyPrepared writes a prepared change into the map, not journaled
+// (as Apply).
+func (s *Session) ApplyPrepared(p *Prepared) (edithistory.Entry, error) {
+	return s.applyTo(s.Labels, p)
+}
+
+// Preview is the map with a prepared change written into a copy of it
+// (the map itself is only read), and the stroke that change would be:
+// what ApplyPrepared would make of the map.
+func (s *Session) Preview(p *Prepared) (*volume.Volume[uint8], edithistory.Entry, error) {
+	lm := s.Labels.Clone()
+	e, err := s.applyTo(lm, p)
+	return lm, e, err
+}
+
+// Grower is the session's grow from seeds: its competition and the seed
+// strokes painted apart from the map.
+func (s *Session) Grower() *editops.Grower { return &s.grower }
+
+// applyTo writes a prepared change into lm, the session's map or a copy.
+func (s *Session) applyTo(lm *volume.Volume[uint8], p *Prepared) (edithistory.Entry, error) {
+	d, err := labeledit.Apply(lm, p.Change, p.Mask, p.HU)
 	if err != nil {
 		return edithistory.Entry{}, err
 	}
 	var label uint8
-	if op.Label != "" {
-		if l, ok := s.Table.ByName(op.Label); ok {
+	if p.Op.Label != "" {
+		if l, ok := s.Table.ByName(p.Op.Label); ok {
 			label = uint8(l.Value)
 		}
 	}
-	return edithistory.Entry{Tool: op.Op, Label: label, Delta: d}, nil
+	return edithistory.Entry{Tool: p.Op.Op, Label: label, Delta: d}, nil
 }
 
 // Commit journals a stroke already applied to the map and pushes it onto
