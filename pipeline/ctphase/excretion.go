@@ -20,7 +20,8 @@ type ExcretionReading struct {
 // most maxHoleShare of its area: the cortex of a vertebra or rib rings
 // its marrow), ExcretedMinMM2 to ExcretedMaxMM2 in area (a ureter to a
 // renal pelvis), whose brightest pixel reaches ExcretedPeakHU (denser than
-// cortical bone blurred over a pixel), lying where the collecting systems
+// cortical bone blurred over a pixel) but stays below MetalHU (a metal
+// implant: a hip or spine prosthesis, a clip), lying where the collecting systems
 // and ureters do: its centre minLateralMM to maxLateralMM to the side of
 // the body's centre (a vertebra's pedicles and laminae, as dense, lie
 // within about 25 mm of it) and no more than maxAnteriorMM in front of it.
@@ -30,6 +31,7 @@ type ExcretionReading struct {
 const (
 	ExcretedMinHU      = 400
 	ExcretedPeakHU     = 1000
+	MetalHU            = 2500
 	ExcretedMinMM2     = 12
 	ExcretedMaxMM2     = 2500
 	maxHoleShare       = 0.1
@@ -73,7 +75,7 @@ func ReadExcretion(axial []Slice) ExcretionReading {
 			}
 			n := float64(len(region))
 			dx, dy := sx/n*s.ColumnMM-bx, (sy/n*s.RowMM-by)*float64(s.Posterior)
-			if peak < ExcretedPeakHU || math.Abs(dx) < minLateralMM || math.Abs(dx) > maxLateralMM || dy < -maxAnteriorMM ||
+			if peak < ExcretedPeakHU || peak >= MetalHU || math.Abs(dx) < minLateralMM || math.Abs(dx) > maxLateralMM || dy < -maxAnteriorMM ||
 				float64(holes(region, s.Width)) > maxHoleShare*n {
 				return
 			}

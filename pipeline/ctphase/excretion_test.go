@@ -60,7 +60,7 @@ func TestGuessesFromExcretion(t *testing.T) {
 		{Description: "Body", ContrastAgent: "IV", AcquisitionTime: "100200", Aorta: &AortaReading{Slices: 16}, Excretion: &ExcretionReading{Slices: 16, Found: 1, PeakHU: 1400}},
 	})
 	want := "image: excreted contrast (up to 1400 HU) in 3 of 16 axial slices, beside the spine where the collecting systems and ureters lie (not in front, where bowel with oral contrast would), the aorta not found brighter than its surroundings"
-	if g := got[0]; g.Phase != "D" || g.Confidence != ImageConfidence || g.Reasons[0] != want {
+	if g := got[0]; g.Phase != "D" || g.Confidence != ExcretionConfidence || g.Reasons[0] != want {
 		t.Errorf("series 0: %+v, want D from the image", g)
 	}
 	if g := got[1]; g.Phase != "P" || strings.Contains(strings.Join(g.Reasons, "; "), "excreted") {
@@ -68,6 +68,12 @@ func TestGuessesFromExcretion(t *testing.T) {
 	}
 	if g := got[2]; strings.Contains(strings.Join(g.Reasons, "; "), "excreted") {
 		t.Errorf("one slice is not enough: %+v", g)
+	}
+	// A series with no Contrast/Bolus Agent stays N: bone can pass for
+	// excreted contrast, so the image does not outweigh the tags.
+	got = Guesses([]Series{{Description: "Body", Aorta: &AortaReading{Slices: 16}, Excretion: excreted}})
+	if g := got[0]; g.Phase != "N" || g.Confidence != MissingAgentConfidence-ExcretionConfidence/2 {
+		t.Errorf("no agent, excretion: %+v, want N with its confidence lowered", g)
 	}
 }
 

@@ -142,22 +142,28 @@ func imageEvidence(series []Series) []evidence {
 	return out
 }
 
+// ExcretionConfidence is the confidence of excreted contrast as evidence
+// of D: below MissingAgentConfidence, so that it never outweighs the tags
+// of an unenhanced series. Dense bone can pass for it: on
+// TotalSegmentator's unenhanced example CT (3 mm voxels) rib and
+// vertebral bone 65–110 mm beside the spine read as excretion in 6 of 32
+// slices.
+const ExcretionConfidence = 0.25
+
 // FromImage is the phase one series' images point to: the aorta's
-// (AortaReading.Evidence), else D where the aorta says nothing and
-// excreted contrast shows (excretion may be nil: not read); no phase ("")
-// when neither says anything.
+// (AortaReading.Evidence), else D, at ExcretionConfidence, where the aorta
+// says nothing and excreted contrast shows (excretion may be nil: not
+// read); no phase ("") when neither says anything.
 func FromImage(aorta AortaReading, excretion *ExcretionReading) (phase string, confidence float64, reason string) {
 	phase, confidence, reason = aorta.Evidence()
 	if phase == "" && excretion != nil && excretion.Shows() {
-		return "D", ImageConfidence, "image: " + excretion.String() + ", " + aorta.dim()
+		return "D", ExcretionConfidence, "image: " + excretion.String() + ", " + aorta.dim()
 	}
 	return phase, confidence, reason
 }
 
-// Silent says why the images point to no phase.
-func Silent(aorta AortaReading) string {
-	return "image: " + aorta.dim() + ", no excreted contrast"
-}
+// Dim says why the aorta points to no phase.
+func (r AortaReading) Dim() string { return "image: " + r.dim() }
 
 // clearer says whether reading a found the aorta in more slices than b,
 // or as many and brighter.

@@ -181,3 +181,23 @@ func TestDataDir(t *testing.T) {
 		t.Errorf("dataDir(linux) with a relative XDG_DATA_HOME = %q, want ~/.local/share", got)
 	}
 }
+
+// TestReadPhaseOfRealUnenhancedCT: TotalSegmentator's example CT is
+// unenhanced (its aorta 43 HU in TotalSegmentator's own segmentation), so
+// its pixels point to no phase: A by default, saying so, never D from the
+// dense bone beside its spine.
+func TestReadPhaseOfRealUnenhancedCT(t *testing.T) {
+	for _, name := range []string{"example_ct.nii.gz", "example_ct_sm.nii.gz"} {
+		path := filepath.Join("..", "..", "..", "shared", "data", "totalseg_example", name)
+		if _, err := os.Stat(path); err != nil {
+			t.Skipf("real data missing: %v", err)
+		}
+		p, err := ReadPhase(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Name != "A" || p.Confidence != 0 || p.Reasons[0] != "image: the aorta not found brighter than its surroundings" {
+			t.Errorf("%s: %+v, want A by default", name, p)
+		}
+	}
+}
