@@ -63,30 +63,37 @@ func (z *memberWriter) compressor() {
 	defer z.workers.Done()
 	var fw *flate.Writer
 	for m := range z.work {
-		m.out.Reset()
-		var hdr [memberHeaderLen]byte
-		m.out.Write(hdr[:])
-		switch {
-		case z.level == flate.NoCompression:
-			storeBlocks(&m.out, m.in)
-		case fw == nil:
-			fw, m.err = flate.NewWriter(&m.out, z.level)
-			fallthrough
-		default:
-			fw.Reset(&m.out)
-			if m.err == nil {
-				if _, m.err = fw.Write(m.in); m.err == nil {
-					m.err = fw.Close()
-				}
-			}
-		}
-		var trailer [memberTrailerLen]byte
-		binary.LittleEndian.PutUint32(trailer[:], crc32.ChecksumIEEE(m.in))
-		binary.LittleEndian.PutUint32(trailer[4:], uint32(len(m.in)))
-		m.out.Write(trailer[:])
-		putMemberHeader(m.out.Bytes(), uint32(m.out.Len()), z.total, z.level)
+		z.encode(m, m.in, &fw)
 		m.done <- struct{}{}
 	}
+}
+
+// encode makes m the member of in, compressed at z's level by *fw (made
+// when nil; unused when storing).
+func (z *memberWriter) encode(m *outMember, in []byte, fw **flate.Writer) {
+	m.out.Reset()
+	var hdr [memberHeaderLen]byte
+	m.out.Write(hdr[:])
+	m.err = nil
+	switch {
+	case z.level == flate.NoCompression:
+		storeBlocks(&m.out, in)
+	case *fw == nil:
+		*fw, m.err = flate.NewWriter(&m.out, z.level)
+		fallthrough
+	default:
+		if m.err == nil {
+			(*fw).Reset(&m.out)
+			if _, m.err = (*fw).Write(in); m.err == nil {
+				m.err = (*fw).Close()
+			}
+		}
+	}
+	var trailer [memberTrailerLen]byte
+	binary.LittleEndian.PutUint32(trailer[:], crc32.ChecksumIEEE(in))
+	binary.LittleEndian.PutUint32(trailer[4:], uint32(len(in)))
+	m.out.Write(trailer[:])
+	putMemberHeader(m.out.Bytes(), uint32(m.out.Len()), z.total, z.level)
 }
 
 // storeBlocks writes in as deflate's stored blocks (RFC 1951 §3.2.4), the
@@ -117,6 +124,14 @@ func (z *memberWriter) Write(p []byte) (int, error) {
 			z.cur = z.newMember()
 			if z.zero != nil && len(p)-n >= memberSize && z.zero.isZero(p[n:n+memberSize]) {
 				z.submit(true)
+				n += memberSize
+				continue
+			}
+			if z.level == flate.NoCompression && len(p)-n >= memberSize {
+				// Stored straight from p: one copy fewer than through cur.in.
+				z.encode(z.cur, p[n:n+memberSize], nil)
+				z.cur.done <- struct{}{}
+				z.queue()
 				n += memberSize
 				continue
 			}
@@ -172,7 +187,6 @@ func (z *memberWriter) newMember() *outMember {
 // way, writes the oldest.
 func (z *memberWriter) submit(zero bool) {
 	m := z.cur
-	z.pending = append(z.pending, m)
 	if zero {
 		m.out.Reset()
 		m.out.Grow(memberHeaderLen + len(z.zero.body) + memberTrailerLen)
@@ -186,6 +200,13 @@ func (z *memberWriter) submit(zero bool) {
 	} else {
 		z.work <- m
 	}
+	z.queue()
+}
+
+// queue counts the current member, made or handed to the compressors, as
+// under way and, when enough are, writes the oldest.
+func (z *memberWriter) queue() {
+	z.pending = append(z.pending, z.cur)
 	z.cur = nil
 	if len(z.pending) >= z.maxAhead {
 		z.writeOldest()
