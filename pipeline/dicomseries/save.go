@@ -13,14 +13,19 @@ import (
 var errNotInt16 = errors.New("a value does not fit an int16")
 
 // batchSlices is how many slices Save decodes at once (in parallel)
-// before handing them to the writer (a variable for the tests).
-var batchSlices = 32
+// before handing them to the writer (a variable for the tests): few, so
+// that a batch is still in the caches when it is written.
+var batchSlices = 4
+
+// batchBuffers is how many batches may be decoded, or decoding, while the
+// writer has not taken them: the decoder runs this far ahead.
+const batchBuffers = 4
 
 // Save writes the series' voxels, as Load reads them, to path as
 // Image.Save does, and returns the grid and the voxel type written. A
 // series of one-frame files written as they lie (not resampled) whose
 // rescaling is by whole numbers is decoded a batch of slices at a time,
-// the next batch decoded while the last is compressed and written: the
+// the next batches decoded while the last is compressed and written: the
 // volume is never held whole. Other series, and one whose values turn out
 // not to fit int16, are loaded whole first (Load).
 func Save(ctx context.Context, s *Series, path string, opts ...atomicfile.Option) (volume.Grid, string, error) {
@@ -37,8 +42,8 @@ func Save(ctx context.Context, s *Series, path string, opts ...atomicfile.Option
 	return im.Grid(), im.Datatype(), im.Save(path, opts...)
 }
 
-// saveStreamed writes an int16 series batch by batch, decoding a batch in
-// the background while the one before is handed to the compressors.
+// saveStreamed writes an int16 series batch by batch, decoding batches in
+// the background while those before are handed to the compressors.
 func saveStreamed(ctx context.Context, s *Series, path string, opts []atomicfile.Option) error {
 	g := s.Geometry.Grid
 	plane := g.Dims[0] * g.Dims[1]
@@ -47,14 +52,13 @@ func saveStreamed(ctx context.Context, s *Series, path string, opts []atomicfile
 		err    error
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	decoded, free, finished := make(chan batch, 1), make(chan []int16, 2), make(chan struct{})
+	decoded, free, finished := make(chan batch, batchBuffers), make(chan []int16, batchBuffers), make(chan struct{})
 	defer func() {
 		cancel()
 		<-finished // the decoder has stopped
 	}()
 	n := min(batchSlices, len(s.Instances)) // slices a buffer holds
-	free <- make([]int16, n*plane)
-	if len(s.Instances) > n {
+	for range min(batchBuffers, (len(s.Instances)+n-1)/n) {
 		free <- make([]int16, n*plane)
 	}
 	go func() {
