@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 )
 
@@ -107,6 +108,47 @@ func TestStoredIsStandardGzip(t *testing.T) {
 		}
 		if !bytes.Equal(got, plain.Bytes()) {
 			t.Errorf("members of %d bytes: inflated %d bytes unlike the plain file's %d", tc.member, len(got), plain.Len())
+		}
+	}
+}
+
+// TestStoredWriterZeroMembers writes a mostly zero image at Stored in
+// parts of several sizes, so that members start in one part and end in
+// the next, some of them all zeros: the bytes are Encode's whatever the
+// parts, and inflate to the voxels.
+func TestStoredWriterZeroMembers(t *testing.T) {
+	withMemberSize(t, 64)
+	img := &Image{Header: NewHeader([3]int{16, 16, 4}, Int16, oblique)}
+	voxels := make([]int16, 16*16*4)
+	for i := 300; i < 340; i++ {
+		voxels[i] = int16(i - 320)
+	}
+	img.Data = voxels
+	opts := &EncodeOptions{Gzip: true, Level: Stored}
+	var want bytes.Buffer
+	if err := Encode(&want, img, opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []int{1, 7, 32, 35, 100, len(voxels)} {
+		var got bytes.Buffer
+		w, err := NewWriter(&got, img.Header, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for lo := 0; lo < len(voxels); lo += part {
+			if err := w.Write(voxels[lo:min(lo+part, len(voxels))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("parts of %d: %d bytes differ from Encode's %d", part, got.Len(), want.Len())
+		}
+		back, err := Decode(bytes.NewReader(got.Bytes()))
+		if err != nil || !slices.Equal(back.Data.([]int16), voxels) {
+			t.Fatalf("parts of %d: decoded %v", part, err)
 		}
 	}
 }
