@@ -24,19 +24,7 @@ func TestWriterWritesEncodesBytes(t *testing.T) {
 			}
 			data := img.Data.([]int16)
 			for _, part := range []int{1, 7, 35, len(data)} {
-				var got bytes.Buffer
-				w, err := NewWriter(&got, img.Header, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for lo := 0; lo < len(data); lo += part {
-					if err := w.Write(data[lo:min(lo+part, len(data))]); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := w.Close(); err != nil {
-					t.Fatal(err)
-				}
+				got := writeInParts(t, img.Header, opts, data, part)
 				if !bytes.Equal(got.Bytes(), want.Bytes()) {
 					t.Errorf("%v %+v parts of %d: %d bytes differ from Encode's %d", order, opts, part, got.Len(), want.Len())
 				}
@@ -130,19 +118,7 @@ func TestStoredWriterZeroMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, part := range []int{1, 7, 32, 35, 100, len(voxels)} {
-		var got bytes.Buffer
-		w, err := NewWriter(&got, img.Header, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for lo := 0; lo < len(voxels); lo += part {
-			if err := w.Write(voxels[lo:min(lo+part, len(voxels))]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		got := writeInParts(t, img.Header, opts, voxels, part)
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Fatalf("parts of %d: %d bytes differ from Encode's %d", part, got.Len(), want.Len())
 		}
@@ -151,4 +127,23 @@ func TestStoredWriterZeroMembers(t *testing.T) {
 			t.Fatalf("parts of %d: decoded %v", part, err)
 		}
 	}
+}
+
+// writeInParts writes data through a Writer part voxels at a time.
+func writeInParts(t *testing.T, h Header, opts *EncodeOptions, data []int16, part int) *bytes.Buffer {
+	t.Helper()
+	var got bytes.Buffer
+	w, err := NewWriter(&got, h, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lo := 0; lo < len(data); lo += part {
+		if err := w.Write(data[lo:min(lo+part, len(data))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &got
 }
