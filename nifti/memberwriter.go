@@ -63,45 +63,74 @@ func (z *memberWriter) compressor() {
 	defer z.workers.Done()
 	var fw *flate.Writer
 	for m := range z.work {
-		m.out.Reset()
-		var hdr [memberHeaderLen]byte
-		m.out.Write(hdr[:])
-		switch {
-		case z.level == flate.NoCompression:
-			storeBlocks(&m.out, m.in)
-		case fw == nil:
-			fw, m.err = flate.NewWriter(&m.out, z.level)
-			fallthrough
-		default:
-			fw.Reset(&m.out)
-			if m.err == nil {
-				if _, m.err = fw.Write(m.in); m.err == nil {
-					m.err = fw.Close()
-				}
-			}
-		}
-		var trailer [memberTrailerLen]byte
-		binary.LittleEndian.PutUint32(trailer[:], crc32.ChecksumIEEE(m.in))
-		binary.LittleEndian.PutUint32(trailer[4:], uint32(len(m.in)))
-		m.out.Write(trailer[:])
-		putMemberHeader(m.out.Bytes(), uint32(m.out.Len()), z.total, z.level)
+		z.encode(m, &fw, m.in)
 		m.done <- struct{}{}
 	}
 }
 
-// storeBlocks writes in as deflate's stored blocks (RFC 1951 §3.2.4), the
-// last one final: Level Stored at the cost of one copy.
-func storeBlocks(out *bytes.Buffer, in []byte) {
-	out.Grow(len(in) + 5*(len(in)/0xFFFF+1))
+// encode makes m the member of the bytes of in, one after the other,
+// compressed at z's level by *fw (made when nil; unused when storing).
+func (z *memberWriter) encode(m *outMember, fw **flate.Writer, in ...[]byte) {
+	m.out.Reset()
+	var hdr [memberHeaderLen]byte
+	m.out.Write(hdr[:])
+	m.err = nil
+	switch {
+	case z.level == flate.NoCompression:
+		storeBlocks(&m.out, in...)
+	case *fw == nil:
+		*fw, m.err = flate.NewWriter(&m.out, z.level)
+		fallthrough
+	default:
+		if m.err == nil {
+			(*fw).Reset(&m.out)
+			for _, b := range in {
+				if m.err == nil {
+					_, m.err = (*fw).Write(b)
+				}
+			}
+			if m.err == nil {
+				m.err = (*fw).Close()
+			}
+		}
+	}
+	var crc uint32
+	size := 0
+	for _, b := range in {
+		crc = crc32.Update(crc, crc32.IEEETable, b)
+		size += len(b)
+	}
+	var trailer [memberTrailerLen]byte
+	binary.LittleEndian.PutUint32(trailer[:], crc)
+	binary.LittleEndian.PutUint32(trailer[4:], uint32(size))
+	m.out.Write(trailer[:])
+	putMemberHeader(m.out.Bytes(), uint32(m.out.Len()), z.total, z.level)
+}
+
+// storeBlocks writes the bytes of in, one after the other, as deflate's
+// stored blocks (RFC 1951 §3.2.4) of up to 65535 bytes, the last one
+// final: Level Stored at the cost of one copy.
+func storeBlocks(out *bytes.Buffer, in ...[]byte) {
+	n := 0
+	for _, b := range in {
+		n += len(b)
+	}
+	out.Grow(n + 5*(n/0xFFFF+1))
+	i, at := 0, 0 // in[i][at] is the next byte to store
 	for {
-		n := min(len(in), 0xFFFF)
+		k := min(n, 0xFFFF)
 		final := byte(0)
-		if n == len(in) {
+		if k == n {
 			final = 1
 		}
-		out.Write([]byte{final, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)})
-		out.Write(in[:n])
-		in = in[n:]
+		out.Write([]byte{final, byte(k), byte(k >> 8), ^byte(k), ^byte(k >> 8)})
+		for n -= k; k > 0; {
+			c := min(k, len(in[i])-at)
+			out.Write(in[i][at : at+c])
+			if at, k = at+c, k-c; at == len(in[i]) {
+				i, at = i+1, 0
+			}
+		}
 		if final == 1 {
 			return
 		}
@@ -109,7 +138,8 @@ func storeBlocks(out *bytes.Buffer, in []byte) {
 }
 
 // Write buffers p, handing each full member to the compressors; a whole
-// member of zeros is made at once, without copying it.
+// member of zeros is made at once, without copying it, and so is a
+// stored member whose bytes p completes.
 func (z *memberWriter) Write(p []byte) (int, error) {
 	n := 0
 	for z.err == nil && n < len(p) {
@@ -120,6 +150,20 @@ func (z *memberWriter) Write(p []byte) (int, error) {
 				n += memberSize
 				continue
 			}
+		}
+		if head := z.cur.in; z.level == flate.NoCompression && len(p)-n >= memberSize-len(head) {
+			// Stored straight from the bytes buffered and p's: one copy
+			// fewer than through cur.in.
+			rest := p[n : n+memberSize-len(head)]
+			if z.zero != nil && z.zero.isZero(head, rest) {
+				z.submit(true)
+			} else {
+				z.encode(z.cur, nil, head, rest)
+				z.cur.done <- struct{}{}
+				z.queue()
+			}
+			n += len(rest)
+			continue
 		}
 		k := copy(z.cur.in[len(z.cur.in):memberSize], p[n:])
 		z.cur.in = z.cur.in[:len(z.cur.in)+k]
@@ -172,7 +216,6 @@ func (z *memberWriter) newMember() *outMember {
 // way, writes the oldest.
 func (z *memberWriter) submit(zero bool) {
 	m := z.cur
-	z.pending = append(z.pending, m)
 	if zero {
 		m.out.Reset()
 		m.out.Grow(memberHeaderLen + len(z.zero.body) + memberTrailerLen)
@@ -186,6 +229,13 @@ func (z *memberWriter) submit(zero bool) {
 	} else {
 		z.work <- m
 	}
+	z.queue()
+}
+
+// queue counts the current member, made or handed to the compressors, as
+// under way and, when enough are, writes the oldest.
+func (z *memberWriter) queue() {
+	z.pending = append(z.pending, z.cur)
 	z.cur = nil
 	if len(z.pending) >= z.maxAhead {
 		z.writeOldest()

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 )
 
@@ -23,19 +24,7 @@ func TestWriterWritesEncodesBytes(t *testing.T) {
 			}
 			data := img.Data.([]int16)
 			for _, part := range []int{1, 7, 35, len(data)} {
-				var got bytes.Buffer
-				w, err := NewWriter(&got, img.Header, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for lo := 0; lo < len(data); lo += part {
-					if err := w.Write(data[lo:min(lo+part, len(data))]); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := w.Close(); err != nil {
-					t.Fatal(err)
-				}
+				got := writeInParts(t, img.Header, opts, data, part)
 				if !bytes.Equal(got.Bytes(), want.Bytes()) {
 					t.Errorf("%v %+v parts of %d: %d bytes differ from Encode's %d", order, opts, part, got.Len(), want.Len())
 				}
@@ -109,4 +98,52 @@ func TestStoredIsStandardGzip(t *testing.T) {
 			t.Errorf("members of %d bytes: inflated %d bytes unlike the plain file's %d", tc.member, len(got), plain.Len())
 		}
 	}
+}
+
+// TestStoredWriterZeroMembers writes a mostly zero image at Stored in
+// parts of several sizes, so that members start in one part and end in
+// the next, some of them all zeros: the bytes are Encode's whatever the
+// parts, and inflate to the voxels.
+func TestStoredWriterZeroMembers(t *testing.T) {
+	withMemberSize(t, 64)
+	img := &Image{Header: NewHeader([3]int{16, 16, 4}, Int16, oblique)}
+	voxels := make([]int16, 16*16*4)
+	for i := 300; i < 340; i++ {
+		voxels[i] = int16(i - 320)
+	}
+	img.Data = voxels
+	opts := &EncodeOptions{Gzip: true, Level: Stored}
+	var want bytes.Buffer
+	if err := Encode(&want, img, opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []int{1, 7, 32, 35, 100, len(voxels)} {
+		got := writeInParts(t, img.Header, opts, voxels, part)
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("parts of %d: %d bytes differ from Encode's %d", part, got.Len(), want.Len())
+		}
+		back, err := Decode(bytes.NewReader(got.Bytes()))
+		if err != nil || !slices.Equal(back.Data.([]int16), voxels) {
+			t.Fatalf("parts of %d: decoded %v", part, err)
+		}
+	}
+}
+
+// writeInParts writes data through a Writer part voxels at a time.
+func writeInParts(t *testing.T, h Header, opts *EncodeOptions, data []int16, part int) *bytes.Buffer {
+	t.Helper()
+	var got bytes.Buffer
+	w, err := NewWriter(&got, h, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lo := 0; lo < len(data); lo += part {
+		if err := w.Write(data[lo:min(lo+part, len(data))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &got
 }

@@ -89,4 +89,13 @@ func isZeroMember(body, trailer []byte) ([]byte, bool) {
 }
 
 // isZero reports whether m's bytes are all zero.
-func (e *zeroEnc) isZero(m []byte) bool { return len(m) == len(e.data) && bytes.Equal(m, e.data) }
+func (e *zeroEnc) isZero(m ...[]byte) bool {
+	at := 0
+	for _, b := range m {
+		if at+len(b) > len(e.data) || !bytes.Equal(b, e.data[at:at+len(b)]) {
+			return false
+		}
+		at += len(b)
+	}
+	return at == len(e.data)
+}

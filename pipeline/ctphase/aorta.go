@@ -232,7 +232,9 @@ func (f *regionFinder) eachIn(w, h, x0, x1, y0, y1 int, inside []bool, visit fun
 	}
 	for y := y0; y < y1; y++ {
 		for start := y*w + x0; start < y*w+x1; start++ {
-			f.flood(w, h, start, inside, visit)
+			if inside[start] && !f.seen[start] { // flood's own test, here without a call
+				f.flood(w, h, start, inside, visit)
+			}
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"kidney3d/pipeline/casefile"
 	"kidney3d/pipeline/ctphase"
 	"kidney3d/pipeline/dicomseries"
+	"kidney3d/pipeline/volume"
 )
 
 // Options say what Import brings in, from where, into which case.
@@ -109,18 +110,18 @@ func Import(ctx context.Context, opts Options) (*Record, error) {
 	if err := outsideSources(opts.Case, opts.Sources); err != nil {
 		return nil, OptionError{err}
 	}
-	l, err := ListWith(ctx, opts.Sources, dicomseries.Options{FillGaps: opts.FillGaps})
+	l, err := listSeries(ctx, opts.Sources, dicomseries.Options{FillGaps: opts.FillGaps})
 	if err != nil {
 		return nil, err
 	}
-	chosen, err := choose(l, opts.Phases)
+	known, err := knownChoices(l, opts.Phases)
 	if err != nil {
 		return nil, err
 	}
 	c := &casefile.Case{Dir: opts.Case}
-	for p := range chosen {
-		if _, err := os.Stat(c.PhasePath(p)); err == nil {
-			return nil, fmt.Errorf("%s: the case already has this phase; import into a new folder", c.PhasePath(p))
+	for _, k := range known {
+		if err := absent(c, k.phase); err != nil {
+			return nil, err
 		}
 	}
 	made := false
@@ -130,7 +131,7 @@ func Import(ctx context.Context, opts Options) (*Record, error) {
 	if err := os.MkdirAll(filepath.Join(opts.Case, "input"), 0o755); err != nil {
 		return nil, err
 	}
-	rec, err := write(ctx, c, l, chosen, opts)
+	rec, err := write(ctx, c, l, known, opts)
 	if err != nil && made {
 		os.RemoveAll(opts.Case)
 	}
@@ -141,6 +142,50 @@ func Import(ctx context.Context, opts Options) (*Record, error) {
 type choice struct {
 	index int // in the listing
 	by    string
+}
+
+// absent refuses a phase the case already has ("" names none yet).
+func absent(c *casefile.Case, phase string) error {
+	if _, err := os.Stat(c.PhasePath(phase)); phase != "" && err == nil {
+		return fmt.Errorf("%s: the case already has this phase; import into a new folder", c.PhasePath(phase))
+	}
+	return nil
+}
+
+// knownChoice is a series Import will write whatever the phase guesses say, so
+// that it is written while they are made: its phase, or "" when the guess
+// names it.
+type knownChoice struct {
+	index int // in the listing
+	phase string
+}
+
+// knownChoices are the series Import writes whatever the guesses say:
+// those --phase names, or else the listing's one importable series of a
+// modality with a phase (written when its guess names a phase, as choose
+// would choose it; none when there are several).
+func knownChoices(l *Listing, given map[string]string) ([]knownChoice, error) {
+	if len(given) > 0 {
+		chosen, err := choose(l, given)
+		if err != nil {
+			return nil, err
+		}
+		var out []knownChoice
+		for _, p := range slices.Sorted(maps.Keys(chosen)) {
+			out = append(out, knownChoice{chosen[p].index, p})
+		}
+		return out, nil
+	}
+	var out []knownChoice
+	for i, r := range l.Series {
+		if r.Problem == "" && phased(r.Modality) {
+			out = append(out, knownChoice{i, ""})
+		}
+	}
+	if len(out) != 1 {
+		return nil, nil
+	}
+	return out, nil
 }
 
 // choose picks the series of each phase.
@@ -238,8 +283,25 @@ func outsideSources(dir string, sources []string) error {
 	return nil
 }
 
-// write loads and saves each chosen series under the case's lock.
-func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]choice, opts Options) (*Record, error) {
+// staged is a series saved into the import's temporary folder.
+type staged struct {
+	path     string
+	grid     volume.Grid
+	datatype string
+	took     time.Duration
+}
+
+// save saves series s to path (dicomseries.Save).
+func save(ctx context.Context, s *dicomseries.Series, path string) (staged, error) {
+	start := time.Now()
+	g, datatype, err := dicomseries.Save(ctx, s, path)
+	return staged{path, g, datatype, time.Since(start)}, err
+}
+
+// write guesses the listing's phases while it saves the known series,
+// then saves the other chosen ones, all under the case's lock, and moves
+// them into the case.
+func write(ctx context.Context, c *casefile.Case, l *Listing, known []knownChoice, opts Options) (*Record, error) {
 	lock, err := c.Lock(ctx, "kidney3d import", nil)
 	if err != nil {
 		return nil, err
@@ -257,6 +319,35 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 		os.Remove(c.TempDir()) // when empty, as are the folders above it
 		os.Remove(filepath.Dir(c.TempDir()))
 	}()
+	early := make([]staged, len(known))
+	earlyCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	saved := make(chan error, 1)
+	go func() {
+		for i, k := range known {
+			var err error
+			if early[i], err = save(earlyCtx, l.series[k.index], filepath.Join(stage, fmt.Sprintf("known%d.nii.gz", i))); err != nil {
+				saved <- err
+				return
+			}
+		}
+		saved <- nil
+	}()
+	l.guessPhases()
+	chosen, err := choose(l, opts.Phases)
+	for p := range chosen {
+		if err == nil {
+			err = absent(c, p)
+		}
+	}
+	if err != nil {
+		cancel()
+		<-saved
+		return nil, err
+	}
+	if err := <-saved; err != nil {
+		return nil, err
+	}
 	phases := slices.Sorted(maps.Keys(chosen))
 	first := l.series[chosen[phases[0]].index].First() // the study's header
 	rec := &Record{
@@ -267,19 +358,21 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 	if opts.KeepIdentity {
 		rec.Study.PatientName, rec.Study.PatientID = first.PatientName, first.PatientID
 	}
-	staged := map[string]string{}
+	files := map[string]string{}
 	for _, p := range phases {
 		ch := chosen[p]
 		s, row := l.series[ch.index], l.Series[ch.index]
-		start := time.Now()
-		staged[p] = filepath.Join(stage, p+".nii.gz")
-		g, datatype, err := dicomseries.Save(ctx, s, staged[p])
-		if err != nil {
+		i := slices.IndexFunc(known, func(k knownChoice) bool { return k.index == ch.index && (k.phase == p || k.phase == "") })
+		var st staged
+		if i >= 0 {
+			st, known[i].index = early[i], -1 // each used once
+		} else if st, err = save(ctx, s, filepath.Join(stage, p+".nii.gz")); err != nil {
 			return nil, err
 		}
+		files[p] = st.path
 		rec.Phases[p] = Phase{
 			File: c.Rel(c.PhasePath(p)), SeriesID: row.ID, SeriesUID: row.SeriesUID, Description: row.Description,
-			Dims: g.Dims, Datatype: datatype, Orientation: g.Affine.AxisCodes(), ChosenBy: ch.by,
+			Dims: st.grid.Dims, Datatype: st.datatype, Orientation: st.grid.Affine.AxisCodes(), ChosenBy: ch.by,
 			Confidence: row.Guess.Confidence, Reasons: row.Guess.Reasons, Resampled: row.Resampled,
 		}
 		if ch.by == "--phase" {
@@ -288,14 +381,14 @@ func write(ctx context.Context, c *casefile.Case, l *Listing, chosen map[string]
 			rec.Phases[p] = ph
 		}
 		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "%s ← series %s %q: %s (%.1f s)\n", rec.Phases[p].File, row.ID, row.Description, dicomseries.Describe(g, datatype), time.Since(start).Seconds())
+			fmt.Fprintf(opts.Progress, "%s ← series %s %q: %s (%.1f s)\n", rec.Phases[p].File, row.ID, row.Description, dicomseries.Describe(st.grid, st.datatype), st.took.Seconds())
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	for _, p := range phases {
-		if err := atomicfile.Rename(staged[p], c.PhasePath(p)); err != nil {
+		if err := atomicfile.Rename(files[p], c.PhasePath(p)); err != nil {
 			return nil, err
 		}
 	}

@@ -166,3 +166,38 @@ func TestRealPortalSeriesIsNotDelayed(t *testing.T) {
 		t.Errorf("aorta %+v, excretion %+v: want the aorta in 14 slices, no excreted contrast in 16", aorta, excretion)
 	}
 }
+
+// TestOneSeriesWrittenWhileGuessing imports a study of one series, which
+// Import writes while it guesses its phase: the phase comes from the
+// guess; into a case that already has that phase, the import is refused
+// after the guess and the case is as it was.
+func TestOneSeriesWrittenWhileGuessing(t *testing.T) {
+	src := t.TempDir()
+	a := dicomtest.Default()
+	a.SeriesUID, a.Description, a.Contrast = "1.2.3.10", "Arterial 1mm", "Omnipaque"
+	dicomtest.WriteAll(t, src, dicomtest.Stack(a, 4, [3]float64{0, 0, 1}))
+	out := filepath.Join(t.TempDir(), "case")
+	rec, err := Import(context.Background(), Options{Sources: []string{src}, Case: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Phases) != 1 || rec.Phases["A"].SeriesUID != "1.2.3.10" || rec.Phases["A"].Dims != [3]int{4, 3, 4} {
+		t.Fatalf("phases %+v", rec.Phases)
+	}
+	v, err := volume.Load[int16](filepath.Join(out, "input", "A.nii.gz"))
+	if err != nil || v.Dims != [3]int{4, 3, 4} || v.At(0, 2, 0) != -1024 {
+		t.Fatalf("A: %v %v", v, err)
+	}
+	os.Remove(filepath.Join(out, "case.json"))
+	before, _ := os.ReadFile(filepath.Join(out, "input", "A.nii.gz"))
+	entries, _ := filepath.Glob(filepath.Join(out, "*"))
+	if _, err := Import(context.Background(), Options{Sources: []string{src}, Case: out}); err == nil || !strings.Contains(err.Error(), "already has this phase") {
+		t.Fatalf("import into a case with an A phase: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(out, "input", "A.nii.gz")); string(after) != string(before) {
+		t.Error("the case's A phase changed")
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, "*")); strings.Join(left, " ") != strings.Join(entries, " ") {
+		t.Errorf("the case holds %v, held %v", left, entries)
+	}
+}

@@ -71,6 +71,17 @@ func List(ctx context.Context, sources []string) (*Listing, error) {
 // ListWith is List making series into volumes as opts say (a series with
 // missing slices is importable with opts.FillGaps).
 func ListWith(ctx context.Context, sources []string, opts dicomseries.Options) (*Listing, error) {
+	l, err := listSeries(ctx, sources, opts)
+	if err != nil {
+		return nil, err
+	}
+	l.guessPhases()
+	return l, nil
+}
+
+// listSeries is ListWith without the phase guesses (every Row.Guess
+// empty until guessPhases).
+func listSeries(ctx context.Context, sources []string, opts dicomseries.Options) (*Listing, error) {
 	res, err := dicomscan.Scan(ctx, sources)
 	if err != nil {
 		return nil, err
@@ -83,15 +94,14 @@ func ListWith(ctx context.Context, sources []string, opts dicomseries.Options) (
 	if len(series) == 0 {
 		return nil, &NoSeriesError{Sources: sources, Listing: l}
 	}
-	guesses := guess(series)
-	for i, s := range series {
+	for _, s := range series {
 		in := s.First()
 		row := Row{
 			ID: s.ID, StudyUID: s.StudyUID, SeriesUID: s.SeriesUID, Number: in.SeriesNumber,
 			Description: in.SeriesDescription, Modality: in.Modality, ImageType: in.ImageType, Split: s.Split, Slices: len(s.Instances),
 			Dims: [3]int{in.Format.Columns, in.Format.Rows, len(s.Instances)}, Thickness: in.SliceThickness,
 			Date: firstOf(in.SeriesDate, in.StudyDate), Time: firstOf(in.AcquisitionTime, in.SeriesTime, in.ContentTime),
-			TransferSyntax: in.Syntax.UID, Guess: guesses[i],
+			TransferSyntax: in.Syntax.UID,
 		}
 		if s.Err != nil {
 			row.Problem = s.Err.Error()
@@ -103,6 +113,17 @@ func ListWith(ctx context.Context, sources []string, opts dicomseries.Options) (
 	}
 	return l, nil
 }
+
+// guessPhases guesses the phase of every series (Row.Guess).
+func (l *Listing) guessPhases() {
+	for i, g := range guess(l.series) {
+		l.Series[i].Guess = g
+	}
+}
+
+// phased reports whether a series of the modality has a contrast phase:
+// CT, or a series that does not say.
+func phased(modality string) bool { return modality == "CT" || modality == "" }
 
 // guess guesses the phase of every series, study by study.
 func guess(series []*dicomseries.Series) []ctphase.Guess {
@@ -120,7 +141,7 @@ func guess(series []*dicomseries.Series) []ctphase.Guess {
 	excretions := make([]*ctphase.ExcretionReading, len(series))
 	parallel.For(len(series), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if m := series[i].First().Modality; m == "CT" || m == "" {
+			if phased(series[i].First().Modality) {
 				aortas[i], excretions[i] = readImage(series[i])
 			}
 		}
@@ -130,7 +151,7 @@ func guess(series []*dicomseries.Series) []ctphase.Guess {
 		var ct []int // the study's CT series: only they have a phase
 		for _, i := range byStudy[st] {
 			f := series[i].First()
-			if f.Modality != "CT" && f.Modality != "" {
+			if !phased(f.Modality) {
 				out[i] = ctphase.Guess{Reasons: []string{fmt.Sprintf("modality %s: only CT series have a contrast phase", f.Modality)}}
 				continue
 			}

@@ -3,6 +3,7 @@ package dicompixel
 import (
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // Rescale turns stored values into int16 by whole numbers: value·Slope +
@@ -106,26 +107,43 @@ func (r Rescale) fits(lo, hi int64) bool {
 	return min(a, b) >= math.MinInt16 && max(a, b) <= math.MaxInt16
 }
 
+// littleEndian is whether the machine stores an int16's low byte first,
+// as addWords writes them.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
 // addWords stores the little-endian words of in, masked, plus add (each
-// sum wrapping at 16 bits) into out: four at a time in a uint64, the
+// sum wrapping at 16 bits) into out: eight at a time in two uint64s, the
 // carry kept within each word (the sum of the low 15 bits, the top bit
-// by exclusive or).
+// by exclusive or), out seen as its bytes and every slice cut to 16 so
+// that the loop checks no bounds.
 func addWords(in []byte, out []int16, mask, add uint16) {
 	const (
 		lanes = 0x0001_0001_0001_0001
 		low   = 0x7FFF_7FFF_7FFF_7FFF
 		top   = 0x8000_8000_8000_8000
 	)
-	m, a := uint64(mask)*lanes, uint64(add)*lanes
-	in = in[:2*len(out)]
-	c := 0
-	for ; c+4 <= len(out); c += 4 {
-		x := binary.LittleEndian.Uint64(in[2*c:]) & m
-		sum := ((x & low) + (a & low)) ^ ((x ^ a) & top)
-		o := out[c : c+4 : c+4]
-		o[0], o[1], o[2], o[3] = int16(sum), int16(sum>>16), int16(sum>>32), int16(sum>>48)
+	if !littleEndian {
+		for c := range out {
+			out[c] = int16(binary.LittleEndian.Uint16(in[2*c:])&mask + add)
+		}
+		return
 	}
-	for ; c < len(out); c++ {
-		out[c] = int16(binary.LittleEndian.Uint16(in[2*c:])&mask + add)
+	if len(out) == 0 {
+		return
+	}
+	m, a := uint64(mask)*lanes, uint64(add)*lanes
+	al, at := a&low, a&top
+	ob := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 2*len(out))
+	in = in[:len(ob)]
+	n := len(ob) &^ 15
+	for i := 0; i < n; i += 16 {
+		s, d := in[i:i+16:i+16], ob[i:i+16:i+16]
+		x := binary.LittleEndian.Uint64(s) & m
+		y := binary.LittleEndian.Uint64(s[8:]) & m
+		binary.LittleEndian.PutUint64(d, ((x&low)+al)^(x&top^at))
+		binary.LittleEndian.PutUint64(d[8:], ((y&low)+al)^(y&top^at))
+	}
+	for i := n; i < len(ob); i += 2 {
+		binary.LittleEndian.PutUint16(ob[i:], binary.LittleEndian.Uint16(in[i:])&mask+add)
 	}
 }

@@ -80,15 +80,7 @@ func Scan(ctx context.Context, paths []string) (*Result, error) {
 			if ctx.Err() != nil {
 				return
 			}
-			ok, err := sniffFile(files[i])
-			switch {
-			case err != nil:
-				errs[i] = err
-			case !ok:
-				notDICOM[i] = true
-			default:
-				found[i], errs[i] = ReadHeader(files[i])
-			}
+			found[i], notDICOM[i], errs[i] = scanFile(files[i])
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -129,12 +121,36 @@ func ReadHeader(path string) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	return headerOf(path, b, size, bp)
+}
+
+// scanFile sniffs the file at path and, when it is DICOM, parses its
+// header as ReadHeader does, both from one read of its first
+// headerPrefix bytes; notDICOM when it is not.
+func scanFile(path string) (in *Instance, notDICOM bool, err error) {
+	bp := dicomwalk.Buffer()
+	defer dicomwalk.Release(bp)
+	b, size, err := dicomwalk.ReadPrefix(path, headerPrefix, bp)
+	if err != nil {
+		return nil, false, err
+	}
+	if !Sniff(b[:min(len(b), SniffLen)]) {
+		return nil, true, nil
+	}
+	in, err = headerOf(path, b, size, bp)
+	return in, false, err
+}
+
+// headerOf is ReadHeader's header of the file at path, of size bytes,
+// whose first bytes b were read into *bp.
+func headerOf(path string, b []byte, size int64, bp *[]byte) (*Instance, error) {
 	if int64(len(b)) < size && size <= limits.MaxImageBytes() {
 		if l, err := dicomwalk.WalkHeader(b, size); err == nil && l.HasPixels && !l.Deflated {
 			return parse(bytes.NewReader(b[:l.HeaderEnd]), int64(l.HeaderEnd), path, true)
 		}
 	}
-	if b, err = dicomwalk.ReadFile(path, bp); err != nil {
+	b, err := dicomwalk.ReadFile(path, bp)
+	if err != nil {
 		return nil, err
 	}
 	return ParseBytes(b, path)

@@ -1,11 +1,6 @@
 package dicomscan
 
-import (
-	"encoding/binary"
-	"io"
-
-	"kidney3d/pipeline/limits"
-)
+import "encoding/binary"
 
 // SniffLen is how many bytes of a file Sniff looks at.
 const SniffLen = 132
@@ -36,18 +31,3 @@ func Sniff(head []byte) bool {
 }
 
 func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }
-
-// sniffFile reads the head of the file at path and sniffs it.
-func sniffFile(path string) (bool, error) {
-	f, err := limits.OpenRegular(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	head := make([]byte, SniffLen)
-	n, err := io.ReadFull(f, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return false, err
-	}
-	return Sniff(head[:n]), nil
-}

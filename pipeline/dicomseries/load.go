@@ -59,7 +59,7 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 	plane := g.Dims[0] * g.Dims[1]
 	if integral(s) {
 		v := volume.New[int16](g)
-		fits, err := fill(ctx, s, int16Into(s, v.Data))
+		fits, err := fill(ctx, s, 1, int16Into(s, v.Data))
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +68,7 @@ func Load(ctx context.Context, s *Series) (*Image, error) {
 		}
 	}
 	v := volume.New[float32](g)
-	if _, err := fill(ctx, s, func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error) {
+	if _, err := fill(ctx, s, 1, func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error) {
 		in := s.Instances[k]
 		if len(*raw) != plane {
 			*raw = make([]int32, plane)
@@ -187,9 +187,10 @@ func integral(s *Series) bool {
 // fill opens the file of every slice (k along the normal) and hands it,
 // with the slice's frame in it and a scratch buffer (nil until put makes
 // it, then kept for the next slice), to put, which decodes it; it stops and
-// reports false when put does. Files of one frame are read in parallel; a
-// multi-frame file is read once and its frames decoded in parallel.
-func fill(ctx context.Context, s *Series, put func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error)) (bool, error) {
+// reports false when put does. Files of one frame are read in parallel, a
+// multi-frame file once and its frames decoded in parallel, grain slices
+// at least to a goroutine (all of them: one after the other, here).
+func fill(ctx context.Context, s *Series, grain int, put func(k int, f *dicompixel.File, frame int, raw *[]int32) (bool, error)) (bool, error) {
 	byFile := map[string][]int{}
 	var single []int // slices whose file holds them alone
 	var multi []string
@@ -242,10 +243,10 @@ func fill(ctx context.Context, s *Series, put func(k int, f *dicompixel.File, fr
 		if err != nil {
 			return false, &SeriesError{Series: s.ID, Reason: "cannot read its pixels", Err: err}
 		}
-		parallel.For(len(ks), 1, decode(ks, func(int) (*dicompixel.File, error) { return f, nil }, func(*dicompixel.File) {}))
+		parallel.For(len(ks), grain, decode(ks, func(int) (*dicompixel.File, error) { return f, nil }, func(*dicompixel.File) {}))
 		f.Close()
 	}
-	parallel.For(len(single), 1, decode(single, func(k int) (*dicompixel.File, error) {
+	parallel.For(len(single), grain, decode(single, func(k int) (*dicompixel.File, error) {
 		return dicompixel.Open(s.Instances[k].Path, 1)
 	}, (*dicompixel.File).Close))
 	for _, err := range errs {

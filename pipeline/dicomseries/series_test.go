@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -368,5 +369,66 @@ func TestGroupSplitsAndDrops(t *testing.T) {
 	}
 	if len(dropped) != 1 || dropped[0].Reason != "localizer (scout)" {
 		t.Errorf("dropped %+v", dropped)
+	}
+}
+
+// TestSaveStreamsManyBatches saves 9 slices in batches of 2 (5 batches
+// shared between the decoders): the voxels Load reads; float32 when the
+// last batch holds a value beyond int16; and an error naming the file
+// when a late slice's file is cut short after its header was read.
+func TestSaveStreamsManyBatches(t *testing.T) {
+	defer func(n int) { batchSlices = n }(batchSlices)
+	batchSlices = 2
+	for _, tc := range []struct {
+		name     string
+		big      bool // the last slice holds 40000
+		cut      bool // its file is cut short
+		wantType string
+	}{{"int16", false, false, "int16"}, {"beyond int16 last", true, false, "float32"}, {"last file cut", false, true, ""}} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := dicomtest.Default()
+			base.BitsStored, base.Intercept = 16, 0
+			stack := dicomtest.Stack(base, 9, [3]float64{0, 0, 1})
+			if tc.big {
+				stack[8].Words[5] = 40000
+			}
+			dir := dicomtest.WriteAll(t, t.TempDir(), stack)
+			series, _ := group(t, dir)
+			if len(series) != 1 || series[0].Err != nil {
+				t.Fatalf("series %v", series)
+			}
+			path := filepath.Join(t.TempDir(), "A.nii.gz")
+			if tc.cut {
+				f := filepath.Join(dir, "s000") // the last slice (WriteAll writes them in reverse)
+				b, _ := os.ReadFile(f)
+				os.WriteFile(f, b[:len(b)-7], 0o644)
+				if _, _, err := Save(context.Background(), series[0], path); err == nil || !strings.Contains(err.Error(), "s000") {
+					t.Fatalf("Save: %v, want an error naming s000", err)
+				}
+				if _, err := os.Stat(path); !os.IsNotExist(err) {
+					t.Errorf("Save left %s", path)
+				}
+				return
+			}
+			im, err := Load(context.Background(), series[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, datatype, err := Save(context.Background(), series[0], path)
+			if err != nil || datatype != tc.wantType || im.Datatype() != tc.wantType {
+				t.Fatalf("Save: %s, Load: %s, %v; want %s", datatype, im.Datatype(), err, tc.wantType)
+			}
+			var same bool
+			if im.Int16 != nil {
+				v, err := volume.Load[int16](path)
+				same = err == nil && slices.Equal(v.Data, im.Int16.Data) && v.At(3, 0, 8) == 811
+			} else {
+				v, err := volume.Load[float32](path)
+				same = err == nil && slices.Equal(v.Data, im.Float32.Data) && v.At(1, 1, 8) == 40000
+			}
+			if !same {
+				t.Errorf("Save wrote other voxels than Load reads")
+			}
+		})
 	}
 }
