@@ -83,6 +83,13 @@ const (
 // touches), outside the slices or too unlike the model above.
 const ImageConfidence = 0.5
 
+// Spread is the slice index of the i-th of count axial slices spread
+// evenly over the middle 80% of a series of n slices, as the readers
+// take them.
+func Spread(i, count, n int) int {
+	return n/10 + i*(n-1-2*(n/10))/max(1, count-1)
+}
+
 // ReadAorta finds the abdominal aorta in axial slices of one series (as
 // many as the caller chose, spread over the scan) and reads its HU.
 func ReadAorta(axial []Slice) AortaReading {

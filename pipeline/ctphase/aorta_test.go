@@ -2,6 +2,7 @@ package ctphase
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -187,5 +188,20 @@ func TestOrderAfterTheImage(t *testing.T) {
 	}
 	if r := got[2].Reasons[0]; !strings.Contains(r, "after the phases the study's other series show") {
 		t.Errorf("reason %q", r)
+	}
+}
+
+// TestSpread: 16 slices of 96 run from slice 9 to slice 86, the middle 80%.
+func TestSpread(t *testing.T) {
+	var got []int
+	for i := range 16 {
+		got = append(got, Spread(i, 16, 96))
+	}
+	want := []int{9, 14, 19, 24, 29, 34, 39, 44, 50, 55, 60, 65, 70, 75, 80, 86}
+	if !slices.Equal(got, want) {
+		t.Errorf("Spread over 96 = %v, want %v", got, want)
+	}
+	if got := Spread(0, 1, 5); got != 0 {
+		t.Errorf("one slice of 5: %d, want 0", got)
 	}
 }

@@ -194,7 +194,7 @@ func readImage(s *dicomseries.Series) (*ctphase.AortaReading, *ctphase.Excretion
 	var failed atomic.Bool
 	parallel.For(len(axial), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			k := n/10 + i*(n-1-2*(n/10))/max(1, len(axial)-1)
+			k := ctphase.Spread(i, len(axial), n)
 			hu, w, h, err := s.ReadSlice(k)
 			if err != nil {
 				failed.Store(true)

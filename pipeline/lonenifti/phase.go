@@ -49,7 +49,7 @@ func readAorta(v *volume.Volume[float32]) ctphase.AortaReading {
 	sp := v.Spacing()
 	axial := make([]ctphase.Slice, min(phaseSlices, nz))
 	for i := range axial {
-		k := nz/10 + i*(nz-1-2*(nz/10))/max(1, len(axial)-1)
+		k := ctphase.Spread(i, len(axial), nz)
 		axial[i] = ctphase.Slice{HU: v.Data[k*nx*ny : (k+1)*nx*ny], Width: nx, Height: ny,
 			ColumnMM: sp[0], RowMM: sp[1], Posterior: -1}
 	}
