@@ -16,7 +16,7 @@ const phaseSlices = 32
 
 // Phase is the contrast phase a lone image is opened as, and why.
 type Phase struct {
-	Name       string   // A, P or D
+	Name       string   // A or P from the image, A by default
 	Confidence float64  // 0 when the image said nothing and A was taken
 	Reasons    []string // what the image showed, and the choice
 }
