@@ -162,8 +162,8 @@ func FromImage(aorta AortaReading, excretion *ExcretionReading) (phase string, c
 	return phase, confidence, reason
 }
 
-// Dim says why the aorta points to no phase.
-func (r AortaReading) Dim() string { return "image: " + r.dim() }
+// NoPhaseReason says why the aorta points to no phase, as a reason.
+func (r AortaReading) NoPhaseReason() string { return "image: " + r.dim() }
 
 // clearer says whether reading a found the aorta in more slices than b,
 // or as many and brighter.

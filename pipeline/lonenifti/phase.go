@@ -38,7 +38,7 @@ func ReadPhase(path string) (Phase, error) {
 	if p, c, why := aorta.Evidence(); p != "" {
 		return Phase{p, c, []string{why}}, nil
 	}
-	return Phase{"A", 0, []string{aorta.Dim(),
+	return Phase{"A", 0, []string{aorta.NoPhaseReason(),
 		"opened as A (arterial), the phase every model reads; rename input/A.nii.gz to P, D or N if the scan is another phase"}}, nil
 }
 
