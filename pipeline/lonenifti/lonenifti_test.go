@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"kidney3d/nifti"
+	"kidney3d/pipeline/demo"
 	"kidney3d/pipeline/dicomimport"
+	"kidney3d/pipeline/volume"
 )
 
 // writeImage writes a 4×3×2 int16 image to dir/name, gzip-compressed when
@@ -198,6 +200,37 @@ func TestReadPhaseOfRealUnenhancedCT(t *testing.T) {
 		}
 		if p.Name != "A" || p.Confidence != 0 || p.Reasons[0] != "image: the aorta not found brighter than its surroundings" {
 			t.Errorf("%s: %+v, want A by default", name, p)
+		}
+	}
+}
+
+// TestReadPhaseIgnoresStorage: the demo's seed 2 portal venous phase reads
+// as P with the same reason however its voxels are stored (RAS, LPS, axes
+// permuted as dcm2niix's LAS-like outputs or a sagittal stack are).
+func TestReadPhaseIgnoresStorage(t *testing.T) {
+	c, err := demo.Generate(demo.Options{Seed: 2, Size: demo.Small})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first Phase
+	for n, o := range []volume.Orientation{
+		{Perm: [3]int{0, 1, 2}},
+		{Perm: [3]int{0, 1, 2}, Flip: [3]bool{true, true, false}},
+		{Perm: [3]int{2, 0, 1}, Flip: [3]bool{false, true, true}},
+	} {
+		path := filepath.Join(t.TempDir(), "P.nii.gz")
+		if err := volume.Save(path, volume.Reorient(c.Phases["P"], o)); err != nil {
+			t.Fatal(err)
+		}
+		p, err := ReadPhase(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			first = p
+		}
+		if p.Name != "P" || p.Confidence == 0 || !slices.Equal(p.Reasons, first.Reasons) {
+			t.Errorf("stored %+v: %+v, want P as stored RAS (%+v)", o, p, first)
 		}
 	}
 }
