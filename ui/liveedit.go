@@ -18,18 +18,23 @@ import (
 )
 
 // finalDelay is how long the editor is idle before the edited labels'
-// meshes are made again with their own smoothing.
-const finalDelay = 1500 * time.Millisecond
+// meshes are made again with their own smoothing (a variable for the
+// tests).
+var finalDelay = 1500 * time.Millisecond
 
 // liveEdit is what the case window keeps of an editing session: the
 // labels changed by the stroke in progress, those meshed without
-// smoothing since the last final meshing, and the idle timer.
+// smoothing since the last final meshing, the idle timer, and whether
+// the labels are being measured.
 type liveEdit struct {
 	ed      *editor
 	pending []uint8 // labels changed since the last stroke was done
 	rough   []uint8 // labels meshed live, waiting for their final mesh
 	gen     int     // increments per meshing request; older results are dropped
 	idle    *time.Timer
+	// measuring is set while the edited labels are measured; again, when a
+	// stroke was done meanwhile: they are measured once more at the end.
+	measuring, again bool
 }
 
 // editing starts (ed not nil) or ends the window's part of a session: the
@@ -59,9 +64,9 @@ func (cw *CaseWindow) editing(ed *editor) {
 
 // edited shows a change of the map: the slices redraw the block it
 // changed; once the stroke is done (journaled), the structures' volumes
-// follow and the changed labels are meshed again from their boxes, first
-// without smoothing, and with their own when the editor is idle, when the
-// measurements are made again too (remeasure).
+// follow, the measurements are made again (remeasure) and the changed
+// labels are meshed again from their boxes, first without smoothing, and
+// with their own when the editor is idle.
 func (cw *CaseWindow) edited(b block, done bool) {
 	l := cw.live
 	if l == nil {
@@ -89,6 +94,7 @@ func (cw *CaseWindow) edited(b block, done bool) {
 		}
 	}
 	cw.remesh(changed, "raw")
+	cw.remeasure()
 	if l.idle != nil {
 		l.idle.Stop()
 	}
@@ -102,7 +108,6 @@ func (cw *CaseWindow) edited(b block, done bool) {
 				l.rough = nil
 				cw.remesh(rough, "")
 			}
-			cw.remeasure()
 		})
 	})
 }
@@ -114,12 +119,20 @@ const editedTerritories = "the labels are edited: the map is of the pipeline's r
 // remeasure shows the measurements of the labels as edited, the
 // territories traced again from them (MeasurePanel.Measure, on a copy
 // taken here), and takes the pipeline's territory map off the views: it
-// is of the labels before the edit.
+// is of the labels before the edit. One measuring runs at a time: called
+// while one runs, it measures once more when that one ends, so strokes
+// in quick succession cost one measuring each at most and the figures
+// shown are of the last.
 func (cw *CaseWindow) remeasure() {
 	l, d := cw.live, cw.slices.data
 	if l == nil || d == nil {
 		return
 	}
+	if l.measuring {
+		l.again = true
+		return
+	}
+	l.measuring = true
 	if cw.measures.territories.Checked {
 		cw.showTerritories(false)
 	}
@@ -127,7 +140,13 @@ func (cw *CaseWindow) remeasure() {
 	d.labelsMu.RLock()
 	lab := l.ed.shown.Clone()
 	d.labelsMu.RUnlock()
-	cw.measures.Measure(lab, l.ed.session.Table)
+	cw.measures.Measure(lab, l.ed.session.Table, func() {
+		l.measuring = false
+		if l.again && cw.live == l {
+			l.again = false
+			cw.remeasure()
+		}
+	})
 }
 
 // previewed shows grow from seeds' preview v (nil: the map again) in the

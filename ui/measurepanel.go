@@ -132,13 +132,19 @@ const measuredNow = "Measured now from the labels shown, the arterial territorie
 // with the report's default resection margin) and traces its arterial
 // territories (territory.Compute) off the UI goroutine, and shows them,
 // saying they are not saved (measuredNow). lab must not change meanwhile.
-func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table) {
+// then, when not nil, is called on the UI goroutine once the measuring
+// has ended, whether its figures were shown or a later call's replace
+// them.
+func (p *MeasurePanel) Measure(lab *volume.Volume[uint8], table *labels.Table, then func()) {
 	p.gen++
 	gen := p.gen
 	p.source.SetText("measuring the labels shown…")
 	go func() {
 		rep, err := measureNow(lab, table)
 		fyne.Do(func() {
+			if then != nil {
+				defer then()
+			}
 			if gen != p.gen {
 				return
 			}
@@ -232,7 +238,7 @@ func (p *MeasurePanel) SetCase(d *caseData) {
 	case d.report != nil && len(d.report.Tumors)+len(d.report.Kidneys) > 0:
 		p.SetReport(d.report, "From the case's report (output/report.json).")
 	case d.labels != nil:
-		p.Measure(d.labels, d.table)
+		p.Measure(d.labels, d.table, nil)
 	default:
 		p.gen++
 		p.list.RemoveAll()

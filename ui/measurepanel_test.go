@@ -89,7 +89,7 @@ func TestMeasurePanelMeasuresTheLabelsShown(t *testing.T) {
 	p := NewMeasurePanel()
 	measured := awaitMeasured(p)
 	lab := territoryLabels()
-	p.Measure(lab, labels.Default())
+	p.Measure(lab, labels.Default(), nil)
 	measured(t)
 	if s := sourceText(p); s != measuredNow {
 		t.Fatalf("source %q: the labels were not measured", s)
@@ -255,11 +255,12 @@ func sourceText(p *MeasurePanel) string {
 }
 
 // TestEditRemeasuresAndTakesTheTerritoriesOff: once an edit's stroke is
-// done and the editor idle, the panel shows the edited labels measured
-// and their territories traced again (not the report's), and the
-// pipeline's territory map leaves the views, its toggle disabled saying
-// why.
+// done, the panel shows the edited labels measured and their territories
+// traced again (not the report's), without waiting for the editor to be
+// idle (the idle delay is an hour here), and the pipeline's territory map
+// leaves the views, its toggle disabled saying why.
 func TestEditRemeasuresAndTakesTheTerritoriesOff(t *testing.T) {
+	neverIdle(t)
 	d := territoryCase(t)
 	d.report = panelReport()
 	cw, d, _ := editWindowOf(t, d)
@@ -299,6 +300,42 @@ func TestEditRemeasuresAndTakesTheTerritoriesOff(t *testing.T) {
 	}
 	if shown || enabled || !strings.Contains(toggle, editedTerritories) {
 		t.Errorf("territories shown %v, toggle enabled %v (%q); want taken off, disabled saying %q", shown, enabled, toggle, editedTerritories)
+	}
+}
+
+// neverIdle makes the editor's idle delay (finalDelay) an hour for the
+// test, so that nothing it sees comes from the idle timer.
+func neverIdle(t *testing.T) {
+	was := finalDelay
+	finalDelay = time.Hour
+	t.Cleanup(func() { finalDelay = was })
+}
+
+// TestEditRemeasuresTheLastOfQuickStrokes: strokes done while the labels
+// are being measured are measured once that measuring ends, so the panel
+// ends with the figures of the last stroke: two dabs of tumour apart
+// from the tumour and each other, done back to back, end with three
+// tumours listed.
+func TestEditRemeasuresTheLastOfQuickStrokes(t *testing.T) {
+	neverIdle(t)
+	cw, _, _ := editWindowOf(t, territoryCase(t))
+	ed, v := cw.edit, cw.slices.views[0]
+	ed.label.SetSelected("tumor")
+	ed.SetTool("paint")
+	ed.radius = 0.5
+	measured := awaitMeasured(cw.measures)
+	test.TapAt(v, at(v, 2, 2))
+	test.TapAt(v, at(v, 12, 10))
+	for n := 1; ; n++ {
+		measured(t)
+		var got []string
+		fyne.DoAndWait(func() { got = panelTexts(cw.measures) })
+		if slices.Contains(got, "Tumour 3 (kidney left)") {
+			break
+		}
+		if n == 3 {
+			t.Fatalf("after %d measurings the panel shows %q, want three tumours", n, got)
+		}
 	}
 }
 
