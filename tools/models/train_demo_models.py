@@ -410,7 +410,7 @@ def train_model(name, spec, args, train_seeds, val_seeds):
     log(f"{name}: {len(train)} training / {len(val)} validation cases loaded in {time.time()-t0:.0f}s; "
         f"normalization {json.dumps(props)}")
 
-    patch = tuple(args.patch)
+    patch = tuple(spec.get("patch") or args.patch)
     features = tuple(spec.get("features", FEATURES))
     dev = torch.device(args.device)
     model = UNet3D(len(spec["phases"]), K, features)
@@ -504,7 +504,7 @@ def train_model(name, spec, args, train_seeds, val_seeds):
     meta = {
         "format": "kidney3d-model/1",
         "name": name,
-        "version": "1.0.0",
+        "version": spec.get("version", "1.0.0"),
         "description": spec["description"],
         "licence": "CC0-1.0",
         "intended_use": "demonstration only; trained on synthetic phantoms — not for clinical use",
@@ -561,17 +561,21 @@ def train_model(name, spec, args, train_seeds, val_seeds):
 
 
 def train_stages(name, args, train_seeds, val_seeds):
-    """Train a model, then, when its spec says `then`, train on from those
-    weights with the settings given there; the package is the last stage's."""
+    """Train a model, then, while its spec says `then`, train on from the
+    last weights with the settings given there (a `then` may hold its own);
+    the package is the last stage's."""
     spec = MODELS[name]
     if args.override:
         spec = dict(spec, **json.loads(args.override))
     res = train_model(name, spec, args, train_seeds, val_seeds)
-    if spec.get("then"):
-        shutil.copy(os.path.join(args.cache, f"{name}.pt"), os.path.join(args.cache, f"{name}-stage1.pt"))
-        spec2 = {k: v for k, v in spec.items() if k != "then"}
-        spec2.update(spec["then"], init_from=f"{name}-stage1.pt")
-        res = train_model(name, spec2, args, train_seeds, val_seeds)
+    stage = 1
+    while spec.get("then"):
+        prev = f"{name}-stage{stage}.pt"
+        shutil.copy(os.path.join(args.cache, f"{name}.pt"), os.path.join(args.cache, prev))
+        nxt = {k: v for k, v in spec.items() if k != "then"}
+        nxt.update(spec["then"], init_from=prev)
+        spec, stage = nxt, stage + 1
+        res = train_model(name, spec, args, train_seeds, val_seeds)
     return res
 
 
