@@ -202,7 +202,7 @@ func BenchmarkEditMesh(b *testing.B) {
 }
 
 // BenchmarkRemeasure is what the Measurements tab does once an edit's
-// stroke is done and the editor idle (remeasure): the label map copied
+// stroke is done (remeasure): the label map copied
 // and measured with its territories traced again (measureNow), on the
 // truth of `kidney3d demo --size full --seed 7` (512×512×300).
 func BenchmarkRemeasure(b *testing.B) {
