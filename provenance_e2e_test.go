@@ -12,7 +12,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"image/color"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,8 +24,10 @@ import (
 	"time"
 
 	"kidney3d/pipeline/infer/modelpkg"
+	"kidney3d/pipeline/labels"
 	"kidney3d/pipeline/manifest"
 	"kidney3d/pipeline/measure"
+	"kidney3d/pipeline/volume"
 )
 
 // footerStrip is the footer's background (render/footer).
@@ -183,9 +187,27 @@ func TestProvenanceOfDemoModelsAndTheNotice(t *testing.T) {
 
 // TestProvenanceOfGivenMasks runs a demo case whose every structure is
 // given in input/masks: each label names its file and that file's sha256,
-// no model, and the render carries no notice.
+// no model, and the render carries no notice. The labels its truth lacks
+// are given too, as empty masks (a lab's "none here"): else a model makes
+// them, rightly with its provenance and the notice (demo-tumour 1.1.0
+// marks a cyst in this case, which has none).
 func TestProvenanceOfGivenMasks(t *testing.T) {
 	dir := demoCaseWithMasks(t, "22")
+	truth, err := volume.Load[uint8](filepath.Join(dir, "truth", "labels.nii.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range labels.Default().Labels {
+		if l.Value == 0 {
+			continue
+		}
+		path := filepath.Join(dir, "input", "masks", l.Name+".nii.gz")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if err := volume.Save(path, volume.New[uint8](truth.Grid)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	if _, stderr, code := kidney3d(t, "run", dir); code != 0 {
 		t.Fatalf("run: exit %d: %s", code, stderr)
 	}
