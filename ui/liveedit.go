@@ -118,11 +118,11 @@ const editedTerritories = "the labels are edited: the map is of the pipeline's r
 
 // remeasure shows the measurements of the labels as edited, the
 // territories traced again from them (MeasurePanel.Measure, on a copy
-// taken here), and takes the pipeline's territory map off the views: it
-// is of the labels before the edit. One measuring runs at a time: called
-// while one runs, it measures once more when that one ends, so strokes
-// in quick succession cost one measuring each at most and the figures
-// shown are of the last.
+// taken off the UI goroutine: a full-size map is 78 MB), and takes the
+// pipeline's territory map off the views: it is of the labels before the
+// edit. One measuring runs at a time: called while one runs, it measures
+// once more when that one ends, so strokes in quick succession cost one
+// measuring each at most and the figures shown are of the last.
 func (cw *CaseWindow) remeasure() {
 	l, d := cw.live, cw.slices.data
 	if l == nil || d == nil {
@@ -137,16 +137,24 @@ func (cw *CaseWindow) remeasure() {
 		cw.showTerritories(false)
 	}
 	cw.measures.SetTerritories(false, editedTerritories)
-	d.labelsMu.RLock()
-	lab := l.ed.shown.Clone()
-	d.labelsMu.RUnlock()
-	cw.measures.Measure(lab, l.ed.session.Table, func() {
-		l.measuring = false
-		if l.again && cw.live == l {
-			l.again = false
-			cw.remeasure()
-		}
-	})
+	shown, table := l.ed.shown, l.ed.session.Table
+	go func() {
+		d.labelsMu.RLock()
+		lab := shown.Clone()
+		d.labelsMu.RUnlock()
+		fyne.Do(func() {
+			if cw.live != l {
+				return
+			}
+			cw.measures.Measure(lab, table, func() {
+				l.measuring = false
+				if l.again && cw.live == l {
+					l.again = false
+					cw.remeasure()
+				}
+			})
+		})
+	}()
 }
 
 // previewed shows grow from seeds' preview v (nil: the map again) in the
